@@ -1,0 +1,73 @@
+#include "cli/cli.h"
+
+#include "lib/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const struct verb verbs[] = {
+	{"rpmscan", cmd_rpmscan, "list the files of RPM packages, classified (rpmdb or .rpm files)",
+	 rpmscan_usage, 0},
+	{NULL, NULL, NULL, NULL, 0},
+};
+
+const struct verb *verb_find(const char *name)
+{
+	for (const struct verb *v = verbs; v->name; v++)
+		if (strcmp(v->name, name) == 0)
+			return v;
+	return NULL;
+}
+
+bool cli_common_option(struct cli *cli, int opt, const char *arg, bool *help)
+{
+	switch (opt) {
+	case 'c':
+		cli->config_path = arg;
+		return true;
+	case OPT_JSON:
+		cli->json = true;
+		return true;
+	case 'v':
+		cli->verbosity++;
+		return true;
+	case 'q':
+		cli->verbosity--;
+		return true;
+	case 'h':
+		*help = true;
+		return true;
+	default:
+		return false;
+	}
+}
+
+int cli_load_config(struct cli *cli)
+{
+	/* Options are all parsed by now: -v/-q counted wherever they stood. */
+	uc_log_init(cli->verbosity);
+	return uc_config_load(&cli->cfg, cli->config_path, &cli->err);
+}
+
+int cli_usage_error(struct cli *cli, const char *verb, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return uc_fail(&cli->err, UC_BADREQUEST, "%s: %s (see 'unicage %s --help')", verb, msg,
+		       verb);
+}
+
+void cli_print_verb_help(const struct verb *v)
+{
+	printf("usage: unicage %s %s\n\n%s.\n", v->name, v->usage, v->summary);
+	printf("\nCommon options:\n"
+	       "  -c, --config FILE   unicage.conf to use (also UNICAGE_CONFIG)\n"
+	       "      --json          output in the {\"data\", \"metadata\"} envelope\n"
+	       "  -v, --verbose       more messages (UNICAGE_DEBUG=rpm,path,config for debug)\n"
+	       "  -q, --quiet         fewer messages\n"
+	       "  -h, --help          this help\n");
+}

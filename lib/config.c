@@ -1,0 +1,267 @@
+#include "lib/config.h"
+
+#include "lib/cleanup.h"
+#include "lib/path.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum key_type {
+	KEY_PATH,      /* clean absolute path */
+	KEY_UINT,      /* decimal, fits in unsigned */
+	KEY_PATH_LIST, /* comma or space separated clean absolute paths */
+};
+
+struct key_desc {
+	const char *name;
+	enum key_type type;
+	size_t offset;
+};
+
+#define KEY(n, t) {#n, t, offsetof(struct uc_config, n)}
+static const struct key_desc keys[] = {
+	KEY(sysroot, KEY_PATH),     KEY(state_dir, KEY_PATH),  KEY(config_dir, KEY_PATH),
+	KEY(cages_dir, KEY_PATH),   KEY(run_dir, KEY_PATH),    KEY(rpm_dbpath, KEY_PATH),
+	KEY(min_uid, KEY_UINT),     KEY(local_paths, KEY_PATH_LIST),
+};
+#undef KEY
+
+static const char *const default_local_paths[] = {"/etc", "/var", "/root", "/home",
+						  "/tmp", "/run", "/srv"};
+
+static int set_str(char **dst, const char *v)
+{
+	char *s = strdup(v);
+	if (!s)
+		return -ENOMEM;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+int uc_config_init(struct uc_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->min_uid = 1000;
+	if (set_str(&cfg->sysroot, "/") < 0 || set_str(&cfg->state_dir, "/var/lib/unicage") < 0 ||
+	    set_str(&cfg->config_dir, "/etc/unicage") < 0 ||
+	    set_str(&cfg->run_dir, "/run/unicage") < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < UC_ARRAY_SIZE(default_local_paths); i++)
+		if (strv_push(&cfg->local_paths, default_local_paths[i]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+void uc_config_release(struct uc_config *cfg)
+{
+	for (size_t i = 0; i < UC_ARRAY_SIZE(keys); i++) {
+		if (keys[i].type == KEY_PATH)
+			free(*(char **)((char *)cfg + keys[i].offset));
+	}
+	free(cfg->source);
+	strv_clear(&cfg->local_paths);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* A deep copy, so a failed parse can be thrown away whole. */
+static int config_copy(struct uc_config *dst, const struct uc_config *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->min_uid = src->min_uid;
+	for (size_t i = 0; i < UC_ARRAY_SIZE(keys); i++) {
+		if (keys[i].type != KEY_PATH)
+			continue;
+		const char *s = *(char *const *)((const char *)src + keys[i].offset);
+		if (s && set_str((char **)((char *)dst + keys[i].offset), s) < 0)
+			return -ENOMEM;
+	}
+	if (src->source && set_str(&dst->source, src->source) < 0)
+		return -ENOMEM;
+	return strv_copy(&dst->local_paths, &src->local_paths);
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+static int parse_uint(const char *v, unsigned *out)
+{
+	char *end;
+	if (!isdigit((unsigned char)v[0]))
+		return -EINVAL;
+	errno = 0;
+	unsigned long n = strtoul(v, &end, 10);
+	if (errno || *end || n > UINT_MAX)
+		return -EINVAL;
+	*out = (unsigned)n;
+	return 0;
+}
+
+static int parse_path_list(const char *v, struct strv *out, const char **bad)
+{
+	struct strv tmp = STRV_INIT;
+	if (strv_split(&tmp, v, ", \t") < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < tmp.n; i++) {
+		if (!path_is_clean_absolute(tmp.v[i])) {
+			*bad = v;
+			strv_clear(&tmp);
+			return -EINVAL;
+		}
+	}
+	strv_clear(out);
+	*out = tmp;
+	return 0;
+}
+
+static int set_key(struct uc_config *cfg, const struct key_desc *k, const char *v, const char *where,
+		   struct uc_error *err)
+{
+	void *field = (char *)cfg + k->offset;
+	const char *bad = NULL;
+	switch (k->type) {
+	case KEY_PATH:
+		if (!path_is_clean_absolute(v))
+			return uc_fail(err, UC_BADREQUEST,
+				       "%s: %s must be a clean absolute path, not '%s'", where,
+				       k->name, v);
+		return set_str(field, v);
+	case KEY_UINT:
+		if (parse_uint(v, field) < 0)
+			return uc_fail(err, UC_BADREQUEST,
+				       "%s: %s must be a non-negative integer, not '%s'", where,
+				       k->name, v);
+		return 0;
+	case KEY_PATH_LIST:
+		if (parse_path_list(v, field, &bad) == -EINVAL)
+			return uc_fail(err, UC_BADREQUEST,
+				       "%s: %s must list clean absolute paths, not '%s'", where,
+				       k->name, bad);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static const struct key_desc *find_key(const char *name, size_t *idx)
+{
+	for (size_t i = 0; i < UC_ARRAY_SIZE(keys); i++)
+		if (strcmp(keys[i].name, name) == 0) {
+			*idx = i;
+			return &keys[i];
+		}
+	return NULL;
+}
+
+static int parse_line(struct uc_config *cfg, char *line, const char *where, unsigned *seen_line,
+		      unsigned lineno, struct uc_error *err)
+{
+	char *s = trim(line);
+	if (*s == '\0' || *s == '#')
+		return 0;
+	char *eq = strchr(s, '=');
+	if (!eq)
+		return uc_fail(err, UC_BADREQUEST, "%s: expected 'key = value'", where);
+	*eq = '\0';
+	char *key = trim(s), *value = trim(eq + 1);
+	size_t idx;
+	const struct key_desc *k = find_key(key, &idx);
+	if (!k)
+		return uc_fail(err, UC_BADREQUEST, "%s: unknown key '%s'", where, key);
+	if (seen_line[idx])
+		return uc_fail(err, UC_BADREQUEST, "%s: '%s' already set on line %u", where, key,
+			       seen_line[idx]);
+	seen_line[idx] = lineno;
+	if (*value == '\0')
+		return uc_fail(err, UC_BADREQUEST, "%s: '%s' has no value", where, key);
+	return set_key(cfg, k, value, where, err);
+}
+
+static int parse_stream(struct uc_config *cfg, FILE *f, const char *name, struct uc_error *err)
+{
+	unsigned seen_line[UC_ARRAY_SIZE(keys)] = {0};
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned lineno = 0;
+	char where[PATH_MAX + 32];
+
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%u", name, lineno);
+		if (strlen(line) != (size_t)len)
+			return uc_fail(err, UC_BADREQUEST, "%s: NUL byte in line", where);
+		if (len > 4096)
+			return uc_fail(err, UC_BADREQUEST, "%s: line longer than 4096 bytes",
+				       where);
+		int r = parse_line(cfg, line, where, seen_line, lineno, err);
+		if (r < 0)
+			return r;
+	}
+	if (ferror(f))
+		return uc_fail_errno(err, errno, "%s: read", name);
+	return 0;
+}
+
+int uc_config_parse(struct uc_config *cfg, FILE *f, const char *name, struct uc_error *err)
+{
+	struct uc_config tmp;
+	int r = config_copy(&tmp, cfg);
+	if (r == 0)
+		r = parse_stream(&tmp, f, name, err);
+	if (r == 0)
+		r = set_str(&tmp.source, name);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			uc_fail(err, UC_INTERNAL, "%s: out of memory", name);
+		uc_config_release(&tmp);
+		return r;
+	}
+	uc_config_release(cfg);
+	*cfg = tmp;
+	return 0;
+}
+
+static int finalize(struct uc_config *cfg)
+{
+	char buf[PATH_MAX];
+	if (cfg->cages_dir)
+		return 0;
+	if (path_join(buf, sizeof(buf), cfg->state_dir, "cages") < 0)
+		return -ENAMETOOLONG;
+	return set_str(&cfg->cages_dir, buf);
+}
+
+int uc_config_load(struct uc_config *cfg, const char *path, struct uc_error *err)
+{
+	bool must_exist = true;
+	if (!path || !*path)
+		path = getenv("UNICAGE_CONFIG");
+	if (!path || !*path) {
+		path = UC_DEFAULT_CONFIG;
+		must_exist = false;
+	}
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT && !must_exist)
+			return finalize(cfg);
+		return uc_fail_errno(err, errno, "configuration %s", path);
+	}
+	int r = uc_config_parse(cfg, f, path, err);
+	if (r < 0)
+		return r;
+	r = finalize(cfg);
+	if (r < 0)
+		return uc_fail_errno(err, r, "configuration %s", path);
+	return 0;
+}

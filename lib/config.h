@@ -1,0 +1,36 @@
+/* unicage.conf: `key = value` lines, whole-line `#` comments, blank lines.
+ * An unknown key, a key given twice or a bad value is an error naming
+ * file:line, and the configuration in hand is left as it was. Every default is
+ * listed in doc/configuration.md. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "lib/error.h"
+#include "lib/strv.h"
+
+#define UC_DEFAULT_CONFIG "/etc/unicage/unicage.conf"
+
+struct uc_config {
+	char *source;     /* file it was read from, NULL for built-in defaults */
+	char *sysroot;    /* host tree files and the rpmdb are taken from */
+	char *state_dir;  /* store, skeleton generations */
+	char *config_dir; /* conf.d, rpm.list, black.list, cage.mp */
+	char *cages_dir;  /* per-user cage state; default state_dir/cages */
+	char *run_dir;    /* persisted namespaces */
+	char *rpm_dbpath; /* rpmdb path inside sysroot; NULL = first that holds a db */
+	unsigned min_uid; /* users below it are system accounts, never caged */
+	struct strv local_paths; /* path policy: files below these are `config` */
+};
+
+/* Fill cfg with the built-in defaults. */
+int uc_config_init(struct uc_config *cfg);
+void uc_config_release(struct uc_config *cfg);
+
+/* Parse f (named `name` in messages) on top of cfg. All or nothing. */
+int uc_config_parse(struct uc_config *cfg, FILE *f, const char *name, struct uc_error *err);
+
+/* Load the configuration: `path` (from -c) or else $UNICAGE_CONFIG must exist;
+ * with neither, UC_DEFAULT_CONFIG is read when it exists. cfg must be init'ed. */
+int uc_config_load(struct uc_config *cfg, const char *path, struct uc_error *err);

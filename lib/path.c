@@ -1,0 +1,274 @@
+#include "lib/path.h"
+
+#include "lib/cleanup.h"
+#include "lib/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static bool force_fallback;
+/* -1 unknown, 0 missing (ENOSYS), 1 works */
+static int have_openat2 = -1;
+
+void path_force_fallback(bool on)
+{
+	force_fallback = on;
+}
+
+static bool component_ok(const char *c, size_t n)
+{
+	return n > 0 && !(n == 1 && c[0] == '.') && !(n == 2 && c[0] == '.' && c[1] == '.');
+}
+
+static bool components_clean(const char *p)
+{
+	while (*p) {
+		size_t n = strcspn(p, "/");
+		if (!component_ok(p, n))
+			return false;
+		p += n;
+		if (*p == '/') {
+			p++;
+			if (*p == '\0')
+				return false; /* trailing slash */
+		}
+	}
+	return true;
+}
+
+bool path_is_clean_absolute(const char *p)
+{
+	if (!p || p[0] != '/')
+		return false;
+	if (p[1] == '\0')
+		return true;
+	return components_clean(p + 1);
+}
+
+bool path_is_clean_relative(const char *p)
+{
+	return p && p[0] != '\0' && p[0] != '/' && components_clean(p);
+}
+
+bool path_has_prefix(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	while (n > 1 && prefix[n - 1] == '/')
+		n--;
+	if (n == 1 && prefix[0] == '/')
+		return path[0] == '/';
+	if (strncmp(path, prefix, n) != 0)
+		return false;
+	return path[n] == '\0' || path[n] == '/';
+}
+
+int path_join(char *buf, size_t size, const char *a, const char *b)
+{
+	size_t la = strlen(a);
+	while (la > 0 && a[la - 1] == '/')
+		la--;
+	while (*b == '/')
+		b++;
+	int n = snprintf(buf, size, "%.*s/%s", (int)la, a, b);
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	if (b[0] == '\0' && n > 1)
+		buf[n - 1] = '\0'; /* "a" + "" = "a", "" + "" = "/" */
+	return 0;
+}
+
+static int try_openat2(int dirfd, const char *path, int flags, mode_t mode, unsigned long resolve)
+{
+	struct open_how how = {
+		.flags = (unsigned long)flags | O_CLOEXEC,
+		.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+		.resolve = resolve,
+	};
+	if (force_fallback || have_openat2 == 0)
+		return -ENOSYS;
+	for (;;) {
+		long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+		if (fd >= 0) {
+			have_openat2 = 1;
+			return (int)fd;
+		}
+		/* EAGAIN: a concurrent rename raced the lookup; the kernel asks to retry. */
+		if (errno == EAGAIN)
+			continue;
+		if (errno == ENOSYS || (errno == EPERM && have_openat2 < 0)) {
+			/* ENOSYS: old kernel. EPERM on first use: a seccomp filter that
+			 * blocks openat2; both mean "use the walk". */
+			have_openat2 = 0;
+			return -ENOSYS;
+		}
+		return -errno;
+	}
+}
+
+/* A stack of directory fds: the walk's current position, so ".." goes back to
+ * the directory actually walked through. */
+struct walk {
+	int *fds;
+	size_t n, cap;
+	int rootfd;
+};
+
+static int walk_top(const struct walk *w)
+{
+	return w->n ? w->fds[w->n - 1] : w->rootfd;
+}
+
+static int walk_push(struct walk *w, int fd)
+{
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 16;
+		int *fds = realloc(w->fds, cap * sizeof(*fds));
+		if (!fds) {
+			close(fd);
+			return -ENOMEM;
+		}
+		w->fds = fds;
+		w->cap = cap;
+	}
+	w->fds[w->n++] = fd;
+	return 0;
+}
+
+static void walk_pop(struct walk *w)
+{
+	if (w->n)
+		close(w->fds[--w->n]);
+}
+
+static void walk_release(struct walk *w)
+{
+	while (w->n)
+		walk_pop(w);
+	free(w->fds);
+}
+
+/* Replace the unconsumed path with target + "/" + rest. */
+static int splice_link(char *buf, size_t size, const char *target, const char *rest)
+{
+	char tmp[PATH_MAX * 2];
+	int n = snprintf(tmp, sizeof(tmp), "%s/%s", target, rest);
+	if (n < 0 || (size_t)n >= sizeof(tmp) || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	memcpy(buf, tmp, (size_t)n + 1);
+	return 0;
+}
+
+/* The fallback: resolve one component at a time with O_NOFOLLOW. In "in_root"
+ * mode symlinks are read and resolved against the walk (absolute ones from
+ * rootfd) and ".." stops at rootfd; otherwise any symlink is ELOOP and ".." is
+ * EXDEV, as RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS would answer. */
+static int walk_open(int rootfd, const char *path, int flags, mode_t mode, bool in_root)
+{
+	char buf[PATH_MAX * 2];
+	struct walk w = {.rootfd = rootfd};
+	int hops = 0, r;
+
+	if (!in_root && path[0] == '/')
+		return -EXDEV;
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	char *p = buf;
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (*p == '\0') {
+			r = openat(walk_top(&w), ".", flags | O_CLOEXEC, mode);
+			r = r < 0 ? -errno : r;
+			break;
+		}
+		size_t n = strcspn(p, "/");
+		char comp[NAME_MAX + 1];
+		if (n > NAME_MAX) {
+			r = -ENAMETOOLONG;
+			break;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		char *rest = p + n;
+		while (*rest == '/')
+			rest++;
+		bool last = *rest == '\0';
+		p = rest;
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			if (!in_root) {
+				r = -EXDEV;
+				break;
+			}
+			walk_pop(&w);
+			continue;
+		}
+		bool follow = in_root && (!last || !(flags & O_NOFOLLOW));
+		if (follow) {
+			char target[PATH_MAX];
+			ssize_t len = readlinkat(walk_top(&w), comp, target, sizeof(target) - 1);
+			if (len >= 0) {
+				target[len] = '\0';
+				if (++hops > 40) {
+					r = -ELOOP;
+					break;
+				}
+				if (target[0] == '/')
+					while (w.n)
+						walk_pop(&w);
+				r = splice_link(buf, sizeof(buf), target, rest);
+				if (r < 0)
+					break;
+				p = buf;
+				continue;
+			}
+		}
+		if (last) {
+			r = openat(walk_top(&w), comp, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+			r = r < 0 ? -errno : r;
+			break;
+		}
+		int fd = openat(walk_top(&w), comp, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			struct stat st;
+			r = -errno;
+			if (fstatat(walk_top(&w), comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISLNK(st.st_mode))
+				r = -ELOOP;
+			break;
+		}
+		r = walk_push(&w, fd);
+		if (r < 0)
+			break;
+	}
+	walk_release(&w);
+	return r;
+}
+
+int path_open_in_root(int rootfd, const char *path, int flags, mode_t mode)
+{
+	int r = try_openat2(rootfd, path, flags, mode, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	if (r != -ENOSYS)
+		return r;
+	uc_debug(UC_AREA_PATH, "openat2 unavailable, walking %s", path);
+	return walk_open(rootfd, path, flags, mode, true);
+}
+
+int path_open_beneath(int dirfd, const char *relpath, int flags, mode_t mode)
+{
+	int r = try_openat2(dirfd, relpath, flags, mode,
+			    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+	if (r != -ENOSYS)
+		return r;
+	uc_debug(UC_AREA_PATH, "openat2 unavailable, walking %s", relpath);
+	return walk_open(dirfd, relpath, flags, mode, false);
+}

@@ -1,0 +1,36 @@
+/* Safe path helpers (DESIGN.md, "Rules for code that runs as root").
+ *
+ * Trees that users control are never resolved with realpath()-then-use: every
+ * lookup goes through a directory fd with openat2(2), or, where the kernel
+ * lacks it, a component-by-component walk with O_NOFOLLOW that enforces the
+ * same rules. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* "/a/b": absolute, no empty, "." or ".." components, no trailing slash ("/" is clean). */
+bool path_is_clean_absolute(const char *p);
+/* "a/b": relative, non-empty, no empty, "." or ".." components. */
+bool path_is_clean_relative(const char *p);
+/* Component-wise prefix: "/etc" is a prefix of "/etc" and "/etc/x", not of "/etcx". */
+bool path_has_prefix(const char *path, const char *prefix);
+/* buf = a + "/" + b with exactly one slash between; -ENAMETOOLONG if it does not fit. */
+int path_join(char *buf, size_t size, const char *a, const char *b);
+
+/* Open path below rootfd as if rootfd were "/" (chroot semantics): absolute
+ * symlinks and ".." never leave the root; magic links (/proc/x/fd) are refused.
+ * A trailing symlink is followed unless flags has O_NOFOLLOW. This is how files
+ * of a host tree (sysroot) are opened: its own /lib -> usr/lib links work, and a
+ * link planted to point at the real host's files stays inside. Returns fd or -errno. */
+int path_open_in_root(int rootfd, const char *path, int flags, mode_t mode);
+
+/* Open relpath below dirfd following no symlink at all and never leaving
+ * dirfd ("..", absolute paths, symlinks: -EXDEV or -ELOOP). For trees users
+ * control (cages, homes, guests). A trailing symlink can be opened only as
+ * O_PATH|O_NOFOLLOW. Returns fd or -errno. */
+int path_open_beneath(int dirfd, const char *relpath, int flags, mode_t mode);
+
+/* Tests: force the fallback walk even when openat2(2) exists. */
+void path_force_fallback(bool on);

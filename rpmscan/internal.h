@@ -1,0 +1,57 @@
+/* Private to rpmscan/: the database handle and the scan state. */
+#pragma once
+
+#include <limits.h>
+#include <rpm/header.h>
+#include <rpm/rpmts.h>
+
+#include "lib/ugdb.h"
+#include "rpmscan/rpmscan.h"
+
+enum rs_backend { RS_DB_SQLITE, RS_DB_BDB_RO };
+
+struct rs_db {
+	rpmts ts;
+	char dir[PATH_MAX];   /* the database directory as found under sysroot */
+	char *snapdir;        /* private copy being read, removed on close */
+	enum rs_backend backend;
+	bool indexed;         /* index files exist: name/provide lookups work */
+};
+
+/* librpm setup, once per process: config files read, log routed to uc_log. */
+int rs_rpm_init(struct uc_error *err);
+/* The last error librpm logged (for messages), "" if none. */
+const char *rs_rpm_last_error(void);
+void rs_rpm_clear_error(void);
+
+/* Find and open the rpmdb of sysroot read-only (see rpmscan_opts). */
+int rs_db_open(struct rs_db *db, int rootfd, const char *sysroot, const char *dbpath,
+	       bool snapshot, struct uc_error *err);
+void rs_db_close(struct rs_db *db);
+
+/* A set of package headers, each held once. */
+struct rs_pkgset {
+	Header *h;
+	size_t n, cap;
+};
+/* Add h (a new reference is taken) unless a header of the same db instance is
+ * there; returns 1 if added, 0 if it was there, -ENOMEM. */
+int rs_pkgset_add(struct rs_pkgset *set, Header h);
+void rs_pkgset_release(struct rs_pkgset *set);
+
+/* Headers named by specs (name, N-V, N-V-R, N-V-R.A, N-E:V-R[.A]); an unknown
+ * one is UC_NOTFOUND. */
+int rs_select(struct rs_db *db, const struct strv *specs, struct rs_pkgset *out,
+	      struct uc_error *err);
+/* Add, transitively, every installed package the set requires. */
+int rs_add_requires(struct rs_db *db, struct rs_pkgset *set, struct uc_error *err);
+/* Read the header of a .rpm file; errors name the file. */
+int rs_read_package(rpmts ts, const char *path, Header *out, struct uc_error *err);
+
+/* Verify one file against sysroot (verify.c). */
+struct rs_verifier {
+	int rootfd;
+	struct ugdb ug;
+	struct rs_db *db; /* may be NULL: no shared-mtime filter */
+};
+void rs_verify_file(struct rs_verifier *v, struct rs_file *f);
