@@ -16,6 +16,7 @@ struct cli {
 	int verbosity;           /* -v: +1, -q: -1 */
 	struct uc_config cfg;
 	struct uc_error err;
+	bool err_reported; /* the verb already wrote the error (JSON mid-stream) */
 };
 
 enum verb_flags {

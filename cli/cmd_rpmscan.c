@@ -188,6 +188,18 @@ int cmd_rpmscan(struct cli *cli, int argc, char **argv)
 	if (r == 0 && p.out == RPMSCAN_OUT_JSON) {
 		json_array_end(&p.json);
 		json_envelope_end(&p.json);
+	} else if (r < 0 && p.out == RPMSCAN_OUT_JSON && p.header_done) {
+		/* Failed midway (a database that breaks partway through): keep the
+		 * JSON valid, with what was read and the error as the result. */
+		json_array_end(&p.json);
+		json_key(&p.json, "metadata");
+		json_object_begin(&p.json);
+		json_kv_string(&p.json, "result", uc_kind_name(cli->err.kind));
+		json_kv_string(&p.json, "message", cli->err.msg);
+		json_object_end(&p.json);
+		json_object_end(&p.json);
+		putchar('\n');
+		cli->err_reported = true;
 	}
 	if (r == 0 && p.out == RPMSCAN_OUT_TABLE)
 		printf("\n%" PRIu64 " files: %" PRIu64 " shared, %" PRIu64 " config, %" PRIu64

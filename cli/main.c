@@ -42,7 +42,9 @@ static int report(struct cli *cli, int r)
 		return 0;
 	if (cli->err.kind == UC_OK)
 		uc_fail_errno(&cli->err, r, "%s", "unicage");
-	if (cli->json)
+	if (cli->json && cli->err_reported)
+		; /* closed its own envelope */
+	else if (cli->json)
 		json_envelope_error(stdout, cli->err.kind, cli->err.msg);
 	else
 		uc_log(UC_LOG_ERROR, "%s", cli->err.msg);

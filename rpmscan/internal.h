@@ -28,6 +28,11 @@ void rs_rpm_clear_error(void);
 int rs_db_open(struct rs_db *db, int rootfd, const char *sysroot, const char *dbpath,
 	       bool snapshot, struct uc_error *err);
 void rs_db_close(struct rs_db *db);
+/* After reading through an iterator: librpm reports a damaged database only
+ * in its log (bdb_ro: "error reading Packages database") and then simply ends
+ * the iteration, so an error logged since the last rs_rpm_clear_error() is a
+ * corrupt database here (UC_BADREQUEST), never a short result. */
+int rs_db_check(struct rs_db *db, struct uc_error *err);
 
 /* A set of package headers, each held once. */
 struct rs_pkgset {

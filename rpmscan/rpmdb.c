@@ -235,6 +235,14 @@ int rs_db_open(struct rs_db *db, int rootfd, const char *sysroot, const char *db
 	return 0;
 }
 
+int rs_db_check(struct rs_db *db, struct uc_error *err)
+{
+	if (!*rs_rpm_last_error())
+		return 0;
+	return uc_fail(err, UC_BADREQUEST, "%s: rpm database unreadable or corrupt: %s", db->dir,
+		       rs_rpm_last_error());
+}
+
 void rs_db_close(struct rs_db *db)
 {
 	if (db->ts) {

@@ -147,15 +147,16 @@ static int scan_set(struct scan *s, struct rs_pkgset *set, size_t installed_from
 	return r;
 }
 
-static int scan_all(struct scan *s, struct rs_db *db)
+static int scan_all(struct scan *s, struct rs_db *db, struct uc_error *err)
 {
+	rs_rpm_clear_error();
 	rpmdbMatchIterator mi = rpmtsInitIterator(db->ts, RPMDBI_PACKAGES, NULL, 0);
 	Header h;
 	int r = 0;
 	while (r == 0 && mi && (h = rpmdbNextIterator(mi)))
 		r = scan_header(s, h, true);
 	rpmdbFreeIterator(mi);
-	return r;
+	return r ? r : rs_db_check(db, err);
 }
 
 /* Read every .rpm file first: a bad one fails the run before any output. */
@@ -216,7 +217,7 @@ static int run_db(struct scan *s, int rootfd, struct uc_error *err)
 	if (s->verifier)
 		s->verifier->db = &db;
 	if (o->all) {
-		r = scan_all(s, &db);
+		r = scan_all(s, &db, err);
 	} else {
 		r = rs_select(&db, o->packages, &set, err);
 		if (r == 0 && o->requires)

@@ -96,9 +96,12 @@ int rs_select(struct rs_db *db, const struct strv *specs, struct rs_pkgset *out,
 {
 	for (size_t i = 0; i < specs->n; i++) {
 		size_t found;
+		rs_rpm_clear_error();
 		int r = select_one(db, specs->v[i], out, &found);
 		if (r < 0)
 			return uc_fail_errno(err, r, "package %s", specs->v[i]);
+		if ((r = rs_db_check(db, err)) < 0)
+			return r;
 		if (found == 0)
 			return uc_fail(err, UC_NOTFOUND, "package %s is not installed (rpmdb %s)",
 				       specs->v[i], db->dir);
@@ -198,6 +201,7 @@ static int add_dep(struct rs_db *db, rpmds ds, struct rs_pkgset *set, const char
 int rs_add_requires(struct rs_db *db, struct rs_pkgset *set, struct uc_error *err)
 {
 	/* The set grows while it is walked: a breadth-first closure. */
+	rs_rpm_clear_error();
 	for (size_t i = 0; i < set->n; i++) {
 		Header h = set->h[i];
 		_cleanup_free_ char *nevra = headerGetAsString(h, RPMTAG_NEVRA);
@@ -209,5 +213,5 @@ int rs_add_requires(struct rs_db *db, struct rs_pkgset *set, struct uc_error *er
 		if (r < 0)
 			return uc_fail_errno(err, r, "requirements of %s", nevra ? nevra : "?");
 	}
-	return 0;
+	return rs_db_check(db, err);
 }

@@ -89,12 +89,11 @@ static bool caps_differ(int fd, const char *want)
 	return differ;
 }
 
-static bool owner_differs(const char *name_on_disk, bool id_known, unsigned id, unsigned disk_id,
-			  const char *want)
+/* rpm accepts an owner when either the name or the id matches. */
+static bool owner_differs(const char *name_on_disk, unsigned id, unsigned disk_id, const char *want)
 {
 	bool namematch = name_on_disk && want && strcmp(name_on_disk, want) == 0;
-	bool idmatch = id_known && id == disk_id;
-	return !(namematch || idmatch);
+	return !(namematch || id == disk_id);
 }
 
 /* rpm: "if we expected a directory but got a symlink to one, follow the link"
@@ -169,14 +168,18 @@ static unsigned check_meta(struct rs_verifier *v, const struct rs_file *f, int f
 		bits |= RS_V_MTIME;
 	if (flags & RPMVERIFY_USER) {
 		uid_t uid = 0;
-		bool known = ugdb_user_id(&v->ug, f->user, &uid);
-		if (owner_differs(ugdb_user_name(&v->ug, sb->st_uid), known, uid, sb->st_uid, f->user))
+		/* An owner the tree does not know was installed as root (rpm warns
+		 * "user X does not exist - using root"); rpm -V accepts uid 0 then. */
+		if (!ugdb_user_id(&v->ug, f->user, &uid))
+			uid = 0;
+		if (owner_differs(ugdb_user_name(&v->ug, sb->st_uid), uid, sb->st_uid, f->user))
 			bits |= RS_V_USER;
 	}
 	if (flags & RPMVERIFY_GROUP) {
 		gid_t gid = 0;
-		bool known = ugdb_group_id(&v->ug, f->group, &gid);
-		if (owner_differs(ugdb_group_name(&v->ug, sb->st_gid), known, gid, sb->st_gid, f->group))
+		if (!ugdb_group_id(&v->ug, f->group, &gid))
+			gid = 0;
+		if (owner_differs(ugdb_group_name(&v->ug, sb->st_gid), gid, sb->st_gid, f->group))
 			bits |= RS_V_GROUP;
 	}
 	return bits;

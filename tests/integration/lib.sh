@@ -1,0 +1,75 @@
+# Sourced by every integration test. Runs inside `unshare -m --propagation
+# private` (run.sh), as root. Gives the test:
+#   $T          its own temporary directory, removed on exit (after every
+#               mount under it is unmounted and +i cleared)
+#   $UC         the unicage binary;  uc ARGS  runs it with the private config
+#   fixture_rpms, fixture_root DIR    the fixture RPMs and a fake host with them
+#   fail MSG, skip MSG, expect_exit CODE CMD..., assert_eq A B MSG
+set -euo pipefail
+UC=${UNICAGE_BIN:?run through tests/integration/run.sh}
+T=$(mktemp -d /tmp/unicage-test.XXXXXX)
+
+cleanup() {
+    local rc=$?
+    set +e +o pipefail
+    # Unmount everything below $T, deepest first, then clear immutable flags.
+    if command -v findmnt >/dev/null; then
+        findmnt -rn -o TARGET | grep "^$T" | sort -r | while read -r m; do
+            umount -l "$m" 2>/dev/null
+        done
+    fi
+    chattr -R -i "$T" 2>/dev/null || true
+    rm -rf "$T"
+    exit $rc
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "$*"; exit 77; }
+
+# Never touch the machine's configuration: every run reads $T/unicage.conf.
+export UNICAGE_CONFIG=$T/unicage.conf
+: > "$UNICAGE_CONFIG"
+uc() { "$UC" "$@"; }
+
+# expect_exit CODE CMD...: run CMD, check its exit code; its stdout/stderr are
+# kept in $T/out and $T/err.
+expect_exit() {
+    local want=$1; shift
+    local rc=0
+    "$@" > "$T/out" 2> "$T/err" || rc=$?
+    if [ "$rc" != "$want" ]; then
+        echo "--- stdout:" >&2; head -c 2000 "$T/out" >&2
+        echo "--- stderr:" >&2; head -c 2000 "$T/err" >&2
+        fail "'$*' exited $rc, expected $want"
+    fi
+}
+
+assert_eq() {
+    [ "$1" == "$2" ] || fail "$3: got '$1', expected '$2'"
+}
+
+assert_grep() { # PATTERN FILE MSG
+    grep -q -- "$1" "$2" || { cat "$2" >&2; fail "$3: no '$1' in $2"; }
+}
+
+# The fixture RPMs, built once per run (scripts/make-fixture-rpms.sh).
+fixture_rpms() {
+    local dir=${UC_FIXTURE_CACHE:-$T}/rpms
+    if [ ! -e "$dir/.done" ]; then
+        (
+            flock 9
+            [ -e "$dir/.done" ] || { "$UNICAGE_SRC/scripts/make-fixture-rpms.sh" "$dir" >/dev/null && touch "$dir/.done"; }
+        ) 9> "${UC_FIXTURE_CACHE:-$T}/.lock"
+    fi
+    echo "$dir"
+}
+
+# A fake host tree with the fixture RPMs in its private rpmdb.
+fixture_root() {
+    "$UNICAGE_SRC/scripts/make-fixture-root.sh" "$1" "$(fixture_rpms)"
+}
+
+have_shared() { [ -d "$UNICAGE_SHARED/data" ]; }
+
+sha() { sha256sum "$@" | awk '{print $1}'; }
