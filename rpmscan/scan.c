@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 struct scan {
 	const struct rpmscan_opts *o;
@@ -94,6 +95,26 @@ static int scan_header(struct scan *s, Header h, bool installed)
 	return r;
 }
 
+/* How long the package file must be, 0 if unknown. A truncated payload
+ * leaves the header readable, so the header is not enough: the signature
+ * header's size tag covers header + payload, which start after the 96-byte
+ * lead and the signature header (16-byte intro, 16 bytes an index entry, the
+ * data, padded to 8). v6 packages carry no such size. */
+static uint64_t package_size(int fd, Header h)
+{
+	uint64_t sigsize = headerGetNumber(h, RPMTAG_LONGSIGSIZE);
+	if (!sigsize)
+		sigsize = headerGetNumber(h, RPMTAG_SIGSIZE);
+	unsigned char intro[16];
+	if (!sigsize || pread(fd, intro, sizeof(intro), 96) != (ssize_t)sizeof(intro))
+		return 0;
+	uint64_t il = (uint64_t)intro[8] << 24 | intro[9] << 16 | intro[10] << 8 | intro[11];
+	uint64_t dl = (uint64_t)intro[12] << 24 | intro[13] << 16 | intro[14] << 8 | intro[15];
+	uint64_t start = 96 + 16 + il * 16 + dl;
+	start = (start + 7) & ~(uint64_t)7;
+	return start + sigsize;
+}
+
 int rs_read_package(rpmts ts, const char *path, Header *out, struct uc_error *err)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
@@ -112,28 +133,19 @@ int rs_read_package(rpmts ts, const char *path, Header *out, struct uc_error *er
 	Header h = NULL;
 	rs_rpm_clear_error();
 	rpmRC rc = rpmReadPackageFile(ts, rfd, path, &h);
-	off_t payload_at = Ftell(rfd);
 	Fclose(rfd);
 	if (rc == RPMRC_NOTFOUND)
 		return uc_fail(err, UC_BADREQUEST, "%s: not an rpm package", path);
 	if (rc == RPMRC_FAIL || !h)
 		return uc_fail(err, UC_BADREQUEST, "%s: corrupt or truncated rpm package: %s", path,
 			       *rs_rpm_last_error() ? rs_rpm_last_error() : "header unreadable");
-	/* A truncated payload leaves the header readable; the signature header
-	 * says how long header + payload are. (v3 packages: no such size.) */
-	uint64_t sigsize = headerGetNumber(h, RPMTAG_LONGSIGSIZE);
-	if (!sigsize)
-		sigsize = headerGetNumber(h, RPMTAG_SIGSIZE);
-	if (sigsize && payload_at > 0 && headerIsEntry(h, RPMTAG_HEADERIMMUTABLE)) {
-		uint64_t start = (uint64_t)payload_at - headerSizeof(h, HEADER_MAGIC_YES);
-		if ((uint64_t)st.st_size < start + sigsize) {
-			headerFree(h);
-			return uc_fail(err, UC_BADREQUEST,
-				       "%s: truncated rpm package (%lld bytes, header and payload "
-				       "need %llu)",
-				       path, (long long)st.st_size,
-				       (unsigned long long)(start + sigsize));
-		}
+	uint64_t need = package_size(fd, h);
+	if (need && (uint64_t)st.st_size < need) {
+		headerFree(h);
+		return uc_fail(err, UC_BADREQUEST,
+			       "%s: truncated rpm package (%lld bytes, its signature header "
+			       "says %llu)",
+			       path, (long long)st.st_size, (unsigned long long)need);
 	}
 	*out = h;
 	return 0;

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The binary's interface: help, version, verb table, exit codes, argv[0]
+# aliases, the JSON error envelope and configuration selection and errors.
+. "$(dirname "$0")/lib.sh"
+
+expect_exit 0 uc --help
+assert_grep "rpmscan" "$T/out" "verb list"
+expect_exit 0 uc --version
+assert_grep "^unicage [0-9]" "$T/out" "version"
+expect_exit 0 uc rpmscan --help
+assert_grep "usage: unicage rpmscan" "$T/out" "verb help"
+assert_grep "--requires" "$T/out" "verb help lists options"
+expect_exit 3 uc
+expect_exit 3 uc frobnicate
+assert_grep "unknown verb 'frobnicate'" "$T/err" "unknown verb"
+expect_exit 3 uc --frobnicate rpmscan
+expect_exit 3 uc rpmscan --frobnicate
+expect_exit 3 uc rpmscan
+assert_grep "name packages, or give --all or --rpm" "$T/err" "nothing selected"
+expect_exit 3 uc rpmscan --all uc-core
+expect_exit 3 uc rpmscan --all --rpm x.rpm
+expect_exit 3 uc rpmscan --tsv --json --all
+expect_exit 3 uc rpmscan --sysroot
+assert_grep "needs a value" "$T/err" "missing option value"
+
+# JSON error envelope, on stdout, nothing else there
+expect_exit 3 uc --json frobnicate
+python3 - "$T/out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d == {"data": None, "metadata": {"result": "BadRequest", "message": d["metadata"]["message"]}}, d
+assert "frobnicate" in d["metadata"]["message"]
+PY
+expect_exit 4 uc rpmscan --json --sysroot "$T/nowhere" --all
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["metadata"]["result"]=="NotFound", d' "$T/out"
+
+# argv[0] rpmscan behaves as `unicage rpmscan`
+ln -s "$UC" "$T/rpmscan"
+expect_exit 0 "$T/rpmscan" --help
+assert_grep "usage: unicage rpmscan" "$T/out" "alias help"
+expect_exit 4 "$T/rpmscan" --sysroot "$T/nowhere" --all
+
+# Configuration: -c FILE and UNICAGE_CONFIG select it; an unknown key or a
+# bad value is exit 3 naming file:line; a missing chosen file is exit 4.
+fixture_root "$T/root"
+printf '# comment\n\nsysroot = %s\nmin_uid=500\n' "$T/root" > "$T/good.conf"
+expect_exit 0 uc -c "$T/good.conf" rpmscan --tsv uc-core
+expect_exit 0 uc rpmscan -c "$T/good.conf" --tsv uc-core
+UNICAGE_CONFIG=$T/good.conf expect_exit 0 uc rpmscan --tsv uc-core
+printf 'sysroot = /\n# ok\nfrobnicate = 1\n' > "$T/bad.conf"
+expect_exit 3 uc -c "$T/bad.conf" rpmscan --all
+assert_grep "bad.conf:3: unknown key 'frobnicate'" "$T/err" "unknown key names file:line"
+printf 'min_uid = many\n' > "$T/bad.conf"
+expect_exit 3 uc -c "$T/bad.conf" rpmscan --all
+assert_grep "bad.conf:1: min_uid must be a non-negative integer" "$T/err" "bad value"
+printf 'sysroot = relative/path\n' > "$T/bad.conf"
+expect_exit 3 uc -c "$T/bad.conf" rpmscan --all
+assert_grep "bad.conf:1:" "$T/err" "relative path"
+printf 'sysroot = /\nsysroot = /srv\n' > "$T/bad.conf"
+expect_exit 3 uc -c "$T/bad.conf" rpmscan --all
+assert_grep "bad.conf:2: 'sysroot' already set on line 1" "$T/err" "duplicate key"
+printf 'just words\n' > "$T/bad.conf"
+expect_exit 3 uc --json -c "$T/bad.conf" rpmscan --all
+assert_grep '"result":"BadRequest"' "$T/out" "config error in JSON"
+expect_exit 4 uc -c "$T/missing.conf" rpmscan --all
+UNICAGE_CONFIG=$T/missing.conf expect_exit 4 uc rpmscan --all
