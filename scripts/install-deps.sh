@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Install every build, test and benchmark dependency of unicage.
+# Idempotent: when everything is there already it changes nothing.
+#   Debian 12 (apt-get) · EL 8/9, Fedora (dnf)
+set -euo pipefail
+
+debian_pkgs=(
+    build-essential pkg-config            # build
+    librpm-dev libacl1-dev libattr1-dev libzstd-dev libmount-dev libcap-dev libarchive-dev
+    libcmocka-dev                         # unit tests
+    rpm                                   # rpm and rpmbuild: fixtures and the oracle
+    acl attr e2fsprogs util-linux python3 zstd   # integration tests (setfacl, chattr, unshare, findmnt)
+    jdupes rdfind hyperfine debootstrap   # benchmarks and corpus A
+)
+el_pkgs=(
+    gcc make pkgconf-pkg-config
+    rpm-devel libacl-devel libattr-devel libzstd-devel libmount-devel libcap-devel libarchive-devel
+    libcmocka-devel
+    rpm rpm-build
+    acl attr e2fsprogs util-linux python3 zstd
+    jdupes rdfind hyperfine
+)
+
+sudo_=""
+[ "$(id -u)" = 0 ] || sudo_=sudo
+
+if command -v apt-get >/dev/null 2>&1 && [ -e /etc/debian_version ]; then
+    missing=()
+    for p in "${debian_pkgs[@]}"; do
+        case $p in \#*) continue ;; esac
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "install-deps: installing ${missing[*]}"
+        $sudo_ apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+elif command -v dnf >/dev/null 2>&1; then
+    # EL needs EPEL for cmocka, jdupes and hyperfine; CRB for some -devel packages.
+    if [ -e /etc/redhat-release ] && ! grep -qi fedora /etc/redhat-release; then
+        rpm -q epel-release >/dev/null 2>&1 || $sudo_ dnf install -y -q epel-release
+        $sudo_ dnf config-manager --set-enabled crb 2>/dev/null ||
+            $sudo_ dnf config-manager --set-enabled powertools 2>/dev/null || true
+    fi
+    missing=()
+    for p in "${el_pkgs[@]}"; do rpm -q "$p" >/dev/null 2>&1 || missing+=("$p"); done
+    [ ${#missing[@]} -eq 0 ] || $sudo_ dnf install -y -q "${missing[@]}"
+else
+    echo "install-deps: no apt-get (Debian) or dnf (EL/Fedora) found; install by hand:" >&2
+    echo "  ${debian_pkgs[*]}" >&2
+    exit 1
+fi
+for lib in rpm libacl libattr libzstd mount libcap cmocka libarchive; do
+    pkg-config --exists "$lib" || { echo "install-deps: pkg-config cannot find $lib" >&2; exit 1; }
+done
+echo "install-deps: all dependencies present"
