@@ -7,9 +7,9 @@
 #include <string.h>
 
 const struct verb verbs[] = {
-	{"rpmscan", cmd_rpmscan, "list the files of RPM packages, classified (rpmdb or .rpm files)",
-	 rpmscan_usage, 0},
-	{NULL, NULL, NULL, NULL, 0},
+    {"rpmscan", cmd_rpmscan, "list the files of RPM packages, classified (rpmdb or .rpm files)",
+     rpmscan_usage, 0},
+    {NULL, NULL, NULL, NULL, 0},
 };
 
 const struct verb *verb_find(const char *name)

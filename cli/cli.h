@@ -10,10 +10,10 @@
 #include "lib/error.h"
 
 struct cli {
-	const char *prog;        /* "unicage" */
+	const char *prog;	 /* "unicage" */
 	const char *config_path; /* -c FILE; else UNICAGE_CONFIG; else the default */
-	bool json;               /* --json: control-panel envelope on stdout */
-	int verbosity;           /* -v: +1, -q: -1 */
+	bool json;		 /* --json: control-panel envelope on stdout */
+	int verbosity;		 /* -v: +1, -q: -1 */
 	struct uc_config cfg;
 	struct uc_error err;
 	bool err_reported; /* the verb already wrote the error (JSON mid-stream) */
@@ -39,10 +39,12 @@ const struct verb *verb_find(const char *name);
  * their short letters for getopt_long; CLI_COMMON_LONG their long entries. */
 #define CLI_COMMON_SHORT "+:c:vqh"
 #define OPT_JSON 0x100
-#define CLI_COMMON_LONG                                                                    \
-	{"config", required_argument, NULL, 'c'}, {"json", no_argument, NULL, OPT_JSON},   \
-		{"verbose", no_argument, NULL, 'v'}, {"quiet", no_argument, NULL, 'q'},    \
-		{"help", no_argument, NULL, 'h'}
+#define CLI_COMMON_LONG                                                                            \
+	{"config", required_argument, NULL, 'c'}, {"json", no_argument, NULL, OPT_JSON},           \
+	    {"verbose", no_argument, NULL, 'v'}, {"quiet", no_argument, NULL, 'q'},                \
+	{                                                                                          \
+		"help", no_argument, NULL, 'h'                                                     \
+	}
 
 /* Handle one of the common options; returns true if opt was one of them.
  * Sets *help for -h. */
@@ -51,7 +53,7 @@ bool cli_common_option(struct cli *cli, int opt, const char *arg, bool *help);
 int cli_load_config(struct cli *cli);
 /* Usage error: sets cli->err to BadRequest with "VERB: message". */
 int cli_usage_error(struct cli *cli, const char *verb, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void cli_print_verb_help(const struct verb *v);
 
 /* Verbs. */

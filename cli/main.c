@@ -15,9 +15,9 @@
 static const struct {
 	const char *link, *verb;
 } aliases[] = {
-	{"rpmscan", "rpmscan"},
-	{"vunify", "unify"},
-	{"vdu", "vdu"},
+    {"rpmscan", "rpmscan"},
+    {"vunify", "unify"},
+    {"vdu", "vdu"},
 };
 
 static void usage(FILE *f)
@@ -63,7 +63,7 @@ static const struct verb *alias_verb(const char *argv0)
 static int parse_global(struct cli *cli, int argc, char **argv, int *exit_code)
 {
 	static const struct option longopts[] = {
-		CLI_COMMON_LONG, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
+	    CLI_COMMON_LONG, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
 	bool help = false;
 	int opt;
 	opterr = 0;
@@ -74,8 +74,8 @@ static int parse_global(struct cli *cli, int argc, char **argv, int *exit_code)
 			return -1;
 		}
 		if (!cli_common_option(cli, opt, optarg, &help)) {
-			uc_fail(&cli->err, UC_BADREQUEST, "unknown option '%s' (see 'unicage --help')",
-				argv[optind - 1]);
+			uc_fail(&cli->err, UC_BADREQUEST,
+				"unknown option '%s' (see 'unicage --help')", argv[optind - 1]);
 			*exit_code = report(cli, -1);
 			return -1;
 		}

@@ -6,21 +6,21 @@
 #include <string.h>
 
 const char rpmscan_usage[] =
-	"[--sysroot DIR] [--dbpath PATH] [--snapshot] (--all | PKG... | --rpm FILE...)\n"
-	"                       [--requires] [--verify] [--tsv | --json]\n\n"
-	"  --sysroot DIR   host tree holding the rpmdb and the files (default: sysroot of\n"
-	"                  unicage.conf, else /)\n"
-	"  --dbpath PATH   rpmdb directory inside sysroot (default: the first of /var/lib/rpm\n"
-	"                  and /usr/lib/sysimage/rpm that holds a database)\n"
-	"  --snapshot      read a private copy of the database\n"
-	"  --all           every installed package\n"
-	"  PKG             a package name or an N-V-R[.A] / N-E:V-R[.A] label\n"
-	"  --rpm FILE...   read the headers of these .rpm files instead (nothing installed)\n"
-	"  --requires      add every installed package the selection requires, transitively\n"
-	"  --verify        compare each file on disk with its header, as rpm -V does; a file\n"
-	"                  that no longer matches becomes class config\n"
-	"  --tsv           tab-separated, stable columns, one header line\n"
-	"  (default)       a readable table";
+    "[--sysroot DIR] [--dbpath PATH] [--snapshot] (--all | PKG... | --rpm FILE...)\n"
+    "                       [--requires] [--verify] [--tsv | --json]\n\n"
+    "  --sysroot DIR   host tree holding the rpmdb and the files (default: sysroot of\n"
+    "                  unicage.conf, else /)\n"
+    "  --dbpath PATH   rpmdb directory inside sysroot (default: the first of /var/lib/rpm\n"
+    "                  and /usr/lib/sysimage/rpm that holds a database)\n"
+    "  --snapshot      read a private copy of the database\n"
+    "  --all           every installed package\n"
+    "  PKG             a package name or an N-V-R[.A] / N-E:V-R[.A] label\n"
+    "  --rpm FILE...   read the headers of these .rpm files instead (nothing installed)\n"
+    "  --requires      add every installed package the selection requires, transitively\n"
+    "  --verify        compare each file on disk with its header, as rpm -V does; a file\n"
+    "                  that no longer matches becomes class config\n"
+    "  --tsv           tab-separated, stable columns, one header line\n"
+    "  (default)       a readable table";
 
 enum {
 	OPT_SYSROOT = 0x200,
@@ -53,10 +53,12 @@ static int check_combination(struct cli *cli, struct rpmscan_cmd *cmd, bool tsv)
 		return cli_usage_error(cli, "rpmscan", "--all takes no package names");
 	if (!cmd->scan.all && cmd->args.n == 0)
 		return cli_usage_error(cli, "rpmscan",
-				       cmd->rpm_mode ? "--rpm needs at least one FILE"
-						     : "name packages, or give --all or --rpm FILE...");
+				       cmd->rpm_mode
+					   ? "--rpm needs at least one FILE"
+					   : "name packages, or give --all or --rpm FILE...");
 	if (cmd->dbpath && !path_is_clean_absolute(cmd->dbpath))
-		return cli_usage_error(cli, "rpmscan", "--dbpath must be a clean absolute path, not '%s'",
+		return cli_usage_error(cli, "rpmscan",
+				       "--dbpath must be a clean absolute path, not '%s'",
 				       cmd->dbpath);
 	if (cmd->sysroot && !*cmd->sysroot)
 		return cli_usage_error(cli, "rpmscan", "--sysroot needs a directory");
@@ -66,16 +68,16 @@ static int check_combination(struct cli *cli, struct rpmscan_cmd *cmd, bool tsv)
 int rpmscan_parse_args(struct cli *cli, struct rpmscan_cmd *cmd, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		CLI_COMMON_LONG,
-		{"sysroot", required_argument, NULL, OPT_SYSROOT},
-		{"dbpath", required_argument, NULL, OPT_DBPATH},
-		{"snapshot", no_argument, NULL, OPT_SNAPSHOT},
-		{"all", no_argument, NULL, OPT_ALL},
-		{"rpm", no_argument, NULL, OPT_RPM},
-		{"requires", no_argument, NULL, OPT_REQUIRES},
-		{"verify", no_argument, NULL, OPT_VERIFY},
-		{"tsv", no_argument, NULL, OPT_TSV},
-		{NULL, 0, NULL, 0},
+	    CLI_COMMON_LONG,
+	    {"sysroot", required_argument, NULL, OPT_SYSROOT},
+	    {"dbpath", required_argument, NULL, OPT_DBPATH},
+	    {"snapshot", no_argument, NULL, OPT_SNAPSHOT},
+	    {"all", no_argument, NULL, OPT_ALL},
+	    {"rpm", no_argument, NULL, OPT_RPM},
+	    {"requires", no_argument, NULL, OPT_REQUIRES},
+	    {"verify", no_argument, NULL, OPT_VERIFY},
+	    {"tsv", no_argument, NULL, OPT_TSV},
+	    {NULL, 0, NULL, 0},
 	};
 	bool tsv = false;
 	int opt;
@@ -102,7 +104,8 @@ int rpmscan_parse_args(struct cli *cli, struct rpmscan_cmd *cmd, int argc, char 
 			cmd->rpm_mode = true;
 			break;
 		case OPT_REQUIRES:
-			cmd->scan.requires = true;
+			cmd->scan.requires
+			= true;
 			break;
 		case OPT_VERIFY:
 			cmd->scan.verify = true;

@@ -39,11 +39,11 @@ static inline void uc_fclosep(FILE **f)
 #define _cleanup_fclose_ _cleanup_(uc_fclosep)
 
 /* Return *pp and leave NULL behind, so the cleanup handler does nothing. */
-#define steal_pointer(pp)                                                                  \
-	({                                                                                 \
-		__typeof__(*(pp)) _tmp = *(pp);                                            \
-		*(pp) = NULL;                                                              \
-		_tmp;                                                                      \
+#define steal_pointer(pp)                                                                          \
+	({                                                                                         \
+		__typeof__(*(pp)) _tmp = *(pp);                                                    \
+		*(pp) = NULL;                                                                      \
+		_tmp;                                                                              \
 	})
 
 /* Same for file descriptors. */

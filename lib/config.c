@@ -22,11 +22,14 @@ struct key_desc {
 	size_t offset;
 };
 
-#define KEY(n, t) {#n, t, offsetof(struct uc_config, n)}
+#define KEY(n, t)                                                                                  \
+	{                                                                                          \
+#n, t, offsetof(struct uc_config, n)                                               \
+	}
 static const struct key_desc keys[] = {
-	KEY(sysroot, KEY_PATH),     KEY(state_dir, KEY_PATH),  KEY(config_dir, KEY_PATH),
-	KEY(cages_dir, KEY_PATH),   KEY(run_dir, KEY_PATH),    KEY(rpm_dbpath, KEY_PATH),
-	KEY(min_uid, KEY_UINT),     KEY(local_paths, KEY_PATH_LIST),
+    KEY(sysroot, KEY_PATH),   KEY(state_dir, KEY_PATH),	       KEY(config_dir, KEY_PATH),
+    KEY(cages_dir, KEY_PATH), KEY(run_dir, KEY_PATH),	       KEY(rpm_dbpath, KEY_PATH),
+    KEY(min_uid, KEY_UINT),   KEY(local_paths, KEY_PATH_LIST),
 };
 #undef KEY
 
@@ -125,8 +128,8 @@ static int parse_path_list(const char *v, struct strv *out, const char **bad)
 	return 0;
 }
 
-static int set_key(struct uc_config *cfg, const struct key_desc *k, const char *v, const char *where,
-		   struct uc_error *err)
+static int set_key(struct uc_config *cfg, const struct key_desc *k, const char *v,
+		   const char *where, struct uc_error *err)
 {
 	void *field = (char *)cfg + k->offset;
 	const char *bad = NULL;

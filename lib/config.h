@@ -13,14 +13,14 @@
 #define UC_DEFAULT_CONFIG "/etc/unicage/unicage.conf"
 
 struct uc_config {
-	char *source;     /* file it was read from, NULL for built-in defaults */
-	char *sysroot;    /* host tree files and the rpmdb are taken from */
-	char *state_dir;  /* store, skeleton generations */
-	char *config_dir; /* conf.d, rpm.list, black.list, cage.mp */
-	char *cages_dir;  /* per-user cage state; default state_dir/cages */
-	char *run_dir;    /* persisted namespaces */
-	char *rpm_dbpath; /* rpmdb path inside sysroot; NULL = first that holds a db */
-	unsigned min_uid; /* users below it are system accounts, never caged */
+	char *source;		 /* file it was read from, NULL for built-in defaults */
+	char *sysroot;		 /* host tree files and the rpmdb are taken from */
+	char *state_dir;	 /* store, skeleton generations */
+	char *config_dir;	 /* conf.d, rpm.list, black.list, cage.mp */
+	char *cages_dir;	 /* per-user cage state; default state_dir/cages */
+	char *run_dir;		 /* persisted namespaces */
+	char *rpm_dbpath;	 /* rpmdb path inside sysroot; NULL = first that holds a db */
+	unsigned min_uid;	 /* users below it are system accounts, never caged */
 	struct strv local_paths; /* path policy: files below these are `config` */
 };
 

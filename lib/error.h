@@ -25,13 +25,13 @@ struct uc_error {
 /* Set err (if not NULL) to kind with a formatted message; returns -EINVAL,
  * -EPERM, -ENOENT or -EIO matching the kind, so callers can `return uc_fail(...)`. */
 int uc_fail(struct uc_error *err, enum uc_kind kind, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Like uc_fail, but the kind comes from errnum (ENOENT -> NotFound, EACCES/EPERM ->
  * PermissionDenied, EINVAL -> BadRequest, else Internal) and ": strerror" is
  * appended. Returns -errnum. */
 int uc_fail_errno(struct uc_error *err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Kind an errno maps to. */
 enum uc_kind uc_kind_from_errno(int errnum);

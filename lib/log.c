@@ -12,10 +12,10 @@ static const struct {
 	const char *name;
 	unsigned area;
 } area_names[] = {
-	{"general", UC_AREA_GENERAL},
-	{"rpm", UC_AREA_RPM},
-	{"path", UC_AREA_PATH},
-	{"config", UC_AREA_CONFIG},
+    {"general", UC_AREA_GENERAL},
+    {"rpm", UC_AREA_RPM},
+    {"path", UC_AREA_PATH},
+    {"config", UC_AREA_CONFIG},
 };
 
 unsigned uc_log_parse_areas(const char *spec)
@@ -27,7 +27,8 @@ unsigned uc_log_parse_areas(const char *spec)
 		if (n == 3 && strncmp(p, "all", 3) == 0)
 			mask = ~0u;
 		for (size_t i = 0; i < sizeof(area_names) / sizeof(area_names[0]); i++)
-			if (strlen(area_names[i].name) == n && strncmp(p, area_names[i].name, n) == 0)
+			if (strlen(area_names[i].name) == n &&
+			    strncmp(p, area_names[i].name, n) == 0)
 				mask |= area_names[i].area;
 		p += n;
 		p += strspn(p, ", ");

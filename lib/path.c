@@ -88,9 +88,9 @@ int path_join(char *buf, size_t size, const char *a, const char *b)
 static int try_openat2(int dirfd, const char *path, int flags, mode_t mode, unsigned long resolve)
 {
 	struct open_how how = {
-		.flags = (unsigned long)flags | O_CLOEXEC,
-		.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
-		.resolve = resolve,
+	    .flags = (unsigned long)flags | O_CLOEXEC,
+	    .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+	    .resolve = resolve,
 	};
 	if (force_fallback || have_openat2 == 0)
 		return -ENOSYS;

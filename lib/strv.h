@@ -10,7 +10,10 @@ struct strv {
 	size_t cap;
 };
 
-#define STRV_INIT {NULL, 0, 0}
+#define STRV_INIT                                                                                  \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 /* Append a copy of s (or of its first len bytes). Returns 0 or -ENOMEM. */
 int strv_push(struct strv *sv, const char *s);

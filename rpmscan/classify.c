@@ -46,14 +46,14 @@ enum rs_class rs_classify(const struct rs_file *f, const struct strv *local_path
 
 const char *rs_ftype_name(enum rs_ftype t)
 {
-	static const char *const names[] = {"file", "dir",  "symlink", "char",
-					    "block", "fifo", "socket", "unknown"};
+	static const char *const names[] = {"file",  "dir",  "symlink", "char",
+					    "block", "fifo", "socket",	"unknown"};
 	return t <= RS_T_UNKNOWN ? names[t] : "unknown";
 }
 
 const char *rs_state_name(enum rs_state s)
 {
-	static const char *const names[] = {"normal",    "replaced",   "notinstalled",
+	static const char *const names[] = {"normal",	 "replaced",   "notinstalled",
 					    "netshared", "wrongcolor", "unknown"};
 	return s <= RS_S_UNKNOWN ? names[s] : "unknown";
 }
@@ -128,15 +128,15 @@ static const struct {
 	uint32_t rpm, ours;
 	const char *name;
 } flag_map[] = {
-	{RPMFILE_CONFIG, RS_F_CONFIG, "config"},
-	{RPMFILE_NOREPLACE, RS_F_NOREPLACE, "noreplace"},
-	{RPMFILE_MISSINGOK, RS_F_MISSINGOK, "missingok"},
-	{RPMFILE_GHOST, RS_F_GHOST, "ghost"},
-	{RPMFILE_DOC, RS_F_DOC, "doc"},
-	{RPMFILE_LICENSE, RS_F_LICENSE, "license"},
-	{RPMFILE_ARTIFACT, RS_F_ARTIFACT, "artifact"},
-	{RPMFILE_README, RS_F_README, "readme"},
-	{RPMFILE_SPECFILE, RS_F_SPECFILE, "specfile"},
+    {RPMFILE_CONFIG, RS_F_CONFIG, "config"},
+    {RPMFILE_NOREPLACE, RS_F_NOREPLACE, "noreplace"},
+    {RPMFILE_MISSINGOK, RS_F_MISSINGOK, "missingok"},
+    {RPMFILE_GHOST, RS_F_GHOST, "ghost"},
+    {RPMFILE_DOC, RS_F_DOC, "doc"},
+    {RPMFILE_LICENSE, RS_F_LICENSE, "license"},
+    {RPMFILE_ARTIFACT, RS_F_ARTIFACT, "artifact"},
+    {RPMFILE_README, RS_F_README, "readme"},
+    {RPMFILE_SPECFILE, RS_F_SPECFILE, "specfile"},
 };
 
 uint32_t rs_flags_from_rpm(uint32_t rpmflags)
@@ -167,8 +167,8 @@ void rs_verify_format(const struct rs_verify *v, char *buf, size_t size)
 	static const struct {
 		unsigned bit;
 		char c;
-	} order[] = {{RS_V_SIZE, 'S'},  {RS_V_MODE, 'M'},  {RS_V_DIGEST, '5'},
-		     {RS_V_RDEV, 'D'},  {RS_V_LINK, 'L'},  {RS_V_USER, 'U'},
+	} order[] = {{RS_V_SIZE, 'S'},	{RS_V_MODE, 'M'},  {RS_V_DIGEST, '5'},
+		     {RS_V_RDEV, 'D'},	{RS_V_LINK, 'L'},  {RS_V_USER, 'U'},
 		     {RS_V_GROUP, 'G'}, {RS_V_MTIME, 'T'}, {RS_V_CAPS, 'P'}};
 	if (!v->checked) {
 		snprintf(buf, size, "%s", "");

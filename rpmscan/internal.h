@@ -12,10 +12,10 @@ enum rs_backend { RS_DB_SQLITE, RS_DB_BDB_RO };
 
 struct rs_db {
 	rpmts ts;
-	char dir[PATH_MAX];   /* the database directory as found under sysroot */
-	char *snapdir;        /* private copy being read, removed on close */
+	char dir[PATH_MAX]; /* the database directory as found under sysroot */
+	char *snapdir;	    /* private copy being read, removed on close */
 	enum rs_backend backend;
-	bool indexed;         /* index files exist: name/provide lookups work */
+	bool indexed; /* index files exist: name/provide lookups work */
 };
 
 /* librpm setup, once per process: config files read, log routed to uc_log. */
@@ -25,8 +25,8 @@ const char *rs_rpm_last_error(void);
 void rs_rpm_clear_error(void);
 
 /* Find and open the rpmdb of sysroot read-only (see rpmscan_opts). */
-int rs_db_open(struct rs_db *db, int rootfd, const char *sysroot, const char *dbpath,
-	       bool snapshot, struct uc_error *err);
+int rs_db_open(struct rs_db *db, int rootfd, const char *sysroot, const char *dbpath, bool snapshot,
+	       struct uc_error *err);
 void rs_db_close(struct rs_db *db);
 /* After reading through an iterator: librpm reports a damaged database only
  * in its log (bdb_ro: "error reading Packages database") and then simply ends

@@ -65,8 +65,7 @@ int rs_rpm_init(struct uc_error *err)
 }
 
 /* Which database a directory holds. 1 found, 0 none, <0 error (err set). */
-static int probe_dir(int dirfd, const char *shown, enum rs_backend *backend,
-		     struct uc_error *err)
+static int probe_dir(int dirfd, const char *shown, enum rs_backend *backend, struct uc_error *err)
 {
 	struct stat st;
 	if (fstatat(dirfd, "rpmdb.sqlite", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
@@ -97,7 +96,8 @@ static int locate(struct rs_db *db, int rootfd, const char *sysroot, const char 
 	for (size_t i = 0; i < ncands; i++) {
 		char shown[PATH_MAX];
 		path_join(shown, sizeof(shown), sysroot, cands[i]);
-		_cleanup_close_ int fd = path_open_in_root(rootfd, cands[i], O_PATH | O_DIRECTORY, 0);
+		_cleanup_close_ int fd =
+		    path_open_in_root(rootfd, cands[i], O_PATH | O_DIRECTORY, 0);
 		if (fd == -ENOENT || fd == -ENOTDIR)
 			continue;
 		if (fd < 0)
@@ -120,8 +120,8 @@ static int locate(struct rs_db *db, int rootfd, const char *sysroot, const char 
 	}
 	if (dbpath)
 		return uc_fail(err, UC_NOTFOUND, "no rpm database in %s%s", sysroot, dbpath);
-	return uc_fail(err, UC_NOTFOUND, "no rpm database under %s (looked in %s and %s)",
-		       sysroot, defaults[0], defaults[1]);
+	return uc_fail(err, UC_NOTFOUND, "no rpm database under %s (looked in %s and %s)", sysroot,
+		       defaults[0], defaults[1]);
 }
 
 static int copy_fd(int in, int out)
@@ -168,11 +168,13 @@ static int snapshot(struct rs_db *db, struct uc_error *err)
 	while (r == 0 && (de = readdir(d))) {
 		if (strcmp(de->d_name, ".rpm.lock") == 0 || strncmp(de->d_name, "__db.", 5) == 0)
 			continue;
-		_cleanup_close_ int in = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		_cleanup_close_ int in =
+		    openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		struct stat st;
 		if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode))
 			continue;
-		_cleanup_close_ int out = openat(outdir, de->d_name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		_cleanup_close_ int out =
+		    openat(outdir, de->d_name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		r = out < 0 ? -errno : copy_fd(in, out);
 		if (r < 0)
 			uc_fail_errno(err, r, "snapshot of %s/%s", db->dir, de->d_name);
@@ -218,7 +220,8 @@ int rs_db_open(struct rs_db *db, int rootfd, const char *sysroot, const char *db
 	}
 	const char *opened = db->snapdir ? db->snapdir : db->dir;
 	uc_debug(UC_AREA_RPM, "rpmdb %s (%s%s)", opened,
-		 db->backend == RS_DB_SQLITE ? "sqlite" : "bdb_ro", db->snapdir ? ", snapshot" : "");
+		 db->backend == RS_DB_SQLITE ? "sqlite" : "bdb_ro",
+		 db->snapdir ? ", snapshot" : "");
 	rpmPushMacro(NULL, "_dbpath", NULL, opened, RMIL_CMDLINE);
 	rpmPushMacro(NULL, "_db_backend", NULL, db->backend == RS_DB_SQLITE ? "sqlite" : "bdb_ro",
 		     RMIL_CMDLINE);

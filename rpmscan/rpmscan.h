@@ -13,9 +13,25 @@
 #include "lib/error.h"
 #include "lib/strv.h"
 
-enum rs_ftype { RS_T_FILE, RS_T_DIR, RS_T_SYMLINK, RS_T_CHAR, RS_T_BLOCK, RS_T_FIFO, RS_T_SOCKET, RS_T_UNKNOWN };
+enum rs_ftype {
+	RS_T_FILE,
+	RS_T_DIR,
+	RS_T_SYMLINK,
+	RS_T_CHAR,
+	RS_T_BLOCK,
+	RS_T_FIFO,
+	RS_T_SOCKET,
+	RS_T_UNKNOWN
+};
 
-enum rs_state { RS_S_NORMAL, RS_S_REPLACED, RS_S_NOTINSTALLED, RS_S_NETSHARED, RS_S_WRONGCOLOR, RS_S_UNKNOWN };
+enum rs_state {
+	RS_S_NORMAL,
+	RS_S_REPLACED,
+	RS_S_NOTINSTALLED,
+	RS_S_NETSHARED,
+	RS_S_WRONGCOLOR,
+	RS_S_UNKNOWN
+};
 
 enum rs_class { RS_C_SHARED, RS_C_CONFIG, RS_C_GHOST, RS_C_SKIP };
 
@@ -43,14 +59,14 @@ enum rs_verify_bit {
 	RS_V_GROUP = 1 << 6,
 	RS_V_MTIME = 1 << 7,
 	RS_V_CAPS = 1 << 8,
-	RS_V_READFAIL = 1 << 9,     /* content could not be read: "?" for 5 */
+	RS_V_READFAIL = 1 << 9,	     /* content could not be read: "?" for 5 */
 	RS_V_READLINKFAIL = 1 << 10, /* link could not be read: "?" for L */
-	RS_V_MISSING = 1 << 11,     /* lstat failed */
+	RS_V_MISSING = 1 << 11,	     /* lstat failed */
 };
 
 struct rs_verify {
-	bool checked;  /* false: not verified (no --verify, or state not normal) */
-	unsigned bits; /* rs_verify_bit */
+	bool checked;	 /* false: not verified (no --verify, or state not normal) */
+	unsigned bits;	 /* rs_verify_bit */
 	int lstat_errno; /* with RS_V_MISSING */
 };
 
@@ -67,7 +83,7 @@ struct rs_file {
 	const char *link;   /* symlink target; "" otherwise */
 	const char *caps;   /* file capabilities as text; "" for none */
 	uint32_t rdev;
-	uint32_t flags; /* rs_flag */
+	uint32_t flags;	 /* rs_flag */
 	uint32_t vflags; /* rpm's per-file %verify flags (RPMVERIFY_*) */
 	enum rs_state state;
 	enum rs_class class;
@@ -76,14 +92,14 @@ struct rs_file {
 };
 
 struct rpmscan_opts {
-	const char *sysroot;  /* host tree; "/" by default */
-	const char *dbpath;   /* rpmdb inside sysroot; NULL: first of the defaults holding one */
-	bool all;             /* every installed package */
-	const struct strv *packages; /* names or N-V-R[.A] labels */
-	const struct strv *rpm_files; /* .rpm files to read instead of the rpmdb */
-	bool requires;        /* add what the selection requires, transitively */
-	bool verify;          /* compare files on disk with their headers */
-	bool snapshot;        /* read a private copy of the database */
+	const char *sysroot; /* host tree; "/" by default */
+	const char *dbpath;  /* rpmdb inside sysroot; NULL: first of the defaults holding one */
+	bool all;	     /* every installed package */
+	const struct strv *packages;	/* names or N-V-R[.A] labels */
+	const struct strv *rpm_files;	/* .rpm files to read instead of the rpmdb */
+	bool requires;			/* add what the selection requires, transitively */
+	bool verify;			/* compare files on disk with their headers */
+	bool snapshot;			/* read a private copy of the database */
 	const struct strv *local_paths; /* path policy: below these, class config */
 };
 

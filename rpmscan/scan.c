@@ -42,8 +42,8 @@ static void digest_hex(const unsigned char *d, size_t len, char *out, size_t siz
 		out[0] = '\0';
 }
 
-static void fill_file(rpmfi fi, const char *nevra, bool installed, struct rs_file *f,
-		      char *hex, size_t hexsize)
+static void fill_file(rpmfi fi, const char *nevra, bool installed, struct rs_file *f, char *hex,
+		      size_t hexsize)
 {
 	int algo = 0;
 	size_t dlen = 0;

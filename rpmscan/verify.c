@@ -30,8 +30,8 @@ static int digest_file(struct rs_verifier *v, const struct rs_file *f, const str
 		       char **hex, uint64_t *size)
 {
 	static unsigned char buf[1 << 18];
-	_cleanup_close_ int fd = path_open_in_root(v->rootfd, f->path,
-						   O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0);
+	_cleanup_close_ int fd =
+	    path_open_in_root(v->rootfd, f->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0);
 	struct stat st;
 	if (fd < 0)
 		return fd;
@@ -156,7 +156,8 @@ static unsigned check_meta(struct rs_verifier *v, const struct rs_file *f, int f
 			bits |= RS_V_MODE;
 	}
 	if (flags & RPMVERIFY_RDEV) {
-		if (S_ISCHR(f->mode) != S_ISCHR(sb->st_mode) || S_ISBLK(f->mode) != S_ISBLK(sb->st_mode))
+		if (S_ISCHR(f->mode) != S_ISCHR(sb->st_mode) ||
+		    S_ISBLK(f->mode) != S_ISBLK(sb->st_mode))
 			bits |= RS_V_RDEV;
 		else if ((S_ISCHR(f->mode) || S_ISBLK(f->mode)) &&
 			 (sb->st_rdev & 0xffff) != (f->rdev & 0xffff))
@@ -208,7 +209,8 @@ void rs_verify_file(struct rs_verifier *v, struct rs_file *f)
 		flags = 0; /* only whether it exists at all */
 		break;
 	case RS_S_WRONGCOLOR:
-		flags &= ~(RPMVERIFY_FILEDIGEST | RPMVERIFY_FILESIZE | RPMVERIFY_MTIME | RPMVERIFY_RDEV);
+		flags &=
+		    ~(RPMVERIFY_FILEDIGEST | RPMVERIFY_FILESIZE | RPMVERIFY_MTIME | RPMVERIFY_RDEV);
 		break;
 	default:
 		break;
@@ -228,9 +230,11 @@ void rs_verify_file(struct rs_verifier *v, struct rs_file *f)
 	else
 		flags &= ~RPMVERIFY_LINKTO;
 	if (!S_ISREG(sb.st_mode))
-		flags &= ~(RPMVERIFY_FILEDIGEST | RPMVERIFY_FILESIZE | RPMVERIFY_MTIME | RPMVERIFY_CAPS);
+		flags &=
+		    ~(RPMVERIFY_FILEDIGEST | RPMVERIFY_FILESIZE | RPMVERIFY_MTIME | RPMVERIFY_CAPS);
 	if (f->flags & RS_F_GHOST)
-		flags &= ~(RPMVERIFY_FILEDIGEST | RPMVERIFY_FILESIZE | RPMVERIFY_MTIME | RPMVERIFY_LINKTO);
+		flags &= ~(RPMVERIFY_FILEDIGEST | RPMVERIFY_FILESIZE | RPMVERIFY_MTIME |
+			   RPMVERIFY_LINKTO);
 	unsigned bits = check_content(v, f, fd, &sb, flags);
 	bits |= check_meta(v, f, fd, &sb, flags);
 	if ((bits & RS_V_MTIME) && owned_more_than_once(v->db, f->path))

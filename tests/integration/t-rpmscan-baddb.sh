@@ -106,3 +106,18 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d=={"data":N
 # an intact one is fine, and nothing was installed anywhere
 expect_exit 0 uc rpmscan --tsv --rpm "$rpms/uc-base-1.0-1.noarch.rpm"
 assert_eq "$(tail -n +2 "$T/out" | wc -l)" 22 "uc-base.rpm files"
+
+# Not root: a .rpm we may not read is exit 2; a database directory we may not
+# write to is read from a private snapshot, and left exactly as it was.
+if command -v setpriv >/dev/null; then
+    chmod 0755 "$T"
+    cp "$rpms/uc-core-1.0-1.noarch.rpm" "$T/private.rpm" && chmod 0600 "$T/private.rpm"
+    as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups env TMPDIR=/tmp "$@"; }
+    expect_exit 2 as_nobody "$UC" rpmscan --rpm "$T/private.rpm"
+    assert_grep "Permission denied" "$T/err" "unreadable .rpm"
+    mkdir -p "$T/user/var/lib/rpm" && cp "$db/rpmdb.sqlite" "$T/user/var/lib/rpm/"
+    chmod -R a+rX "$T/user"
+    expect_exit 0 as_nobody "$UC" rpmscan --sysroot "$T/user" --all --tsv
+    assert_eq "$(tail -n +2 "$T/out" | wc -l)" 29 "database read as nobody"
+    assert_eq "$(ls -A "$T/user/var/lib/rpm")" "rpmdb.sqlite" "files beside a database read as nobody"
+fi

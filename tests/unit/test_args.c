@@ -19,9 +19,18 @@ static void test_packages_and_options(void **st)
 {
 	struct cli cli;
 	struct rpmscan_cmd cmd;
-	const char *argv[] = {"rpmscan", "bash", "--sysroot", "/srv/host", "--requires",
-			      "coreutils-9.1-1.el9.x86_64", "--verify", "--tsv",
-			      "-c",      "/tmp/u.conf", "--dbpath=/usr/lib/sysimage/rpm", "-v"};
+	const char *argv[] = {"rpmscan",
+			      "bash",
+			      "--sysroot",
+			      "/srv/host",
+			      "--requires",
+			      "coreutils-9.1-1.el9.x86_64",
+			      "--verify",
+			      "--tsv",
+			      "-c",
+			      "/tmp/u.conf",
+			      "--dbpath=/usr/lib/sysimage/rpm",
+			      "-v"};
 	assert_int_equal(parse(&cli, &cmd, 12, argv), 0);
 	assert_int_equal(cmd.args.n, 2);
 	assert_string_equal(cmd.args.v[0], "bash");
@@ -70,14 +79,14 @@ static void test_bad_usage(void **st)
 		const char *argv[4];
 		const char *msg;
 	} cases[] = {
-		{1, {"rpmscan"}, "name packages, or give --all or --rpm"},
-		{3, {"rpmscan", "--all", "bash"}, "--all takes no package names"},
-		{3, {"rpmscan", "--all", "--rpm"}, "--all and --rpm exclude each other"},
-		{2, {"rpmscan", "--rpm"}, "--rpm needs at least one FILE"},
-		{4, {"rpmscan", "--all", "--tsv", "--json"}, "--tsv and --json exclude"},
-		{2, {"rpmscan", "--bogus"}, "unknown option '--bogus'"},
-		{2, {"rpmscan", "--sysroot"}, "option '--sysroot' needs a value"},
-		{4, {"rpmscan", "--all", "--dbpath", "var/lib/rpm"}, "--dbpath must be a clean"},
+	    {1, {"rpmscan"}, "name packages, or give --all or --rpm"},
+	    {3, {"rpmscan", "--all", "bash"}, "--all takes no package names"},
+	    {3, {"rpmscan", "--all", "--rpm"}, "--all and --rpm exclude each other"},
+	    {2, {"rpmscan", "--rpm"}, "--rpm needs at least one FILE"},
+	    {4, {"rpmscan", "--all", "--tsv", "--json"}, "--tsv and --json exclude"},
+	    {2, {"rpmscan", "--bogus"}, "unknown option '--bogus'"},
+	    {2, {"rpmscan", "--sysroot"}, "option '--sysroot' needs a value"},
+	    {4, {"rpmscan", "--all", "--dbpath", "var/lib/rpm"}, "--dbpath must be a clean"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct cli cli;
@@ -93,9 +102,9 @@ static void test_bad_usage(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_packages_and_options),
-		cmocka_unit_test(test_modes),
-		cmocka_unit_test(test_bad_usage),
+	    cmocka_unit_test(test_packages_and_options),
+	    cmocka_unit_test(test_modes),
+	    cmocka_unit_test(test_bad_usage),
 	};
 	return cmocka_run_group_tests_name("rpmscan-args", tests, NULL, NULL);
 }

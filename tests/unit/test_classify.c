@@ -118,10 +118,10 @@ static void test_formats(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_flags_and_states),
-		cmocka_unit_test(test_path_policy),
-		cmocka_unit_test(test_verify_changes_class),
-		cmocka_unit_test(test_formats),
+	    cmocka_unit_test(test_flags_and_states),
+	    cmocka_unit_test(test_path_policy),
+	    cmocka_unit_test(test_verify_changes_class),
+	    cmocka_unit_test(test_formats),
 	};
 	return cmocka_run_group_tests_name("classify", tests, NULL, NULL);
 }

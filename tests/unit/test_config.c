@@ -67,18 +67,18 @@ struct bad {
 static void test_bad_lines(void **st)
 {
 	static const struct bad cases[] = {
-		{"nokey\n", "test.conf:1: expected 'key = value'"},
-		{"# ok\nfoo = 1\n", "test.conf:2: unknown key 'foo'"},
-		{"min_uid = -1\n", "test.conf:1: min_uid must be a non-negative integer"},
-		{"min_uid = 12abc\n", "test.conf:1: min_uid must be"},
-		{"min_uid = 99999999999\n", "test.conf:1: min_uid must be"},
-		{"sysroot = relative\n", "test.conf:1: sysroot must be a clean absolute path"},
-		{"sysroot = /a/../b\n", "test.conf:1: sysroot must be a clean absolute path"},
-		{"sysroot = /a//b\n", "test.conf:1: sysroot must be"},
-		{"sysroot =\n", "test.conf:1: 'sysroot' has no value"},
-		{"local_paths = /etc, var\n", "test.conf:1: local_paths must list clean absolute"},
-		{"min_uid = 1\n\nmin_uid = 2\n", "test.conf:3: 'min_uid' already set on line 1"},
-		{" = 3\n", "test.conf:1: unknown key ''"},
+	    {"nokey\n", "test.conf:1: expected 'key = value'"},
+	    {"# ok\nfoo = 1\n", "test.conf:2: unknown key 'foo'"},
+	    {"min_uid = -1\n", "test.conf:1: min_uid must be a non-negative integer"},
+	    {"min_uid = 12abc\n", "test.conf:1: min_uid must be"},
+	    {"min_uid = 99999999999\n", "test.conf:1: min_uid must be"},
+	    {"sysroot = relative\n", "test.conf:1: sysroot must be a clean absolute path"},
+	    {"sysroot = /a/../b\n", "test.conf:1: sysroot must be a clean absolute path"},
+	    {"sysroot = /a//b\n", "test.conf:1: sysroot must be"},
+	    {"sysroot =\n", "test.conf:1: 'sysroot' has no value"},
+	    {"local_paths = /etc, var\n", "test.conf:1: local_paths must list clean absolute"},
+	    {"min_uid = 1\n\nmin_uid = 2\n", "test.conf:3: 'min_uid' already set on line 1"},
+	    {" = 3\n", "test.conf:1: unknown key ''"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct uc_config cfg;
@@ -122,9 +122,9 @@ static void test_missing_file(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),   cmocka_unit_test(test_good_lines),
-		cmocka_unit_test(test_bad_lines),  cmocka_unit_test(test_nul_byte),
-		cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_defaults),	 cmocka_unit_test(test_good_lines),
+	    cmocka_unit_test(test_bad_lines),	 cmocka_unit_test(test_nul_byte),
+	    cmocka_unit_test(test_missing_file),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -106,9 +106,9 @@ static void test_escaping(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_envelope_ok),
-		cmocka_unit_test(test_envelope_error),
-		cmocka_unit_test(test_escaping),
+	    cmocka_unit_test(test_envelope_ok),
+	    cmocka_unit_test(test_envelope_error),
+	    cmocka_unit_test(test_escaping),
 	};
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);
 }

@@ -45,7 +45,8 @@ static void lnk(const char *target, const char *rel)
 /* A tree: usr/lib/f, lib -> usr/lib, abs -> /usr/lib, up -> ../../../.., etc/x */
 static int setup(void **st)
 {
-	snprintf(root, sizeof(root), "%s/uc-path-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	snprintf(root, sizeof(root), "%s/uc-path-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	assert_non_null(mkdtemp(root));
 	mkd("usr");
 	mkd("usr/lib");
@@ -81,8 +82,10 @@ static void in_root_cases(void)
 {
 	read_is(path_open_in_root(rootfd, "/usr/lib/f", O_RDONLY, 0), "in-root");
 	read_is(path_open_in_root(rootfd, "lib/f", O_RDONLY, 0), "in-root");
-	read_is(path_open_in_root(rootfd, "abs/f", O_RDONLY, 0), "in-root");      /* absolute link stays in */
-	read_is(path_open_in_root(rootfd, "up/usr/lib/f", O_RDONLY, 0), "in-root"); /* .. stops at root */
+	read_is(path_open_in_root(rootfd, "abs/f", O_RDONLY, 0),
+		"in-root"); /* absolute link stays in */
+	read_is(path_open_in_root(rootfd, "up/usr/lib/f", O_RDONLY, 0),
+		"in-root"); /* .. stops at root */
 	read_is(path_open_in_root(rootfd, "/../../etc/x", O_RDONLY, 0), "x");
 	/* /etc/passwd-link -> /etc/passwd is the tree's (missing) passwd, not the host's */
 	assert_int_equal(path_open_in_root(rootfd, "etc/passwd-link", O_RDONLY, 0), -ENOENT);
@@ -159,9 +162,9 @@ static void test_string_helpers(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_string_helpers),
-		cmocka_unit_test(test_openat2),
-		cmocka_unit_test(test_fallback),
+	    cmocka_unit_test(test_string_helpers),
+	    cmocka_unit_test(test_openat2),
+	    cmocka_unit_test(test_fallback),
 	};
 	return cmocka_run_group_tests_name("path", tests, setup, teardown);
 }
