@@ -9,6 +9,10 @@
 const struct verb verbs[] = {
     {"rpmscan", cmd_rpmscan, "list the files of RPM packages, classified (rpmdb or .rpm files)",
      rpmscan_usage, 0},
+    {"unify", cmd_unify, "make duplicate files across trees one immutable object (vunify)",
+     unify_usage, VERB_NEED_ROOT | VERB_TAKES_LOCK},
+    {"vdu", cmd_vdu, "what trees really cost on disk: private and shared bytes (vdu)", vdu_usage,
+     0},
     {NULL, NULL, NULL, NULL, 0},
 };
 

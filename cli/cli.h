@@ -59,3 +59,7 @@ void cli_print_verb_help(const struct verb *v);
 /* Verbs. */
 int cmd_rpmscan(struct cli *cli, int argc, char **argv);
 extern const char rpmscan_usage[];
+int cmd_unify(struct cli *cli, int argc, char **argv);
+extern const char unify_usage[];
+int cmd_vdu(struct cli *cli, int argc, char **argv);
+extern const char vdu_usage[];

@@ -1,0 +1,355 @@
+#include "lib/store.h"
+
+#include "lib/cleanup.h"
+#include "lib/log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+int fs_get_immutable(int fd, bool *on)
+{
+	int flags = 0;
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
+		return -errno;
+	*on = flags & FS_IMMUTABLE_FL;
+	return 0;
+}
+
+int fs_set_immutable(int fd, bool on)
+{
+	int flags = 0;
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
+		return -errno;
+	int want = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+	if (want == flags)
+		return 0;
+	return ioctl(fd, FS_IOC_SETFLAGS, &want) < 0 ? -errno : 0;
+}
+
+bool obj_meta_equal(const struct stat *a, const struct xattr_set *xa, const struct stat *b,
+		    const struct xattr_set *xb, bool with_mtime)
+{
+	if (a->st_mode != b->st_mode || a->st_uid != b->st_uid || a->st_gid != b->st_gid ||
+	    a->st_size != b->st_size)
+		return false;
+	if (with_mtime && (a->st_mtim.tv_sec != b->st_mtim.tv_sec ||
+			   a->st_mtim.tv_nsec != b->st_mtim.tv_nsec))
+		return false;
+	return xattrs_equal(xa, xb);
+}
+
+static int mkdir_0700(int dirfd, const char *name)
+{
+	if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int open_dir(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* The lock file carries the holder's pid, so a refusal can name it. */
+static int take_lock(struct store *s, unsigned flags, struct uc_error *err)
+{
+	bool ro = flags & STORE_READONLY;
+	s->lockfd = openat(s->fd, "lock", (ro ? O_RDONLY : O_RDWR | O_CREAT) | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (s->lockfd < 0 && ro && errno == ENOENT)
+		return 0; /* never written to: nobody to wait for */
+	if (s->lockfd < 0)
+		return uc_fail_errno(err, errno, "store lock %s/lock", s->path);
+	if (flock(s->lockfd, (ro ? LOCK_SH : LOCK_EX) | (flags & STORE_WAIT ? 0 : LOCK_NB)) < 0) {
+		if (errno != EWOULDBLOCK)
+			return uc_fail_errno(err, errno, "store lock %s/lock", s->path);
+		char pid[32] = "?";
+		ssize_t n = pread(s->lockfd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 1] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		return uc_fail(err, UC_PERMISSION,
+			       "store %s is locked by another unicage (pid %s); try again or use "
+			       "--wait-lock",
+			       s->path, pid);
+	}
+	if (ro)
+		return 0;
+	char pid[32];
+	int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(s->lockfd, 0) < 0 || pwrite(s->lockfd, pid, (size_t)n, 0) != n)
+		return uc_fail_errno(err, errno, "store lock %s/lock", s->path);
+	return 0;
+}
+
+/* Leftover temp names of an interrupted run: each is an extra link to an
+ * inode that has its real name elsewhere (or to nothing yet), so they go. */
+static void clean_tmp(struct store *s)
+{
+	int fd = dup(s->tmpfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			unlinkat(s->tmpfd, de->d_name, 0);
+	closedir(d);
+}
+
+static int scan_subdir(struct store *s, const char *sub)
+{
+	int fd = openat(s->objfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d)
+		return fd >= 0 ? (close(fd), -errno) : -errno;
+	struct dirent *de;
+	int r = 0;
+	while (r == 0 && (de = readdir(d))) {
+		struct stat st;
+		if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (!inoset_get(&s->objects, st.st_dev, st.st_ino, NULL) ||
+		    !inoset_get(&s->sizes, 0, (uint64_t)st.st_size, NULL))
+			r = -ENOMEM;
+	}
+	closedir(d);
+	return r;
+}
+
+static int scan_objects(struct store *s, struct uc_error *err)
+{
+	int fd = dup(s->objfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d)
+		return uc_fail_errno(err, errno, "store %s/objects", s->path);
+	struct dirent *de;
+	int r = 0;
+	while (r == 0 && (de = readdir(d)))
+		if (strlen(de->d_name) == 2 && de->d_name[0] != '.')
+			r = scan_subdir(s, de->d_name);
+	closedir(d);
+	return r < 0 ? uc_fail_errno(err, r, "store %s/objects", s->path) : 0;
+}
+
+static nlink_t link_limit(int fd)
+{
+	const char *knob = getenv("UNICAGE_TEST_LINK_MAX"); /* tests: EMLINK rollover */
+	if (knob && *knob)
+		return (nlink_t)strtoul(knob, NULL, 10);
+	long n = fpathconf(fd, _PC_LINK_MAX);
+	return n > 0 ? (nlink_t)n : 65000;
+}
+
+static int open_layout(struct store *s, bool create, struct uc_error *err)
+{
+	/* the store is made private to root: objects are hardlinks of files
+	 * users may not read elsewhere */
+	const char *p = s->path;
+	if (create && mkdir(p, 0700) < 0 && errno != EEXIST)
+		return uc_fail_errno(err, errno, "store %s", p);
+	s->fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (s->fd < 0)
+		return uc_fail_errno(err, errno, "store %s", p);
+	struct stat st;
+	if (fstat(s->fd, &st) < 0)
+		return uc_fail_errno(err, errno, "store %s", p);
+	if (st.st_uid != 0 && geteuid() == 0)
+		return uc_fail(err, UC_PERMISSION, "store %s is not owned by root", p);
+	s->dev = st.st_dev;
+	int r;
+	if (create && ((r = mkdir_0700(s->fd, "objects")) < 0 || (r = mkdir_0700(s->fd, "tmp")) < 0))
+		return uc_fail_errno(err, r, "store %s", p);
+	if ((s->objfd = open_dir(s->fd, "objects")) < 0 || (s->tmpfd = open_dir(s->fd, "tmp")) < 0)
+		return uc_fail_errno(err, s->objfd < 0 ? s->objfd : s->tmpfd, "store %s: not a store", p);
+	s->link_max = link_limit(s->objfd);
+	return 0;
+}
+
+void store_init_empty(struct store *s, dev_t dev)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = s->objfd = s->tmpfd = s->lockfd = -1;
+	s->dev = dev;
+	s->link_max = 65000;
+	pthread_mutex_init(&s->mu, NULL);
+}
+
+int store_open(struct store *s, const char *path, unsigned flags, struct uc_error *err)
+{
+	store_init_empty(s, 0);
+	if (!(s->path = strdup(path)))
+		return uc_fail(err, UC_INTERNAL, "out of memory");
+	int r = open_layout(s, (flags & STORE_CREATE) && !(flags & STORE_READONLY), err);
+	if (r == 0)
+		r = take_lock(s, flags, err);
+	if (r == 0) {
+		if (!(flags & STORE_READONLY))
+			clean_tmp(s);
+		r = scan_objects(s, err);
+	}
+	if (r < 0)
+		store_close(s);
+	return r;
+}
+
+void store_close(struct store *s)
+{
+	int *fds[] = {&s->fd, &s->objfd, &s->tmpfd, &s->lockfd};
+	for (size_t i = 0; i < UC_ARRAY_SIZE(fds); i++)
+		if (*fds[i] >= 0) {
+			close(*fds[i]);
+			*fds[i] = -1;
+		}
+	inoset_release(&s->objects);
+	inoset_release(&s->sizes);
+	pthread_mutex_destroy(&s->mu);
+	free(s->path);
+	s->path = NULL;
+}
+
+bool store_is_object(struct store *s, dev_t dev, ino_t ino)
+{
+	pthread_mutex_lock(&s->mu);
+	bool r = inoset_find(&s->objects, dev, ino) != NULL;
+	pthread_mutex_unlock(&s->mu);
+	return r;
+}
+
+bool store_has_size(struct store *s, uint64_t size)
+{
+	pthread_mutex_lock(&s->mu);
+	bool r = inoset_find(&s->sizes, 0, size) != NULL;
+	pthread_mutex_unlock(&s->mu);
+	return r;
+}
+
+static void remember(struct store *s, const struct stat *st)
+{
+	pthread_mutex_lock(&s->mu);
+	inoset_get(&s->objects, st->st_dev, st->st_ino, NULL);
+	inoset_get(&s->sizes, 0, (uint64_t)st->st_size, NULL);
+	pthread_mutex_unlock(&s->mu);
+}
+
+bool store_obj_full(struct store *s, const struct store_obj *obj)
+{
+	struct stat st;
+	nlink_t n = fstat(obj->fd, &st) == 0 ? st.st_nlink : obj->st.st_nlink;
+	return n + 1 > s->link_max;
+}
+
+void store_obj_close(struct store_obj *obj)
+{
+	if (obj->fd >= 0)
+		close(obj->fd);
+	obj->fd = -1;
+}
+
+/* Is the object at fd the same object as src? 1 yes, 0 no. */
+static int same_object(int fd, const struct stat *st, const struct obj_src *src)
+{
+	struct xattr_set xa;
+	if (xattrs_read(fd, &xa) < 0)
+		return -EIO;
+	bool meta = obj_meta_equal(st, &xa, src->st, src->xa, src->with_mtime);
+	xattrs_release(&xa);
+	if (!meta)
+		return 0;
+	return file_contents_equal(fd, src->fd, (uint64_t)src->st->st_size);
+}
+
+/* The object at name differs from src: a name collision (another key with
+ * the same first 22 hex digits) or a real conflict (the same full key). */
+static int classify_mismatch(struct store *s, int fd, const struct stat *st,
+			     const struct obj_src *src, const char *name, struct uc_error *err)
+{
+	struct xattr_set xa;
+	struct objkey k;
+	int r = xattrs_read(fd, &xa);
+	if (r == 0) {
+		r = objkey_compute(fd, st, &xa, src->with_mtime, &k);
+		xattrs_release(&xa);
+	}
+	if (r < 0)
+		return uc_fail_errno(err, r, "store object %s/objects/%s", s->path, name);
+	if (memcmp(k.b, src->key->b, OBJKEY_LEN) == 0)
+		return uc_fail(err, UC_INTERNAL,
+			       "store object %s/objects/%s has the key of a file whose bytes differ: "
+			       "corrupt store or SHA-256 collision; nothing linked",
+			       s->path, name);
+	return 0;
+}
+
+int store_lookup(struct store *s, const struct obj_src *src, struct store_obj *obj,
+		 struct uc_error *err)
+{
+	for (unsigned suffix = 0;; suffix++) {
+		memset(obj, 0, sizeof(*obj));
+		obj->fd = -1;
+		obj->suffix = suffix;
+		objkey_name(src->key, suffix, obj->name, sizeof(obj->name));
+		if (s->objfd < 0)
+			return 0; /* an empty store (store_init_empty) */
+		int fd = openat(s->objfd, obj->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT)
+			return 0;
+		if (fd < 0)
+			return uc_fail_errno(err, errno, "store object %s/objects/%s", s->path, obj->name);
+		struct stat st;
+		int r = fstat(fd, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? same_object(fd, &st, src) : 0;
+		if (r < 0) {
+			close(fd);
+			return uc_fail_errno(err, r, "store object %s/objects/%s", s->path, obj->name);
+		}
+		if (r == 0 && (r = classify_mismatch(s, fd, &st, src, obj->name, err)) < 0) {
+			close(fd);
+			return r;
+		}
+		obj->fd = fd;
+		obj->st = st;
+		if (r == 1 && st.st_nlink + 1 <= s->link_max)
+			return 1;
+		close(fd); /* full (rolled over before), or a name collision: next slot */
+		obj->fd = -1;
+	}
+}
+
+int store_publish_inode(struct store *s, const struct obj_src *src, struct store_obj *obj,
+			struct uc_error *err)
+{
+	char tmp[64], sub[3] = {obj->name[0], obj->name[1], 0}, proc[64];
+	snprintf(tmp, sizeof(tmp), "%ld.%u", (long)getpid(), atomic_fetch_add(&s->tmpseq, 1));
+	/* The data must be durable before other names come to depend on this
+	 * inode: fdatasync is nearly free for data already on disk. */
+	if (fdatasync(src->fd) < 0)
+		return uc_fail_errno(err, errno, "fdatasync");
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", src->fd);
+	if (linkat(src->fd, "", s->tmpfd, tmp, AT_EMPTY_PATH) < 0 &&
+	    linkat(AT_FDCWD, proc, s->tmpfd, tmp, AT_SYMLINK_FOLLOW) < 0)
+		return uc_fail_errno(err, errno, "link into store %s/tmp", s->path);
+	int r = mkdir_0700(s->objfd, sub);
+	if (r == 0 && renameat2(s->tmpfd, tmp, s->objfd, obj->name, RENAME_NOREPLACE) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlinkat(s->tmpfd, tmp, 0);
+		return r == -EEXIST ? r : uc_fail_errno(err, r, "publish %s/objects/%s", s->path, obj->name);
+	}
+	obj->fd = fcntl(src->fd, F_DUPFD_CLOEXEC, 0);
+	if (obj->fd < 0 || fstat(obj->fd, &obj->st) < 0)
+		return uc_fail_errno(err, errno, "publish %s/objects/%s", s->path, obj->name);
+	obj->created = true;
+	remember(s, &obj->st);
+	return 0;
+}
