@@ -153,7 +153,7 @@ static void print_stats(struct cli *cli, const struct unify_stats *s, bool dry_r
 static int run_split(struct cli *cli, struct unify_cmd *c)
 {
 	for (size_t i = 0; i < c->args.n; i++) {
-		int r = unify_split(c->args.v[i], &cli->err);
+		int r = unify_split(&c->o, c->args.v[i], &cli->err);
 		if (r < 0)
 			return r;
 		if (!cli->json)
@@ -184,14 +184,14 @@ int cmd_unify(struct cli *cli, int argc, char **argv)
 		r = cli_load_config(cli);
 	if (r < 0)
 		goto out;
+	path_join(store, sizeof(store), cli->cfg.state_dir, "store");
+	c.o.config_store = store;
 	if (c.split) {
 		r = run_split(cli, &c);
 		goto out;
 	}
 	excludes_add_defaults(&c.ex);
-	path_join(store, sizeof(store), cli->cfg.state_dir, "store");
 	c.o.trees = &c.args;
-	c.o.config_store = store;
 	c.o.min_uid = cli->cfg.min_uid;
 	c.o.excludes = &c.ex;
 	c.o.verbose = cli->verbosity > 0;

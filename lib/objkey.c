@@ -3,6 +3,7 @@
 #include "lib/cleanup.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <rpm/rpmcrypto.h>
 #include <rpm/rpmpgp.h>
 #include <stdio.h>
@@ -77,9 +78,18 @@ int objkey_header(const struct stat *st, const struct xattr_set *xa, bool with_m
 	return 0;
 }
 
+/* librpmio sets up its crypto backend lazily, and not thread-safely: once,
+ * before the first digest of any thread. */
+static void crypto_init(void)
+{
+	rpmInitCrypto();
+}
+
 int objkey_compute(int fd, const struct stat *st, const struct xattr_set *xa, bool with_mtime,
 		   struct objkey *key)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, crypto_init);
 	_cleanup_free_ unsigned char *hdr = NULL;
 	_cleanup_free_ unsigned char *buf = malloc(CHUNK);
 	size_t hlen;

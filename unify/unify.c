@@ -151,6 +151,7 @@ static int unify_fs(struct unify_run *u, size_t first, bool *done, struct uc_err
 	if (r < 0 && u->o->dry_run && err->kind == UC_NOTFOUND) {
 		/* a dry run before the first real one: nothing is unified yet */
 		store_init_empty(&store, u->trees[first].dev);
+		uc_error_clear(err);
 		r = 0;
 	}
 	if (r < 0)
@@ -257,7 +258,7 @@ static int make_copy(int pfd, const char *tmp, int src, const struct stat *st)
 	return r;
 }
 
-int unify_split(const char *path, struct uc_error *err)
+int unify_split(const struct unify_opts *o, const char *path, struct uc_error *err)
 {
 	char dir[PATH_MAX], tmp[64];
 	snprintf(dir, sizeof(dir), "%s", path);
@@ -284,16 +285,18 @@ int unify_split(const char *path, struct uc_error *err)
 	if (r < 0)
 		return uc_fail_errno(err, r, "private copy of %s", path);
 	/* the lock of the store the object belongs to, then the rename */
-	char spath[PATH_MAX];
 	struct store store;
-	char *mnt = immutable ? mnt_get_mountpoint(path) : NULL;
 	store_init_empty(&store, st.st_dev);
-	if (mnt) {
-		path_join(spath, sizeof(spath), mnt, ".unicage-store");
-		free(mnt);
-		store_close(&store);
-		if (store_open(&store, spath, STORE_WAIT, err) < 0)
-			store_init_empty(&store, st.st_dev); /* another store: the flag is what counts */
+	if (immutable) {
+		char spath[PATH_MAX];
+		struct unify_run u = {.o = o};
+		struct utree t = {.path = (char *)path, .dev = st.st_dev};
+		struct uc_error e;
+		if (store_path_for(&u, &t, spath, sizeof(spath), &e) == 0) {
+			store_close(&store);
+			if (store_open(&store, spath, STORE_WAIT, &e) < 0)
+				store_init_empty(&store, st.st_dev); /* not there: the flag is what counts */
+		}
 	}
 	if (immutable)
 		fs_set_immutable(fd, false);

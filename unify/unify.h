@@ -45,10 +45,14 @@ struct unify_opts {
 	unsigned threads;          /* 0: automatic */
 };
 
+/* Why a file is not a candidate at all ("skipped: ..."), or NULL. */
+struct stat;
+const char *unify_not_candidate(const struct unify_opts *o, const struct stat *st);
+
 /* Run. Per-file failures are counted in stats->errors and reported; the
  * return value is <0 only for what stops the run (no store, bad tree). */
 int unify_run(const struct unify_opts *o, struct unify_stats *stats, struct uc_error *err);
 
 /* Turn unified names back into private, writable copies with the same
  * content and metadata (package maintenance inside a guest). */
-int unify_split(const char *path, struct uc_error *err);
+int unify_split(const struct unify_opts *o, const char *path, struct uc_error *err);

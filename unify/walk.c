@@ -30,12 +30,13 @@ static void decide(struct unify_run *u, uint32_t t, const char *rel, const char 
 		unify_report(u, t, rel, why);
 }
 
-/* Why a regular file is not a candidate, or NULL if it is one. */
-static const char *not_candidate(const struct unify_run *u, const struct stat *st)
+const char *unify_not_candidate(const struct unify_opts *o, const struct stat *st)
 {
+	if (!S_ISREG(st->st_mode))
+		return "skipped: not a regular file";
 	if (st->st_size == 0)
 		return "skipped: empty (never an object)";
-	if (st->st_uid != 0 && !(u->o->system_owners && st->st_uid < u->o->min_uid))
+	if (st->st_uid != 0 && !(o->system_owners && st->st_uid < o->min_uid))
 		return "skipped: not a candidate owner";
 	if (st->st_mode & (S_IWGRP | S_IWOTH))
 		return "skipped: writable by group or others";
@@ -125,7 +126,7 @@ static int visit(struct unify_run *u, uint32_t t, int dirfd, const char *name, c
 		decide(u, t, rel, "skipped: excluded");
 		return 0;
 	}
-	const char *why = not_candidate(u, &st);
+	const char *why = unify_not_candidate(u->o, &st);
 	if (why) {
 		decide(u, t, rel, why);
 		return 0;

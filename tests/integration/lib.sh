@@ -73,3 +73,12 @@ fixture_root() {
 have_shared() { [ -d "$UNICAGE_SHARED/data" ]; }
 
 sha() { sha256sum "$@" | awk '{print $1}'; }
+
+# A full listing of trees: path, type, mode, owner, size, content hash,
+# link count, inode (relative per listing), immutable flag, xattrs.
+listing() {
+    python3 "$UNICAGE_SRC/tests/integration/listing.py" "$@"
+}
+inode() { stat -c %i "$1"; }
+links() { stat -c %h "$1"; }
+is_immutable() { lsattr -d "$1" 2>/dev/null | cut -c5 | grep -q i; }
