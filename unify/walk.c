@@ -63,13 +63,28 @@ static int add_name(struct unify_run *u, uint32_t t, const char *rel, const stru
 }
 
 /* A temp name of an interrupted run: an extra link to an inode that keeps
- * its real name (or is an object), so it can go. */
+ * its real name (or is an object), so it can go. A link to a +i object can
+ * only be removed with the flag off for the moment (we hold the lock). */
 static bool leftover(struct unify_run *u, int dirfd, const char *name, const struct stat *st)
 {
 	if (strncmp(name, UNIFY_TMP_PREFIX, strlen(UNIFY_TMP_PREFIX)) != 0 || !S_ISREG(st->st_mode) ||
 	    st->st_nlink < 2)
 		return false;
-	if (!u->o->dry_run && unlinkat(dirfd, name, 0) == 0)
+	if (u->o->dry_run)
+		return true;
+	int r = unlinkat(dirfd, name, 0) == 0 ? 0 : -errno;
+	if (r == -EPERM && u->store && store_is_object(u->store, st->st_dev, st->st_ino)) {
+		int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		struct stat now;
+		if (fd >= 0 && fstat(fd, &now) == 0 && now.st_ino == st->st_ino &&
+		    fs_set_immutable(fd, false) == 0) {
+			r = unlinkat(dirfd, name, 0) == 0 ? 0 : -errno;
+			fs_set_immutable(fd, true);
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	if (r == 0)
 		atomic_fetch_add(&u->st->leftovers_removed, 1);
 	return true;
 }
