@@ -180,6 +180,7 @@ static int open_layout(struct store *s, bool create, struct uc_error *err)
 void store_init_empty(struct store *s, dev_t dev)
 {
 	memset(s, 0, sizeof(*s));
+	s->pid = getpid();
 	s->fd = s->objfd = s->tmpfd = s->lockfd = -1;
 	s->dev = dev;
 	s->link_max = 65000;
@@ -330,18 +331,15 @@ int store_publish_inode(struct store *s, const struct obj_src *src, struct store
 			struct uc_error *err)
 {
 	char tmp[64], sub[3] = {obj->name[0], obj->name[1], 0}, proc[64];
-	snprintf(tmp, sizeof(tmp), "%ld.%u", (long)getpid(), atomic_fetch_add(&s->tmpseq, 1));
-	/* The data must be durable before other names come to depend on this
-	 * inode: fdatasync is nearly free for data already on disk. */
-	if (fdatasync(src->fd) < 0)
-		return uc_fail_errno(err, errno, "fdatasync");
+	snprintf(tmp, sizeof(tmp), "%ld.%u", (long)s->pid, atomic_fetch_add(&s->tmpseq, 1));
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", src->fd);
 	if (linkat(src->fd, "", s->tmpfd, tmp, AT_EMPTY_PATH) < 0 &&
 	    linkat(AT_FDCWD, proc, s->tmpfd, tmp, AT_SYMLINK_FOLLOW) < 0)
 		return uc_fail_errno(err, errno, "link into store %s/tmp", s->path);
-	int r = mkdir_0700(s->objfd, sub);
-	if (r == 0 && renameat2(s->tmpfd, tmp, s->objfd, obj->name, RENAME_NOREPLACE) < 0)
-		r = -errno;
+	int r = renameat2(s->tmpfd, tmp, s->objfd, obj->name, RENAME_NOREPLACE) < 0 ? -errno : 0;
+	if (r == -ENOENT && (r = mkdir_0700(s->objfd, sub)) == 0 &&
+	    renameat2(s->tmpfd, tmp, s->objfd, obj->name, RENAME_NOREPLACE) < 0)
+		r = -errno; /* the XX directory was missing */
 	if (r < 0) {
 		unlinkat(s->tmpfd, tmp, 0);
 		return r == -EEXIST ? r : uc_fail_errno(err, r, "publish %s/objects/%s", s->path, obj->name);

@@ -32,6 +32,7 @@ struct store {
 	struct inoset sizes;
 	nlink_t link_max; /* the filesystem's limit, or the test knob */
 	atomic_uint tmpseq;
+	pid_t pid;
 	pthread_mutex_t mu; /* objects and sizes sets, after the scan */
 };
 
@@ -75,7 +76,8 @@ struct obj_src {
 int store_lookup(struct store *s, const struct obj_src *src, struct store_obj *obj,
 		 struct uc_error *err);
 /* Make src's inode itself the object at obj->suffix (link, not copy). On a
- * name taken meanwhile returns -EEXIST. */
+ * name taken meanwhile returns -EEXIST. The caller makes the data durable
+ * (syncfs of the store, once per batch) before any other name links to it. */
 int store_publish_inode(struct store *s, const struct obj_src *src, struct store_obj *obj,
 			struct uc_error *err);
 /* Would one more link pass the link limit? */

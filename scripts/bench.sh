@@ -2,7 +2,7 @@
 # make bench: each case runs unicage and the tool a user would pick instead,
 # side by side in one run, and prints the ratio (unicage / other; < 1 is faster).
 #   scripts/bench.sh /abs/path/to/unicage [case...]
-# Cases: rpmscan. Data is built once under build/bench-data (or $UC_BENCH_DATA).
+# Cases: rpmscan, unify, vdu. Data is built once under build/bench-data (or $UC_BENCH_DATA).
 # Figures and how they were measured: doc/benchmarks.md.
 set -euo pipefail
 UC=${1:?usage: bench.sh UNICAGE_BINARY [case...]}
@@ -63,7 +63,87 @@ case_rpmscan() {
     fi
 }
 
+# Corpus A (../shared/bench/make-corpus.sh): three Debian root trees, built
+# once outside the repository ($UC_CORPUS, default ../corpus/A beside it).
+corpus() {
+    local c=${UC_CORPUS:-$(cd "$src/.." && pwd)/corpus/A}
+    if [ ! -e "$c/guest2/.corpus-done" ] || [ ! -e "$c/guest3/.corpus-done" ]; then
+        echo "bench: building corpus A in $c (debootstrap, a few minutes)..." >&2
+        bash "$src/../shared/bench/make-corpus.sh" "$c" >&2
+    fi
+    echo "$c"
+}
+
+# What must never change: path, type, mode, owner, content.
+tree_listing() { python3 "$src/tests/integration/listing.py" --no-inodes "$@" | awk '{print $1, $2, $3, $4, $5, $7}'; }
+inode_count() { find "$@" -xdev -printf '%i\n' | sort -u | wc -l; }
+
+# One dedup tool on a fresh copy of the corpus: prints "ms inodes_freed bytes_freed check".
+dedup_once() {
+    local name=$1 work=$2 c=$3 want=$4
+    shift 4
+    rm -rf "$work/copy" "$work/store"
+    cp -a "$c" "$work/copy"
+    sync
+    local trees=("$work/copy/guest1" "$work/copy/guest2" "$work/copy/guest3")
+    local i0 b0 s e
+    i0=$(inode_count "${trees[@]}")
+    b0=$(du -s -B1 "$work/copy" | cut -f1)
+    s=$(date +%s%N)
+    case $name in
+    unicage) "$UC" unify --store "$work/store" "${trees[@]}" > /dev/null ;;
+    hardlink) hardlink -q "${trees[@]}" > /dev/null ;;
+    jdupes) jdupes -q -L -p -r "${trees[@]}" > /dev/null ;;
+    rdfind) rdfind -makehardlinks true -outputname "$work/rdfind.txt" "${trees[@]}" > /dev/null ;;
+    esac
+    e=$(date +%s%N)
+    local i1 b1 check
+    i1=$(inode_count "${trees[@]}" ${work:+"$work/store"} 2>/dev/null)
+    b1=$(du -s -B1 "$work/copy" $( [ -d "$work/store" ] && echo "$work/store") | awk '{s+=$1} END {print s}')
+    local got
+    got=$(cd "$work/copy" && tree_listing guest1 guest2 guest3)
+    if [ "$got" == "$want" ]; then check=ok; else
+        check="CHANGED:$(diff <(echo "$want") <(echo "$got") | grep -c '^>')"
+    fi
+    echo "$(( (e - s) / 1000000 )) $((i0 - i1)) $((b0 - b1)) $check"
+    chattr -R -i "$work/store" 2>/dev/null || true
+    find "$work/copy" -xdev -type f -exec chattr -i {} + 2>/dev/null || true
+}
+
+case_unify() {
+    local c work runs=${UC_BENCH_UNIFY_RUNS:-3} want
+    c=$(corpus)
+    work=${UC_BENCH_WORK:-$(dirname "$c")/bench-work}
+    mkdir -p "$work"
+    want=$(cd "$c" && tree_listing guest1 guest2 guest3)
+    printf 'unify on corpus A (%s paths, %s), fresh copy per run, median of %s:\n' \
+        "$(find "$c" | wc -l)" "$(du -sh "$c" | cut -f1)" "$runs"
+    printf '  %-9s %9s %13s %13s  %s\n' tool "wall ms" "inodes freed" "bytes freed" "owner/mode/content"
+    local best_peer=0 uc_ms=0
+    for tool in unicage hardlink jdupes rdfind; do
+        command -v "${tool/unicage/$UC}" >/dev/null 2>&1 || [ $tool = unicage ] || { echo "  $tool: not installed"; continue; }
+        local results=()
+        for ((r = 0; r < runs; r++)); do results+=("$(dedup_once $tool "$work" "$c" "$want")"); done
+        local med
+        med=$(printf '%s\n' "${results[@]}" | sort -n | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}')
+        set -- $med
+        printf '  %-9s %9s %13s %13s  %s\n' $tool "$1" "$2" "$3" "$4"
+        if [ $tool = unicage ]; then uc_ms=$1; elif [ "$best_peer" = 0 ] || [ "$1" -lt "$best_peer" ]; then best_peer=$1; fi
+    done
+    rm -rf "$work/copy" "$work/store"
+    [ "$best_peer" -gt 0 ] && printf '  ratio unicage / fastest peer: %s (goal <= 0.5)\n' "$(ratio "$uc_ms" "$best_peer")"
+}
+
+case_vdu() {
+    local c t a b
+    c=$(corpus)
+    t=$c/guest3
+    a=$(median_ms "$UC" vdu "$t")
+    b=$(median_ms du -s "$t")
+    printf '%-10s %s  unicage vdu %8s ms   du -s %8s ms   ratio %s (goal <= 1.0)\n' vdu "$t" "$a" "$b" "$(ratio "$a" "$b")"
+}
+
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(rpmscan)
+[ ${#cases[@]} -gt 0 ] || cases=(rpmscan unify vdu)
 echo "unicage bench: median of $runs warm runs each, $(nproc) cores, $(uname -r)"
 for c in "${cases[@]}"; do "case_$c"; done

@@ -27,9 +27,10 @@ struct uinode {
 
 struct member {
 	struct uinode *ino;
-	int fd;
+	int fd; /* -1 once it joined a class (see classify) */
 	struct xattr_set xa;
 	int cls;
+	bool joined; /* in a class, fd closed */
 };
 
 struct engine {
@@ -194,6 +195,10 @@ static int roll_over(struct unify_run *u, struct store_obj *obj, struct member *
 		     const struct objkey *key)
 {
 	struct uc_error err;
+	if (m->fd < 0 && open_member(u, m) < 0) {
+		atomic_fetch_add(&u->st->skipped_changed, 1);
+		return -ESTALE;
+	}
 	struct obj_src src = {m->fd, &m->ino->st, &m->xa, !u->o->ignore_mtime, key};
 	seal(u, obj);
 	store_obj_close(obj);
@@ -223,7 +228,7 @@ static void relink_member(struct unify_run *u, struct store_obj *obj, struct mem
 {
 	const struct uinode *ino = m->ino;
 	_cleanup_free_ int *pfds = calloc(ino->count, sizeof(*pfds));
-	size_t opened = 0;
+	size_t opened = 0, replaced = 0;
 	bool ok = pfds != NULL;
 	/* every name first: still the inode that was compared? */
 	for (; ok && opened < ino->count; opened++) {
@@ -247,7 +252,7 @@ static void relink_member(struct unify_run *u, struct store_obj *obj, struct mem
 				break;
 		}
 		char tmp[64];
-		snprintf(tmp, sizeof(tmp), UNIFY_TMP_PREFIX "%ld.%u", (long)getpid(),
+		snprintf(tmp, sizeof(tmp), UNIFY_TMP_PREFIX "%ld.%u", (long)u->store->pid,
 			 atomic_fetch_add(&u->tmpseq, 1));
 		int r, rolled = 1;
 		/* EMLINK although the count said there was room (another writer,
@@ -267,16 +272,18 @@ static void relink_member(struct unify_run *u, struct store_obj *obj, struct mem
 			continue;
 		}
 		atomic_fetch_add(&u->st->names_relinked, 1);
+		replaced++;
 		if (u->o->verbose)
 			unify_report(u, n->tree, n->rel, obj->name);
 	}
 	for (size_t j = 0; j < opened; j++)
 		if (pfds[j] >= 0)
 			close(pfds[j]);
-	struct stat st;
-	if (ok && fstat(m->fd, &st) == 0 && st.st_nlink == 0) {
+	/* every link of the inode was one of our names, and each now points
+	 * to the object: the inode is gone */
+	if (ok && replaced == ino->count && ino->count == ino->st.st_nlink) {
 		atomic_fetch_add(&u->st->inodes_freed, 1);
-		atomic_fetch_add(&u->st->bytes_freed, (unsigned long long)st.st_blocks * 512);
+		atomic_fetch_add(&u->st->bytes_freed, (unsigned long long)ino->st.st_blocks * 512);
 	}
 }
 
@@ -293,60 +300,91 @@ static void dry_run_class(struct unify_run *u, struct store_obj *obj, struct mem
 	}
 }
 
-/* One class: inodes proven identical in metadata and content. */
-static void handle_class(struct unify_run *u, struct member **m, size_t k)
-{
-	struct member *rep = m[0];
-	uint64_t size = (uint64_t)rep->ino->st.st_size;
-	if (k < 2 && !store_has_size(u->store, size))
-		return;
+/* A class: inodes of one group proven identical in metadata and content,
+ * and, once prepared, the object its names are to be linked to. */
+struct cls {
+	struct member **list;
+	size_t k;
+	struct store_obj obj;
+	bool ready; /* obj is the object to link to */
 	struct objkey key;
-	int r = objkey_compute(rep->fd, &rep->ino->st, &rep->xa, !u->o->ignore_mtime, &key);
+};
+
+/* A group in flight between its two phases. */
+struct gwork {
+	struct member *m;
+	size_t n;
+	struct cls *c;
+	size_t nc;
+};
+
+/* Phase 1 of a class: its key, and its object found in the store or made of
+ * its representative's inode. Sets *created when an object was published:
+ * the batch then calls syncfs before anything links to it. */
+static void class_prepare(struct unify_run *u, struct cls *c, bool *created)
+{
+	struct member *rep = c->list[0];
+	uint64_t size = (uint64_t)rep->ino->st.st_size;
+	c->obj.fd = -1;
+	if (c->k < 2 && !store_has_size(u->store, size))
+		return;
+	int r = objkey_compute(rep->fd, &rep->ino->st, &rep->xa, !u->o->ignore_mtime, &c->key);
 	atomic_fetch_add(&u->st->bytes_hashed, size);
 	if (r < 0) {
 		fail_name(u, &u->names[rep->ino->first], "hash", r);
 		return;
 	}
-	struct obj_src src = {rep->fd, &rep->ino->st, &rep->xa, !u->o->ignore_mtime, &key};
-	struct store_obj obj;
+	struct obj_src src = {rep->fd, &rep->ino->st, &rep->xa, !u->o->ignore_mtime, &c->key};
 	struct uc_error err;
-	size_t start = 0;
 	for (;;) {
-		r = store_lookup(u->store, &src, &obj, &err);
-		if (r != 0 || k < 2 || u->o->dry_run)
+		r = store_lookup(u->store, &src, &c->obj, &err);
+		if (r != 0 || c->k < 2 || u->o->dry_run)
 			break;
-		r = store_publish_inode(u->store, &src, &obj, &err);
+		r = store_publish_inode(u->store, &src, &c->obj, &err);
 		if (r != -EEXIST)
 			break; /* -EEXIST: a name taken meanwhile, look again */
 	}
 	if (r < 0) {
 		uc_log(UC_LOG_WARN, "%s", err.msg);
 		atomic_fetch_add(&u->st->errors, 1);
+		store_obj_close(&c->obj);
 		return;
 	}
-	bool found = obj.fd >= 0 && !obj.created;
-	if (k < 2 && !found) {
-		store_obj_close(&obj);
+	bool found = c->obj.fd >= 0 && !c->obj.created;
+	if (c->k < 2 && !found) {
+		store_obj_close(&c->obj);
 		return;
 	}
-	if (u->o->dry_run) {
-		dry_run_class(u, &obj, m, k, found);
-		store_obj_close(&obj);
-		return;
-	}
-	if (obj.created) {
+	c->ready = true;
+	if (c->obj.created) {
+		*created = true;
 		atomic_fetch_add(&u->st->objects_created, 1);
-		start = 1; /* the representative is the object */
 		if (u->o->verbose)
 			report_inode(u, rep->ino, "became object");
+	}
+}
+
+/* Phase 2, after the batch's syncfs: every other name linked to the object. */
+static void class_finish(struct unify_run *u, struct cls *c)
+{
+	if (!c->ready)
+		return;
+	if (u->o->dry_run) {
+		dry_run_class(u, &c->obj, c->list, c->k, c->obj.fd >= 0);
+		store_obj_close(&c->obj);
+		return;
+	}
+	size_t start = 0;
+	if (c->obj.created) {
+		start = 1; /* the representative is the object */
 	} else {
 		atomic_fetch_add(&u->st->objects_reused, 1);
-		unseal(&obj);
+		unseal(&c->obj);
 	}
-	for (size_t i = start; i < k; i++)
-		relink_member(u, &obj, m[i], &key);
-	seal(u, &obj);
-	store_obj_close(&obj);
+	for (size_t i = start; i < c->k; i++)
+		relink_member(u, &c->obj, c->list[i], &c->key);
+	seal(u, &c->obj);
+	store_obj_close(&c->obj);
 }
 
 /* Why a member joined no class: same content as another, different metadata? */
@@ -363,75 +401,128 @@ static void explain_alone(struct unify_run *u, struct member *all, size_t n, str
 	}
 }
 
-static void process_group(struct engine *e, struct uinode *inodes, size_t n)
+/* Open the members and sort them into classes by comparing bytes with each
+ * class's representative. */
+static int classify(struct unify_run *u, struct gwork *w)
 {
-	struct unify_run *u = e->u;
-	struct member *m = calloc(n, sizeof(*m));
-	struct member **cls = calloc(n, sizeof(*cls));
-	int *cls_size = calloc(n, sizeof(*cls_size));
-	int ncls = 0;
-	if (!m || !cls || !cls_size) {
-		atomic_fetch_add(&u->st->errors, 1);
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		m[i].ino = &inodes[i];
-		m[i].cls = -1;
-		int r = open_member(u, &m[i]);
+	struct member **reps = calloc(w->n, sizeof(*reps));
+	if (!reps)
+		return -ENOMEM;
+	for (size_t i = 0; i < w->n; i++) {
+		struct member *m = &w->m[i];
+		int r = open_member(u, m);
 		if (r == -ESTALE || r == -ENOENT || r == -ELOOP || r == -EXDEV) {
 			atomic_fetch_add(&u->st->skipped_changed, 1);
-			report_inode(u, m[i].ino, "skipped: changed during the run");
+			report_inode(u, m->ino, "skipped: changed during the run");
 			continue;
 		}
 		if (r < 0) {
-			fail_name(u, &u->names[m[i].ino->first], "open", r);
+			fail_name(u, &u->names[m->ino->first], "open", r);
 			continue;
 		}
-		for (int c = 0; c < ncls && m[i].cls < 0; c++) {
-			struct member *rep = cls[c];
-			if (!xattrs_equal(&rep->xa, &m[i].xa))
+		for (size_t c = 0; c < w->nc && m->cls < 0; c++) {
+			if (!xattrs_equal(&reps[c]->xa, &m->xa))
 				continue;
-			atomic_fetch_add(&u->st->bytes_compared, (unsigned long long)m[i].ino->st.st_size);
-			if (file_contents_equal(rep->fd, m[i].fd, (uint64_t)m[i].ino->st.st_size) == 1)
-				m[i].cls = c;
+			atomic_fetch_add(&u->st->bytes_compared, (unsigned long long)m->ino->st.st_size);
+			if (file_contents_equal(reps[c]->fd, m->fd, (uint64_t)m->ino->st.st_size) == 1)
+				m->cls = (int)c;
 		}
-		if (m[i].cls < 0) {
-			m[i].cls = ncls;
-			cls[ncls++] = &m[i];
+		if (m->cls < 0) {
+			m->cls = (int)w->nc;
+			reps[w->nc++] = m;
+		} else if (!u->o->verbose) {
+			/* proven a duplicate: its fd is not needed any more (a group
+			 * of ten thousand guests' copies must not hold ten thousand
+			 * fds); it is opened again only if it must become an object */
+			close_member(m);
+			m->joined = true;
 		}
-		cls_size[m[i].cls]++;
+		w->c[m->cls].k++;
 	}
-	for (int c = 0; c < ncls; c++) {
-		_cleanup_free_ struct member **list = calloc((size_t)cls_size[c], sizeof(*list));
-		size_t k = 0;
-		if (!list) {
+	free(reps);
+	return 0;
+}
+
+static void group_prepare(struct engine *e, struct uinode *inodes, size_t n, struct gwork *w,
+			  bool *created)
+{
+	struct unify_run *u = e->u;
+	memset(w, 0, sizeof(*w));
+	w->n = n;
+	w->m = calloc(n, sizeof(*w->m));
+	w->c = calloc(n, sizeof(*w->c));
+	for (size_t i = 0; w->m && i < n; i++) {
+		w->m[i].ino = &inodes[i];
+		w->m[i].cls = -1;
+		w->m[i].fd = -1;
+	}
+	if (!w->m || !w->c || classify(u, w) < 0) {
+		atomic_fetch_add(&u->st->errors, 1);
+		w->nc = 0;
+		return;
+	}
+	for (size_t c = 0; c < w->nc; c++) {
+		struct cls *cl = &w->c[c];
+		cl->list = calloc(cl->k, sizeof(*cl->list));
+		cl->obj.fd = -1;
+		if (!cl->list) {
 			atomic_fetch_add(&u->st->errors, 1);
 			continue;
 		}
+		size_t k = 0;
 		for (size_t i = 0; i < n; i++)
-			if (m[i].fd >= 0 && m[i].cls == c)
-				list[k++] = &m[i];
+			if ((w->m[i].fd >= 0 || w->m[i].joined) && w->m[i].cls == (int)c)
+				cl->list[k++] = &w->m[i];
 		if (k == 1 && u->o->verbose)
-			explain_alone(u, m, n, list[0]);
-		handle_class(u, list, k);
+			explain_alone(u, w->m, n, cl->list[0]);
+		class_prepare(u, cl, created);
 	}
-out:
-	for (size_t i = 0; m && i < n; i++)
-		close_member(&m[i]);
-	free(m);
-	free(cls);
-	free(cls_size);
 }
+
+static void group_finish(struct engine *e, struct gwork *w)
+{
+	for (size_t c = 0; c < w->nc; c++) {
+		if (w->c[c].list)
+			class_finish(e->u, &w->c[c]);
+		store_obj_close(&w->c[c].obj);
+		free(w->c[c].list);
+	}
+	for (size_t i = 0; w->m && i < w->n; i++)
+		close_member(&w->m[i]);
+	free(w->m);
+	free(w->c);
+}
+
+/* Groups are taken in batches: phase 1 for the whole batch, then one syncfs
+ * when it published objects (their data is durable before any name depends
+ * on them, at one flush per batch instead of one per object), then phase 2. */
+#define BATCH 64
 
 static void *worker(void *arg)
 {
 	struct engine *e = arg;
+	struct gwork w[BATCH];
 	for (;;) {
-		size_t g = atomic_fetch_add(&e->next, 1);
-		if (g >= e->ngroups)
+		size_t g0 = atomic_fetch_add(&e->next, BATCH);
+		if (g0 >= e->ngroups)
 			break;
-		process_group(e, &e->inodes[e->groups[g]], e->groups[g + 1] - e->groups[g]);
-		atomic_fetch_add(&e->done, 1);
+		size_t g1 = g0 + BATCH < e->ngroups ? g0 + BATCH : e->ngroups;
+		bool created = false;
+		for (size_t g = g0; g < g1; g++)
+			group_prepare(e, &e->inodes[e->groups[g]], e->groups[g + 1] - e->groups[g],
+				      &w[g - g0], &created);
+		if (created && syncfs(e->u->store->fd) < 0) {
+			uc_log(UC_LOG_WARN, "syncfs of the store: %s: nothing linked in this batch",
+			       strerror(errno));
+			for (size_t g = g0; g < g1; g++)
+				for (size_t c = 0; c < w[g - g0].nc; c++)
+					w[g - g0].c[c].ready = false;
+			atomic_fetch_add(&e->u->st->errors, 1);
+		}
+		for (size_t g = g0; g < g1; g++) {
+			group_finish(e, &w[g - g0]);
+			atomic_fetch_add(&e->done, 1);
+		}
 	}
 	return NULL;
 }
