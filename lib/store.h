@@ -77,7 +77,8 @@ int store_lookup(struct store *s, const struct obj_src *src, struct store_obj *o
 		 struct uc_error *err);
 /* Make src's inode itself the object at obj->suffix (link, not copy). On a
  * name taken meanwhile returns -EEXIST. The caller makes the data durable
- * (syncfs of the store, once per batch) before any other name links to it. */
+ * (one syncfs of the store's filesystem before the run links anything)
+ * before any other name links to it. */
 int store_publish_inode(struct store *s, const struct obj_src *src, struct store_obj *obj,
 			struct uc_error *err);
 /* Would one more link pass the link limit? */

@@ -319,8 +319,7 @@ struct gwork {
 };
 
 /* Phase 1 of a class: its key, and its object found in the store or made of
- * its representative's inode. Sets *created when an object was published:
- * the batch then calls syncfs before anything links to it. */
+ * its representative's inode (whose data the run's syncfs made durable). */
 static void class_prepare(struct unify_run *u, struct cls *c, bool *created)
 {
 	struct member *rep = c->list[0];
@@ -364,7 +363,7 @@ static void class_prepare(struct unify_run *u, struct cls *c, bool *created)
 	}
 }
 
-/* Phase 2, after the batch's syncfs: every other name linked to the object. */
+/* Phase 2: every other name linked to the object. */
 static void class_finish(struct unify_run *u, struct cls *c)
 {
 	if (!c->ready)
@@ -493,36 +492,18 @@ static void group_finish(struct engine *e, struct gwork *w)
 	free(w->c);
 }
 
-/* Groups are taken in batches: phase 1 for the whole batch, then one syncfs
- * when it published objects (their data is durable before any name depends
- * on them, at one flush per batch instead of one per object), then phase 2. */
-#define BATCH 64
-
 static void *worker(void *arg)
 {
 	struct engine *e = arg;
-	struct gwork w[BATCH];
 	for (;;) {
-		size_t g0 = atomic_fetch_add(&e->next, BATCH);
-		if (g0 >= e->ngroups)
+		size_t g = atomic_fetch_add(&e->next, 1);
+		if (g >= e->ngroups)
 			break;
-		size_t g1 = g0 + BATCH < e->ngroups ? g0 + BATCH : e->ngroups;
+		struct gwork w;
 		bool created = false;
-		for (size_t g = g0; g < g1; g++)
-			group_prepare(e, &e->inodes[e->groups[g]], e->groups[g + 1] - e->groups[g],
-				      &w[g - g0], &created);
-		if (created && syncfs(e->u->store->fd) < 0) {
-			uc_log(UC_LOG_WARN, "syncfs of the store: %s: nothing linked in this batch",
-			       strerror(errno));
-			for (size_t g = g0; g < g1; g++)
-				for (size_t c = 0; c < w[g - g0].nc; c++)
-					w[g - g0].c[c].ready = false;
-			atomic_fetch_add(&e->u->st->errors, 1);
-		}
-		for (size_t g = g0; g < g1; g++) {
-			group_finish(e, &w[g - g0]);
-			atomic_fetch_add(&e->done, 1);
-		}
+		group_prepare(e, &e->inodes[e->groups[g]], e->groups[g + 1] - e->groups[g], &w, &created);
+		group_finish(e, &w);
+		atomic_fetch_add(&e->done, 1);
 	}
 	return NULL;
 }
@@ -607,6 +588,15 @@ int unify_names(struct unify_run *u, struct uc_error *err)
 		free(e.inodes);
 		free(e.groups);
 		return uc_fail(err, UC_INTERNAL, "out of memory");
+	}
+	/* Objects are existing inodes, linked, never written: their data must be
+	 * durable before other names depend on them. One syncfs here covers
+	 * every file as the walk saw it; a file changed since then fails the
+	 * unchanged() check and is left alone. */
+	if (!u->o->dry_run && e.ngroups && syncfs(u->store->fd) < 0) {
+		free(e.inodes);
+		free(e.groups);
+		return uc_fail_errno(err, errno, "syncfs of the store %s", u->store->path);
 	}
 	unsigned nth = thread_count(u->o);
 	if (nth > e.ngroups)

@@ -10,6 +10,12 @@
 
 static int count(struct vdu *acc, const struct stat *st)
 {
+	if (st->st_nlink <= 1 || S_ISDIR(st->st_mode)) {
+		acc->single.apparent += (uint64_t)st->st_size;
+		acc->single.allocated += (uint64_t)st->st_blocks * 512;
+		acc->single.inodes++;
+		return 0;
+	}
 	bool added;
 	struct inoset_ent *e = inoset_get(&acc->set, st->st_dev, st->st_ino, &added);
 	if (!e)
@@ -86,7 +92,9 @@ int vdu_walk(struct vdu *acc, const char *path, struct uc_error *err)
 
 void vdu_sum(const struct vdu *acc, struct vdu_result *r)
 {
-	memset(r, 0, sizeof(*r));
+	*r = acc->single;
+	r->private_bytes = r->allocated;
+	r->private_inodes = r->inodes;
 	for (size_t i = 0; i < acc->n; i++) {
 		const struct vdu_inode *x = &acc->v[i];
 		uint64_t bytes = x->blocks * 512;
@@ -105,6 +113,9 @@ void vdu_sum(const struct vdu *acc, struct vdu_result *r)
 
 int vdu_merge(struct vdu *acc, const struct vdu *one)
 {
+	acc->single.apparent += one->single.apparent;
+	acc->single.allocated += one->single.allocated;
+	acc->single.inodes += one->single.inodes;
 	for (size_t i = 0; i < one->set.cap; i++) {
 		const struct inoset_ent *e = &one->set.v[i];
 		if (!e->used)
@@ -112,7 +123,7 @@ int vdu_merge(struct vdu *acc, const struct vdu *one)
 		const struct vdu_inode *x = &one->v[e->value];
 		struct stat st = {.st_dev = (dev_t)e->dev, .st_ino = (ino_t)e->ino,
 				  .st_blocks = (blkcnt_t)x->blocks, .st_size = (off_t)x->size,
-				  .st_nlink = x->nlink, .st_mode = x->dir ? S_IFDIR : S_IFREG};
+				  .st_nlink = x->nlink, .st_mode = S_IFREG};
 		if (count(acc, &st) < 0)
 			return -ENOMEM;
 		struct inoset_ent *a = inoset_find(&acc->set, e->dev, e->ino);

@@ -27,11 +27,15 @@ struct vdu_inode {
 	bool dir;
 };
 
-/* Inodes seen by one or more walks. */
+/* Inodes seen by one or more walks. Only inodes with more than one link
+ * need remembering (as du does): the others are counted on sight, private.
+ * (PATHs of one total must not overlap, or their single-link files count
+ * twice.) */
 struct vdu {
 	struct inoset set; /* value: index into v */
 	struct vdu_inode *v;
 	size_t n, cap;
+	struct vdu_result single; /* inodes with one link, and directories */
 	bool cross_mounts;
 };
 
