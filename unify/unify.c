@@ -5,6 +5,7 @@
 #include "lib/cleanup.h"
 #include "lib/log.h"
 #include "lib/path.h"
+#include "lib/sys.h"
 #include "rpmscan/rpmscan.h"
 
 #include <errno.h>
@@ -14,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -181,20 +181,10 @@ static int unify_fs(struct unify_run *u, size_t first, bool *done, struct uc_err
 	return r;
 }
 
-/* Each worker holds its batch's files open between the two phases. */
-static void raise_fd_limit(void)
-{
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 int unify_run(const struct unify_opts *o, struct unify_stats *stats, struct uc_error *err)
 {
 	struct unify_run u = {.o = o, .st = stats};
-	raise_fd_limit();
+	uc_raise_fd_limit();
 	int r = open_trees(&u, err);
 	bool *done = calloc(u.ntrees ? u.ntrees : 1, sizeof(*done));
 	if (r == 0 && !done)
