@@ -512,7 +512,8 @@ static void *worker(void *arg)
 static int build_inodes(struct engine *e)
 {
 	struct unify_run *u = e->u;
-	qsort(u->names, u->nnames, sizeof(*u->names), cmp_ino);
+	if (u->nnames)
+		qsort(u->names, u->nnames, sizeof(*u->names), cmp_ino);
 	e->inodes = calloc(u->nnames ? u->nnames : 1, sizeof(*e->inodes));
 	if (!e->inodes)
 		return -ENOMEM;
@@ -524,6 +525,36 @@ static int build_inodes(struct engine *e)
 		e->inodes[e->ninodes++] = (struct uinode){i, 1, u->names[i].st};
 	}
 	return 0;
+}
+
+static int open_name(struct unify_run *u, const struct uname *n)
+{
+	_cleanup_close_ int pfd = open_parent(u, n);
+	if (pfd < 0)
+		return pfd;
+	int fd = openat(pfd, base_of(n->rel), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* -v: an inode alone in its group may still have the content of a same-size
+ * file whose mode, owner or mtime differ; say so rather than "no duplicate".
+ * (Inodes are sorted by size first: those are its neighbours.) */
+static const char *why_alone(struct engine *e, size_t i)
+{
+	struct unify_run *u = e->u;
+	const struct uinode *x = &e->inodes[i];
+	_cleanup_close_ int fd = open_name(u, &u->names[x->first]);
+	for (size_t d = 1; fd >= 0 && d <= 16; d++) {
+		for (int side = -1; side <= 1; side += 2) {
+			size_t j = side < 0 ? i - d : i + d;
+			if ((side < 0 && d > i) || j >= e->ninodes || e->inodes[j].st.st_size != x->st.st_size)
+				continue;
+			_cleanup_close_ int o = open_name(u, &u->names[e->inodes[j].first]);
+			if (o >= 0 && file_contents_equal(fd, o, (uint64_t)x->st.st_size) == 1)
+				return "skipped: same content, different metadata (mode, owner or mtime)";
+		}
+	}
+	return "skipped: no duplicate";
 }
 
 /* Groups: runs of inodes with the same size, mode, owner (and mtime); only
@@ -546,7 +577,7 @@ static int build_groups(struct engine *e)
 			e->groups[e->ngroups++] = kept;
 			kept += j - i;
 		} else if (e->u->o->verbose) {
-			report_inode(e->u, &e->inodes[i], "skipped: no duplicate");
+			report_inode(e->u, &e->inodes[i], why_alone(e, i));
 		}
 		i = j;
 	}
