@@ -8,7 +8,8 @@ set -euo pipefail
 UC=${1:?usage: demo.sh UNICAGE_BINARY}
 src=$(cd "$(dirname "$0")/.." && pwd)
 demo=$(mktemp -d /tmp/unicage-demo.XXXXXX)
-[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$demo"' EXIT
+# unified files are immutable (+i): clear that before removing the tree
+[ "${KEEP:-0}" = 1 ] || trap 'chattr -R -i "$demo" 2>/dev/null; rm -rf "$demo"' EXIT
 export UNICAGE_CONFIG=$demo/unicage.conf
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
@@ -42,6 +43,22 @@ step "JSON for control panels"
 run "$UC" rpmscan --json uc-core
 step "A .rpm file read directly (nothing installed)"
 run "$UC" rpmscan --rpm "$demo/rpms/uc-lib-1.0-1.noarch.rpm"
+step "unify (vunify): two guests copied from the host, their duplicates made one immutable object"
+cp -a "$demo/host" "$demo/guest1"
+cp -a "$demo/host" "$demo/guest2"
+echo "locally changed in guest2" >> "$demo/guest2/usr/share/uc-base/data.txt"
+run "$UC" vdu -s "$demo/guest1" "$demo/guest2"
+run "$UC" unify --rpmdb -v "$demo/guest1" "$demo/guest2" | grep -v "skipped: excluded" || true
+echo "--- objects are +i, one inode for both guests; %config and changed files stay apart:"
+ls -li "$demo/guest1/usr/bin/uc-tool" "$demo/guest2/usr/bin/uc-tool" \
+    "$demo/guest1/usr/lib/uc-base/os-release" "$demo/guest2/usr/lib/uc-base/os-release" \
+    "$demo/guest1/usr/share/uc-base/data.txt" "$demo/guest2/usr/share/uc-base/data.txt"
+lsattr "$demo/guest1/usr/bin/uc-tool"
+run "$UC" vdu -s --inodes "$demo/guest1" "$demo/guest2" "$demo/state/store"
+step "unify --split: a private, writable copy again"
+run "$UC" unify --split "$demo/guest2/usr/bin/uc-tool"
+ls -li "$demo/guest1/usr/bin/uc-tool" "$demo/guest2/usr/bin/uc-tool"
+
 step "Errors: exit codes 4 (not found) and 3 (bad request), JSON envelope"
 "$UC" rpmscan no-such-package || echo "exit $?"
 "$UC" --json rpmscan --sysroot "$demo/nowhere" --all || echo "exit $?"
