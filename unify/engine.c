@@ -310,7 +310,7 @@ struct cls {
 	struct objkey key;
 };
 
-/* A group in flight between its two phases. */
+/* A group in flight: its members and classes. */
 struct gwork {
 	struct member *m;
 	size_t n;
@@ -320,7 +320,7 @@ struct gwork {
 
 /* Phase 1 of a class: its key, and its object found in the store or made of
  * its representative's inode (whose data the run's syncfs made durable). */
-static void class_prepare(struct unify_run *u, struct cls *c, bool *created)
+static void class_prepare(struct unify_run *u, struct cls *c)
 {
 	struct member *rep = c->list[0];
 	uint64_t size = (uint64_t)rep->ino->st.st_size;
@@ -356,7 +356,6 @@ static void class_prepare(struct unify_run *u, struct cls *c, bool *created)
 	}
 	c->ready = true;
 	if (c->obj.created) {
-		*created = true;
 		atomic_fetch_add(&u->st->objects_created, 1);
 		if (u->o->verbose)
 			report_inode(u, rep->ino, "became object");
@@ -442,8 +441,7 @@ static int classify(struct unify_run *u, struct gwork *w)
 	return 0;
 }
 
-static void group_prepare(struct engine *e, struct uinode *inodes, size_t n, struct gwork *w,
-			  bool *created)
+static void group_prepare(struct engine *e, struct uinode *inodes, size_t n, struct gwork *w)
 {
 	struct unify_run *u = e->u;
 	memset(w, 0, sizeof(*w));
@@ -474,7 +472,7 @@ static void group_prepare(struct engine *e, struct uinode *inodes, size_t n, str
 				cl->list[k++] = &w->m[i];
 		if (k == 1 && u->o->verbose)
 			explain_alone(u, w->m, n, cl->list[0]);
-		class_prepare(u, cl, created);
+		class_prepare(u, cl);
 	}
 }
 
@@ -500,8 +498,7 @@ static void *worker(void *arg)
 		if (g >= e->ngroups)
 			break;
 		struct gwork w;
-		bool created = false;
-		group_prepare(e, &e->inodes[e->groups[g]], e->groups[g + 1] - e->groups[g], &w, &created);
+		group_prepare(e, &e->inodes[e->groups[g]], e->groups[g + 1] - e->groups[g], &w);
 		group_finish(e, &w);
 		atomic_fetch_add(&e->done, 1);
 	}

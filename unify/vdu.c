@@ -37,7 +37,6 @@ static int count(struct vdu *acc, const struct stat *st)
 			.blocks = (uint64_t)st->st_blocks,
 			.size = (uint64_t)st->st_size,
 			.nlink = (uint32_t)st->st_nlink,
-			.dir = S_ISDIR(st->st_mode),
 		};
 	}
 	acc->v[e->value].seen++;
@@ -232,7 +231,7 @@ void vdu_sum(const struct vdu *acc, struct vdu_result *r)
 		r->apparent += x->size;
 		r->allocated += bytes;
 		r->inodes++;
-		if (x->dir || x->seen >= x->nlink) {
+		if (x->seen >= x->nlink) {
 			r->private_bytes += bytes;
 			r->private_inodes++;
 		} else {

@@ -24,7 +24,6 @@ struct vdu_result {
 struct vdu_inode {
 	uint64_t blocks, size;
 	uint32_t nlink, seen;
-	bool dir;
 };
 
 /* Inodes seen by one or more walks. Only inodes with more than one link
