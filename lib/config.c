@@ -9,11 +9,13 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum key_type {
 	KEY_PATH,      /* clean absolute path */
 	KEY_UINT,      /* decimal, fits in unsigned */
 	KEY_PATH_LIST, /* comma or space separated clean absolute paths */
+	KEY_BOOL,      /* yes/no, true/false, on/off, 1/0 */
 };
 
 struct key_desc {
@@ -27,9 +29,11 @@ struct key_desc {
 #n, t, offsetof(struct uc_config, n)                                               \
 	}
 static const struct key_desc keys[] = {
-    KEY(sysroot, KEY_PATH),   KEY(state_dir, KEY_PATH),	       KEY(config_dir, KEY_PATH),
-    KEY(cages_dir, KEY_PATH), KEY(run_dir, KEY_PATH),	       KEY(rpm_dbpath, KEY_PATH),
-    KEY(min_uid, KEY_UINT),   KEY(local_paths, KEY_PATH_LIST),
+    KEY(sysroot, KEY_PATH),     KEY(state_dir, KEY_PATH),  KEY(config_dir, KEY_PATH),
+    KEY(cages_dir, KEY_PATH),   KEY(run_dir, KEY_PATH),    KEY(rpm_dbpath, KEY_PATH),
+    KEY(min_uid, KEY_UINT),     KEY(local_paths, KEY_PATH_LIST),
+    KEY(strip_suid, KEY_BOOL),  KEY(suid_allow, KEY_PATH_LIST),
+    KEY(passwd_file, KEY_PATH), KEY(group_file, KEY_PATH),
 };
 #undef KEY
 
@@ -50,6 +54,7 @@ int uc_config_init(struct uc_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->min_uid = 1000;
+	cfg->strip_suid = true;
 	if (set_str(&cfg->sysroot, "/") < 0 || set_str(&cfg->state_dir, "/var/lib/unicage") < 0 ||
 	    set_str(&cfg->config_dir, "/etc/unicage") < 0 ||
 	    set_str(&cfg->run_dir, "/run/unicage") < 0)
@@ -68,6 +73,7 @@ void uc_config_release(struct uc_config *cfg)
 	}
 	free(cfg->source);
 	strv_clear(&cfg->local_paths);
+	strv_clear(&cfg->suid_allow);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -76,6 +82,9 @@ static int config_copy(struct uc_config *dst, const struct uc_config *src)
 {
 	memset(dst, 0, sizeof(*dst));
 	dst->min_uid = src->min_uid;
+	dst->strip_suid = src->strip_suid;
+	if (strv_copy(&dst->suid_allow, &src->suid_allow) < 0)
+		return -ENOMEM;
 	for (size_t i = 0; i < UC_ARRAY_SIZE(keys); i++) {
 		if (keys[i].type != KEY_PATH)
 			continue;
@@ -128,6 +137,23 @@ static int parse_path_list(const char *v, struct strv *out, const char **bad)
 	return 0;
 }
 
+static int parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
+	for (size_t i = 0; i < UC_ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 static int set_key(struct uc_config *cfg, const struct key_desc *k, const char *v,
 		   const char *where, struct uc_error *err)
 {
@@ -144,6 +170,11 @@ static int set_key(struct uc_config *cfg, const struct key_desc *k, const char *
 		if (parse_uint(v, field) < 0)
 			return uc_fail(err, UC_BADREQUEST,
 				       "%s: %s must be a non-negative integer, not '%s'", where,
+				       k->name, v);
+		return 0;
+	case KEY_BOOL:
+		if (parse_bool(v, field) < 0)
+			return uc_fail(err, UC_BADREQUEST, "%s: %s must be yes or no, not '%s'", where,
 				       k->name, v);
 		return 0;
 	case KEY_PATH_LIST:

@@ -22,6 +22,10 @@ struct uc_config {
 	char *rpm_dbpath;	 /* rpmdb path inside sysroot; NULL = first that holds a db */
 	unsigned min_uid;	 /* users below it are system accounts, never caged */
 	struct strv local_paths; /* path policy: files below these are `config` */
+	bool strip_suid;	 /* skeleton: setuid/setgid bits dropped ... */
+	struct strv suid_allow;	 /* ... except on these paths */
+	char *passwd_file;	 /* users from this file instead of NSS; NULL: NSS */
+	char *group_file;
 };
 
 /* Fill cfg with the built-in defaults. */

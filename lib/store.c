@@ -1,11 +1,13 @@
 #include "lib/store.h"
 
 #include "lib/cleanup.h"
+#include "lib/lock.h"
 #include "lib/log.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,34 +61,15 @@ static int open_dir(int dirfd, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
-/* The lock file carries the holder's pid, so a refusal can name it. */
 static int take_lock(struct store *s, unsigned flags, struct uc_error *err)
 {
-	bool ro = flags & STORE_READONLY;
-	s->lockfd = openat(s->fd, "lock", (ro ? O_RDONLY : O_RDWR | O_CREAT) | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (s->lockfd < 0 && ro && errno == ENOENT)
+	char what[PATH_MAX + 16];
+	snprintf(what, sizeof(what), "store %s", s->path);
+	unsigned lf = (flags & STORE_WAIT ? UC_LOCK_WAIT : 0) | (flags & STORE_READONLY ? UC_LOCK_SHARED : 0);
+	s->lockfd = uc_lock_take(s->fd, "lock", what, lf, err);
+	if (s->lockfd == -ENOENT && (flags & STORE_READONLY))
 		return 0; /* never written to: nobody to wait for */
-	if (s->lockfd < 0)
-		return uc_fail_errno(err, errno, "store lock %s/lock", s->path);
-	if (flock(s->lockfd, (ro ? LOCK_SH : LOCK_EX) | (flags & STORE_WAIT ? 0 : LOCK_NB)) < 0) {
-		if (errno != EWOULDBLOCK)
-			return uc_fail_errno(err, errno, "store lock %s/lock", s->path);
-		char pid[32] = "?";
-		ssize_t n = pread(s->lockfd, pid, sizeof(pid) - 1, 0);
-		pid[n > 0 ? n : 1] = '\0';
-		pid[strcspn(pid, "\n")] = '\0';
-		return uc_fail(err, UC_PERMISSION,
-			       "store %s is locked by another unicage (pid %s); try again or use "
-			       "--wait-lock",
-			       s->path, pid);
-	}
-	if (ro)
-		return 0;
-	char pid[32];
-	int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(s->lockfd, 0) < 0 || pwrite(s->lockfd, pid, (size_t)n, 0) != n)
-		return uc_fail_errno(err, errno, "store lock %s/lock", s->path);
-	return 0;
+	return s->lockfd < 0 ? s->lockfd : 0;
 }
 
 /* Leftover temp names of an interrupted run: each is an extra link to an

@@ -28,6 +28,8 @@ static void test_defaults(void **st)
 	assert_int_equal(cfg.min_uid, 1000);
 	assert_int_equal(cfg.local_paths.n, 7);
 	assert_null(cfg.rpm_dbpath);
+	assert_true(cfg.strip_suid);
+	assert_int_equal(cfg.suid_allow.n, 0);
 	unsetenv("UNICAGE_CONFIG");
 	/* the default file is optional; cages_dir follows state_dir */
 	if (uc_config_load(&cfg, NULL, &err) == 0 && !cfg.source)
@@ -47,7 +49,10 @@ static void test_good_lines(void **st)
 			       "min_uid=500\n"
 			       "\t# indented comment\n"
 			       "local_paths = /etc, /var /opt/local\n"
-			       "rpm_dbpath = /usr/lib/sysimage/rpm\n",
+			       "rpm_dbpath = /usr/lib/sysimage/rpm\n"
+			       "strip_suid = No\n"
+			       "suid_allow = /usr/bin/passwd,/usr/bin/sudo\n"
+			       "passwd_file = /srv/passwd\n",
 			       &err),
 			 0);
 	assert_string_equal(cfg.sysroot, "/srv/host");
@@ -55,6 +60,10 @@ static void test_good_lines(void **st)
 	assert_int_equal(cfg.local_paths.n, 3);
 	assert_string_equal(cfg.local_paths.v[2], "/opt/local");
 	assert_string_equal(cfg.rpm_dbpath, "/usr/lib/sysimage/rpm");
+	assert_false(cfg.strip_suid);
+	assert_int_equal(cfg.suid_allow.n, 2);
+	assert_string_equal(cfg.passwd_file, "/srv/passwd");
+	assert_null(cfg.group_file);
 	assert_string_equal(cfg.source, "test.conf");
 	uc_config_release(&cfg);
 }
