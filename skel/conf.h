@@ -1,5 +1,5 @@
 /* What the skeleton is made of, read from config_dir as CageFS admins write it:
- *   conf.d/*.cfg          [section] lines with comment=, paths=, devices=,
+ *   conf.d/NAME.cfg       [section] lines with comment=, paths=, devices=,
  *                         users=, groups= (INI: `key = value` or `key: value`,
  *                         values continued on indented lines, # and ; comments)
  *   black.list,           one path or glob per line, kept out of the skeleton
@@ -8,6 +8,9 @@
  * Every file is read whole before anything is used; a bad line anywhere is
  * UC_BADREQUEST naming file:line. A missing file is an empty one. */
 #pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
 
 #include "lib/error.h"
 #include "lib/strv.h"
