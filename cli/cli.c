@@ -13,6 +13,11 @@ const struct verb verbs[] = {
      unify_usage, VERB_NEED_ROOT | VERB_TAKES_LOCK},
     {"vdu", cmd_vdu, "what trees really cost on disk: private and shared bytes (vdu)", vdu_usage,
      0},
+    {"addrpm", cmd_addrpm, "add installed packages to rpm.list (applied at the next update)",
+     addrpm_usage, VERB_TAKES_LOCK},
+    {"delrpm", cmd_delrpm, "remove packages from rpm.list (applied at the next update)",
+     delrpm_usage, VERB_TAKES_LOCK},
+    {"list-rpm", cmd_listrpm, "show rpm.list", listrpm_usage, 0},
     {NULL, NULL, NULL, NULL, 0},
 };
 

@@ -63,3 +63,9 @@ int cmd_unify(struct cli *cli, int argc, char **argv);
 extern const char unify_usage[];
 int cmd_vdu(struct cli *cli, int argc, char **argv);
 extern const char vdu_usage[];
+int cmd_addrpm(struct cli *cli, int argc, char **argv);
+int cmd_delrpm(struct cli *cli, int argc, char **argv);
+int cmd_listrpm(struct cli *cli, int argc, char **argv);
+extern const char addrpm_usage[], delrpm_usage[], listrpm_usage[];
+/* Take the skeleton's exclusive lock (state_dir/skel.lock); fd or <0. */
+int cli_skel_lock(struct cli *cli, bool wait);

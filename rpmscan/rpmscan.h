@@ -108,6 +108,10 @@ typedef int (*rpmscan_cb)(const struct rs_file *f, void *arg);
 /* Scan. The callback's non-zero return stops the scan and is returned. */
 int rpmscan_run(const struct rpmscan_opts *o, rpmscan_cb cb, void *arg, struct uc_error *err);
 
+/* The names of the packages o selects (o->packages, with o->requires their
+ * closure), as installed in the rpmdb; an unknown one is UC_NOTFOUND. */
+int rpmscan_resolve(const struct rpmscan_opts *o, struct strv *names, struct uc_error *err);
+
 /* Classification (classify.c). Pure functions, unit-tested. */
 enum rs_class rs_classify(const struct rs_file *f, const struct strv *local_paths);
 bool rs_path_is_local(const char *path, const struct strv *local_paths);

@@ -264,3 +264,27 @@ int rpmscan_run(const struct rpmscan_opts *o, rpmscan_cb cb, void *arg, struct u
 		ugdb_release(&verifier.ug);
 	return r;
 }
+
+int rpmscan_resolve(const struct rpmscan_opts *o, struct strv *names, struct uc_error *err)
+{
+	const char *sysroot = o->sysroot ? o->sysroot : "/";
+	_cleanup_close_ int rootfd = open(sysroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return uc_fail_errno(err, errno, "sysroot %s", sysroot);
+	struct rs_db db;
+	struct rs_pkgset set = {0};
+	int r = rs_db_open(&db, rootfd, sysroot, o->dbpath, o->snapshot, err);
+	if (r < 0)
+		return r;
+	r = rs_select(&db, o->packages, &set, err);
+	if (r == 0 && o->requires)
+		r = rs_add_requires(&db, &set, err);
+	for (size_t i = 0; r == 0 && i < set.n; i++) {
+		_cleanup_free_ char *name = headerGetAsString(set.h[i], RPMTAG_NAME);
+		if (name && !strv_contains(names, name) && strv_push(names, name) < 0)
+			r = uc_fail(err, UC_INTERNAL, "out of memory");
+	}
+	rs_pkgset_release(&set);
+	rs_db_close(&db);
+	return r;
+}
