@@ -18,6 +18,10 @@ const struct verb verbs[] = {
     {"delrpm", cmd_delrpm, "remove packages from rpm.list (applied at the next update)",
      delrpm_usage, VERB_TAKES_LOCK},
     {"list-rpm", cmd_listrpm, "show rpm.list", listrpm_usage, 0},
+    {"init", cmd_init, "build the first skeleton generation", init_usage,
+     VERB_NEED_ROOT | VERB_TAKES_LOCK},
+    {"update", cmd_update, "build a new skeleton generation when the wanted files changed",
+     update_usage, VERB_NEED_ROOT | VERB_TAKES_LOCK},
     {NULL, NULL, NULL, NULL, 0},
 };
 

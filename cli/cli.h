@@ -67,5 +67,8 @@ int cmd_addrpm(struct cli *cli, int argc, char **argv);
 int cmd_delrpm(struct cli *cli, int argc, char **argv);
 int cmd_listrpm(struct cli *cli, int argc, char **argv);
 extern const char addrpm_usage[], delrpm_usage[], listrpm_usage[];
+int cmd_init(struct cli *cli, int argc, char **argv);
+int cmd_update(struct cli *cli, int argc, char **argv);
+extern const char init_usage[], update_usage[];
 /* Take the skeleton's exclusive lock (state_dir/skel.lock); fd or <0. */
 int cli_skel_lock(struct cli *cli, bool wait);

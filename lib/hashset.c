@@ -83,27 +83,60 @@ static size_t str_slot(char *const *v, size_t cap, const char *str)
 	return i;
 }
 
-int strset_add(struct strset *s, const char *str)
+static int str_grow(struct strset *s)
 {
-	if ((s->n + 1) * 2 > s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 256;
-		char **v = calloc(cap, sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		for (size_t i = 0; i < s->cap; i++)
-			if (s->v[i])
-				v[str_slot(v, cap, s->v[i])] = s->v[i];
-		free(s->v);
-		s->v = v;
-		s->cap = cap;
+	size_t cap = s->cap ? s->cap * 2 : 256;
+	char **v = calloc(cap, sizeof(*v));
+	size_t *val = calloc(cap, sizeof(*val));
+	if (!v || !val) {
+		free(v);
+		free(val);
+		return -ENOMEM;
 	}
+	for (size_t i = 0; i < s->cap; i++)
+		if (s->v[i]) {
+			size_t j = str_slot(v, cap, s->v[i]);
+			v[j] = s->v[i];
+			val[j] = s->val[i];
+		}
+	free(s->v);
+	free(s->val);
+	s->v = v;
+	s->val = val;
+	s->cap = cap;
+	return 0;
+}
+
+int strset_put(struct strset *s, const char *str, size_t value)
+{
+	if ((s->n + 1) * 2 > s->cap && str_grow(s) < 0)
+		return -ENOMEM;
 	size_t i = str_slot(s->v, s->cap, str);
+	s->val[i] = value;
 	if (s->v[i])
 		return 0;
 	if (!(s->v[i] = strdup(str)))
 		return -ENOMEM;
 	s->n++;
 	return 1;
+}
+
+bool strset_get(const struct strset *s, const char *str, size_t *value)
+{
+	if (!s->cap)
+		return false;
+	size_t i = str_slot(s->v, s->cap, str);
+	if (!s->v[i])
+		return false;
+	*value = s->val[i];
+	return true;
+}
+
+int strset_add(struct strset *s, const char *str)
+{
+	if (strset_contains(s, str))
+		return 0;
+	return strset_put(s, str, 0);
 }
 
 bool strset_contains(const struct strset *s, const char *str)
@@ -116,5 +149,6 @@ void strset_release(struct strset *s)
 	for (size_t i = 0; i < s->cap; i++)
 		free(s->v[i]);
 	free(s->v);
+	free(s->val);
 	memset(s, 0, sizeof(*s));
 }

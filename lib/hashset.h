@@ -24,10 +24,14 @@ void inoset_release(struct inoset *s);
 
 struct strset {
 	char **v;
+	size_t *val; /* a value per string (strset_get/strset_put) */
 	size_t n, cap;
 };
 
 /* 1 added, 0 present, -ENOMEM. The set keeps its own copy. */
 int strset_add(struct strset *s, const char *str);
 bool strset_contains(const struct strset *s, const char *str);
+/* Map use: put a value (1 added, 0 updated), get it (false if absent). */
+int strset_put(struct strset *s, const char *str, size_t value);
+bool strset_get(const struct strset *s, const char *str, size_t *value);
 void strset_release(struct strset *s);

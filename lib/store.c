@@ -334,3 +334,60 @@ int store_publish_inode(struct store *s, const struct obj_src *src, struct store
 	remember(s, &obj->st);
 	return 0;
 }
+
+static int copy_content(int in, int out, uint64_t size)
+{
+	uint64_t done = 0;
+	while (done < size) {
+		ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)(size - done), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -ESTALE;
+		done += (uint64_t)n;
+	}
+	return 0;
+}
+
+int store_stage_copy(struct store *s, int srcfd, const struct stat *st, const struct xattr_set *xa,
+		     char *tmpname, size_t size, struct uc_error *err)
+{
+	snprintf(tmpname, size, "%ld.%u", (long)s->pid, atomic_fetch_add(&s->tmpseq, 1));
+	int fd = openat(s->tmpfd, tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return uc_fail_errno(err, errno, "store %s/tmp", s->path);
+	struct timespec times[2] = {st->st_mtim, st->st_mtim};
+	int r = copy_content(srcfd, fd, (uint64_t)st->st_size);
+	/* chown before chmod and xattrs: it would clear setuid bits and caps */
+	if (r == 0 && fchown(fd, st->st_uid, st->st_gid) < 0)
+		r = -errno;
+	if (r == 0 && fchmod(fd, st->st_mode & 07777) < 0)
+		r = -errno;
+	if (r == 0 && xa)
+		r = xattrs_apply(fd, xa);
+	if (r == 0 && futimens(fd, times) < 0)
+		r = -errno;
+	close(fd);
+	if (r < 0) {
+		unlinkat(s->tmpfd, tmpname, 0);
+		return uc_fail_errno(err, r, "copy into store %s/tmp", s->path);
+	}
+	return 0;
+}
+
+int store_place(struct store *s, const char *tmpname, const char *name, struct uc_error *err)
+{
+	char sub[3] = {name[0], name[1], 0};
+	int r = renameat2(s->tmpfd, tmpname, s->objfd, name, RENAME_NOREPLACE) < 0 ? -errno : 0;
+	if (r == -ENOENT && (r = mkdir_0700(s->objfd, sub)) == 0 &&
+	    renameat2(s->tmpfd, tmpname, s->objfd, name, RENAME_NOREPLACE) < 0)
+		r = -errno;
+	if (r < 0 && r != -EEXIST)
+		return uc_fail_errno(err, r, "place %s/objects/%s", s->path, name);
+	if (r == 0) {
+		struct stat st;
+		if (fstatat(s->objfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			remember(s, &st);
+	}
+	return r;
+}

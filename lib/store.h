@@ -81,6 +81,14 @@ int store_lookup(struct store *s, const struct obj_src *src, struct store_obj *o
  * before any other name links to it. */
 int store_publish_inode(struct store *s, const struct obj_src *src, struct store_obj *obj,
 			struct uc_error *err);
+/* Write a copy of src under store/tmp: the content of srcfd with st's owner,
+ * mode and mtime and xa's xattrs; tmpname receives its name. Not durable
+ * until the caller's syncfs; then store_place() moves it to objects/NAME. */
+int store_stage_copy(struct store *s, int srcfd, const struct stat *st, const struct xattr_set *xa,
+		     char *tmpname, size_t size, struct uc_error *err);
+/* Rename a staged copy to objects/name (RENAME_NOREPLACE): -EEXIST if taken. */
+int store_place(struct store *s, const char *tmpname, const char *name, struct uc_error *err);
+
 /* Would one more link pass the link limit? */
 bool store_obj_full(struct store *s, const struct store_obj *obj);
 void store_obj_close(struct store_obj *obj);

@@ -11,6 +11,8 @@
 #             requires uc-lib, libuc(api) >= 1.0 and /usr/lib/uc-lib/libuc.so.1
 #   uc-over   replaces /usr/share/uc-base/replaced.txt (install --replacefiles)
 #   uc-extra  nothing requires it
+#   upgrade/uc-base-1.1: uc-base with data.txt changed, uc-tool unchanged,
+#             empty/ gone and new.txt added (for rpm -U tests)
 #   uc-big    (only with UC_BIG_FILES=N) N files, for benchmarks
 # (No fifo: rpm 4.18.0 hangs opening a fifo it installs.)
 set -euo pipefail
@@ -162,6 +164,14 @@ build() { # name spec-function [args]
         "$top/SPECS/$name.spec" >/dev/null
 }
 
+# uc-base 1.1: the same spec with a few changes
+spec_base_11() {
+    spec_base | sed -e 's/^Version: 1.0$/Version: 1.1/' \
+        -e "s/echo 'shared data'/echo 'shared data, version 1.1'/" \
+        -e 's|^mkdir -p \$b/etc/uc-base \$b/usr/bin \$b/usr/lib/uc-base \$b/usr/share/uc-base/empty|mkdir -p $b/etc/uc-base $b/usr/bin $b/usr/lib/uc-base $b/usr/share/uc-base|' \
+        -e "s|^touch \$b/var/log/uc-base.log|touch \$b/var/log/uc-base.log; echo new > \$b/usr/share/uc-base/new.txt|"
+}
+
 build uc-core spec_core
 build uc-lib spec_lib
 build uc-base spec_base
@@ -173,4 +183,8 @@ if [ -n "${UC_BIG_FILES:-}" ]; then
     done
 fi
 find "$top/RPMS" -name '*.rpm' -exec cp {} "$out/" \;
+rm -rf "$top/RPMS"/*
+build uc-base spec_base_11
+mkdir -p "$out/upgrade"
+find "$top/RPMS" -name '*.rpm' -exec cp {} "$out/upgrade/" \;
 ls "$out"

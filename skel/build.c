@@ -1,0 +1,670 @@
+/* Building a generation: the wanted set taken from sysroot into a new
+ * gen-N.tmp (tree/, stubs/, manifest.zst, index), renamed to gen-N, then
+ * `current` switched by rename(2). Nothing published is ever modified. */
+#include "skel/skel.h"
+
+#include "lib/cleanup.h"
+#include "lib/log.h"
+#include "lib/path.h"
+#include "lib/store.h"
+#include "skel/index.h"
+#include "skel/manifest.h"
+#include "skel/wanted.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+struct gen_build {
+	const struct skel_opts *o;
+	struct skel_stats *st;
+	int rootfd, skelfd, genfd, treefd, stubfd;
+	struct store store;
+	struct skel_index prev, next;
+	bool have_prev; /* a current generation exists */
+	struct wanted_set ws;
+	/* the parent directory last opened in tree/ and stubs/ (entries come
+	 * sorted, so siblings share it) */
+	char parent[PATH_MAX];
+	int ptree, pstub;
+	char **staged;       /* per next-index entry: store/tmp name of its new object */
+	struct strset keys;  /* keys staged in this run (identical files: one copy) */
+	size_t nstaged;
+};
+
+static bool suid_allowed(const struct uc_config *cfg, const char *path)
+{
+	return strv_contains(&cfg->suid_allow, path);
+}
+
+static void key_from_hex(const char *hex, unsigned suffix, char *name, size_t size)
+{
+	struct objkey key;
+	for (int j = 0; j < OBJKEY_LEN; j++)
+		sscanf(hex + 2 * j, "%2hhx", &key.b[j]);
+	objkey_name(&key, suffix, name, size);
+}
+
+/* ---- generations and current -------------------------------------------- */
+
+static unsigned gen_number(const char *name)
+{
+	unsigned n = 0;
+	return sscanf(name, "gen-%u", &n) == 1 ? n : 0;
+}
+
+/* The next free number, and leftovers of an interrupted build removed. */
+static int scan_gens(struct gen_build *b, unsigned *next);
+
+static int read_current(int skelfd, char *gen, size_t size)
+{
+	ssize_t n = readlinkat(skelfd, "current", gen, size - 1);
+	if (n < 0)
+		return -errno;
+	gen[n] = '\0';
+	return gen_number(gen) ? 0 : -EINVAL;
+}
+
+static int switch_current(int skelfd, const char *gen)
+{
+	unlinkat(skelfd, "current.tmp", 0);
+	if (symlinkat(gen, skelfd, "current.tmp") < 0 ||
+	    renameat(skelfd, "current.tmp", skelfd, "current") < 0)
+		return -errno;
+	return fsync(skelfd) < 0 ? -errno : 0;
+}
+
+/* Remove a directory tree of ours; names of +i objects need the flag off
+ * for the moment (we hold the store's lock). */
+static void rm_tree(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		unlinkat(dfd, name, 0);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (de->d_type == DT_DIR) {
+			rm_tree(dirfd(d), de->d_name);
+			continue;
+		}
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0 || errno != EPERM)
+			continue;
+		int f = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (f >= 0 && fs_set_immutable(f, false) == 0) {
+			unlinkat(dirfd(d), de->d_name, 0);
+			fs_set_immutable(f, true);
+		}
+		if (f >= 0)
+			close(f);
+	}
+	closedir(d);
+	unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+static int scan_gens(struct gen_build *b, unsigned *next)
+{
+	int fd = dup(b->skelfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d)
+		return -errno;
+	unsigned max = 0;
+	struct dirent *de;
+	struct strv tmps = STRV_INIT;
+	while ((de = readdir(d))) {
+		unsigned n = gen_number(de->d_name);
+		size_t len = strlen(de->d_name);
+		if (n && len > 4 && strcmp(de->d_name + len - 4, ".tmp") == 0)
+			strv_push(&tmps, de->d_name);
+		if (n > max)
+			max = n;
+	}
+	closedir(d);
+	for (size_t i = 0; i < tmps.n; i++)
+		rm_tree(b->skelfd, tmps.v[i]);
+	strv_clear(&tmps);
+	*next = max + 1;
+	return 0;
+}
+
+/* ---- what the host has: one stat per wanted path -------------------------- */
+
+/* The index entry a wanted path makes today (host identity + result); false
+ * if the path is not on the host (or not what it may be). */
+static bool signature(struct gen_build *b, const struct wanted *w, struct idx_ent *e,
+		      struct stat *st)
+{
+	_cleanup_close_ int fd = path_open_in_root(b->rootfd, w->path, O_PATH | O_NOFOLLOW, 0);
+	if (fd < 0 || fstat(fd, st) < 0)
+		return false;
+	memset(e, 0, sizeof(*e));
+	e->path = w->path;
+	index_fill_stat(e, st);
+	e->cls = S_ISREG(st->st_mode) ? w->cls : W_OTHER;
+	if (S_ISREG(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID))) {
+		if (b->o->cfg->strip_suid && !suid_allowed(b->o->cfg, w->path)) {
+			e->mode &= ~(unsigned)(S_ISUID | S_ISGID);
+			b->st->suid_stripped++;
+		} else {
+			b->st->suid_kept++;
+		}
+	}
+	return true;
+}
+
+static int collect(struct gen_build *b, bool *changed, struct uc_error *err)
+{
+	*changed = !b->have_prev;
+	for (size_t i = 0; i < b->ws.n; i++) {
+		struct idx_ent e;
+		struct stat st;
+		if (!signature(b, &b->ws.v[i], &e, &st)) {
+			b->st->missing++;
+			continue;
+		}
+		const struct idx_ent *p = index_find(&b->prev, e.path);
+		if (p && p->cls == 's' && index_same(p, &e)) {
+			snprintf(e.key, sizeof(e.key), "%s", p->key);
+			e.suffix = p->suffix;
+		}
+		if (!p || !index_same(p, &e))
+			*changed = true;
+		if (index_add(&b->next, &e) < 0)
+			return uc_fail(err, UC_INTERNAL, "out of memory");
+	}
+	if (b->next.n != b->prev.n)
+		*changed = true;
+	return 0;
+}
+
+/* ---- objects -------------------------------------------------------------- */
+
+static int open_host_file(struct gen_build *b, const struct idx_ent *e)
+{
+	int fd = path_open_in_root(b->rootfd, e->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0);
+	struct stat st;
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0 || st.st_ino != e->ino || st.st_dev != e->dev || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -ESTALE; /* replaced since the stat: taken at the next update */
+	}
+	return fd;
+}
+
+/* The object of one shared file: reused from the index without reading, or
+ * hashed, looked up (bytes compared) and, when new, staged as a copy. */
+static int object_for(struct gen_build *b, size_t i, struct uc_error *err)
+{
+	struct idx_ent *e = &b->next.v[i];
+	char name[OBJNAME_MAX];
+	struct objkey key;
+	if (e->key[0]) {
+		key_from_hex(e->key, e->suffix, name, sizeof(name));
+		struct stat ost;
+		if (fstatat(b->store.objfd, name, &ost, AT_SYMLINK_NOFOLLOW) == 0) {
+			b->st->unchanged_unread++;
+			b->st->objects_reused++;
+			return 0;
+		}
+	}
+	_cleanup_close_ int fd = open_host_file(b, e);
+	if (fd < 0)
+		return fd;
+	struct stat st;
+	struct xattr_set xa;
+	if (fstat(fd, &st) < 0 || xattrs_read(fd, &xa) < 0)
+		return -errno;
+	st.st_mode = e->mode; /* setuid bits as the skeleton has them */
+	int r = objkey_compute(fd, &st, &xa, false, &key);
+	b->st->bytes_read += (uint64_t)st.st_size;
+	struct obj_src src = {fd, &st, &xa, false, &key};
+	struct store_obj obj = {.fd = -1};
+	if (r == 0)
+		r = store_lookup(&b->store, &src, &obj, err);
+	b->st->bytes_read += r == 1 ? (uint64_t)st.st_size : 0; /* the byte compare */
+	char hex[2 * OBJKEY_LEN + 1];
+	objkey_hex(&key, hex);
+	if (r == 1) {
+		b->st->objects_reused++;
+	} else if (r == 0 && !strset_contains(&b->keys, hex)) {
+		char tmp[64];
+		r = store_stage_copy(&b->store, fd, &st, &xa, tmp, sizeof(tmp), err);
+		if (r == 0 && (!(b->staged[i] = strdup(tmp)) || strset_add(&b->keys, hex) < 0))
+			r = -ENOMEM;
+		b->nstaged += r == 0;
+	}
+	store_obj_close(&obj);
+	xattrs_release(&xa);
+	if (r >= 0) {
+		objkey_hex(&key, e->key);
+		e->suffix = obj.suffix;
+	}
+	return r < 0 ? r : 0;
+}
+
+/* After one syncfs: the staged copies move to their names. */
+static int place_staged(struct gen_build *b, struct uc_error *err)
+{
+	if (b->nstaged && syncfs(b->store.fd) < 0)
+		return uc_fail_errno(err, errno, "syncfs of the store");
+	for (size_t i = 0; i < b->next.n; i++) {
+		struct idx_ent *e = &b->next.v[i];
+		if (!b->staged[i])
+			continue;
+		char name[OBJNAME_MAX];
+		key_from_hex(e->key, e->suffix, name, sizeof(name));
+		int r = store_place(&b->store, b->staged[i], name, err);
+		if (r == -EEXIST)
+			unlinkat(b->store.tmpfd, b->staged[i], 0); /* placed by an identical file */
+		else if (r < 0)
+			return r;
+		b->st->objects_created += r == 0;
+	}
+	return 0;
+}
+
+/* ---- tree/ and stubs/ ----------------------------------------------------- */
+
+/* The parent directory of path in tree/ and stubs/, opened without following
+ * any symlink: a wanted path below a symlinked directory of the host (merged
+ * /usr: /lib -> usr/lib) is reached through its real path, never through a
+ * link of the tree — which could point anywhere on this machine. */
+static int parents(struct gen_build *b, const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (b->ptree >= 0 && strcmp(dir, b->parent) == 0)
+		return 0;
+	if (b->ptree >= 0)
+		close(b->ptree);
+	if (b->pstub >= 0)
+		close(b->pstub);
+	b->ptree = b->pstub = -1;
+	b->parent[0] = '\0';
+	const char *r = dir[0] ? dir + 1 : ".";
+	b->ptree = path_open_beneath(b->treefd, r, O_PATH | O_DIRECTORY, 0);
+	b->pstub = path_open_beneath(b->stubfd, r, O_PATH | O_DIRECTORY, 0);
+	if (b->ptree < 0 || b->pstub < 0)
+		return b->ptree < 0 ? b->ptree : b->pstub;
+	snprintf(b->parent, sizeof(b->parent), "%s", dir);
+	return 0;
+}
+
+static int set_meta(int fd, const struct idx_ent *e, const struct xattr_set *xa, bool times)
+{
+	if (fchown(fd, e->uid, e->gid) < 0 || fchmod(fd, e->mode & 07777) < 0)
+		return -errno;
+	int r = xa ? xattrs_apply(fd, xa) : 0;
+	struct timespec t[2] = {{e->mtime_ns / 1000000000, e->mtime_ns % 1000000000},
+				{e->mtime_ns / 1000000000, e->mtime_ns % 1000000000}};
+	if (r == 0 && times && futimens(fd, t) < 0)
+		r = -errno;
+	return r;
+}
+
+static int host_xattrs(struct gen_build *b, const char *path, struct xattr_set *xa)
+{
+	int fd = path_open_in_root(b->rootfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+	memset(xa, 0, sizeof(*xa));
+	if (fd < 0)
+		return 0; /* a directory we may not read: its xattrs stay behind */
+	int r = xattrs_read(fd, xa);
+	close(fd);
+	return r;
+}
+
+static int make_dir(struct gen_build *b, const struct idx_ent *e, const char *base)
+{
+	struct xattr_set xa;
+	int r = host_xattrs(b, e->path, &xa);
+	int fds[2] = {-1, -1}, dirs[2] = {b->ptree, b->pstub};
+	for (int i = 0; r == 0 && i < 2; i++) {
+		if (mkdirat(dirs[i], base, 0700) < 0)
+			r = -errno;
+		else if ((fds[i] = openat(dirs[i], base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			r = -errno;
+		else
+			r = set_meta(fds[i], e, &xa, false);
+	}
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	xattrs_release(&xa);
+	b->st->dirs++;
+	return r;
+}
+
+static int make_link(struct gen_build *b, const struct idx_ent *e, const char *base, char *target,
+		     size_t size)
+{
+	ssize_t n = -1;
+	_cleanup_close_ int fd = path_open_in_root(b->rootfd, e->path, O_PATH | O_NOFOLLOW, 0);
+	if (fd >= 0)
+		n = readlinkat(fd, "", target, size - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	int dirs[2] = {b->ptree, b->pstub};
+	for (int i = 0; i < 2; i++)
+		if (symlinkat(target, dirs[i], base) < 0 ||
+		    fchownat(dirs[i], base, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0)
+			return -errno;
+	b->st->links++;
+	return 0;
+}
+
+static int make_device(struct gen_build *b, const struct idx_ent *e, const char *base,
+		       const struct stat *st)
+{
+	int dirs[2] = {b->ptree, b->pstub};
+	for (int i = 0; i < 2; i++)
+		if (mknodat(dirs[i], base, e->mode, st->st_rdev) < 0 ||
+		    fchownat(dirs[i], base, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0)
+			return -errno;
+	b->st->devices++;
+	return 0;
+}
+
+/* A config file: a private copy in tree/, hardlinked into stubs/ (not +i). */
+static int make_config(struct gen_build *b, const struct idx_ent *e, const char *base)
+{
+	_cleanup_close_ int in = open_host_file(b, e);
+	if (in < 0)
+		return in;
+	struct xattr_set xa;
+	if (xattrs_read(in, &xa) < 0)
+		return -errno;
+	int out = openat(b->ptree, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int r = out < 0 ? -errno : 0;
+	for (uint64_t done = 0; r == 0 && done < e->size;) {
+		ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)(e->size - done), 0);
+		if (n <= 0)
+			r = n < 0 ? -errno : -ESTALE;
+		else
+			done += (uint64_t)n;
+	}
+	if (r == 0)
+		r = set_meta(out, e, &xa, true);
+	if (out >= 0)
+		close(out);
+	xattrs_release(&xa);
+	if (r == 0 && linkat(b->ptree, base, b->pstub, base, 0) < 0)
+		r = -errno;
+	b->st->bytes_read += e->size;
+	b->st->config++;
+	return r;
+}
+
+/* A shared file: tree/ gets a hardlink to its object; stubs/ a sparse stub
+ * with the real size and metadata naming the object for overlayfs's
+ * data-only layer: trusted.overlay.metacopy (empty) and .redirect
+ * "/XX/<20 hex>" (24 bytes: with no other xattr it fits in a 256-byte ext4
+ * inode, so a stub costs no data block). */
+static int make_shared(struct gen_build *b, const struct idx_ent *e, const char *base)
+{
+	char name[OBJNAME_MAX], redirect[OBJNAME_MAX + 1];
+	key_from_hex(e->key, e->suffix, name, sizeof(name));
+	_cleanup_close_ int ofd = openat(b->store.objfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (ofd < 0)
+		return -errno;
+	bool sealed = false;
+	fs_get_immutable(ofd, &sealed);
+	if (sealed)
+		fs_set_immutable(ofd, false);
+	int r = linkat(ofd, "", b->ptree, base, AT_EMPTY_PATH) < 0 ? -errno : 0;
+	if (fs_set_immutable(ofd, true) < 0)
+		b->st->immutable_unsupported++;
+	if (r < 0)
+		return r;
+	struct xattr_set xa;
+	struct stat ost;
+	if (xattrs_read(ofd, &xa) < 0 || fstat(ofd, &ost) < 0)
+		return -errno;
+	int s = openat(b->pstub, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	r = s < 0 ? -errno : 0;
+	if (r == 0 && ftruncate(s, (off_t)e->size) < 0)
+		r = -errno;
+	if (r == 0)
+		r = set_meta(s, e, &xa, true);
+	snprintf(redirect, sizeof(redirect), "/%s", name);
+	if (r == 0 && (fsetxattr(s, "trusted.overlay.metacopy", "", 0, 0) < 0 ||
+		       fsetxattr(s, "trusted.overlay.redirect", redirect, strlen(redirect), 0) < 0))
+		r = -errno;
+	if (s >= 0)
+		close(s);
+	xattrs_release(&xa);
+	b->st->shared++;
+	return r;
+}
+
+static int make_entry(struct gen_build *b, size_t i, struct manifest_writer *mw,
+		      struct uc_error *err)
+{
+	struct idx_ent *e = &b->next.v[i];
+	const struct wanted *w = NULL;
+	char target[PATH_MAX] = "";
+	struct stat st;
+	for (size_t lo = 0, hi = b->ws.n; lo < hi && !w;) { /* ws is sorted by path */
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(b->ws.v[mid].path, e->path);
+		if (c == 0)
+			w = &b->ws.v[mid];
+		else if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (strcmp(e->path, "/") == 0)
+		return 0; /* the roots exist */
+	int r = parents(b, e->path);
+	if (r < 0) {
+		uc_log(UC_LOG_INFO, "%s: below a symlink in the skeleton: taken by its real path only", e->path);
+		e->cls = 0; /* not taken */
+		return 0;
+	}
+	const char *base = strrchr(e->path, '/') + 1;
+	char type = 'f';
+	st.st_rdev = 0;
+	switch (e->mode & S_IFMT) {
+	case S_IFDIR:
+		type = 'd';
+		r = make_dir(b, e, base);
+		break;
+	case S_IFLNK:
+		type = 'l';
+		r = make_link(b, e, base, target, sizeof(target));
+		break;
+	case S_IFCHR:
+	case S_IFBLK: {
+		type = S_ISCHR(e->mode) ? 'c' : 'b';
+		_cleanup_close_ int fd = path_open_in_root(b->rootfd, e->path, O_PATH | O_NOFOLLOW, 0);
+		if (!w || !w->device_ok || fd < 0 || fstat(fd, &st) < 0) {
+			b->st->devices_skipped++;
+			e->cls = 0;
+			return 0;
+		}
+		r = make_device(b, e, base, &st);
+		break;
+	}
+	case S_IFREG:
+		r = e->cls == W_CONFIG ? make_config(b, e, base) : make_shared(b, e, base);
+		b->st->files++;
+		b->st->bytes += e->size;
+		break;
+	default:
+		e->cls = 0; /* sockets and fifos are not skeleton material */
+		return 0;
+	}
+	if (r == -ESTALE) {
+		e->cls = 0; /* changed since its stat: taken at the next update */
+		return 0;
+	}
+	if (r < 0)
+		return uc_fail_errno(err, r, "skeleton: %s", e->path);
+	b->st->paths++;
+	struct manifest_rec rec = {e->path, type, e->mode & 07777, e->uid, e->gid, e->size,
+				   e->mtime_ns / 1000000000, e->cls == W_OTHER ? '-' : e->cls,
+				   e->cls == W_SHARED ? e->key : target, w && w->pkg ? w->pkg : ""};
+	return manifest_add(mw, &rec) < 0 ? uc_fail(err, UC_INTERNAL, "writing manifest.zst") : 0;
+}
+
+/* ---- the whole build ------------------------------------------------------ */
+
+static int open_state(struct gen_build *b, struct uc_error *err)
+{
+	const struct uc_config *cfg = b->o->cfg;
+	char path[PATH_MAX];
+	b->rootfd = open(cfg->sysroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (b->rootfd < 0)
+		return uc_fail_errno(err, errno, "sysroot %s", cfg->sysroot);
+	path_join(path, sizeof(path), cfg->state_dir, "skel");
+	if ((mkdir(cfg->state_dir, 0755) < 0 && errno != EEXIST) ||
+	    (mkdir(path, 0755) < 0 && errno != EEXIST))
+		return uc_fail_errno(err, errno, "%s", path);
+	b->skelfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (b->skelfd < 0)
+		return uc_fail_errno(err, errno, "%s", path);
+	path_join(path, sizeof(path), cfg->state_dir, "store");
+	return store_open(&b->store, path, STORE_CREATE | (b->o->wait_lock ? STORE_WAIT : 0), err);
+}
+
+static int load_previous(struct gen_build *b, struct uc_error *err)
+{
+	char gen[64];
+	int r = read_current(b->skelfd, gen, sizeof(gen));
+	if (r == -ENOENT)
+		return 0;
+	if (b->o->first)
+		return uc_fail(err, UC_BADREQUEST, "a skeleton exists already (%s): use update", gen);
+	if (r < 0)
+		return uc_fail_errno(err, r, "current generation");
+	b->have_prev = true;
+	int gfd = openat(b->skelfd, gen, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (gfd < 0)
+		return uc_fail_errno(err, errno, "current generation %s", gen);
+	r = index_read(&b->prev, gfd, err);
+	close(gfd);
+	return r;
+}
+
+static int make_gen_dirs(struct gen_build *b, const char *tmp, struct uc_error *err)
+{
+	if (mkdirat(b->skelfd, tmp, 0755) < 0)
+		return uc_fail_errno(err, errno, "generation %s", tmp);
+	b->genfd = openat(b->skelfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (b->genfd < 0 || mkdirat(b->genfd, "tree", 0755) < 0 || mkdirat(b->genfd, "stubs", 0755) < 0)
+		return uc_fail_errno(err, errno, "generation %s", tmp);
+	b->treefd = openat(b->genfd, "tree", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	b->stubfd = openat(b->genfd, "stubs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return b->treefd < 0 || b->stubfd < 0 ? uc_fail_errno(err, errno, "generation %s", tmp) : 0;
+}
+
+/* Objects first (read, hash, stage copies, one syncfs, place), then every
+ * path in order, the manifest and the index; then the rename. */
+static int build(struct gen_build *b, const char *gen, struct uc_error *err)
+{
+	char tmp[80];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", gen);
+	int r = make_gen_dirs(b, tmp, err);
+	b->staged = calloc(b->next.n + 1, sizeof(*b->staged));
+	if (r == 0 && !b->staged)
+		r = uc_fail(err, UC_INTERNAL, "out of memory");
+	for (size_t i = 0; r == 0 && i < b->next.n; i++) {
+		if (b->next.v[i].cls != W_SHARED)
+			continue;
+		int e = object_for(b, i, err);
+		if (e == -ESTALE || e == -ENOENT)
+			b->next.v[i].cls = 0; /* changed or gone since its stat */
+		else if (e < 0)
+			r = err->kind ? e : uc_fail_errno(err, e, "skeleton: %s", b->next.v[i].path);
+	}
+	if (r == 0)
+		r = place_staged(b, err);
+	struct manifest_writer *mw = NULL;
+	if (r == 0)
+		r = manifest_create(&mw, b->genfd, gen, err);
+	for (size_t i = 0; r == 0 && i < b->next.n; i++)
+		if (b->next.v[i].cls)
+			r = make_entry(b, i, mw, err);
+	if (r == 0)
+		r = manifest_commit(mw, err);
+	else
+		manifest_abort(mw);
+	if (r == 0)
+		r = index_write(&b->next, b->genfd, err);
+	/* tree/ and stubs/ durable before the generation is published */
+	if (r == 0 && syncfs(b->genfd) < 0)
+		r = uc_fail_errno(err, errno, "syncfs");
+	if (r == 0 && renameat(b->skelfd, tmp, b->skelfd, gen) < 0)
+		r = uc_fail_errno(err, errno, "publishing %s", gen);
+	if (r == 0 && (r = switch_current(b->skelfd, gen)) < 0)
+		r = uc_fail_errno(err, r, "switching current to %s", gen);
+	return r;
+}
+
+static void release(struct gen_build *b)
+{
+	int fds[] = {b->rootfd, b->skelfd, b->genfd, b->treefd, b->stubfd, b->ptree, b->pstub};
+	for (size_t i = 0; i < UC_ARRAY_SIZE(fds); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	for (size_t i = 0; b->staged && i < b->next.n; i++)
+		free(b->staged[i]);
+	free(b->staged);
+	strset_release(&b->keys);
+	index_release(&b->prev);
+	index_release(&b->next);
+	wanted_release(&b->ws);
+	store_close(&b->store);
+}
+
+int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error *err)
+{
+	struct gen_build b = {.o = o, .st = st, .rootfd = -1, .skelfd = -1, .genfd = -1,
+			      .treefd = -1, .stubfd = -1, .ptree = -1, .pstub = -1};
+	memset(st, 0, sizeof(*st));
+	store_init_empty(&b.store, 0);
+	unsigned next = 0;
+	bool changed = false;
+	int r = open_state(&b, err);
+	if (r == 0)
+		r = load_previous(&b, err);
+	if (r == 0)
+		r = wanted_build(&b.ws, o->cfg, o->conf, b.rootfd, err);
+	st->blacklisted = b.ws.blacklisted;
+	if (r == 0)
+		r = collect(&b, &changed, err);
+	if (r == 0 && !changed) {
+		st->nothing_to_do = true;
+		read_current(b.skelfd, st->generation, sizeof(st->generation));
+	} else if (r == 0 && !o->dry_run) {
+		if ((r = scan_gens(&b, &next)) < 0)
+			r = uc_fail_errno(err, r, "skeleton generations");
+		snprintf(st->generation, sizeof(st->generation), "gen-%06u", next);
+		if (r == 0)
+			r = build(&b, st->generation, err);
+	}
+	if (r < 0 && next) {
+		char tmp[80];
+		snprintf(tmp, sizeof(tmp), "%s.tmp", st->generation);
+		rm_tree(b.skelfd, tmp);
+	}
+	release(&b);
+	return r;
+}

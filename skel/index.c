@@ -1,0 +1,149 @@
+#include "skel/index.h"
+
+#include "lib/cleanup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int index_add(struct skel_index *ix, const struct idx_ent *e)
+{
+	if (ix->n == ix->cap) {
+		size_t cap = ix->cap ? ix->cap * 2 : 1024;
+		struct idx_ent *v = realloc(ix->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		ix->v = v;
+		ix->cap = cap;
+	}
+	ix->v[ix->n] = *e;
+	if (!(ix->v[ix->n].path = strdup(e->path)))
+		return -ENOMEM;
+	if (strset_put(&ix->by_path, e->path, ix->n) < 0)
+		return -ENOMEM;
+	ix->n++;
+	return 0;
+}
+
+const struct idx_ent *index_find(const struct skel_index *ix, const char *path)
+{
+	size_t i;
+	return strset_get(&ix->by_path, path, &i) ? &ix->v[i] : NULL;
+}
+
+bool index_same(const struct idx_ent *a, const struct idx_ent *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns && a->mode == b->mode &&
+	       a->uid == b->uid && a->gid == b->gid && a->cls == b->cls;
+}
+
+void index_fill_stat(struct idx_ent *e, const struct stat *st)
+{
+	e->dev = st->st_dev;
+	e->ino = st->st_ino;
+	e->size = (uint64_t)st->st_size;
+	e->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	e->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+	e->mode = st->st_mode;
+	e->uid = st->st_uid;
+	e->gid = st->st_gid;
+}
+
+/* Paths are written with \t, \n and \\ escaped, like the manifest. */
+static void put_path(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		if (*s == '\t' || *s == '\n' || *s == '\\')
+			fprintf(f, "\\%c", *s == '\t' ? 't' : *s == '\n' ? 'n' : '\\');
+		else
+			fputc(*s, f);
+}
+
+int index_write(const struct skel_index *ix, int dirfd, struct uc_error *err)
+{
+	int fd = openat(dirfd, "index.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return uc_fail_errno(err, errno, "index");
+	}
+	fputs("unicage-index 1\n", f);
+	for (size_t i = 0; i < ix->n; i++) {
+		const struct idx_ent *e = &ix->v[i];
+		put_path(f, e->path);
+		fprintf(f, "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRId64 "\t%" PRId64
+			   "\t%o\t%u\t%u\t%c\t%s\t%u\n",
+			e->dev, e->ino, e->size, e->mtime_ns, e->ctime_ns, e->mode, e->uid, e->gid,
+			e->cls, e->key[0] ? e->key : "-", e->suffix);
+	}
+	int r = fflush(f) == 0 && fsync(fd) == 0 ? 0 : -errno;
+	fclose(f);
+	if (r == 0 && renameat(dirfd, "index.tmp", dirfd, "index") < 0)
+		r = -errno;
+	return r < 0 ? uc_fail_errno(err, r, "index") : 0;
+}
+
+static void unescape(char *s)
+{
+	char *o = s;
+	for (; *s; s++) {
+		if (*s == '\\' && s[1]) {
+			s++;
+			*o++ = *s == 't' ? '\t' : *s == 'n' ? '\n' : *s;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+int index_read(struct skel_index *ix, int dirfd, struct uc_error *err)
+{
+	memset(ix, 0, sizeof(*ix));
+	int fd = openat(dirfd, "index", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "index");
+	_cleanup_fclose_ FILE *f = fdopen(fd, "r");
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	bool first = true;
+	while (getline(&line, &cap, f) > 0) {
+		if (first) {
+			first = false;
+			if (strcmp(line, "unicage-index 1\n") != 0)
+				return uc_fail(err, UC_BADREQUEST, "index: unknown format");
+			continue;
+		}
+		char *tab = strchr(line, '\t');
+		if (!tab)
+			return uc_fail(err, UC_BADREQUEST, "index: bad line");
+		*tab = '\0';
+		unescape(line);
+		struct idx_ent e = {.path = line};
+		char cls, key[65];
+		if (sscanf(tab + 1, "%" SCNu64 "\t%" SCNu64 "\t%" SCNu64 "\t%" SCNd64 "\t%" SCNd64 "\t%o\t%u\t%u\t%c\t%64s\t%u",
+			   &e.dev, &e.ino, &e.size, &e.mtime_ns, &e.ctime_ns, &e.mode, &e.uid, &e.gid,
+			   &cls, key, &e.suffix) != 11)
+			return uc_fail(err, UC_BADREQUEST, "index: bad line for %s", line);
+		e.cls = cls;
+		snprintf(e.key, sizeof(e.key), "%s", strcmp(key, "-") ? key : "");
+		if (index_add(ix, &e) < 0)
+			return uc_fail(err, UC_INTERNAL, "out of memory");
+	}
+	return 0;
+}
+
+void index_release(struct skel_index *ix)
+{
+	for (size_t i = 0; i < ix->n; i++)
+		free(ix->v[i].path);
+	free(ix->v);
+	strset_release(&ix->by_path);
+	memset(ix, 0, sizeof(*ix));
+}

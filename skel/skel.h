@@ -1,0 +1,46 @@
+/* skel: the skeleton, built in generations (DESIGN.md, "Pipeline" steps 2-3,
+ * "Per-user divergence"). A generation is state_dir/skel/gen-NNNNNN with
+ *   tree/          the files: shared ones are hardlinks to store objects (+i),
+ *                  config ones private copies
+ *   stubs/         the same directories and links; a sparse stub per shared
+ *                  file (real size and metadata, trusted.overlay.metacopy and
+ *                  .redirect naming its object), config files hardlinked from tree/
+ *   manifest.zst   every path (skel/manifest.h)
+ *   index          per path: the host file's (dev, ino, size, mtime, ctime)
+ *                  and what was made of it, so an unchanged file is never read
+ *                  again and a no-op update is a stat walk
+ * state_dir/skel/current -> gen-NNNNNN, switched by rename(2). A published
+ * generation is never modified. */
+#pragma once
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/config.h"
+#include "lib/error.h"
+#include "skel/conf.h"
+
+struct skel_stats {
+	uint64_t paths, files, dirs, links, devices;
+	uint64_t shared, config, bytes;
+	uint64_t objects_created, objects_reused;
+	uint64_t unchanged_unread; /* recognised by the index: not read at all */
+	uint64_t bytes_read;       /* content read (hashed, copied, compared) */
+	uint64_t suid_stripped, suid_kept, devices_skipped, missing, blacklisted;
+	uint64_t immutable_unsupported;
+	bool nothing_to_do;
+	char generation[64];
+};
+
+struct skel_opts {
+	const struct uc_config *cfg;
+	const struct skel_conf *conf;
+	bool first;     /* init: there must be no generation yet */
+	bool dry_run;
+	bool progress;
+	bool wait_lock;
+};
+
+/* Build a new generation and make it current (or find nothing to do). */
+int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error *err);
