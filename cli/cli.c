@@ -22,6 +22,12 @@ const struct verb verbs[] = {
      VERB_NEED_ROOT | VERB_TAKES_LOCK},
     {"update", cmd_update, "build a new skeleton generation when the wanted files changed",
      update_usage, VERB_NEED_ROOT | VERB_TAKES_LOCK},
+    {"status", cmd_status, "the skeleton: current generation, files, bytes, objects, dedup",
+     status_usage, 0},
+    {"rollback", cmd_rollback, "make the previous skeleton generation current", rollback_usage,
+     VERB_NEED_ROOT | VERB_TAKES_LOCK},
+    {"gc", cmd_gc, "remove unused skeleton generations and objects", gc_usage,
+     VERB_NEED_ROOT | VERB_TAKES_LOCK},
     {NULL, NULL, NULL, NULL, 0},
 };
 

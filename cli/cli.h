@@ -70,5 +70,9 @@ extern const char addrpm_usage[], delrpm_usage[], listrpm_usage[];
 int cmd_init(struct cli *cli, int argc, char **argv);
 int cmd_update(struct cli *cli, int argc, char **argv);
 extern const char init_usage[], update_usage[];
+int cmd_status(struct cli *cli, int argc, char **argv);
+int cmd_rollback(struct cli *cli, int argc, char **argv);
+int cmd_gc(struct cli *cli, int argc, char **argv);
+extern const char status_usage[], rollback_usage[], gc_usage[];
 /* Take the skeleton's exclusive lock (state_dir/skel.lock); fd or <0. */
 int cli_skel_lock(struct cli *cli, bool wait);

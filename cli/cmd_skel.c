@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 
 #include "lib/json.h"
+#include "skel/gens.h"
 #include "skel/skel.h"
 
 #include <inttypes.h>
@@ -112,4 +113,171 @@ int cmd_init(struct cli *cli, int argc, char **argv)
 int cmd_update(struct cli *cli, int argc, char **argv)
 {
 	return run(cli, "update", false, argc, argv);
+}
+
+const char status_usage[] = "[--json]\n\n"
+			    "  the current generation, its age, files by class, bytes, objects, dedup\n"
+			    "  ratio (apparent / allocated), immutable coverage, generations and pins";
+const char rollback_usage[] = "[--wait-lock]\n\n  make the previous generation current";
+const char gc_usage[] = "[--wait-lock]\n\n"
+			"  remove generations neither current nor pinned, and objects nothing uses";
+
+/* Options of verbs that take only --wait-lock. */
+static int simple_args(struct cli *cli, const char *verb, int argc, char **argv, bool *wait,
+		       bool *help)
+{
+	static const struct option longopts[] = {
+		CLI_COMMON_LONG,
+		{"wait-lock", no_argument, NULL, OPT_WAIT_LOCK},
+		{NULL, 0, NULL, 0},
+	};
+	int opt;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":c:vqh", longopts, NULL)) != -1) {
+		if (cli_common_option(cli, opt, optarg, help))
+			continue;
+		if (opt == OPT_WAIT_LOCK && wait)
+			*wait = true;
+		else
+			return cli_usage_error(cli, verb, "unknown option '%s'", argv[optind - 1]);
+	}
+	if (*help) {
+		cli_print_verb_help(verb_find(verb));
+		return 0;
+	}
+	if (optind < argc)
+		return cli_usage_error(cli, verb, "takes no arguments");
+	return cli_load_config(cli);
+}
+
+static void print_status(struct cli *cli, const struct skel_status *s)
+{
+	double ratio = s->allocated ? (double)s->bytes / (double)s->allocated : 0;
+	double coverage = s->objects ? (double)s->objects_immutable / (double)s->objects : 1;
+	if (cli->json) {
+		struct json j;
+		json_init(&j, stdout);
+		json_envelope_begin(&j);
+		json_object_begin(&j);
+		json_kv_string(&j, "current", s->current);
+		json_kv_int(&j, "age_seconds", s->age_seconds);
+		json_key(&j, "files");
+		json_object_begin(&j);
+		json_kv_uint(&j, "shared", s->shared);
+		json_kv_uint(&j, "config", s->config);
+		json_kv_uint(&j, "dirs", s->dirs);
+		json_kv_uint(&j, "links", s->links);
+		json_kv_uint(&j, "devices", s->devices);
+		json_object_end(&j);
+		json_kv_uint(&j, "bytes", s->bytes);
+		json_kv_uint(&j, "allocated_bytes", s->allocated);
+		json_kv_uint(&j, "objects", s->objects);
+		json_kv_uint(&j, "objects_immutable", s->objects_immutable);
+		fprintf(stdout, ",\"dedup_ratio\":%.3f,\"immutable_coverage\":%.3f", ratio, coverage);
+		json_key(&j, "generations");
+		json_array_begin(&j);
+		for (size_t i = 0; i < s->generations.n; i++)
+			json_string(&j, s->generations.v[i]);
+		json_array_end(&j);
+		json_key(&j, "pinned");
+		json_array_begin(&j);
+		for (size_t i = 0; i < s->pinned.n; i++)
+			json_string(&j, s->pinned.v[i]);
+		json_array_end(&j);
+		json_object_end(&j);
+		json_envelope_end(&j);
+		return;
+	}
+	printf("current generation  %s (%lld s old)\n", s->current, (long long)s->age_seconds);
+	printf("files               %" PRIu64 " shared, %" PRIu64 " config; %" PRIu64 " dirs, %" PRIu64
+	       " symlinks, %" PRIu64 " devices\n",
+	       s->shared, s->config, s->dirs, s->links, s->devices);
+	printf("bytes               %" PRIu64 " apparent, %" PRIu64 " allocated (dedup ratio %.2f)\n",
+	       s->bytes, s->allocated, ratio);
+	printf("objects             %" PRIu64 " (%.1f%% immutable)\n", s->objects, coverage * 100);
+	printf("generations        ");
+	for (size_t i = 0; i < s->generations.n; i++)
+		printf(" %s", s->generations.v[i]);
+	printf("\npinned             ");
+	for (size_t i = 0; i < s->pinned.n; i++)
+		printf(" %s", s->pinned.v[i]);
+	printf("%s\n", s->pinned.n ? "" : " (none)");
+}
+
+int cmd_status(struct cli *cli, int argc, char **argv)
+{
+	bool help = false;
+	int r = simple_args(cli, "status", argc, argv, NULL, &help);
+	if (r < 0 || help)
+		return r;
+	struct skel_status st;
+	r = skel_status(&cli->cfg, &st, &cli->err);
+	if (r == 0)
+		print_status(cli, &st);
+	skel_status_release(&st);
+	return r;
+}
+
+static int locked(struct cli *cli, const char *verb, int argc, char **argv, bool *help, int *lockfd)
+{
+	bool wait = false;
+	*lockfd = -1;
+	int r = simple_args(cli, verb, argc, argv, &wait, help);
+	if (r < 0 || *help)
+		return r;
+	*lockfd = cli_skel_lock(cli, wait);
+	return *lockfd < 0 ? *lockfd : 0;
+}
+
+int cmd_rollback(struct cli *cli, int argc, char **argv)
+{
+	bool help = false;
+	int lockfd;
+	char now[64];
+	int r = locked(cli, "rollback", argc, argv, &help, &lockfd);
+	if (r == 0 && !help)
+		r = skel_rollback(&cli->cfg, now, sizeof(now), &cli->err);
+	if (r == 0 && !help) {
+		if (cli->json) {
+			struct json j;
+			json_init(&j, stdout);
+			json_envelope_begin(&j);
+			json_object_begin(&j);
+			json_kv_string(&j, "current", now);
+			json_object_end(&j);
+			json_envelope_end(&j);
+		} else {
+			printf("current generation is now %s\n", now);
+		}
+	}
+	if (lockfd >= 0)
+		close(lockfd);
+	return r;
+}
+
+int cmd_gc(struct cli *cli, int argc, char **argv)
+{
+	bool help = false;
+	int lockfd;
+	uint64_t gens = 0, objs = 0;
+	int r = locked(cli, "gc", argc, argv, &help, &lockfd);
+	if (r == 0 && !help)
+		r = skel_gc(&cli->cfg, true, &gens, &objs, &cli->err);
+	if (r == 0 && !help) {
+		if (cli->json) {
+			struct json j;
+			json_init(&j, stdout);
+			json_envelope_begin(&j);
+			json_object_begin(&j);
+			json_kv_uint(&j, "generations_removed", gens);
+			json_kv_uint(&j, "objects_removed", objs);
+			json_object_end(&j);
+			json_envelope_end(&j);
+		} else {
+			printf("removed %" PRIu64 " generation(s) and %" PRIu64 " object(s)\n", gens, objs);
+		}
+	}
+	if (lockfd >= 0)
+		close(lockfd);
+	return r;
 }

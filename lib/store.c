@@ -78,6 +78,8 @@ static void clean_tmp(struct store *s)
 {
 	int fd = dup(s->tmpfd);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (d)
+		rewinddir(d); /* a dup shares the offset of s->tmpfd */
 	struct dirent *de;
 	if (!d) {
 		if (fd >= 0)
@@ -115,6 +117,8 @@ static int scan_objects(struct store *s, struct uc_error *err)
 {
 	int fd = dup(s->objfd);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (d)
+		rewinddir(d); /* a dup shares the offset of s->objfd */
 	if (!d)
 		return uc_fail_errno(err, errno, "store %s/objects", s->path);
 	struct dirent *de;
@@ -391,3 +395,38 @@ int store_place(struct store *s, const char *tmpname, const char *name, struct u
 	}
 	return r;
 }
+
+/* Remove a directory tree of ours; names of +i objects need the flag off
+ * for the moment (we hold the store's lock). */
+void store_rm_tree(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		unlinkat(dfd, name, 0);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (de->d_type == DT_DIR) {
+			store_rm_tree(dirfd(d), de->d_name);
+			continue;
+		}
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0 || errno != EPERM)
+			continue;
+		int f = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (f >= 0 && fs_set_immutable(f, false) == 0) {
+			unlinkat(dirfd(d), de->d_name, 0);
+			fs_set_immutable(f, true);
+		}
+		if (f >= 0)
+			close(f);
+	}
+	closedir(d);
+	unlinkat(dfd, name, AT_REMOVEDIR);
+}
+

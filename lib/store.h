@@ -93,6 +93,10 @@ int store_place(struct store *s, const char *tmpname, const char *name, struct u
 bool store_obj_full(struct store *s, const struct store_obj *obj);
 void store_obj_close(struct store_obj *obj);
 
+/* Remove dfd/name and everything below it; names of +i inodes (objects)
+ * need the flag off for the moment: call under the store's lock. */
+void store_rm_tree(int dfd, const char *name);
+
 /* FS_IMMUTABLE_FL on and off. 0, or -EOPNOTSUPP/-ENOTTY/-EPERM where the
  * filesystem or the caller cannot. */
 int fs_set_immutable(int fd, bool on);

@@ -82,44 +82,12 @@ static int switch_current(int skelfd, const char *gen)
 	return fsync(skelfd) < 0 ? -errno : 0;
 }
 
-/* Remove a directory tree of ours; names of +i objects need the flag off
- * for the moment (we hold the store's lock). */
-static void rm_tree(int dfd, const char *name)
-{
-	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		unlinkat(dfd, name, 0);
-		return;
-	}
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (de->d_type == DT_DIR) {
-			rm_tree(dirfd(d), de->d_name);
-			continue;
-		}
-		if (unlinkat(dirfd(d), de->d_name, 0) == 0 || errno != EPERM)
-			continue;
-		int f = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-		if (f >= 0 && fs_set_immutable(f, false) == 0) {
-			unlinkat(dirfd(d), de->d_name, 0);
-			fs_set_immutable(f, true);
-		}
-		if (f >= 0)
-			close(f);
-	}
-	closedir(d);
-	unlinkat(dfd, name, AT_REMOVEDIR);
-}
-
 static int scan_gens(struct gen_build *b, unsigned *next)
 {
 	int fd = dup(b->skelfd);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (d)
+		rewinddir(d); /* a dup shares the offset of b->skelfd */
 	if (!d)
 		return -errno;
 	unsigned max = 0;
@@ -135,7 +103,7 @@ static int scan_gens(struct gen_build *b, unsigned *next)
 	}
 	closedir(d);
 	for (size_t i = 0; i < tmps.n; i++)
-		rm_tree(b->skelfd, tmps.v[i]);
+		store_rm_tree(b->skelfd, tmps.v[i]);
 	strv_clear(&tmps);
 	*next = max + 1;
 	return 0;
@@ -663,7 +631,7 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 	if (r < 0 && next) {
 		char tmp[80];
 		snprintf(tmp, sizeof(tmp), "%s.tmp", st->generation);
-		rm_tree(b.skelfd, tmp);
+		store_rm_tree(b.skelfd, tmp);
 	}
 	release(&b);
 	return r;

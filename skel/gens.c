@@ -1,0 +1,320 @@
+#include "skel/gens.h"
+
+#include "lib/cleanup.h"
+#include "lib/hashset.h"
+#include "lib/objkey.h"
+#include "lib/path.h"
+#include "lib/store.h"
+#include "skel/index.h"
+#include "skel/manifest.h"
+#include "unify/vdu.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static int open_skel(const struct uc_config *cfg, struct uc_error *err)
+{
+	char p[PATH_MAX];
+	path_join(p, sizeof(p), cfg->state_dir, "skel");
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? uc_fail(err, UC_NOTFOUND, "no skeleton yet (unicage init)")
+				       : uc_fail_errno(err, errno, "%s", p);
+	return fd;
+}
+
+static int cmp_gen(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b); /* gen-NNNNNN sort as numbers */
+}
+
+/* Published generations (no .tmp), oldest first. */
+static int list_gens(int skelfd, struct strv *out)
+{
+	int fd = dup(skelfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (d)
+		rewinddir(d); /* a dup shares the offset of skelfd */
+	if (!d)
+		return -errno;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		unsigned n;
+		char rest[8] = "";
+		if (sscanf(de->d_name, "gen-%u%7s", &n, rest) == 1 && strlen(de->d_name) == 10)
+			strv_push(out, de->d_name);
+	}
+	closedir(d);
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_gen);
+	return 0;
+}
+
+static int list_pins(int skelfd, struct strv *out)
+{
+	int fd = openat(skelfd, "pins", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		char gen[64] = "";
+		if (de->d_name[0] == '.')
+			continue;
+		int f = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		ssize_t n = f >= 0 ? read(f, gen, sizeof(gen) - 1) : -1;
+		if (f >= 0)
+			close(f);
+		if (n > 0) {
+			gen[n] = '\0';
+			gen[strcspn(gen, "\n")] = '\0';
+			if (!strv_contains(out, gen))
+				strv_push(out, gen);
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+static int current_of(int skelfd, char *gen, size_t size)
+{
+	ssize_t n = readlinkat(skelfd, "current", gen, size - 1);
+	if (n < 0)
+		return -errno;
+	gen[n] = '\0';
+	return 0;
+}
+
+static int count_rec(const struct manifest_rec *r, void *arg)
+{
+	struct skel_status *st = arg;
+	switch (r->type) {
+	case 'f':
+		st->files++;
+		st->bytes += r->size;
+		if (r->cls == 's')
+			st->shared++;
+		else
+			st->config++;
+		break;
+	case 'd':
+		st->dirs++;
+		break;
+	case 'l':
+		st->links++;
+		break;
+	default:
+		st->devices++;
+	}
+	return 0;
+}
+
+static void count_objects(const struct uc_config *cfg, struct skel_status *st)
+{
+	char p[PATH_MAX];
+	path_join(p, sizeof(p), cfg->state_dir, "store/objects");
+	DIR *top = opendir(p);
+	struct dirent *de;
+	while (top && (de = readdir(top))) {
+		if (strlen(de->d_name) != 2 || de->d_name[0] == '.')
+			continue;
+		int fd = openat(dirfd(top), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *sub = fd >= 0 ? fdopendir(fd) : NULL;
+		struct dirent *o;
+		while (sub && (o = readdir(sub))) {
+			if (o->d_name[0] == '.')
+				continue;
+			int f = openat(dirfd(sub), o->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+			bool on = false;
+			st->objects++;
+			if (f >= 0 && fs_get_immutable(f, &on) == 0 && on)
+				st->objects_immutable++;
+			if (f >= 0)
+				close(f);
+		}
+		if (sub)
+			closedir(sub);
+	}
+	if (top)
+		closedir(top);
+}
+
+int skel_status(const struct uc_config *cfg, struct skel_status *st, struct uc_error *err)
+{
+	memset(st, 0, sizeof(*st));
+	_cleanup_close_ int skelfd = open_skel(cfg, err);
+	if (skelfd < 0)
+		return skelfd;
+	list_gens(skelfd, &st->generations);
+	list_pins(skelfd, &st->pinned);
+	if (current_of(skelfd, st->current, sizeof(st->current)) < 0)
+		return uc_fail(err, UC_NOTFOUND, "no current generation (unicage init)");
+	_cleanup_close_ int gfd = openat(skelfd, st->current, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat gst;
+	if (gfd < 0 || fstat(gfd, &gst) < 0)
+		return uc_fail_errno(err, errno, "generation %s", st->current);
+	st->age_seconds = (int64_t)time(NULL) - gst.st_mtime;
+	int r = manifest_read(gfd, NULL, count_rec, st, err);
+	if (r < 0)
+		return r;
+	char tree[PATH_MAX];
+	snprintf(tree, sizeof(tree), "%s/skel/%s/tree", cfg->state_dir, st->current);
+	struct vdu v = {0};
+	struct vdu_result res;
+	if (vdu_walk(&v, tree, err) == 0) {
+		vdu_sum(&v, &res);
+		st->allocated = res.allocated;
+	}
+	vdu_release(&v);
+	count_objects(cfg, st);
+	return 0;
+}
+
+void skel_status_release(struct skel_status *st)
+{
+	strv_clear(&st->generations);
+	strv_clear(&st->pinned);
+}
+
+int skel_rollback(const struct uc_config *cfg, char *now, size_t size, struct uc_error *err)
+{
+	_cleanup_close_ int skelfd = open_skel(cfg, err);
+	if (skelfd < 0)
+		return skelfd;
+	char cur[64];
+	struct strv gens = STRV_INIT;
+	if (current_of(skelfd, cur, sizeof(cur)) < 0)
+		return uc_fail(err, UC_NOTFOUND, "no current generation");
+	list_gens(skelfd, &gens);
+	const char *prev = NULL;
+	for (size_t i = 0; i < gens.n; i++)
+		if (strcmp(gens.v[i], cur) < 0)
+			prev = gens.v[i];
+	int r = 0;
+	if (!prev) {
+		r = uc_fail(err, UC_NOTFOUND, "no generation older than %s to roll back to", cur);
+	} else {
+		unlinkat(skelfd, "current.tmp", 0);
+		if (symlinkat(prev, skelfd, "current.tmp") < 0 ||
+		    renameat(skelfd, "current.tmp", skelfd, "current") < 0 || fsync(skelfd) < 0)
+			r = uc_fail_errno(err, errno, "switching current to %s", prev);
+		else
+			snprintf(now, size, "%s", prev);
+	}
+	strv_clear(&gens);
+	return r;
+}
+
+/* Object names the index of a generation refers to. */
+static int keep_keys(int skelfd, const char *gen, struct strset *keep, struct uc_error *err)
+{
+	int gfd = openat(skelfd, gen, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (gfd < 0)
+		return uc_fail_errno(err, errno, "generation %s", gen);
+	struct skel_index ix;
+	int r = index_read(&ix, gfd, err);
+	close(gfd);
+	for (size_t i = 0; r == 0 && i < ix.n; i++) {
+		if (!ix.v[i].key[0])
+			continue;
+		struct objkey k;
+		char name[OBJNAME_MAX];
+		for (int j = 0; j < OBJKEY_LEN; j++)
+			sscanf(ix.v[i].key + 2 * j, "%2hhx", &k.b[j]);
+		objkey_name(&k, ix.v[i].suffix, name, sizeof(name));
+		if (strset_add(keep, name) < 0)
+			r = uc_fail(err, UC_INTERNAL, "out of memory");
+	}
+	index_release(&ix);
+	return r;
+}
+
+/* An object goes when no generation refers to it and nothing links to it
+ * (link count 1: the store's own name). unify's trees share this store:
+ * their links keep their objects. */
+static uint64_t sweep_objects(struct store *s, const struct strset *keep)
+{
+	uint64_t removed = 0;
+	int fd = dup(s->objfd);
+	DIR *top = fd >= 0 ? fdopendir(fd) : NULL;
+	if (top)
+		rewinddir(top); /* a dup shares the offset of s->objfd */
+	struct dirent *de;
+	while (top && (de = readdir(top))) {
+		if (strlen(de->d_name) != 2 || de->d_name[0] == '.')
+			continue;
+		int sfd = openat(dirfd(top), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *sub = sfd >= 0 ? fdopendir(sfd) : NULL;
+		struct dirent *o;
+		while (sub && (o = readdir(sub))) {
+			char name[2 * NAME_MAX + 2];
+			struct stat st;
+			if (o->d_name[0] == '.')
+				continue;
+			snprintf(name, sizeof(name), "%s/%s", de->d_name, o->d_name);
+			if (strset_contains(keep, name) ||
+			    fstatat(dirfd(sub), o->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_nlink != 1)
+				continue;
+			int f = openat(dirfd(sub), o->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+			if (f >= 0)
+				fs_set_immutable(f, false);
+			if (unlinkat(dirfd(sub), o->d_name, 0) == 0)
+				removed++;
+			else if (f >= 0)
+				fs_set_immutable(f, true);
+			if (f >= 0)
+				close(f);
+		}
+		if (sub)
+			closedir(sub);
+	}
+	if (top)
+		closedir(top);
+	return removed;
+}
+
+int skel_gc(const struct uc_config *cfg, bool wait, uint64_t *gens_removed,
+	    uint64_t *objects_removed, struct uc_error *err)
+{
+	*gens_removed = *objects_removed = 0;
+	_cleanup_close_ int skelfd = open_skel(cfg, err);
+	if (skelfd < 0)
+		return skelfd;
+	char cur[64] = "", spath[PATH_MAX];
+	current_of(skelfd, cur, sizeof(cur));
+	struct strv gens = STRV_INIT, pins = STRV_INIT;
+	struct strset keep = {0};
+	struct store store;
+	path_join(spath, sizeof(spath), cfg->state_dir, "store");
+	int r = store_open(&store, spath, wait ? STORE_WAIT : 0, err);
+	if (r < 0)
+		return r;
+	list_gens(skelfd, &gens);
+	list_pins(skelfd, &pins);
+	for (size_t i = 0; r == 0 && i < gens.n; i++) {
+		if (strcmp(gens.v[i], cur) == 0 || strv_contains(&pins, gens.v[i])) {
+			r = keep_keys(skelfd, gens.v[i], &keep, err);
+			continue;
+		}
+		store_rm_tree(skelfd, gens.v[i]);
+		(*gens_removed)++;
+	}
+	if (r == 0)
+		*objects_removed = sweep_objects(&store, &keep);
+	store_close(&store);
+	strset_release(&keep);
+	strv_clear(&gens);
+	strv_clear(&pins);
+	return r;
+}
