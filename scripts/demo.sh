@@ -18,10 +18,12 @@ step "Build fixture RPMs with rpmbuild and install them into a fake host ($demo/
 "$src/scripts/make-fixture-rpms.sh" "$demo/rpms" >/dev/null
 "$src/scripts/make-fixture-root.sh" "$demo/host" "$demo/rpms"
 ls "$demo/rpms"
+mkdir -p "$demo/etc/conf.d"
 cat > "$UNICAGE_CONFIG" <<CONF
 # private configuration of this demo
 sysroot = $demo/host
 state_dir = $demo/state
+config_dir = $demo/etc
 CONF
 echo "unicage.conf: sysroot = $demo/host (rpmdb at /var/lib/rpm inside it)"
 
@@ -58,6 +60,28 @@ run "$UC" vdu -s --inodes "$demo/guest1" "$demo/guest2" "$demo/state/store"
 step "unify --split: a private, writable copy again"
 run "$UC" unify --split "$demo/guest2/usr/bin/uc-tool"
 ls -li "$demo/guest1/usr/bin/uc-tool" "$demo/guest2/usr/bin/uc-tool"
+
+step "The skeleton: rpm.list packages + conf.d paths - black.list, in generations"
+cat > "$demo/etc/conf.d/base.cfg" <<'CFG'
+[base]
+comment=accounts every cage needs
+paths=/etc/passwd, /etc/group
+CFG
+echo "/usr/share/licenses" > "$demo/etc/black.list"
+run "$UC" addrpm --requires uc-base
+run "$UC" init
+echo "--- shared files are +i objects, config files private copies, stubs name their objects:"
+cur="$demo/state/skel/current"
+ls -li "$cur/tree/usr/bin/uc-tool" "$cur/tree/etc/uc-base/base.conf"
+lsattr "$cur/tree/usr/bin/uc-tool"
+stat -c '%n: %s bytes, %b blocks' "$cur/stubs/usr/bin/uc-tool"
+getfattr --absolute-names -d -m trusted.overlay "$cur/stubs/usr/bin/uc-tool"
+run "$UC" update
+rpm --root "$demo/host" --dbpath /var/lib/rpm --nodeps --noscripts --replacefiles \
+    -U "$demo/rpms/upgrade/uc-base-1.1-1.noarch.rpm" 2>/dev/null || true
+echo "\$ rpm -U uc-base-1.1 on the host"
+run "$UC" update -q
+run "$UC" status
 
 step "Errors: exit codes 4 (not found) and 3 (bad request), JSON envelope"
 "$UC" rpmscan no-such-package || echo "exit $?"
