@@ -24,6 +24,8 @@ const struct verb verbs[] = {
      update_usage, VERB_NEED_ROOT | VERB_TAKES_LOCK},
     {"status", cmd_status, "the skeleton: current generation, files, bytes, objects, dedup",
      status_usage, 0},
+    {"print-suids", cmd_printsuids, "setuid/setgid files the skeleton takes, and which keep the bit",
+     printsuids_usage, 0},
     {"rollback", cmd_rollback, "make the previous skeleton generation current", rollback_usage,
      VERB_NEED_ROOT | VERB_TAKES_LOCK},
     {"gc", cmd_gc, "remove unused skeleton generations and objects", gc_usage,

@@ -7,6 +7,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -279,5 +280,49 @@ int cmd_gc(struct cli *cli, int argc, char **argv)
 	}
 	if (lockfd >= 0)
 		close(lockfd);
+	return r;
+}
+
+const char printsuids_usage[] = "[--json]\n\n"
+				"  setuid/setgid files among the wanted paths of sysroot, and whether the\n"
+				"  skeleton keeps their bits (only suid_allow does, unless strip_suid = no)";
+
+int cmd_printsuids(struct cli *cli, int argc, char **argv)
+{
+	bool help = false;
+	int r = simple_args(cli, "print-suids", argc, argv, NULL, &help);
+	if (r < 0 || help)
+		return r;
+	struct skel_conf conf;
+	struct suid_file *v = NULL;
+	size_t n = 0;
+	r = skel_conf_load(&conf, cli->cfg.config_dir, &cli->err);
+	struct skel_opts o = {.cfg = &cli->cfg, .conf = &conf};
+	if (r == 0)
+		r = skel_suids(&o, &v, &n, &cli->err);
+	if (r == 0 && cli->json) {
+		struct json j;
+		json_init(&j, stdout);
+		json_envelope_begin(&j);
+		json_array_begin(&j);
+		for (size_t i = 0; i < n; i++) {
+			char mode[8];
+			snprintf(mode, sizeof(mode), "%04o", v[i].host_mode);
+			json_object_begin(&j);
+			json_kv_string(&j, "path", v[i].path);
+			json_kv_string(&j, "mode", mode);
+			json_kv_bool(&j, "kept", v[i].kept);
+			json_object_end(&j);
+		}
+		json_array_end(&j);
+		json_envelope_end(&j);
+	} else if (r == 0) {
+		for (size_t i = 0; i < n; i++)
+			printf("%04o %-8s %s\n", v[i].host_mode, v[i].kept ? "kept" : "stripped", v[i].path);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(v[i].path);
+	free(v);
+	skel_conf_release(&conf);
 	return r;
 }

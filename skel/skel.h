@@ -42,5 +42,15 @@ struct skel_opts {
 	bool wait_lock;
 };
 
+struct suid_file {
+	char *path;
+	unsigned host_mode; /* as on the host */
+	bool kept;          /* suid_allow (or strip_suid = no) keeps the bits */
+};
+
+/* setuid/setgid files among the wanted paths of sysroot, and what the
+ * skeleton does with their bits. */
+int skel_suids(const struct skel_opts *o, struct suid_file **out, size_t *n, struct uc_error *err);
+
 /* Build a new generation and make it current (or find nothing to do). */
 int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error *err);

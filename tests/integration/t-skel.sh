@@ -76,6 +76,10 @@ done
 assert_eq "$(stat -c %a "$tree/opt/app/bin/run")" 755 "setuid stripped"
 assert_eq "$(stat -c %a "$tree/usr/bin/uc-suid")" 755 "setuid of a package stripped"
 assert_eq "$(stat -c %a "$tree/opt/app/bin/helper")" 2755 "suid_allow keeps the bit"
+expect_exit 0 uc print-suids
+assert_eq "$(cat "$T/out")" "$(printf '2755 kept     /opt/app/bin/helper\n4755 stripped /opt/app/bin/run\n4755 stripped /usr/bin/uc-suid')" "print-suids"
+expect_exit 0 uc --json print-suids
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["data"]; assert {"path":"/opt/app/bin/helper","mode":"2755","kept":True} in d, d' "$T/out"
 # devices: only those named in devices=
 [ -c "$tree/dev/null" ] && [ ! -e "$tree/dev/sda" ] || fail "devices="
 assert_eq "$(stat -c '%t %T' "$tree/dev/null")" "1 3" "device numbers"
