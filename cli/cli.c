@@ -22,6 +22,8 @@ const struct verb verbs[] = {
      VERB_NEED_ROOT | VERB_TAKES_LOCK},
     {"update", cmd_update, "build a new skeleton generation when the wanted files changed",
      update_usage, VERB_NEED_ROOT | VERB_TAKES_LOCK},
+    {"update-list", cmd_updatelist, "a new skeleton generation taking again only the paths on stdin",
+     updatelist_usage, VERB_NEED_ROOT | VERB_TAKES_LOCK},
     {"status", cmd_status, "the skeleton: current generation, files, bytes, objects, dedup",
      status_usage, 0},
     {"print-suids", cmd_printsuids, "setuid/setgid files the skeleton takes, and which keep the bit",

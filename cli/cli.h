@@ -70,6 +70,8 @@ extern const char addrpm_usage[], delrpm_usage[], listrpm_usage[];
 int cmd_init(struct cli *cli, int argc, char **argv);
 int cmd_update(struct cli *cli, int argc, char **argv);
 extern const char init_usage[], update_usage[];
+int cmd_updatelist(struct cli *cli, int argc, char **argv);
+extern const char updatelist_usage[];
 int cmd_status(struct cli *cli, int argc, char **argv);
 int cmd_rollback(struct cli *cli, int argc, char **argv);
 int cmd_gc(struct cli *cli, int argc, char **argv);

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 
 #include "lib/json.h"
+#include "lib/path.h"
 #include "skel/gens.h"
 #include "skel/skel.h"
 
@@ -12,12 +13,42 @@
 #include <unistd.h>
 
 const char init_usage[] = "[--wait-lock]\n\n  build the first generation of the skeleton";
-const char update_usage[] = "[--dry-run] [--wait-lock]\n\n"
+const char update_usage[] = "[--dont-clean] [--dry-run] [--wait-lock]\n\n"
 			    "  build a new generation when the wanted files changed; \"nothing to do\"\n"
 			    "  otherwise (no new generation)\n"
+			    "  --dont-clean   keep files that are no longer wanted\n"
 			    "  -n, --dry-run  say whether there is something to do, change nothing";
+const char updatelist_usage[] = "[--dry-run] [--wait-lock] < PATHS\n\n"
+				"  a new generation where only the paths read from stdin (one per line,\n"
+				"  absolute; a directory with all below it) are taken again from sysroot";
 
-enum { OPT_WAIT_LOCK = 0x600 };
+enum { OPT_WAIT_LOCK = 0x600, OPT_DONT_CLEAN };
+
+/* update-list: the paths on stdin. A bad line is exit 3 naming stdin:N. */
+static int read_paths(struct cli *cli, struct strv *paths)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	unsigned lineno = 0;
+	int r = 0;
+	while (r == 0 && (n = getline(&line, &cap, stdin)) >= 0) {
+		lineno++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+			line[--n] = '\0';
+		if (n == 0 || line[0] == '#')
+			continue;
+		if (strlen(line) != (size_t)n || !path_is_clean_absolute(line))
+			r = uc_fail(&cli->err, UC_BADREQUEST, "stdin:%u: '%s' is not a clean absolute path",
+				    lineno, line);
+		else
+			strv_push(paths, line);
+	}
+	free(line);
+	if (r == 0 && paths->n == 0)
+		r = uc_fail(&cli->err, UC_BADREQUEST, "update-list: no paths on stdin");
+	return r;
+}
 
 static void print_stats(struct cli *cli, const struct skel_stats *s, bool dry_run)
 {
@@ -65,9 +96,12 @@ static int run(struct cli *cli, const char *verb, bool first, int argc, char **a
 		CLI_COMMON_LONG,
 		{"wait-lock", no_argument, NULL, OPT_WAIT_LOCK},
 		{"dry-run", no_argument, NULL, 'n'},
+		{"dont-clean", no_argument, NULL, OPT_DONT_CLEAN},
 		{NULL, 0, NULL, 0},
 	};
-	bool help = false, wait = false, dry = false;
+	bool help = false, wait = false, dry = false, dont_clean = false;
+	bool list = strcmp(verb, "update-list") == 0;
+	struct strv only = STRV_INIT;
 	int opt;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":c:vqhn", longopts, NULL)) != -1) {
@@ -77,6 +111,8 @@ static int run(struct cli *cli, const char *verb, bool first, int argc, char **a
 			wait = true;
 		else if (opt == 'n' && !first)
 			dry = true;
+		else if (opt == OPT_DONT_CLEAN && strcmp(verb, "update") == 0)
+			dont_clean = true;
 		else
 			return cli_usage_error(cli, verb, "unknown option '%s'", argv[optind - 1]);
 	}
@@ -87,8 +123,12 @@ static int run(struct cli *cli, const char *verb, bool first, int argc, char **a
 	if (optind < argc)
 		return cli_usage_error(cli, verb, "takes no arguments");
 	int r = cli_load_config(cli);
-	if (r < 0)
+	if (r == 0 && list)
+		r = read_paths(cli, &only);
+	if (r < 0) {
+		strv_clear(&only);
 		return r;
+	}
 	int lockfd = cli_skel_lock(cli, wait);
 	if (lockfd < 0)
 		return lockfd;
@@ -96,14 +136,21 @@ static int run(struct cli *cli, const char *verb, bool first, int argc, char **a
 	r = skel_conf_load(&conf, cli->cfg.config_dir, &cli->err);
 	struct skel_stats st;
 	struct skel_opts o = {.cfg = &cli->cfg, .conf = &conf, .first = first, .dry_run = dry,
-			      .wait_lock = wait, .progress = !cli->json && isatty(STDERR_FILENO)};
+			      .wait_lock = wait, .progress = !cli->json && isatty(STDERR_FILENO),
+			      .dont_clean = dont_clean, .only = list ? &only : NULL};
 	if (r == 0)
 		r = skel_build(&o, &st, &cli->err);
 	if (r == 0)
 		print_stats(cli, &st, dry);
 	skel_conf_release(&conf);
+	strv_clear(&only);
 	close(lockfd);
 	return r;
+}
+
+int cmd_updatelist(struct cli *cli, int argc, char **argv)
+{
+	return run(cli, "update-list", false, argc, argv);
 }
 
 int cmd_init(struct cli *cli, int argc, char **argv)

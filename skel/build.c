@@ -30,6 +30,9 @@ struct gen_build {
 	struct store store;
 	struct skel_index prev, next;
 	bool have_prev; /* a current generation exists */
+	int prevtreefd;  /* the current generation's tree/ */
+	bool *from_prev; /* per next entry: taken from the previous generation */
+	int srcfd;       /* where the entry being made is read: sysroot or prevtree */
 	struct wanted_set ws;
 	/* the parent directory last opened in tree/ and stubs/ (entries come
 	 * sorted, so siblings share it) */
@@ -134,40 +137,132 @@ static bool signature(struct gen_build *b, const struct wanted *w, struct idx_en
 	return true;
 }
 
-static int collect(struct gen_build *b, bool *changed, struct uc_error *err)
+struct pick {
+	struct idx_ent e;
+	bool prev; /* as the previous generation has it */
+};
+
+struct picks {
+	struct pick *v;
+	size_t n, cap;
+	struct strset paths;
+};
+
+static int pick_add(struct picks *p, const struct idx_ent *e, bool prev)
 {
-	*changed = !b->have_prev;
-	for (size_t i = 0; i < b->ws.n; i++) {
+	if (strset_contains(&p->paths, e->path))
+		return 0;
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 1024;
+		struct pick *v = realloc(p->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		p->v = v;
+		p->cap = cap;
+	}
+	p->v[p->n] = (struct pick){*e, prev};
+	if (!(p->v[p->n].e.path = strdup(e->path)) || strset_add(&p->paths, e->path) < 0)
+		return -ENOMEM;
+	p->n++;
+	return 0;
+}
+
+static int cmp_pick(const void *a, const void *b)
+{
+	return strcmp(((const struct pick *)a)->e.path, ((const struct pick *)b)->e.path);
+}
+
+/* Is path one of the update-list paths, or below one? */
+static bool listed(const struct strv *only, const char *path)
+{
+	for (size_t i = 0; i < only->n; i++)
+		if (path_has_prefix(path, only->v[i]))
+			return true;
+	return false;
+}
+
+/* Is path a parent directory of an update-list path? */
+static bool parent_of_listed(const struct strv *only, const char *path)
+{
+	for (size_t i = 0; i < only->n; i++)
+		if (path_has_prefix(only->v[i], path))
+			return true;
+	return false;
+}
+
+/* What the new generation holds: wanted paths from the host; with
+ * update-list only the listed ones (the rest as the current generation has
+ * it); with --dont-clean also what is no longer wanted, as it was. */
+static int pick_all(struct gen_build *b, struct picks *p)
+{
+	const struct strv *only = b->o->only;
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < b->ws.n; i++) {
+		const struct wanted *w = &b->ws.v[i];
+		const struct idx_ent *pe = index_find(&b->prev, w->path);
+		if (only && !listed(only, w->path) && !(parent_of_listed(only, w->path) && !pe)) {
+			if (pe)
+				r = pick_add(p, pe, true);
+			continue;
+		}
 		struct idx_ent e;
 		struct stat st;
-		if (!signature(b, &b->ws.v[i], &e, &st)) {
+		if (!signature(b, w, &e, &st)) {
 			b->st->missing++;
 			continue;
 		}
-		const struct idx_ent *p = index_find(&b->prev, e.path);
-		if (p && p->cls == 's' && index_same(p, &e)) {
-			snprintf(e.key, sizeof(e.key), "%s", p->key);
-			e.suffix = p->suffix;
+		if (pe && pe->cls == 's' && index_same(pe, &e)) {
+			snprintf(e.key, sizeof(e.key), "%s", pe->key);
+			e.suffix = pe->suffix;
 		}
-		if (!p || !index_same(p, &e))
-			*changed = true;
-		if (index_add(&b->next, &e) < 0)
-			return uc_fail(err, UC_INTERNAL, "out of memory");
+		r = pick_add(p, &e, false);
 	}
+	for (size_t i = 0; r == 0 && i < b->prev.n; i++) {
+		const struct idx_ent *pe = &b->prev.v[i];
+		bool keep = only ? !listed(only, pe->path) : b->o->dont_clean;
+		if (keep)
+			r = pick_add(p, pe, true); /* (no-op if already picked) */
+	}
+	return r;
+}
+
+static int collect(struct gen_build *b, bool *changed, struct uc_error *err)
+{
+	struct picks p = {0};
+	*changed = !b->have_prev;
+	int r = pick_all(b, &p);
+	if (r == 0 && p.n)
+		qsort(p.v, p.n, sizeof(*p.v), cmp_pick);
+	b->from_prev = calloc(p.n + 1, sizeof(*b->from_prev));
+	if (!b->from_prev)
+		r = -ENOMEM;
+	for (size_t i = 0; r == 0 && i < p.n; i++) {
+		const struct idx_ent *pe = index_find(&b->prev, p.v[i].e.path);
+		if (!pe || !index_same(pe, &p.v[i].e))
+			*changed = true;
+		b->from_prev[i] = p.v[i].prev;
+		r = index_add(&b->next, &p.v[i].e);
+	}
+	for (size_t i = 0; i < p.n; i++)
+		free(p.v[i].e.path);
+	free(p.v);
+	strset_release(&p.paths);
 	if (b->next.n != b->prev.n)
 		*changed = true;
-	return 0;
+	return r < 0 ? uc_fail(err, UC_INTERNAL, "out of memory") : 0;
 }
 
 /* ---- objects -------------------------------------------------------------- */
 
 static int open_host_file(struct gen_build *b, const struct idx_ent *e)
 {
-	int fd = path_open_in_root(b->rootfd, e->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0);
+	int fd = path_open_in_root(b->srcfd, e->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0);
 	struct stat st;
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st) < 0 || st.st_ino != e->ino || st.st_dev != e->dev || !S_ISREG(st.st_mode)) {
+	bool ours = b->srcfd == b->prevtreefd; /* our own tree: other inode numbers */
+	if (fstat(fd, &st) < 0 || (!ours && (st.st_ino != e->ino || st.st_dev != e->dev)) ||
+	    !S_ISREG(st.st_mode)) {
 		close(fd);
 		return -ESTALE; /* replaced since the stat: taken at the next update */
 	}
@@ -288,7 +383,7 @@ static int set_meta(int fd, const struct idx_ent *e, const struct xattr_set *xa,
 
 static int host_xattrs(struct gen_build *b, const char *path, struct xattr_set *xa)
 {
-	int fd = path_open_in_root(b->rootfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+	int fd = path_open_in_root(b->srcfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
 	memset(xa, 0, sizeof(*xa));
 	if (fd < 0)
 		return 0; /* a directory we may not read: its xattrs stay behind */
@@ -322,7 +417,7 @@ static int make_link(struct gen_build *b, const struct idx_ent *e, const char *b
 		     size_t size)
 {
 	ssize_t n = -1;
-	_cleanup_close_ int fd = path_open_in_root(b->rootfd, e->path, O_PATH | O_NOFOLLOW, 0);
+	_cleanup_close_ int fd = path_open_in_root(b->srcfd, e->path, O_PATH | O_NOFOLLOW, 0);
 	if (fd >= 0)
 		n = readlinkat(fd, "", target, size - 1);
 	if (n < 0)
@@ -461,7 +556,7 @@ static int make_entry(struct gen_build *b, size_t i, struct manifest_writer *mw,
 	case S_IFCHR:
 	case S_IFBLK: {
 		type = S_ISCHR(e->mode) ? 'c' : 'b';
-		_cleanup_close_ int fd = path_open_in_root(b->rootfd, e->path, O_PATH | O_NOFOLLOW, 0);
+		_cleanup_close_ int fd = path_open_in_root(b->srcfd, e->path, O_PATH | O_NOFOLLOW, 0);
 		if (!w || !w->device_ok || fd < 0 || fstat(fd, &st) < 0) {
 			b->st->devices_skipped++;
 			e->cls = 0;
@@ -527,7 +622,10 @@ static int load_previous(struct gen_build *b, struct uc_error *err)
 	if (gfd < 0)
 		return uc_fail_errno(err, errno, "current generation %s", gen);
 	r = index_read(&b->prev, gfd, err);
+	b->prevtreefd = openat(gfd, "tree", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	close(gfd);
+	if (r == 0 && b->prevtreefd < 0)
+		r = uc_fail_errno(err, errno, "current generation %s/tree", gen);
 	return r;
 }
 
@@ -551,11 +649,14 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", gen);
 	int r = make_gen_dirs(b, tmp, err);
 	b->staged = calloc(b->next.n + 1, sizeof(*b->staged));
-	if (r == 0 && !b->staged)
+	if (!b->from_prev)
+		b->from_prev = calloc(b->next.n + 1, sizeof(*b->from_prev));
+	if (r == 0 && (!b->staged || !b->from_prev))
 		r = uc_fail(err, UC_INTERNAL, "out of memory");
 	for (size_t i = 0; r == 0 && i < b->next.n; i++) {
 		if (b->next.v[i].cls != W_SHARED)
 			continue;
+		b->srcfd = b->from_prev[i] ? b->prevtreefd : b->rootfd;
 		int e = object_for(b, i, err);
 		if (e == -ESTALE || e == -ENOENT)
 			b->next.v[i].cls = 0; /* changed or gone since its stat */
@@ -567,9 +668,11 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 	struct manifest_writer *mw = NULL;
 	if (r == 0)
 		r = manifest_create(&mw, b->genfd, gen, err);
-	for (size_t i = 0; r == 0 && i < b->next.n; i++)
+	for (size_t i = 0; r == 0 && i < b->next.n; i++) {
+		b->srcfd = b->from_prev[i] ? b->prevtreefd : b->rootfd;
 		if (b->next.v[i].cls)
 			r = make_entry(b, i, mw, err);
+	}
 	if (r == 0)
 		r = manifest_commit(mw, err);
 	else
@@ -588,13 +691,15 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 
 static void release(struct gen_build *b)
 {
-	int fds[] = {b->rootfd, b->skelfd, b->genfd, b->treefd, b->stubfd, b->ptree, b->pstub};
+	int fds[] = {b->rootfd, b->skelfd, b->genfd, b->treefd, b->stubfd, b->ptree, b->pstub,
+		     b->prevtreefd};
 	for (size_t i = 0; i < UC_ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	for (size_t i = 0; b->staged && i < b->next.n; i++)
 		free(b->staged[i]);
 	free(b->staged);
+	free(b->from_prev);
 	strset_release(&b->keys);
 	index_release(&b->prev);
 	index_release(&b->next);
@@ -605,7 +710,8 @@ static void release(struct gen_build *b)
 int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error *err)
 {
 	struct gen_build b = {.o = o, .st = st, .rootfd = -1, .skelfd = -1, .genfd = -1,
-			      .treefd = -1, .stubfd = -1, .ptree = -1, .pstub = -1};
+			      .treefd = -1, .stubfd = -1, .ptree = -1, .pstub = -1,
+			      .prevtreefd = -1};
 	memset(st, 0, sizeof(*st));
 	store_init_empty(&b.store, 0);
 	unsigned next = 0;

@@ -40,6 +40,8 @@ struct skel_opts {
 	bool dry_run;
 	bool progress;
 	bool wait_lock;
+	bool dont_clean;          /* keep what is no longer wanted */
+	const struct strv *only;  /* update-list: refresh only these paths */
 };
 
 struct suid_file {

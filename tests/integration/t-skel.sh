@@ -139,6 +139,29 @@ old=$skel/gen-000001
 assert_eq "$(cat "$old/tree/usr/share/uc-base/data.txt")" "shared data" "old generation changed"
 [ -d "$old/tree/usr/share/uc-base/empty" ] || fail "old generation changed"
 
+# --dont-clean keeps what is no longer wanted; a plain update drops it.
+expect_exit 0 uc delrpm uc-lib
+expect_exit 0 uc update --dont-clean
+cur=$skel/$(readlink "$skel/current")
+[ -f "$cur/tree/usr/lib/uc-lib/libuc.so.1" ] || fail "--dont-clean dropped a file"
+is_immutable "$cur/tree/usr/lib/uc-lib/libuc.so.1" || fail "--dont-clean: kept file lost its object"
+expect_exit 0 uc update
+cur=$skel/$(readlink "$skel/current")
+[ ! -e "$cur/tree/usr/lib/uc-lib" ] || fail "update kept a file no longer wanted"
+
+# update-list: only the paths on stdin are taken again.
+echo "lib v2" > "$h/opt/app/lib/libapp.so"
+echo "run v2" > "$h/opt/app/bin/run"
+echo /opt/app/lib/libapp.so | expect_exit 0 uc update-list
+cur=$skel/$(readlink "$skel/current")
+assert_eq "$(cat "$cur/tree/opt/app/lib/libapp.so")" "lib v2" "listed path refreshed"
+assert_eq "$(cat "$cur/tree/opt/app/bin/run")" "app" "unlisted path as before"
+expect_exit 0 uc update
+cur=$skel/$(readlink "$skel/current")
+assert_eq "$(cat "$cur/tree/opt/app/bin/run")" "run v2" "plain update takes the rest"
+echo "relative/path" | expect_exit 3 uc update-list
+assert_grep "stdin:1: 'relative/path' is not a clean absolute path" "$T/err" "update-list bad line"
+
 # A bad line anywhere: exit 3 naming file:line, current unchanged.
 before=$(readlink "$skel/current")
 echo "paths=/opt" > "$T/etc/conf.d/bad.cfg"
