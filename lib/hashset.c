@@ -121,6 +121,23 @@ int strset_put(struct strset *s, const char *str, size_t value)
 	return 1;
 }
 
+int strset_insert(struct strset *s, const char *str, size_t value, size_t *old)
+{
+	if ((s->n + 1) * 2 > s->cap && str_grow(s) < 0)
+		return -ENOMEM;
+	size_t i = str_slot(s->v, s->cap, str);
+	if (s->v[i]) {
+		if (old)
+			*old = s->val[i];
+		return 0;
+	}
+	if (!(s->v[i] = strdup(str)))
+		return -ENOMEM;
+	s->val[i] = value;
+	s->n++;
+	return 1;
+}
+
 bool strset_get(const struct strset *s, const char *str, size_t *value)
 {
 	if (!s->cap)
@@ -134,9 +151,7 @@ bool strset_get(const struct strset *s, const char *str, size_t *value)
 
 int strset_add(struct strset *s, const char *str)
 {
-	if (strset_contains(s, str))
-		return 0;
-	return strset_put(s, str, 0);
+	return strset_insert(s, str, 0, NULL);
 }
 
 bool strset_contains(const struct strset *s, const char *str)

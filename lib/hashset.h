@@ -33,5 +33,7 @@ int strset_add(struct strset *s, const char *str);
 bool strset_contains(const struct strset *s, const char *str);
 /* Map use: put a value (1 added, 0 updated), get it (false if absent). */
 int strset_put(struct strset *s, const char *str, size_t value);
+/* Insert with value unless present: 1 inserted, 0 present (*old = its value). */
+int strset_insert(struct strset *s, const char *str, size_t value, size_t *old);
 bool strset_get(const struct strset *s, const char *str, size_t *value);
 void strset_release(struct strset *s);

@@ -2,7 +2,7 @@
 # make bench: each case runs unicage and the tool a user would pick instead,
 # side by side in one run, and prints the ratio (unicage / other; < 1 is faster).
 #   scripts/bench.sh /abs/path/to/unicage [case...]
-# Cases: rpmscan, unify, vdu. Data is built once under build/bench-data (or $UC_BENCH_DATA).
+# Cases: rpmscan, unify, vdu, skel. Data is built once under build/bench-data (or $UC_BENCH_DATA).
 # Figures and how they were measured: doc/benchmarks.md.
 set -euo pipefail
 UC=${1:?usage: bench.sh UNICAGE_BINARY [case...]}
@@ -143,7 +143,52 @@ case_vdu() {
     printf '%-10s %s  unicage vdu %8s ms   du -s %8s ms   ratio %s (goal <= 1.0)\n' vdu "$t" "$a" "$b" "$(ratio "$a" "$b")"
 }
 
+# skel: a skeleton of a whole debootstrap tree (a copy of corpus A's guest3
+# as the fake host; cfg paths /usr /bin /sbin /lib /lib64 /etc): init; a
+# no-op update against a stat walk of the same paths; an update after 1% of
+# the files changed.
+case_skel() {
+    local c w host paths="/usr /bin /sbin /lib /lib64 /etc"
+    c=$(corpus)
+    w=${UC_BENCH_WORK:-$(dirname "$c")/bench-work}/skel
+    chattr -R -i "$w" 2>/dev/null || true
+    rm -rf "$w"
+    mkdir -p "$w/etc/conf.d"
+    host=$w/host
+    cp -a "$c/guest3" "$host"
+    printf '[bench]\npaths=%s\n' "$(echo $paths | sed 's/ /, /g')" > "$w/etc/conf.d/bench.cfg"
+    printf 'sysroot = %s\nconfig_dir = %s/etc\nstate_dir = %s/state\n' "$host" "$w" "$w" > "$w/unicage.conf"
+    sync
+    local s e init_ms files
+    s=$(date +%s%N)
+    UNICAGE_CONFIG=$w/unicage.conf "$UC" init > "$w/init.txt"
+    e=$(date +%s%N)
+    init_ms=$(( (e - s) / 1000000 ))
+    files=$(awk '$1 == "paths" {print $2}' "$w/init.txt")
+    printf 'skel init   %s paths of guest3 (%s): %s ms\n' "$files" "$paths" "$init_ms"
+    local a b
+    a=$(UNICAGE_CONFIG=$w/unicage.conf median_ms "$UC" update)
+    b=$(cd "$host" && median_ms find ${paths//\//} -printf '')
+    local b2
+    b2=$(cd "$host" && median_ms find ${paths//\//} -printf '%C@')
+    printf 'skel no-op update %8s ms   find PATHS -printf \x27\x27 %8s ms   ratio %s (goal <= 1.5)\n' "$a" "$b" "$(ratio "$a" "$b")"
+    printf '                                 find PATHS -printf %%C@ %8s ms   ratio %s (a walk that stats every file, as update must)\n' "$b2" "$(ratio "$a" "$b2")"
+    # 1% of the regular files changed on the host
+    local n
+    n=$(cd "$host" && find usr etc -type f | awk 'NR % 100 == 0' | tee "$w/changed.txt" | wc -l)
+    (cd "$host" && while read -r f; do echo "changed" >> "$f"; done < "$w/changed.txt")
+    sync
+    s=$(date +%s%N)
+    UNICAGE_CONFIG=$w/unicage.conf "$UC" update > "$w/update.txt"
+    e=$(date +%s%N)
+    printf 'skel update after %s files (1%%) changed: %s ms (read again: %s bytes, unchanged unread: %s)\n' \
+        "$n" "$(( (e - s) / 1000000 ))" "$(awk '$1 == "bytes_read" {print $2}' "$w/update.txt")" \
+        "$(awk '$1 == "unchanged_unread" {print $2}' "$w/update.txt")"
+    chattr -R -i "$w" 2>/dev/null || true
+    rm -rf "$w"
+}
+
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(rpmscan unify vdu)
+[ ${#cases[@]} -gt 0 ] || cases=(rpmscan unify vdu skel)
 echo "unicage bench: median of $runs warm runs each, $(nproc) cores, $(uname -r)"
 for c in "${cases[@]}"; do "case_$c"; done

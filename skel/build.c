@@ -119,9 +119,13 @@ static int scan_gens(struct gen_build *b, unsigned *next)
 static bool signature(struct gen_build *b, const struct wanted *w, struct idx_ent *e,
 		      struct stat *st)
 {
-	_cleanup_close_ int fd = path_open_in_root(b->rootfd, w->path, O_PATH | O_NOFOLLOW, 0);
-	if (fd < 0 || fstat(fd, st) < 0)
-		return false;
+	if (w->have_st) {
+		*st = w->st; /* the walk's lstat: no second lookup of the path */
+	} else {
+		_cleanup_close_ int fd = path_open_in_root(b->rootfd, w->path, O_PATH | O_NOFOLLOW, 0);
+		if (fd < 0 || fstat(fd, st) < 0)
+			return false;
+	}
 	memset(e, 0, sizeof(*e));
 	e->path = w->path;
 	index_fill_stat(e, st);
@@ -150,8 +154,9 @@ struct picks {
 
 static int pick_add(struct picks *p, const struct idx_ent *e, bool prev)
 {
-	if (strset_contains(&p->paths, e->path))
-		return 0;
+	int ins = strset_insert(&p->paths, e->path, 0, NULL);
+	if (ins <= 0)
+		return ins; /* picked already (or ENOMEM) */
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 1024;
 		struct pick *v = realloc(p->v, cap * sizeof(*v));
@@ -161,7 +166,7 @@ static int pick_add(struct picks *p, const struct idx_ent *e, bool prev)
 		p->cap = cap;
 	}
 	p->v[p->n] = (struct pick){*e, prev};
-	if (!(p->v[p->n].e.path = strdup(e->path)) || strset_add(&p->paths, e->path) < 0)
+	if (!(p->v[p->n].e.path = strdup(e->path)))
 		return -ENOMEM;
 	p->n++;
 	return 0;
@@ -231,7 +236,10 @@ static int collect(struct gen_build *b, bool *changed, struct uc_error *err)
 	struct picks p = {0};
 	*changed = !b->have_prev;
 	int r = pick_all(b, &p);
-	if (r == 0 && p.n)
+	bool sorted = true; /* the usual case: wanted order, nothing kept */
+	for (size_t i = 1; sorted && i < p.n; i++)
+		sorted = strcmp(p.v[i - 1].e.path, p.v[i].e.path) < 0;
+	if (r == 0 && !sorted)
 		qsort(p.v, p.n, sizeof(*p.v), cmp_pick);
 	b->from_prev = calloc(p.n + 1, sizeof(*b->from_prev));
 	if (!b->from_prev)
@@ -603,7 +611,16 @@ static int open_state(struct gen_build *b, struct uc_error *err)
 	b->skelfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (b->skelfd < 0)
 		return uc_fail_errno(err, errno, "%s", path);
-	path_join(path, sizeof(path), cfg->state_dir, "store");
+	return 0;
+}
+
+/* The store is opened (its lock taken, its objects scanned) only when there
+ * is something to build: a no-op update stays a stat walk. */
+static int open_store(struct gen_build *b, struct uc_error *err)
+{
+	char path[PATH_MAX];
+	path_join(path, sizeof(path), b->o->cfg->state_dir, "store");
+	store_close(&b->store);
 	return store_open(&b->store, path, STORE_CREATE | (b->o->wait_lock ? STORE_WAIT : 0), err);
 }
 
@@ -728,7 +745,8 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 		st->nothing_to_do = true;
 		read_current(b.skelfd, st->generation, sizeof(st->generation));
 	} else if (r == 0 && !o->dry_run) {
-		if ((r = scan_gens(&b, &next)) < 0)
+		r = open_store(&b, err);
+		if (r == 0 && (r = scan_gens(&b, &next)) < 0)
 			r = uc_fail_errno(err, r, "skeleton generations");
 		snprintf(st->generation, sizeof(st->generation), "gen-%06u", next);
 		if (r == 0)

@@ -103,6 +103,43 @@ static void unescape(char *s)
 	*o = '\0';
 }
 
+/* The fields after the path (strtoull, not sscanf: an index has a line per
+ * file of the skeleton, read at every update). */
+static int parse_fields(char *s, struct idx_ent *e)
+{
+	char *end;
+	uint64_t *u[] = {&e->dev, &e->ino, &e->size};
+	for (size_t i = 0; i < 3; i++) {
+		*u[i] = strtoull(s, &end, 10);
+		if (*end != '\t')
+			return -EINVAL;
+		s = end + 1;
+	}
+	e->mtime_ns = strtoll(s, &end, 10);
+	if (*end != '\t')
+		return -EINVAL;
+	e->ctime_ns = strtoll(end + 1, &end, 10);
+	if (*end != '\t')
+		return -EINVAL;
+	e->mode = (unsigned)strtoul(end + 1, &end, 8);
+	if (*end != '\t')
+		return -EINVAL;
+	e->uid = (unsigned)strtoul(end + 1, &end, 10);
+	if (*end != '\t')
+		return -EINVAL;
+	e->gid = (unsigned)strtoul(end + 1, &end, 10);
+	if (end[0] != '\t' || !end[1] || end[2] != '\t')
+		return -EINVAL;
+	e->cls = end[1];
+	s = end + 3;
+	size_t klen = strcspn(s, "\t");
+	if (klen > 64 || s[klen] != '\t')
+		return -EINVAL;
+	snprintf(e->key, sizeof(e->key), "%.*s", (int)klen, strncmp(s, "-", klen) == 0 && klen == 1 ? "" : s);
+	e->suffix = (unsigned)strtoul(s + klen + 1, &end, 10);
+	return *end == '\n' || *end == '\0' ? 0 : -EINVAL;
+}
+
 int index_read(struct skel_index *ix, int dirfd, struct uc_error *err)
 {
 	memset(ix, 0, sizeof(*ix));
@@ -126,13 +163,8 @@ int index_read(struct skel_index *ix, int dirfd, struct uc_error *err)
 		*tab = '\0';
 		unescape(line);
 		struct idx_ent e = {.path = line};
-		char cls, key[65];
-		if (sscanf(tab + 1, "%" SCNu64 "\t%" SCNu64 "\t%" SCNu64 "\t%" SCNd64 "\t%" SCNd64 "\t%o\t%u\t%u\t%c\t%64s\t%u",
-			   &e.dev, &e.ino, &e.size, &e.mtime_ns, &e.ctime_ns, &e.mode, &e.uid, &e.gid,
-			   &cls, key, &e.suffix) != 11)
+		if (parse_fields(tab + 1, &e) < 0)
 			return uc_fail(err, UC_BADREQUEST, "index: bad line for %s", line);
-		e.cls = cls;
-		snprintf(e.key, sizeof(e.key), "%s", strcmp(key, "-") ? key : "");
 		if (index_add(ix, &e) < 0)
 			return uc_fail(err, UC_INTERNAL, "out of memory");
 	}

@@ -45,7 +45,8 @@ bool wanted_blacklisted(const struct strv *black, const char *path)
 	return false;
 }
 
-static int add(struct builder *b, const char *path, char cls, const char *pkg, bool device_ok)
+static int add(struct builder *b, const char *path, char cls, const char *pkg, bool device_ok,
+	       const struct stat *st)
 {
 	struct wanted_set *ws = b->ws;
 	if (wanted_blacklisted(&b->conf->black, path)) {
@@ -53,7 +54,10 @@ static int add(struct builder *b, const char *path, char cls, const char *pkg, b
 		return 0;
 	}
 	size_t at;
-	if (strset_get(&b->seen, path, &at)) {
+	int ins = strset_insert(&b->seen, path, ws->n, &at);
+	if (ins < 0)
+		return ins;
+	if (ins == 0) {
 		/* seen before: an rpm's word on the class wins over a conf.d path */
 		if (pkg) {
 			ws->v[at].cls = cls;
@@ -62,8 +66,6 @@ static int add(struct builder *b, const char *path, char cls, const char *pkg, b
 		}
 		return 0;
 	}
-	if (strset_put(&b->seen, path, ws->n) < 0)
-		return -ENOMEM;
 	if (ws->n == ws->cap) {
 		size_t cap = ws->cap ? ws->cap * 2 : 1024;
 		struct wanted *v = realloc(ws->v, cap * sizeof(*v));
@@ -77,6 +79,9 @@ static int add(struct builder *b, const char *path, char cls, const char *pkg, b
 	w->cls = cls;
 	w->device_ok = device_ok;
 	w->pkg = pkg ? strdup(pkg) : NULL;
+	w->have_st = st != NULL;
+	if (st)
+		w->st = *st;
 	return w->path ? 0 : -ENOMEM;
 }
 
@@ -104,7 +109,7 @@ static int add_tree(struct builder *b, int dfd, char *path, size_t len)
 		struct stat st;
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
-		r = add(b, path, policy_class(b, path), NULL, false);
+		r = add(b, path, policy_class(b, path), NULL, false, &st);
 		if (r == 0 && S_ISDIR(st.st_mode) && !wanted_blacklisted(&b->conf->black, path)) {
 			int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (fd >= 0)
@@ -122,7 +127,7 @@ static int add_cfg_path(struct builder *b, const char *p, bool device)
 	_cleanup_close_ int fd = path_open_in_root(b->rootfd, p, O_PATH | O_NOFOLLOW, 0);
 	if (fd < 0 || fstat(fd, &st) < 0)
 		return 0; /* named but not on this host: nothing to take */
-	int r = add(b, p, policy_class(b, p), NULL, device);
+	int r = add(b, p, policy_class(b, p), NULL, device, &st);
 	if (r == 0 && S_ISDIR(st.st_mode) && !wanted_blacklisted(&b->conf->black, p)) {
 		char path[PATH_MAX];
 		snprintf(path, sizeof(path), "%s", p);
@@ -163,7 +168,7 @@ static int from_rpm(const struct rs_file *f, void *arg)
 		b->ws->ghosts_skipped++;
 		return 0;
 	}
-	return add(b, f->path, f->class == RS_C_CONFIG ? W_CONFIG : W_SHARED, f->nevra, false);
+	return add(b, f->path, f->class == RS_C_CONFIG ? W_CONFIG : W_SHARED, f->nevra, false, NULL);
 }
 
 static int cmp_path(const void *a, const void *b)
@@ -183,7 +188,7 @@ static int add_parents(struct builder *b)
 			*s = '\0';
 			if (strset_contains(&b->seen, p))
 				break;
-			int r = add(b, p, W_OTHER, NULL, false);
+			int r = add(b, p, W_OTHER, NULL, false, NULL);
 			if (r < 0)
 				return r;
 		}

@@ -4,6 +4,8 @@
  * that a directory always comes before what it holds. */
 #pragma once
 
+#include <sys/stat.h>
+
 #include "lib/config.h"
 #include "lib/error.h"
 #include "skel/conf.h"
@@ -15,6 +17,8 @@ struct wanted {
 	char cls;   /* enum wanted_class, for regular files */
 	bool device_ok; /* named in devices= */
 	char *pkg;  /* NEVRA, or NULL for conf.d paths */
+	bool have_st; /* st is the lstat the walk saw (saves a second lookup) */
+	struct stat st;
 };
 
 struct wanted_set {
