@@ -16,10 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char addrpm_usage[] = "PKG... [--requires] [--wait-lock]\n\n"
-			    "  PKG          an installed package (name or N-V-R[.A]) under sysroot\n"
-			    "  --requires   add every installed package it requires, too\n"
-			    "  --wait-lock  wait for another unicage changing the skeleton";
+const char addrpm_usage[] =
+    "PKG... [--requires] [--wait-lock]\n\n"
+    "  PKG          an installed package (name or N-V-R[.A]) under sysroot\n"
+    "  --requires   add every installed package it requires, too\n"
+    "  --wait-lock  wait for another unicage changing the skeleton";
 const char delrpm_usage[] = "PKG... [--wait-lock]";
 const char listrpm_usage[] = "";
 
@@ -34,10 +35,10 @@ static int parse(struct cli *cli, const char *verb, struct rpmlist_args *a, int 
 		 bool takes_pkgs)
 {
 	static const struct option longopts[] = {
-		CLI_COMMON_LONG,
-		{"requires", no_argument, NULL, OPT_REQUIRES},
-		{"wait-lock", no_argument, NULL, OPT_WAIT_LOCK},
-		{NULL, 0, NULL, 0},
+	    CLI_COMMON_LONG,
+	    {"requires", no_argument, NULL, OPT_REQUIRES},
+	    {"wait-lock", no_argument, NULL, OPT_WAIT_LOCK},
+	    {NULL, 0, NULL, 0},
 	};
 	int opt;
 	opterr = 0;
@@ -45,11 +46,9 @@ static int parse(struct cli *cli, const char *verb, struct rpmlist_args *a, int 
 		if (cli_common_option(cli, opt, optarg, &a->help))
 			continue;
 		if (opt == OPT_REQUIRES && strcmp(verb, "addrpm") == 0)
-			a->requires = true;
-		else if (opt == OPT_WAIT_LOCK && takes_pkgs)
-			a->wait = true;
-		else
-			return cli_usage_error(cli, verb, "unknown option '%s'", argv[optind - 1]);
+		a->requires = true;
+		else if (opt == OPT_WAIT_LOCK && takes_pkgs) a->wait = true;
+		else return cli_usage_error(cli, verb, "unknown option '%s'", argv[optind - 1]);
 	}
 	for (int i = optind; i < argc; i++)
 		strv_push(&a->pkgs, argv[i]);
@@ -131,8 +130,10 @@ int cmd_addrpm(struct cli *cli, int argc, char **argv)
 	if (r == 0 && a.help)
 		cli_print_verb_help(verb_find("addrpm"));
 	if (r == 0 && !a.help) {
-		struct rpmscan_opts o = {.sysroot = cli->cfg.sysroot, .dbpath = cli->cfg.rpm_dbpath,
-					 .packages = &a.pkgs, .requires = a.requires};
+		struct rpmscan_opts o = {.sysroot = cli->cfg.sysroot,
+					 .dbpath = cli->cfg.rpm_dbpath,
+					 .packages = &a.pkgs,
+					 .requires = a.requires};
 		r = rpmscan_resolve(&o, &names, &cli->err);
 	}
 	for (size_t i = 0; r == 0 && i < names.n; i++) {

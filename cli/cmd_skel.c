@@ -13,14 +13,16 @@
 #include <unistd.h>
 
 const char init_usage[] = "[--wait-lock]\n\n  build the first generation of the skeleton";
-const char update_usage[] = "[--dont-clean] [--dry-run] [--wait-lock]\n\n"
-			    "  build a new generation when the wanted files changed; \"nothing to do\"\n"
-			    "  otherwise (no new generation)\n"
-			    "  --dont-clean   keep files that are no longer wanted\n"
-			    "  -n, --dry-run  say whether there is something to do, change nothing";
-const char updatelist_usage[] = "[--dry-run] [--wait-lock] < PATHS\n\n"
-				"  a new generation where only the paths read from stdin (one per line,\n"
-				"  absolute; a directory with all below it) are taken again from sysroot";
+const char update_usage[] =
+    "[--dont-clean] [--dry-run] [--wait-lock]\n\n"
+    "  build a new generation when the wanted files changed; \"nothing to do\"\n"
+    "  otherwise (no new generation)\n"
+    "  --dont-clean   keep files that are no longer wanted\n"
+    "  -n, --dry-run  say whether there is something to do, change nothing";
+const char updatelist_usage[] =
+    "[--dry-run] [--wait-lock] < PATHS\n\n"
+    "  a new generation where only the paths read from stdin (one per line,\n"
+    "  absolute; a directory with all below it) are taken again from sysroot";
 
 enum { OPT_WAIT_LOCK = 0x600, OPT_DONT_CLEAN };
 
@@ -39,8 +41,8 @@ static int read_paths(struct cli *cli, struct strv *paths)
 		if (n == 0 || line[0] == '#')
 			continue;
 		if (strlen(line) != (size_t)n || !path_is_clean_absolute(line))
-			r = uc_fail(&cli->err, UC_BADREQUEST, "stdin:%u: '%s' is not a clean absolute path",
-				    lineno, line);
+			r = uc_fail(&cli->err, UC_BADREQUEST,
+				    "stdin:%u: '%s' is not a clean absolute path", lineno, line);
 		else
 			strv_push(paths, line);
 	}
@@ -57,10 +59,24 @@ static void print_stats(struct cli *cli, const struct skel_stats *s, bool dry_ru
 		size_t off;
 	} f[] = {
 #define F(n) {#n, offsetof(struct skel_stats, n)}
-		F(paths), F(files), F(dirs), F(links), F(devices), F(shared), F(config), F(bytes),
-		F(objects_created), F(objects_reused), F(unchanged_unread), F(bytes_read),
-		F(suid_stripped), F(suid_kept), F(devices_skipped), F(missing), F(blacklisted),
-		F(immutable_unsupported),
+	    F(paths),
+	    F(files),
+	    F(dirs),
+	    F(links),
+	    F(devices),
+	    F(shared),
+	    F(config),
+	    F(bytes),
+	    F(objects_created),
+	    F(objects_reused),
+	    F(unchanged_unread),
+	    F(bytes_read),
+	    F(suid_stripped),
+	    F(suid_kept),
+	    F(devices_skipped),
+	    F(missing),
+	    F(blacklisted),
+	    F(immutable_unsupported),
 #undef F
 	};
 	if (cli->json) {
@@ -87,17 +103,18 @@ static void print_stats(struct cli *cli, const struct skel_stats *s, bool dry_ru
 	}
 	printf("generation %s is current\n", s->generation);
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		printf("  %-22s %" PRIu64 "\n", f[i].key, *(const uint64_t *)((const char *)s + f[i].off));
+		printf("  %-22s %" PRIu64 "\n", f[i].key,
+		       *(const uint64_t *)((const char *)s + f[i].off));
 }
 
 static int run(struct cli *cli, const char *verb, bool first, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		CLI_COMMON_LONG,
-		{"wait-lock", no_argument, NULL, OPT_WAIT_LOCK},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"dont-clean", no_argument, NULL, OPT_DONT_CLEAN},
-		{NULL, 0, NULL, 0},
+	    CLI_COMMON_LONG,
+	    {"wait-lock", no_argument, NULL, OPT_WAIT_LOCK},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"dont-clean", no_argument, NULL, OPT_DONT_CLEAN},
+	    {NULL, 0, NULL, 0},
 	};
 	bool help = false, wait = false, dry = false, dont_clean = false;
 	bool list = strcmp(verb, "update-list") == 0;
@@ -135,9 +152,14 @@ static int run(struct cli *cli, const char *verb, bool first, int argc, char **a
 	struct skel_conf conf;
 	r = skel_conf_load(&conf, cli->cfg.config_dir, &cli->err);
 	struct skel_stats st;
-	struct skel_opts o = {.cfg = &cli->cfg, .conf = &conf, .first = first, .dry_run = dry,
-			      .wait_lock = wait, .progress = !cli->json && isatty(STDERR_FILENO),
-			      .dont_clean = dont_clean, .only = list ? &only : NULL};
+	struct skel_opts o = {.cfg = &cli->cfg,
+			      .conf = &conf,
+			      .first = first,
+			      .dry_run = dry,
+			      .wait_lock = wait,
+			      .progress = !cli->json && isatty(STDERR_FILENO),
+			      .dont_clean = dont_clean,
+			      .only = list ? &only : NULL};
 	if (r == 0)
 		r = skel_build(&o, &st, &cli->err);
 	if (r == 0)
@@ -163,9 +185,10 @@ int cmd_update(struct cli *cli, int argc, char **argv)
 	return run(cli, "update", false, argc, argv);
 }
 
-const char status_usage[] = "[--json]\n\n"
-			    "  the current generation, its age, files by class, bytes, objects, dedup\n"
-			    "  ratio (apparent / allocated), immutable coverage, generations and pins";
+const char status_usage[] =
+    "[--json]\n\n"
+    "  the current generation, its age, files by class, bytes, objects, dedup\n"
+    "  ratio (apparent / allocated), immutable coverage, generations and pins";
 const char rollback_usage[] = "[--wait-lock]\n\n  make the previous generation current";
 const char gc_usage[] = "[--wait-lock]\n\n"
 			"  remove generations neither current nor pinned, and objects nothing uses";
@@ -175,9 +198,9 @@ static int simple_args(struct cli *cli, const char *verb, int argc, char **argv,
 		       bool *help)
 {
 	static const struct option longopts[] = {
-		CLI_COMMON_LONG,
-		{"wait-lock", no_argument, NULL, OPT_WAIT_LOCK},
-		{NULL, 0, NULL, 0},
+	    CLI_COMMON_LONG,
+	    {"wait-lock", no_argument, NULL, OPT_WAIT_LOCK},
+	    {NULL, 0, NULL, 0},
 	};
 	int opt;
 	opterr = 0;
@@ -221,7 +244,8 @@ static void print_status(struct cli *cli, const struct skel_status *s)
 		json_kv_uint(&j, "allocated_bytes", s->allocated);
 		json_kv_uint(&j, "objects", s->objects);
 		json_kv_uint(&j, "objects_immutable", s->objects_immutable);
-		fprintf(stdout, ",\"dedup_ratio\":%.3f,\"immutable_coverage\":%.3f", ratio, coverage);
+		fprintf(stdout, ",\"dedup_ratio\":%.3f,\"immutable_coverage\":%.3f", ratio,
+			coverage);
 		json_key(&j, "generations");
 		json_array_begin(&j);
 		for (size_t i = 0; i < s->generations.n; i++)
@@ -237,10 +261,11 @@ static void print_status(struct cli *cli, const struct skel_status *s)
 		return;
 	}
 	printf("current generation  %s (%lld s old)\n", s->current, (long long)s->age_seconds);
-	printf("files               %" PRIu64 " shared, %" PRIu64 " config; %" PRIu64 " dirs, %" PRIu64
-	       " symlinks, %" PRIu64 " devices\n",
+	printf("files               %" PRIu64 " shared, %" PRIu64 " config; %" PRIu64
+	       " dirs, %" PRIu64 " symlinks, %" PRIu64 " devices\n",
 	       s->shared, s->config, s->dirs, s->links, s->devices);
-	printf("bytes               %" PRIu64 " apparent, %" PRIu64 " allocated (dedup ratio %.2f)\n",
+	printf("bytes               %" PRIu64 " apparent, %" PRIu64
+	       " allocated (dedup ratio %.2f)\n",
 	       s->bytes, s->allocated, ratio);
 	printf("objects             %" PRIu64 " (%.1f%% immutable)\n", s->objects, coverage * 100);
 	printf("generations        ");
@@ -322,7 +347,8 @@ int cmd_gc(struct cli *cli, int argc, char **argv)
 			json_object_end(&j);
 			json_envelope_end(&j);
 		} else {
-			printf("removed %" PRIu64 " generation(s) and %" PRIu64 " object(s)\n", gens, objs);
+			printf("removed %" PRIu64 " generation(s) and %" PRIu64 " object(s)\n",
+			       gens, objs);
 		}
 	}
 	if (lockfd >= 0)
@@ -330,9 +356,10 @@ int cmd_gc(struct cli *cli, int argc, char **argv)
 	return r;
 }
 
-const char printsuids_usage[] = "[--json]\n\n"
-				"  setuid/setgid files among the wanted paths of sysroot, and whether the\n"
-				"  skeleton keeps their bits (only suid_allow does, unless strip_suid = no)";
+const char printsuids_usage[] =
+    "[--json]\n\n"
+    "  setuid/setgid files among the wanted paths of sysroot, and whether the\n"
+    "  skeleton keeps their bits (only suid_allow does, unless strip_suid = no)";
 
 int cmd_printsuids(struct cli *cli, int argc, char **argv)
 {
@@ -365,7 +392,8 @@ int cmd_printsuids(struct cli *cli, int argc, char **argv)
 		json_envelope_end(&j);
 	} else if (r == 0) {
 		for (size_t i = 0; i < n; i++)
-			printf("%04o %-8s %s\n", v[i].host_mode, v[i].kept ? "kept" : "stripped", v[i].path);
+			printf("%04o %-8s %s\n", v[i].host_mode, v[i].kept ? "kept" : "stripped",
+			       v[i].path);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(v[i].path);

@@ -14,23 +14,32 @@
 #include <unistd.h>
 
 const char unify_usage[] =
-	"[options] TREE...\n"
-	"       unicage unify --split PATH...\n\n"
-	"  --store DIR          the store (same filesystem as the trees); default: the\n"
-	"                       configured one when it is on that filesystem, else\n"
-	"                       .unicage-store at the filesystem's root\n"
-	"  --ignore-mtime       files differing only in mtime may become one object\n"
-	"  --system-owners      files of any owner below min_uid are candidates too\n"
-	"  --exclude PATTERN    vunify syntax: +PATTERN includes, -PATTERN or PATTERN excludes\n"
-	"  --exclude-from FILE  one PATTERN per line (# comments)\n"
-	"  --rpmdb              exclude each tree's RPM %config files (its own rpmdb)\n"
-	"  -n, --dry-run        change nothing; print what would be linked\n"
-	"  --wait-lock          wait for the store's lock instead of failing\n"
-	"  --split              turn unified PATHs back into private, writable copies\n"
-	"  -v                   print each decision with its reason";
+    "[options] TREE...\n"
+    "       unicage unify --split PATH...\n\n"
+    "  --store DIR          the store (same filesystem as the trees); default: the\n"
+    "                       configured one when it is on that filesystem, else\n"
+    "                       .unicage-store at the filesystem's root\n"
+    "  --ignore-mtime       files differing only in mtime may become one object\n"
+    "  --system-owners      files of any owner below min_uid are candidates too\n"
+    "  --exclude PATTERN    vunify syntax: +PATTERN includes, -PATTERN or PATTERN excludes\n"
+    "  --exclude-from FILE  one PATTERN per line (# comments)\n"
+    "  --rpmdb              exclude each tree's RPM %config files (its own rpmdb)\n"
+    "  -n, --dry-run        change nothing; print what would be linked\n"
+    "  --wait-lock          wait for the store's lock instead of failing\n"
+    "  --split              turn unified PATHs back into private, writable copies\n"
+    "  -v                   print each decision with its reason";
 
-enum { OPT_STORE = 0x300, OPT_IGNORE_MTIME, OPT_SYSTEM_OWNERS, OPT_EXCLUDE, OPT_EXCLUDE_FROM,
-       OPT_RPMDB, OPT_WAIT_LOCK, OPT_SPLIT, OPT_THREADS };
+enum {
+	OPT_STORE = 0x300,
+	OPT_IGNORE_MTIME,
+	OPT_SYSTEM_OWNERS,
+	OPT_EXCLUDE,
+	OPT_EXCLUDE_FROM,
+	OPT_RPMDB,
+	OPT_WAIT_LOCK,
+	OPT_SPLIT,
+	OPT_THREADS
+};
 
 struct unify_cmd {
 	struct unify_opts o;
@@ -51,18 +60,18 @@ static void report(void *arg, const char *path, const char *what)
 static int parse(struct cli *cli, struct unify_cmd *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		CLI_COMMON_LONG,
-		{"store", required_argument, NULL, OPT_STORE},
-		{"ignore-mtime", no_argument, NULL, OPT_IGNORE_MTIME},
-		{"system-owners", no_argument, NULL, OPT_SYSTEM_OWNERS},
-		{"exclude", required_argument, NULL, OPT_EXCLUDE},
-		{"exclude-from", required_argument, NULL, OPT_EXCLUDE_FROM},
-		{"rpmdb", no_argument, NULL, OPT_RPMDB},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"wait-lock", no_argument, NULL, OPT_WAIT_LOCK},
-		{"split", no_argument, NULL, OPT_SPLIT},
-		{"threads", required_argument, NULL, OPT_THREADS},
-		{NULL, 0, NULL, 0},
+	    CLI_COMMON_LONG,
+	    {"store", required_argument, NULL, OPT_STORE},
+	    {"ignore-mtime", no_argument, NULL, OPT_IGNORE_MTIME},
+	    {"system-owners", no_argument, NULL, OPT_SYSTEM_OWNERS},
+	    {"exclude", required_argument, NULL, OPT_EXCLUDE},
+	    {"exclude-from", required_argument, NULL, OPT_EXCLUDE_FROM},
+	    {"rpmdb", no_argument, NULL, OPT_RPMDB},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"wait-lock", no_argument, NULL, OPT_WAIT_LOCK},
+	    {"split", no_argument, NULL, OPT_SPLIT},
+	    {"threads", required_argument, NULL, OPT_THREADS},
+	    {NULL, 0, NULL, 0},
 	};
 	int opt, r;
 	opterr = 0;
@@ -103,15 +112,18 @@ static int parse(struct cli *cli, struct unify_cmd *c, int argc, char **argv)
 			c->o.threads = (unsigned)strtoul(optarg, NULL, 10);
 			break;
 		case ':':
-			return cli_usage_error(cli, "unify", "option '%s' needs a value", argv[optind - 1]);
+			return cli_usage_error(cli, "unify", "option '%s' needs a value",
+					       argv[optind - 1]);
 		default:
-			return cli_usage_error(cli, "unify", "unknown option '%s'", argv[optind - 1]);
+			return cli_usage_error(cli, "unify", "unknown option '%s'",
+					       argv[optind - 1]);
 		}
 	}
 	for (int i = optind; i < argc; i++)
 		strv_push(&c->args, argv[i]);
 	if (!c->help && c->args.n == 0)
-		return cli_usage_error(cli, "unify", c->split ? "--split needs a PATH" : "name at least one TREE");
+		return cli_usage_error(
+		    cli, "unify", c->split ? "--split needs a PATH" : "name at least one TREE");
 	return 0;
 }
 
@@ -122,10 +134,22 @@ static void print_stats(struct cli *cli, const struct unify_stats *s, bool dry_r
 		size_t off;
 	} f[] = {
 #define F(n) {#n, offsetof(struct unify_stats, n)}
-		F(trees), F(files_seen), F(candidates), F(bytes_hashed), F(bytes_compared),
-		F(names_relinked), F(inodes_freed), F(bytes_freed), F(objects_created),
-		F(objects_reused), F(already_unified), F(immutable_set), F(immutable_unsupported),
-		F(skipped_changed), F(leftovers_removed), F(errors),
+	    F(trees),
+	    F(files_seen),
+	    F(candidates),
+	    F(bytes_hashed),
+	    F(bytes_compared),
+	    F(names_relinked),
+	    F(inodes_freed),
+	    F(bytes_freed),
+	    F(objects_created),
+	    F(objects_reused),
+	    F(already_unified),
+	    F(immutable_set),
+	    F(immutable_unsupported),
+	    F(skipped_changed),
+	    F(leftovers_removed),
+	    F(errors),
 #undef F
 	};
 	if (cli->json) {
@@ -135,7 +159,9 @@ static void print_stats(struct cli *cli, const struct unify_stats *s, bool dry_r
 		json_object_begin(&j);
 		json_kv_bool(&j, "dry_run", dry_run);
 		for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-			json_kv_uint(&j, f[i].key, atomic_load((const atomic_ullong *)((const char *)s + f[i].off)));
+			json_kv_uint(
+			    &j, f[i].key,
+			    atomic_load((const atomic_ullong *)((const char *)s + f[i].off)));
 		json_object_end(&j);
 		json_envelope_end(&j);
 		return;
@@ -144,10 +170,13 @@ static void print_stats(struct cli *cli, const struct unify_stats *s, bool dry_r
 	fprintf(o, "%s", dry_run ? "dry run, nothing changed:\n" : "");
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		fprintf(o, "  %-22s %llu\n", f[i].key,
-			(unsigned long long)atomic_load((const atomic_ullong *)((const char *)s + f[i].off)));
+			(unsigned long long)atomic_load(
+			    (const atomic_ullong *)((const char *)s + f[i].off)));
 	if (atomic_load(&s->immutable_unsupported))
-		fprintf(o, "  note: this filesystem or caller cannot set the immutable flag; objects are "
-			   "not +i\n");
+		fprintf(
+		    o,
+		    "  note: this filesystem or caller cannot set the immutable flag; objects are "
+		    "not +i\n");
 }
 
 static int run_split(struct cli *cli, struct unify_cmd *c)

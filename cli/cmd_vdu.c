@@ -10,15 +10,15 @@
 #include <string.h>
 
 const char vdu_usage[] =
-	"[-s] [-h] [--inodes] [--cross-mounts] [--json] PATH...\n\n"
-	"  per PATH: apparent bytes, allocated bytes, private (allocated bytes of inodes\n"
-	"  all of whose links are inside PATH) and shared (the others, each once)\n"
-	"  -s              add a total over all PATHs (an inode linked only from within\n"
-	"                  them is private to the set)\n"
-	"  -h, --human     sizes in K, M, G (1024)\n"
-	"  --inodes        inode counts too\n"
-	"  -x              do not cross mount points (the default)\n"
-	"  --cross-mounts  do cross them";
+    "[-s] [-h] [--inodes] [--cross-mounts] [--json] PATH...\n\n"
+    "  per PATH: apparent bytes, allocated bytes, private (allocated bytes of inodes\n"
+    "  all of whose links are inside PATH) and shared (the others, each once)\n"
+    "  -s              add a total over all PATHs (an inode linked only from within\n"
+    "                  them is private to the set)\n"
+    "  -h, --human     sizes in K, M, G (1024)\n"
+    "  --inodes        inode counts too\n"
+    "  -x              do not cross mount points (the default)\n"
+    "  --cross-mounts  do cross them";
 
 enum { OPT_INODES = 0x400, OPT_CROSS, OPT_HUMAN };
 
@@ -69,11 +69,15 @@ static void json_result(struct json *j, const char *path, const struct vdu_resul
 int cmd_vdu(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'}, {"json", no_argument, NULL, OPT_JSON},
-		{"verbose", no_argument, NULL, 'v'},      {"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, OPT_HUMAN + 1}, {"human", no_argument, NULL, 'h'},
-		{"inodes", no_argument, NULL, OPT_INODES}, {"cross-mounts", no_argument, NULL, OPT_CROSS},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, OPT_HUMAN + 1},
+	    {"human", no_argument, NULL, 'h'},
+	    {"inodes", no_argument, NULL, OPT_INODES},
+	    {"cross-mounts", no_argument, NULL, OPT_CROSS},
+	    {NULL, 0, NULL, 0},
 	};
 	bool help = false, human = false, inodes = false, total = false, cross = false;
 	int opt;

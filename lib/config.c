@@ -29,11 +29,10 @@ struct key_desc {
 #n, t, offsetof(struct uc_config, n)                                               \
 	}
 static const struct key_desc keys[] = {
-    KEY(sysroot, KEY_PATH),     KEY(state_dir, KEY_PATH),  KEY(config_dir, KEY_PATH),
-    KEY(cages_dir, KEY_PATH),   KEY(run_dir, KEY_PATH),    KEY(rpm_dbpath, KEY_PATH),
-    KEY(min_uid, KEY_UINT),     KEY(local_paths, KEY_PATH_LIST),
-    KEY(strip_suid, KEY_BOOL),  KEY(suid_allow, KEY_PATH_LIST),
-    KEY(passwd_file, KEY_PATH), KEY(group_file, KEY_PATH),
+    KEY(sysroot, KEY_PATH),	    KEY(state_dir, KEY_PATH),	     KEY(config_dir, KEY_PATH),
+    KEY(cages_dir, KEY_PATH),	    KEY(run_dir, KEY_PATH),	     KEY(rpm_dbpath, KEY_PATH),
+    KEY(min_uid, KEY_UINT),	    KEY(local_paths, KEY_PATH_LIST), KEY(strip_suid, KEY_BOOL),
+    KEY(suid_allow, KEY_PATH_LIST), KEY(passwd_file, KEY_PATH),	     KEY(group_file, KEY_PATH),
 };
 #undef KEY
 
@@ -95,16 +94,6 @@ static int config_copy(struct uc_config *dst, const struct uc_config *src)
 	if (src->source && set_str(&dst->source, src->source) < 0)
 		return -ENOMEM;
 	return strv_copy(&dst->local_paths, &src->local_paths);
-}
-
-static char *trim(char *s)
-{
-	while (isspace((unsigned char)*s))
-		s++;
-	size_t n = strlen(s);
-	while (n > 0 && isspace((unsigned char)s[n - 1]))
-		s[--n] = '\0';
-	return s;
 }
 
 static int parse_uint(const char *v, unsigned *out)
@@ -174,8 +163,8 @@ static int set_key(struct uc_config *cfg, const struct key_desc *k, const char *
 		return 0;
 	case KEY_BOOL:
 		if (parse_bool(v, field) < 0)
-			return uc_fail(err, UC_BADREQUEST, "%s: %s must be yes or no, not '%s'", where,
-				       k->name, v);
+			return uc_fail(err, UC_BADREQUEST, "%s: %s must be yes or no, not '%s'",
+				       where, k->name, v);
 		return 0;
 	case KEY_PATH_LIST:
 		if (parse_path_list(v, field, &bad) == -EINVAL)
@@ -200,14 +189,14 @@ static const struct key_desc *find_key(const char *name, size_t *idx)
 static int parse_line(struct uc_config *cfg, char *line, const char *where, unsigned *seen_line,
 		      unsigned lineno, struct uc_error *err)
 {
-	char *s = trim(line);
+	char *s = str_trim(line);
 	if (*s == '\0' || *s == '#')
 		return 0;
 	char *eq = strchr(s, '=');
 	if (!eq)
 		return uc_fail(err, UC_BADREQUEST, "%s: expected 'key = value'", where);
 	*eq = '\0';
-	char *key = trim(s), *value = trim(eq + 1);
+	char *key = str_trim(s), *value = str_trim(eq + 1);
 	size_t idx;
 	const struct key_desc *k = find_key(key, &idx);
 	if (!k)

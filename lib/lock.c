@@ -11,8 +11,8 @@ int uc_lock_take(int dirfd, const char *name, const char *what, unsigned flags,
 		 struct uc_error *err)
 {
 	bool shared = flags & UC_LOCK_SHARED;
-	int fd = openat(dirfd, name, (shared ? O_RDONLY : O_RDWR | O_CREAT) | O_NOFOLLOW | O_CLOEXEC,
-			0600);
+	int fd = openat(dirfd, name,
+			(shared ? O_RDONLY : O_RDWR | O_CREAT) | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 && shared && errno == ENOENT)
 		return -ENOENT;
 	if (fd < 0)
@@ -26,9 +26,10 @@ int uc_lock_take(int dirfd, const char *name, const char *what, unsigned flags,
 			return uc_fail_errno(err, e, "lock of %s", what);
 		pid[n > 0 ? n : 1] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
-		return uc_fail(err, UC_PERMISSION,
-			       "%s is locked by another unicage (pid %s); try again or use --wait-lock",
-			       what, pid);
+		return uc_fail(
+		    err, UC_PERMISSION,
+		    "%s is locked by another unicage (pid %s); try again or use --wait-lock", what,
+		    pid);
 	}
 	if (!shared) {
 		char pid[32];

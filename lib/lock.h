@@ -9,7 +9,7 @@
 #include "lib/error.h"
 
 enum uc_lock_flags {
-	UC_LOCK_WAIT = 1 << 0,   /* block until free, instead of failing at once */
+	UC_LOCK_WAIT = 1 << 0,	 /* block until free, instead of failing at once */
 	UC_LOCK_SHARED = 1 << 1, /* a reader: nothing is written to the file */
 };
 

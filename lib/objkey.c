@@ -51,7 +51,7 @@ int objkey_header(const struct stat *st, const struct xattr_set *xa, bool with_m
 {
 	struct wbuf w = {0};
 	static const char magic[] = "unicage-object-v1";
-	put(&w, magic, sizeof(magic)); /* with its NUL */
+	put(&w, magic, sizeof(magic));	    /* with its NUL */
 	put_u64(&w, (uint64_t)st->st_mode); /* type and all mode bits */
 	put_u64(&w, (uint64_t)st->st_uid);
 	put_u64(&w, (uint64_t)st->st_gid);
@@ -133,6 +133,14 @@ void objkey_hex(const struct objkey *key, char *buf)
 		buf[2 * i + 1] = hexd[key->b[i] & 15];
 	}
 	buf[2 * OBJKEY_LEN] = '\0';
+}
+
+int objkey_from_hex(const char *hex, struct objkey *key)
+{
+	for (int i = 0; i < OBJKEY_LEN; i++)
+		if (sscanf(hex + 2 * i, "%2hhx", &key->b[i]) != 1)
+			return -EINVAL;
+	return 0;
 }
 
 void objkey_name(const struct objkey *key, unsigned suffix, char *buf, size_t size)

@@ -37,6 +37,8 @@ int objkey_compute(int fd, const struct stat *st, const struct xattr_set *xa, bo
 /* "ab/0123456789abcdef0123" or, for rollover objects, "ab/...0123.N". */
 void objkey_name(const struct objkey *key, unsigned suffix, char *buf, size_t size);
 void objkey_hex(const struct objkey *key, char *buf /* 65 bytes */);
+/* The key of a 64-hex-digit string (from a manifest or an index). */
+int objkey_from_hex(const char *hex, struct objkey *key);
 
 /* Compare the contents of two regular files byte for byte: 1 equal, 0
  * different, -errno. */

@@ -1,6 +1,6 @@
 /* Safe path helpers (DESIGN.md, "Rules for code that runs as root").
  *
- * Trees that users control are never resolved with realpath()-then-use: every
+ * Trees that users control are never resolved to a path first and used later: every
  * lookup goes through a directory fd with openat2(2), or, where the kernel
  * lacks it, a component-by-component walk with O_NOFOLLOW that enforces the
  * same rules. */

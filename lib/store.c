@@ -42,8 +42,8 @@ bool obj_meta_equal(const struct stat *a, const struct xattr_set *xa, const stru
 	if (a->st_mode != b->st_mode || a->st_uid != b->st_uid || a->st_gid != b->st_gid ||
 	    a->st_size != b->st_size)
 		return false;
-	if (with_mtime && (a->st_mtim.tv_sec != b->st_mtim.tv_sec ||
-			   a->st_mtim.tv_nsec != b->st_mtim.tv_nsec))
+	if (with_mtime &&
+	    (a->st_mtim.tv_sec != b->st_mtim.tv_sec || a->st_mtim.tv_nsec != b->st_mtim.tv_nsec))
 		return false;
 	return xattrs_equal(xa, xb);
 }
@@ -65,7 +65,8 @@ static int take_lock(struct store *s, unsigned flags, struct uc_error *err)
 {
 	char what[PATH_MAX + 16];
 	snprintf(what, sizeof(what), "store %s", s->path);
-	unsigned lf = (flags & STORE_WAIT ? UC_LOCK_WAIT : 0) | (flags & STORE_READONLY ? UC_LOCK_SHARED : 0);
+	unsigned lf =
+	    (flags & STORE_WAIT ? UC_LOCK_WAIT : 0) | (flags & STORE_READONLY ? UC_LOCK_SHARED : 0);
 	s->lockfd = uc_lock_take(s->fd, "lock", what, lf, err);
 	if (s->lockfd == -ENOENT && (flags & STORE_READONLY))
 		return 0; /* never written to: nobody to wait for */
@@ -92,41 +93,55 @@ static void clean_tmp(struct store *s)
 	closedir(d);
 }
 
-static int scan_subdir(struct store *s, const char *sub)
+static int foreach_in(int objfd, const char *sub, store_object_fn fn, void *arg)
 {
-	int fd = openat(s->objfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(objfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d)
 		return fd >= 0 ? (close(fd), -errno) : -errno;
 	struct dirent *de;
 	int r = 0;
-	while (r == 0 && (de = readdir(d))) {
-		struct stat st;
-		if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(st.st_mode))
-			continue;
-		if (!inoset_get(&s->objects, st.st_dev, st.st_ino, NULL) ||
-		    !inoset_get(&s->sizes, 0, (uint64_t)st.st_size, NULL))
-			r = -ENOMEM;
-	}
+	while (r == 0 && (de = readdir(d)))
+		if (de->d_name[0] != '.')
+			r = fn(dirfd(d), sub, de->d_name, arg);
 	closedir(d);
 	return r;
 }
 
-static int scan_objects(struct store *s, struct uc_error *err)
+int store_foreach_object(int objfd, store_object_fn fn, void *arg)
 {
-	int fd = dup(s->objfd);
+	int fd = dup(objfd);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (d)
-		rewinddir(d); /* a dup shares the offset of s->objfd */
-	if (!d)
-		return uc_fail_errno(err, errno, "store %s/objects", s->path);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	rewinddir(d); /* a dup shares the offset of objfd */
 	struct dirent *de;
 	int r = 0;
 	while (r == 0 && (de = readdir(d)))
-		if (strlen(de->d_name) == 2 && de->d_name[0] != '.')
-			r = scan_subdir(s, de->d_name);
+		if (strlen(de->d_name) == 2 && de->d_name[0] != '.') /* never ".." */
+			r = foreach_in(objfd, de->d_name, fn, arg);
 	closedir(d);
+	return r;
+}
+
+static int note_object(int subfd, const char *sub, const char *name, void *arg)
+{
+	struct store *s = arg;
+	struct stat st;
+	if (fstatat(subfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	if (!inoset_get(&s->objects, st.st_dev, st.st_ino, NULL) ||
+	    !inoset_get(&s->sizes, 0, (uint64_t)st.st_size, NULL))
+		return -ENOMEM;
+	return 0;
+}
+
+static int scan_objects(struct store *s, struct uc_error *err)
+{
+	int r = store_foreach_object(s->objfd, note_object, s);
 	return r < 0 ? uc_fail_errno(err, r, "store %s/objects", s->path) : 0;
 }
 
@@ -156,10 +171,12 @@ static int open_layout(struct store *s, bool create, struct uc_error *err)
 		return uc_fail(err, UC_PERMISSION, "store %s is not owned by root", p);
 	s->dev = st.st_dev;
 	int r;
-	if (create && ((r = mkdir_0700(s->fd, "objects")) < 0 || (r = mkdir_0700(s->fd, "tmp")) < 0))
+	if (create &&
+	    ((r = mkdir_0700(s->fd, "objects")) < 0 || (r = mkdir_0700(s->fd, "tmp")) < 0))
 		return uc_fail_errno(err, r, "store %s", p);
 	if ((s->objfd = open_dir(s->fd, "objects")) < 0 || (s->tmpfd = open_dir(s->fd, "tmp")) < 0)
-		return uc_fail_errno(err, s->objfd < 0 ? s->objfd : s->tmpfd, "store %s: not a store", p);
+		return uc_fail_errno(err, s->objfd < 0 ? s->objfd : s->tmpfd,
+				     "store %s: not a store", p);
 	s->link_max = link_limit(s->objfd);
 	return 0;
 }
@@ -273,10 +290,11 @@ static int classify_mismatch(struct store *s, int fd, const struct stat *st,
 	if (r < 0)
 		return uc_fail_errno(err, r, "store object %s/objects/%s", s->path, name);
 	if (memcmp(k.b, src->key->b, OBJKEY_LEN) == 0)
-		return uc_fail(err, UC_INTERNAL,
-			       "store object %s/objects/%s has the key of a file whose bytes differ: "
-			       "corrupt store or SHA-256 collision; nothing linked",
-			       s->path, name);
+		return uc_fail(
+		    err, UC_INTERNAL,
+		    "store object %s/objects/%s has the key of a file whose bytes differ: "
+		    "corrupt store or SHA-256 collision; nothing linked",
+		    s->path, name);
 	return 0;
 }
 
@@ -290,16 +308,21 @@ int store_lookup(struct store *s, const struct obj_src *src, struct store_obj *o
 		objkey_name(src->key, suffix, obj->name, sizeof(obj->name));
 		if (s->objfd < 0)
 			return 0; /* an empty store (store_init_empty) */
-		int fd = openat(s->objfd, obj->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		int fd =
+		    openat(s->objfd, obj->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0 && errno == ENOENT)
 			return 0;
 		if (fd < 0)
-			return uc_fail_errno(err, errno, "store object %s/objects/%s", s->path, obj->name);
+			return uc_fail_errno(err, errno, "store object %s/objects/%s", s->path,
+					     obj->name);
 		struct stat st;
-		int r = fstat(fd, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? same_object(fd, &st, src) : 0;
+		int r = fstat(fd, &st) < 0    ? -errno
+			: S_ISREG(st.st_mode) ? same_object(fd, &st, src)
+					      : 0;
 		if (r < 0) {
 			close(fd);
-			return uc_fail_errno(err, r, "store object %s/objects/%s", s->path, obj->name);
+			return uc_fail_errno(err, r, "store object %s/objects/%s", s->path,
+					     obj->name);
 		}
 		if (r == 0 && (r = classify_mismatch(s, fd, &st, src, obj->name, err)) < 0) {
 			close(fd);
@@ -329,7 +352,9 @@ int store_publish_inode(struct store *s, const struct obj_src *src, struct store
 		r = -errno; /* the XX directory was missing */
 	if (r < 0) {
 		unlinkat(s->tmpfd, tmp, 0);
-		return r == -EEXIST ? r : uc_fail_errno(err, r, "publish %s/objects/%s", s->path, obj->name);
+		return r == -EEXIST
+			   ? r
+			   : uc_fail_errno(err, r, "publish %s/objects/%s", s->path, obj->name);
 	}
 	obj->fd = fcntl(src->fd, F_DUPFD_CLOEXEC, 0);
 	if (obj->fd < 0 || fstat(obj->fd, &obj->st) < 0)
@@ -357,7 +382,8 @@ int store_stage_copy(struct store *s, int srcfd, const struct stat *st, const st
 		     char *tmpname, size_t size, struct uc_error *err)
 {
 	snprintf(tmpname, size, "%ld.%u", (long)s->pid, atomic_fetch_add(&s->tmpseq, 1));
-	int fd = openat(s->tmpfd, tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int fd =
+	    openat(s->tmpfd, tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return uc_fail_errno(err, errno, "store %s/tmp", s->path);
 	struct timespec times[2] = {st->st_mtim, st->st_mtim};
@@ -418,7 +444,8 @@ void store_rm_tree(int dfd, const char *name)
 		}
 		if (unlinkat(dirfd(d), de->d_name, 0) == 0 || errno != EPERM)
 			continue;
-		int f = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		int f =
+		    openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		if (f >= 0 && fs_set_immutable(f, false) == 0) {
 			unlinkat(dirfd(d), de->d_name, 0);
 			fs_set_immutable(f, true);
@@ -429,4 +456,3 @@ void store_rm_tree(int dfd, const char *name)
 	closedir(d);
 	unlinkat(dfd, name, AT_REMOVEDIR);
 }
-

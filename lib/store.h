@@ -37,8 +37,8 @@ struct store {
 };
 
 enum store_flags {
-	STORE_CREATE = 1 << 0,   /* create it if missing */
-	STORE_WAIT = 1 << 1,     /* wait for the lock instead of failing */
+	STORE_CREATE = 1 << 0,	 /* create it if missing */
+	STORE_WAIT = 1 << 1,	 /* wait for the lock instead of failing */
 	STORE_READONLY = 1 << 2, /* shared lock, nothing written (dry runs, vdu) */
 };
 
@@ -92,6 +92,11 @@ int store_place(struct store *s, const char *tmpname, const char *name, struct u
 /* Would one more link pass the link limit? */
 bool store_obj_full(struct store *s, const struct store_obj *obj);
 void store_obj_close(struct store_obj *obj);
+
+/* Call fn for every object: subfd is its XX directory, sub that directory's
+ * name, name the object's. A non-zero return stops and is returned. */
+typedef int (*store_object_fn)(int subfd, const char *sub, const char *name, void *arg);
+int store_foreach_object(int objfd, store_object_fn fn, void *arg);
 
 /* Remove dfd/name and everything below it; names of +i inodes (objects)
  * need the flag off for the moment: call under the store's lock. */

@@ -1,5 +1,6 @@
 #include "lib/strv.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,4 +76,14 @@ int strv_split(struct strv *sv, const char *s, const char *seps)
 		s += len;
 	}
 	return 0;
+}
+
+char *str_trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
 }

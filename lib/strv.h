@@ -24,5 +24,8 @@ bool strv_contains(const struct strv *sv, const char *s);
 void strv_clear(struct strv *sv);
 /* Replace dst's contents with a deep copy of src. */
 int strv_copy(struct strv *dst, const struct strv *src);
+/* Strip leading and trailing whitespace in place; returns the new start. */
+char *str_trim(char *s);
+
 /* Split s at any of the separator characters, skipping empty items. */
 int strv_split(struct strv *sv, const char *s, const char *seps);

@@ -44,7 +44,9 @@ static ssize_t list_names(int fd, char **out)
 	for (;;) {
 		ssize_t n = flistxattr(fd, NULL, 0);
 		if (n <= 0)
-			return n < 0 && (errno == ENOTSUP || errno == EOPNOTSUPP) ? 0 : n < 0 ? -errno : 0;
+			return n < 0 && (errno == ENOTSUP || errno == EOPNOTSUPP) ? 0
+			       : n < 0						  ? -errno
+										  : 0;
 		char *buf = malloc((size_t)n);
 		if (!buf)
 			return -ENOMEM;

@@ -29,17 +29,17 @@ struct gen_build {
 	int rootfd, skelfd, genfd, treefd, stubfd;
 	struct store store;
 	struct skel_index prev, next;
-	bool have_prev; /* a current generation exists */
-	int prevtreefd;  /* the current generation's tree/ */
+	bool have_prev;	 /* a current generation exists */
+	int prevtreefd;	 /* the current generation's tree/ */
 	bool *from_prev; /* per next entry: taken from the previous generation */
-	int srcfd;       /* where the entry being made is read: sysroot or prevtree */
+	int srcfd;	 /* where the entry being made is read: sysroot or prevtree */
 	struct wanted_set ws;
 	/* the parent directory last opened in tree/ and stubs/ (entries come
 	 * sorted, so siblings share it) */
 	char parent[PATH_MAX];
 	int ptree, pstub;
-	char **staged;       /* per next-index entry: store/tmp name of its new object */
-	struct strset keys;  /* keys staged in this run (identical files: one copy) */
+	char **staged;	    /* per next-index entry: store/tmp name of its new object */
+	struct strset keys; /* keys staged in this run (identical files: one copy) */
 	size_t nstaged;
 };
 
@@ -48,11 +48,11 @@ static bool suid_allowed(const struct uc_config *cfg, const char *path)
 	return strv_contains(&cfg->suid_allow, path);
 }
 
+/* The object name of a key kept as hex in an index. */
 static void key_from_hex(const char *hex, unsigned suffix, char *name, size_t size)
 {
 	struct objkey key;
-	for (int j = 0; j < OBJKEY_LEN; j++)
-		sscanf(hex + 2 * j, "%2hhx", &key.b[j]);
+	objkey_from_hex(hex, &key);
 	objkey_name(&key, suffix, name, size);
 }
 
@@ -122,7 +122,8 @@ static bool signature(struct gen_build *b, const struct wanted *w, struct idx_en
 	if (w->have_st) {
 		*st = w->st; /* the walk's lstat: no second lookup of the path */
 	} else {
-		_cleanup_close_ int fd = path_open_in_root(b->rootfd, w->path, O_PATH | O_NOFOLLOW, 0);
+		_cleanup_close_ int fd =
+		    path_open_in_root(b->rootfd, w->path, O_PATH | O_NOFOLLOW, 0);
 		if (fd < 0 || fstat(fd, st) < 0)
 			return false;
 	}
@@ -264,7 +265,8 @@ static int collect(struct gen_build *b, bool *changed, struct uc_error *err)
 
 static int open_host_file(struct gen_build *b, const struct idx_ent *e)
 {
-	int fd = path_open_in_root(b->srcfd, e->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0);
+	int fd =
+	    path_open_in_root(b->srcfd, e->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0);
 	struct stat st;
 	if (fd < 0)
 		return fd;
@@ -408,7 +410,8 @@ static int make_dir(struct gen_build *b, const struct idx_ent *e, const char *ba
 	for (int i = 0; r == 0 && i < 2; i++) {
 		if (mkdirat(dirs[i], base, 0700) < 0)
 			r = -errno;
-		else if ((fds[i] = openat(dirs[i], base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		else if ((fds[i] = openat(dirs[i], base,
+					  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 			r = -errno;
 		else
 			r = set_meta(fds[i], e, &xa, false);
@@ -461,7 +464,8 @@ static int make_config(struct gen_build *b, const struct idx_ent *e, const char 
 	struct xattr_set xa;
 	if (xattrs_read(in, &xa) < 0)
 		return -errno;
-	int out = openat(b->ptree, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int out =
+	    openat(b->ptree, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	int r = out < 0 ? -errno : 0;
 	for (uint64_t done = 0; r == 0 && done < e->size;) {
 		ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)(e->size - done), 0);
@@ -545,7 +549,8 @@ static int make_entry(struct gen_build *b, size_t i, struct manifest_writer *mw,
 		return 0; /* the roots exist */
 	int r = parents(b, e->path);
 	if (r < 0) {
-		uc_log(UC_LOG_INFO, "%s: below a symlink in the skeleton: taken by its real path only", e->path);
+		uc_log(UC_LOG_INFO,
+		       "%s: below a symlink in the skeleton: taken by its real path only", e->path);
 		e->cls = 0; /* not taken */
 		return 0;
 	}
@@ -564,7 +569,8 @@ static int make_entry(struct gen_build *b, size_t i, struct manifest_writer *mw,
 	case S_IFCHR:
 	case S_IFBLK: {
 		type = S_ISCHR(e->mode) ? 'c' : 'b';
-		_cleanup_close_ int fd = path_open_in_root(b->srcfd, e->path, O_PATH | O_NOFOLLOW, 0);
+		_cleanup_close_ int fd =
+		    path_open_in_root(b->srcfd, e->path, O_PATH | O_NOFOLLOW, 0);
 		if (!w || !w->device_ok || fd < 0 || fstat(fd, &st) < 0) {
 			b->st->devices_skipped++;
 			e->cls = 0;
@@ -589,9 +595,16 @@ static int make_entry(struct gen_build *b, size_t i, struct manifest_writer *mw,
 	if (r < 0)
 		return uc_fail_errno(err, r, "skeleton: %s", e->path);
 	b->st->paths++;
-	struct manifest_rec rec = {e->path, type, e->mode & 07777, e->uid, e->gid, e->size,
-				   e->mtime_ns / 1000000000, e->cls == W_OTHER ? '-' : e->cls,
-				   e->cls == W_SHARED ? e->key : target, w && w->pkg ? w->pkg : ""};
+	struct manifest_rec rec = {e->path,
+				   type,
+				   e->mode & 07777,
+				   e->uid,
+				   e->gid,
+				   e->size,
+				   e->mtime_ns / 1000000000,
+				   e->cls == W_OTHER ? '-' : e->cls,
+				   e->cls == W_SHARED ? e->key : target,
+				   w && w->pkg ? w->pkg : ""};
 	return manifest_add(mw, &rec) < 0 ? uc_fail(err, UC_INTERNAL, "writing manifest.zst") : 0;
 }
 
@@ -631,7 +644,8 @@ static int load_previous(struct gen_build *b, struct uc_error *err)
 	if (r == -ENOENT)
 		return 0;
 	if (b->o->first)
-		return uc_fail(err, UC_BADREQUEST, "a skeleton exists already (%s): use update", gen);
+		return uc_fail(err, UC_BADREQUEST, "a skeleton exists already (%s): use update",
+			       gen);
 	if (r < 0)
 		return uc_fail_errno(err, r, "current generation");
 	b->have_prev = true;
@@ -651,7 +665,8 @@ static int make_gen_dirs(struct gen_build *b, const char *tmp, struct uc_error *
 	if (mkdirat(b->skelfd, tmp, 0755) < 0)
 		return uc_fail_errno(err, errno, "generation %s", tmp);
 	b->genfd = openat(b->skelfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (b->genfd < 0 || mkdirat(b->genfd, "tree", 0755) < 0 || mkdirat(b->genfd, "stubs", 0755) < 0)
+	if (b->genfd < 0 || mkdirat(b->genfd, "tree", 0755) < 0 ||
+	    mkdirat(b->genfd, "stubs", 0755) < 0)
 		return uc_fail_errno(err, errno, "generation %s", tmp);
 	b->treefd = openat(b->genfd, "tree", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	b->stubfd = openat(b->genfd, "stubs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -678,7 +693,8 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 		if (e == -ESTALE || e == -ENOENT)
 			b->next.v[i].cls = 0; /* changed or gone since its stat */
 		else if (e < 0)
-			r = err->kind ? e : uc_fail_errno(err, e, "skeleton: %s", b->next.v[i].path);
+			r = err->kind ? e
+				      : uc_fail_errno(err, e, "skeleton: %s", b->next.v[i].path);
 	}
 	if (r == 0)
 		r = place_staged(b, err);
@@ -708,8 +724,8 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 
 static void release(struct gen_build *b)
 {
-	int fds[] = {b->rootfd, b->skelfd, b->genfd, b->treefd, b->stubfd, b->ptree, b->pstub,
-		     b->prevtreefd};
+	int fds[] = {b->rootfd, b->skelfd, b->genfd, b->treefd,
+		     b->stubfd, b->ptree,  b->pstub, b->prevtreefd};
 	for (size_t i = 0; i < UC_ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -726,8 +742,15 @@ static void release(struct gen_build *b)
 
 int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error *err)
 {
-	struct gen_build b = {.o = o, .st = st, .rootfd = -1, .skelfd = -1, .genfd = -1,
-			      .treefd = -1, .stubfd = -1, .ptree = -1, .pstub = -1,
+	struct gen_build b = {.o = o,
+			      .st = st,
+			      .rootfd = -1,
+			      .skelfd = -1,
+			      .genfd = -1,
+			      .treefd = -1,
+			      .stubfd = -1,
+			      .ptree = -1,
+			      .pstub = -1,
 			      .prevtreefd = -1};
 	memset(st, 0, sizeof(*st));
 	store_init_empty(&b.store, 0);
@@ -772,7 +795,8 @@ int skel_suids(const struct skel_opts *o, struct suid_file **out, size_t *n, str
 	int r = wanted_build(&ws, o->cfg, o->conf, rootfd, err);
 	for (size_t i = 0; r == 0 && i < ws.n; i++) {
 		struct stat st;
-		_cleanup_close_ int fd = path_open_in_root(rootfd, ws.v[i].path, O_PATH | O_NOFOLLOW, 0);
+		_cleanup_close_ int fd =
+		    path_open_in_root(rootfd, ws.v[i].path, O_PATH | O_NOFOLLOW, 0);
 		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 		    !(st.st_mode & (S_ISUID | S_ISGID)))
 			continue;
@@ -782,8 +806,9 @@ int skel_suids(const struct skel_opts *o, struct suid_file **out, size_t *n, str
 			break;
 		}
 		*out = v;
-		v[*n] = (struct suid_file){strdup(ws.v[i].path), st.st_mode & 07777,
-					   !o->cfg->strip_suid || suid_allowed(o->cfg, ws.v[i].path)};
+		v[*n] =
+		    (struct suid_file){strdup(ws.v[i].path), st.st_mode & 07777,
+				       !o->cfg->strip_suid || suid_allowed(o->cfg, ws.v[i].path)};
 		(*n)++;
 	}
 	wanted_release(&ws);

@@ -14,16 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char *trim(char *s)
-{
-	while (isspace((unsigned char)*s))
-		s++;
-	size_t n = strlen(s);
-	while (n > 0 && isspace((unsigned char)s[n - 1]))
-		s[--n] = '\0';
-	return s;
-}
-
 /* A path of paths=, devices= or a list file: absolute, no "..", no empty
  * component; globs allowed (*?[ in components). */
 static bool good_path(const char *p)
@@ -64,7 +54,7 @@ static int split_into(struct strv *sv, const char *value, bool paths, const char
 		return uc_fail(err, UC_INTERNAL, "out of memory");
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < items.n; i++) {
-		char *it = trim(items.v[i]);
+		char *it = str_trim(items.v[i]);
 		if (!*it)
 			continue;
 		bool ok = paths ? good_path(it) : good_name(it);
@@ -87,15 +77,16 @@ static int finish_key(struct pending *p, struct uc_error *err)
 	int r = 0;
 	if (strcmp(p->key, "comment") == 0) {
 		free(s->comment);
-		s->comment = strdup(trim(p->value));
+		s->comment = strdup(str_trim(p->value));
 	} else if (strcmp(p->key, "paths") == 0) {
 		r = split_into(&s->paths, p->value, true, p->where, "paths", err);
 	} else if (strcmp(p->key, "devices") == 0) {
 		r = split_into(&s->devices, p->value, true, p->where, "devices", err);
 		for (size_t i = 0; r == 0 && i < s->devices.n; i++)
 			if (!path_has_prefix(s->devices.v[i], "/dev"))
-				r = uc_fail(err, UC_BADREQUEST, "%s: devices: '%s' is not below /dev",
-					    p->where, s->devices.v[i]);
+				r = uc_fail(err, UC_BADREQUEST,
+					    "%s: devices: '%s' is not below /dev", p->where,
+					    s->devices.v[i]);
 	} else if (strcmp(p->key, "users") == 0) {
 		r = split_into(&s->users, p->value, false, p->where, "users", err);
 	} else if (strcmp(p->key, "groups") == 0) {
@@ -128,7 +119,7 @@ static int cfg_line(struct skel_conf *c, struct pending *p, char *line, const ch
 	const char *first = line + strspn(line, " \t");
 	if ((line[0] == ' ' || line[0] == '\t') && p->value && *first && *first != '\n' &&
 	    *first != '#' && *first != ';') {
-		char *more = trim(line);
+		char *more = str_trim(line);
 		size_t old = strlen(p->value), n = old + 1 + strlen(more) + 1;
 		char *v = realloc(p->value, n);
 		if (!v)
@@ -137,7 +128,7 @@ static int cfg_line(struct skel_conf *c, struct pending *p, char *line, const ch
 		p->value = v;
 		return 0;
 	}
-	char *s = trim(line);
+	char *s = str_trim(line);
 	if (*s == '\0' || *s == '#' || *s == ';')
 		return 0;
 	int r = finish_key(p, err);
@@ -148,9 +139,10 @@ static int cfg_line(struct skel_conf *c, struct pending *p, char *line, const ch
 		if (!end || end[1] != '\0')
 			return uc_fail(err, UC_BADREQUEST, "%s: expected '[section]'", where);
 		*end = '\0';
-		if (!good_name(trim(s + 1)))
-			return uc_fail(err, UC_BADREQUEST, "%s: bad section name '%s'", where, s + 1);
-		r = new_section(c, trim(s + 1), where, err);
+		if (!good_name(str_trim(s + 1)))
+			return uc_fail(err, UC_BADREQUEST, "%s: bad section name '%s'", where,
+				       s + 1);
+		r = new_section(c, str_trim(s + 1), where, err);
 		p->sec = r == 0 ? &c->v[c->n - 1] : NULL;
 		return r;
 	}
@@ -158,19 +150,22 @@ static int cfg_line(struct skel_conf *c, struct pending *p, char *line, const ch
 	if (s[klen] == '\0')
 		return uc_fail(err, UC_BADREQUEST, "%s: expected 'key = value'", where);
 	if (!p->sec)
-		return uc_fail(err, UC_BADREQUEST, "%s: '%.*s' before any [section]", where, (int)klen, s);
+		return uc_fail(err, UC_BADREQUEST, "%s: '%.*s' before any [section]", where,
+			       (int)klen, s);
 	char *val = s + klen + 1;
 	s[klen] = '\0';
-	char *key = trim(s);
+	char *key = str_trim(s);
 	static const char *const keys[] = {"comment", "paths", "devices", "users", "groups"};
 	bool known = false;
 	for (size_t i = 0; i < UC_ARRAY_SIZE(keys); i++)
 		known = known || strcmp(key, keys[i]) == 0;
 	if (!known)
-		return uc_fail(err, UC_BADREQUEST, "%s: unknown key '%s' (comment, paths, devices, users, groups)", where, key);
+		return uc_fail(err, UC_BADREQUEST,
+			       "%s: unknown key '%s' (comment, paths, devices, users, groups)",
+			       where, key);
 	snprintf(p->key, sizeof(p->key), "%s", key);
 	snprintf(p->where, sizeof(p->where), "%s", where);
-	p->value = strdup(trim(val));
+	p->value = strdup(str_trim(val));
 	return p->value ? 0 : uc_fail(err, UC_INTERNAL, "out of memory");
 }
 
@@ -207,13 +202,15 @@ int skel_list_parse(struct strv *out, FILE *f, const char *name, bool paths, str
 		snprintf(where, sizeof(where), "%s:%u", name, ++lineno);
 		if (strlen(line) != (size_t)len)
 			return uc_fail(err, UC_BADREQUEST, "%s: NUL byte in line", where);
-		char *s = trim(line);
+		char *s = str_trim(line);
 		if (*s == '\0' || *s == '#')
 			continue;
 		if (paths && !good_path(s))
-			return uc_fail(err, UC_BADREQUEST, "%s: '%s' is not an absolute path or glob", where, s);
+			return uc_fail(err, UC_BADREQUEST,
+				       "%s: '%s' is not an absolute path or glob", where, s);
 		if (!paths && (strpbrk(s, " \t/") || s[0] == '-'))
-			return uc_fail(err, UC_BADREQUEST, "%s: '%s' is not a package name", where, s);
+			return uc_fail(err, UC_BADREQUEST, "%s: '%s' is not a package name", where,
+				       s);
 		if (!strv_contains(out, s) && strv_push(out, s) < 0)
 			return uc_fail(err, UC_INTERNAL, "out of memory");
 	}
@@ -221,7 +218,8 @@ int skel_list_parse(struct strv *out, FILE *f, const char *name, bool paths, str
 }
 
 static int with_file(const char *dir, const char *name, struct uc_error *err,
-		     int (*fn)(FILE *f, const char *path, void *arg, struct uc_error *err), void *arg)
+		     int (*fn)(FILE *f, const char *path, void *arg, struct uc_error *err),
+		     void *arg)
 {
 	char path[PATH_MAX];
 	if (path_join(path, sizeof(path), dir, name) < 0)

@@ -34,8 +34,7 @@ void skel_conf_release(struct skel_conf *c);
 
 /* Parsers on open files (unit tests); name is used in messages. */
 int skel_cfg_parse(struct skel_conf *c, FILE *f, const char *name, struct uc_error *err);
-int skel_list_parse(struct strv *out, FILE *f, const char *name, bool paths,
-		    struct uc_error *err);
+int skel_list_parse(struct strv *out, FILE *f, const char *name, bool paths, struct uc_error *err);
 
 /* rpm.list: write the list atomically (temp, fsync, rename). */
 int skel_rpmlist_write(const char *config_dir, const struct strv *rpms, struct uc_error *err);

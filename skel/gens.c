@@ -120,34 +120,28 @@ static int count_rec(const struct manifest_rec *r, void *arg)
 	return 0;
 }
 
+static int count_object(int subfd, const char *sub, const char *name, void *arg)
+{
+	struct skel_status *st = arg;
+	int f = openat(subfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	bool on = false;
+	st->objects++;
+	if (f >= 0 && fs_get_immutable(f, &on) == 0 && on)
+		st->objects_immutable++;
+	if (f >= 0)
+		close(f);
+	return 0;
+}
+
 static void count_objects(const struct uc_config *cfg, struct skel_status *st)
 {
 	char p[PATH_MAX];
 	path_join(p, sizeof(p), cfg->state_dir, "store/objects");
-	DIR *top = opendir(p);
-	struct dirent *de;
-	while (top && (de = readdir(top))) {
-		if (strlen(de->d_name) != 2 || de->d_name[0] == '.')
-			continue;
-		int fd = openat(dirfd(top), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		DIR *sub = fd >= 0 ? fdopendir(fd) : NULL;
-		struct dirent *o;
-		while (sub && (o = readdir(sub))) {
-			if (o->d_name[0] == '.')
-				continue;
-			int f = openat(dirfd(sub), o->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-			bool on = false;
-			st->objects++;
-			if (f >= 0 && fs_get_immutable(f, &on) == 0 && on)
-				st->objects_immutable++;
-			if (f >= 0)
-				close(f);
-		}
-		if (sub)
-			closedir(sub);
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		store_foreach_object(fd, count_object, st);
+		close(fd);
 	}
-	if (top)
-		closedir(top);
 }
 
 int skel_status(const struct uc_config *cfg, struct skel_status *st, struct uc_error *err)
@@ -160,7 +154,8 @@ int skel_status(const struct uc_config *cfg, struct skel_status *st, struct uc_e
 	list_pins(skelfd, &st->pinned);
 	if (current_of(skelfd, st->current, sizeof(st->current)) < 0)
 		return uc_fail(err, UC_NOTFOUND, "no current generation (unicage init)");
-	_cleanup_close_ int gfd = openat(skelfd, st->current, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int gfd =
+	    openat(skelfd, st->current, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat gst;
 	if (gfd < 0 || fstat(gfd, &gst) < 0)
 		return uc_fail_errno(err, errno, "generation %s", st->current);
@@ -230,8 +225,7 @@ static int keep_keys(int skelfd, const char *gen, struct strset *keep, struct uc
 			continue;
 		struct objkey k;
 		char name[OBJNAME_MAX];
-		for (int j = 0; j < OBJKEY_LEN; j++)
-			sscanf(ix.v[i].key + 2 * j, "%2hhx", &k.b[j]);
+		objkey_from_hex(ix.v[i].key, &k);
 		objkey_name(&k, ix.v[i].suffix, name, sizeof(name));
 		if (strset_add(keep, name) < 0)
 			r = uc_fail(err, UC_INTERNAL, "out of memory");
@@ -243,45 +237,37 @@ static int keep_keys(int skelfd, const char *gen, struct strset *keep, struct uc
 /* An object goes when no generation refers to it and nothing links to it
  * (link count 1: the store's own name). unify's trees share this store:
  * their links keep their objects. */
+struct sweep {
+	const struct strset *keep;
+	uint64_t removed;
+};
+
+static int sweep_object(int subfd, const char *sub, const char *name, void *arg)
+{
+	struct sweep *sw = arg;
+	char full[2 * NAME_MAX + 2];
+	struct stat st;
+	snprintf(full, sizeof(full), "%s/%s", sub, name);
+	if (strset_contains(sw->keep, full) || fstatat(subfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    st.st_nlink != 1)
+		return 0;
+	int f = openat(subfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (f >= 0)
+		fs_set_immutable(f, false);
+	if (unlinkat(subfd, name, 0) == 0)
+		sw->removed++;
+	else if (f >= 0)
+		fs_set_immutable(f, true);
+	if (f >= 0)
+		close(f);
+	return 0;
+}
+
 static uint64_t sweep_objects(struct store *s, const struct strset *keep)
 {
-	uint64_t removed = 0;
-	int fd = dup(s->objfd);
-	DIR *top = fd >= 0 ? fdopendir(fd) : NULL;
-	if (top)
-		rewinddir(top); /* a dup shares the offset of s->objfd */
-	struct dirent *de;
-	while (top && (de = readdir(top))) {
-		if (strlen(de->d_name) != 2 || de->d_name[0] == '.')
-			continue;
-		int sfd = openat(dirfd(top), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		DIR *sub = sfd >= 0 ? fdopendir(sfd) : NULL;
-		struct dirent *o;
-		while (sub && (o = readdir(sub))) {
-			char name[2 * NAME_MAX + 2];
-			struct stat st;
-			if (o->d_name[0] == '.')
-				continue;
-			snprintf(name, sizeof(name), "%s/%s", de->d_name, o->d_name);
-			if (strset_contains(keep, name) ||
-			    fstatat(dirfd(sub), o->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_nlink != 1)
-				continue;
-			int f = openat(dirfd(sub), o->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-			if (f >= 0)
-				fs_set_immutable(f, false);
-			if (unlinkat(dirfd(sub), o->d_name, 0) == 0)
-				removed++;
-			else if (f >= 0)
-				fs_set_immutable(f, true);
-			if (f >= 0)
-				close(f);
-		}
-		if (sub)
-			closedir(sub);
-	}
-	if (top)
-		closedir(top);
-	return removed;
+	struct sweep sw = {keep, 0};
+	store_foreach_object(s->objfd, sweep_object, &sw);
+	return sw.removed;
 }
 
 int skel_gc(const struct uc_config *cfg, bool wait, uint64_t *gens_removed,

@@ -15,8 +15,8 @@ struct skel_status {
 	char current[64];
 	int64_t age_seconds;
 	uint64_t files, shared, config, dirs, links, devices;
-	uint64_t bytes;            /* apparent: sum of file sizes in the tree */
-	uint64_t allocated;        /* each inode of tree/ once */
+	uint64_t bytes;	    /* apparent: sum of file sizes in the tree */
+	uint64_t allocated; /* each inode of tree/ once */
 	uint64_t objects, objects_immutable;
 	struct strv generations, pinned;
 };
@@ -24,7 +24,8 @@ struct skel_status {
 int skel_status(const struct uc_config *cfg, struct skel_status *st, struct uc_error *err);
 void skel_status_release(struct skel_status *st);
 /* Make the newest generation older than current the current one. */
-int skel_rollback(const struct uc_config *cfg, char *now_current, size_t size, struct uc_error *err);
+int skel_rollback(const struct uc_config *cfg, char *now_current, size_t size,
+		  struct uc_error *err);
 /* Remove generations neither current nor pinned, then objects no remaining
  * generation uses. */
 int skel_gc(const struct uc_config *cfg, bool wait, uint64_t *gens_removed,

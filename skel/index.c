@@ -66,7 +66,8 @@ static void put_path(FILE *f, const char *s)
 
 int index_write(const struct skel_index *ix, int dirfd, struct uc_error *err)
 {
-	int fd = openat(dirfd, "index.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int fd =
+	    openat(dirfd, "index.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!f) {
 		if (fd >= 0)
@@ -77,8 +78,9 @@ int index_write(const struct skel_index *ix, int dirfd, struct uc_error *err)
 	for (size_t i = 0; i < ix->n; i++) {
 		const struct idx_ent *e = &ix->v[i];
 		put_path(f, e->path);
-		fprintf(f, "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRId64 "\t%" PRId64
-			   "\t%o\t%u\t%u\t%c\t%s\t%u\n",
+		fprintf(f,
+			"\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRId64 "\t%" PRId64
+			"\t%o\t%u\t%u\t%c\t%s\t%u\n",
 			e->dev, e->ino, e->size, e->mtime_ns, e->ctime_ns, e->mode, e->uid, e->gid,
 			e->cls, e->key[0] ? e->key : "-", e->suffix);
 	}
@@ -135,7 +137,8 @@ static int parse_fields(char *s, struct idx_ent *e)
 	size_t klen = strcspn(s, "\t");
 	if (klen > 64 || s[klen] != '\t')
 		return -EINVAL;
-	snprintf(e->key, sizeof(e->key), "%.*s", (int)klen, strncmp(s, "-", klen) == 0 && klen == 1 ? "" : s);
+	snprintf(e->key, sizeof(e->key), "%.*s", (int)klen,
+		 strncmp(s, "-", klen) == 0 && klen == 1 ? "" : s);
 	e->suffix = (unsigned)strtoul(s + klen + 1, &end, 10);
 	return *end == '\n' || *end == '\0' ? 0 : -EINVAL;
 }

@@ -248,7 +248,8 @@ int manifest_read(int dirfd, char *gen, manifest_cb cb, void *arg, struct uc_err
 	/* the checksum line is the last one; it covers everything before it */
 	char *last = len > 1 ? memrchr(text, '\n', len - 1) : NULL;
 	const char *tag = "checksum sha256 ";
-	if (!last || strncmp(last + 1, tag, strlen(tag)) != 0 || strncmp(text, MAGIC, strlen(MAGIC)) != 0)
+	if (!last || strncmp(last + 1, tag, strlen(tag)) != 0 ||
+	    strncmp(text, MAGIC, strlen(MAGIC)) != 0)
 		return uc_fail(err, UC_BADREQUEST, "manifest.zst damaged: no header or checksum");
 	size_t body = (size_t)(last + 1 - text);
 	void *d = NULL;

@@ -26,7 +26,7 @@ struct skel_stats {
 	uint64_t shared, config, bytes;
 	uint64_t objects_created, objects_reused;
 	uint64_t unchanged_unread; /* recognised by the index: not read at all */
-	uint64_t bytes_read;       /* content read (hashed, copied, compared) */
+	uint64_t bytes_read;	   /* content read (hashed, copied, compared) */
 	uint64_t suid_stripped, suid_kept, devices_skipped, missing, blacklisted;
 	uint64_t immutable_unsupported;
 	bool nothing_to_do;
@@ -36,18 +36,18 @@ struct skel_stats {
 struct skel_opts {
 	const struct uc_config *cfg;
 	const struct skel_conf *conf;
-	bool first;     /* init: there must be no generation yet */
+	bool first; /* init: there must be no generation yet */
 	bool dry_run;
 	bool progress;
 	bool wait_lock;
-	bool dont_clean;          /* keep what is no longer wanted */
-	const struct strv *only;  /* update-list: refresh only these paths */
+	bool dont_clean;	 /* keep what is no longer wanted */
+	const struct strv *only; /* update-list: refresh only these paths */
 };
 
 struct suid_file {
 	char *path;
 	unsigned host_mode; /* as on the host */
-	bool kept;          /* suid_allow (or strip_suid = no) keeps the bits */
+	bool kept;	    /* suid_allow (or strip_suid = no) keeps the bits */
 };
 
 /* setuid/setgid files among the wanted paths of sysroot, and what the

@@ -103,7 +103,8 @@ static int add_tree(struct builder *b, int dfd, char *path, size_t len)
 	while (r == 0 && (de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		int n = snprintf(path + len, PATH_MAX - len, "%s%s", len > 1 ? "/" : "", de->d_name);
+		int n =
+		    snprintf(path + len, PATH_MAX - len, "%s%s", len > 1 ? "/" : "", de->d_name);
 		if (n < 0 || (size_t)n >= PATH_MAX - len)
 			continue;
 		struct stat st;
@@ -111,7 +112,8 @@ static int add_tree(struct builder *b, int dfd, char *path, size_t len)
 			continue;
 		r = add(b, path, policy_class(b, path), NULL, false, &st);
 		if (r == 0 && S_ISDIR(st.st_mode) && !wanted_blacklisted(&b->conf->black, path)) {
-			int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int fd = openat(dirfd(d), de->d_name,
+					O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (fd >= 0)
 				r = add_tree(b, fd, path, len + (size_t)n);
 		}
@@ -168,7 +170,8 @@ static int from_rpm(const struct rs_file *f, void *arg)
 		b->ws->ghosts_skipped++;
 		return 0;
 	}
-	return add(b, f->path, f->class == RS_C_CONFIG ? W_CONFIG : W_SHARED, f->nevra, false, NULL);
+	return add(b, f->path, f->class == RS_C_CONFIG ? W_CONFIG : W_SHARED, f->nevra, false,
+		   NULL);
 }
 
 static int cmp_path(const void *a, const void *b)
@@ -213,8 +216,10 @@ int wanted_build(struct wanted_set *ws, const struct uc_config *cfg, const struc
 		return uc_fail_errno(err, r, "wanted set");
 	}
 	if (conf->rpms.n) {
-		struct rpmscan_opts o = {.sysroot = cfg->sysroot, .dbpath = cfg->rpm_dbpath,
-					 .packages = &conf->rpms, .local_paths = &cfg->local_paths};
+		struct rpmscan_opts o = {.sysroot = cfg->sysroot,
+					 .dbpath = cfg->rpm_dbpath,
+					 .packages = &conf->rpms,
+					 .local_paths = &cfg->local_paths};
 		r = rpmscan_run(&o, from_rpm, &b, err);
 	}
 	if (r == 0)

@@ -13,11 +13,11 @@
 enum wanted_class { W_SHARED = 's', W_CONFIG = 'c', W_OTHER = '-' };
 
 struct wanted {
-	char *path; /* "/usr/bin/bash" */
-	char cls;   /* enum wanted_class, for regular files */
+	char *path;	/* "/usr/bin/bash" */
+	char cls;	/* enum wanted_class, for regular files */
 	bool device_ok; /* named in devices= */
-	char *pkg;  /* NEVRA, or NULL for conf.d paths */
-	bool have_st; /* st is the lstat the walk saw (saves a second lookup) */
+	char *pkg;	/* NEVRA, or NULL for conf.d paths */
+	bool have_st;	/* st is the lstat the walk saw (saves a second lookup) */
 	struct stat st;
 };
 

@@ -56,7 +56,8 @@ static int cmp_ino(const void *a, const void *b)
 static int cmp_identity(const void *a, const void *b, void *arg)
 {
 	bool with_mtime = *(const bool *)arg;
-	const struct stat *x = &((const struct uinode *)a)->st, *y = &((const struct uinode *)b)->st;
+	const struct stat *x = &((const struct uinode *)a)->st,
+			  *y = &((const struct uinode *)b)->st;
 #define CMP(f)                                                                                     \
 	if (x->f != y->f)                                                                          \
 		return x->f < y->f ? -1 : 1;
@@ -115,7 +116,8 @@ static int open_parent(struct unify_run *u, const struct uname *n)
 static void fail_name(struct unify_run *u, const struct uname *n, const char *what, int e)
 {
 	atomic_fetch_add(&u->st->errors, 1);
-	uc_log(UC_LOG_WARN, "%s/%s: %s: %s", u->trees[n->tree].path, n->rel, what, strerror(e < 0 ? -e : e));
+	uc_log(UC_LOG_WARN, "%s/%s: %s: %s", u->trees[n->tree].path, n->rel, what,
+	       strerror(e < 0 ? -e : e));
 }
 
 static int open_member(struct unify_run *u, struct member *m)
@@ -126,7 +128,8 @@ static int open_member(struct unify_run *u, struct member *m)
 	m->fd = -1;
 	if (pfd < 0)
 		return pfd;
-	int fd = openat(pfd, base_of(n->rel), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	int fd =
+	    openat(pfd, base_of(n->rel), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0 || !unchanged(&st, &m->ino->st)) {
@@ -235,7 +238,8 @@ static void relink_member(struct unify_run *u, struct store_obj *obj, struct mem
 		const struct uname *n = &u->names[ino->first + opened];
 		struct stat st;
 		pfds[opened] = open_parent(u, n);
-		ok = pfds[opened] >= 0 && fstatat(pfds[opened], base_of(n->rel), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		ok = pfds[opened] >= 0 &&
+		     fstatat(pfds[opened], base_of(n->rel), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		     unchanged(&st, &n->st);
 	}
 	if (!ok) {
@@ -291,7 +295,8 @@ static void dry_run_class(struct unify_run *u, struct store_obj *obj, struct mem
 			  bool found)
 {
 	char what[128];
-	snprintf(what, sizeof(what), "would %s object %s", found ? "link to" : "link to new", obj->name);
+	snprintf(what, sizeof(what), "would %s object %s", found ? "link to" : "link to new",
+		 obj->name);
 	for (size_t i = found ? 0 : 1; i < k; i++)
 		report_inode(u, m[i]->ino, what);
 	if (!found) {
@@ -393,7 +398,9 @@ static void explain_alone(struct unify_run *u, struct member *all, size_t n, str
 		if (o == m || o->fd < 0 || o->cls == m->cls)
 			continue;
 		if (file_contents_equal(o->fd, m->fd, (uint64_t)m->ino->st.st_size) == 1) {
-			report_inode(u, m->ino, "skipped: same content, different metadata (xattrs, ACL or capabilities)");
+			report_inode(u, m->ino,
+				     "skipped: same content, different metadata (xattrs, ACL or "
+				     "capabilities)");
 			return;
 		}
 	}
@@ -421,8 +428,10 @@ static int classify(struct unify_run *u, struct gwork *w)
 		for (size_t c = 0; c < w->nc && m->cls < 0; c++) {
 			if (!xattrs_equal(&reps[c]->xa, &m->xa))
 				continue;
-			atomic_fetch_add(&u->st->bytes_compared, (unsigned long long)m->ino->st.st_size);
-			if (file_contents_equal(reps[c]->fd, m->fd, (uint64_t)m->ino->st.st_size) == 1)
+			atomic_fetch_add(&u->st->bytes_compared,
+					 (unsigned long long)m->ino->st.st_size);
+			if (file_contents_equal(reps[c]->fd, m->fd, (uint64_t)m->ino->st.st_size) ==
+			    1)
 				m->cls = (int)c;
 		}
 		if (m->cls < 0) {
@@ -515,7 +524,8 @@ static int build_inodes(struct engine *e)
 	if (!e->inodes)
 		return -ENOMEM;
 	for (size_t i = 0; i < u->nnames; i++) {
-		if (e->ninodes && cmp_ino(&u->names[i], &u->names[e->inodes[e->ninodes - 1].first]) == 0) {
+		if (e->ninodes &&
+		    cmp_ino(&u->names[i], &u->names[e->inodes[e->ninodes - 1].first]) == 0) {
 			e->inodes[e->ninodes - 1].count++;
 			continue;
 		}
@@ -529,7 +539,8 @@ static int open_name(struct unify_run *u, const struct uname *n)
 	_cleanup_close_ int pfd = open_parent(u, n);
 	if (pfd < 0)
 		return pfd;
-	int fd = openat(pfd, base_of(n->rel), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	int fd =
+	    openat(pfd, base_of(n->rel), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -544,11 +555,13 @@ static const char *why_alone(struct engine *e, size_t i)
 	for (size_t d = 1; fd >= 0 && d <= 16; d++) {
 		for (int side = -1; side <= 1; side += 2) {
 			size_t j = side < 0 ? i - d : i + d;
-			if ((side < 0 && d > i) || j >= e->ninodes || e->inodes[j].st.st_size != x->st.st_size)
+			if ((side < 0 && d > i) || j >= e->ninodes ||
+			    e->inodes[j].st.st_size != x->st.st_size)
 				continue;
 			_cleanup_close_ int o = open_name(u, &u->names[e->inodes[j].first]);
 			if (o >= 0 && file_contents_equal(fd, o, (uint64_t)x->st.st_size) == 1)
-				return "skipped: same content, different metadata (mode, owner or mtime)";
+				return "skipped: same content, different metadata (mode, owner or "
+				       "mtime)";
 		}
 	}
 	return "skipped: no duplicate";
@@ -565,9 +578,11 @@ static int build_groups(struct engine *e)
 	size_t kept = 0;
 	for (size_t i = 0; i < e->ninodes;) {
 		size_t j = i + 1;
-		while (j < e->ninodes && same_identity(&e->inodes[i].st, &e->inodes[j].st, e->with_mtime))
+		while (j < e->ninodes &&
+		       same_identity(&e->inodes[i].st, &e->inodes[j].st, e->with_mtime))
 			j++;
-		bool useful = j - i >= 2 || store_has_size(e->u->store, (uint64_t)e->inodes[i].st.st_size);
+		bool useful =
+		    j - i >= 2 || store_has_size(e->u->store, (uint64_t)e->inodes[i].st.st_size);
 		if (useful) {
 			/* compact: move the run to the kept area */
 			memmove(&e->inodes[kept], &e->inodes[i], (j - i) * sizeof(*e->inodes));

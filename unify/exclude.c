@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const defaults[] = {"/etc/",  "/var/", "/home/", "/root/", "/tmp/",
-				       "/dev/",  "/proc/", "/sys/", "/run/", "/mnt/",
-				       "/media/", "/srv/", "/boot/"};
+static const char *const defaults[] = {"/etc/",	  "/var/",  "/home/", "/root/", "/tmp/",
+				       "/dev/",	  "/proc/", "/sys/",  "/run/",	"/mnt/",
+				       "/media/", "/srv/",  "/boot/"};
 
 int excludes_add(struct excludes *ex, const char *line, const char *where, struct uc_error *err)
 {
@@ -44,7 +44,8 @@ int excludes_add(struct excludes *ex, const char *line, const char *where, struc
 		len--;
 	}
 	if (len == 0)
-		return uc_fail(err, UC_BADREQUEST, "%s: pattern '/' would match the whole tree", where);
+		return uc_fail(err, UC_BADREQUEST, "%s: pattern '/' would match the whole tree",
+			       where);
 	if (memchr(line, '\0', len) || strstr(line, "//"))
 		return uc_fail(err, UC_BADREQUEST, "%s: malformed pattern", where);
 	if (ex->n == ex->cap) {
@@ -144,7 +145,8 @@ bool excludes_include_below(const struct excludes *ex, const char *dirpath)
 		/* the literal part of the pattern before any glob character */
 		size_t lit = strcspn(r->pattern, "*?[");
 		size_t n = lit < dl ? lit : dl;
-		if (strncmp(r->pattern, dirpath, n) == 0 && (lit <= dl ? true : r->pattern[dl] == '/'))
+		if (strncmp(r->pattern, dirpath, n) == 0 &&
+		    (lit <= dl ? true : r->pattern[dl] == '/'))
 			return true;
 	}
 	return false;

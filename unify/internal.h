@@ -11,7 +11,7 @@
 
 struct uname {
 	uint32_t tree;
-	char *rel; /* path below the tree root, "usr/bin/bash" */
+	char *rel;	/* path below the tree root, "usr/bin/bash" */
 	struct stat st; /* as the walk saw it */
 };
 

@@ -38,7 +38,8 @@ static int load_rpm_config(struct unify_run *u, struct utree *t, struct uc_error
 		return 0;
 	}
 	if (r < 0)
-		return uc_fail(err, e.kind ? e.kind : UC_INTERNAL, "--rpmdb: %s", e.kind ? e.msg : t->path);
+		return uc_fail(err, e.kind ? e.kind : UC_INTERNAL, "--rpmdb: %s",
+			       e.kind ? e.msg : t->path);
 	uc_log(UC_LOG_INFO, "%s: %zu %%config files excluded (rpmdb)", t->path, t->rpm_config.n);
 	return 0;
 }
@@ -297,7 +298,8 @@ int unify_split(const struct unify_opts *o, const char *path, struct uc_error *e
 		if (store_path_for(&u, &t, spath, sizeof(spath), &e) == 0) {
 			store_close(&store);
 			if (store_open(&store, spath, STORE_WAIT, &e) < 0)
-				store_init_empty(&store, st.st_dev); /* not there: the flag is what counts */
+				store_init_empty(
+				    &store, st.st_dev); /* not there: the flag is what counts */
 		}
 	}
 	if (immutable)

@@ -29,20 +29,20 @@ typedef void (*unify_report_fn)(void *arg, const char *path, const char *what);
 
 struct unify_opts {
 	const struct strv *trees;
-	const char *store;         /* --store DIR, or NULL */
-	const char *config_store;  /* the configured store (state_dir/store) */
+	const char *store;	  /* --store DIR, or NULL */
+	const char *config_store; /* the configured store (state_dir/store) */
 	bool ignore_mtime;
 	bool dry_run;
 	bool system_owners;
 	unsigned min_uid;
-	bool use_rpmdb;            /* exclude each tree's RPM %config files */
+	bool use_rpmdb; /* exclude each tree's RPM %config files */
 	bool wait_lock;
 	const struct excludes *excludes;
-	unify_report_fn report;    /* NULL: quiet */
+	unify_report_fn report; /* NULL: quiet */
 	void *report_arg;
-	bool verbose;              /* report every decision, not only actions */
-	bool progress;             /* a progress line on stderr */
-	unsigned threads;          /* 0: automatic */
+	bool verbose;	  /* report every decision, not only actions */
+	bool progress;	  /* a progress line on stderr */
+	unsigned threads; /* 0: automatic */
 };
 
 /* Why a file is not a candidate at all ("skipped: ..."), or NULL. */

@@ -34,9 +34,9 @@ static int count(struct vdu *acc, const struct stat *st)
 		}
 		e->value = acc->n;
 		acc->v[acc->n++] = (struct vdu_inode){
-			.blocks = (uint64_t)st->st_blocks,
-			.size = (uint64_t)st->st_size,
-			.nlink = (uint32_t)st->st_nlink,
+		    .blocks = (uint64_t)st->st_blocks,
+		    .size = (uint64_t)st->st_size,
+		    .nlink = (uint32_t)st->st_nlink,
 		};
 	}
 	acc->v[e->value].seen++;
@@ -119,7 +119,8 @@ static int walk_dir_fd(struct walkq *q, struct vdu *acc, DIR *d, dev_t dev)
 			continue; /* a mount point: not ours to count */
 		r = count(acc, &st);
 		if (r == 0 && S_ISDIR(st.st_mode)) {
-			int fd = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int fd =
+			    openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (fd < 0 && (errno == EMFILE || errno == ENFILE))
 				r = -errno; /* never a silent undercount */
 			else if (fd >= 0 && !q_push(q, fd, st.st_dev))
@@ -163,7 +164,8 @@ static void *walk_thread(void *arg)
 static int walk(struct vdu *acc, int dfd, dev_t dev)
 {
 	uc_raise_fd_limit();
-	struct walkq q = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
+	struct walkq q = {.mu = PTHREAD_MUTEX_INITIALIZER,
+			  .cv = PTHREAD_COND_INITIALIZER,
 			  .cross_mounts = acc->cross_mounts};
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t nth = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (size_t)ncpu;
@@ -251,9 +253,12 @@ int vdu_merge(struct vdu *acc, const struct vdu *one)
 		if (!e->used)
 			continue;
 		const struct vdu_inode *x = &one->v[e->value];
-		struct stat st = {.st_dev = (dev_t)e->dev, .st_ino = (ino_t)e->ino,
-				  .st_blocks = (blkcnt_t)x->blocks, .st_size = (off_t)x->size,
-				  .st_nlink = x->nlink, .st_mode = S_IFREG};
+		struct stat st = {.st_dev = (dev_t)e->dev,
+				  .st_ino = (ino_t)e->ino,
+				  .st_blocks = (blkcnt_t)x->blocks,
+				  .st_size = (off_t)x->size,
+				  .st_nlink = x->nlink,
+				  .st_mode = S_IFREG};
 		if (count(acc, &st) < 0)
 			return -ENOMEM;
 		struct inoset_ent *a = inoset_find(&acc->set, e->dev, e->ino);

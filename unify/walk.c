@@ -67,8 +67,8 @@ static int add_name(struct unify_run *u, uint32_t t, const char *rel, const stru
  * only be removed with the flag off for the moment (we hold the lock). */
 static bool leftover(struct unify_run *u, int dirfd, const char *name, const struct stat *st)
 {
-	if (strncmp(name, UNIFY_TMP_PREFIX, strlen(UNIFY_TMP_PREFIX)) != 0 || !S_ISREG(st->st_mode) ||
-	    st->st_nlink < 2)
+	if (strncmp(name, UNIFY_TMP_PREFIX, strlen(UNIFY_TMP_PREFIX)) != 0 ||
+	    !S_ISREG(st->st_mode) || st->st_nlink < 2)
 		return false;
 	if (u->o->dry_run)
 		return true;
@@ -94,7 +94,8 @@ static enum exclude_verdict verdict(struct unify_run *u, uint32_t t, const char 
 {
 	char abs[PATH_MAX + 2];
 	snprintf(abs, sizeof(abs), "/%s", rel);
-	enum exclude_verdict v = u->o->excludes ? excludes_match(u->o->excludes, abs, is_dir) : EX_NONE;
+	enum exclude_verdict v =
+	    u->o->excludes ? excludes_match(u->o->excludes, abs, is_dir) : EX_NONE;
 	if (v == EX_NONE)
 		v = inherited;
 	if (v != EX_EXCLUDE && !is_dir && strset_contains(&u->trees[t].rpm_config, abs))
@@ -123,13 +124,15 @@ static int visit(struct unify_run *u, uint32_t t, int dirfd, const char *name, c
 			return 0;
 		}
 		enum exclude_verdict v = verdict(u, t, rel, true, inherited);
-		if (v == EX_EXCLUDE && !(u->o->excludes && excludes_include_below(u->o->excludes, rel))) {
+		if (v == EX_EXCLUDE &&
+		    !(u->o->excludes && excludes_include_below(u->o->excludes, rel))) {
 			decide(u, t, rel, "skipped: excluded");
 			return 0;
 		}
 		int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
-			return 0; /* swapped for something else since the stat: not ours to follow */
+			return 0; /* swapped for something else since the stat: not ours to follow
+				   */
 		int r = walk_dir(u, t, fd, rel, len, v, err);
 		close(fd);
 		return r;

@@ -32,11 +32,11 @@ static int teardown(void **state)
 }
 
 static const struct manifest_rec recs[] = {
-	{"/usr", 'd', 0755, 0, 0, 4096, 1700000000, '-', "", ""},
-	{"/usr/bin/tool", 'f', 04755, 0, 0, 23, 1700000000, 's',
-	 "e95f3c8f9a822f95cc19d7db8732fc2b41fb3b4fd64169a0c1e39b61c834b3cf", "uc-base-1.0-1.noarch"},
-	{"/usr/bin/link", 'l', 0777, 0, 0, 7, 1700000000, '-', "uc-tool", "uc-base-1.0-1.noarch"},
-	{"/etc/odd\tname\nwith\\", 'f', 0644, 2, 2, 9, -1, 'c', "", ""},
+    {"/usr", 'd', 0755, 0, 0, 4096, 1700000000, '-', "", ""},
+    {"/usr/bin/tool", 'f', 04755, 0, 0, 23, 1700000000, 's',
+     "e95f3c8f9a822f95cc19d7db8732fc2b41fb3b4fd64169a0c1e39b61c834b3cf", "uc-base-1.0-1.noarch"},
+    {"/usr/bin/link", 'l', 0777, 0, 0, 7, 1700000000, '-', "uc-tool", "uc-base-1.0-1.noarch"},
+    {"/etc/odd\tname\nwith\\", 'f', 0644, 2, 2, 9, -1, 'c', "", ""},
 };
 
 struct seen {
@@ -121,8 +121,8 @@ static void test_damage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_damage),
+	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_damage),
 	};
 	return cmocka_run_group_tests_name("manifest", tests, setup, teardown);
 }

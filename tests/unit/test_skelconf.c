@@ -57,16 +57,17 @@ static void test_cfg_bad(void **state)
 	static const struct {
 		const char *text, *msg;
 	} cases[] = {
-		{"paths=/bin\n", "x.cfg:1: 'paths' before any [section]"},
-		{"[a]\nfoo=1\n", "x.cfg:2: unknown key 'foo'"},
-		{"[a]\njust words\n", "x.cfg:2: expected 'key = value'"},
-		{"[a\n", "x.cfg:1: expected '[section]'"},
-		{"[a b]\n", "x.cfg:1: bad section name"},
-		{"[a]\npaths=/usr/bin, relative/x\n", "x.cfg:2: paths: 'relative/x' is not an absolute"},
-		{"[a]\npaths=/usr/../etc\n", "x.cfg:2: paths: '/usr/../etc'"},
-		{"[a]\npaths=/usr/bin,\n  bin/x\n", "x.cfg:2: paths: 'bin/x'"},
-		{"[a]\ndevices=/etc/x\n", "x.cfg:2: devices: '/etc/x' is not below /dev"},
-		{"[a]\nusers=ro/ot\n", "x.cfg:2: users: 'ro/ot' is not a user"},
+	    {"paths=/bin\n", "x.cfg:1: 'paths' before any [section]"},
+	    {"[a]\nfoo=1\n", "x.cfg:2: unknown key 'foo'"},
+	    {"[a]\njust words\n", "x.cfg:2: expected 'key = value'"},
+	    {"[a\n", "x.cfg:1: expected '[section]'"},
+	    {"[a b]\n", "x.cfg:1: bad section name"},
+	    {"[a]\npaths=/usr/bin, relative/x\n",
+	     "x.cfg:2: paths: 'relative/x' is not an absolute"},
+	    {"[a]\npaths=/usr/../etc\n", "x.cfg:2: paths: '/usr/../etc'"},
+	    {"[a]\npaths=/usr/bin,\n  bin/x\n", "x.cfg:2: paths: 'bin/x'"},
+	    {"[a]\ndevices=/etc/x\n", "x.cfg:2: devices: '/etc/x' is not below /dev"},
+	    {"[a]\nusers=ro/ot\n", "x.cfg:2: users: 'ro/ot' is not a user"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct skel_conf c;
@@ -74,7 +75,8 @@ static void test_cfg_bad(void **state)
 		assert_int_not_equal(parse_cfg(&c, cases[i].text, &err), 0);
 		assert_int_equal(err.kind, UC_BADREQUEST);
 		if (strncmp(err.msg, cases[i].msg, strlen(cases[i].msg)) != 0)
-			fail_msg("case %zu: '%s' does not start with '%s'", i, err.msg, cases[i].msg);
+			fail_msg("case %zu: '%s' does not start with '%s'", i, err.msg,
+				 cases[i].msg);
 		skel_conf_release(&c);
 	}
 }
@@ -111,9 +113,9 @@ static void test_lists(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cfg_good),
-		cmocka_unit_test(test_cfg_bad),
-		cmocka_unit_test(test_lists),
+	    cmocka_unit_test(test_cfg_good),
+	    cmocka_unit_test(test_cfg_bad),
+	    cmocka_unit_test(test_lists),
 	};
 	return cmocka_run_group_tests_name("skel-conf", tests, NULL, NULL);
 }

@@ -81,8 +81,11 @@ static void test_key_xattrs(void **state)
 	struct stat st = {.st_mode = S_IFREG | 0755, .st_size = 11};
 	struct xattr_set none = {0};
 	struct objkey base = key_of(fd, &st, &none, false);
-	static const char *const kinds[] = {"system.posix_acl_access", "system.posix_acl_default",
-					    "security.capability", "security.selinux", "user.x",
+	static const char *const kinds[] = {"system.posix_acl_access",
+					    "system.posix_acl_default",
+					    "security.capability",
+					    "security.selinux",
+					    "user.x",
 					    "trusted.x"};
 	struct objkey seen[6];
 	for (size_t i = 0; i < 6; i++) {
@@ -166,12 +169,14 @@ static void test_exclude_match(void **state)
 	assert_int_equal(excludes_match(&ex, "/etcetera/x", false), EX_NONE);
 	assert_int_equal(excludes_match(&ex, "/usr/bin/bash", false), EX_NONE);
 	assert_int_equal(excludes_match(&ex, "/usr/lib/python3/x.pyc", false), EX_EXCLUDE);
-	assert_int_equal(excludes_match(&ex, "/usr/share/doc/bash/changelog.gz", false), EX_EXCLUDE);
+	assert_int_equal(excludes_match(&ex, "/usr/share/doc/bash/changelog.gz", false),
+			 EX_EXCLUDE);
 	assert_int_equal(excludes_match(&ex, "/usr/share/doc/bash/copyright", false), EX_NONE);
 	assert_int_equal(excludes_match(&ex, "/var/cache/x", false), EX_EXCLUDE);
 	assert_int_equal(excludes_match(&ex, "/usr/cache/x", false), EX_EXCLUDE);
 	assert_int_equal(excludes_match(&ex, "/usr/cache", false), EX_NONE); /* a file, not a dir */
-	for (const char *d = "/home /root /tmp /dev /proc /sys /run /mnt /media /srv /boot /var"; *d;) {
+	for (const char *d = "/home /root /tmp /dev /proc /sys /run /mnt /media /srv /boot /var";
+	     *d;) {
 		char p[32];
 		size_t n = strcspn(d + 1, " ") + 1;
 		snprintf(p, sizeof(p), "%.*s/f", (int)n, d);
@@ -215,9 +220,9 @@ static void test_candidates(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_key_metadata),   cmocka_unit_test(test_key_xattrs),
-		cmocka_unit_test(test_names_and_compare), cmocka_unit_test(test_exclude_parse),
-		cmocka_unit_test(test_exclude_match),  cmocka_unit_test(test_candidates),
+	    cmocka_unit_test(test_key_metadata),      cmocka_unit_test(test_key_xattrs),
+	    cmocka_unit_test(test_names_and_compare), cmocka_unit_test(test_exclude_parse),
+	    cmocka_unit_test(test_exclude_match),     cmocka_unit_test(test_candidates),
 	};
 	return cmocka_run_group_tests_name("unify", tests, NULL, NULL);
 }
