@@ -608,6 +608,16 @@ static int make_entry(struct gen_build *b, size_t i, struct manifest_writer *mw,
 	return manifest_add(mw, &rec) < 0 ? uc_fail(err, UC_INTERNAL, "writing manifest.zst") : 0;
 }
 
+/* A progress line on a terminal: what phase, how far. */
+static void progress(struct gen_build *b, const char *phase, size_t done, size_t total)
+{
+	if (!b->o->progress || (done % 512 != 0 && done != total))
+		return;
+	fprintf(stderr, "\rskel: %s %zu/%zu", phase, done, total);
+	if (done == total)
+		fputc('\n', stderr);
+}
+
 /* ---- the whole build ------------------------------------------------------ */
 
 static int open_state(struct gen_build *b, struct uc_error *err)
@@ -689,6 +699,7 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 		if (b->next.v[i].cls != W_SHARED)
 			continue;
 		b->srcfd = b->from_prev[i] ? b->prevtreefd : b->rootfd;
+		progress(b, "objects", i, b->next.n);
 		int e = object_for(b, i, err);
 		if (e == -ESTALE || e == -ENOENT)
 			b->next.v[i].cls = 0; /* changed or gone since its stat */
@@ -696,6 +707,7 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 			r = err->kind ? e
 				      : uc_fail_errno(err, e, "skeleton: %s", b->next.v[i].path);
 	}
+	progress(b, "objects", b->next.n, b->next.n);
 	if (r == 0)
 		r = place_staged(b, err);
 	struct manifest_writer *mw = NULL;
@@ -703,9 +715,11 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 		r = manifest_create(&mw, b->genfd, gen, err);
 	for (size_t i = 0; r == 0 && i < b->next.n; i++) {
 		b->srcfd = b->from_prev[i] ? b->prevtreefd : b->rootfd;
+		progress(b, "paths", i, b->next.n);
 		if (b->next.v[i].cls)
 			r = make_entry(b, i, mw, err);
 	}
+	progress(b, "paths", b->next.n, b->next.n);
 	if (r == 0)
 		r = manifest_commit(mw, err);
 	else
