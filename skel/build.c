@@ -232,8 +232,33 @@ static int pick_all(struct gen_build *b, struct picks *p)
 	return r;
 }
 
+/* The usual no-op update: every wanted path as the current generation took
+ * it, nothing else there. Checked before anything is built or copied. */
+static bool unchanged(struct gen_build *b)
+{
+	if (!b->have_prev || b->o->only || b->o->dont_clean)
+		return false;
+	size_t n = 0;
+	for (size_t i = 0; i < b->ws.n; i++) {
+		struct idx_ent e;
+		struct stat st;
+		if (!signature(b, &b->ws.v[i], &e, &st))
+			continue;
+		const struct idx_ent *pe = index_find(&b->prev, e.path);
+		if (!pe || !index_same(pe, &e))
+			return false;
+		n++;
+	}
+	return n == b->prev.n;
+}
+
 static int collect(struct gen_build *b, bool *changed, struct uc_error *err)
 {
+	if (unchanged(b)) {
+		*changed = false;
+		return 0;
+	}
+	b->st->suid_stripped = b->st->suid_kept = 0; /* counted again below */
 	struct picks p = {0};
 	*changed = !b->have_prev;
 	int r = pick_all(b, &p);

@@ -11,6 +11,7 @@
 #include <fnmatch.h>
 #include <glob.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,36 +91,173 @@ static char policy_class(struct builder *b, const char *path)
 	return rs_path_is_local(path, &b->cfg->local_paths) ? W_CONFIG : W_SHARED;
 }
 
-/* A directory of the host taken whole: walked through fds, no symlink followed. */
-static int add_tree(struct builder *b, int dfd, char *path, size_t len)
+/* A directory of the host taken whole: walked through fds, no symlink
+ * followed, on every core (a shared LIFO of directories, as vdu walks; the
+ * walk is nearly all kernel time, one lstat per path). Each thread collects
+ * (path, lstat) records; they are added to the set afterwards, in one thread. */
+struct wrec {
+	char *path;
+	struct stat st;
+};
+
+struct wdir {
+	int fd;
+	char *path;
+};
+
+struct wq {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct wdir *v;
+	size_t n, cap;
+	unsigned busy;
+	const struct strv *black;
+	int err;
+};
+
+struct wthread {
+	struct wq *q;
+	struct wrec *v;
+	size_t n, cap;
+	pthread_t th;
+};
+
+static int q_push(struct wq *q, int fd, char *path)
 {
-	DIR *d = fdopendir(dfd);
+	pthread_mutex_lock(&q->mu);
+	if (q->n == q->cap) {
+		size_t cap = q->cap ? q->cap * 2 : 256;
+		struct wdir *v = realloc(q->v, cap * sizeof(*v));
+		if (!v) {
+			pthread_mutex_unlock(&q->mu);
+			return -ENOMEM;
+		}
+		q->v = v;
+		q->cap = cap;
+	}
+	q->v[q->n++] = (struct wdir){fd, path};
+	pthread_cond_signal(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+	return 0;
+}
+
+static bool q_pop(struct wq *q, struct wdir *w, bool *busy)
+{
+	pthread_mutex_lock(&q->mu);
+	if (*busy)
+		q->busy--;
+	*busy = false;
+	while (q->n == 0 && q->busy > 0)
+		pthread_cond_wait(&q->cv, &q->mu);
+	bool got = q->n > 0;
+	if (got) {
+		*w = q->v[--q->n];
+		q->busy++;
+		*busy = true;
+	} else {
+		pthread_cond_broadcast(&q->cv);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return got;
+}
+
+static int rec_add(struct wthread *t, const char *path, const struct stat *st)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 1024;
+		struct wrec *v = realloc(t->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		t->v = v;
+		t->cap = cap;
+	}
+	t->v[t->n] = (struct wrec){strdup(path), *st};
+	return t->v[t->n++].path ? 0 : -ENOMEM;
+}
+
+static int read_wdir(struct wthread *t, struct wdir *w)
+{
+	DIR *d = fdopendir(w->fd);
 	if (!d) {
-		close(dfd);
+		close(w->fd);
 		return 0;
 	}
+	size_t len = strlen(w->path);
+	char path[PATH_MAX];
 	struct dirent *de;
 	int r = 0;
 	while (r == 0 && (de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		int n =
-		    snprintf(path + len, PATH_MAX - len, "%s%s", len > 1 ? "/" : "", de->d_name);
-		if (n < 0 || (size_t)n >= PATH_MAX - len)
-			continue;
+		int n = snprintf(path, sizeof(path), "%s%s%s", w->path, len > 1 ? "/" : "", de->d_name);
 		struct stat st;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		if (n < 0 || (size_t)n >= sizeof(path) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
-		r = add(b, path, policy_class(b, path), NULL, false, &st);
-		if (r == 0 && S_ISDIR(st.st_mode) && !wanted_blacklisted(&b->conf->black, path)) {
-			int fd = openat(dirfd(d), de->d_name,
-					O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (fd >= 0)
-				r = add_tree(b, fd, path, len + (size_t)n);
+		r = rec_add(t, path, &st);
+		if (r == 0 && S_ISDIR(st.st_mode) && !wanted_blacklisted(t->q->black, path)) {
+			int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			char *p = fd >= 0 ? strdup(path) : NULL;
+			if (fd >= 0 && (!p || q_push(t->q, fd, p) < 0)) {
+				close(fd);
+				free(p);
+				r = -ENOMEM;
+			}
 		}
-		path[len] = '\0';
 	}
 	closedir(d);
+	return r;
+}
+
+static void *walk_thread(void *arg)
+{
+	struct wthread *t = arg;
+	struct wdir w;
+	bool busy = false;
+	while (q_pop(t->q, &w, &busy)) {
+		int r = read_wdir(t, &w);
+		free(w.path);
+		if (r < 0)
+			t->q->err = r;
+	}
+	return NULL;
+}
+
+static int add_tree(struct builder *b, int dfd, const char *root)
+{
+	struct wq q = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
+		       .black = &b->conf->black};
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nth = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (size_t)ncpu, started = 0;
+	struct wthread t[8] = {{0}};
+	char *p = strdup(root);
+	if (!p || q_push(&q, dfd, p) < 0) {
+		close(dfd);
+		free(p);
+		return -ENOMEM;
+	}
+	for (; started < nth; started++) {
+		t[started].q = &q;
+		if (pthread_create(&t[started].th, NULL, walk_thread, &t[started]) != 0)
+			break;
+	}
+	if (started == 0) {
+		t[0].q = &q;
+		walk_thread(&t[0]);
+	}
+	for (size_t i = 0; i < started; i++)
+		pthread_join(t[i].th, NULL);
+	int r = q.err;
+	for (size_t i = 0; i < (started ? started : 1); i++) {
+		for (size_t j = 0; j < t[i].n; j++) {
+			if (r == 0)
+				r = add(b, t[i].v[j].path, policy_class(b, t[i].v[j].path), NULL, false,
+					&t[i].v[j].st);
+			free(t[i].v[j].path);
+		}
+		free(t[i].v);
+	}
+	free(q.v);
 	return r;
 }
 
@@ -131,11 +269,9 @@ static int add_cfg_path(struct builder *b, const char *p, bool device)
 		return 0; /* named but not on this host: nothing to take */
 	int r = add(b, p, policy_class(b, p), NULL, device, &st);
 	if (r == 0 && S_ISDIR(st.st_mode) && !wanted_blacklisted(&b->conf->black, p)) {
-		char path[PATH_MAX];
-		snprintf(path, sizeof(path), "%s", p);
 		int dfd = path_open_in_root(b->rootfd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
 		if (dfd >= 0)
-			r = add_tree(b, dfd, path, strlen(path));
+			r = add_tree(b, dfd, p);
 	}
 	return r;
 }
