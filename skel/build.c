@@ -30,6 +30,7 @@ struct gen_build {
 	struct store store;
 	struct skel_index prev, next;
 	bool have_prev;	 /* a current generation exists */
+	struct wanted_probe probe; /* the no-op fast path of the walk */
 	int prevtreefd;	 /* the current generation's tree/ */
 	bool *from_prev; /* per next entry: taken from the previous generation */
 	int srcfd;	 /* where the entry being made is read: sysroot or prevtree */
@@ -116,6 +117,20 @@ static int scan_gens(struct gen_build *b, unsigned *next)
 
 /* The index entry a wanted path makes today (host identity + result); false
  * if the path is not on the host (or not what it may be). */
+/* What the skeleton makes of a host path: its identity and the result
+ * (class, mode after setuid stripping). Pure: the walking threads use it. */
+static void make_sig(const struct uc_config *cfg, const char *path, char cls,
+		     const struct stat *st, struct idx_ent *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->path = (char *)path;
+	index_fill_stat(e, st);
+	e->cls = S_ISREG(st->st_mode) ? cls : W_OTHER;
+	if (S_ISREG(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)) && cfg->strip_suid &&
+	    !suid_allowed(cfg, path))
+		e->mode &= ~(unsigned)(S_ISUID | S_ISGID);
+}
+
 static bool signature(struct gen_build *b, const struct wanted *w, struct idx_ent *e,
 		      struct stat *st)
 {
@@ -127,19 +142,21 @@ static bool signature(struct gen_build *b, const struct wanted *w, struct idx_en
 		if (fd < 0 || fstat(fd, st) < 0)
 			return false;
 	}
-	memset(e, 0, sizeof(*e));
-	e->path = w->path;
-	index_fill_stat(e, st);
-	e->cls = S_ISREG(st->st_mode) ? w->cls : W_OTHER;
-	if (S_ISREG(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID))) {
-		if (b->o->cfg->strip_suid && !suid_allowed(b->o->cfg, w->path)) {
-			e->mode &= ~(unsigned)(S_ISUID | S_ISGID);
-			b->st->suid_stripped++;
-		} else {
-			b->st->suid_kept++;
-		}
-	}
+	make_sig(b->o->cfg, w->path, w->cls, st, e);
+	if (S_ISREG(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)))
+		(*(e->mode & (S_ISUID | S_ISGID) ? &b->st->suid_kept : &b->st->suid_stripped))++;
 	return true;
+}
+
+/* The no-op fast path: the walking threads ask, per path, whether the
+ * current generation took it exactly so (read-only lookups: thread-safe). */
+static bool same_as_prev(const void *ctx, const char *path, const struct stat *st, char cls)
+{
+	const struct gen_build *b = ctx;
+	struct idx_ent e;
+	make_sig(b->o->cfg, path, cls, st, &e);
+	const struct idx_ent *pe = index_find(&b->prev, path);
+	return pe && index_same(pe, &e);
 }
 
 struct pick {
@@ -238,7 +255,9 @@ static bool unchanged(struct gen_build *b)
 {
 	if (!b->have_prev || b->o->only || b->o->dont_clean)
 		return false;
-	size_t n = 0;
+	size_t n = b->probe.matched; /* walked paths the threads found unchanged */
+	if (b->probe.differs)
+		return false;
 	for (size_t i = 0; i < b->ws.n; i++) {
 		struct idx_ent e;
 		struct stat st;
@@ -798,8 +817,22 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 	int r = open_state(&b, err);
 	if (r == 0)
 		r = load_previous(&b, err);
+	bool fast = r == 0 && b.have_prev && !o->only && !o->dont_clean;
+	if (fast) {
+		b.probe = (struct wanted_probe){.same = same_as_prev, .ctx = &b};
+		r = wanted_build(&b.ws, o->cfg, o->conf, b.rootfd, &b.probe, err);
+		if (r == 0 && unchanged(&b)) {
+			st->nothing_to_do = true;
+			read_current(b.skelfd, st->generation, sizeof(st->generation));
+			release(&b);
+			return 0;
+		}
+		/* something changed: the set again, whole this time */
+		wanted_release(&b.ws);
+		b.probe = (struct wanted_probe){0};
+	}
 	if (r == 0)
-		r = wanted_build(&b.ws, o->cfg, o->conf, b.rootfd, err);
+		r = wanted_build(&b.ws, o->cfg, o->conf, b.rootfd, NULL, err);
 	st->blacklisted = b.ws.blacklisted;
 	if (r == 0)
 		r = collect(&b, &changed, err);
@@ -831,7 +864,7 @@ int skel_suids(const struct skel_opts *o, struct suid_file **out, size_t *n, str
 	_cleanup_close_ int rootfd = open(o->cfg->sysroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return uc_fail_errno(err, errno, "sysroot %s", o->cfg->sysroot);
-	int r = wanted_build(&ws, o->cfg, o->conf, rootfd, err);
+	int r = wanted_build(&ws, o->cfg, o->conf, rootfd, NULL, err);
 	for (size_t i = 0; r == 0 && i < ws.n; i++) {
 		struct stat st;
 		_cleanup_close_ int fd =

@@ -24,6 +24,7 @@ struct builder {
 	const struct uc_config *cfg;
 	const struct skel_conf *conf;
 	int rootfd;
+	struct wanted_probe *probe;
 };
 
 bool wanted_blacklisted(const struct strv *black, const char *path)
@@ -113,6 +114,8 @@ struct wq {
 	unsigned busy;
 	const struct strv *black;
 	int err;
+	struct wanted_probe *probe; /* NULL: collect records */
+	const struct strv *local;   /* the path policy, for the probe's class */
 };
 
 struct wthread {
@@ -194,7 +197,15 @@ static int read_wdir(struct wthread *t, struct wdir *w)
 		if (n < 0 || (size_t)n >= sizeof(path) ||
 		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
-		r = rec_add(t, path, &st);
+		if (t->q->probe) {
+			char cls = rs_path_is_local(path, t->q->local) ? W_CONFIG : W_SHARED;
+			if (t->q->probe->same(t->q->probe->ctx, path, &st, cls))
+				atomic_fetch_add(&t->q->probe->matched, 1);
+			else
+				atomic_store(&t->q->probe->differs, true);
+		} else {
+			r = rec_add(t, path, &st);
+		}
 		if (r == 0 && S_ISDIR(st.st_mode) && !wanted_blacklisted(t->q->black, path)) {
 			int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			char *p = fd >= 0 ? strdup(path) : NULL;
@@ -226,7 +237,7 @@ static void *walk_thread(void *arg)
 static int add_tree(struct builder *b, int dfd, const char *root)
 {
 	struct wq q = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
-		       .black = &b->conf->black};
+		       .black = &b->conf->black, .probe = b->probe, .local = &b->cfg->local_paths};
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t nth = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (size_t)ncpu, started = 0;
 	struct wthread t[8] = {{0}};
@@ -336,9 +347,9 @@ static int add_parents(struct builder *b)
 }
 
 int wanted_build(struct wanted_set *ws, const struct uc_config *cfg, const struct skel_conf *conf,
-		 int rootfd, struct uc_error *err)
+		 int rootfd, struct wanted_probe *probe, struct uc_error *err)
 {
-	struct builder b = {.ws = ws, .cfg = cfg, .conf = conf, .rootfd = rootfd};
+	struct builder b = {.ws = ws, .cfg = cfg, .conf = conf, .rootfd = rootfd, .probe = probe};
 	memset(ws, 0, sizeof(*ws));
 	int r = 0;
 	for (size_t s = 0; r == 0 && s < conf->n; s++) {

@@ -4,6 +4,7 @@
  * that a directory always comes before what it holds. */
 #pragma once
 
+#include <stdatomic.h>
 #include <sys/stat.h>
 
 #include "lib/config.h"
@@ -27,8 +28,20 @@ struct wanted_set {
 	size_t blacklisted, ghosts_skipped;
 };
 
+/* The no-op fast path of an update: the paths found by walking directories
+ * are not added to the set but checked, in the walking threads, with same():
+ * matched counts those the current generation took exactly so; differs is
+ * set by any other. (Paths named directly, rpm.list files and parents are
+ * added as usual.) */
+struct wanted_probe {
+	bool (*same)(const void *ctx, const char *path, const struct stat *st, char cls);
+	const void *ctx;
+	atomic_size_t matched;
+	atomic_bool differs;
+};
+
 int wanted_build(struct wanted_set *ws, const struct uc_config *cfg, const struct skel_conf *conf,
-		 int rootfd, struct uc_error *err);
+		 int rootfd, struct wanted_probe *probe, struct uc_error *err);
 void wanted_release(struct wanted_set *ws);
 /* Is path excluded by one of the black.list patterns (itself or a parent)? */
 bool wanted_blacklisted(const struct strv *black, const char *path);
