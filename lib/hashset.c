@@ -115,7 +115,7 @@ int strset_put(struct strset *s, const char *str, size_t value)
 	s->val[i] = value;
 	if (s->v[i])
 		return 0;
-	if (!(s->v[i] = strdup(str)))
+	if (!(s->v[i] = s->borrow ? (char *)str : strdup(str)))
 		return -ENOMEM;
 	s->n++;
 	return 1;
@@ -131,7 +131,7 @@ int strset_insert(struct strset *s, const char *str, size_t value, size_t *old)
 			*old = s->val[i];
 		return 0;
 	}
-	if (!(s->v[i] = strdup(str)))
+	if (!(s->v[i] = s->borrow ? (char *)str : strdup(str)))
 		return -ENOMEM;
 	s->val[i] = value;
 	s->n++;
@@ -161,7 +161,7 @@ bool strset_contains(const struct strset *s, const char *str)
 
 void strset_release(struct strset *s)
 {
-	for (size_t i = 0; i < s->cap; i++)
+	for (size_t i = 0; i < s->cap && !s->borrow; i++)
 		free(s->v[i]);
 	free(s->v);
 	free(s->val);

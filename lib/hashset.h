@@ -26,6 +26,7 @@ struct strset {
 	char **v;
 	size_t *val; /* a value per string (strset_get/strset_put) */
 	size_t n, cap;
+	bool borrow; /* keys are the caller's (outlive the set), not copied */
 };
 
 /* 1 added, 0 present, -ENOMEM. The set keeps its own copy. */

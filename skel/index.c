@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int index_add(struct skel_index *ix, const struct idx_ent *e)
@@ -21,7 +22,9 @@ int index_add(struct skel_index *ix, const struct idx_ent *e)
 		ix->cap = cap;
 	}
 	ix->v[ix->n] = *e;
-	if (!(ix->v[ix->n].path = strdup(e->path)))
+	/* an index read from a file points into its text (read at every update:
+	 * no copy of each path); one being built owns its paths */
+	if (!ix->text && !(ix->v[ix->n].path = strdup(e->path)))
 		return -ENOMEM;
 	if (strset_put(&ix->by_path, e->path, ix->n) < 0)
 		return -ENOMEM;
@@ -146,23 +149,25 @@ static int parse_fields(char *s, struct idx_ent *e)
 int index_read(struct skel_index *ix, int dirfd, struct uc_error *err)
 {
 	memset(ix, 0, sizeof(*ix));
-	int fd = openat(dirfd, "index", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(dirfd, "index", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
 	if (fd < 0)
 		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "index");
-	_cleanup_fclose_ FILE *f = fdopen(fd, "r");
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
-	bool first = true;
-	while (getline(&line, &cap, f) > 0) {
-		if (first) {
-			first = false;
-			if (strcmp(line, "unicage-index 1\n") != 0)
-				return uc_fail(err, UC_BADREQUEST, "index: unknown format");
-			continue;
-		}
+	if (fstat(fd, &st) < 0 || !(ix->text = malloc((size_t)st.st_size + 1)))
+		return uc_fail_errno(err, errno ? errno : ENOMEM, "index");
+	if (read(fd, ix->text, (size_t)st.st_size) != st.st_size)
+		return uc_fail(err, UC_BADREQUEST, "index: short read");
+	ix->text[st.st_size] = '\0';
+	ix->by_path.borrow = true;
+	static const char magic[] = "unicage-index 1\n";
+	if (strncmp(ix->text, magic, strlen(magic)) != 0)
+		return uc_fail(err, UC_BADREQUEST, "index: unknown format");
+	for (char *line = ix->text + strlen(magic); *line;) {
+		char *nl = strchr(line, '\n');
 		char *tab = strchr(line, '\t');
-		if (!tab)
+		if (!nl || !tab || tab > nl)
 			return uc_fail(err, UC_BADREQUEST, "index: bad line");
+		*nl = '\0';
 		*tab = '\0';
 		unescape(line);
 		struct idx_ent e = {.path = line};
@@ -170,14 +175,16 @@ int index_read(struct skel_index *ix, int dirfd, struct uc_error *err)
 			return uc_fail(err, UC_BADREQUEST, "index: bad line for %s", line);
 		if (index_add(ix, &e) < 0)
 			return uc_fail(err, UC_INTERNAL, "out of memory");
+		line = nl + 1;
 	}
 	return 0;
 }
 
 void index_release(struct skel_index *ix)
 {
-	for (size_t i = 0; i < ix->n; i++)
+	for (size_t i = 0; i < ix->n && !ix->text; i++)
 		free(ix->v[i].path);
+	free(ix->text);
 	free(ix->v);
 	strset_release(&ix->by_path);
 	memset(ix, 0, sizeof(*ix));
