@@ -185,18 +185,27 @@ static int read_wdir(struct wthread *t, struct wdir *w)
 		close(w->fd);
 		return 0;
 	}
+	/* path = the directory's path + "/" + each name, built in place */
 	size_t len = strlen(w->path);
 	char path[PATH_MAX];
+	if (len + 2 >= sizeof(path)) {
+		closedir(d);
+		return 0;
+	}
+	memcpy(path, w->path, len);
+	if (len > 1)
+		path[len++] = '/';
 	struct dirent *de;
 	int r = 0;
 	while (r == 0 && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		const char *nm = de->d_name;
+		if (nm[0] == '.' && (!nm[1] || (nm[1] == '.' && !nm[2])))
 			continue;
-		int n = snprintf(path, sizeof(path), "%s%s%s", w->path, len > 1 ? "/" : "", de->d_name);
+		size_t nl = strlen(nm);
 		struct stat st;
-		if (n < 0 || (size_t)n >= sizeof(path) ||
-		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		if (len + nl >= sizeof(path) || fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
+		memcpy(path + len, nm, nl + 1);
 		if (t->q->probe) {
 			char cls = rs_path_is_local(path, t->q->local) ? W_CONFIG : W_SHARED;
 			if (t->q->probe->same(t->q->probe->ctx, path, &st, cls))
