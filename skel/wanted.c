@@ -115,6 +115,7 @@ struct wq {
 	const struct strv *black;
 	int err;
 	struct wanted_probe *probe; /* NULL: collect records */
+	atomic_size_t blacklisted;
 	const struct strv *local;   /* the path policy, for the probe's class */
 };
 
@@ -206,6 +207,10 @@ static int read_wdir(struct wthread *t, struct wdir *w)
 		if (len + nl >= sizeof(path) || fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		memcpy(path + len, nm, nl + 1);
+		if (t->q->black->n && wanted_blacklisted(t->q->black, path)) {
+			atomic_fetch_add(&t->q->blacklisted, 1);
+			continue; /* with all below it */
+		}
 		if (t->q->probe) {
 			char cls = rs_path_is_local(path, t->q->local) ? W_CONFIG : W_SHARED;
 			if (t->q->probe->same(t->q->probe->ctx, path, &st, cls))
@@ -215,7 +220,7 @@ static int read_wdir(struct wthread *t, struct wdir *w)
 		} else {
 			r = rec_add(t, path, &st);
 		}
-		if (r == 0 && S_ISDIR(st.st_mode) && !wanted_blacklisted(t->q->black, path)) {
+		if (r == 0 && S_ISDIR(st.st_mode)) {
 			int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			char *p = fd >= 0 ? strdup(path) : NULL;
 			if (fd >= 0 && (!p || q_push(t->q, fd, p) < 0)) {
@@ -268,6 +273,7 @@ static int add_tree(struct builder *b, int dfd, const char *root)
 	for (size_t i = 0; i < started; i++)
 		pthread_join(t[i].th, NULL);
 	int r = q.err;
+	b->ws->blacklisted += atomic_load(&q.blacklisted);
 	for (size_t i = 0; i < (started ? started : 1); i++) {
 		for (size_t j = 0; j < t[i].n; j++) {
 			if (r == 0)
