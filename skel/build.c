@@ -29,11 +29,11 @@ struct gen_build {
 	int rootfd, skelfd, genfd, treefd, stubfd;
 	struct store store;
 	struct skel_index prev, next;
-	bool have_prev;	 /* a current generation exists */
+	bool have_prev;		   /* a current generation exists */
 	struct wanted_probe probe; /* the no-op fast path of the walk */
-	int prevtreefd;	 /* the current generation's tree/ */
-	bool *from_prev; /* per next entry: taken from the previous generation */
-	int srcfd;	 /* where the entry being made is read: sysroot or prevtree */
+	int prevtreefd;		   /* the current generation's tree/ */
+	bool *from_prev;	   /* per next entry: taken from the previous generation */
+	int srcfd;		   /* where the entry being made is read: sysroot or prevtree */
 	struct wanted_set ws;
 	/* the parent directory last opened in tree/ and stubs/ (entries come
 	 * sorted, so siblings share it) */
@@ -119,8 +119,8 @@ static int scan_gens(struct gen_build *b, unsigned *next)
  * if the path is not on the host (or not what it may be). */
 /* What the skeleton makes of a host path: its identity and the result
  * (class, mode after setuid stripping). Pure: the walking threads use it. */
-static void make_sig(const struct uc_config *cfg, const char *path, char cls,
-		     const struct stat *st, struct idx_ent *e)
+static void make_sig(const struct uc_config *cfg, const char *path, char cls, const struct stat *st,
+		     struct idx_ent *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->path = (char *)path;

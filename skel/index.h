@@ -24,7 +24,7 @@ struct skel_index {
 	struct idx_ent *v;
 	size_t n, cap;
 	struct strset by_path; /* value: index into v */
-	char *text; /* index_read: the file, whose paths the entries point into */
+	char *text;	       /* index_read: the file, whose paths the entries point into */
 };
 
 int index_add(struct skel_index *ix, const struct idx_ent *e);

@@ -3,6 +3,7 @@
 #include "lib/cleanup.h"
 #include "lib/hashset.h"
 #include "lib/path.h"
+#include "lib/pwalk.h"
 #include "rpmscan/rpmscan.h"
 
 #include <dirent.h>
@@ -11,7 +12,6 @@
 #include <fnmatch.h>
 #include <glob.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,77 +93,21 @@ static char policy_class(struct builder *b, const char *path)
 }
 
 /* A directory of the host taken whole: walked through fds, no symlink
- * followed, on every core (a shared LIFO of directories, as vdu walks; the
- * walk is nearly all kernel time, one lstat per path). Each thread collects
- * (path, lstat) records; they are added to the set afterwards, in one thread. */
+ * followed, on every core (lib/pwalk.c). Each thread collects (path, lstat)
+ * records, added to the set afterwards in one thread; or, for a no-op
+ * update's probe, checks each path against the current generation at once. */
 struct wrec {
 	char *path;
 	struct stat st;
 };
 
-struct wdir {
-	int fd;
-	char *path;
-};
-
-struct wq {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct wdir *v;
-	size_t n, cap;
-	unsigned busy;
-	const struct strv *black;
-	int err;
-	struct wanted_probe *probe; /* NULL: collect records */
-	atomic_size_t blacklisted;
-	const struct strv *local;   /* the path policy, for the probe's class */
-};
-
 struct wthread {
-	struct wq *q;
 	struct wrec *v;
 	size_t n, cap;
-	pthread_t th;
+	const struct strv *black, *local;
+	struct wanted_probe *probe;
+	size_t blacklisted;
 };
-
-static int q_push(struct wq *q, int fd, char *path)
-{
-	pthread_mutex_lock(&q->mu);
-	if (q->n == q->cap) {
-		size_t cap = q->cap ? q->cap * 2 : 256;
-		struct wdir *v = realloc(q->v, cap * sizeof(*v));
-		if (!v) {
-			pthread_mutex_unlock(&q->mu);
-			return -ENOMEM;
-		}
-		q->v = v;
-		q->cap = cap;
-	}
-	q->v[q->n++] = (struct wdir){fd, path};
-	pthread_cond_signal(&q->cv);
-	pthread_mutex_unlock(&q->mu);
-	return 0;
-}
-
-static bool q_pop(struct wq *q, struct wdir *w, bool *busy)
-{
-	pthread_mutex_lock(&q->mu);
-	if (*busy)
-		q->busy--;
-	*busy = false;
-	while (q->n == 0 && q->busy > 0)
-		pthread_cond_wait(&q->cv, &q->mu);
-	bool got = q->n > 0;
-	if (got) {
-		*w = q->v[--q->n];
-		q->busy++;
-		*busy = true;
-	} else {
-		pthread_cond_broadcast(&q->cv);
-	}
-	pthread_mutex_unlock(&q->mu);
-	return got;
-}
 
 static int rec_add(struct wthread *t, const char *path, const struct stat *st)
 {
@@ -179,111 +123,54 @@ static int rec_add(struct wthread *t, const char *path, const struct stat *st)
 	return t->v[t->n++].path ? 0 : -ENOMEM;
 }
 
-static int read_wdir(struct wthread *t, struct wdir *w)
+static int wanted_entry(void *tctx, int dirfd, dev_t parent_dev, const char *path, const char *name,
+			const struct stat *st)
 {
-	DIR *d = fdopendir(w->fd);
-	if (!d) {
-		close(w->fd);
-		return 0;
+	struct wthread *t = tctx;
+	if (t->black->n && wanted_blacklisted(t->black, path)) {
+		t->blacklisted++;
+		return 0; /* with all below it */
 	}
-	/* path = the directory's path + "/" + each name, built in place */
-	size_t len = strlen(w->path);
-	char path[PATH_MAX];
-	if (len + 2 >= sizeof(path)) {
-		closedir(d);
-		return 0;
+	if (t->probe) {
+		char cls = rs_path_is_local(path, t->local) ? W_CONFIG : W_SHARED;
+		if (t->probe->same(t->probe->ctx, path, st, cls))
+			atomic_fetch_add(&t->probe->matched, 1);
+		else
+			atomic_store(&t->probe->differs, true);
+	} else if (rec_add(t, path, st) < 0) {
+		return -ENOMEM;
 	}
-	memcpy(path, w->path, len);
-	if (len > 1)
-		path[len++] = '/';
-	struct dirent *de;
-	int r = 0;
-	while (r == 0 && (de = readdir(d))) {
-		const char *nm = de->d_name;
-		if (nm[0] == '.' && (!nm[1] || (nm[1] == '.' && !nm[2])))
-			continue;
-		size_t nl = strlen(nm);
-		struct stat st;
-		if (len + nl >= sizeof(path) || fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
-		memcpy(path + len, nm, nl + 1);
-		if (t->q->black->n && wanted_blacklisted(t->q->black, path)) {
-			atomic_fetch_add(&t->q->blacklisted, 1);
-			continue; /* with all below it */
-		}
-		if (t->q->probe) {
-			char cls = rs_path_is_local(path, t->q->local) ? W_CONFIG : W_SHARED;
-			if (t->q->probe->same(t->q->probe->ctx, path, &st, cls))
-				atomic_fetch_add(&t->q->probe->matched, 1);
-			else
-				atomic_store(&t->q->probe->differs, true);
-		} else {
-			r = rec_add(t, path, &st);
-		}
-		if (r == 0 && S_ISDIR(st.st_mode)) {
-			int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			char *p = fd >= 0 ? strdup(path) : NULL;
-			if (fd >= 0 && (!p || q_push(t->q, fd, p) < 0)) {
-				close(fd);
-				free(p);
-				r = -ENOMEM;
-			}
-		}
-	}
-	closedir(d);
-	return r;
-}
-
-static void *walk_thread(void *arg)
-{
-	struct wthread *t = arg;
-	struct wdir w;
-	bool busy = false;
-	while (q_pop(t->q, &w, &busy)) {
-		int r = read_wdir(t, &w);
-		free(w.path);
-		if (r < 0)
-			t->q->err = r;
-	}
-	return NULL;
+	return S_ISDIR(st->st_mode) ? 1 : 0;
 }
 
 static int add_tree(struct builder *b, int dfd, const char *root)
 {
-	struct wq q = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
-		       .black = &b->conf->black, .probe = b->probe, .local = &b->cfg->local_paths};
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nth = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (size_t)ncpu, started = 0;
-	struct wthread t[8] = {{0}};
-	char *p = strdup(root);
-	if (!p || q_push(&q, dfd, p) < 0) {
+	struct wthread t[PWALK_MAX_THREADS];
+	void *tctx[PWALK_MAX_THREADS];
+	size_t nth = pwalk_threads();
+	struct stat st;
+	for (size_t i = 0; i < nth; i++) {
+		t[i] = (struct wthread){
+		    .black = &b->conf->black, .local = &b->cfg->local_paths, .probe = b->probe};
+		tctx[i] = &t[i];
+	}
+	struct pwalk_opts o = {
+	    .fn = wanted_entry, .tctx = tctx, .nthreads = nth, .want_paths = true};
+	int r = fstat(dfd, &st) < 0 ? -errno : 0;
+	if (r < 0)
 		close(dfd);
-		free(p);
-		return -ENOMEM;
-	}
-	for (; started < nth; started++) {
-		t[started].q = &q;
-		if (pthread_create(&t[started].th, NULL, walk_thread, &t[started]) != 0)
-			break;
-	}
-	if (started == 0) {
-		t[0].q = &q;
-		walk_thread(&t[0]);
-	}
-	for (size_t i = 0; i < started; i++)
-		pthread_join(t[i].th, NULL);
-	int r = q.err;
-	b->ws->blacklisted += atomic_load(&q.blacklisted);
-	for (size_t i = 0; i < (started ? started : 1); i++) {
+	else
+		r = pwalk(dfd, root, st.st_dev, &o); /* consumes dfd */
+	for (size_t i = 0; i < nth; i++) {
+		b->ws->blacklisted += t[i].blacklisted;
 		for (size_t j = 0; j < t[i].n; j++) {
 			if (r == 0)
-				r = add(b, t[i].v[j].path, policy_class(b, t[i].v[j].path), NULL, false,
-					&t[i].v[j].st);
+				r = add(b, t[i].v[j].path, policy_class(b, t[i].v[j].path), NULL,
+					false, &t[i].v[j].st);
 			free(t[i].v[j].path);
 		}
 		free(t[i].v);
 	}
-	free(q.v);
 	return r;
 }
 

@@ -1,10 +1,9 @@
 #include "unify/vdu.h"
 
-#include "lib/sys.h"
+#include "lib/pwalk.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,158 +42,35 @@ static int count(struct vdu *acc, const struct stat *st)
 	return 0;
 }
 
-/* The walk runs on every core: directories are a shared LIFO stack of open
- * fds; each thread reads one directory at a time into its own accumulator,
- * merged at the end. (A warm walk is CPU-bound in the kernel: one thread per
- * core is what makes vdu faster than du, which walks with one.) */
-struct dirwork {
-	int fd;
-	dev_t dev;
-};
-
-struct walkq {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct dirwork *v;
-	size_t n, cap;
-	unsigned busy; /* threads processing a directory */
-	bool cross_mounts;
-	int err;
-};
-
-static bool q_push(struct walkq *q, int fd, dev_t dev)
+/* One entry of the walk (lib/pwalk.c: on every core, each thread counting
+ * into its own accumulator, merged at the end). */
+static int vdu_entry(void *tctx, int dirfd, dev_t parent_dev, const char *path, const char *name,
+		     const struct stat *st)
 {
-	pthread_mutex_lock(&q->mu);
-	if (q->n == q->cap) {
-		size_t cap = q->cap ? q->cap * 2 : 256;
-		struct dirwork *v = realloc(q->v, cap * sizeof(*v));
-		if (!v) {
-			pthread_mutex_unlock(&q->mu);
-			return false;
-		}
-		q->v = v;
-		q->cap = cap;
-	}
-	q->v[q->n++] = (struct dirwork){fd, dev};
-	pthread_cond_signal(&q->cv);
-	pthread_mutex_unlock(&q->mu);
-	return true;
-}
-
-/* Next directory, or false when every thread is idle and none is left. */
-static bool q_pop(struct walkq *q, struct dirwork *w, bool *was_busy)
-{
-	pthread_mutex_lock(&q->mu);
-	if (*was_busy)
-		q->busy--;
-	*was_busy = false;
-	while (q->n == 0 && q->busy > 0)
-		pthread_cond_wait(&q->cv, &q->mu);
-	bool got = q->n > 0;
-	if (got) {
-		*w = q->v[--q->n];
-		q->busy++;
-		*was_busy = true;
-	} else {
-		pthread_cond_broadcast(&q->cv); /* done: wake the others */
-	}
-	pthread_mutex_unlock(&q->mu);
-	return got;
-}
-
-static int read_dir(struct walkq *q, struct vdu *acc, int dfd, dev_t dev);
-
-static int walk_dir_fd(struct walkq *q, struct vdu *acc, DIR *d, dev_t dev)
-{
-	struct dirent *de;
-	int r = 0;
-	while (r == 0 && (de = readdir(d))) {
-		const char *name = de->d_name;
-		struct stat st;
-		if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
-			continue;
-		if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue; /* vanished during the walk */
-		if (st.st_dev != dev && !q->cross_mounts)
-			continue; /* a mount point: not ours to count */
-		r = count(acc, &st);
-		if (r == 0 && S_ISDIR(st.st_mode)) {
-			int fd =
-			    openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (fd < 0 && (errno == EMFILE || errno == ENFILE))
-				r = -errno; /* never a silent undercount */
-			else if (fd >= 0 && !q_push(q, fd, st.st_dev))
-				r = read_dir(q, acc, fd, st.st_dev); /* no room: here and now */
-		}
-	}
-	return r;
-}
-
-static int read_dir(struct walkq *q, struct vdu *acc, int dfd, dev_t dev)
-{
-	DIR *d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		return 0; /* unreadable or gone: skipped */
-	}
-	int r = walk_dir_fd(q, acc, d, dev);
-	closedir(d);
-	return r;
-}
-
-struct walker {
-	struct walkq *q;
-	struct vdu local;
-	pthread_t th;
-};
-
-static void *walk_thread(void *arg)
-{
-	struct walker *w = arg;
-	struct dirwork dw;
-	bool busy = false;
-	while (q_pop(w->q, &dw, &busy)) {
-		int r = read_dir(w->q, &w->local, dw.fd, dw.dev);
-		if (r < 0)
-			w->q->err = r;
-	}
-	return NULL;
+	struct vdu *acc = tctx;
+	if (st->st_dev != parent_dev && !acc->cross_mounts)
+		return 0; /* a mount point: not ours to count */
+	if (count(acc, st) < 0)
+		return -ENOMEM;
+	return S_ISDIR(st->st_mode) ? 1 : 0;
 }
 
 static int walk(struct vdu *acc, int dfd, dev_t dev)
 {
-	uc_raise_fd_limit();
-	struct walkq q = {.mu = PTHREAD_MUTEX_INITIALIZER,
-			  .cv = PTHREAD_COND_INITIALIZER,
-			  .cross_mounts = acc->cross_mounts};
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nth = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (size_t)ncpu;
-	struct walker w[8];
-	if (!q_push(&q, dfd, dev)) {
-		close(dfd);
-		return -ENOMEM;
+	struct vdu local[PWALK_MAX_THREADS];
+	void *tctx[PWALK_MAX_THREADS];
+	size_t nth = pwalk_threads();
+	for (size_t i = 0; i < nth; i++) {
+		local[i] = (struct vdu){.cross_mounts = acc->cross_mounts};
+		tctx[i] = &local[i];
 	}
-	size_t started = 0;
-	for (; started < nth; started++) {
-		w[started] = (struct walker){.q = &q, .local = {.cross_mounts = acc->cross_mounts}};
-		if (pthread_create(&w[started].th, NULL, walk_thread, &w[started]) != 0)
-			break;
-	}
-	if (started == 0) {
-		w[0] = (struct walker){.q = &q, .local = {.cross_mounts = acc->cross_mounts}};
-		walk_thread(&w[0]);
-		started = 1;
-	} else {
-		for (size_t i = 0; i < started; i++)
-			pthread_join(w[i].th, NULL);
-	}
-	int r = q.err;
-	for (size_t i = 0; i < started; i++) {
+	struct pwalk_opts o = {.fn = vdu_entry, .tctx = tctx, .nthreads = nth};
+	int r = pwalk(dfd, NULL, dev, &o);
+	for (size_t i = 0; i < nth; i++) {
 		if (r == 0)
-			r = vdu_merge(acc, &w[i].local);
-		vdu_release(&w[i].local);
+			r = vdu_merge(acc, &local[i]);
+		vdu_release(&local[i]);
 	}
-	free(q.v);
 	return r;
 }
 
