@@ -33,6 +33,18 @@ const struct verb verbs[] = {
      VERB_NEED_ROOT | VERB_TAKES_LOCK},
     {"gc", cmd_gc, "remove unused skeleton generations and objects", gc_usage,
      VERB_NEED_ROOT | VERB_TAKES_LOCK},
+    {"enable", cmd_users, "cage these users", users_usage, VERB_TAKES_LOCK},
+    {"disable", cmd_users, "do not cage these users", users_usage, VERB_TAKES_LOCK},
+    {"enable-all", cmd_users, "Enable All mode: every user caged but users.disabled", users_usage,
+     VERB_TAKES_LOCK},
+    {"disable-all", cmd_users, "Disable All mode: only users.enabled caged", users_usage,
+     VERB_TAKES_LOCK},
+    {"toggle-mode", cmd_users, "switch the mode, keeping every user's state", users_usage,
+     VERB_TAKES_LOCK},
+    {"list-enabled", cmd_users, "users who are caged", users_usage, 0},
+    {"list-disabled", cmd_users, "users who are not caged", users_usage, 0},
+    {"user-status", cmd_users, "whether these users are caged, and why", users_usage, 0},
+    {"display-user-mode", cmd_users, "Enable All or Disable All", users_usage, 0},
     {NULL, NULL, NULL, NULL, 0},
 };
 

@@ -1,0 +1,98 @@
+#include "lib/users.h"
+
+#include "lib/cleanup.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int copy_pw(const struct passwd *pw, struct uc_user *u)
+{
+	u->name = strdup(pw->pw_name);
+	u->home = strdup(pw->pw_dir ? pw->pw_dir : "/");
+	u->shell = strdup(pw->pw_shell ? pw->pw_shell : "/bin/sh");
+	u->uid = pw->pw_uid;
+	u->gid = pw->pw_gid;
+	return u->name && u->home && u->shell ? 0 : -ENOMEM;
+}
+
+void user_release(struct uc_user *u)
+{
+	free(u->name);
+	free(u->home);
+	free(u->shell);
+	memset(u, 0, sizeof(*u));
+}
+
+void userlist_release(struct uc_userlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		user_release(&l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static int push(struct uc_userlist *l, const struct passwd *pw)
+{
+	struct uc_user *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
+	memset(&v[l->n], 0, sizeof(v[l->n]));
+	return copy_pw(pw, &v[l->n++]);
+}
+
+/* passwd_file: fgetpwent(3) reads the passwd(5) format of any file. */
+static int from_file(const char *path, struct uc_userlist *out, struct uc_error *err)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	if (!f)
+		return uc_fail_errno(err, errno, "passwd_file %s", path);
+	struct passwd *pw;
+	while ((pw = fgetpwent(f)))
+		if (push(out, pw) < 0)
+			return uc_fail(err, UC_INTERNAL, "out of memory");
+	return 0;
+}
+
+int users_all(const struct uc_config *cfg, struct uc_userlist *out, struct uc_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (cfg->passwd_file)
+		return from_file(cfg->passwd_file, out, err);
+	struct passwd *pw;
+	setpwent();
+	while ((pw = getpwent()))
+		if (push(out, pw) < 0) {
+			endpwent();
+			return uc_fail(err, UC_INTERNAL, "out of memory");
+		}
+	endpwent();
+	return 0;
+}
+
+int users_lookup(const struct uc_config *cfg, const char *name, struct uc_user *u,
+		 struct uc_error *err)
+{
+	memset(u, 0, sizeof(*u));
+	if (!cfg->passwd_file) {
+		struct passwd *pw = getpwnam(name);
+		if (!pw)
+			return uc_fail(err, UC_NOTFOUND, "unknown user '%s'", name);
+		return copy_pw(pw, u) < 0 ? uc_fail(err, UC_INTERNAL, "out of memory") : 0;
+	}
+	struct uc_userlist all;
+	int r = users_all(cfg, &all, err);
+	for (size_t i = 0; r == 0 && i < all.n; i++)
+		if (strcmp(all.v[i].name, name) == 0) {
+			*u = all.v[i];
+			memset(&all.v[i], 0, sizeof(all.v[i]));
+			userlist_release(&all);
+			return 0;
+		}
+	userlist_release(&all);
+	return r < 0 ? r
+		     : uc_fail(err, UC_NOTFOUND, "unknown user '%s' (%s)", name, cfg->passwd_file);
+}

@@ -1,0 +1,232 @@
+#include "mount/users.h"
+
+#include "lib/cleanup.h"
+#include "lib/path.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* One name per line, # comments; a line that is not a user name is an error. */
+static int read_names(const char *path, struct strv *out, struct uc_error *err)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", path);
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	unsigned lineno = 0;
+	while (getline(&line, &cap, f) >= 0) {
+		char *s = str_trim(line);
+		lineno++;
+		if (!*s || *s == '#')
+			continue;
+		if (strpbrk(s, " \t/:"))
+			return uc_fail(err, UC_BADREQUEST, "%s:%u: '%s' is not a user name", path,
+				       lineno, s);
+		if (!strv_contains(out, s) && strv_push(out, s) < 0)
+			return uc_fail(err, UC_INTERNAL, "out of memory");
+	}
+	return 0;
+}
+
+static int write_file(int dirfd, const char *name, const char *text, struct uc_error *err)
+{
+	char tmp[NAME_MAX + 8];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return uc_fail_errno(err, errno, "users state %s", name);
+	size_t len = strlen(text);
+	int r = write(fd, text, len) == (ssize_t)len && fsync(fd) == 0 ? 0 : -errno;
+	close(fd);
+	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+		r = -errno;
+	return r < 0 ? uc_fail_errno(err, r, "users state %s", name) : 0;
+}
+
+/* The names, one per line. */
+static char *join(const struct strv *sv)
+{
+	size_t len = 1, off = 0;
+	for (size_t i = 0; i < sv->n; i++)
+		len += strlen(sv->v[i]) + 1;
+	char *s = malloc(len);
+	for (size_t i = 0; s && i < sv->n; i++)
+		off += (size_t)snprintf(s + off, len - off, "%s\n", sv->v[i]);
+	if (s)
+		s[off] = '\0';
+	return s;
+}
+
+static int state_dir(const struct uc_config *cfg, bool create, struct uc_error *err)
+{
+	char p[PATH_MAX];
+	path_join(p, sizeof(p), cfg->state_dir, "users");
+	if (create && ((mkdir(cfg->state_dir, 0755) < 0 && errno != EEXIST) ||
+		       (mkdir(p, 0755) < 0 && errno != EEXIST)))
+		return uc_fail_errno(err, errno, "%s", p);
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && !(errno == ENOENT && !create))
+		return uc_fail_errno(err, errno, "%s", p);
+	return fd < 0 ? -ENOENT : fd;
+}
+
+static int load_excluded(const struct uc_config *cfg, struct strv *out, struct uc_error *err)
+{
+	char dir[PATH_MAX];
+	path_join(dir, sizeof(dir), cfg->config_dir, "exclude");
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", dir);
+	struct dirent *de;
+	int r = 0;
+	while (r == 0 && (de = readdir(d))) {
+		char path[PATH_MAX];
+		if (de->d_name[0] == '.')
+			continue;
+		path_join(path, sizeof(path), dir, de->d_name);
+		r = read_names(path, out, err);
+	}
+	closedir(d);
+	return r;
+}
+
+int cage_users_load(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err)
+{
+	memset(cu, 0, sizeof(*cu));
+	char p[PATH_MAX], mode[32] = "";
+	path_join(p, sizeof(p), cfg->state_dir, "users/mode");
+	FILE *f = fopen(p, "re");
+	if (f) {
+		if (!fgets(mode, sizeof(mode), f))
+			mode[0] = '\0';
+		fclose(f);
+	}
+	/* Disable All until an admin says otherwise: nobody is caged by surprise */
+	cu->mode = strncmp(mode, "enable-all", 10) == 0 ? CAGE_ENABLE_ALL : CAGE_DISABLE_ALL;
+	path_join(p, sizeof(p), cfg->state_dir, "users/users.enabled");
+	int r = read_names(p, &cu->enabled, err);
+	if (r == 0) {
+		path_join(p, sizeof(p), cfg->state_dir, "users/users.disabled");
+		r = read_names(p, &cu->disabled, err);
+	}
+	if (r == 0)
+		r = load_excluded(cfg, &cu->excluded, err);
+	if (r < 0)
+		cage_users_release(cu);
+	return r;
+}
+
+int cage_users_save(const struct uc_config *cfg, const struct cage_users *cu, struct uc_error *err)
+{
+	_cleanup_close_ int dfd = state_dir(cfg, true, err);
+	if (dfd < 0)
+		return dfd;
+	_cleanup_free_ char *en = join(&cu->enabled);
+	_cleanup_free_ char *dis = join(&cu->disabled);
+	if (!en || !dis)
+		return uc_fail(err, UC_INTERNAL, "out of memory");
+	int r = write_file(dfd, "users.enabled", en, err);
+	if (r == 0)
+		r = write_file(dfd, "users.disabled", dis, err);
+	if (r == 0)
+		r = write_file(dfd, "mode",
+			       cu->mode == CAGE_ENABLE_ALL ? "enable-all\n" : "disable-all\n", err);
+	return r;
+}
+
+void cage_users_release(struct cage_users *cu)
+{
+	strv_clear(&cu->enabled);
+	strv_clear(&cu->disabled);
+	strv_clear(&cu->excluded);
+}
+
+enum user_verdict cage_user_verdict(const struct uc_config *cfg, const struct cage_users *cu,
+				    const struct uc_user *u)
+{
+	if (u->uid < cfg->min_uid)
+		return U_SYSTEM;
+	if (strv_contains(&cu->excluded, u->name))
+		return U_EXCLUDED;
+	if (cu->mode == CAGE_ENABLE_ALL)
+		return strv_contains(&cu->disabled, u->name) ? U_DISABLED : U_ENABLED;
+	return strv_contains(&cu->enabled, u->name) ? U_ENABLED : U_DISABLED;
+}
+
+const char *cage_verdict_name(enum user_verdict v)
+{
+	switch (v) {
+	case U_ENABLED:
+		return "Enabled";
+	case U_DISABLED:
+		return "Disabled";
+	case U_SYSTEM:
+		return "Disabled (system account: uid below min_uid)";
+	case U_EXCLUDED:
+		return "Disabled (excluded in exclude/)";
+	}
+	return "Disabled";
+}
+
+static void strv_remove(struct strv *sv, const char *s)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], s) == 0) {
+			free(sv->v[i]);
+			memmove(&sv->v[i], &sv->v[i + 1], (sv->n - i) * sizeof(*sv->v));
+			sv->n--;
+			return;
+		}
+}
+
+int cage_user_set(const struct uc_config *cfg, struct cage_users *cu, const struct uc_user *u,
+		  bool enable, struct uc_error *err)
+{
+	enum user_verdict v = cage_user_verdict(cfg, cu, u);
+	if (v == U_SYSTEM || v == U_EXCLUDED)
+		return uc_fail(err, UC_BADREQUEST, "%s: %s; never caged", u->name,
+			       cage_verdict_name(v));
+	/* the exception list of the mode in force says it */
+	struct strv *list = cu->mode == CAGE_ENABLE_ALL ? &cu->disabled : &cu->enabled;
+	bool listed = cu->mode == CAGE_ENABLE_ALL ? !enable : enable;
+	if (listed && !strv_contains(list, u->name))
+		return strv_push(list, u->name) < 0 ? uc_fail(err, UC_INTERNAL, "out of memory")
+						    : 0;
+	if (!listed)
+		strv_remove(list, u->name);
+	return 0;
+}
+
+int cage_users_toggle(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err)
+{
+	struct uc_userlist all;
+	int r = users_all(cfg, &all, err);
+	if (r < 0)
+		return r;
+	struct strv keep = STRV_INIT;
+	enum cage_mode next = cu->mode == CAGE_ENABLE_ALL ? CAGE_DISABLE_ALL : CAGE_ENABLE_ALL;
+	/* the new mode's exceptions are the users whose state differs from its default */
+	for (size_t i = 0; i < all.n; i++) {
+		enum user_verdict v = cage_user_verdict(cfg, cu, &all.v[i]);
+		if ((next == CAGE_DISABLE_ALL && v == U_ENABLED) ||
+		    (next == CAGE_ENABLE_ALL && v == U_DISABLED))
+			strv_push(&keep, all.v[i].name);
+	}
+	userlist_release(&all);
+	strv_clear(&cu->enabled);
+	strv_clear(&cu->disabled);
+	if (next == CAGE_DISABLE_ALL)
+		cu->enabled = keep;
+	else
+		cu->disabled = keep;
+	cu->mode = next;
+	return 0;
+}

@@ -1,0 +1,36 @@
+/* Which users are caged (CageFS habits). Two modes: in "Disable All" only
+ * the users of users.enabled are caged; in "Enable All" every user but those
+ * of users.disabled. Users below min_uid and users named in
+ * config_dir/exclude/ (any file there) are never caged. State: state_dir/users/{mode,
+ * users.enabled, users.disabled}, each written atomically, under
+ * state_dir/users.lock. */
+#pragma once
+
+#include "lib/config.h"
+#include "lib/error.h"
+#include "lib/strv.h"
+#include "lib/users.h"
+
+enum cage_mode { CAGE_DISABLE_ALL, CAGE_ENABLE_ALL };
+
+struct cage_users {
+	enum cage_mode mode;
+	struct strv enabled;  /* the exceptions of Disable All */
+	struct strv disabled; /* the exceptions of Enable All */
+	struct strv excluded; /* config_dir/exclude/ */
+};
+
+enum user_verdict { U_ENABLED, U_DISABLED, U_SYSTEM, U_EXCLUDED };
+
+int cage_users_load(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err);
+int cage_users_save(const struct uc_config *cfg, const struct cage_users *cu, struct uc_error *err);
+void cage_users_release(struct cage_users *cu);
+
+enum user_verdict cage_user_verdict(const struct uc_config *cfg, const struct cage_users *cu,
+				    const struct uc_user *u);
+const char *cage_verdict_name(enum user_verdict v);
+/* Enable or disable one user: a system or excluded user is UC_BADREQUEST. */
+int cage_user_set(const struct uc_config *cfg, struct cage_users *cu, const struct uc_user *u,
+		  bool enable, struct uc_error *err);
+/* Switch the mode, keeping every user's state. */
+int cage_users_toggle(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err);
