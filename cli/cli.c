@@ -45,6 +45,8 @@ const struct verb verbs[] = {
     {"list-disabled", cmd_users, "users who are not caged", users_usage, 0},
     {"user-status", cmd_users, "whether these users are caged, and why", users_usage, 0},
     {"display-user-mode", cmd_users, "Enable All or Disable All", users_usage, 0},
+    {"update-etc", cmd_updateetc, "regenerate the private /etc of cages", updateetc_usage,
+     VERB_NEED_ROOT},
     {NULL, NULL, NULL, NULL, 0},
 };
 

@@ -5,6 +5,7 @@
 
 #include "lib/json.h"
 #include "lib/lock.h"
+#include "mount/etc.h"
 #include "mount/users.h"
 
 #include <errno.h>
@@ -182,5 +183,72 @@ int cmd_users(struct cli *cli, int argc, char **argv)
 	strv_clear(&args);
 	if (lockfd >= 0)
 		close(lockfd);
+	return r;
+}
+
+const char updateetc_usage[] =
+    "[USER...]\n\n"
+    "  regenerate the private /etc of these users' cages (all caged users\n"
+    "  without arguments): the skeleton's etc, passwd and group with the\n"
+    "  system accounts and that user only, then custom.etc/USER/";
+
+int cmd_updateetc(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {CLI_COMMON_LONG, {NULL, 0, NULL, 0}};
+	bool help = false;
+	int opt;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":c:vqh", longopts, NULL)) != -1)
+		if (!cli_common_option(cli, opt, optarg, &help))
+			return cli_usage_error(cli, "update-etc", "unknown option '%s'",
+					       argv[optind - 1]);
+	if (help) {
+		cli_print_verb_help(verb_find("update-etc"));
+		return 0;
+	}
+	struct skel_conf conf = {0};
+	struct cage_users cu = {0};
+	struct uc_userlist users = {0};
+	struct strv done = STRV_INIT;
+	int r = cli_load_config(cli);
+	if (r == 0)
+		r = skel_conf_load(&conf, cli->cfg.config_dir, &cli->err);
+	if (r == 0)
+		r = cage_users_load(&cli->cfg, &cu, &cli->err);
+	if (r == 0 && optind < argc) {
+		users.v = calloc((size_t)(argc - optind), sizeof(*users.v));
+		for (int i = optind; r == 0 && users.v && i < argc; i++)
+			if ((r = users_lookup(&cli->cfg, argv[i], &users.v[users.n], &cli->err)) ==
+			    0)
+				users.n++;
+	} else if (r == 0) {
+		r = users_all(&cli->cfg, &users, &cli->err);
+	}
+	for (size_t i = 0; r == 0 && i < users.n; i++) {
+		if (optind >= argc && cage_user_verdict(&cli->cfg, &cu, &users.v[i]) != U_ENABLED)
+			continue; /* all: the caged users only */
+		r = cage_etc_generate(&cli->cfg, &conf, &users.v[i], &cli->err);
+		if (r == 0)
+			strv_push(&done, users.v[i].name);
+	}
+	if (r == 0) {
+		if (cli->json) {
+			struct json j;
+			json_init(&j, stdout);
+			json_envelope_begin(&j);
+			json_array_begin(&j);
+			for (size_t i = 0; i < done.n; i++)
+				json_string(&j, done.v[i]);
+			json_array_end(&j);
+			json_envelope_end(&j);
+		} else {
+			for (size_t i = 0; i < done.n; i++)
+				printf("%s: /etc regenerated\n", done.v[i]);
+		}
+	}
+	strv_clear(&done);
+	userlist_release(&users);
+	cage_users_release(&cu);
+	skel_conf_release(&conf);
 	return r;
 }

@@ -1,0 +1,323 @@
+#include "mount/etc.h"
+
+#include "lib/cleanup.h"
+#include "lib/path.h"
+#include "lib/store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int cage_dir_path(const struct uc_config *cfg, const struct uc_user *u, char *buf, size_t size)
+{
+	if (!*u->name || strchr(u->name, '/') || !strcmp(u->name, ".") || !strcmp(u->name, ".."))
+		return -EINVAL;
+	int n =
+	    snprintf(buf, size, "%s/%02u/%s", cfg->cages_dir, (unsigned)(u->uid % 100), u->name);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+static int mkdir_mode(const char *p, mode_t mode)
+{
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* cages_dir/NN/<user>, root-owned 0700 (what the user must own comes later). */
+static int make_cage_dir(const struct uc_config *cfg, const struct uc_user *u, char *dir,
+			 size_t size)
+{
+	char nn[PATH_MAX];
+	int r = cage_dir_path(cfg, u, dir, size);
+	if (r < 0)
+		return r;
+	snprintf(nn, sizeof(nn), "%s/%02u", cfg->cages_dir, (unsigned)(u->uid % 100));
+	if ((r = mkdir_mode(cfg->state_dir, 0755)) < 0 ||
+	    (r = mkdir_mode(cfg->cages_dir, 0755)) < 0 || (r = mkdir_mode(nn, 0755)) < 0 ||
+	    (r = mkdir_mode(dir, 0700)) < 0)
+		return r;
+	return 0;
+}
+
+static int copy_file(int sdir, int ddir, const char *name, const struct stat *st)
+{
+	_cleanup_close_ int in = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	unlinkat(ddir, name, 0); /* custom.etc overrides what is there */
+	_cleanup_close_ int out =
+	    openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (out < 0)
+		return -errno;
+	char buf[1 << 16];
+	ssize_t n;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			return -EIO;
+	struct timespec t[2] = {st->st_atim, st->st_mtim};
+	if (n < 0 || fchown(out, st->st_uid, st->st_gid) < 0 ||
+	    fchmod(out, st->st_mode & 07777) < 0 || futimens(out, t) < 0)
+		return -errno;
+	return 0;
+}
+
+/* A tree copied without following any link: directories, files, symlinks. */
+static int copy_tree(int sdir, int ddir)
+{
+	int fd = dup(sdir);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	rewinddir(d);
+	struct dirent *de;
+	int r = 0;
+	while (r == 0 && (de = readdir(d))) {
+		const char *nm = de->d_name;
+		struct stat st;
+		if (!strcmp(nm, ".") || !strcmp(nm, "..") ||
+		    fstatat(sdir, nm, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			if (mkdirat(ddir, nm, 0700) < 0 && errno != EEXIST) {
+				r = -errno;
+				break;
+			}
+			int s2 = openat(sdir, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int d2 = openat(ddir, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (s2 < 0 || d2 < 0)
+				r = -errno;
+			else if ((r = copy_tree(s2, d2)) == 0 &&
+				 (fchown(d2, st.st_uid, st.st_gid) < 0 ||
+				  fchmod(d2, st.st_mode & 07777) < 0))
+				r = -errno;
+			if (s2 >= 0)
+				close(s2);
+			if (d2 >= 0)
+				close(d2);
+		} else if (S_ISREG(st.st_mode)) {
+			r = copy_file(sdir, ddir, nm, &st);
+		} else if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t n = readlinkat(sdir, nm, target, sizeof(target) - 1);
+			if (n < 0)
+				continue;
+			target[n] = '\0';
+			unlinkat(ddir, nm, 0);
+			if (symlinkat(target, ddir, nm) < 0 ||
+			    fchownat(ddir, nm, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+				r = -errno;
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+/* Which account lines stay: by the id in field 3 (system) or by name. */
+struct keep {
+	const struct uc_config *cfg;
+	const struct strv *members; /* group files: member names that may stay */
+	bool self_from_db;	    /* passwd: the user's line comes from the user database */
+	unsigned list_from;	    /* group files: first field holding a name list */
+	const struct strv *names;   /* users= or groups= of conf.d */
+	const char *self;	    /* the user's name */
+	unsigned self_id;	    /* the user's uid (passwd) or gid (group) */
+	const struct strv *kept;    /* shadow files: names kept in passwd/group */
+};
+
+static bool keep_line(const struct keep *k, const char *line, bool by_name_only)
+{
+	char name[256];
+	size_t n = strcspn(line, ":");
+	if (n == 0 || n >= sizeof(name) || line[n] != ':')
+		return false;
+	snprintf(name, sizeof(name), "%.*s", (int)n, line);
+	if (by_name_only)
+		return strv_contains(k->kept, name);
+	const char *f3 = strchr(line + n + 1, ':');
+	unsigned id = f3 ? (unsigned)strtoul(f3 + 1, NULL, 10) : UINT32_MAX;
+	if (strcmp(name, k->self) == 0)
+		return !k->self_from_db; /* passwd: written from NSS/passwd_file instead */
+	if (f3 && id == k->self_id && k->self_id >= k->cfg->min_uid)
+		return !k->self_from_db;
+	return (f3 && id < k->cfg->min_uid) || strv_contains(k->names, name);
+}
+
+/* Member lists of a group line keep only the accounts the cage has: another
+ * user's name must not show in the cage's /etc either. */
+static void put_filtered(FILE *o, const char *line, const struct keep *k)
+{
+	unsigned field = 0;
+	for (const char *p = line; *p;) {
+		size_t n = strcspn(p, ":\n");
+		if (!k->members || field < k->list_from) {
+			fwrite(p, 1, n, o);
+		} else {
+			bool first = true;
+			for (const char *q = p; q < p + n;) {
+				size_t m = strcspn(q, ",:\n");
+				char name[256];
+				snprintf(name, sizeof(name), "%.*s", (int)(m < 255 ? m : 255), q);
+				if (m && strv_contains(k->members, name)) {
+					fprintf(o, "%s%s", first ? "" : ",", name);
+					first = false;
+				}
+				q += m + (q[m] == ',');
+			}
+		}
+		p += n;
+		if (*p == ':') {
+			fputc(':', o);
+			p++;
+			field++;
+		} else if (*p == '\n') {
+			fputc('\n', o);
+			p++;
+		}
+	}
+}
+
+/* Rewrite etcfd/name keeping the lines keep_line() keeps (names kept go to
+ * out); extra is appended when not there already. A missing file stays missing
+ * unless there is an extra line. */
+static int filter_file(int etcfd, const char *name, const struct keep *k, bool by_name_only,
+		       const char *extra, struct strv *out)
+{
+	_cleanup_fclose_ FILE *in = NULL;
+	int fd = openat(etcfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0)
+		in = fdopen(fd, "r");
+	if (!in && !extra)
+		return 0;
+	struct stat st = {.st_mode = 0644};
+	if (in)
+		fstat(fileno(in), &st);
+	char tmp[NAME_MAX + 8];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
+	int ofd = openat(etcfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	FILE *o = ofd >= 0 ? fdopen(ofd, "w") : NULL;
+	if (!o)
+		return -errno;
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	bool have_extra = false;
+	while (in && getline(&line, &cap, in) > 0) {
+		if (!keep_line(k, line, by_name_only))
+			continue;
+		put_filtered(o, line, k);
+		size_t n = strcspn(line, ":");
+		if (out)
+			strv_pushn(out, line, n);
+		have_extra =
+		    have_extra || (extra && strncmp(line, extra, strcspn(extra, ":") + 1) == 0);
+	}
+	if (extra && !have_extra) {
+		fprintf(o, "%s\n", extra);
+		if (out)
+			strv_pushn(out, extra, strcspn(extra, ":"));
+	}
+	int r = fflush(o) == 0 && fchown(ofd, st.st_uid, st.st_gid) == 0 &&
+			fchmod(ofd, st.st_mode & 07777) == 0
+		    ? 0
+		    : -errno;
+	fclose(o);
+	if (r == 0 && renameat(etcfd, tmp, etcfd, name) < 0)
+		r = -errno;
+	return r;
+}
+
+static int filter_accounts(const struct uc_config *cfg, const struct skel_conf *conf,
+			   const struct uc_user *u, int etcfd)
+{
+	struct strv users = STRV_INIT, groups = STRV_INIT, kept_users = STRV_INIT,
+		    kept_groups = STRV_INIT;
+	for (size_t i = 0; i < conf->n; i++) {
+		for (size_t j = 0; j < conf->v[i].users.n; j++)
+			strv_push(&users, conf->v[i].users.v[j]);
+		for (size_t j = 0; j < conf->v[i].groups.n; j++)
+			strv_push(&groups, conf->v[i].groups.v[j]);
+	}
+	char self[PATH_MAX + 256], selfgrp[300];
+	snprintf(self, sizeof(self), "%s:x:%u:%u::%s:%s", u->name, (unsigned)u->uid,
+		 (unsigned)u->gid, u->home, u->shell);
+	snprintf(selfgrp, sizeof(selfgrp), "%s:x:%u:", u->name, (unsigned)u->gid);
+	struct keep kp = {.cfg = cfg,
+			  .names = &users,
+			  .self = u->name,
+			  .self_id = (unsigned)u->uid,
+			  .kept = &kept_users,
+			  .self_from_db = true};
+	struct keep kg = {.cfg = cfg,
+			  .names = &groups,
+			  .self = u->name,
+			  .self_id = (unsigned)u->gid,
+			  .kept = &kept_groups,
+			  .members = &kept_users,
+			  .list_from = 3};
+	int r = filter_file(etcfd, "passwd", &kp, false, self, &kept_users);
+	if (r == 0)
+		r = filter_file(etcfd, "group", &kg, false, selfgrp, &kept_groups);
+	kp.self_from_db = false;
+	if (r == 0)
+		r = filter_file(etcfd, "shadow", &kp, true, NULL, NULL);
+	kg.list_from = 2; /* gshadow: name:password:admins:members */
+	if (r == 0)
+		r = filter_file(etcfd, "gshadow", &kg, true, NULL, NULL);
+	strv_clear(&users);
+	strv_clear(&groups);
+	strv_clear(&kept_users);
+	strv_clear(&kept_groups);
+	return r;
+}
+
+int cage_etc_generate(const struct uc_config *cfg, const struct skel_conf *conf,
+		      const struct uc_user *u, struct uc_error *err)
+{
+	char dir[PATH_MAX], src[PATH_MAX], custom[PATH_MAX];
+	int r = make_cage_dir(cfg, u, dir, sizeof(dir));
+	if (r < 0)
+		return uc_fail_errno(err, r, "cage directory of %s", u->name);
+	snprintf(src, sizeof(src), "%s/skel/current/tree/etc", cfg->state_dir);
+	_cleanup_close_ int sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0)
+		return errno == ENOENT ? uc_fail(err, UC_NOTFOUND, "no skeleton etc (unicage init)")
+				       : uc_fail_errno(err, errno, "%s", src);
+	_cleanup_close_ int cfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (cfd < 0)
+		return uc_fail_errno(err, errno, "%s", dir);
+	store_rm_tree(cfd, "etc.new"); /* a leftover of an interrupted run */
+	if (mkdirat(cfd, "etc.new", 0755) < 0)
+		return uc_fail_errno(err, errno, "%s/etc.new", dir);
+	_cleanup_close_ int efd =
+	    openat(cfd, "etc.new", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	r = efd < 0 ? -errno : copy_tree(sfd, efd);
+	if (r == 0)
+		r = filter_accounts(cfg, conf, u, efd);
+	snprintf(custom, sizeof(custom), "%s/custom.etc/%s", cfg->config_dir, u->name);
+	int cust = r == 0 ? open(custom, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	if (cust >= 0) {
+		r = copy_tree(cust, efd);
+		close(cust);
+	}
+	if (r == 0 && syncfs(efd) < 0)
+		r = -errno;
+	if (r < 0) {
+		store_rm_tree(cfd, "etc.new");
+		return uc_fail_errno(err, r, "generating the /etc of %s", u->name);
+	}
+	/* swap in: the old one goes only once the new one is in place */
+	if (renameat2(cfd, "etc.new", cfd, "etc", RENAME_EXCHANGE) == 0)
+		store_rm_tree(cfd, "etc.new");
+	else if (errno != ENOENT || renameat(cfd, "etc.new", cfd, "etc") < 0)
+		return uc_fail_errno(err, errno, "%s/etc", dir);
+	return 0;
+}

@@ -1,0 +1,18 @@
+/* A cage's private /etc (cages_dir/NN/<user>/etc, NN = uid mod 100): the
+ * current skeleton generation's etc, with passwd and group holding only the
+ * system accounts (uid/gid below min_uid, plus conf.d users=/groups=) and the
+ * user, shadow and gshadow only theirs, then config_dir/custom.etc/<user>/
+ * laid over it. Built beside the old one and swapped in with one rename. */
+#pragma once
+
+#include "lib/config.h"
+#include "lib/error.h"
+#include "lib/users.h"
+#include "skel/conf.h"
+
+/* cages_dir/NN/<user> into buf. */
+int cage_dir_path(const struct uc_config *cfg, const struct uc_user *u, char *buf, size_t size);
+/* Generate (or regenerate) the user's etc; the cage directory is created
+ * root-owned 0700 if missing. */
+int cage_etc_generate(const struct uc_config *cfg, const struct skel_conf *conf,
+		      const struct uc_user *u, struct uc_error *err);
