@@ -1,0 +1,91 @@
+#include "mount/cagemp.h"
+
+#include "lib/cleanup.h"
+#include "lib/path.h"
+#include "lib/strv.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int parse_line(struct cage_mp *mp, char *line, const char *where, struct uc_error *err)
+{
+	char *s = str_trim(line);
+	if (!*s || *s == '#')
+		return 0;
+	struct mp_entry e = {.kind = MP_SHARED};
+	if (*s == '!' || *s == '@' || *s == '%') {
+		e.kind = *s == '!' ? MP_READONLY : *s == '@' ? MP_PERUSER : MP_SPLIT;
+		s++;
+	}
+	char *comma = strchr(s, ',');
+	if (e.kind == MP_PERUSER) {
+		if (!comma)
+			return uc_fail(err, UC_BADREQUEST, "%s: '@%s' needs ,MODE (octal)", where,
+				       s);
+		*comma = '\0';
+		char *end;
+		unsigned long m = strtoul(str_trim(comma + 1), &end, 8);
+		if (!*str_trim(comma + 1) || *end || m > 07777)
+			return uc_fail(err, UC_BADREQUEST, "%s: bad MODE '%s' (octal, e.g. 700)",
+				       where, comma + 1);
+		e.mode = (mode_t)m;
+	} else if (comma) {
+		return uc_fail(err, UC_BADREQUEST, "%s: ',' only after @/path", where);
+	}
+	s = str_trim(s);
+	if (!path_is_clean_absolute(s) || strcmp(s, "/") == 0)
+		return uc_fail(err, UC_BADREQUEST, "%s: '%s' is not a clean absolute path", where,
+			       s);
+	for (size_t i = 0; i < mp->n; i++)
+		if (strcmp(mp->v[i].path, s) == 0)
+			return uc_fail(err, UC_BADREQUEST, "%s: %s is listed twice", where, s);
+	struct mp_entry *v = realloc(mp->v, (mp->n + 1) * sizeof(*v));
+	if (v)
+		mp->v = v;
+	if (!v || !(e.path = strdup(s)))
+		return uc_fail(err, UC_INTERNAL, "out of memory");
+	v[mp->n++] = e;
+	return 0;
+}
+
+int cagemp_parse(struct cage_mp *mp, FILE *f, const char *name, struct uc_error *err)
+{
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned lineno = 0;
+	int r = 0;
+	memset(mp, 0, sizeof(*mp));
+	while (r == 0 && (len = getline(&line, &cap, f)) >= 0) {
+		char where[PATH_MAX + 32];
+		snprintf(where, sizeof(where), "%s:%u", name, ++lineno);
+		if (strlen(line) != (size_t)len)
+			r = uc_fail(err, UC_BADREQUEST, "%s: NUL byte in line", where);
+		else
+			r = parse_line(mp, line, where, err);
+	}
+	if (r < 0)
+		cagemp_release(mp);
+	return r;
+}
+
+int cagemp_load(struct cage_mp *mp, const char *config_dir, struct uc_error *err)
+{
+	char path[PATH_MAX];
+	memset(mp, 0, sizeof(*mp));
+	path_join(path, sizeof(path), config_dir, "cage.mp");
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", path);
+	return cagemp_parse(mp, f, path, err);
+}
+
+void cagemp_release(struct cage_mp *mp)
+{
+	for (size_t i = 0; i < mp->n; i++)
+		free(mp->v[i].path);
+	free(mp->v);
+	memset(mp, 0, sizeof(*mp));
+}
