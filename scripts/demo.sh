@@ -9,7 +9,7 @@ UC=${1:?usage: demo.sh UNICAGE_BINARY}
 src=$(cd "$(dirname "$0")/.." && pwd)
 demo=$(mktemp -d /tmp/unicage-demo.XXXXXX)
 # unified files are immutable (+i): clear that before removing the tree
-[ "${KEEP:-0}" = 1 ] || trap 'chattr -R -i "$demo" 2>/dev/null; rm -rf "$demo"' EXIT
+[ "${KEEP:-0}" = 1 ] || trap 'set +e; chattr -R -i "$demo" 2>/dev/null; rm -rf "$demo"' EXIT
 export UNICAGE_CONFIG=$demo/unicage.conf
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
