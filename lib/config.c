@@ -1,6 +1,7 @@
 #include "lib/config.h"
 
 #include "lib/cleanup.h"
+#include "lib/lines.h"
 #include "lib/path.h"
 
 #include <ctype.h>
@@ -210,30 +211,24 @@ static int parse_line(struct uc_config *cfg, char *line, const char *where, unsi
 	return set_key(cfg, k, value, where, err);
 }
 
+struct stream {
+	struct uc_config *cfg;
+	unsigned seen_line[UC_ARRAY_SIZE(keys)];
+};
+
+static int config_line(char *line, const char *where, unsigned lineno, void *arg,
+		       struct uc_error *err)
+{
+	struct stream *st = arg;
+	if (strlen(line) > 4096)
+		return uc_fail(err, UC_BADREQUEST, "%s: line longer than 4096 bytes", where);
+	return parse_line(st->cfg, line, where, st->seen_line, lineno, err);
+}
+
 static int parse_stream(struct uc_config *cfg, FILE *f, const char *name, struct uc_error *err)
 {
-	unsigned seen_line[UC_ARRAY_SIZE(keys)] = {0};
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	unsigned lineno = 0;
-	char where[PATH_MAX + 32];
-
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		lineno++;
-		snprintf(where, sizeof(where), "%s:%u", name, lineno);
-		if (strlen(line) != (size_t)len)
-			return uc_fail(err, UC_BADREQUEST, "%s: NUL byte in line", where);
-		if (len > 4096)
-			return uc_fail(err, UC_BADREQUEST, "%s: line longer than 4096 bytes",
-				       where);
-		int r = parse_line(cfg, line, where, seen_line, lineno, err);
-		if (r < 0)
-			return r;
-	}
-	if (ferror(f))
-		return uc_fail_errno(err, errno, "%s: read", name);
-	return 0;
+	struct stream st = {.cfg = cfg};
+	return uc_read_lines(f, name, config_line, &st, err);
 }
 
 int uc_config_parse(struct uc_config *cfg, FILE *f, const char *name, struct uc_error *err)

@@ -1,6 +1,7 @@
 #include "mount/cagemp.h"
 
 #include "lib/cleanup.h"
+#include "lib/lines.h"
 #include "lib/path.h"
 #include "lib/strv.h"
 
@@ -50,22 +51,15 @@ static int parse_line(struct cage_mp *mp, char *line, const char *where, struct 
 	return 0;
 }
 
+static int mp_line(char *line, const char *where, unsigned lineno, void *arg, struct uc_error *err)
+{
+	return parse_line(arg, line, where, err);
+}
+
 int cagemp_parse(struct cage_mp *mp, FILE *f, const char *name, struct uc_error *err)
 {
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	unsigned lineno = 0;
-	int r = 0;
 	memset(mp, 0, sizeof(*mp));
-	while (r == 0 && (len = getline(&line, &cap, f)) >= 0) {
-		char where[PATH_MAX + 32];
-		snprintf(where, sizeof(where), "%s:%u", name, ++lineno);
-		if (strlen(line) != (size_t)len)
-			r = uc_fail(err, UC_BADREQUEST, "%s: NUL byte in line", where);
-		else
-			r = parse_line(mp, line, where, err);
-	}
+	int r = uc_read_lines(f, name, mp_line, mp, err);
 	if (r < 0)
 		cagemp_release(mp);
 	return r;

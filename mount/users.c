@@ -1,6 +1,7 @@
 #include "mount/users.h"
 
 #include "lib/cleanup.h"
+#include "lib/lines.h"
 #include "lib/path.h"
 
 #include <dirent.h>
@@ -14,26 +15,26 @@
 #include <unistd.h>
 
 /* One name per line, # comments; a line that is not a user name is an error. */
+static int name_line(char *line, const char *where, unsigned lineno, void *arg,
+		     struct uc_error *err)
+{
+	struct strv *out = arg;
+	char *s = str_trim(line);
+	if (!*s || *s == '#')
+		return 0;
+	if (strpbrk(s, " \t/:"))
+		return uc_fail(err, UC_BADREQUEST, "%s: '%s' is not a user name", where, s);
+	if (!strv_contains(out, s) && strv_push(out, s) < 0)
+		return uc_fail(err, UC_INTERNAL, "out of memory");
+	return 0;
+}
+
 static int read_names(const char *path, struct strv *out, struct uc_error *err)
 {
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	if (!f)
 		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", path);
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
-	unsigned lineno = 0;
-	while (getline(&line, &cap, f) >= 0) {
-		char *s = str_trim(line);
-		lineno++;
-		if (!*s || *s == '#')
-			continue;
-		if (strpbrk(s, " \t/:"))
-			return uc_fail(err, UC_BADREQUEST, "%s:%u: '%s' is not a user name", path,
-				       lineno, s);
-		if (!strv_contains(out, s) && strv_push(out, s) < 0)
-			return uc_fail(err, UC_INTERNAL, "out of memory");
-	}
-	return 0;
+	return uc_read_lines(f, path, name_line, out, err);
 }
 
 static int write_file(int dirfd, const char *name, const char *text, struct uc_error *err)

@@ -1,6 +1,7 @@
 #include "skel/conf.h"
 
 #include "lib/cleanup.h"
+#include "lib/lines.h"
 #include "lib/path.h"
 
 #include <ctype.h>
@@ -169,52 +170,54 @@ static int cfg_line(struct skel_conf *c, struct pending *p, char *line, const ch
 	return p->value ? 0 : uc_fail(err, UC_INTERNAL, "out of memory");
 }
 
+struct cfg_read {
+	struct skel_conf *c;
+	struct pending p;
+};
+
+static int cfg_read_line(char *line, const char *where, unsigned lineno, void *arg,
+			 struct uc_error *err)
+{
+	struct cfg_read *cr = arg;
+	return cfg_line(cr->c, &cr->p, line, where, err);
+}
+
 int skel_cfg_parse(struct skel_conf *c, FILE *f, const char *name, struct uc_error *err)
 {
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	unsigned lineno = 0;
-	struct pending p = {0};
-	int r = 0;
-	while (r == 0 && (len = getline(&line, &cap, f)) >= 0) {
-		char where[PATH_MAX + 32];
-		snprintf(where, sizeof(where), "%s:%u", name, ++lineno);
-		if (strlen(line) != (size_t)len)
-			r = uc_fail(err, UC_BADREQUEST, "%s: NUL byte in line", where);
-		else
-			r = cfg_line(c, &p, line, where, err);
-	}
+	struct cfg_read cr = {.c = c};
+	int r = uc_read_lines(f, name, cfg_read_line, &cr, err);
 	if (r == 0)
-		r = finish_key(&p, err);
-	free(p.value);
+		r = finish_key(&cr.p, err);
+	free(cr.p.value);
 	return r;
+}
+
+struct list_read {
+	struct strv *out;
+	bool paths;
+};
+
+static int list_line(char *line, const char *where, unsigned lineno, void *arg,
+		     struct uc_error *err)
+{
+	struct list_read *lr = arg;
+	char *s = str_trim(line);
+	if (*s == '\0' || *s == '#')
+		return 0;
+	if (lr->paths && !good_path(s))
+		return uc_fail(err, UC_BADREQUEST, "%s: '%s' is not an absolute path or glob",
+			       where, s);
+	if (!lr->paths && (strpbrk(s, " \t/") || s[0] == '-'))
+		return uc_fail(err, UC_BADREQUEST, "%s: '%s' is not a package name", where, s);
+	if (!strv_contains(lr->out, s) && strv_push(lr->out, s) < 0)
+		return uc_fail(err, UC_INTERNAL, "out of memory");
+	return 0;
 }
 
 int skel_list_parse(struct strv *out, FILE *f, const char *name, bool paths, struct uc_error *err)
 {
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	unsigned lineno = 0;
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		char where[PATH_MAX + 32];
-		snprintf(where, sizeof(where), "%s:%u", name, ++lineno);
-		if (strlen(line) != (size_t)len)
-			return uc_fail(err, UC_BADREQUEST, "%s: NUL byte in line", where);
-		char *s = str_trim(line);
-		if (*s == '\0' || *s == '#')
-			continue;
-		if (paths && !good_path(s))
-			return uc_fail(err, UC_BADREQUEST,
-				       "%s: '%s' is not an absolute path or glob", where, s);
-		if (!paths && (strpbrk(s, " \t/") || s[0] == '-'))
-			return uc_fail(err, UC_BADREQUEST, "%s: '%s' is not a package name", where,
-				       s);
-		if (!strv_contains(out, s) && strv_push(out, s) < 0)
-			return uc_fail(err, UC_INTERNAL, "out of memory");
-	}
-	return 0;
+	struct list_read lr = {out, paths};
+	return uc_read_lines(f, name, list_line, &lr, err);
 }
 
 static int with_file(const char *dir, const char *name, struct uc_error *err,

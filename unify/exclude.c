@@ -1,6 +1,7 @@
 #include "unify/exclude.h"
 
 #include "lib/cleanup.h"
+#include "lib/lines.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -62,25 +63,18 @@ int excludes_add(struct excludes *ex, const char *line, const char *where, struc
 	return 0;
 }
 
+static int exclude_line(char *line, const char *where, unsigned lineno, void *arg,
+			struct uc_error *err)
+{
+	return excludes_add(arg, line, where, err);
+}
+
 int excludes_load(struct excludes *ex, const char *path, struct uc_error *err)
 {
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	if (!f)
 		return uc_fail_errno(err, errno, "exclude list %s", path);
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	unsigned lineno = 0;
-	while ((n = getline(&line, &cap, f)) >= 0) {
-		char where[PATH_MAX + 16];
-		snprintf(where, sizeof(where), "%s:%u", path, ++lineno);
-		if (strlen(line) != (size_t)n)
-			return uc_fail(err, UC_BADREQUEST, "%s: NUL byte in line", where);
-		int r = excludes_add(ex, line, where, err);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return uc_read_lines(f, path, exclude_line, ex, err);
 }
 
 int excludes_add_defaults(struct excludes *ex)

@@ -1,0 +1,27 @@
+#include "lib/lines.h"
+
+#include "lib/cleanup.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+
+int uc_read_lines(FILE *f, const char *name, uc_line_fn fn, void *arg, struct uc_error *err)
+{
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned lineno = 0;
+	char where[PATH_MAX + 32];
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		snprintf(where, sizeof(where), "%s:%u", name, ++lineno);
+		if (strlen(line) != (size_t)len)
+			return uc_fail(err, UC_BADREQUEST, "%s: NUL byte in line", where);
+		int r = fn(line, where, lineno, arg, err);
+		if (r < 0)
+			return r;
+	}
+	if (ferror(f))
+		return uc_fail_errno(err, errno, "%s: read", name);
+	return 0;
+}
