@@ -47,6 +47,14 @@ const struct verb verbs[] = {
     {"display-user-mode", cmd_users, "Enable All or Disable All", users_usage, 0},
     {"update-etc", cmd_updateetc, "regenerate the private /etc of cages", updateetc_usage,
      VERB_NEED_ROOT},
+    {"mount", cmd_mount, "build these users' cages (a new slot when the skeleton changed)",
+     mount_usage, VERB_NEED_ROOT},
+    {"umount", cmd_mount, "unmount these users' cages (running processes keep theirs)", mount_usage,
+     VERB_NEED_ROOT},
+    {"remount", cmd_mount, "a new slot for these users' cages", mount_usage, VERB_NEED_ROOT},
+    {"remount-all", cmd_mount, "a new slot for every mounted cage", mount_usage, VERB_NEED_ROOT},
+    {"umount-all", cmd_mount, "unmount every cage", mount_usage, VERB_NEED_ROOT},
+    {"list", cmd_mount, "cages: user, slot, generation, mode, processes", mount_usage, 0},
     {NULL, NULL, NULL, NULL, 0},
 };
 

@@ -80,6 +80,8 @@ int cmd_printsuids(struct cli *cli, int argc, char **argv);
 int cmd_users(struct cli *cli, int argc, char **argv);
 int cmd_updateetc(struct cli *cli, int argc, char **argv);
 extern const char updateetc_usage[];
+int cmd_mount(struct cli *cli, int argc, char **argv);
+extern const char mount_usage[];
 extern const char users_usage[];
 extern const char printsuids_usage[];
 /* Take the skeleton's exclusive lock (state_dir/skel.lock); fd or <0. */

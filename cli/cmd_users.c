@@ -227,7 +227,7 @@ int cmd_updateetc(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; r == 0 && i < users.n; i++) {
 		if (optind >= argc && cage_user_verdict(&cli->cfg, &cu, &users.v[i]) != U_ENABLED)
 			continue; /* all: the caged users only */
-		r = cage_etc_generate(&cli->cfg, &conf, &users.v[i], &cli->err);
+		r = cage_etc_generate(&cli->cfg, &conf, &users.v[i], NULL, &cli->err);
 		if (r == 0)
 			strv_push(&done, users.v[i].name);
 	}

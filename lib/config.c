@@ -17,7 +17,10 @@ enum key_type {
 	KEY_UINT,      /* decimal, fits in unsigned */
 	KEY_PATH_LIST, /* comma or space separated clean absolute paths */
 	KEY_BOOL,      /* yes/no, true/false, on/off, 1/0 */
+	KEY_MODE,      /* one of uc_cage_mode_names */
 };
+
+const char *const uc_cage_mode_names[3] = {"auto", "overlay", "bind"};
 
 struct key_desc {
 	const char *name;
@@ -34,6 +37,7 @@ static const struct key_desc keys[] = {
     KEY(cages_dir, KEY_PATH),	    KEY(run_dir, KEY_PATH),	     KEY(rpm_dbpath, KEY_PATH),
     KEY(min_uid, KEY_UINT),	    KEY(local_paths, KEY_PATH_LIST), KEY(strip_suid, KEY_BOOL),
     KEY(suid_allow, KEY_PATH_LIST), KEY(passwd_file, KEY_PATH),	     KEY(group_file, KEY_PATH),
+    KEY(cage_mode, KEY_MODE),
 };
 #undef KEY
 
@@ -83,6 +87,7 @@ static int config_copy(struct uc_config *dst, const struct uc_config *src)
 	memset(dst, 0, sizeof(*dst));
 	dst->min_uid = src->min_uid;
 	dst->strip_suid = src->strip_suid;
+	dst->cage_mode = src->cage_mode;
 	if (strv_copy(&dst->suid_allow, &src->suid_allow) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < UC_ARRAY_SIZE(keys); i++) {
@@ -167,6 +172,14 @@ static int set_key(struct uc_config *cfg, const struct key_desc *k, const char *
 			return uc_fail(err, UC_BADREQUEST, "%s: %s must be yes or no, not '%s'",
 				       where, k->name, v);
 		return 0;
+	case KEY_MODE:
+		for (int i = 0; i < (int)UC_ARRAY_SIZE(uc_cage_mode_names); i++)
+			if (strcmp(v, uc_cage_mode_names[i]) == 0) {
+				*(int *)field = i;
+				return 0;
+			}
+		return uc_fail(err, UC_BADREQUEST, "%s: %s must be auto, overlay or bind, not '%s'",
+			       where, k->name, v);
 	case KEY_PATH_LIST:
 		if (parse_path_list(v, field, &bad) == -EINVAL)
 			return uc_fail(err, UC_BADREQUEST,

@@ -26,7 +26,13 @@ struct uc_config {
 	struct strv suid_allow;	 /* ... except on these paths */
 	char *passwd_file;	 /* users from this file instead of NSS; NULL: NSS */
 	char *group_file;
+	int cage_mode; /* enum uc_cage_mode: how a cage's / is built */
 };
+
+/* cage_mode = auto|overlay|bind: auto probes the kernel once (overlay with a
+ * data-only layer when it works, else the read-only bind of the tree). */
+enum uc_cage_mode { UC_CAGE_AUTO, UC_CAGE_OVERLAY, UC_CAGE_BIND };
+extern const char *const uc_cage_mode_names[3];
 
 /* Fill cfg with the built-in defaults. */
 int uc_config_init(struct uc_config *cfg);

@@ -12,10 +12,8 @@ static const struct {
 	const char *name;
 	unsigned area;
 } area_names[] = {
-    {"general", UC_AREA_GENERAL},
-    {"rpm", UC_AREA_RPM},
-    {"path", UC_AREA_PATH},
-    {"config", UC_AREA_CONFIG},
+    {"general", UC_AREA_GENERAL}, {"rpm", UC_AREA_RPM},	      {"ns", UC_AREA_NS},
+    {"path", UC_AREA_PATH},	  {"config", UC_AREA_CONFIG},
 };
 
 unsigned uc_log_parse_areas(const char *spec)

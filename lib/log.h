@@ -18,6 +18,7 @@ enum uc_log_area {
 	UC_AREA_RPM = 1 << 1,
 	UC_AREA_PATH = 1 << 2,
 	UC_AREA_CONFIG = 1 << 3,
+	UC_AREA_NS = 1 << 4,
 };
 
 void uc_log_init(int verbosity_delta);

@@ -122,6 +122,74 @@ static int copy_tree(int sdir, int ddir)
 	return r;
 }
 
+/* The names in a directory (without . and ..), read before anything in it
+ * moves. */
+static int dir_names(int dfd, struct strv *out)
+{
+	int fd = dup(dfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	rewinddir(d);
+	struct dirent *de;
+	int r = 0;
+	while (r == 0 && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			r = strv_push(out, de->d_name);
+	closedir(d);
+	return r;
+}
+
+static bool is_dir_at(int dfd, const char *name, struct stat *st)
+{
+	return fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st->st_mode);
+}
+
+/* Make dst hold what src holds, moving src's entries over: every file is
+ * replaced by one rename (a reader sees the old or the new file, never a
+ * missing one), directories present in both are merged, and what src lacks
+ * is removed from dst. */
+static int sync_into(int src, int dst)
+{
+	struct strv have = STRV_INIT, want = STRV_INIT;
+	int r = dir_names(src, &want);
+	if (r == 0)
+		r = dir_names(dst, &have);
+	for (size_t i = 0; r == 0 && i < want.n; i++) {
+		const char *nm = want.v[i];
+		struct stat ss, ds;
+		bool sdir = is_dir_at(src, nm, &ss), ddir = is_dir_at(dst, nm, &ds);
+		if (sdir && ddir) {
+			int s2 = openat(src, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int d2 = openat(dst, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (s2 < 0 || d2 < 0)
+				r = -errno;
+			else if ((r = sync_into(s2, d2)) == 0 &&
+				 (fchown(d2, ss.st_uid, ss.st_gid) < 0 ||
+				  fchmod(d2, ss.st_mode & 07777) < 0))
+				r = -errno;
+			if (s2 >= 0)
+				close(s2);
+			if (d2 >= 0)
+				close(d2);
+			continue;
+		}
+		if (ddir || (sdir && fstatat(dst, nm, &ds, AT_SYMLINK_NOFOLLOW) == 0))
+			store_rm_tree(dst, nm); /* a type change: no rename replaces it */
+		if (renameat(src, nm, dst, nm) < 0)
+			r = -errno;
+	}
+	for (size_t i = 0; r == 0 && i < have.n; i++)
+		if (!strv_contains(&want, have.v[i]))
+			store_rm_tree(dst, have.v[i]);
+	strv_clear(&have);
+	strv_clear(&want);
+	return r;
+}
+
 /* Which account lines stay: by the id in field 3 (system) or by name. */
 struct keep {
 	const struct uc_config *cfg;
@@ -280,13 +348,13 @@ static int filter_accounts(const struct uc_config *cfg, const struct skel_conf *
 }
 
 int cage_etc_generate(const struct uc_config *cfg, const struct skel_conf *conf,
-		      const struct uc_user *u, struct uc_error *err)
+		      const struct uc_user *u, const char *gen, struct uc_error *err)
 {
 	char dir[PATH_MAX], src[PATH_MAX], custom[PATH_MAX];
 	int r = make_cage_dir(cfg, u, dir, sizeof(dir));
 	if (r < 0)
 		return uc_fail_errno(err, r, "cage directory of %s", u->name);
-	snprintf(src, sizeof(src), "%s/skel/current/tree/etc", cfg->state_dir);
+	snprintf(src, sizeof(src), "%s/skel/%s/tree/etc", cfg->state_dir, gen ? gen : "current");
 	_cleanup_close_ int sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sfd < 0)
 		return errno == ENOENT ? uc_fail(err, UC_NOTFOUND, "no skeleton etc (unicage init)")
@@ -314,10 +382,21 @@ int cage_etc_generate(const struct uc_config *cfg, const struct skel_conf *conf,
 		store_rm_tree(cfd, "etc.new");
 		return uc_fail_errno(err, r, "generating the /etc of %s", u->name);
 	}
-	/* swap in: the old one goes only once the new one is in place */
-	if (renameat2(cfd, "etc.new", cfd, "etc", RENAME_EXCHANGE) == 0)
-		store_rm_tree(cfd, "etc.new");
-	else if (errno != ENOENT || renameat(cfd, "etc.new", cfd, "etc") < 0)
+	/* The first time: one rename. After that the new content moves into
+	 * the existing etc/ file by file: running cages have etc/ bind-mounted,
+	 * and removing that directory would detach their /etc (and show the
+	 * skeleton's own etc beneath it). */
+	if (renameat2(cfd, "etc.new", cfd, "etc", RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EEXIST)
 		return uc_fail_errno(err, errno, "%s/etc", dir);
+	_cleanup_close_ int dfd =
+	    openat(cfd, "etc", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	r = dfd < 0 ? -errno : sync_into(efd, dfd);
+	if (r == 0 && syncfs(dfd) < 0)
+		r = -errno;
+	store_rm_tree(cfd, "etc.new");
+	if (r < 0)
+		return uc_fail_errno(err, r, "updating %s/etc", dir);
 	return 0;
 }

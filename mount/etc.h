@@ -2,7 +2,9 @@
  * current skeleton generation's etc, with passwd and group holding only the
  * system accounts (uid/gid below min_uid, plus conf.d users=/groups=) and the
  * user, shadow and gshadow only theirs, then config_dir/custom.etc/<user>/
- * laid over it. Built beside the old one and swapped in with one rename. */
+ * laid over it. Built beside the old one (etc.new), then moved into etc/ file
+ * by file (running cages keep etc/ bind-mounted). gen: the generation whose
+ * etc is taken, NULL for current. */
 #pragma once
 
 #include "lib/config.h"
@@ -15,4 +17,4 @@ int cage_dir_path(const struct uc_config *cfg, const struct uc_user *u, char *bu
 /* Generate (or regenerate) the user's etc; the cage directory is created
  * root-owned 0700 if missing. */
 int cage_etc_generate(const struct uc_config *cfg, const struct skel_conf *conf,
-		      const struct uc_user *u, struct uc_error *err);
+		      const struct uc_user *u, const char *gen, struct uc_error *err);

@@ -1,0 +1,229 @@
+/* Cages: mount, umount, remount, remount-all, umount-all, list. */
+#include "cli/cli.h"
+
+#include "lib/json.h"
+#include "mount/cage.h"
+#include "mount/cagemp.h"
+#include "mount/users.h"
+#include "skel/conf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char mount_usage[] =
+    "USER...            (mount, umount, remount)\n"
+    "       (none)             (remount-all, umount-all, list)\n\n"
+    "  --kill     remount, remount-all, umount, umount-all: stop the processes\n"
+    "             still running in older slots (SIGTERM, then SIGKILL after 3 s)\n\n"
+    "  mount: build the user's cage unless its newest slot is current;\n"
+    "  remount: always a new slot (processes in older slots keep running);\n"
+    "  umount: no new entries; idle slots released, busy ones kept until\n"
+    "  their processes exit; remount-all: every mounted cage (disabled users'\n"
+    "  cages are unmounted); list: user, slot, generation, mode, processes.";
+
+enum { OPT_KILL = 0x200 };
+
+struct mount_ctx {
+	struct cli *cli;
+	const char *verb;
+	bool kill;
+	struct skel_conf conf;
+	struct cage_mp mp;
+	struct json j;
+	bool loaded;
+};
+
+static int load_inputs(struct mount_ctx *m)
+{
+	if (m->loaded)
+		return 0;
+	int r = skel_conf_load(&m->conf, m->cli->cfg.config_dir, &m->cli->err);
+	if (r == 0)
+		r = cagemp_load(&m->mp, m->cli->cfg.config_dir, &m->cli->err);
+	m->loaded = r == 0;
+	return r;
+}
+
+static void report(struct mount_ctx *m, const char *user, const char *what, const struct slot *s)
+{
+	if (m->cli->json) {
+		json_object_begin(&m->j);
+		json_kv_string(&m->j, "user", user);
+		json_kv_string(&m->j, "result", what);
+		if (s) {
+			json_kv_uint(&m->j, "slot", s->n);
+			json_kv_string(&m->j, "generation", s->gen);
+			json_kv_string(&m->j, "mode", uc_cage_mode_names[s->mode]);
+		}
+		json_object_end(&m->j);
+	} else if (s) {
+		printf("%s: %s (slot %u, %s, %s)\n", user, what, s->n, s->gen,
+		       uc_cage_mode_names[s->mode]);
+	} else {
+		printf("%s: %s\n", user, what);
+	}
+}
+
+static int do_mount(struct mount_ctx *m, const struct uc_user *u, bool new_slot)
+{
+	int r = load_inputs(m);
+	if (r < 0)
+		return r;
+	struct cage_mount_opts o = {.new_slot = new_slot, .kill = m->kill};
+	struct slot s;
+	bool created;
+	r = cage_mount(&m->cli->cfg, &m->conf, &m->mp, u, &o, &s, &created, &m->cli->err);
+	if (r == 0)
+		report(m, u->name, created ? "mounted" : "already mounted", &s);
+	return r;
+}
+
+static int do_umount(struct mount_ctx *m, const char *user)
+{
+	unsigned busy = 0;
+	int r = cage_umount(&m->cli->cfg, user, m->kill, &busy, &m->cli->err);
+	if (r < 0)
+		return r;
+	char what[128];
+	if (busy)
+		snprintf(what, sizeof(what),
+			 "unmounted (%u slot%s still running until its processes exit; --kill "
+			 "stops them)",
+			 busy, busy > 1 ? "s" : "");
+	else
+		snprintf(what, sizeof(what), "unmounted");
+	report(m, user, what, NULL);
+	return 0;
+}
+
+/* Users named on the command line: all looked up (unknown: exit 4) before
+ * anything is done. */
+static int per_user(struct mount_ctx *m, int argc, char **argv)
+{
+	struct uc_userlist users = {.v = calloc((size_t)argc + 1, sizeof(struct uc_user))};
+	int r = users.v ? 0 : -12;
+	for (int i = 0; r == 0 && i < argc; i++)
+		if ((r = users_lookup(&m->cli->cfg, argv[i], &users.v[users.n], &m->cli->err)) == 0)
+			users.n++;
+	for (size_t i = 0; r == 0 && i < users.n; i++) {
+		if (!strcmp(m->verb, "umount"))
+			r = do_umount(m, users.v[i].name);
+		else
+			r = do_mount(m, &users.v[i], !strcmp(m->verb, "remount"));
+	}
+	userlist_release(&users);
+	return r;
+}
+
+/* remount-all, umount-all: the users that have slots now. */
+static int all_users(struct mount_ctx *m)
+{
+	struct slotlist l;
+	int r = cage_slots(&m->cli->cfg, NULL, &l, &m->cli->err);
+	for (size_t i = 0; r == 0 && i < l.n; i++) {
+		if (i > 0 && !strcmp(l.v[i].user, l.v[i - 1].user))
+			continue;
+		struct uc_user u = {0};
+		bool remount = !strcmp(m->verb, "remount-all");
+		if (remount && users_lookup(&m->cli->cfg, l.v[i].user, &u, NULL) == 0 &&
+		    cage_require_enabled(&m->cli->cfg, &u, NULL) == 0)
+			r = do_mount(m, &u, true);
+		else
+			r = do_umount(m, l.v[i].user); /* gone or no longer caged */
+		user_release(&u);
+	}
+	slotlist_release(&l);
+	return r;
+}
+
+static int list(struct mount_ctx *m)
+{
+	struct slotlist l;
+	int r = cage_slots(&m->cli->cfg, NULL, &l, &m->cli->err);
+	if (r < 0)
+		return r;
+	if (!m->cli->json && l.n)
+		printf("%-16s %5s %-12s %-8s %9s %s\n", "USER", "SLOT", "GENERATION", "MODE",
+		       "PROCESSES", "STATE");
+	for (size_t i = 0; i < l.n; i++) {
+		const struct slot *s = &l.v[i];
+		const char *state = s->bound ? "mounted" : "unmounted, running";
+		if (m->cli->json) {
+			json_object_begin(&m->j);
+			json_kv_string(&m->j, "user", s->user);
+			json_kv_uint(&m->j, "slot", s->n);
+			json_kv_string(&m->j, "generation", s->gen);
+			json_kv_string(&m->j, "mode", uc_cage_mode_names[s->mode]);
+			json_kv_uint(&m->j, "processes", s->procs);
+			json_kv_bool(&m->j, "mounted", s->bound);
+			json_object_end(&m->j);
+		} else {
+			printf("%-16s %5u %-12s %-8s %9u %s\n", s->user, s->n, s->gen,
+			       uc_cage_mode_names[s->mode], s->procs, state);
+		}
+	}
+	slotlist_release(&l);
+	return 0;
+}
+
+int cmd_mount(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    CLI_COMMON_LONG, {"kill", no_argument, NULL, OPT_KILL}, {NULL, 0, NULL, 0}};
+	struct mount_ctx m = {.cli = cli, .verb = argv[0]};
+	bool help = false;
+	bool takes_users =
+	    !strcmp(m.verb, "mount") || !strcmp(m.verb, "umount") || !strcmp(m.verb, "remount");
+	int opt;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":c:vqh", longopts, NULL)) != -1) {
+		if (opt == OPT_KILL && strcmp(m.verb, "list") && strcmp(m.verb, "mount"))
+			m.kill = true;
+		else if (!cli_common_option(cli, opt, optarg, &help))
+			return cli_usage_error(cli, m.verb, "unknown option '%s'",
+					       argv[optind - 1]);
+	}
+	if (help) {
+		cli_print_verb_help(verb_find(m.verb));
+		return 0;
+	}
+	if (takes_users && optind >= argc)
+		return cli_usage_error(cli, m.verb, "name at least one USER");
+	if (!takes_users && optind < argc)
+		return cli_usage_error(cli, m.verb, "takes no USER");
+	int r = cli_load_config(cli);
+	if (r < 0)
+		return r;
+	/* JSON is kept until the end: on an error only the error envelope
+	 * is printed */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = cli->json ? open_memstream(&buf, &len) : NULL;
+	if (cli->json && !mem)
+		return cli_usage_error(cli, m.verb, "out of memory");
+	if (cli->json) {
+		json_init(&m.j, mem);
+		json_envelope_begin(&m.j);
+		json_array_begin(&m.j);
+	}
+	if (takes_users)
+		r = per_user(&m, argc - optind, argv + optind);
+	else if (!strcmp(m.verb, "list"))
+		r = list(&m);
+	else
+		r = all_users(&m);
+	if (cli->json) {
+		json_array_end(&m.j);
+		json_envelope_end(&m.j);
+		fclose(mem);
+		if (r == 0)
+			fwrite(buf, 1, len, stdout);
+		free(buf);
+	}
+	if (m.loaded) {
+		skel_conf_release(&m.conf);
+		cagemp_release(&m.mp);
+	}
+	return r;
+}

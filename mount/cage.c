@@ -1,0 +1,574 @@
+#include "mount/cage.h"
+
+#include "lib/cleanup.h"
+#include "lib/lock.h"
+#include "lib/log.h"
+#include "lib/store.h"
+#include "mount/assemble.h"
+#include "mount/etc.h"
+#include "mount/mode.h"
+#include "mount/nsfs.h"
+#include "mount/users.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+void cage_handle_path(const struct uc_config *cfg, const char *user, unsigned n, char *buf,
+		      size_t size)
+{
+	snprintf(buf, size, "%.3000s/ns/%.255s.%u", cfg->run_dir, user, n);
+}
+
+/* ---- processes in a namespace --------------------------------------------- */
+
+struct nsproc {
+	pid_t pid;
+	ino_t ino;
+};
+
+struct procs {
+	struct nsproc *v;
+	size_t n;
+};
+
+/* The mount namespace of every process (one /proc walk per verb). */
+static int procs_scan(struct procs *ps)
+{
+	ps->v = NULL;
+	ps->n = 0;
+	DIR *d = opendir("/proc");
+	if (!d)
+		return -errno;
+	size_t cap = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		char p[64], link[64];
+		snprintf(p, sizeof(p), "%.20s/ns/mnt", de->d_name);
+		ssize_t n = readlinkat(dirfd(d), p, link, sizeof(link) - 1);
+		unsigned long long ino;
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (sscanf(link, "mnt:[%llu]", &ino) != 1)
+			continue;
+		if (ps->n == cap) {
+			cap = cap ? 2 * cap : 256;
+			struct nsproc *v = realloc(ps->v, cap * sizeof(*v));
+			if (!v) {
+				closedir(d);
+				return -ENOMEM;
+			}
+			ps->v = v;
+		}
+		ps->v[ps->n++] = (struct nsproc){(pid_t)atoi(de->d_name), (ino_t)ino};
+	}
+	closedir(d);
+	return 0;
+}
+
+static unsigned procs_in(const struct procs *ps, ino_t ino)
+{
+	unsigned c = 0;
+	for (size_t i = 0; ino && i < ps->n; i++)
+		c += ps->v[i].ino == ino;
+	return c;
+}
+
+/* Signal every process of namespace ino, through a pidfd taken before the
+ * namespace is checked again (a recycled pid is never signalled). */
+static void signal_ns(ino_t ino, int sig)
+{
+	struct procs ps;
+	if (procs_scan(&ps) < 0)
+		return;
+	for (size_t i = 0; i < ps.n; i++) {
+		if (ps.v[i].ino != ino)
+			continue;
+		int pfd = (int)syscall(SYS_pidfd_open, ps.v[i].pid, 0);
+		if (pfd < 0)
+			continue;
+		char p[64], link[64];
+		snprintf(p, sizeof(p), "/proc/%d/ns/mnt", (int)ps.v[i].pid);
+		ssize_t n = readlink(p, link, sizeof(link) - 1);
+		unsigned long long now = 0;
+		if (n > 0) {
+			link[n] = '\0';
+			sscanf(link, "mnt:[%llu]", &now);
+		}
+		if ((ino_t)now == ino)
+			syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0);
+		close(pfd);
+	}
+	free(ps.v);
+}
+
+/* SIGTERM, up to 3 s for them to go, then SIGKILL. */
+static void kill_ns(ino_t ino)
+{
+	signal_ns(ino, SIGTERM);
+	for (int i = 0; i < 300; i++) {
+		struct procs ps;
+		if (procs_scan(&ps) < 0)
+			return;
+		unsigned left = procs_in(&ps, ino);
+		free(ps.v);
+		if (!left)
+			return;
+		if (i == 299)
+			break;
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	}
+	for (int i = 0; i < 100; i++) {
+		signal_ns(ino, SIGKILL);
+		struct procs ps;
+		if (procs_scan(&ps) < 0)
+			return;
+		unsigned left = procs_in(&ps, ino);
+		free(ps.v);
+		if (!left)
+			return;
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	}
+}
+
+/* ---- slot records --------------------------------------------------------- */
+
+static int write_text(int dfd, const char *name, const char *text)
+{
+	char tmp[NAME_MAX + 1];
+	snprintf(tmp, sizeof(tmp), ".%.200s.tmp", name);
+	_cleanup_close_ int fd =
+	    openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	size_t len = strlen(text);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+		return fd < 0 ? -errno : -EIO;
+	if (renameat(dfd, tmp, dfd, name) < 0)
+		return -errno;
+	return 0;
+}
+
+static int write_info(int nsdir, const struct slot *s)
+{
+	char name[NAME_MAX + 1], text[512];
+	snprintf(name, sizeof(name), "%.200s.%u.info", s->user, s->n);
+	snprintf(text, sizeof(text), "user=%s\nuid=%u\ngen=%s\nmode=%s\nino=%llu\n", s->user,
+		 (unsigned)s->uid, s->gen, uc_cage_mode_names[s->mode], (unsigned long long)s->ino);
+	return write_text(nsdir, name, text);
+}
+
+static int read_info(int nsdir, const char *name, struct slot *s)
+{
+	_cleanup_close_ int fd = openat(nsdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char buf[1024];
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (n <= 0)
+		return -EINVAL;
+	buf[n] = '\0';
+	char *save = NULL;
+	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(l, '=');
+		if (!eq)
+			continue;
+		*eq++ = '\0';
+		if (!strcmp(l, "uid"))
+			s->uid = (uid_t)strtoul(eq, NULL, 10);
+		else if (!strcmp(l, "gen"))
+			snprintf(s->gen, sizeof(s->gen), "%s", eq);
+		else if (!strcmp(l, "mode"))
+			s->mode = strcmp(eq, "bind") ? UC_CAGE_OVERLAY : UC_CAGE_BIND;
+		else if (!strcmp(l, "ino"))
+			s->ino = (ino_t)strtoull(eq, NULL, 10);
+	}
+	return 0;
+}
+
+/* "<user>.<n>.info" -> user, n. */
+static bool parse_info_name(const char *name, char *user, size_t size, unsigned *n)
+{
+	size_t len = strlen(name);
+	if (name[0] == '.' || len < 8 || strcmp(name + len - 5, ".info"))
+		return false;
+	size_t end = len - 5, dot = end;
+	while (dot > 0 && isdigit((unsigned char)name[dot - 1]))
+		dot--;
+	if (dot == end || dot < 2 || name[dot - 1] != '.' || dot - 1 >= size)
+		return false;
+	memcpy(user, name, dot - 1);
+	user[dot - 1] = '\0';
+	*n = (unsigned)strtoul(name + dot, NULL, 10);
+	return true;
+}
+
+static int slot_cmp(const void *a, const void *b)
+{
+	const struct slot *x = a, *y = b;
+	int c = strcmp(x->user, y->user);
+	return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+static int scan_slots(int nsdir, const char *user, const struct procs *ps, struct slotlist *out)
+{
+	out->v = NULL;
+	out->n = 0;
+	int fd = openat(nsdir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	size_t cap = 0;
+	struct dirent *de;
+	int r = 0;
+	while (r == 0 && (de = readdir(d))) {
+		struct slot s = {0};
+		if (!parse_info_name(de->d_name, s.user, sizeof(s.user), &s.n) ||
+		    (user && strcmp(user, s.user)) || read_info(nsdir, de->d_name, &s) < 0)
+			continue;
+		char h[NAME_MAX + 1];
+		snprintf(h, sizeof(h), "%.200s.%u", s.user, s.n);
+		ino_t ino = 0;
+		s.bound = nsfs_is_bound(nsdir, h, &ino);
+		if (s.bound)
+			s.ino = ino;
+		s.procs = procs_in(ps, s.ino);
+		if (out->n == cap) {
+			cap = cap ? 2 * cap : 8;
+			struct slot *v = realloc(out->v, cap * sizeof(*v));
+			if (!v) {
+				r = -ENOMEM;
+				break;
+			}
+			out->v = v;
+		}
+		out->v[out->n++] = s;
+	}
+	closedir(d);
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), slot_cmp);
+	return r;
+}
+
+void slotlist_release(struct slotlist *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int cage_slots(const struct uc_config *cfg, const char *user, struct slotlist *out,
+	       struct uc_error *err)
+{
+	out->v = NULL;
+	out->n = 0;
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%.4000s/ns", cfg->run_dir);
+	_cleanup_close_ int nsdir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (nsdir < 0)
+		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", dir);
+	struct procs ps;
+	int r = procs_scan(&ps);
+	if (r == 0)
+		r = scan_slots(nsdir, user, &ps, out);
+	free(ps.v);
+	return r < 0 ? uc_fail_errno(err, -r, "%s", dir) : 0;
+}
+
+/* ---- release -------------------------------------------------------------- */
+
+static void pin_path(const struct uc_config *cfg, const struct slot *s, char *buf, size_t size)
+{
+	snprintf(buf, size, "%.3000s/skel/pins/%.255s.%u", cfg->state_dir, s->user, s->n);
+}
+
+/* Handle, pin, overlay workdir and the record: the slot is gone. */
+static void slot_forget(const struct uc_config *cfg, int nsdir, const struct slot *s)
+{
+	char name[NAME_MAX + 1], p[PATH_MAX];
+	snprintf(name, sizeof(name), "%.200s.%u", s->user, s->n);
+	nsfs_release(nsdir, name);
+	pin_path(cfg, s, p, sizeof(p));
+	unlink(p);
+	struct uc_user u = {.name = (char *)s->user, .uid = s->uid};
+	char cdir[PATH_MAX], work[NAME_MAX + 1];
+	if (cage_dir_path(cfg, &u, cdir, sizeof(cdir)) == 0) {
+		int wfd = -1;
+		strncat(cdir, "/work", sizeof(cdir) - strlen(cdir) - 1);
+		snprintf(work, sizeof(work), "%u", s->n);
+		if ((wfd = open(cdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+			store_rm_tree(wfd, work);
+			close(wfd);
+		}
+	}
+	snprintf(name, sizeof(name), "%.200s.%u.info", s->user, s->n);
+	unlinkat(nsdir, name, 0);
+}
+
+/* Slots older than the newest bound one with no process left are released;
+ * an unbound slot (unmounted while busy, or from before a reboot, or a
+ * build that died) is released once nothing runs in it. kill: older slots'
+ * processes are stopped first. */
+static void sweep_user(const struct uc_config *cfg, int nsdir, struct slotlist *l, bool kill)
+{
+	unsigned newest = 0;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].bound && l->v[i].n > newest)
+			newest = l->v[i].n;
+	for (size_t i = 0; i < l->n; i++) {
+		struct slot *s = &l->v[i];
+		if (s->bound && s->n == newest)
+			continue;
+		if (s->procs && kill) {
+			kill_ns(s->ino);
+			s->procs = 0;
+		}
+		if (!s->procs)
+			slot_forget(cfg, nsdir, s);
+	}
+}
+
+static int user_lock(int nsdir, const char *user, struct uc_error *err)
+{
+	char name[NAME_MAX + 1];
+	snprintf(name, sizeof(name), "%.200s.lock", user);
+	return uc_lock_take(nsdir, name, "the user's cage", UC_LOCK_WAIT, err);
+}
+
+static int rescan(int nsdir, const char *user, struct slotlist *l)
+{
+	struct procs ps;
+	slotlist_release(l);
+	int r = procs_scan(&ps);
+	if (r == 0)
+		r = scan_slots(nsdir, user, &ps, l);
+	free(ps.v);
+	return r;
+}
+
+/* ---- mount ---------------------------------------------------------------- */
+
+int cage_require_enabled(const struct uc_config *cfg, const struct uc_user *u, struct uc_error *err)
+{
+	struct cage_users cu = {0};
+	int r = cage_users_load(cfg, &cu, err);
+	if (r < 0)
+		return r;
+	enum user_verdict v = cage_user_verdict(cfg, &cu, u);
+	cage_users_release(&cu);
+	if (v == U_ENABLED)
+		return 0;
+	return uc_fail(err, UC_PERMISSION, "%s is not caged (%s)%s", u->name, cage_verdict_name(v),
+		       v == U_DISABLED ? ": unicage enable USER first" : "");
+}
+
+static int current_gen(const struct uc_config *cfg, char *gen, size_t size, struct uc_error *err)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%.4000s/skel/current", cfg->state_dir);
+	ssize_t n = readlink(p, gen, size - 1);
+	if (n <= 0)
+		return uc_fail(err, UC_NOTFOUND, "no skeleton generation (unicage init first)");
+	gen[n] = '\0';
+	return 0;
+}
+
+static int write_pin(const struct uc_config *cfg, const struct slot *s)
+{
+	char dir[PATH_MAX], text[80];
+	snprintf(dir, sizeof(dir), "%.4000s/skel/pins", cfg->state_dir);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char name[NAME_MAX + 1];
+	snprintf(name, sizeof(name), "%.200s.%u", s->user, s->n);
+	snprintf(text, sizeof(text), "%s\n", s->gen);
+	return dfd < 0 ? -errno : write_text(dfd, name, text);
+}
+
+/* cages_dir/NN/<user>/state: what the newest slot is (for people and
+ * export). */
+static void write_state(const struct uc_config *cfg, const struct uc_user *u, const struct slot *s)
+{
+	char cdir[PATH_MAX], text[512];
+	if (cage_dir_path(cfg, u, cdir, sizeof(cdir)) < 0)
+		return;
+	_cleanup_close_ int dfd = open(cdir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	snprintf(text, sizeof(text), "slot=%u\ngeneration=%s\nmode=%s\n", s->n, s->gen,
+		 uc_cage_mode_names[s->mode]);
+	if (dfd >= 0)
+		write_text(dfd, "state", text);
+}
+
+static int build_slot(const struct uc_config *cfg, const struct skel_conf *conf,
+		      const struct cage_mp *mp, const struct uc_user *u, int nsdir, struct slot *s,
+		      struct uc_error *err)
+{
+	int r = cage_etc_generate(cfg, conf, u, s->gen, err);
+	if (r < 0)
+		return r;
+	/* pin first: gc never takes a generation a cage is being built on */
+	if ((r = write_pin(cfg, s)) < 0 || (r = write_info(nsdir, s)) < 0) {
+		slot_forget(cfg, nsdir, s);
+		return uc_fail_errno(err, -r, "recording slot %u of %s", s->n, u->name);
+	}
+	_cleanup_close_ int tmpl = nsfs_template(cfg, nsdir, err);
+	if (tmpl < 0) {
+		slot_forget(cfg, nsdir, s);
+		return tmpl;
+	}
+	char name[NAME_MAX + 1];
+	snprintf(name, sizeof(name), "%.200s.%u", s->user, s->n);
+	struct cage_spec spec = {
+	    .cfg = cfg, .u = u, .mp = mp, .gen = s->gen, .mode = s->mode, .slot = s->n};
+	r = cage_assemble(&spec, nsdir, tmpl, name, &s->ino, err);
+	if (r == 0 && (r = write_info(nsdir, s)) < 0)
+		uc_fail_errno(err, -r, "recording slot %u of %s", s->n, u->name);
+	if (r < 0) {
+		slot_forget(cfg, nsdir, s); /* fail closed: no half-built cage */
+		return r;
+	}
+	s->bound = true;
+	write_state(cfg, u, s);
+	return 0;
+}
+
+int cage_mount(const struct uc_config *cfg, const struct skel_conf *conf, const struct cage_mp *mp,
+	       const struct uc_user *u, const struct cage_mount_opts *o, struct slot *out,
+	       bool *created, struct uc_error *err)
+{
+	*created = false;
+	int r = cage_require_enabled(cfg, u, err);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int nsdir = nsfs_dir_open(cfg, err);
+	if (nsdir < 0)
+		return nsdir;
+	_cleanup_close_ int lk = user_lock(nsdir, u->name, err);
+	if (lk < 0)
+		return lk;
+	struct slot s = {.uid = u->uid};
+	char why[512];
+	snprintf(s.user, sizeof(s.user), "%s", u->name);
+	if ((r = cage_mode_get(cfg, &s.mode, why, sizeof(why), err)) < 0 ||
+	    (r = current_gen(cfg, s.gen, sizeof(s.gen), err)) < 0)
+		return r;
+	struct slotlist l = {0};
+	if ((r = rescan(nsdir, u->name, &l)) < 0)
+		return uc_fail_errno(err, -r, "slots of %s", u->name);
+	sweep_user(cfg, nsdir, &l, false);
+	const struct slot *newest = NULL;
+	unsigned top = 0;
+	for (size_t i = 0; i < l.n; i++) {
+		if (l.v[i].n > top)
+			top = l.v[i].n;
+		if (l.v[i].bound && (!newest || l.v[i].n > newest->n))
+			newest = &l.v[i];
+	}
+	if (newest && !o->new_slot && !strcmp(newest->gen, s.gen) && newest->mode == s.mode) {
+		*out = *newest;
+		slotlist_release(&l);
+		return 0;
+	}
+	s.n = top + 1;
+	slotlist_release(&l);
+	if ((r = build_slot(cfg, conf, mp, u, nsdir, &s, err)) < 0)
+		return r;
+	*out = s;
+	*created = true;
+	/* the older slots: released now if idle (or stopped, with kill) */
+	if (rescan(nsdir, u->name, &l) == 0)
+		sweep_user(cfg, nsdir, &l, o->kill);
+	slotlist_release(&l);
+	return 0;
+}
+
+int cage_umount(const struct uc_config *cfg, const char *user, bool kill, unsigned *busy,
+		struct uc_error *err)
+{
+	*busy = 0;
+	_cleanup_close_ int nsdir = nsfs_dir_open(cfg, err);
+	if (nsdir < 0)
+		return nsdir;
+	_cleanup_close_ int lk = user_lock(nsdir, user, err);
+	if (lk < 0)
+		return lk;
+	struct slotlist l = {0};
+	int r = rescan(nsdir, user, &l);
+	if (r < 0)
+		return uc_fail_errno(err, -r, "slots of %s", user);
+	for (size_t i = 0; i < l.n; i++) {
+		struct slot *s = &l.v[i];
+		char name[NAME_MAX + 1];
+		snprintf(name, sizeof(name), "%.200s.%u", s->user, s->n);
+		if (s->procs && kill) {
+			kill_ns(s->ino);
+			s->procs = 0;
+		}
+		if (!s->procs) {
+			slot_forget(cfg, nsdir, s);
+			continue;
+		}
+		/* busy: no new entries, the processes keep their cage and the
+		 * generation stays pinned until they are gone */
+		nsfs_release(nsdir, name);
+		(*busy)++;
+	}
+	slotlist_release(&l);
+	return 0;
+}
+
+int cage_sweep_all(const struct uc_config *cfg, struct uc_error *err)
+{
+	struct slotlist all;
+	int r = cage_slots(cfg, NULL, &all, err);
+	if (r < 0 || all.n == 0) {
+		slotlist_release(&all);
+		return r;
+	}
+	_cleanup_close_ int nsdir = nsfs_dir_open(cfg, err);
+	if (nsdir < 0) {
+		slotlist_release(&all);
+		return nsdir;
+	}
+	for (size_t i = 0; i < all.n; i++) {
+		if (i > 0 && !strcmp(all.v[i].user, all.v[i - 1].user))
+			continue;
+		_cleanup_close_ int lk = user_lock(nsdir, all.v[i].user, err);
+		struct slotlist l = {0};
+		if (lk >= 0 && rescan(nsdir, all.v[i].user, &l) == 0)
+			sweep_user(cfg, nsdir, &l, false);
+		slotlist_release(&l);
+	}
+	slotlist_release(&all);
+	return 0;
+}
+
+int cage_newest(const struct uc_config *cfg, const char *user, struct slot *out,
+		struct uc_error *err)
+{
+	struct slotlist l;
+	int r = cage_slots(cfg, user, &l, err);
+	if (r < 0)
+		return r;
+	const struct slot *best = NULL;
+	for (size_t i = 0; i < l.n; i++)
+		if (l.v[i].bound && (!best || l.v[i].n > best->n))
+			best = &l.v[i];
+	if (best)
+		*out = *best;
+	slotlist_release(&l);
+	return best ? 0 : uc_fail(err, UC_NOTFOUND, "%s has no mounted cage", user);
+}
