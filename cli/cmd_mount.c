@@ -4,6 +4,7 @@
 #include "lib/json.h"
 #include "mount/cage.h"
 #include "mount/cagemp.h"
+#include "mount/nsfs.h"
 #include "mount/users.h"
 #include "skel/conf.h"
 
@@ -211,8 +212,8 @@ int cmd_mount(struct cli *cli, int argc, char **argv)
 		r = per_user(&m, argc - optind, argv + optind);
 	else if (!strcmp(m.verb, "list"))
 		r = list(&m);
-	else
-		r = all_users(&m);
+	else if ((r = all_users(&m)) == 0 && !strcmp(m.verb, "umount-all"))
+		nsfs_shutdown(&cli->cfg);
 	if (cli->json) {
 		json_array_end(&m.j);
 		json_envelope_end(&m.j);

@@ -1,6 +1,8 @@
 /* `unicage init` and `unicage update`: build a skeleton generation. */
 #include "cli/cli.h"
 
+#include "mount/cage.h"
+
 #include "lib/json.h"
 #include "lib/path.h"
 #include "skel/gens.h"
@@ -334,6 +336,8 @@ int cmd_gc(struct cli *cli, int argc, char **argv)
 	int lockfd;
 	uint64_t gens = 0, objs = 0;
 	int r = locked(cli, "gc", argc, argv, &help, &lockfd);
+	if (r == 0 && !help)
+		r = cage_sweep_all(&cli->cfg, &cli->err); /* idle slots unpin first */
 	if (r == 0 && !help)
 		r = skel_gc(&cli->cfg, true, &gens, &objs, &cli->err);
 	if (r == 0 && !help) {

@@ -212,7 +212,7 @@ static int user_subdir(int dfd, const char *name, const struct uc_user *u, mode_
 		snprintf(msg, size, "%s is %s", name,
 			 e == ELOOP || e == ENOTDIR ? "a symlink or not a directory: refused"
 						    : "not usable");
-		return e == ELOOP ? -ENOTDIR : -e;
+		return e == ELOOP || e == ENOTDIR ? -EPERM : -e;
 	}
 	struct stat st;
 	if (fstat(fd, &st) < 0 || st.st_uid != u->uid) {
@@ -407,7 +407,7 @@ static int add_mp(const struct cage_spec *s, int sysroot, int homefd, struct pla
 				    p->msg, p->msgsize,
 				    "cage.mp: %s is not a directory (only directories are bound)",
 				    e->path);
-				return -ENOTDIR;
+				return -EINVAL;
 			}
 			r = d < 0 ? (snprintf(p->msg, p->msgsize, "cage.mp: %s", e->path), d)
 				  : plan_add(p,

@@ -4,6 +4,7 @@
 #include "lib/lock.h"
 #include "lib/log.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -343,4 +344,32 @@ int nsfs_template(const struct uc_config *cfg, int nsdir, struct uc_error *err)
 	if (fd < 0)
 		return uc_fail_errno(err, errno, "the namespace template");
 	return fd;
+}
+
+void nsfs_shutdown(const struct uc_config *cfg)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%.4000s/ns", cfg->run_dir);
+	_cleanup_close_ int nsdir = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (nsdir < 0)
+		return;
+	int fd = dup(nsdir);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	bool busy = false;
+	struct dirent *de;
+	while (!busy && (de = readdir(d)))
+		busy = de->d_name[0] != '.' && nsfs_is_bound(nsdir, de->d_name, NULL);
+	closedir(d);
+	if (busy)
+		return;
+	nsfs_release(nsdir, NSFS_TEMPLATE);
+	struct statx stx;
+	if (statx(AT_FDCWD, dir, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) == 0 &&
+	    (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+		umount2(dir, MNT_DETACH | UMOUNT_NOFOLLOW);
 }

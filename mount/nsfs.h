@@ -46,5 +46,8 @@ int nsfs_create(int nsdir, int template_fd, const char *name, const struct nsfs_
 bool nsfs_is_bound(int nsdir, const char *name, ino_t *ino);
 /* Unmount (detached) and remove nsdir/name. */
 void nsfs_release(int nsdir, const char *name);
+/* When no handle but the template is bound in run_dir/ns: release the
+ * template and unmount run_dir/ns itself (umount-all leaves no mount). */
+void nsfs_shutdown(const struct uc_config *cfg);
 /* Whether nsfs_create had to retry on another CPU (tests, bench). */
 extern unsigned nsfs_cpu_retries;

@@ -9,9 +9,16 @@ set -euo pipefail
 UC=${UNICAGE_BIN:?run through tests/integration/run.sh}
 T=$(mktemp -d /tmp/unicage-test.XXXXXX)
 
+# on_cleanup CMD...: run CMD first thing at exit (stop a test's background
+# processes before their mounts go).
+CLEANUP_CMDS=()
+on_cleanup() { CLEANUP_CMDS+=("$*"); }
+
 cleanup() {
     local rc=$?
     set +e +o pipefail
+    local c
+    for c in "${CLEANUP_CMDS[@]}"; do eval "$c" 2>/dev/null; done
     # Unmount everything below $T, deepest first, then clear immutable flags.
     if command -v findmnt >/dev/null; then
         findmnt -rn -o TARGET | grep "^$T" | sort -r | while read -r m; do
