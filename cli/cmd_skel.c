@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 
 #include "mount/cage.h"
+#include "mount/mode.h"
 
 #include "lib/json.h"
 #include "lib/path.h"
@@ -223,7 +224,8 @@ static int simple_args(struct cli *cli, const char *verb, int argc, char **argv,
 	return cli_load_config(cli);
 }
 
-static void print_status(struct cli *cli, const struct skel_status *s)
+static void print_status(struct cli *cli, const struct skel_status *s, const char *mode,
+			 const char *why, size_t cages)
 {
 	double ratio = s->allocated ? (double)s->bytes / (double)s->allocated : 0;
 	double coverage = s->objects ? (double)s->objects_immutable / (double)s->objects : 1;
@@ -258,6 +260,9 @@ static void print_status(struct cli *cli, const struct skel_status *s)
 		for (size_t i = 0; i < s->pinned.n; i++)
 			json_string(&j, s->pinned.v[i]);
 		json_array_end(&j);
+		json_kv_string(&j, "cage_mode", mode);
+		json_kv_string(&j, "cage_mode_reason", why);
+		json_kv_uint(&j, "cage_slots", cages);
 		json_object_end(&j);
 		json_envelope_end(&j);
 		return;
@@ -277,6 +282,8 @@ static void print_status(struct cli *cli, const struct skel_status *s)
 	for (size_t i = 0; i < s->pinned.n; i++)
 		printf(" %s", s->pinned.v[i]);
 	printf("%s\n", s->pinned.n ? "" : " (none)");
+	printf("cage mode           %s (%s)\n", mode, why);
+	printf("cage slots          %zu (unicage list)\n", cages);
 }
 
 int cmd_status(struct cli *cli, int argc, char **argv)
@@ -287,8 +294,17 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		return r;
 	struct skel_status st;
 	r = skel_status(&cli->cfg, &st, &cli->err);
+	enum uc_cage_mode mode = UC_CAGE_BIND;
+	char why[512] = "";
+	struct slotlist slots = {0};
+	struct uc_error merr = {0};
+	if (r == 0 && cage_mode_get(&cli->cfg, &mode, why, sizeof(why), &merr) < 0)
+		snprintf(why, sizeof(why), "not known: %s", merr.msg);
 	if (r == 0)
-		print_status(cli, &st);
+		r = cage_slots(&cli->cfg, NULL, &slots, &cli->err);
+	if (r == 0)
+		print_status(cli, &st, uc_cage_mode_names[mode], why, slots.n);
+	slotlist_release(&slots);
 	skel_status_release(&st);
 	return r;
 }
