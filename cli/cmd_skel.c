@@ -299,7 +299,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	struct slotlist slots = {0};
 	struct uc_error merr = {0};
 	if (r == 0 && cage_mode_get(&cli->cfg, &mode, why, sizeof(why), &merr) < 0)
-		snprintf(why, sizeof(why), "not known: %s", merr.msg);
+		snprintf(why, sizeof(why), "not known: %.400s", merr.msg);
 	if (r == 0)
 		r = cage_slots(&cli->cfg, NULL, &slots, &cli->err);
 	if (r == 0)
