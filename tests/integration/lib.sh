@@ -107,3 +107,48 @@ scratch_ext4() {
     rm -f "$T/.scratch.img"
     echo "note: no loop device; $dir is a plain directory" >&2
 }
+
+# cage_fixture: a fake host for cages in $T (h=$T/fs/host on a scratch ext4):
+# the fixture RPMs plus real commands of this machine, alice (1001) and bob
+# (1002) in $T/passwd with homes in the host, /srv directories for cage.mp,
+# conf.d, black.list and rpm.list, and unicage.conf (run_dir $T/run).
+cage_fixture() {
+scratch_ext4 "$T/fs" 256
+h=$T/fs/host
+fixture_root "$h"
+"$UNICAGE_SRC/scripts/make-cage-host.sh" "$h" sh cat ls id sleep touch rm chmod stat mkdir
+mkdir -p "$h/home/alice" "$h/home/bob" "$h/tmp" "$h/var/tmp" "$h/proc" "$h/dev" \
+    "$h/srv/shared" "$h/srv/ro" "$h/srv/split/alice" "$h/srv/split/bob"
+chown 1001:1001 "$h/home/alice"; chown 1002:1002 "$h/home/bob"
+chmod 0700 "$h/home/alice" "$h/home/bob"
+chmod 1777 "$h/srv/shared"
+echo "read only" > "$h/srv/ro/file"
+echo "alice's part" > "$h/srv/split/alice/file"
+echo "bob's part" > "$h/srv/split/bob/file"
+: > "$h/srv/socket-file"
+cat > "$T/passwd" <<'PW'
+root:x:0:0:root:/root:/bin/sh
+daemon:x:2:2:daemon:/:/usr/sbin/nologin
+alice:x:1001:1001:Alice:/home/alice:/bin/sh
+bob:x:1002:1002:Bob:/home/bob:/bin/sh
+PW
+printf 'root:x:0:\nalice:x:1001:\nbob:x:1002:\n' > "$T/group"
+cp "$T/passwd" "$h/etc/passwd"; cp "$T/group" "$h/etc/group"
+mkdir -p "$T/etc/conf.d"
+cat > "$T/etc/conf.d/base.cfg" <<'CFG'
+[base]
+comment=commands, their libraries, accounts and the mount points bind mode needs
+paths=/usr/bin, /usr/sbin, /usr/lib, /usr/lib64, /bin, /sbin, /lib, /lib64,
+    /etc/passwd, /etc/group, /tmp, /var/tmp, /proc, /dev, /home, /srv
+CFG
+printf '/home/*\n/srv/*\n' > "$T/etc/black.list"
+printf 'uc-base\nuc-lib\nuc-core\n' > "$T/etc/rpm.list"
+cat > "$UNICAGE_CONFIG" <<CONF
+sysroot = $h
+config_dir = $T/etc
+state_dir = $T/fs/state
+run_dir = $T/run
+passwd_file = $T/passwd
+group_file = $T/group
+CONF
+}
