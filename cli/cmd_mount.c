@@ -103,10 +103,10 @@ static int do_umount(struct mount_ctx *m, const char *user)
 static int per_user(struct mount_ctx *m, int argc, char **argv)
 {
 	struct uc_userlist users = {.v = calloc((size_t)argc + 1, sizeof(struct uc_user))};
-	int r = users.v ? 0 : -12;
-	for (int i = 0; r == 0 && i < argc; i++)
-		if ((r = users_lookup(&m->cli->cfg, argv[i], &users.v[users.n], &m->cli->err)) == 0)
-			users.n++;
+	int r = users.v ? 0 : uc_fail(&m->cli->err, UC_INTERNAL, "out of memory");
+	if (r == 0 &&
+	    (r = users_lookup_many(&m->cli->cfg, argv, (size_t)argc, users.v, &m->cli->err)) == 0)
+		users.n = (size_t)argc;
 	for (size_t i = 0; r == 0 && i < users.n; i++) {
 		if (!strcmp(m->verb, "umount"))
 			r = do_umount(m, users.v[i].name);

@@ -96,3 +96,52 @@ int users_lookup(const struct uc_config *cfg, const char *name, struct uc_user *
 	return r < 0 ? r
 		     : uc_fail(err, UC_NOTFOUND, "unknown user '%s' (%s)", name, cfg->passwd_file);
 }
+
+int users_lookup_many(const struct uc_config *cfg, char *const *names, size_t n,
+		      struct uc_user *out, struct uc_error *err)
+{
+	memset(out, 0, n * sizeof(*out));
+	if (!cfg->passwd_file || n < 2) {
+		for (size_t i = 0; i < n; i++) {
+			int r = users_lookup(cfg, names[i], &out[i], err);
+			if (r < 0) {
+				for (size_t k = 0; k < i; k++)
+					user_release(&out[k]);
+				return r;
+			}
+		}
+		return 0;
+	}
+	struct uc_userlist all;
+	int r = users_all(cfg, &all, err);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		size_t k = 0;
+		while (k < all.n && (!all.v[k].name || strcmp(all.v[k].name, names[i])))
+			k++;
+		if (k == all.n) {
+			bool dup = false; /* a name given twice: the same user again */
+			for (size_t j = 0; j < i && !dup; j++)
+				if (out[j].name && !strcmp(out[j].name, names[i])) {
+					struct passwd pw = {.pw_name = out[j].name,
+							    .pw_dir = out[j].home,
+							    .pw_shell = out[j].shell,
+							    .pw_uid = out[j].uid,
+							    .pw_gid = out[j].gid};
+					dup = true;
+					if (copy_pw(&pw, &out[i]) < 0)
+						r = uc_fail(err, UC_INTERNAL, "out of memory");
+				}
+			if (!dup)
+				r = uc_fail(err, UC_NOTFOUND, "unknown user '%s' (%s)", names[i],
+					    cfg->passwd_file);
+			continue;
+		}
+		out[i] = all.v[k];
+		memset(&all.v[k], 0, sizeof(all.v[k]));
+	}
+	userlist_release(&all);
+	if (r < 0)
+		for (size_t i = 0; i < n; i++)
+			user_release(&out[i]);
+	return r;
+}

@@ -25,6 +25,10 @@ struct uc_userlist {
 /* One user by name: 0, or UC_NOTFOUND. */
 int users_lookup(const struct uc_config *cfg, const char *name, struct uc_user *u,
 		 struct uc_error *err);
+/* Several users by name, into out[0..n-1] (one read of passwd_file): 0,
+ * or UC_NOTFOUND naming the first unknown one (out released). */
+int users_lookup_many(const struct uc_config *cfg, char *const *names, size_t n,
+		      struct uc_user *out, struct uc_error *err);
 /* Every user (in file or NSS order). */
 int users_all(const struct uc_config *cfg, struct uc_userlist *out, struct uc_error *err);
 void user_release(struct uc_user *u);

@@ -347,15 +347,26 @@ static int user_lock(int nsdir, const char *user, struct uc_error *err)
 	return uc_lock_take(nsdir, name, "the user's cage", UC_LOCK_WAIT, err);
 }
 
-static int rescan(int nsdir, const char *user, struct slotlist *l)
+/* The user's slots; their processes counted when `all` is set or when
+ * some slot could be released (the /proc walk is most of the cost of
+ * mounting a first cage on a busy host). */
+static int rescan_procs(int nsdir, const char *user, struct slotlist *l, bool all)
 {
-	struct procs ps;
+	struct procs none = {0}, ps = {0};
 	slotlist_release(l);
-	int r = procs_scan(&ps);
-	if (r == 0)
-		r = scan_slots(nsdir, user, &ps, l);
+	int r = scan_slots(nsdir, user, &none, l);
+	if (r < 0 || !(all || l->n > 1 || (l->n == 1 && !l->v[0].bound)))
+		return r;
+	if ((r = procs_scan(&ps)) == 0)
+		for (size_t i = 0; i < l->n; i++)
+			l->v[i].procs = procs_in(&ps, l->v[i].ino);
 	free(ps.v);
 	return r;
+}
+
+static int rescan(int nsdir, const char *user, struct slotlist *l)
+{
+	return rescan_procs(nsdir, user, l, false);
 }
 
 /* ---- mount ---------------------------------------------------------------- */
@@ -506,7 +517,7 @@ int cage_umount(const struct uc_config *cfg, const char *user, bool kill, unsign
 	if (lk < 0)
 		return lk;
 	struct slotlist l = {0};
-	int r = rescan(nsdir, user, &l);
+	int r = rescan_procs(nsdir, user, &l, true);
 	if (r < 0)
 		return uc_fail_errno(err, -r, "slots of %s", user);
 	for (size_t i = 0; i < l.n; i++) {

@@ -129,7 +129,8 @@ int cage_mode_get(const struct uc_config *cfg, enum uc_cage_mode *mode, char *wh
 	if (read_cache(cache, mode, why, size) == 0)
 		return 0;
 	if (geteuid() != 0)
-		return uc_fail(err, UC_PERMISSION, "only root can probe the kernel for the cage mode");
+		return uc_fail(err, UC_PERMISSION,
+			       "only root can probe the kernel for the cage mode");
 	if (mkdir(cfg->run_dir, 0755) < 0 && errno != EEXIST)
 		return uc_fail_errno(err, errno, "%s", cfg->run_dir);
 	snprintf(scratch, sizeof(scratch), "%.4000s/probe.%d", cfg->run_dir, (int)getpid());

@@ -2,7 +2,7 @@
 # make bench: each case runs unicage and the tool a user would pick instead,
 # side by side in one run, and prints the ratio (unicage / other; < 1 is faster).
 #   scripts/bench.sh /abs/path/to/unicage [case...]
-# Cases: rpmscan, unify, vdu, skel. Data is built once under build/bench-data (or $UC_BENCH_DATA).
+# Cases: rpmscan, unify, vdu, skel, mount. Data is built once under build/bench-data (or $UC_BENCH_DATA).
 # Figures and how they were measured: doc/benchmarks.md.
 set -euo pipefail
 UC=${1:?usage: bench.sh UNICAGE_BINARY [case...]}
@@ -188,7 +188,13 @@ case_skel() {
     rm -rf "$w"
 }
 
+# Cages: in a mount namespace of its own (never the machine's), on a loop ext4.
+case_mount() {
+    local w=${UC_BENCH_WORK:-$data}/mount
+    unshare -m --propagation private "$src/scripts/bench-mount.sh" "$UC" "$w"
+}
+
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(rpmscan unify vdu skel)
+[ ${#cases[@]} -gt 0 ] || cases=(rpmscan unify vdu skel mount)
 echo "unicage bench: median of $runs warm runs each, $(nproc) cores, $(uname -r)"
 for c in "${cases[@]}"; do "case_$c"; done

@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
 # The unicage demo: a fake host tree with real RPMs (built here with rpmbuild)
-# installed into its own private rpmdb, then what `unicage rpmscan` says of it.
+# installed into its own private rpmdb, then rpmscan, unify, vdu, the
+# skeleton, and cages for two users built over it.
 # Touches nothing of this machine: everything lives in a temporary directory
 # (kept with KEEP=1) and runs against a private unicage.conf.
 #   scripts/demo.sh /abs/path/to/unicage
 set -euo pipefail
 UC=${1:?usage: demo.sh UNICAGE_BINARY}
 src=$(cd "$(dirname "$0")/.." && pwd)
+# cages are mount namespaces: the demo runs in one of its own, so that
+# nothing it mounts is ever in this machine's mount table
+if [ -z "${UC_DEMO_NS:-}" ]; then
+    UC_DEMO_NS=1 exec unshare -m --propagation private "$0" "$@"
+fi
 demo=$(mktemp -d /tmp/unicage-demo.XXXXXX)
 # unified files are immutable (+i): clear that before removing the tree
-[ "${KEEP:-0}" = 1 ] || trap 'set +e; chattr -R -i "$demo" 2>/dev/null; rm -rf "$demo"' EXIT
+cleanup() {
+    set +e
+    findmnt -rn -o TARGET | grep "^$demo" | sort -r | while read -r m; do umount -l "$m"; done
+    chattr -R -i "$demo" 2>/dev/null
+    rm -rf "$demo"
+}
+[ "${KEEP:-0}" = 1 ] || trap cleanup EXIT
 export UNICAGE_CONFIG=$demo/unicage.conf
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
@@ -17,6 +29,16 @@ run() { printf '$ %s\n' "$*"; "$@"; }
 step "Build fixture RPMs with rpmbuild and install them into a fake host ($demo/host)"
 "$src/scripts/make-fixture-rpms.sh" "$demo/rpms" >/dev/null
 "$src/scripts/make-fixture-root.sh" "$demo/host" "$demo/rpms"
+# and a few real commands of this machine, so that cages can run something
+"$src/scripts/make-cage-host.sh" "$demo/host" sh cat ls id sleep stat
+mkdir -p "$demo/host/home/alice" "$demo/host/home/bob"
+chown 1001:1001 "$demo/host/home/alice"; chown 1002:1002 "$demo/host/home/bob"
+chmod 0700 "$demo/host/home/alice" "$demo/host/home/bob"
+cat >> "$demo/host/etc/passwd" <<'PW'
+alice:x:1001:1001:Alice:/home/alice:/bin/sh
+bob:x:1002:1002:Bob:/home/bob:/bin/sh
+PW
+printf 'alice:x:1001:\nbob:x:1002:\n' >> "$demo/host/etc/group"
 ls "$demo/rpms"
 mkdir -p "$demo/etc/conf.d"
 cat > "$UNICAGE_CONFIG" <<CONF
@@ -24,6 +46,9 @@ cat > "$UNICAGE_CONFIG" <<CONF
 sysroot = $demo/host
 state_dir = $demo/state
 config_dir = $demo/etc
+run_dir = $demo/run
+passwd_file = $demo/host/etc/passwd
+group_file = $demo/host/etc/group
 CONF
 echo "unicage.conf: sysroot = $demo/host (rpmdb at /var/lib/rpm inside it)"
 
@@ -64,8 +89,8 @@ ls -li "$demo/guest1/usr/bin/uc-tool" "$demo/guest2/usr/bin/uc-tool"
 step "The skeleton: rpm.list packages + conf.d paths - black.list, in generations"
 cat > "$demo/etc/conf.d/base.cfg" <<'CFG'
 [base]
-comment=accounts every cage needs
-paths=/etc/passwd, /etc/group
+comment=accounts and commands every cage needs
+paths=/etc/passwd, /etc/group, /usr/bin, /usr/lib, /usr/lib64, /bin, /lib, /lib64
 CFG
 echo "/usr/share/licenses" > "$demo/etc/black.list"
 run "$UC" addrpm --requires uc-base
@@ -77,11 +102,45 @@ lsattr "$cur/tree/usr/bin/uc-tool"
 stat -c '%n: %s bytes, %b blocks' "$cur/stubs/usr/bin/uc-tool"
 getfattr --absolute-names -d -m trusted.overlay "$cur/stubs/usr/bin/uc-tool"
 run "$UC" update
+
+step "Cages: alice and bob, each a persisted mount namespace over the skeleton"
+run "$UC" enable alice bob
+run "$UC" mount alice bob
+run "$UC" list
+ns=$demo/run/ns
+in_alice() { printf '$ nsenter --mount=%s %s\n' "$ns/alice.$1" "${*:2}"; nsenter --mount="$ns/alice.$1" "${@:2}"; }
+in_alice 1 cat /etc/passwd
+in_alice 1 ls /home
+echo "--- its mounts (mount point, source):"
+in_alice 1 cat /proc/self/mountinfo | cut -d" " -f5,9 | column -t
+echo "--- bob runs a process; as alice, /proc shows only hers:"
+nsenter --mount="$ns/bob.1" -S 1002 -G 1002 sleep 60 & bobs=$!
+sleep 0.2
+printf '$ nsenter --mount=%s -S 1001 -G 1001 ls /proc   (bob'"'"'s pid is %s)\n' "$ns/alice.1" "$bobs"
+nsenter --mount="$ns/alice.1" -S 1001 -G 1001 ls /proc | tr '\n' ' '; echo
+kill "$bobs"; wait "$bobs" 2>/dev/null || true
+echo "--- root in alice's cage rewrites a shared file: alice's copy only, the object stays +i:"
+in_alice 1 sh -c 'echo "alice was here" > /usr/bin/uc-tool; cat /usr/bin/uc-tool'
+printf '$ nsenter --mount=%s cat /usr/bin/uc-tool\n' "$ns/bob.1"
+nsenter --mount="$ns/bob.1" cat /usr/bin/uc-tool
+lsattr "$cur/tree/usr/bin/uc-tool"
+echo "--- alice's upper holds her change: $(find "$demo/state/cages/01/alice/upper" -type f | sed "s|$demo/||")"
+
+step "A package update on the host: a new generation, new slots; running processes keep theirs"
 rpm --root "$demo/host" --dbpath /var/lib/rpm --nodeps --noscripts --replacefiles \
     -U "$demo/rpms/upgrade/uc-base-1.1-1.noarch.rpm" 2>/dev/null || true
 echo "\$ rpm -U uc-base-1.1 on the host"
 run "$UC" update -q
+nsenter --mount="$ns/alice.1" sleep 30 & old=$!
+run "$UC" mount alice
+run "$UC" list
+echo "--- slot 1 (a process still runs there) keeps generation 1, slot 2 has the update:"
+in_alice 1 cat /usr/share/uc-base/data.txt
+in_alice 2 cat /usr/share/uc-base/data.txt
+kill "$old"; wait "$old" 2>/dev/null || true
+run "$UC" remount-all
 run "$UC" status
+run "$UC" umount-all
 
 step "Errors: exit codes 4 (not found) and 3 (bad request), JSON envelope"
 "$UC" rpmscan no-such-package || echo "exit $?"

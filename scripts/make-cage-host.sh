@@ -20,7 +20,7 @@ put() { # HOSTPATH: the file at its canonical path, and under the name asked for
     [ -e "$root$dir/$(basename "$1")" ] || cp -p "$real" "$root$dir/$(basename "$1")"
 }
 for cmd in "$@"; do
-    bin=$(command -v "$cmd")
+    bin=$(type -P "$cmd")
     put "$bin"
     ldd "$bin" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do put "$lib"; done
 done
