@@ -160,18 +160,36 @@ static int write_text(int dfd, const char *name, const char *text)
 	return 0;
 }
 
-static int write_info(int nsdir, const struct slot *s)
+/* Records live in nsdir/.slots/<user>/: <n>.info and the user's lock, so
+ * that one user's slots are found without reading everyone's. */
+#define SLOTS ".slots"
+
+static int user_dir(int nsdir, const char *user, bool create)
 {
-	char name[NAME_MAX + 1], text[512];
-	snprintf(name, sizeof(name), "%.200s.%u.info", s->user, s->n);
-	snprintf(text, sizeof(text), "user=%s\nuid=%u\ngen=%s\nmode=%s\nino=%llu\n", s->user,
-		 (unsigned)s->uid, s->gen, uc_cage_mode_names[s->mode], (unsigned long long)s->ino);
-	return write_text(nsdir, name, text);
+	char p[NAME_MAX + 16];
+	snprintf(p, sizeof(p), SLOTS "/%.240s", user);
+	if (create && ((mkdirat(nsdir, SLOTS, 0700) < 0 && errno != EEXIST) ||
+		       (mkdirat(nsdir, p, 0700) < 0 && errno != EEXIST)))
+		return -errno;
+	int fd = openat(nsdir, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
-static int read_info(int nsdir, const char *name, struct slot *s)
+static int write_info(int nsdir, const struct slot *s)
 {
-	_cleanup_close_ int fd = openat(nsdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char name[32], text[512];
+	_cleanup_close_ int ud = user_dir(nsdir, s->user, true);
+	if (ud < 0)
+		return ud;
+	snprintf(name, sizeof(name), "%u.info", s->n);
+	snprintf(text, sizeof(text), "user=%s\nuid=%u\ngen=%s\nmode=%s\nino=%llu\n", s->user,
+		 (unsigned)s->uid, s->gen, uc_cage_mode_names[s->mode], (unsigned long long)s->ino);
+	return write_text(ud, name, text);
+}
+
+static int read_info(int ud, const char *name, struct slot *s)
+{
+	_cleanup_close_ int fd = openat(ud, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	char buf[1024];
 	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
 	if (n <= 0)
@@ -195,20 +213,15 @@ static int read_info(int nsdir, const char *name, struct slot *s)
 	return 0;
 }
 
-/* "<user>.<n>.info" -> user, n. */
-static bool parse_info_name(const char *name, char *user, size_t size, unsigned *n)
+/* "<n>.info" -> n. */
+static bool parse_info_name(const char *name, unsigned *n)
 {
-	size_t len = strlen(name);
-	if (name[0] == '.' || len < 8 || strcmp(name + len - 5, ".info"))
+	size_t len = strlen(name), i = 0;
+	while (i < len && isdigit((unsigned char)name[i]))
+		i++;
+	if (i == 0 || i > 9 || strcmp(name + i, ".info"))
 		return false;
-	size_t end = len - 5, dot = end;
-	while (dot > 0 && isdigit((unsigned char)name[dot - 1]))
-		dot--;
-	if (dot == end || dot < 2 || name[dot - 1] != '.' || dot - 1 >= size)
-		return false;
-	memcpy(user, name, dot - 1);
-	user[dot - 1] = '\0';
-	*n = (unsigned)strtoul(name + dot, NULL, 10);
+	*n = (unsigned)strtoul(name, NULL, 10);
 	return true;
 }
 
@@ -219,24 +232,35 @@ static int slot_cmp(const void *a, const void *b)
 	return c ? c : (x->n > y->n) - (x->n < y->n);
 }
 
-static int scan_slots(int nsdir, const char *user, const struct procs *ps, struct slotlist *out)
+static int push_slot(struct slotlist *out, size_t *cap, const struct slot *s)
 {
-	out->v = NULL;
-	out->n = 0;
-	int fd = openat(nsdir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return -errno;
+	if (out->n == *cap) {
+		*cap = *cap ? 2 * *cap : 8;
+		struct slot *v = realloc(out->v, *cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		out->v = v;
 	}
-	size_t cap = 0;
+	out->v[out->n++] = *s;
+	return 0;
+}
+
+static int scan_user(int nsdir, const char *user, const struct procs *ps, struct slotlist *out,
+		     size_t *cap)
+{
+	int ud = user_dir(nsdir, user, false);
+	DIR *d = ud >= 0 ? fdopendir(ud) : NULL;
+	if (!d) {
+		if (ud >= 0)
+			close(ud);
+		return ud == -ENOENT ? 0 : (ud < 0 ? ud : -errno);
+	}
 	struct dirent *de;
 	int r = 0;
 	while (r == 0 && (de = readdir(d))) {
 		struct slot s = {0};
-		if (!parse_info_name(de->d_name, s.user, sizeof(s.user), &s.n) ||
-		    (user && strcmp(user, s.user)) || read_info(nsdir, de->d_name, &s) < 0)
+		snprintf(s.user, sizeof(s.user), "%s", user);
+		if (!parse_info_name(de->d_name, &s.n) || read_info(dirfd(d), de->d_name, &s) < 0)
 			continue;
 		char h[NAME_MAX + 1];
 		snprintf(h, sizeof(h), "%.200s.%u", s.user, s.n);
@@ -245,18 +269,34 @@ static int scan_slots(int nsdir, const char *user, const struct procs *ps, struc
 		if (s.bound)
 			s.ino = ino;
 		s.procs = procs_in(ps, s.ino);
-		if (out->n == cap) {
-			cap = cap ? 2 * cap : 8;
-			struct slot *v = realloc(out->v, cap * sizeof(*v));
-			if (!v) {
-				r = -ENOMEM;
-				break;
-			}
-			out->v = v;
-		}
-		out->v[out->n++] = s;
+		r = push_slot(out, cap, &s);
 	}
 	closedir(d);
+	return r;
+}
+
+static int scan_slots(int nsdir, const char *user, const struct procs *ps, struct slotlist *out)
+{
+	out->v = NULL;
+	out->n = 0;
+	size_t cap = 0;
+	int r = 0;
+	if (user) {
+		r = scan_user(nsdir, user, ps, out, &cap);
+	} else {
+		int fd = openat(nsdir, SLOTS, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+		if (!d) {
+			if (fd >= 0)
+				close(fd);
+			return errno == ENOENT ? 0 : -errno;
+		}
+		struct dirent *de;
+		while (r == 0 && (de = readdir(d)))
+			if (de->d_name[0] != '.')
+				r = scan_user(nsdir, de->d_name, ps, out, &cap);
+		closedir(d);
+	}
 	if (out->n)
 		qsort(out->v, out->n, sizeof(*out->v), slot_cmp);
 	return r;
@@ -313,8 +353,10 @@ static void slot_forget(const struct uc_config *cfg, int nsdir, const struct slo
 			close(wfd);
 		}
 	}
-	snprintf(name, sizeof(name), "%.200s.%u.info", s->user, s->n);
-	unlinkat(nsdir, name, 0);
+	_cleanup_close_ int ud = user_dir(nsdir, s->user, false);
+	snprintf(name, sizeof(name), "%u.info", s->n);
+	if (ud >= 0)
+		unlinkat(ud, name, 0);
 }
 
 /* Slots older than the newest bound one with no process left are released;
@@ -342,9 +384,10 @@ static void sweep_user(const struct uc_config *cfg, int nsdir, struct slotlist *
 
 static int user_lock(int nsdir, const char *user, struct uc_error *err)
 {
-	char name[NAME_MAX + 1];
-	snprintf(name, sizeof(name), "%.200s.lock", user);
-	return uc_lock_take(nsdir, name, "the user's cage", UC_LOCK_WAIT, err);
+	_cleanup_close_ int ud = user_dir(nsdir, user, true);
+	if (ud < 0)
+		return uc_fail_errno(err, -ud, "slots of %s", user);
+	return uc_lock_take(ud, "lock", "the user's cage", UC_LOCK_WAIT, err);
 }
 
 /* The user's slots; their processes counted when `all` is set or when

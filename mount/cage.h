@@ -1,16 +1,17 @@
 /* Persisted, versioned cages (DESIGN.md, "Skeleton updates without killing
  * anyone").
  *
- * A cage's namespace is kept at run_dir/ns/<user>.<slot>; beside it
- * <user>.<slot>.info records the user, uid, generation, mode and namespace
- * inode, and state_dir/skel/pins/<user>.<slot> pins the generation for gc.
+ * A cage's namespace is kept at run_dir/ns/<user>.<slot>;
+ * run_dir/ns/.slots/<user>/<slot>.info records the user, uid, generation,
+ * mode and namespace inode, and state_dir/skel/pins/<user>.<slot> pins the
+ * generation for gc.
  * New entries join the newest slot; `mount` makes a new slot when the
  * current generation or the mode changed since (`remount` always does), and
  * processes in older slots keep running there. An older slot is released
  * (handle unmounted, info, pin and overlay workdir removed) once no process
  * is in its namespace; a slot whose handle was unmounted while processes ran
  * keeps its pin until they are gone. Everything about one user happens under
- * run_dir/ns/<user>.lock. Nothing is killed unless asked. */
+ * run_dir/ns/.slots/<user>/lock. Nothing is killed unless asked. */
 #pragma once
 
 #include <stdbool.h>

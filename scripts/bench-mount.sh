@@ -140,7 +140,9 @@ echo "host mount+umount with $side cages present: unicage $host_uc ms, by hand $
 # the cages pin is counted (mounts, superblocks, namespaces, pinned dentries)
 settle() { sync; echo 3 > /proc/sys/vm/drop_caches; sleep 2; }
 mnt_objs() { awk '$1 == "mnt_cache" {print $2 * $4}' /proc/slabinfo; }
+slabs() { awk 'NR > 2 {print $1, $3 * $4}' /proc/slabinfo | sort; }
 settle
+slabs > "$w/slab0"
 slab0=$(meminfo Slab) avail0=$(meminfo MemAvailable) mnt0=$(mnt_objs)
 list=()
 for i in $(seq "$users"); do list+=("$(user "$i")"); done
@@ -149,12 +151,14 @@ s=$(date +%s%N)
 e=$(date +%s%N)
 total=$(ms "$s" "$e")
 settle
+slabs > "$w/slab1"
 slab1=$(meminfo Slab) avail1=$(meminfo MemAvailable) mnt1=$(mnt_objs)
 printf '%s cages: %s s (goal <= 20 s), %.2f ms per cage\n' "$users" \
     "$(awk -v t="$total" 'BEGIN {printf "%.2f", t / 1000}')" "$(awk -v t="$total" -v n="$users" 'BEGIN {print t / n}')"
 printf 'kernel memory after dropping caches: Slab %+d MiB (%d KiB per cage), MemAvailable %+d MiB, mnt_cache %+d KiB (%d bytes per cage)\n' \
     $(((slab1 - slab0) / 1024)) $(((slab1 - slab0) / users)) $(((avail1 - avail0) / 1024)) \
     $(((mnt1 - mnt0) / 1024)) $(((mnt1 - mnt0) / users))
+echo "  largest slab growth (KiB): $(join "$w/slab0" "$w/slab1" | awk '{d = ($3 - $2) / 1024; if (d > 0) printf "%s %d\n", $1, d}' | sort -k2 -nr | head -8 | tr '\n' ' ')"
 echo "host mount+umount with $users cages: $(host_mount_cost) ms"
 n=$("$UC" list | tail -n +2 | wc -l)
 [ "$n" = "$users" ] || { echo "bench: $n cages listed, expected $users" >&2; exit 1; }
