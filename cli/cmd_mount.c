@@ -40,8 +40,8 @@ static int load_inputs(struct mount_ctx *m)
 	if (m->loaded)
 		return 0;
 	int r = skel_conf_load(&m->conf, m->cli->cfg.config_dir, &m->cli->err);
-	if (r == 0)
-		r = cagemp_load(&m->mp, m->cli->cfg.config_dir, &m->cli->err);
+	if (r == 0 && (r = cagemp_load(&m->mp, m->cli->cfg.config_dir, &m->cli->err)) < 0)
+		skel_conf_release(&m->conf);
 	m->loaded = r == 0;
 	return r;
 }
