@@ -24,69 +24,6 @@
 #include <time.h>
 #include <unistd.h>
 
-void cage_handle_path(const struct uc_config *cfg, const char *user, unsigned n, char *buf,
-		      size_t size)
-{
-	snprintf(buf, size, "%.3000s/ns/%.255s.%u", cfg->run_dir, user, n);
-}
-
-/* ---- processes in a namespace --------------------------------------------- */
-
-struct nsproc {
-	pid_t pid;
-	ino_t ino;
-};
-
-struct procs {
-	struct nsproc *v;
-	size_t n;
-};
-
-/* The mount namespace of every process (one /proc walk per verb). */
-static int procs_scan(struct procs *ps)
-{
-	ps->v = NULL;
-	ps->n = 0;
-	DIR *d = opendir("/proc");
-	if (!d)
-		return -errno;
-	size_t cap = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		char p[64], link[64];
-		snprintf(p, sizeof(p), "%.20s/ns/mnt", de->d_name);
-		ssize_t n = readlinkat(dirfd(d), p, link, sizeof(link) - 1);
-		unsigned long long ino;
-		if (n <= 0)
-			continue;
-		link[n] = '\0';
-		if (sscanf(link, "mnt:[%llu]", &ino) != 1)
-			continue;
-		if (ps->n == cap) {
-			cap = cap ? 2 * cap : 256;
-			struct nsproc *v = realloc(ps->v, cap * sizeof(*v));
-			if (!v) {
-				closedir(d);
-				return -ENOMEM;
-			}
-			ps->v = v;
-		}
-		ps->v[ps->n++] = (struct nsproc){(pid_t)atoi(de->d_name), (ino_t)ino};
-	}
-	closedir(d);
-	return 0;
-}
-
-static unsigned procs_in(const struct procs *ps, ino_t ino)
-{
-	unsigned c = 0;
-	for (size_t i = 0; ino && i < ps->n; i++)
-		c += ps->v[i].ino == ino;
-	return c;
-}
-
 /* Signal every process of namespace ino, through a pidfd taken before the
  * namespace is checked again (a recycled pid is never signalled). */
 static void signal_ns(ino_t ino, int sig)
@@ -160,171 +97,16 @@ static int write_text(int dfd, const char *name, const char *text)
 	return 0;
 }
 
-/* Records live in nsdir/.slots/<user>/: <n>.info and the user's lock, so
- * that one user's slots are found without reading everyone's. */
-#define SLOTS ".slots"
-
-static int user_dir(int nsdir, const char *user, bool create)
-{
-	char p[NAME_MAX + 16];
-	snprintf(p, sizeof(p), SLOTS "/%.240s", user);
-	if (create && ((mkdirat(nsdir, SLOTS, 0700) < 0 && errno != EEXIST) ||
-		       (mkdirat(nsdir, p, 0700) < 0 && errno != EEXIST)))
-		return -errno;
-	int fd = openat(nsdir, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
 static int write_info(int nsdir, const struct slot *s)
 {
 	char name[32], text[512];
-	_cleanup_close_ int ud = user_dir(nsdir, s->user, true);
+	_cleanup_close_ int ud = slots_user_dir(nsdir, s->user, true);
 	if (ud < 0)
 		return ud;
 	snprintf(name, sizeof(name), "%u.info", s->n);
 	snprintf(text, sizeof(text), "user=%s\nuid=%u\ngen=%s\nmode=%s\nino=%llu\n", s->user,
 		 (unsigned)s->uid, s->gen, uc_cage_mode_names[s->mode], (unsigned long long)s->ino);
 	return write_text(ud, name, text);
-}
-
-static int read_info(int ud, const char *name, struct slot *s)
-{
-	_cleanup_close_ int fd = openat(ud, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	char buf[1024];
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	if (n <= 0)
-		return -EINVAL;
-	buf[n] = '\0';
-	char *save = NULL;
-	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char *eq = strchr(l, '=');
-		if (!eq)
-			continue;
-		*eq++ = '\0';
-		if (!strcmp(l, "uid"))
-			s->uid = (uid_t)strtoul(eq, NULL, 10);
-		else if (!strcmp(l, "gen"))
-			snprintf(s->gen, sizeof(s->gen), "%s", eq);
-		else if (!strcmp(l, "mode"))
-			s->mode = strcmp(eq, "bind") ? UC_CAGE_OVERLAY : UC_CAGE_BIND;
-		else if (!strcmp(l, "ino"))
-			s->ino = (ino_t)strtoull(eq, NULL, 10);
-	}
-	return 0;
-}
-
-/* "<n>.info" -> n. */
-static bool parse_info_name(const char *name, unsigned *n)
-{
-	size_t len = strlen(name), i = 0;
-	while (i < len && isdigit((unsigned char)name[i]))
-		i++;
-	if (i == 0 || i > 9 || strcmp(name + i, ".info"))
-		return false;
-	*n = (unsigned)strtoul(name, NULL, 10);
-	return true;
-}
-
-static int slot_cmp(const void *a, const void *b)
-{
-	const struct slot *x = a, *y = b;
-	int c = strcmp(x->user, y->user);
-	return c ? c : (x->n > y->n) - (x->n < y->n);
-}
-
-static int push_slot(struct slotlist *out, size_t *cap, const struct slot *s)
-{
-	if (out->n == *cap) {
-		*cap = *cap ? 2 * *cap : 8;
-		struct slot *v = realloc(out->v, *cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		out->v = v;
-	}
-	out->v[out->n++] = *s;
-	return 0;
-}
-
-static int scan_user(int nsdir, const char *user, const struct procs *ps, struct slotlist *out,
-		     size_t *cap)
-{
-	int ud = user_dir(nsdir, user, false);
-	DIR *d = ud >= 0 ? fdopendir(ud) : NULL;
-	if (!d) {
-		if (ud >= 0)
-			close(ud);
-		return ud == -ENOENT ? 0 : (ud < 0 ? ud : -errno);
-	}
-	struct dirent *de;
-	int r = 0;
-	while (r == 0 && (de = readdir(d))) {
-		struct slot s = {0};
-		snprintf(s.user, sizeof(s.user), "%s", user);
-		if (!parse_info_name(de->d_name, &s.n) || read_info(dirfd(d), de->d_name, &s) < 0)
-			continue;
-		char h[NAME_MAX + 1];
-		snprintf(h, sizeof(h), "%.200s.%u", s.user, s.n);
-		ino_t ino = 0;
-		s.bound = nsfs_is_bound(nsdir, h, &ino);
-		if (s.bound)
-			s.ino = ino;
-		s.procs = procs_in(ps, s.ino);
-		r = push_slot(out, cap, &s);
-	}
-	closedir(d);
-	return r;
-}
-
-static int scan_slots(int nsdir, const char *user, const struct procs *ps, struct slotlist *out)
-{
-	out->v = NULL;
-	out->n = 0;
-	size_t cap = 0;
-	int r = 0;
-	if (user) {
-		r = scan_user(nsdir, user, ps, out, &cap);
-	} else {
-		int fd = openat(nsdir, SLOTS, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-		if (!d) {
-			if (fd >= 0)
-				close(fd);
-			return errno == ENOENT ? 0 : -errno;
-		}
-		struct dirent *de;
-		while (r == 0 && (de = readdir(d)))
-			if (de->d_name[0] != '.')
-				r = scan_user(nsdir, de->d_name, ps, out, &cap);
-		closedir(d);
-	}
-	if (out->n)
-		qsort(out->v, out->n, sizeof(*out->v), slot_cmp);
-	return r;
-}
-
-void slotlist_release(struct slotlist *l)
-{
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
-int cage_slots(const struct uc_config *cfg, const char *user, struct slotlist *out,
-	       struct uc_error *err)
-{
-	out->v = NULL;
-	out->n = 0;
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%.4000s/ns", cfg->run_dir);
-	_cleanup_close_ int nsdir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (nsdir < 0)
-		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", dir);
-	struct procs ps;
-	int r = procs_scan(&ps);
-	if (r == 0)
-		r = scan_slots(nsdir, user, &ps, out);
-	free(ps.v);
-	return r < 0 ? uc_fail_errno(err, -r, "%s", dir) : 0;
 }
 
 /* ---- release -------------------------------------------------------------- */
@@ -353,7 +135,7 @@ static void slot_forget(const struct uc_config *cfg, int nsdir, const struct slo
 			close(wfd);
 		}
 	}
-	_cleanup_close_ int ud = user_dir(nsdir, s->user, false);
+	_cleanup_close_ int ud = slots_user_dir(nsdir, s->user, false);
 	snprintf(name, sizeof(name), "%u.info", s->n);
 	if (ud >= 0)
 		unlinkat(ud, name, 0);
@@ -384,7 +166,7 @@ static void sweep_user(const struct uc_config *cfg, int nsdir, struct slotlist *
 
 static int user_lock(int nsdir, const char *user, struct uc_error *err)
 {
-	_cleanup_close_ int ud = user_dir(nsdir, user, true);
+	_cleanup_close_ int ud = slots_user_dir(nsdir, user, true);
 	if (ud < 0)
 		return uc_fail_errno(err, -ud, "slots of %s", user);
 	return uc_lock_take(ud, "lock", "the user's cage", UC_LOCK_WAIT, err);
@@ -397,7 +179,7 @@ static int rescan_procs(int nsdir, const char *user, struct slotlist *l, bool al
 {
 	struct procs none = {0}, ps = {0};
 	slotlist_release(l);
-	int r = scan_slots(nsdir, user, &none, l);
+	int r = slots_scan(nsdir, user, &none, l);
 	if (r < 0 || !(all || l->n > 1 || (l->n == 1 && !l->v[0].bound)))
 		return r;
 	if ((r = procs_scan(&ps)) == 0)
@@ -413,31 +195,6 @@ static int rescan(int nsdir, const char *user, struct slotlist *l)
 }
 
 /* ---- mount ---------------------------------------------------------------- */
-
-int cage_require_enabled(const struct uc_config *cfg, const struct uc_user *u, struct uc_error *err)
-{
-	struct cage_users cu = {0};
-	int r = cage_users_load(cfg, &cu, err);
-	if (r < 0)
-		return r;
-	enum user_verdict v = cage_user_verdict(cfg, &cu, u);
-	cage_users_release(&cu);
-	if (v == U_ENABLED)
-		return 0;
-	return uc_fail(err, UC_PERMISSION, "%s is not caged (%s)%s", u->name, cage_verdict_name(v),
-		       v == U_DISABLED ? ": unicage enable USER first" : "");
-}
-
-static int current_gen(const struct uc_config *cfg, char *gen, size_t size, struct uc_error *err)
-{
-	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%.4000s/skel/current", cfg->state_dir);
-	ssize_t n = readlink(p, gen, size - 1);
-	if (n <= 0)
-		return uc_fail(err, UC_NOTFOUND, "no skeleton generation (unicage init first)");
-	gen[n] = '\0';
-	return 0;
-}
 
 static int write_pin(const struct uc_config *cfg, const struct slot *s)
 {
@@ -517,7 +274,7 @@ int cage_mount(const struct uc_config *cfg, const struct skel_conf *conf, const 
 	char why[512];
 	snprintf(s.user, sizeof(s.user), "%s", u->name);
 	if ((r = cage_mode_get(cfg, &s.mode, why, sizeof(why), err)) < 0 ||
-	    (r = current_gen(cfg, s.gen, sizeof(s.gen), err)) < 0)
+	    (r = skel_current_gen(cfg, s.gen, sizeof(s.gen), err)) < 0)
 		return r;
 	struct slotlist l = {0};
 	if ((r = rescan(nsdir, u->name, &l)) < 0)
@@ -608,21 +365,4 @@ int cage_sweep_all(const struct uc_config *cfg, struct uc_error *err)
 	}
 	slotlist_release(&all);
 	return 0;
-}
-
-int cage_newest(const struct uc_config *cfg, const char *user, struct slot *out,
-		struct uc_error *err)
-{
-	struct slotlist l;
-	int r = cage_slots(cfg, user, &l, err);
-	if (r < 0)
-		return r;
-	const struct slot *best = NULL;
-	for (size_t i = 0; i < l.n; i++)
-		if (l.v[i].bound && (!best || l.v[i].n > best->n))
-			best = &l.v[i];
-	if (best)
-		*out = *best;
-	slotlist_release(&l);
-	return best ? 0 : uc_fail(err, UC_NOTFOUND, "%s has no mounted cage", user);
 }

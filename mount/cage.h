@@ -21,32 +21,8 @@
 #include "lib/error.h"
 #include "lib/users.h"
 #include "mount/cagemp.h"
+#include "mount/slots.h"
 #include "skel/conf.h"
-
-struct slot {
-	char user[256];
-	unsigned n;
-	uid_t uid;
-	char gen[64];
-	enum uc_cage_mode mode;
-	ino_t ino;	/* the namespace's inode, 0 while it is being built */
-	bool bound;	/* the handle is mounted: new entries may join */
-	unsigned procs; /* processes in the namespace */
-};
-
-struct slotlist {
-	struct slot *v;
-	size_t n;
-};
-
-/* The slots of user (NULL: every user), sorted by user then slot. */
-int cage_slots(const struct uc_config *cfg, const char *user, struct slotlist *out,
-	       struct uc_error *err);
-void slotlist_release(struct slotlist *l);
-
-/* UC_PERMISSION unless the user is caged (enabled, not system, not excluded). */
-int cage_require_enabled(const struct uc_config *cfg, const struct uc_user *u,
-			 struct uc_error *err);
 
 struct cage_mount_opts {
 	bool new_slot; /* remount: a new slot even if the newest is current */
@@ -64,9 +40,3 @@ int cage_umount(const struct uc_config *cfg, const char *user, bool kill, unsign
 		struct uc_error *err);
 /* Release what no process uses any more, for every user (before skel gc). */
 int cage_sweep_all(const struct uc_config *cfg, struct uc_error *err);
-/* The newest bound slot of user: 0, or UC_NOTFOUND. */
-int cage_newest(const struct uc_config *cfg, const char *user, struct slot *out,
-		struct uc_error *err);
-/* run_dir/ns/<user>.<n> into buf. */
-void cage_handle_path(const struct uc_config *cfg, const char *user, unsigned n, char *buf,
-		      size_t size);

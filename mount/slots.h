@@ -1,0 +1,66 @@
+/* Reading the slots of persisted cages (see mount/cage.h): what exists,
+ * which namespace each is, how many processes run in it. Read-only and
+ * libc-only: the exec fast path (cli/front.c) uses it without the rest of
+ * unicage. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "lib/config.h"
+#include "lib/error.h"
+#include "lib/users.h"
+
+struct slot {
+	char user[256];
+	unsigned n;
+	uid_t uid;
+	char gen[64];
+	enum uc_cage_mode mode;
+	ino_t ino;	/* the namespace's inode, 0 while it is being built */
+	bool bound;	/* the handle is mounted: new entries may join */
+	unsigned procs; /* processes in the namespace */
+};
+
+struct slotlist {
+	struct slot *v;
+	size_t n;
+};
+
+/* The slots of user (NULL: every user), sorted by user then slot. */
+int cage_slots(const struct uc_config *cfg, const char *user, struct slotlist *out,
+	       struct uc_error *err);
+void slotlist_release(struct slotlist *l);
+
+/* Records live in run_dir/ns/.slots/<user>/ (<n>.info, lock). fd of that
+ * directory (created with create), or -errno. */
+int slots_user_dir(int nsdir, const char *user, bool create);
+/* The slots of user (NULL: all) below nsdir, processes counted from ps. */
+struct procs;
+int slots_scan(int nsdir, const char *user, const struct procs *ps, struct slotlist *out);
+
+/* The mount namespace of every process (one /proc walk). */
+struct nsproc {
+	pid_t pid;
+	ino_t ino;
+};
+struct procs {
+	struct nsproc *v;
+	size_t n;
+};
+int procs_scan(struct procs *ps);
+unsigned procs_in(const struct procs *ps, ino_t ino);
+
+/* UC_PERMISSION unless the user is caged (enabled, not system, not excluded). */
+int cage_require_enabled(const struct uc_config *cfg, const struct uc_user *u,
+			 struct uc_error *err);
+
+/* The name of the current generation (state_dir/skel/current). */
+int skel_current_gen(const struct uc_config *cfg, char *gen, size_t size, struct uc_error *err);
+/* The newest bound slot of user: 0, or UC_NOTFOUND. */
+int cage_newest(const struct uc_config *cfg, const char *user, struct slot *out,
+		struct uc_error *err);
+/* run_dir/ns/<user>.<n> into buf. */
+void cage_handle_path(const struct uc_config *cfg, const char *user, unsigned n, char *buf,
+		      size_t size);
