@@ -54,6 +54,9 @@ const struct verb verbs[] = {
     {"remount", cmd_mount, "a new slot for these users' cages", mount_usage, VERB_NEED_ROOT},
     {"remount-all", cmd_mount, "a new slot for every mounted cage", mount_usage, VERB_NEED_ROOT},
     {"umount-all", cmd_mount, "unmount every cage", mount_usage, VERB_NEED_ROOT},
+    {"enter", cmd_enter, "a root repair shell (or -- CMD) inside a user's cage", enter_usage,
+     VERB_NEED_ROOT},
+    {"exec", cmd_enter, "run CMD as the user inside the user's cage", exec_usage, VERB_NEED_ROOT},
     {"list", cmd_mount, "cages: user, slot, generation, mode, processes", mount_usage, 0},
     {NULL, NULL, NULL, NULL, 0},
 };

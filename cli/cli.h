@@ -17,6 +17,7 @@ struct cli {
 	struct uc_config cfg;
 	struct uc_error err;
 	bool err_reported; /* the verb already wrote the error (JSON mid-stream) */
+	int exit_code;	   /* > 0: exit with this instead of the error's kind (126/127) */
 };
 
 enum verb_flags {
@@ -81,6 +82,8 @@ int cmd_users(struct cli *cli, int argc, char **argv);
 int cmd_updateetc(struct cli *cli, int argc, char **argv);
 extern const char updateetc_usage[];
 int cmd_mount(struct cli *cli, int argc, char **argv);
+int cmd_enter(struct cli *cli, int argc, char **argv);
+extern const char enter_usage[], exec_usage[];
 extern const char mount_usage[];
 extern const char users_usage[];
 extern const char printsuids_usage[];

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/capability.h>
 
 enum key_type {
 	KEY_PATH,      /* clean absolute path */
@@ -18,7 +19,15 @@ enum key_type {
 	KEY_PATH_LIST, /* comma or space separated clean absolute paths */
 	KEY_BOOL,      /* yes/no, true/false, on/off, 1/0 */
 	KEY_MODE,      /* one of uc_cage_mode_names */
+	KEY_CAPS,      /* capability names (CAP_SYS_ADMIN or sys_admin), space or comma separated */
 };
+
+/* Root in a cage never holds these (issue: enter): it cannot clear +i, mount,
+ * load modules, touch raw devices, reboot, make device nodes, trace other
+ * processes or set the clock. */
+static const int default_drop_caps[] = {CAP_LINUX_IMMUTABLE, CAP_SYS_ADMIN, CAP_SYS_MODULE,
+					CAP_SYS_RAWIO,	     CAP_SYS_BOOT,  CAP_MKNOD,
+					CAP_SYS_PTRACE,	     CAP_SYS_TIME};
 
 const char *const uc_cage_mode_names[3] = {"auto", "overlay", "bind"};
 
@@ -33,11 +42,20 @@ struct key_desc {
 #n, t, offsetof(struct uc_config, n)                                               \
 	}
 static const struct key_desc keys[] = {
-    KEY(sysroot, KEY_PATH),	    KEY(state_dir, KEY_PATH),	     KEY(config_dir, KEY_PATH),
-    KEY(cages_dir, KEY_PATH),	    KEY(run_dir, KEY_PATH),	     KEY(rpm_dbpath, KEY_PATH),
-    KEY(min_uid, KEY_UINT),	    KEY(local_paths, KEY_PATH_LIST), KEY(strip_suid, KEY_BOOL),
-    KEY(suid_allow, KEY_PATH_LIST), KEY(passwd_file, KEY_PATH),	     KEY(group_file, KEY_PATH),
+    KEY(sysroot, KEY_PATH),
+    KEY(state_dir, KEY_PATH),
+    KEY(config_dir, KEY_PATH),
+    KEY(cages_dir, KEY_PATH),
+    KEY(run_dir, KEY_PATH),
+    KEY(rpm_dbpath, KEY_PATH),
+    KEY(min_uid, KEY_UINT),
+    KEY(local_paths, KEY_PATH_LIST),
+    KEY(strip_suid, KEY_BOOL),
+    KEY(suid_allow, KEY_PATH_LIST),
+    KEY(passwd_file, KEY_PATH),
+    KEY(group_file, KEY_PATH),
     KEY(cage_mode, KEY_MODE),
+    {"enter_drop_caps", KEY_CAPS, offsetof(struct uc_config, drop_caps)},
 };
 #undef KEY
 
@@ -59,6 +77,8 @@ int uc_config_init(struct uc_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->min_uid = 1000;
 	cfg->strip_suid = true;
+	for (size_t i = 0; i < UC_ARRAY_SIZE(default_drop_caps); i++)
+		cfg->drop_caps[cfg->n_drop_caps++] = default_drop_caps[i];
 	if (set_str(&cfg->sysroot, "/") < 0 || set_str(&cfg->state_dir, "/var/lib/unicage") < 0 ||
 	    set_str(&cfg->config_dir, "/etc/unicage") < 0 ||
 	    set_str(&cfg->run_dir, "/run/unicage") < 0)
@@ -88,6 +108,8 @@ static int config_copy(struct uc_config *dst, const struct uc_config *src)
 	dst->min_uid = src->min_uid;
 	dst->strip_suid = src->strip_suid;
 	dst->cage_mode = src->cage_mode;
+	memcpy(dst->drop_caps, src->drop_caps, sizeof(dst->drop_caps));
+	dst->n_drop_caps = src->n_drop_caps;
 	if (strv_copy(&dst->suid_allow, &src->suid_allow) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < UC_ARRAY_SIZE(keys); i++) {
@@ -149,6 +171,30 @@ static int parse_bool(const char *v, bool *out)
 	return -EINVAL;
 }
 
+static int parse_caps(struct uc_config *cfg, const char *v, const char *where, const char *key,
+		      struct uc_error *err)
+{
+	struct strv names = STRV_INIT;
+	if (strv_split(&names, v, ", \t") < 0)
+		return -ENOMEM;
+	unsigned n = 0;
+	int caps[64];
+	for (size_t i = 0; i < names.n; i++) {
+		cap_value_t c;
+		if (cap_from_name(names.v[i], &c) < 0 || n == UC_ARRAY_SIZE(caps)) {
+			int r = uc_fail(err, UC_BADREQUEST, "%s: %s: unknown capability '%s'",
+					where, key, names.v[i]);
+			strv_clear(&names);
+			return r;
+		}
+		caps[n++] = c;
+	}
+	strv_clear(&names);
+	memcpy(cfg->drop_caps, caps, n * sizeof(*caps));
+	cfg->n_drop_caps = n;
+	return 0;
+}
+
 static int set_key(struct uc_config *cfg, const struct key_desc *k, const char *v,
 		   const char *where, struct uc_error *err)
 {
@@ -172,6 +218,8 @@ static int set_key(struct uc_config *cfg, const struct key_desc *k, const char *
 			return uc_fail(err, UC_BADREQUEST, "%s: %s must be yes or no, not '%s'",
 				       where, k->name, v);
 		return 0;
+	case KEY_CAPS:
+		return parse_caps(cfg, v, where, k->name, err);
 	case KEY_MODE:
 		for (int i = 0; i < (int)UC_ARRAY_SIZE(uc_cage_mode_names); i++)
 			if (strcmp(v, uc_cage_mode_names[i]) == 0) {

@@ -2,6 +2,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/store.h"
+#include "mount/slots.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -97,37 +98,13 @@ int cage_mode_probe(const char *dir, char *why, size_t size)
 	return r;
 }
 
-static int read_cache(const char *path, enum uc_cage_mode *mode, char *why, size_t size)
-{
-	char buf[600] = "";
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	if (n <= 0)
-		return -ENOENT;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	char *sp = strchr(buf, ' ');
-	if (sp)
-		*sp++ = '\0';
-	if (strcmp(buf, "overlay") && strcmp(buf, "bind"))
-		return -EINVAL;
-	*mode = strcmp(buf, "overlay") ? UC_CAGE_BIND : UC_CAGE_OVERLAY;
-	snprintf(why, size, "%s", sp ? sp : "");
-	return 0;
-}
-
 int cage_mode_get(const struct uc_config *cfg, enum uc_cage_mode *mode, char *why, size_t size,
 		  struct uc_error *err)
 {
-	if (cfg->cage_mode != UC_CAGE_AUTO) {
-		*mode = (enum uc_cage_mode)cfg->cage_mode;
-		snprintf(why, size, "cage_mode = %s in unicage.conf", uc_cage_mode_names[*mode]);
+	if (cage_mode_known(cfg, mode, why, size) == 0)
 		return 0;
-	}
 	char cache[PATH_MAX], tmp[PATH_MAX], scratch[PATH_MAX];
 	snprintf(cache, sizeof(cache), "%.4000s/cage-mode", cfg->run_dir);
-	if (read_cache(cache, mode, why, size) == 0)
-		return 0;
 	if (geteuid() != 0)
 		return uc_fail(err, UC_PERMISSION,
 			       "only root can probe the kernel for the cage mode");

@@ -64,3 +64,6 @@ int cage_newest(const struct uc_config *cfg, const char *user, struct slot *out,
 /* run_dir/ns/<user>.<n> into buf. */
 void cage_handle_path(const struct uc_config *cfg, const char *user, unsigned n, char *buf,
 		      size_t size);
+/* The cage mode when it is known without probing (forced in unicage.conf,
+ * or probed already this boot): 0, else -ENOENT. */
+int cage_mode_known(const struct uc_config *cfg, enum uc_cage_mode *mode, char *why, size_t size);

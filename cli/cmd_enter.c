@@ -1,0 +1,52 @@
+/* enter, exec (the full binary's side: a cage that is not mounted, or not
+ * on the current generation, is mounted first; see enter/verbs.h). */
+#include "cli/cli.h"
+
+#include "enter/verbs.h"
+#include "mount/cage.h"
+#include "mount/cagemp.h"
+#include "skel/conf.h"
+
+#include <string.h>
+
+static int mount_for_entry(const struct uc_config *cfg, const struct uc_user *u, struct slot *out,
+			   struct uc_error *err)
+{
+	struct skel_conf conf = {0};
+	struct cage_mp mp = {0};
+	int r = skel_conf_load(&conf, cfg->config_dir, err);
+	if (r < 0)
+		return r;
+	if ((r = cagemp_load(&mp, cfg->config_dir, err)) == 0) {
+		struct cage_mount_opts o = {0};
+		bool created;
+		r = cage_mount(cfg, &conf, &mp, u, &o, out, &created, err);
+		cagemp_release(&mp);
+	}
+	skel_conf_release(&conf);
+	return r;
+}
+
+int cmd_enter(struct cli *cli, int argc, char **argv)
+{
+	struct enter_opts o;
+	bool help;
+	const char *config = NULL;
+	int r = enter_parse(argc, argv, &o, &help, &config, &cli->err);
+	if (r < 0)
+		return r;
+	if (help) {
+		cli_print_verb_help(verb_find(argv[0]));
+		return 0;
+	}
+	if (config)
+		cli->config_path = config;
+	if ((r = cli_load_config(cli)) < 0)
+		return r;
+	int code;
+	bool joined;
+	r = enter_run(&cli->cfg, &o, mount_for_entry, &code, &joined, &cli->err);
+	if (code > 0)
+		cli->exit_code = code;
+	return r;
+}

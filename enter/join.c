@@ -1,0 +1,200 @@
+#include "enter/join.h"
+
+#include "lib/cleanup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#define PATH_USER "/usr/local/bin:/usr/bin:/bin"
+#define PATH_ROOT "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static int join_slot(const struct uc_config *cfg, const struct slot *s, struct uc_error *err)
+{
+	char h[PATH_MAX];
+	cage_handle_path(cfg, s->user, s->n, h, sizeof(h));
+	_cleanup_close_ int fd = open(h, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return uc_fail_errno(err, errno, "cage of %s (slot %u)", s->user, s->n);
+	/* lands in the cage's root: it was built with pivot_root */
+	if (setns(fd, CLONE_NEWNS) < 0)
+		return uc_fail_errno(err, errno, "joining the cage of %s", s->user);
+	return 0;
+}
+
+/* The root's shell from the cage's /etc/passwd if it is there and runs,
+ * else /bin/bash, else /bin/sh. */
+static void root_shell(char *buf, size_t size)
+{
+	snprintf(buf, size, "/bin/sh");
+	FILE *f = fopen("/etc/passwd", "re");
+	char line[1024];
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "root:", 5))
+			continue;
+		char *sh = strrchr(line, ':');
+		if (sh) {
+			sh[strcspn(sh, "\n")] = '\0';
+			if (sh[1] == '/' && access(sh + 1, X_OK) == 0) {
+				snprintf(buf, size, "%s", sh + 1);
+				fclose(f);
+				return;
+			}
+		}
+		break;
+	}
+	if (f)
+		fclose(f);
+	if (access("/bin/bash", X_OK) == 0)
+		snprintf(buf, size, "/bin/bash");
+}
+
+/* The user's groups as the cage's /etc/group has them (the cage's view is
+ * the one that counts: it is what `id` inside shows). */
+static int cage_groups(const struct uc_user *u, gid_t *gids, int max)
+{
+	int n = 0;
+	gids[n++] = u->gid;
+	FILE *f = fopen("/etc/group", "re");
+	char line[8192];
+	while (f && fgets(line, sizeof(line), f) && n < max) {
+		line[strcspn(line, "\n")] = '\0';
+		char *save = NULL, *name = strtok_r(line, ":", &save);
+		char *pw = name ? strtok_r(NULL, ":", &save) : NULL;
+		char *gid = pw ? strtok_r(NULL, ":", &save) : NULL;
+		char *members = gid ? strtok_r(NULL, ":", &save) : NULL;
+		if (!members)
+			continue;
+		char *ms = NULL;
+		for (char *m = strtok_r(members, ",", &ms); m; m = strtok_r(NULL, ",", &ms)) {
+			char *end;
+			unsigned long g = strtoul(gid, &end, 10);
+			if (!strcmp(m, u->name) && !*end && (gid_t)g != u->gid) {
+				gids[n++] = (gid_t)g;
+				break;
+			}
+		}
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static int set_env(const struct join_req *r, const char *shell)
+{
+	const char *term = getenv("TERM"), *lang = getenv("LANG");
+	char *t = term ? strdup(term) : NULL, *l = lang ? strdup(lang) : NULL;
+	bool root = r->as == JOIN_ROOT;
+	int rc = clearenv();
+	if (rc == 0)
+		rc = setenv("HOME", r->u->home, 1) | setenv("USER", root ? "root" : r->u->name, 1) |
+		     setenv("LOGNAME", root ? "root" : r->u->name, 1) | setenv("SHELL", shell, 1) |
+		     setenv("PATH", root ? PATH_ROOT : PATH_USER, 1);
+	if (rc == 0 && t)
+		rc = setenv("TERM", t, 1);
+	if (rc == 0 && l)
+		rc = setenv("LANG", l, 1);
+	if (rc == 0 && root) {
+		char ps1[300];
+		snprintf(ps1, sizeof(ps1), "[cage %s] \\u@\\h:\\w\\$ ", r->u->name);
+		rc = setenv("PS1", ps1, 1) | setenv("UNICAGE_CAGE", r->u->name, 1);
+	}
+	free(t);
+	free(l);
+	return rc == 0 ? 0 : -ENOMEM;
+}
+
+/* Root in a cage: the listed capabilities leave the bounding set (for
+ * good), then the permitted, effective and inheritable sets; ambient is
+ * cleared. What is left cannot bring them back. */
+static int drop_root_caps(const struct uc_config *cfg, struct uc_error *err)
+{
+	for (unsigned i = 0; i < cfg->n_drop_caps; i++)
+		if (cap_drop_bound(cfg->drop_caps[i]) < 0 && errno != EINVAL)
+			return uc_fail_errno(err, errno, "dropping capability %d",
+					     cfg->drop_caps[i]);
+	cap_t c = cap_get_proc();
+	if (!c)
+		return uc_fail_errno(err, errno, "cap_get_proc");
+	cap_value_t v[64];
+	for (unsigned i = 0; i < cfg->n_drop_caps; i++)
+		v[i] = cfg->drop_caps[i];
+	int rc = cap_set_flag(c, CAP_PERMITTED, (int)cfg->n_drop_caps, v, CAP_CLEAR) |
+		 cap_set_flag(c, CAP_EFFECTIVE, (int)cfg->n_drop_caps, v, CAP_CLEAR) |
+		 cap_set_flag(c, CAP_INHERITABLE, (int)cfg->n_drop_caps, v, CAP_CLEAR);
+	if (rc == 0)
+		rc = cap_set_proc(c);
+	cap_free(c);
+	if (rc < 0 || cap_reset_ambient() < 0)
+		return uc_fail_errno(err, errno, "dropping capabilities");
+	return 0;
+}
+
+/* The user: every capability out of the bounding set while we still may,
+ * then groups, gid, uid (all three of each: nothing to regain), then
+ * no_new_privs. */
+static int become_user(const struct uc_user *u, bool caged, struct uc_error *err)
+{
+	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+			return uc_fail_errno(err, errno, "dropping the bounding set");
+	gid_t gids[256];
+	int n = caged ? cage_groups(u, gids, 256) : 0;
+	if (!caged) {
+		n = 256;
+		if (getgrouplist(u->name, u->gid, gids, &n) < 0)
+			n = 1, gids[0] = u->gid;
+	}
+	if (setgroups((size_t)n, gids) < 0 || setresgid(u->gid, u->gid, u->gid) < 0 ||
+	    setresuid(u->uid, u->uid, u->uid) < 0)
+		return uc_fail_errno(err, errno, "taking %s's ids", u->name);
+	if (u->uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
+		return uc_fail(err, UC_INTERNAL, "could regain root after taking %s's ids",
+			       u->name);
+	if (cap_reset_ambient() < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return uc_fail_errno(err, errno, "no_new_privs");
+	return 0;
+}
+
+int join_and_exec(const struct join_req *r, int *exit_code, struct uc_error *err)
+{
+	*exit_code = -1;
+	int rc = 0;
+	if (r->as != JOIN_USER_UNCAGED && (rc = join_slot(r->cfg, r->slot, err)) < 0)
+		return rc;
+	if (chdir(r->u->home) < 0 && chdir("/") < 0)
+		return uc_fail_errno(err, errno, "chdir");
+	char shell[PATH_MAX];
+	if (r->as == JOIN_ROOT)
+		root_shell(shell, sizeof(shell));
+	else
+		snprintf(shell, sizeof(shell), "%s", r->u->shell);
+	if ((rc = set_env(r, shell)) < 0)
+		return uc_fail_errno(err, -rc, "environment");
+	if (r->as == JOIN_ROOT)
+		rc = drop_root_caps(r->cfg, err);
+	else
+		rc = become_user(r->u, r->as == JOIN_USER, err);
+	if (rc < 0)
+		return rc;
+	fflush(NULL);
+	if (r->argv) {
+		execvp(r->argv[0], r->argv);
+	} else {
+		/* a repair shell: bash without rc files keeps the prompt that
+		 * names the cage */
+		char *argv[] = {shell, strstr(shell, "bash") ? "--norc" : NULL, NULL};
+		execv(shell, argv);
+	}
+	int e = errno;
+	*exit_code = e == ENOENT ? 127 : 126;
+	return uc_fail_errno(err, e, "%s", r->argv ? r->argv[0] : shell);
+}
