@@ -57,6 +57,8 @@ const struct verb verbs[] = {
     {"enter", cmd_enter, "a root repair shell (or -- CMD) inside a user's cage", enter_usage,
      VERB_NEED_ROOT},
     {"exec", cmd_enter, "run CMD as the user inside the user's cage", exec_usage, VERB_NEED_ROOT},
+    {"check", cmd_check, "sanity check: kernel features, configuration, skeleton, cages",
+     check_usage, VERB_NEED_ROOT},
     {"list", cmd_mount, "cages: user, slot, generation, mode, processes", mount_usage, 0},
     {NULL, NULL, NULL, NULL, 0},
 };

@@ -83,6 +83,8 @@ int cmd_updateetc(struct cli *cli, int argc, char **argv);
 extern const char updateetc_usage[];
 int cmd_mount(struct cli *cli, int argc, char **argv);
 int cmd_enter(struct cli *cli, int argc, char **argv);
+int cmd_check(struct cli *cli, int argc, char **argv);
+extern const char check_usage[];
 extern const char enter_usage[], exec_usage[];
 extern const char mount_usage[];
 extern const char users_usage[];

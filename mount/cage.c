@@ -341,14 +341,43 @@ int cage_umount(const struct uc_config *cfg, const char *user, bool kill, unsign
 	return 0;
 }
 
+/* Pins whose slot has no record: a build that died between the pin and the
+ * record, or slots from before a reboot whose records were in run_dir. Taken
+ * under the user's lock, so no build of that user is in progress. */
+static void sweep_orphan_pins(const struct uc_config *cfg, int nsdir)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%.4000s/skel/pins", cfg->state_dir);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		char user[256];
+		const char *dot = strrchr(de->d_name, '.');
+		if (de->d_name[0] == '.' || !dot || (size_t)(dot - de->d_name) >= sizeof(user))
+			continue;
+		snprintf(user, sizeof(user), "%.*s", (int)(dot - de->d_name), de->d_name);
+		unsigned n = (unsigned)strtoul(dot + 1, NULL, 10);
+		_cleanup_close_ int lk = user_lock(nsdir, user, NULL);
+		struct slotlist l = {0};
+		bool known = false;
+		if (lk >= 0 && rescan(nsdir, user, &l) == 0) {
+			for (size_t i = 0; i < l.n; i++)
+				known |= l.v[i].n == n;
+			if (!known)
+				unlinkat(dirfd(d), de->d_name, 0);
+		}
+		slotlist_release(&l);
+	}
+	if (d)
+		closedir(d);
+}
+
 int cage_sweep_all(const struct uc_config *cfg, struct uc_error *err)
 {
 	struct slotlist all;
 	int r = cage_slots(cfg, NULL, &all, err);
-	if (r < 0 || all.n == 0) {
-		slotlist_release(&all);
+	if (r < 0)
 		return r;
-	}
 	_cleanup_close_ int nsdir = nsfs_dir_open(cfg, err);
 	if (nsdir < 0) {
 		slotlist_release(&all);
@@ -364,5 +393,6 @@ int cage_sweep_all(const struct uc_config *cfg, struct uc_error *err)
 		slotlist_release(&l);
 	}
 	slotlist_release(&all);
+	sweep_orphan_pins(cfg, nsdir);
 	return 0;
 }

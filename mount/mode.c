@@ -37,7 +37,7 @@ static int probe_layers(int dfd)
 	return 0;
 }
 
-static int probe_mount(const char *dir, char *why, size_t size)
+static int probe_mount(const char *dir, bool metacopy, char *why, size_t size)
 {
 	char lower[PATH_MAX], data[PATH_MAX], upper[PATH_MAX], work[PATH_MAX];
 	snprintf(lower, sizeof(lower), "%.4000s/lower", dir);
@@ -54,11 +54,16 @@ static int probe_mount(const char *dir, char *why, size_t size)
 		return snprintf(why, size, "overlayfs has no data-only layers (datadir+: %s)",
 				strerror(errno)),
 		       -errno;
+	if (metacopy && fsconfig(fs, FSCONFIG_SET_STRING, "metacopy", "on", 0) < 0)
+		return snprintf(why, size, "overlayfs has no metacopy (%s)", strerror(errno)),
+		       -errno;
 	if (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
 	    fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
 	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return snprintf(why, size,
-				"overlayfs refuses a data-only layer without metacopy (%s)",
+				metacopy
+				    ? "overlayfs refuses a data-only layer (%s)"
+				    : "overlayfs refuses a data-only layer without metacopy (%s)",
 				strerror(errno)),
 		       -errno;
 	_cleanup_close_ int m = fsmount(fs, FSMOUNT_CLOEXEC, 0);
@@ -70,11 +75,12 @@ static int probe_mount(const char *dir, char *why, size_t size)
 	if (n != sizeof(probe_data) - 1 || memcmp(buf, probe_data, (size_t)n) != 0)
 		return snprintf(why, size, "a stub over a data-only layer does not read its data"),
 		       -EIO;
-	snprintf(why, size, "overlayfs data-only layers without metacopy work (probed)");
+	snprintf(why, size, "overlayfs data-only layers%s work (probed)",
+		 metacopy ? " (with metacopy)" : " without metacopy");
 	return 0;
 }
 
-int cage_mode_probe(const char *dir, char *why, size_t size)
+int cage_mode_probe(const char *dir, bool metacopy, char *why, size_t size)
 {
 	char parent[PATH_MAX], *sl;
 	snprintf(parent, sizeof(parent), "%s", dir);
@@ -93,7 +99,7 @@ int cage_mode_probe(const char *dir, char *why, size_t size)
 		snprintf(why, size, "preparing the probe in %s: %s (trusted xattrs?)", dir,
 			 strerror(-r));
 	else
-		r = probe_mount(dir, why, size);
+		r = probe_mount(dir, metacopy, why, size);
 	store_rm_tree(pfd, leaf);
 	return r;
 }
@@ -111,7 +117,7 @@ int cage_mode_get(const struct uc_config *cfg, enum uc_cage_mode *mode, char *wh
 	if (mkdir(cfg->run_dir, 0755) < 0 && errno != EEXIST)
 		return uc_fail_errno(err, errno, "%s", cfg->run_dir);
 	snprintf(scratch, sizeof(scratch), "%.4000s/probe.%d", cfg->run_dir, (int)getpid());
-	*mode = cage_mode_probe(scratch, why, size) == 0 ? UC_CAGE_OVERLAY : UC_CAGE_BIND;
+	*mode = cage_mode_probe(scratch, false, why, size) == 0 ? UC_CAGE_OVERLAY : UC_CAGE_BIND;
 	/* kept for this boot (run_dir is a tmpfs): one probe, one answer */
 	snprintf(tmp, sizeof(tmp), "%.4000s/cage-mode.%d", cfg->run_dir, (int)getpid());
 	FILE *f = fopen(tmp, "we");

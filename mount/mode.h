@@ -5,6 +5,7 @@
  * either; auto probes once per boot and keeps the answer in run_dir/cage-mode. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lib/config.h"
@@ -14,5 +15,6 @@
 int cage_mode_get(const struct uc_config *cfg, enum uc_cage_mode *mode, char *why, size_t size,
 		  struct uc_error *err);
 /* Mount a stub over a data-only layer in scratch directory dir (created and
- * removed) and read through it: 0 when it works, else -errno with why. */
-int cage_mode_probe(const char *dir, char *why, size_t size);
+ * removed) and read through it: 0 when it works, else -errno with why.
+ * metacopy: with metacopy=on (what data-only layers needed before 6.x). */
+int cage_mode_probe(const char *dir, bool metacopy, char *why, size_t size);

@@ -1,0 +1,472 @@
+#include "check/check.h"
+
+#include "lib/cleanup.h"
+#include "lib/objkey.h"
+#include "lib/path.h"
+#include "lib/store.h"
+#include "lib/users.h"
+#include "lib/xattrs.h"
+#include "mount/cagemp.h"
+#include "mount/mode.h"
+#include "mount/slots.h"
+#include "mount/users.h"
+#include "skel/conf.h"
+#include "skel/manifest.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/openat2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+const char *check_result_name(enum check_result r)
+{
+	return r == CHECK_OK ? "OK" : r == CHECK_FAILED ? "FAILED" : "SKIPPED";
+}
+
+static void add(struct check_report *rep, const char *name, enum check_result res, const char *fmt,
+		...) __attribute__((format(printf, 4, 5)));
+
+static void add(struct check_report *rep, const char *name, enum check_result res, const char *fmt,
+		...)
+{
+	struct check_item *v = realloc(rep->v, (rep->n + 1) * sizeof(*v));
+	if (!v)
+		return;
+	rep->v = v;
+	struct check_item *it = &v[rep->n++];
+	snprintf(it->name, sizeof(it->name), "%s", name);
+	it->result = res;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(it->detail, sizeof(it->detail), fmt, ap);
+	va_end(ap);
+}
+
+void check_report_release(struct check_report *rep)
+{
+	free(rep->v);
+	rep->v = NULL;
+	rep->n = 0;
+}
+
+bool check_failed(const struct check_report *rep)
+{
+	for (size_t i = 0; i < rep->n; i++)
+		if (rep->v[i].result == CHECK_FAILED)
+			return true;
+	return false;
+}
+
+/* ---- kernel ----------------------------------------------------------------- */
+
+static void check_overlay(const struct uc_config *cfg, struct check_report *rep)
+{
+	char dir[PATH_MAX], why[512];
+	if (mkdir(cfg->run_dir, 0755) < 0 && errno != EEXIST) {
+		add(rep, "kernel: overlay data-only layers", CHECK_SKIPPED, "%s: %s", cfg->run_dir,
+		    strerror(errno));
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%.4000s/check.%d", cfg->run_dir, (int)getpid());
+	int r = cage_mode_probe(dir, true, why, sizeof(why));
+	add(rep, "kernel: overlay data-only layers", r == 0 ? CHECK_OK : CHECK_FAILED, "%s", why);
+	r = cage_mode_probe(dir, false, why, sizeof(why));
+	add(rep, "kernel: data-only layers without metacopy", r == 0 ? CHECK_OK : CHECK_FAILED,
+	    "%s", why);
+}
+
+static void check_mount_api(struct check_report *rep)
+{
+	_cleanup_close_ int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	int m = -1;
+	if (fs >= 0 && fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+		m = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+	if (m >= 0) {
+		close(m);
+		add(rep, "kernel: new mount API", CHECK_OK, "fsopen, fsconfig, fsmount work");
+	} else {
+		add(rep, "kernel: new mount API", CHECK_FAILED, "%s", strerror(errno));
+	}
+}
+
+static void check_openat2(struct check_report *rep)
+{
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_BENEATH};
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, ".", &how, sizeof(how));
+	if (fd >= 0) {
+		close(fd);
+		add(rep, "kernel: openat2", CHECK_OK, "RESOLVE_BENEATH works");
+	} else {
+		add(rep, "kernel: openat2", CHECK_FAILED,
+		    "%s (the checked fallback walk is used instead)", strerror(errno));
+	}
+}
+
+static void check_immutable(const struct uc_config *cfg, struct check_report *rep)
+{
+	const char *name = "kernel: FS_IMMUTABLE_FL on the store";
+	char tmp[PATH_MAX], f[64];
+	snprintf(tmp, sizeof(tmp), "%.4000s/store/tmp", cfg->state_dir);
+	_cleanup_close_ int d = open(tmp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (d < 0) {
+		add(rep, name, CHECK_SKIPPED, "no store yet (%s)", tmp);
+		return;
+	}
+	snprintf(f, sizeof(f), "check.%d", (int)getpid());
+	_cleanup_close_ int fd =
+	    openat(d, f, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	bool on = false;
+	int r = fd < 0 ? -errno : fs_set_immutable(fd, true);
+	if (r == 0)
+		r = fs_get_immutable(fd, &on);
+	if (fd >= 0) {
+		fs_set_immutable(fd, false);
+		unlinkat(d, f, 0);
+	}
+	if (r == 0 && on)
+		add(rep, name, CHECK_OK, "set and read back in %s", tmp);
+	else
+		add(rep, name, CHECK_FAILED, "%s: %s", tmp, r < 0 ? strerror(-r) : "flag not kept");
+}
+
+static void check_proc_subset(struct check_report *rep)
+{
+	_cleanup_close_ int fs = fsopen("proc", FSOPEN_CLOEXEC);
+	int m = -1;
+	if (fs >= 0 && fsconfig(fs, FSCONFIG_SET_STRING, "hidepid", "invisible", 0) == 0 &&
+	    fsconfig(fs, FSCONFIG_SET_STRING, "subset", "pid", 0) == 0 &&
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+		m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (m >= 0) {
+		close(m);
+		add(rep, "kernel: procfs subset=pid", CHECK_OK,
+		    "hidepid=invisible,subset=pid mounts");
+	} else {
+		add(rep, "kernel: procfs subset=pid", CHECK_FAILED, "%s", strerror(errno));
+	}
+}
+
+static void check_mode(const struct uc_config *cfg, struct check_report *rep)
+{
+	enum uc_cage_mode mode;
+	char why[512];
+	struct uc_error err = {0};
+	if (cage_mode_get(cfg, &mode, why, sizeof(why), &err) < 0)
+		add(rep, "kernel: cage mode", CHECK_FAILED, "%s", err.msg);
+	else
+		add(rep, "kernel: cage mode", CHECK_OK, "%s: %s", uc_cage_mode_names[mode], why);
+}
+
+/* ---- configuration ---------------------------------------------------------- */
+
+static void check_config(const struct uc_config *cfg, struct check_report *rep)
+{
+	add(rep, "config: unicage.conf", CHECK_OK, "%s",
+	    cfg->source ? cfg->source : "none: built-in defaults");
+	struct uc_error err = {0};
+	struct skel_conf conf = {0};
+	if (skel_conf_load(&conf, cfg->config_dir, &err) < 0) {
+		add(rep, "config: conf.d, black.list, rpm.list", CHECK_FAILED, "%s", err.msg);
+	} else {
+		add(rep, "config: conf.d, black.list, rpm.list", CHECK_OK, "%s", cfg->config_dir);
+		skel_conf_release(&conf);
+	}
+	struct cage_mp mp = {0};
+	if (cagemp_load(&mp, cfg->config_dir, &err) < 0) {
+		add(rep, "config: cage.mp", CHECK_FAILED, "%s", err.msg);
+	} else {
+		add(rep, "config: cage.mp", CHECK_OK, "%zu mount point(s)", mp.n);
+		cagemp_release(&mp);
+	}
+	struct cage_users cu = {0};
+	if (cage_users_load(cfg, &cu, &err) < 0) {
+		add(rep, "config: exclude/, users.enabled, users.disabled", CHECK_FAILED, "%s",
+		    err.msg);
+		return;
+	}
+	/* sane: nobody listed twice, nobody enabled who can never be caged */
+	char bad[400] = "";
+	for (size_t i = 0; i < cu.enabled.n; i++) {
+		struct uc_user u;
+		bool dup = false;
+		for (size_t k = 0; k < i; k++)
+			dup |= !strcmp(cu.enabled.v[k], cu.enabled.v[i]);
+		bool never = users_lookup(cfg, cu.enabled.v[i], &u, NULL) == 0 &&
+			     cage_user_verdict(cfg, &cu, &u) != U_ENABLED &&
+			     cu.mode == CAGE_DISABLE_ALL;
+		if (never)
+			user_release(&u);
+		if ((dup || never) && strlen(bad) < 300)
+			snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad), " %s%s",
+				 cu.enabled.v[i], dup ? " (twice)" : " (system or excluded)");
+	}
+	if (*bad)
+		add(rep, "config: exclude/, users.enabled, users.disabled", CHECK_FAILED,
+		    "users.enabled:%s", bad);
+	else
+		add(rep, "config: exclude/, users.enabled, users.disabled", CHECK_OK,
+		    "%s mode, %zu enabled, %zu disabled, %zu excluded",
+		    cu.mode == CAGE_ENABLE_ALL ? "Enable All" : "Disable All", cu.enabled.n,
+		    cu.disabled.n, cu.excluded.n);
+	cage_users_release(&cu);
+}
+
+/* ---- the current generation ------------------------------------------------- */
+
+struct gen_check {
+	int stubs, objects;
+	bool full;
+	uint64_t shared, rehashed, missing, mutable_, wrong;
+	char first[300];
+};
+
+static void note(struct gen_check *g, const char *path, const char *what)
+{
+	if (!g->first[0])
+		snprintf(g->first, sizeof(g->first), "%s: %s", path, what);
+}
+
+static int gen_rec(const struct manifest_rec *r, void *arg)
+{
+	struct gen_check *g = arg;
+	if (r->cls != 's' || r->type != 'f')
+		return 0;
+	g->shared++;
+	char redirect[64] = "";
+	_cleanup_close_ int stub =
+	    path_open_beneath(g->stubs, r->path[0] == '/' ? r->path + 1 : r->path,
+			      O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
+	ssize_t n =
+	    stub >= 0 ? fgetxattr(stub, "trusted.overlay.redirect", redirect, sizeof(redirect) - 1)
+		      : -1;
+	if (n <= 1) {
+		g->missing++;
+		note(g, r->path, "no stub or no redirect");
+		return 0;
+	}
+	redirect[n] = '\0';
+	_cleanup_close_ int obj =
+	    openat(g->objects, redirect + 1, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (obj < 0) {
+		g->missing++;
+		note(g, r->path, "its object is missing");
+		return 0;
+	}
+	bool on = false;
+	if (fs_get_immutable(obj, &on) < 0 || !on) {
+		g->mutable_++;
+		note(g, r->path, "its object is not +i");
+	}
+	/* a sample (one in 16) is re-hashed; --full: every one */
+	if (!g->full && g->shared % 16 != 1)
+		return 0;
+	struct stat st;
+	struct xattr_set xa = {0};
+	struct objkey key;
+	char hex[65];
+	g->rehashed++;
+	if (fstat(obj, &st) < 0 || xattrs_read(obj, &xa) < 0 ||
+	    objkey_compute(obj, &st, &xa, false, &key) < 0) {
+		xattrs_release(&xa);
+		g->wrong++;
+		note(g, r->path, "its object cannot be read");
+		return 0;
+	}
+	xattrs_release(&xa);
+	objkey_hex(&key, hex);
+	if (strcmp(hex, r->ref)) {
+		g->wrong++;
+		note(g, r->path, "its object's content does not match its key");
+	}
+	return 0;
+}
+
+static void check_generation(const struct uc_config *cfg, bool full, struct check_report *rep)
+{
+	const char *name = "skeleton: current generation";
+	char gen[64], p[PATH_MAX], mgen[64];
+	struct uc_error err = {0};
+	if (skel_current_gen(cfg, gen, sizeof(gen), &err) < 0) {
+		add(rep, name, CHECK_SKIPPED, "no skeleton yet (unicage init)");
+		return;
+	}
+	snprintf(p, sizeof(p), "%.4000s/skel/%s", cfg->state_dir, gen);
+	_cleanup_close_ int gfd = open(p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct gen_check g = {.full = full, .stubs = -1, .objects = -1};
+	snprintf(p, sizeof(p), "%.4000s/store/objects", cfg->state_dir);
+	g.objects = open(p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	g.stubs =
+	    gfd < 0 ? -1 : openat(gfd, "stubs", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (gfd < 0 || g.stubs < 0 || g.objects < 0) {
+		add(rep, name, CHECK_FAILED, "%s: tree, stubs or store missing", gen);
+	} else if (manifest_read(gfd, mgen, gen_rec, &g, &err) < 0) {
+		add(rep, name, CHECK_FAILED, "%s: %s", gen, err.msg);
+	} else if (g.missing || g.mutable_ || g.wrong) {
+		add(rep, name, CHECK_FAILED,
+		    "%s: %" PRIu64 " object(s) missing, %" PRIu64 " not +i, %" PRIu64
+		    " not matching their key (of %" PRIu64 " re-hashed); first: %s",
+		    gen, g.missing, g.mutable_, g.wrong, g.rehashed, g.first);
+	} else {
+		add(rep, name, CHECK_OK,
+		    "%s: manifest checksum good, %" PRIu64 " objects present and +i, %" PRIu64
+		    " re-hashed to their key%s",
+		    gen, g.shared, g.rehashed, full ? " (all)" : " (a sample; --full: all)");
+	}
+	if (g.stubs >= 0)
+		close(g.stubs);
+	if (g.objects >= 0)
+		close(g.objects);
+}
+
+/* ---- cages -------------------------------------------------------------------- */
+
+/* `unicage exec USER -- id -un`, its output and status. */
+static int run_id(const struct uc_config *cfg, const char *exe, const char *user, char *out,
+		  size_t size, int *status)
+{
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		const char *argv[] = {"unicage", "-c", cfg->source, "exec", user,
+				      "--",	 "id", "-un",	    NULL};
+		if (!cfg->source)
+			memmove(&argv[1], &argv[3], 6 * sizeof(*argv));
+		execv(exe, (char **)argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	size_t len = 0;
+	ssize_t n;
+	while (len + 1 < size && (n = read(pfd[0], out + len, size - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(pfd[0]);
+	while (waitpid(pid, status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+static void check_cages(const struct uc_config *cfg, const char *exe, struct check_report *rep)
+{
+	struct uc_userlist all = {0};
+	struct cage_users cu = {0};
+	struct uc_error err = {0};
+	if (users_all(cfg, &all, &err) < 0 || cage_users_load(cfg, &cu, &err) < 0) {
+		add(rep, "cages: exec USER -- id -un", CHECK_SKIPPED, "%s", err.msg);
+		userlist_release(&all);
+		return;
+	}
+	int done = 0;
+	for (size_t i = 0; i < all.n && done < 2; i++) {
+		if (cage_user_verdict(cfg, &cu, &all.v[i]) != U_ENABLED)
+			continue;
+		char name[128], out[512];
+		int status = 0;
+		snprintf(name, sizeof(name), "cages: exec %.60s -- id -un", all.v[i].name);
+		int r = run_id(cfg, exe, all.v[i].name, out, sizeof(out), &status);
+		char first[256];
+		snprintf(first, sizeof(first), "%.*s", (int)strcspn(out, "\n"), out);
+		if (r == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+		    !strcmp(first, all.v[i].name))
+			add(rep, name, CHECK_OK, "prints %s", first);
+		else
+			add(rep, name, CHECK_FAILED, "exit %d: %s",
+			    WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+			    out[0] ? out : "(no output)");
+		done++;
+	}
+	if (!done)
+		add(rep, "cages: exec USER -- id -un", CHECK_SKIPPED, "no caged user");
+	cage_users_release(&cu);
+	userlist_release(&all);
+}
+
+/* ---- stale slots and pins ----------------------------------------------------- */
+
+static bool slot_known(const struct slotlist *l, const char *user, unsigned n)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].n == n && !strcmp(l->v[i].user, user))
+			return true;
+	return false;
+}
+
+static void list_append(char *buf, size_t size, const char *item, unsigned *count)
+{
+	(*count)++;
+	size_t len = strlen(buf);
+	if (len + strlen(item) + 8 < size)
+		snprintf(buf + len, size - len, "%s%s", len ? ", " : "", item);
+}
+
+static void check_stale(const struct uc_config *cfg, struct check_report *rep)
+{
+	struct slotlist l;
+	struct uc_error err = {0};
+	char stale[500] = "", item[300], dir[PATH_MAX];
+	unsigned count = 0;
+	if (cage_slots(cfg, NULL, &l, &err) < 0) {
+		add(rep, "stale: slots and pins", CHECK_SKIPPED, "%s", err.msg);
+		return;
+	}
+	for (size_t i = 0; i < l.n; i++)
+		if (!l.v[i].bound && !l.v[i].procs) {
+			snprintf(item, sizeof(item), "slot %s.%u (its namespace is gone)",
+				 l.v[i].user, l.v[i].n);
+			list_append(stale, sizeof(stale), item, &count);
+		}
+	snprintf(dir, sizeof(dir), "%.4000s/skel/pins", cfg->state_dir);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		char *dot = strrchr(de->d_name, '.');
+		if (de->d_name[0] == '.' || !dot)
+			continue;
+		*dot = '\0';
+		if (!slot_known(&l, de->d_name, (unsigned)strtoul(dot + 1, NULL, 10))) {
+			snprintf(item, sizeof(item), "pin %s.%s (no such slot)", de->d_name,
+				 dot + 1);
+			list_append(stale, sizeof(stale), item, &count);
+		}
+	}
+	if (d)
+		closedir(d);
+	slotlist_release(&l);
+	if (count)
+		add(rep, "stale: slots and pins", CHECK_FAILED, "%u: %s (unicage gc releases them)",
+		    count, stale);
+	else
+		add(rep, "stale: slots and pins", CHECK_OK, "none");
+}
+
+void check_run(const struct uc_config *cfg, const struct check_opts *o, struct check_report *rep)
+{
+	rep->v = NULL;
+	rep->n = 0;
+	check_overlay(cfg, rep);
+	check_mount_api(rep);
+	check_openat2(rep);
+	check_immutable(cfg, rep);
+	check_proc_subset(rep);
+	check_mode(cfg, rep);
+	check_config(cfg, rep);
+	check_generation(cfg, o->full, rep);
+	check_cages(cfg, o->exe, rep);
+	check_stale(cfg, rep);
+}
