@@ -201,11 +201,12 @@ static void check_config(const struct uc_config *cfg, struct check_report *rep)
 		bool dup = false;
 		for (size_t k = 0; k < i; k++)
 			dup |= !strcmp(cu.enabled.v[k], cu.enabled.v[i]);
-		bool never = users_lookup(cfg, cu.enabled.v[i], &u, NULL) == 0 &&
-			     cage_user_verdict(cfg, &cu, &u) != U_ENABLED &&
-			     cu.mode == CAGE_DISABLE_ALL;
-		if (never)
+		bool never = false;
+		if (users_lookup(cfg, cu.enabled.v[i], &u, NULL) == 0) {
+			never = cage_user_verdict(cfg, &cu, &u) != U_ENABLED &&
+				cu.mode == CAGE_DISABLE_ALL;
 			user_release(&u);
+		}
 		if ((dup || never) && strlen(bad) < 300)
 			snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad), " %s%s",
 				 cu.enabled.v[i], dup ? " (twice)" : " (system or excluded)");

@@ -17,7 +17,6 @@ struct cli {
 	struct uc_config cfg;
 	struct uc_error err;
 	bool err_reported; /* the verb already wrote the error (JSON mid-stream) */
-	int exit_code;	   /* > 0: exit with this instead of the error's kind (126/127) */
 };
 
 enum verb_flags {

@@ -7,7 +7,9 @@
 #include "mount/cagemp.h"
 #include "skel/conf.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int mount_for_entry(const struct uc_config *cfg, const struct uc_user *u, struct slot *out,
 			   struct uc_error *err)
@@ -46,7 +48,12 @@ int cmd_enter(struct cli *cli, int argc, char **argv)
 	int code;
 	bool joined;
 	r = enter_run(&cli->cfg, &o, mount_for_entry, &code, &joined, &cli->err);
-	if (code > 0)
-		cli->exit_code = code;
+	if (joined) {
+		/* inside the cage with its ids and capabilities: say why and go,
+		 * nothing of the host is reachable from here any more */
+		fprintf(stderr, "unicage: error: %s\n", cli->err.msg);
+		fflush(NULL);
+		_exit(code > 0 ? code : (int)cli->err.kind);
+	}
 	return r;
 }

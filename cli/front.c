@@ -83,5 +83,6 @@ int main(int argc, char **argv)
 		exec_core(argv); /* not mounted, not current, or an error to report */
 	/* joined, then failed: the full binary is out of reach from here */
 	uc_log(UC_LOG_ERROR, "%s", err.msg);
-	return code > 0 ? code : (int)err.kind;
+	fflush(NULL);
+	_exit(code > 0 ? code : (int)err.kind);
 }

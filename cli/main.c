@@ -48,7 +48,7 @@ static int report(struct cli *cli, int r)
 		json_envelope_error(stdout, cli->err.kind, cli->err.msg);
 	else
 		uc_log(UC_LOG_ERROR, "%s", cli->err.msg);
-	return cli->exit_code > 0 ? cli->exit_code : (int)cli->err.kind;
+	return (int)cli->err.kind;
 }
 
 static const struct verb *alias_verb(const char *argv0)
