@@ -133,7 +133,7 @@ static int drop_root_caps(const struct uc_config *cfg, struct uc_error *err)
 	if (rc == 0)
 		rc = cap_set_proc(c);
 	cap_free(c);
-	if (rc < 0 || cap_reset_ambient() < 0)
+	if (rc < 0 || prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
 		return uc_fail_errno(err, errno, "dropping capabilities");
 	return 0;
 }
@@ -159,7 +159,8 @@ static int become_user(const struct uc_user *u, bool caged, struct uc_error *err
 	if (u->uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
 		return uc_fail(err, UC_INTERNAL, "could regain root after taking %s's ids",
 			       u->name);
-	if (cap_reset_ambient() < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return uc_fail_errno(err, errno, "no_new_privs");
 	return 0;
 }

@@ -251,10 +251,18 @@ int skel_current_gen(const struct uc_config *cfg, char *gen, size_t size, struct
 int cage_newest(const struct uc_config *cfg, const char *user, struct slot *out,
 		struct uc_error *err)
 {
-	struct slotlist l;
-	int r = cage_slots(cfg, user, &l, err);
-	if (r < 0)
-		return r;
+	/* no /proc walk: the processes are not needed to pick a slot (this is
+	 * on the path of every exec) */
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%.4000s/ns", cfg->run_dir);
+	int nsdir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct procs none = {0};
+	struct slotlist l = {0};
+	int r = nsdir < 0 ? -errno : slots_scan(nsdir, user, &none, &l);
+	if (nsdir >= 0)
+		close(nsdir);
+	if (r < 0 && r != -ENOENT)
+		return uc_fail_errno(err, -r, "%s", dir);
 	const struct slot *best = NULL;
 	for (size_t i = 0; i < l.n; i++)
 		if (l.v[i].bound && (!best || l.v[i].n > best->n))
