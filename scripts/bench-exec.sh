@@ -62,6 +62,7 @@ floor=$(per_call "$w/floor" /bin/true)
 floorns=$(per_call "$w/floor-ns" "$handle" /bin/true)
 nsent=$(per_call nsenter --mount="$handle" -S 1001 -G 1001 /bin/true)
 ucx=$(per_call "$UC" exec alice -- /bin/true)
+core=$(per_call "$(dirname "$UC")/unicage-core" exec alice -- /bin/true)
 r() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 printf 'exec /bin/true, whole process, median per call:\n'
 printf '  plain /bin/true                          %6s us\n' "$plain"
@@ -69,3 +70,4 @@ printf '  a static program that only execs it      %6s us   %sx plain (the floor
 printf '  a static program: setns, then exec       %6s us   %sx plain (the floor in a cage: no ids, no checks)\n' "$floorns" "$(r "$floorns" "$plain")"
 printf '  nsenter --mount=HANDLE -S -G /bin/true   %6s us   %sx plain\n' "$nsent" "$(r "$nsent" "$plain")"
 printf '  unicage exec alice -- /bin/true          %6s us   %sx plain (goal <= 1.3), %sx nsenter\n' "$ucx" "$(r "$ucx" "$plain")" "$(r "$ucx" "$nsent")"
+printf '  unicage-core exec (the full binary)      %6s us   %sx plain (what exec cost before the small front)\n' "$core" "$(r "$core" "$plain")"
