@@ -30,7 +30,7 @@ step "Build fixture RPMs with rpmbuild and install them into a fake host ($demo/
 "$src/scripts/make-fixture-rpms.sh" "$demo/rpms" >/dev/null
 "$src/scripts/make-fixture-root.sh" "$demo/host" "$demo/rpms"
 # and a few real commands of this machine, so that cages can run something
-"$src/scripts/make-cage-host.sh" "$demo/host" sh cat ls id sleep stat
+"$src/scripts/make-cage-host.sh" "$demo/host" sh cat ls id sleep stat grep chattr
 mkdir -p "$demo/host/home/alice" "$demo/host/home/bob"
 chown 1001:1001 "$demo/host/home/alice"; chown 1002:1002 "$demo/host/home/bob"
 chmod 0700 "$demo/host/home/alice" "$demo/host/home/bob"
@@ -125,6 +125,16 @@ printf '$ nsenter --mount=%s cat /usr/bin/uc-tool\n' "$ns/bob.1"
 nsenter --mount="$ns/bob.1" cat /usr/bin/uc-tool
 lsattr "$cur/tree/usr/bin/uc-tool"
 echo "--- alice's upper holds her change: $(find "$demo/state/cages/01/alice/upper" -type f | sed "s|$demo/||")"
+
+step "exec: commands as the user in the cage (cron, panels); enter: a root repair shell"
+run "$UC" exec alice -- id
+run "$UC" exec alice -- sh -c 'grep -E "^(CapEff|NoNewPrivs)" /proc/self/status; pwd'
+echo "\$ $UC exec alice -- sh -c 'exit 7'"; "$UC" exec alice -- sh -c 'exit 7' || echo "exit $?"
+run "$UC" enter alice -- sh -c 'id -u; grep ^CapBnd /proc/self/status; chattr +i /usr/bin/uc-tool || echo "root in the cage cannot set +i"'
+"$UC" disable bob > /dev/null
+echo "\$ $UC exec bob -- id      (bob is disabled)"; "$UC" exec bob -- id || echo "exit $?"
+"$UC" enable bob > /dev/null
+run "$UC" check
 
 step "A package update on the host: a new generation, new slots; running processes keep theirs"
 rpm --root "$demo/host" --dbpath /var/lib/rpm --nodeps --noscripts --replacefiles \
