@@ -59,6 +59,10 @@ const struct verb verbs[] = {
     {"exec", cmd_enter, "run CMD as the user inside the user's cage", exec_usage, VERB_NEED_ROOT},
     {"check", cmd_check, "sanity check: kernel features, configuration, skeleton, cages",
      check_usage, VERB_NEED_ROOT},
+    {"export", cmd_export, "one archive of a cage's own state (to move or back it up)",
+     export_usage, VERB_NEED_ROOT},
+    {"import", cmd_import, "a cage from an archive, checked whole before it is put in place",
+     import_usage, VERB_NEED_ROOT},
     {"list", cmd_mount, "cages: user, slot, generation, mode, processes", mount_usage, 0},
     {NULL, NULL, NULL, NULL, 0},
 };

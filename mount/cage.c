@@ -396,3 +396,11 @@ int cage_sweep_all(const struct uc_config *cfg, struct uc_error *err)
 	sweep_orphan_pins(cfg, nsdir);
 	return 0;
 }
+
+int cage_user_lock(const struct uc_config *cfg, const char *user, struct uc_error *err)
+{
+	_cleanup_close_ int nsdir = nsfs_dir_open(cfg, err);
+	if (nsdir < 0)
+		return nsdir;
+	return user_lock(nsdir, user, err);
+}

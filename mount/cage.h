@@ -40,3 +40,6 @@ int cage_umount(const struct uc_config *cfg, const char *user, bool kill, unsign
 		struct uc_error *err);
 /* Release what no process uses any more, for every user (before skel gc). */
 int cage_sweep_all(const struct uc_config *cfg, struct uc_error *err);
+/* The user's cage lock (what mount, umount and the sweeps take): an fd to
+ * close, or <0. Export and import hold it. */
+int cage_user_lock(const struct uc_config *cfg, const char *user, struct uc_error *err);

@@ -1,0 +1,195 @@
+/* export, import: a cage to an archive and back (export/export.h). */
+#include "cli/cli.h"
+
+#include "export/export.h"
+#include "lib/json.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char export_usage[] =
+    "USER [-o FILE|-] [--with-home]\n\n"
+    "  one zstd-compressed pax tar of the cage's own state (upper/, custom.etc/,\n"
+    "  the enabled state; with --with-home the home); never the skeleton. To\n"
+    "  standard output by default (not a terminal); -o FILE is written whole\n"
+    "  or not at all, with progress on a terminal.";
+
+const char import_usage[] =
+    "FILE|- [--user NAME] [--uid N] [--force]\n\n"
+    "  check the whole archive, then put the cage in place; nothing changes\n"
+    "  on a bad archive (exit 3 naming the entry). --user / --uid: the account\n"
+    "  on this host (ownership rewritten from the archive's uid); --force\n"
+    "  replaces an existing cage (kept until the new one is in place).";
+
+enum { OPT_WITH_HOME = 0x500, OPT_USER, OPT_UID, OPT_FORCE };
+
+static int export_to(struct cli *cli, struct export_opts *o, const char *out)
+{
+	struct export_stats st;
+	char tmp[PATH_MAX] = "";
+	int fd = 1, r;
+	if (!out || !strcmp(out, "-")) {
+		if (isatty(1))
+			return uc_fail(
+			    &cli->err, UC_BADREQUEST,
+			    "export: not writing an archive to a terminal (-o FILE, or a pipe)");
+	} else {
+		snprintf(tmp, sizeof(tmp), "%.4000s.tmp-%d", out, (int)getpid());
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return uc_fail_errno(&cli->err, errno, "%s", tmp);
+		o->progress = isatty(2);
+	}
+	o->out_fd = fd;
+	r = cage_export(&cli->cfg, o, &st, &cli->err);
+	if (fd != 1) {
+		/* whole or absent: made durable, then renamed */
+		if (r == 0 && (fsync(fd) < 0 || rename(tmp, out) < 0))
+			r = uc_fail_errno(&cli->err, errno, "%s", out);
+		close(fd);
+		if (r < 0)
+			unlink(tmp);
+	}
+	if (r == 0 && fd != 1) {
+		if (cli->json) {
+			struct json j;
+			json_init(&j, stdout);
+			json_envelope_begin(&j);
+			json_object_begin(&j);
+			json_kv_string(&j, "file", out);
+			json_kv_uint(&j, "entries", st.entries);
+			json_kv_uint(&j, "files", st.files);
+			json_kv_uint(&j, "bytes", st.bytes);
+			json_object_end(&j);
+			json_envelope_end(&j);
+		} else {
+			printf("%s: %" PRIu64 " entries, %" PRIu64 " files, %" PRIu64 " bytes\n",
+			       out, st.entries, st.files, st.bytes);
+		}
+	}
+	return r;
+}
+
+int cmd_export(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {CLI_COMMON_LONG,
+						 {"with-home", no_argument, NULL, OPT_WITH_HOME},
+						 {"output", required_argument, NULL, 'o'},
+						 {NULL, 0, NULL, 0}};
+	struct export_opts o = {0};
+	const char *out = NULL;
+	bool help = false;
+	int opt;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":c:vqho:", longopts, NULL)) != -1) {
+		if (opt == OPT_WITH_HOME)
+			o.with_home = true;
+		else if (opt == 'o')
+			out = optarg;
+		else if (!cli_common_option(cli, opt, optarg, &help))
+			return cli_usage_error(cli, "export", "unknown option '%s'",
+					       argv[optind - 1]);
+	}
+	if (help) {
+		cli_print_verb_help(verb_find("export"));
+		return 0;
+	}
+	/* `unicage export alice -` as well as `-o -` */
+	if (optind + 2 == argc && !strcmp(argv[optind + 1], "-") && !out)
+		out = "-";
+	else if (optind + 1 != argc)
+		return cli_usage_error(cli, "export",
+				       "name one USER (then -o FILE, or - for standard output)");
+	o.user = argv[optind];
+	int r = cli_load_config(cli);
+	return r < 0 ? r : export_to(cli, &o, out);
+}
+
+static void print_import(struct cli *cli, const struct import_report *rep)
+{
+	if (cli->json) {
+		struct json j;
+		json_init(&j, stdout);
+		json_envelope_begin(&j);
+		json_object_begin(&j);
+		json_kv_string(&j, "user", rep->user);
+		json_kv_uint(&j, "entries", rep->entries);
+		json_kv_uint(&j, "files", rep->files);
+		json_kv_uint(&j, "bytes", rep->bytes);
+		json_kv_string(&j, "archive_generation", rep->source_gen);
+		json_kv_string(&j, "current_generation", rep->current_gen);
+		json_kv_bool(&j, "generation_differs", rep->gen_differs);
+		json_kv_uint(&j, "identical_to_skeleton", rep->same_as_skeleton);
+		json_object_end(&j);
+		json_envelope_end(&j);
+		return;
+	}
+	printf("%s: imported (%" PRIu64 " entries, %" PRIu64 " files, %" PRIu64 " bytes)\n",
+	       rep->user, rep->entries, rep->files, rep->bytes);
+	if (rep->gen_differs)
+		printf("note: the archive was made against generation %s, this host's current "
+		       "generation is %s\n",
+		       rep->source_gen, rep->current_gen);
+	if (rep->same_as_skeleton) {
+		printf("note: %" PRIu64 " file(s) in the upper are identical to this host's "
+		       "skeleton:",
+		       rep->same_as_skeleton);
+		for (uint64_t i = 0; i < rep->same_as_skeleton && i < 8; i++)
+			printf(" %s", rep->same_first[i]);
+		printf("%s\n", rep->same_as_skeleton > 8 ? " ..." : "");
+	}
+}
+
+int cmd_import(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {CLI_COMMON_LONG,
+						 {"user", required_argument, NULL, OPT_USER},
+						 {"uid", required_argument, NULL, OPT_UID},
+						 {"force", no_argument, NULL, OPT_FORCE},
+						 {NULL, 0, NULL, 0}};
+	struct import_opts o = {.uid = -1};
+	bool help = false;
+	int opt;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":c:vqh", longopts, NULL)) != -1) {
+		char *end;
+		if (opt == OPT_USER) {
+			o.user = optarg;
+		} else if (opt == OPT_UID) {
+			o.uid = strtol(optarg, &end, 10);
+			if (*end || o.uid < 0 || end == optarg)
+				return cli_usage_error(cli, "import", "--uid takes a number");
+		} else if (opt == OPT_FORCE) {
+			o.force = true;
+		} else if (!cli_common_option(cli, opt, optarg, &help)) {
+			return cli_usage_error(cli, "import", "unknown option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (help) {
+		cli_print_verb_help(verb_find("import"));
+		return 0;
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error(cli, "import", "name one FILE (or - for standard input)");
+	int r = cli_load_config(cli);
+	if (r < 0)
+		return r;
+	const char *in = argv[optind];
+	o.in_fd = strcmp(in, "-") ? open(in, O_RDONLY | O_CLOEXEC) : 0;
+	if (o.in_fd < 0)
+		return uc_fail_errno(&cli->err, errno, "%s", in);
+	struct import_report rep;
+	r = cage_import(&cli->cfg, &o, &rep, &cli->err);
+	if (o.in_fd > 0)
+		close(o.in_fd);
+	if (r == 0)
+		print_import(cli, &rep);
+	return r;
+}

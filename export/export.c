@@ -1,0 +1,484 @@
+#include "export/export.h"
+
+#include "export/xman.h"
+#include "lib/cleanup.h"
+#include "lib/hashset.h"
+#include "lib/path.h"
+#include "lib/sha256.h"
+#include "lib/strv.h"
+#include "lib/users.h"
+#include "mount/cage.h"
+#include "mount/cagemp.h"
+#include "mount/etc.h"
+#include "mount/users.h"
+
+#include <acl/libacl.h>
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/acl.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+/* One tree exported under a prefix ("upper", "custom.etc", "home"). */
+struct tree {
+	const char *prefix;
+	int fd; /* its root, O_PATH */
+};
+
+/* Pass 1 lists every entry (archive path, which tree, the path inside it)
+ * and hashes every regular file; pass 2 writes them in the same order, and
+ * each file's data must hash to what the manifest already says. */
+struct item {
+	char *apath;
+	const char *rel; /* inside apath, after "prefix/" ("" for the root) */
+	unsigned tree;
+	struct stat st;
+};
+
+struct exp {
+	const struct uc_config *cfg;
+	const struct export_opts *o;
+	struct tree trees[3];
+	unsigned ntrees;
+	struct item *items;
+	size_t n, cap;
+	struct xman man;
+	struct archive *a;
+	struct export_stats *st;
+	uint64_t total;
+	time_t last_progress;
+	struct uc_error *err;
+};
+
+/* ---- pass 1: list and hash ------------------------------------------------ */
+
+static int hash_fd(int fd, char hex[65])
+{
+	struct sha256 h;
+	if (sha256_begin(&h) < 0)
+		return -ENOMEM;
+	char buf[1 << 16];
+	ssize_t n;
+	off_t off = 0;
+	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
+		sha256_update(&h, buf, (size_t)n);
+		off += n;
+	}
+	sha256_end_hex(&h, hex);
+	return n < 0 ? -errno : 0;
+}
+
+static int push_item(struct exp *x, unsigned tree, const char *rel, const struct stat *st)
+{
+	if (x->n == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 256;
+		struct item *v = realloc(x->items, x->cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		x->items = v;
+	}
+	struct item *it = &x->items[x->n];
+	size_t pl = strlen(x->trees[tree].prefix);
+	it->apath = malloc(pl + strlen(rel) + 2);
+	if (!it->apath)
+		return -ENOMEM;
+	sprintf(it->apath, "%s%s%s", x->trees[tree].prefix, *rel ? "/" : "", rel);
+	it->rel = it->apath + pl + (*rel ? 1 : 0);
+	it->tree = tree;
+	it->st = *st;
+	x->n++;
+	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Depth first, parents before children, names sorted (a stable archive). */
+static int list_dir(struct exp *x, unsigned tree, int dfd, const char *rel)
+{
+	int fd = dup(dfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	rewinddir(d);
+	struct strv names = STRV_INIT;
+	struct dirent *de;
+	int r = 0;
+	while (r == 0 && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			r = strv_push(&names, de->d_name);
+	closedir(d);
+	if (r == 0 && names.n)
+		qsort(names.v, names.n, sizeof(*names.v), name_cmp);
+	for (size_t i = 0; r == 0 && i < names.n; i++) {
+		char child[PATH_MAX];
+		struct stat st;
+		snprintf(child, sizeof(child), "%s%s%s", rel, *rel ? "/" : "", names.v[i]);
+		if (fstatat(dfd, names.v[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = errno == ENOENT ? 0 : -errno; /* gone meanwhile: not exported */
+			continue;
+		}
+		if ((r = push_item(x, tree, child, &st)) < 0)
+			break;
+		if (S_ISREG(st.st_mode)) {
+			_cleanup_close_ int f =
+			    openat(dfd, names.v[i], O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+			char hex[65];
+			if (f < 0 || (r = hash_fd(f, hex)) < 0)
+				r = f < 0 ? -errno : r;
+			else if ((r = xman_add_file(&x->man, x->items[x->n - 1].apath, hex)) == 0)
+				x->total += (uint64_t)st.st_size;
+		} else if (S_ISDIR(st.st_mode)) {
+			_cleanup_close_ int c = openat(
+			    dfd, names.v[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			r = c < 0 ? -errno : list_dir(x, tree, c, child);
+		}
+		if (r < 0)
+			uc_fail_errno(x->err, -r, "%s/%s", x->trees[tree].prefix, child);
+	}
+	strv_clear(&names);
+	return r;
+}
+
+/* ---- pass 2: write -------------------------------------------------------- */
+
+static int add_xattrs(struct archive_entry *e, const char *proc)
+{
+	char names[8192];
+	/* proc is /proc/self/fd/N: followed, it is exactly the fd's inode */
+	ssize_t n = listxattr(proc, names, sizeof(names));
+	for (ssize_t off = 0; n > 0 && off < n; off += (ssize_t)strlen(names + off) + 1) {
+		const char *k = names + off;
+		if (!strncmp(k, "system.posix_acl_", 17))
+			continue; /* as ACLs, below */
+		char val[65536];
+		ssize_t vl = getxattr(proc, k, val, sizeof(val));
+		if (vl < 0)
+			return -errno;
+		archive_entry_xattr_add_entry(e, k, val, (size_t)vl);
+	}
+	return n < 0 && errno != ENOTSUP ? -errno : 0;
+}
+
+static void add_acls(struct archive_entry *e, const char *proc, bool dir)
+{
+	acl_type_t types[2] = {ACL_TYPE_ACCESS, ACL_TYPE_DEFAULT};
+	int atypes[2] = {ARCHIVE_ENTRY_ACL_TYPE_ACCESS, ARCHIVE_ENTRY_ACL_TYPE_DEFAULT};
+	for (int i = 0; i < (dir ? 2 : 1); i++) {
+		acl_t acl = acl_get_file(proc, types[i]);
+		if (!acl)
+			continue;
+		if (acl_entries(acl) > (i == 0 ? 3 : 0)) { /* more than the mode bits */
+			char *t = acl_to_text(acl, NULL);
+			if (t) {
+				archive_entry_acl_from_text(e, t, atypes[i]);
+				acl_free(t);
+			}
+		}
+		acl_free(acl);
+	}
+}
+
+static void progress(struct exp *x, bool done)
+{
+	time_t now = time(NULL);
+	if (!x->o->progress || (!done && now == x->last_progress))
+		return;
+	x->last_progress = now;
+	fprintf(stderr, "\rexport %s: %llu / %llu MB%s", x->o->user,
+		(unsigned long long)(x->st->bytes >> 20), (unsigned long long)(x->total >> 20),
+		done ? "\n" : "");
+}
+
+static int write_data(struct exp *x, const struct item *it, int fd)
+{
+	struct sha256 h;
+	char buf[1 << 16];
+	ssize_t n;
+	uint64_t left = (uint64_t)it->st.st_size;
+	if (sha256_begin(&h) < 0)
+		return -ENOMEM;
+	while (left > 0 && (n = read(fd, buf, left < sizeof(buf) ? left : sizeof(buf))) > 0) {
+		sha256_update(&h, buf, (size_t)n);
+		if (archive_write_data(x->a, buf, (size_t)n) != n) {
+			char hex[65];
+			sha256_end_hex(&h, hex);
+			return uc_fail(x->err, UC_INTERNAL, "writing the archive: %s",
+				       archive_error_string(x->a));
+		}
+		left -= (uint64_t)n;
+		x->st->bytes += (uint64_t)n;
+		progress(x, false);
+	}
+	char hex[65];
+	sha256_end_hex(&h, hex);
+	const char *want = xman_file_hex(&x->man, it->apath);
+	if (left || !want || strcmp(want, hex))
+		return uc_fail(
+		    x->err, UC_INTERNAL,
+		    "%s changed during the export (a process in the cage is writing it): "
+		    "export again, or stop the cage's processes first",
+		    it->apath);
+	return 0;
+}
+
+struct hl {
+	struct strset seen; /* "dev:ino" -> index of its first path */
+	struct strv first;
+};
+
+static int write_item(struct exp *x, const struct item *it, struct hl *hl)
+{
+	const struct tree *t = &x->trees[it->tree];
+	int flags = O_NOFOLLOW | O_CLOEXEC |
+		    (S_ISREG(it->st.st_mode)   ? O_RDONLY | O_NONBLOCK
+		     : S_ISDIR(it->st.st_mode) ? O_RDONLY | O_DIRECTORY
+					       : O_PATH);
+	_cleanup_close_ int fd = *it->rel ? path_open_beneath(t->fd, it->rel, flags, 0)
+					  : openat(t->fd, ".", flags & ~O_NOFOLLOW);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || (st.st_mode & S_IFMT) != (it->st.st_mode & S_IFMT) ||
+	    (S_ISREG(st.st_mode) && st.st_size != it->st.st_size))
+		return uc_fail(x->err, UC_INTERNAL,
+			       "%s changed during the export: export again, or stop the cage's "
+			       "processes first",
+			       it->apath);
+	struct archive_entry *e = archive_entry_new();
+	archive_entry_set_pathname(e, it->apath);
+	archive_entry_copy_stat(e, &st);
+	archive_entry_set_size(e, S_ISREG(st.st_mode) ? st.st_size : 0);
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (S_ISLNK(st.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
+		target[n > 0 ? n : 0] = '\0';
+		archive_entry_set_symlink(e, target);
+	} else {
+		add_xattrs(e, proc);
+		if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+			add_acls(e, proc, S_ISDIR(st.st_mode));
+	}
+	bool link = false;
+	if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
+		char key[64];
+		size_t idx;
+		snprintf(key, sizeof(key), "%llu:%llu", (unsigned long long)st.st_dev,
+			 (unsigned long long)st.st_ino);
+		if (strset_get(&hl->seen, key, &idx)) {
+			archive_entry_set_hardlink(e, hl->first.v[idx]);
+			archive_entry_set_size(e, 0);
+			link = true;
+		} else {
+			strset_put(&hl->seen, key, hl->first.n);
+			strv_push(&hl->first, it->apath);
+		}
+	}
+	int r = 0;
+	if (archive_write_header(x->a, e) != ARCHIVE_OK)
+		r = uc_fail(x->err, UC_INTERNAL, "%s: %s", it->apath, archive_error_string(x->a));
+	else if (S_ISREG(st.st_mode) && !link)
+		r = write_data(x, it, fd);
+	archive_entry_free(e);
+	x->st->entries++;
+	x->st->files += S_ISREG(st.st_mode);
+	return r;
+}
+
+static int write_manifest(struct exp *x)
+{
+	char *text = NULL;
+	size_t len = 0;
+	if (xman_format(&x->man, &text, &len) < 0)
+		return uc_fail(x->err, UC_INTERNAL, "out of memory");
+	struct archive_entry *e = archive_entry_new();
+	archive_entry_set_pathname(e, XMAN_NAME);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0600);
+	archive_entry_set_size(e, (la_int64_t)len);
+	archive_entry_set_mtime(e, x->man.created, 0);
+	int r = 0;
+	if (archive_write_header(x->a, e) != ARCHIVE_OK ||
+	    archive_write_data(x->a, text, len) != (la_ssize_t)len)
+		r = uc_fail(x->err, UC_INTERNAL, "writing the archive: %s",
+			    archive_error_string(x->a));
+	archive_entry_free(e);
+	free(text);
+	return r;
+}
+
+/* ---- setting up ----------------------------------------------------------- */
+
+static void gen_of_cage(const struct uc_config *cfg, const char *cdir, char *gen, size_t size)
+{
+	char p[PATH_MAX], buf[512] = "";
+	snprintf(p, sizeof(p), "%.4000s/state", cdir);
+	FILE *f = fopen(p, "re");
+	while (f && fgets(buf, sizeof(buf), f))
+		if (!strncmp(buf, "generation=", 11)) {
+			buf[strcspn(buf, "\n")] = '\0';
+			snprintf(gen, size, "%.63s", buf + 11);
+			fclose(f);
+			return;
+		}
+	if (f)
+		fclose(f);
+	struct uc_error e;
+	if (skel_current_gen(cfg, gen, size, &e) < 0)
+		snprintf(gen, size, "-");
+}
+
+static void gen_sha(const struct uc_config *cfg, const char *gen, char hex[65])
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%.4000s/skel/%.60s/manifest.zst", cfg->state_dir, gen);
+	_cleanup_close_ int fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || hash_fd(fd, hex) < 0)
+		hex[0] = '\0';
+}
+
+static int add_tree(struct exp *x, const char *prefix, const char *path, bool optional)
+{
+	int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (optional && errno == ENOENT)
+			return 0;
+		return uc_fail_errno(x->err, errno, "%s", path);
+	}
+	x->trees[x->ntrees++] = (struct tree){prefix, fd};
+	return 0;
+}
+
+static int prepare(struct exp *x, const struct uc_user *u)
+{
+	char cdir[PATH_MAX], p[PATH_MAX];
+	if (cage_dir_path(x->cfg, u, cdir, sizeof(cdir)) < 0)
+		return uc_fail(x->err, UC_BADREQUEST, "bad user name");
+	snprintf(p, sizeof(p), "%.4000s/upper", cdir);
+	if (access(p, F_OK) < 0)
+		return uc_fail(x->err, UC_NOTFOUND, "%s has no cage on this host (%s)", u->name, p);
+	int r = add_tree(x, "upper", p, false);
+	snprintf(p, sizeof(p), "%.3000s/custom.etc/%.255s", x->cfg->config_dir, u->name);
+	if (r == 0)
+		r = add_tree(x, "custom.etc", p, true);
+	if (r == 0 && x->o->with_home) {
+		_cleanup_close_ int sys = open(x->cfg->sysroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		int h = sys < 0
+			    ? -errno
+			    : path_open_in_root(sys, u->home,
+						O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+		if (h < 0)
+			return uc_fail_errno(x->err, -h, "%s's home %s", u->name, u->home);
+		x->trees[x->ntrees++] = (struct tree){"home", h};
+	}
+	if (r < 0)
+		return r;
+	/* the manifest */
+	struct xman *m = &x->man;
+	gethostname(m->host, sizeof(m->host) - 1);
+	m->host[strcspn(m->host, " \t\n")] = '\0';
+	snprintf(m->user, sizeof(m->user), "%s", u->name);
+	m->uid = u->uid;
+	m->gid = u->gid;
+	gen_of_cage(x->cfg, cdir, m->gen, sizeof(m->gen));
+	gen_sha(x->cfg, m->gen, m->gen_sha);
+	m->created = (int64_t)time(NULL);
+	m->enabled = cage_require_enabled(x->cfg, u, NULL) == 0;
+	m->with_home = x->o->with_home;
+	struct cage_mp mp = {0};
+	if (cagemp_load(&mp, x->cfg->config_dir, NULL) == 0) {
+		for (size_t i = 0; i < mp.n; i++)
+			if (mp.v[i].kind == MP_PERUSER) {
+				char line[PATH_MAX + 16];
+				snprintf(line, sizeof(line), "%s %04o", mp.v[i].path,
+					 (unsigned)mp.v[i].mode);
+				strv_push(&m->peruser, line);
+			}
+		cagemp_release(&mp);
+	}
+	return 0;
+}
+
+static int open_writer(struct exp *x)
+{
+	x->a = archive_write_new();
+	if (!x->a)
+		return uc_fail(x->err, UC_INTERNAL, "out of memory");
+	if (archive_write_add_filter_zstd(x->a) != ARCHIVE_OK ||
+	    archive_write_set_format_pax(x->a) != ARCHIVE_OK)
+		return uc_fail(x->err, UC_INTERNAL, "libarchive: %s", archive_error_string(x->a));
+	/* zstd level 3 (zstd's and tar --zstd's default) */
+	archive_write_set_filter_option(x->a, "zstd", "compression-level", "3");
+	/* xattrs as SCHILY.xattr.* only: what GNU tar reads too */
+	archive_write_set_format_option(x->a, "pax", "xattrheader", "SCHILY");
+	archive_write_set_bytes_in_last_block(x->a, 1);
+	if (archive_write_open_fd(x->a, x->o->out_fd) != ARCHIVE_OK)
+		return uc_fail(x->err, UC_INTERNAL, "libarchive: %s", archive_error_string(x->a));
+	return 0;
+}
+
+int cage_export(const struct uc_config *cfg, const struct export_opts *o, struct export_stats *st,
+		struct uc_error *err)
+{
+	memset(st, 0, sizeof(*st));
+	struct uc_user u;
+	int r = users_lookup(cfg, o->user, &u, err);
+	if (r < 0)
+		return r;
+	struct exp x = {.cfg = cfg, .o = o, .st = st, .err = err};
+	xman_init(&x.man);
+	/* no remount, umount or import of this cage meanwhile */
+	int lk = cage_user_lock(cfg, u.name, err);
+	r = lk < 0 ? lk : prepare(&x, &u);
+	for (unsigned t = 0; r == 0 && t < x.ntrees; t++) {
+		struct stat rst;
+		if (fstat(x.trees[t].fd, &rst) < 0 || (r = push_item(&x, t, "", &rst)) < 0)
+			break;
+		_cleanup_close_ int d =
+		    openat(x.trees[t].fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		r = d < 0 ? -errno : list_dir(&x, t, d, "");
+	}
+	if (r == 0)
+		r = open_writer(&x);
+	if (r == 0)
+		r = write_manifest(&x);
+	struct hl hl = {0};
+	for (size_t i = 0; r == 0 && i < x.n; i++)
+		r = write_item(&x, &x.items[i], &hl);
+	if (x.a) {
+		if (archive_write_close(x.a) != ARCHIVE_OK && r == 0)
+			r = uc_fail(err, UC_INTERNAL, "writing the archive: %s",
+				    archive_error_string(x.a));
+		archive_write_free(x.a);
+	}
+	if (r == 0)
+		progress(&x, true);
+	strset_release(&hl.seen);
+	strv_clear(&hl.first);
+	for (size_t i = 0; i < x.n; i++)
+		free(x.items[i].apath);
+	free(x.items);
+	for (unsigned t = 0; t < x.ntrees; t++)
+		close(x.trees[t].fd);
+	xman_release(&x.man);
+	user_release(&u);
+	if (lk >= 0)
+		close(lk);
+	if (r < 0 && err->kind == UC_OK)
+		uc_fail_errno(err, -r, "export of %s", o->user);
+	return r;
+}

@@ -1,0 +1,680 @@
+/* cage_import: the whole archive is checked while it is extracted into
+ * temporary directories beside each target (the cage directory, the user's
+ * custom.etc, the home), and only then renamed into place; the old ones stay
+ * until the new ones are in. Every entry is created with *at() calls below
+ * its temporary root, never following a link. */
+#include "export/export.h"
+
+#include "export/xman.h"
+#include "lib/cleanup.h"
+#include "lib/hashset.h"
+#include "lib/lock.h"
+#include "lib/objkey.h"
+#include "lib/path.h"
+#include "lib/sha256.h"
+#include "lib/store.h"
+#include "lib/users.h"
+#include "mount/cage.h"
+#include "mount/etc.h"
+#include "mount/users.h"
+#include "skel/conf.h"
+
+#include <acl/libacl.h>
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/acl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#define MANIFEST_MAX (64u << 20)
+
+enum { T_UPPER, T_CUSTOM, T_HOME, T_N };
+static const char *const prefixes[T_N] = {"upper", "custom.etc", "home"};
+
+struct dirtime {
+	unsigned tree;
+	char *path;
+	struct timespec mtime;
+};
+
+struct imp {
+	const struct uc_config *cfg;
+	const struct import_opts *o;
+	struct import_report *rep;
+	struct uc_error *err;
+	struct archive *a;
+	struct xman man;
+	struct uc_user u; /* the target account */
+	uid_t old_uid;
+	gid_t old_gid;
+	/* per tree: the final place, its parent, the temporary dir beside it */
+	char final[T_N][PATH_MAX], tmp[T_N][PATH_MAX];
+	int tmpfd[T_N];
+	struct strset seen, files;
+	uint64_t max_entries, max_size;
+	struct dirtime *dirs;
+	size_t ndirs;
+	int skel_tree; /* the current generation's tree/, for the report */
+};
+
+static uint64_t knob(const char *name, uint64_t def)
+{
+	const char *v = getenv(name);
+	return v && *v ? strtoull(v, NULL, 10) : def;
+}
+
+static int reject(struct imp *x, const char *entry, const char *why)
+{
+	return uc_fail(x->err, UC_BADREQUEST, "archive entry '%s': %s", entry ? entry : "?", why);
+}
+
+/* ---- the first entry: the manifest --------------------------------------- */
+
+static int read_manifest(struct imp *x)
+{
+	struct archive_entry *e;
+	int r = archive_read_next_header(x->a, &e);
+	if (r != ARCHIVE_OK)
+		return uc_fail(x->err, UC_BADREQUEST, "not a cage archive, or a corrupt stream: %s",
+			       archive_error_string(x->a) ? archive_error_string(x->a) : "empty");
+	if (strcmp(archive_entry_pathname(e), XMAN_NAME) || archive_entry_filetype(e) != AE_IFREG ||
+	    archive_entry_size(e) <= 0 || (uint64_t)archive_entry_size(e) > MANIFEST_MAX)
+		return reject(x, archive_entry_pathname(e), "the first entry must be " XMAN_NAME);
+	size_t len = (size_t)archive_entry_size(e);
+	char *buf = malloc(len);
+	if (!buf)
+		return uc_fail(x->err, UC_INTERNAL, "out of memory");
+	la_ssize_t n = archive_read_data(x->a, buf, len);
+	int rc = n != (la_ssize_t)len
+		     ? uc_fail(x->err, UC_BADREQUEST, "truncated stream (%s)", XMAN_NAME)
+		     : xman_parse(&x->man, buf, len, x->err);
+	free(buf);
+	return rc;
+}
+
+/* ---- the target account and places ----------------------------------------- */
+
+static int find_account(struct imp *x)
+{
+	const char *name = x->o->user ? x->o->user : x->man.user;
+	struct uc_userlist all = {0};
+	int r = 0;
+	if (x->o->uid >= 0 && !x->o->user) {
+		/* --uid alone: the account with that uid */
+		if ((r = users_all(x->cfg, &all, x->err)) < 0)
+			return r;
+		for (size_t i = 0; i < all.n; i++)
+			if ((long)all.v[i].uid == x->o->uid) {
+				x->u = all.v[i];
+				memset(&all.v[i], 0, sizeof(all.v[i]));
+				userlist_release(&all);
+				return 0;
+			}
+		userlist_release(&all);
+		return uc_fail(x->err, UC_NOTFOUND, "no user with uid %ld on this host", x->o->uid);
+	}
+	if ((r = users_lookup(x->cfg, name, &x->u, x->err)) < 0)
+		return r;
+	if (x->o->uid >= 0 && (long)x->u.uid != x->o->uid)
+		return uc_fail(x->err, UC_BADREQUEST, "--uid %ld: %s is uid %u on this host",
+			       x->o->uid, x->u.name, (unsigned)x->u.uid);
+	return 0;
+}
+
+static int make_tmp(struct imp *x, unsigned t, const char *final)
+{
+	snprintf(x->final[t], sizeof(x->final[t]), "%s", final);
+	char parent[PATH_MAX];
+	snprintf(parent, sizeof(parent), "%s", final);
+	char *sl = strrchr(parent, '/');
+	if (!sl || sl == parent)
+		return uc_fail(x->err, UC_BADREQUEST, "%s: no parent directory", final);
+	*sl = '\0';
+	/* the parents are the host's own (cages_dir/NN, config_dir/custom.etc) */
+	for (char *c = parent + 1;; c++) {
+		if (*c != '/' && *c != '\0')
+			continue;
+		char keep = *c;
+		*c = '\0';
+		if (mkdir(parent, 0755) < 0 && errno != EEXIST)
+			return uc_fail_errno(x->err, errno, "%s", parent);
+		*c = keep;
+		if (!keep)
+			break;
+	}
+	snprintf(x->tmp[t], sizeof(x->tmp[t]), "%.3800s/.import-%.200s.%d", parent, x->u.name,
+		 (int)getpid());
+	if (mkdir(x->tmp[t], 0700) < 0)
+		return uc_fail_errno(x->err, errno, "%s", x->tmp[t]);
+	x->tmpfd[t] = open(x->tmp[t], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return x->tmpfd[t] < 0 ? uc_fail_errno(x->err, errno, "%s", x->tmp[t]) : 0;
+}
+
+static int places(struct imp *x)
+{
+	char cdir[PATH_MAX], p[PATH_MAX];
+	if (cage_dir_path(x->cfg, &x->u, cdir, sizeof(cdir)) < 0)
+		return uc_fail(x->err, UC_BADREQUEST, "bad user name");
+	/* the cage: refused while mounted, replaced only with --force */
+	struct slotlist l;
+	if (cage_slots(x->cfg, x->u.name, &l, x->err) < 0)
+		return -EIO;
+	bool mounted = false;
+	for (size_t i = 0; i < l.n; i++)
+		mounted |= l.v[i].bound || l.v[i].procs;
+	slotlist_release(&l);
+	if (mounted)
+		return uc_fail(x->err, UC_BADREQUEST,
+			       "%s's cage is mounted: unicage umount %s first", x->u.name,
+			       x->u.name);
+	snprintf(p, sizeof(p), "%.4000s/upper", cdir);
+	if (access(p, F_OK) == 0 && !x->o->force)
+		return uc_fail(x->err, UC_BADREQUEST,
+			       "%s already has a cage on this host (--force replaces it)",
+			       x->u.name);
+	int r = make_tmp(x, T_UPPER, cdir);
+	snprintf(p, sizeof(p), "%.3000s/custom.etc/%.255s", x->cfg->config_dir, x->u.name);
+	if (r == 0)
+		r = make_tmp(x, T_CUSTOM, p);
+	if (r == 0 && x->man.with_home) {
+		snprintf(p, sizeof(p), "%.2000s%s",
+			 strcmp(x->cfg->sysroot, "/") ? x->cfg->sysroot : "", x->u.home);
+		if (access(p, F_OK) == 0 && !x->o->force)
+			return uc_fail(
+			    x->err, UC_BADREQUEST,
+			    "%s's home %s exists (--force replaces it with the archive's)",
+			    x->u.name, p);
+		r = make_tmp(x, T_HOME, p);
+	}
+	return r;
+}
+
+/* ---- one entry ----------------------------------------------------------- */
+
+/* The directory holding path below root, one component at a time without
+ * following links; *leaf points into path. */
+static int open_parent(int root, char *path, char **leaf)
+{
+	char *sl = strrchr(path, '/');
+	if (!sl) {
+		*leaf = path;
+		return dup(root);
+	}
+	*sl = '\0';
+	*leaf = sl + 1;
+	int fd = dup(root);
+	char *save = NULL;
+	for (char *c = strtok_r(path, "/", &save); fd >= 0 && c; c = strtok_r(NULL, "/", &save)) {
+		int next = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		fd = next;
+	}
+	*sl = '/';
+	return fd;
+}
+
+static bool allowed_xattr(const char *k)
+{
+	static const char *const ovl[] = {"opaque",   "redirect", "origin",    "impure",   "nlink",
+					  "metacopy", "whiteout", "whiteouts", "protattr", "uuid"};
+	if (!strncmp(k, "user.", 5) || !strncmp(k, "security.", 9))
+		return true;
+	if (!strncmp(k, "trusted.overlay.", 16)) {
+		for (size_t i = 0; i < sizeof(ovl) / sizeof(*ovl); i++)
+			if (!strcmp(k + 16, ovl[i]))
+				return true;
+	}
+	return false;
+}
+
+/* Does a relative symlink target climb out of the tree it is in? */
+static bool escapes(const char *name, const char *target)
+{
+	if (target[0] == '/')
+		return false; /* rooted in the cage (or the home's host), never followed here */
+	int depth = -1;	      /* the link's directory, below the tree's top */
+	for (const char *c = name; *c; c++)
+		depth += *c == '/';
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof(buf), "%s", target);
+	char *save = NULL;
+	for (char *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(c, ".."))
+			depth--;
+		else if (strcmp(c, "."))
+			depth++;
+		if (depth < 0)
+			return true;
+	}
+	return false;
+}
+
+static uid_t map_uid(struct imp *x, uid_t u)
+{
+	return u == x->old_uid ? x->u.uid : u;
+}
+
+static gid_t map_gid(struct imp *x, gid_t g)
+{
+	return g == x->old_gid ? x->u.gid : g;
+}
+
+static int apply_meta(struct imp *x, struct archive_entry *e, int pfd, const char *leaf,
+		      const char *name, mode_t type)
+{
+	char proc[PATH_MAX];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%.4000s", pfd, leaf);
+	const char *k;
+	const void *v;
+	size_t vl;
+	archive_entry_xattr_reset(e);
+	while (archive_entry_xattr_next(e, &k, &v, &vl) == ARCHIVE_OK) {
+		if (!allowed_xattr(k))
+			return reject(x, name,
+				      "an xattr that is not allowed in a cage (trusted.* or "
+				      "system.*)");
+		if (type != AE_IFLNK && lsetxattr(proc, k, v, vl, 0) < 0)
+			return uc_fail_errno(x->err, errno, "%s: xattr %s", name, k);
+	}
+	if (fchownat(pfd, leaf, map_uid(x, archive_entry_uid(e)), map_gid(x, archive_entry_gid(e)),
+		     AT_SYMLINK_NOFOLLOW) < 0)
+		return uc_fail_errno(x->err, errno, "%s: chown", name);
+	if (type != AE_IFLNK && fchmodat(pfd, leaf, archive_entry_perm(e), 0) < 0)
+		return uc_fail_errno(x->err, errno, "%s: chmod", name);
+	if (type == AE_IFREG || type == AE_IFDIR) {
+		int at[2] = {ARCHIVE_ENTRY_ACL_TYPE_ACCESS, ARCHIVE_ENTRY_ACL_TYPE_DEFAULT};
+		acl_type_t lt[2] = {ACL_TYPE_ACCESS, ACL_TYPE_DEFAULT};
+		for (int i = 0; i < (type == AE_IFDIR ? 2 : 1); i++) {
+			char *t = archive_entry_acl_to_text(e, NULL, at[i]);
+			if (!t)
+				continue;
+			acl_t acl = acl_from_text(t);
+			free(t);
+			if (!acl || acl_set_file(proc, lt[i], acl) < 0) {
+				if (acl)
+					acl_free(acl);
+				return reject(x, name, "a bad ACL");
+			}
+			acl_free(acl);
+		}
+	}
+	struct timespec ts[2] = {{archive_entry_mtime(e), archive_entry_mtime_nsec(e)},
+				 {archive_entry_mtime(e), archive_entry_mtime_nsec(e)}};
+	if (type != AE_IFDIR)
+		utimensat(pfd, leaf, ts, AT_SYMLINK_NOFOLLOW);
+	return 0;
+}
+
+/* Regular file data: written, hashed, checked against the manifest. */
+static int extract_data(struct imp *x, int fd, const char *name)
+{
+	const char *want = xman_file_hex(&x->man, name);
+	if (!want)
+		return reject(x, name, "a file the manifest does not list");
+	struct sha256 h;
+	if (sha256_begin(&h) < 0)
+		return uc_fail(x->err, UC_INTERNAL, "out of memory");
+	char buf[1 << 16];
+	la_ssize_t n;
+	int r = 0;
+	while ((n = archive_read_data(x->a, buf, sizeof(buf))) > 0) {
+		sha256_update(&h, buf, (size_t)n);
+		if (r == 0 && write(fd, buf, (size_t)n) != n)
+			r = uc_fail_errno(x->err, errno ? errno : EIO, "%s", name);
+		x->rep->bytes += (uint64_t)n;
+	}
+	char hex[65];
+	sha256_end_hex(&h, hex);
+	if (n < 0)
+		return uc_fail(x->err, UC_BADREQUEST, "truncated or corrupt stream at '%s': %s",
+			       name, archive_error_string(x->a));
+	if (r == 0 && strcmp(hex, want))
+		return reject(x, name, "its SHA-256 does not match the manifest");
+	return r;
+}
+
+/* Upper files now identical to this host's skeleton (reported only). */
+static void same_as_skeleton(struct imp *x, int fd, const char *rel, int64_t size)
+{
+	if (x->skel_tree < 0)
+		return;
+	_cleanup_close_ int s =
+	    path_open_beneath(x->skel_tree, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
+	struct stat st;
+	if (s < 0 || fstat(s, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size != size)
+		return;
+	if (file_contents_equal(fd, s, (uint64_t)size) == 1) {
+		if (x->rep->same_as_skeleton < 8)
+			snprintf(x->rep->same_first[x->rep->same_as_skeleton], 256, "/%.250s", rel);
+		x->rep->same_as_skeleton++;
+	}
+}
+
+static int tree_of(struct imp *x, const char *name, unsigned *t)
+{
+	for (unsigned i = 0; i < T_N; i++) {
+		size_t pl = strlen(prefixes[i]);
+		if (!strncmp(name, prefixes[i], pl) && (name[pl] == '\0' || name[pl] == '/')) {
+			if (i == T_HOME && !x->man.with_home)
+				break;
+			*t = i;
+			return 0;
+		}
+	}
+	return reject(x, name, "not part of a cage archive (upper/, custom.etc/, home/)");
+}
+
+static int check_name(struct imp *x, char *name)
+{
+	size_t len = strlen(name);
+	if (len > 1 && name[len - 1] == '/')
+		name[len - 1] = '\0';
+	if (name[0] == '/')
+		return reject(x, name, "an absolute path");
+	for (const char *c = name; *c;) {
+		size_t n = strcspn(c, "/");
+		if (n == 2 && c[0] == '.' && c[1] == '.')
+			return reject(x, name, "a '..' component");
+		c += n;
+		if (*c == '/')
+			c++;
+	}
+	if (!path_is_clean_relative(name))
+		return reject(x, name, "not a clean relative path");
+	if (strset_contains(&x->seen, name))
+		return reject(x, name, "a duplicate entry");
+	if (++x->rep->entries > x->max_entries)
+		return reject(x, name, "more entries than the limit");
+	return strset_add(&x->seen, name) < 0 ? uc_fail(x->err, UC_INTERNAL, "out of memory") : 0;
+}
+
+static int extract_entry(struct imp *x, struct archive_entry *e)
+{
+	char name[PATH_MAX];
+	snprintf(name, sizeof(name), "%s",
+		 archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
+	unsigned t;
+	int r = check_name(x, name);
+	if (r == 0)
+		r = tree_of(x, name, &t);
+	if (r < 0)
+		return r;
+	mode_t type = archive_entry_filetype(e);
+	const char *hl = archive_entry_hardlink(e);
+	if (archive_entry_size(e) < 0 || (uint64_t)archive_entry_size(e) > x->max_size)
+		return reject(x, name, "larger than the size limit");
+	char work[PATH_MAX], *leaf;
+	snprintf(work, sizeof(work), "%s", name);
+	_cleanup_close_ int pfd = open_parent(x->tmpfd[t], work, &leaf);
+	if (pfd < 0)
+		return reject(x, name, "its directory is missing or a symlink");
+	if (hl) {
+		char target[PATH_MAX];
+		snprintf(target, sizeof(target), "%s", hl);
+		if (!path_is_clean_relative(target) || !strset_contains(&x->files, target))
+			return reject(x, name,
+				      "a hardlink to something that is not a file of the archive");
+		unsigned tt;
+		if (tree_of(x, target, &tt) < 0 || tt != t)
+			return reject(x, name, "a hardlink out of its tree");
+		/* listed with the same content as its target (export lists every name) */
+		const char *want = xman_file_hex(&x->man, name),
+			   *have = xman_file_hex(&x->man, target);
+		if (!want || !have || strcmp(want, have))
+			return reject(x, name,
+				      "a hardlink the manifest does not list with its target");
+		if (linkat(x->tmpfd[t], target, pfd, leaf, 0) < 0)
+			return uc_fail_errno(x->err, errno, "%s", name);
+		return strset_add(&x->files, name) < 0
+			   ? uc_fail(x->err, UC_INTERNAL, "out of memory")
+			   : 0;
+	}
+	switch (type) {
+	case AE_IFDIR:
+		if (mkdirat(pfd, leaf, 0700) < 0)
+			return uc_fail_errno(x->err, errno, "%s", name);
+		break;
+	case AE_IFREG: {
+		_cleanup_close_ int fd =
+		    openat(pfd, leaf, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return uc_fail_errno(x->err, errno, "%s", name);
+		if ((r = extract_data(x, fd, name)) < 0)
+			return r;
+		x->rep->files++;
+		if (strset_add(&x->files, name) < 0)
+			return uc_fail(x->err, UC_INTERNAL, "out of memory");
+		if (t == T_UPPER)
+			same_as_skeleton(x, fd, name + 6, archive_entry_size(e));
+		break;
+	}
+	case AE_IFLNK: {
+		const char *target = archive_entry_symlink(e);
+		if (!target || !*target || escapes(name, target))
+			return reject(x, name, "a symlink out of the archive's tree");
+		if (symlinkat(target, pfd, leaf) < 0)
+			return uc_fail_errno(x->err, errno, "%s", name);
+		break;
+	}
+	case AE_IFCHR:
+		if (archive_entry_rdevmajor(e) || archive_entry_rdevminor(e))
+			return reject(x, name, "a device node (only overlay whiteouts, char 0/0)");
+		if (mknodat(pfd, leaf, S_IFCHR | 0600, makedev(0, 0)) < 0)
+			return uc_fail_errno(x->err, errno, "%s", name);
+		break;
+	case AE_IFIFO:
+		if (mknodat(pfd, leaf, S_IFIFO | 0600, 0) < 0)
+			return uc_fail_errno(x->err, errno, "%s", name);
+		break;
+	default:
+		return reject(x, name, "a device node or socket");
+	}
+	if ((r = apply_meta(x, e, pfd, leaf, name, type)) < 0)
+		return r;
+	if (type == AE_IFDIR) {
+		struct dirtime *d = realloc(x->dirs, (x->ndirs + 1) * sizeof(*d));
+		if (!d)
+			return uc_fail(x->err, UC_INTERNAL, "out of memory");
+		x->dirs = d;
+		x->dirs[x->ndirs++] = (struct dirtime){
+		    t, strdup(name), {archive_entry_mtime(e), archive_entry_mtime_nsec(e)}};
+	}
+	return 0;
+}
+
+/* ---- commit ------------------------------------------------------------------ */
+
+static void rm_path(const char *path)
+{
+	char parent[PATH_MAX];
+	snprintf(parent, sizeof(parent), "%s", path);
+	char *sl = strrchr(parent, '/');
+	if (!sl)
+		return;
+	*sl = '\0';
+	_cleanup_close_ int pfd = open(*parent ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pfd >= 0)
+		store_rm_tree(pfd, sl + 1);
+}
+
+/* tmp/<prefix> -> final, the old final kept aside until then. */
+static int put_in_place(struct imp *x, unsigned t, char *aside, size_t size)
+{
+	char src[PATH_MAX + 32];
+	aside[0] = '\0';
+	snprintf(src, sizeof(src), "%.4000s/%s", x->tmp[t], t == T_UPPER ? "" : prefixes[t]);
+	if (t != T_UPPER && access(src, F_OK) < 0)
+		return 0; /* the archive has none: what is there stays */
+	if (access(x->final[t], F_OK) == 0) {
+		snprintf(aside, size, "%.4000s.old-%d", x->tmp[t], (int)getpid());
+		if (rename(x->final[t], aside) < 0)
+			return uc_fail_errno(x->err, errno, "%s", x->final[t]);
+	}
+	if (rename(src, x->final[t]) < 0) {
+		int e = errno;
+		if (aside[0])
+			rename(aside, x->final[t]);
+		aside[0] = '\0';
+		return uc_fail_errno(x->err, e, "%s", x->final[t]);
+	}
+	return 0;
+}
+
+static int commit(struct imp *x)
+{
+	char aside[T_N][PATH_MAX + 64];
+	int r = 0;
+	/* the cage dir is tmp itself: upper/ from the archive, a fresh work/ */
+	if (mkdirat(x->tmpfd[T_UPPER], "work", 0700) < 0)
+		return uc_fail_errno(x->err, errno, "%s/work", x->tmp[T_UPPER]);
+	unsigned done = 0;
+	for (unsigned t = 0; r == 0 && t < T_N; t++)
+		if (x->tmpfd[t] >= 0 && (r = put_in_place(x, t, aside[t], sizeof(aside[t]))) == 0)
+			done = t + 1;
+	if (r < 0) {
+		/* put back what was moved: the host as it was */
+		for (unsigned t = 0; t < done; t++)
+			if (aside[t][0]) {
+				char back[PATH_MAX + 32];
+				snprintf(back, sizeof(back), "%s/%s", x->tmp[t],
+					 t == T_UPPER ? "new" : prefixes[t]);
+				rename(x->final[t], back);
+				rename(aside[t], x->final[t]);
+			}
+		return r;
+	}
+	if (x->tmpfd[T_UPPER] >= 0) {
+		close(x->tmpfd[T_UPPER]);
+		x->tmpfd[T_UPPER] = -1;
+		x->tmp[T_UPPER][0] = '\0'; /* it is the cage now */
+	}
+	for (unsigned t = 0; t < T_N; t++)
+		if (aside[t][0])
+			rm_path(aside[t]);
+	return 0;
+}
+
+static void set_dir_times(struct imp *x)
+{
+	for (size_t i = x->ndirs; i-- > 0;) {
+		const struct dirtime *d = &x->dirs[i];
+		char path[PATH_MAX + 32];
+		if (d->tree == T_UPPER)
+			snprintf(path, sizeof(path), "%s/%s", x->final[T_UPPER], d->path);
+		else
+			snprintf(path, sizeof(path), "%s%s", x->final[d->tree],
+				 d->path + strlen(prefixes[d->tree]));
+		struct timespec ts[2] = {d->mtime, d->mtime};
+		utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW);
+	}
+}
+
+static void after(struct imp *x)
+{
+	/* a fresh private /etc, and the user's enabled state from the archive */
+	struct skel_conf conf = {0};
+	struct uc_error e = {0};
+	if (skel_conf_load(&conf, x->cfg->config_dir, &e) == 0) {
+		cage_etc_generate(x->cfg, &conf, &x->u, NULL, &e);
+		skel_conf_release(&conf);
+	}
+	if (x->man.enabled) {
+		struct cage_users cu = {0};
+		_cleanup_close_ int sd = open(x->cfg->state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		_cleanup_close_ int lk =
+		    sd < 0 ? -1
+			   : uc_lock_take(sd, "users.lock", "the users' state", UC_LOCK_WAIT, &e);
+		if (lk >= 0 && cage_users_load(x->cfg, &cu, &e) == 0 &&
+		    cage_user_set(x->cfg, &cu, &x->u, true, &e) == 0)
+			cage_users_save(x->cfg, &cu, &e);
+		cage_users_release(&cu);
+	}
+}
+
+int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct import_report *rep,
+		struct uc_error *err)
+{
+	memset(rep, 0, sizeof(*rep));
+	struct imp x = {.cfg = cfg, .o = o, .rep = rep, .err = err, .skel_tree = -1};
+	for (unsigned t = 0; t < T_N; t++)
+		x.tmpfd[t] = -1;
+	x.max_entries = knob("UNICAGE_IMPORT_MAX_ENTRIES", 10000000);
+	x.max_size = knob("UNICAGE_IMPORT_MAX_SIZE", 64ull << 30);
+	xman_init(&x.man);
+	x.a = archive_read_new();
+	int r = x.a ? 0 : uc_fail(err, UC_INTERNAL, "out of memory");
+	if (r == 0 && (archive_read_support_filter_zstd(x.a) != ARCHIVE_OK ||
+		       archive_read_support_format_tar(x.a) != ARCHIVE_OK ||
+		       archive_read_open_fd(x.a, o->in_fd, 1 << 16) != ARCHIVE_OK))
+		r = uc_fail(err, UC_BADREQUEST,
+			    "not a zstd-compressed tar, or a truncated or corrupt stream: %s",
+			    archive_error_string(x.a));
+	if (r == 0)
+		r = read_manifest(&x);
+	x.old_uid = x.man.uid;
+	x.old_gid = x.man.gid;
+	if (r == 0)
+		r = find_account(&x);
+	int lk = r == 0 ? cage_user_lock(cfg, x.u.name, err) : -1;
+	if (r == 0 && lk < 0)
+		r = lk;
+	if (r == 0)
+		r = places(&x);
+	char gen[64] = "";
+	struct uc_error ge;
+	if (r == 0 && skel_current_gen(cfg, gen, sizeof(gen), &ge) == 0) {
+		char p[PATH_MAX];
+		snprintf(p, sizeof(p), "%.4000s/skel/%s/tree", cfg->state_dir, gen);
+		x.skel_tree = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	struct archive_entry *e;
+	int ar = ARCHIVE_OK;
+	while (r == 0 && (ar = archive_read_next_header(x.a, &e)) == ARCHIVE_OK)
+		r = extract_entry(&x, e);
+	if (r == 0 && ar != ARCHIVE_EOF)
+		r = uc_fail(err, UC_BADREQUEST, "truncated or corrupt stream: %s",
+			    archive_error_string(x.a) ? archive_error_string(x.a) : "read error");
+	if (r == 0 && x.files.n != x.man.paths.n)
+		r = uc_fail(err, UC_BADREQUEST, "the archive lacks %zu file(s) its manifest lists",
+			    x.man.paths.n - x.files.n);
+	if (r == 0 && !strset_contains(&x.seen, "upper"))
+		r = uc_fail(err, UC_BADREQUEST, "the archive has no upper/");
+	if (r == 0 && (r = commit(&x)) == 0) {
+		set_dir_times(&x);
+		after(&x);
+		snprintf(rep->user, sizeof(rep->user), "%s", x.u.name);
+		snprintf(rep->source_gen, sizeof(rep->source_gen), "%s", x.man.gen);
+		snprintf(rep->current_gen, sizeof(rep->current_gen), "%s", gen[0] ? gen : "-");
+		rep->gen_differs = strcmp(x.man.gen, gen) != 0;
+	}
+	/* the temporary directories go in every case (after a commit, only
+	 * what is left of them) */
+	for (unsigned t = 0; t < T_N; t++) {
+		if (x.tmpfd[t] >= 0)
+			close(x.tmpfd[t]);
+		if (x.tmp[t][0])
+			rm_path(x.tmp[t]);
+	}
+	if (x.skel_tree >= 0)
+		close(x.skel_tree);
+	for (size_t i = 0; i < x.ndirs; i++)
+		free(x.dirs[i].path);
+	free(x.dirs);
+	if (x.a)
+		archive_read_free(x.a);
+	strset_release(&x.seen);
+	strset_release(&x.files);
+	xman_release(&x.man);
+	user_release(&x.u);
+	if (lk >= 0)
+		close(lk);
+	return r;
+}

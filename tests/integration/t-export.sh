@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# export and import between two private roots (two hosts): alice's upper
+# round-trips exactly (type, mode, owner, size, xattrs, ACLs, whiteouts,
+# opaque directories, content) through a pipe; her cage mounts on host B and
+# shows her changes; --user/--uid map the cage to another account; tar
+# --zstd -tvf lists the archive; hostile archives are refused and host B
+# stays exactly as it was; an existing cage is replaced only with --force.
+. "$(dirname "$0")/lib.sh"
+cage_fixture
+"$UNICAGE_SRC/scripts/make-cage-host.sh" "$h" setfattr mkdir grep ln chown >/dev/null
+confA=$UNICAGE_CONFIG
+# host B: its own copy of the host tree, state, config, run dir; carol (1003) too
+hB=$T/fs/hostB
+cp -a "$h" "$hB"
+mkdir -p "$hB/home/carol" && chown 1003:1003 "$hB/home/carol"
+cp "$T/passwd" "$T/passwdB"; echo "carol:x:1003:1003::/home/carol:/bin/sh" >> "$T/passwdB"
+cp "$T/group" "$T/groupB"; echo "carol:x:1003:" >> "$T/groupB"
+mkdir -p "$T/etcB"; cp -a "$T/etc/." "$T/etcB/"
+confB=$T/unicageB.conf
+cat > "$confB" <<CONF
+sysroot = $hB
+config_dir = $T/etcB
+state_dir = $T/fs/stateB
+run_dir = $T/runB
+passwd_file = $T/passwdB
+group_file = $T/groupB
+CONF
+ucA() { UNICAGE_CONFIG=$confA "$UC" "$@"; }
+ucB() { UNICAGE_CONFIG=$confB "$UC" "$@"; }
+UNICAGE_CONFIG=$confA expect_exit 0 uc init
+UNICAGE_CONFIG=$confB expect_exit 0 uc init
+ucA enable alice >/dev/null
+ucA mount alice >/dev/null
+
+# alice changes her cage: a new file, a changed one, a deleted one (whiteout),
+# an opaque directory, xattrs, an ACL, a symlink, a hardlink pair
+in_a() { nsenter --mount="$T/run/ns/alice.1" "$@"; }
+in_a sh -c 'echo new > /usr/share/uc-base/new.txt; echo changed >> /usr/share/uc-base/data.txt;
+            rm /usr/bin/uc-tool; mkdir -p /opt/app; echo app > /opt/app/a;
+            ln -s ../share/uc-base/data.txt /usr/lib/link-to-data; ln /opt/app/a /opt/app/b;
+            chown 1001:1001 /opt/app/a; chmod 0640 /opt/app/a'
+in_a setfattr -n user.note -v hello /opt/app/a
+rm -rf /tmp/.x; in_a sh -c 'rm -rf /usr/lib/uc-lib && mkdir /usr/lib/uc-lib && echo mine > /usr/lib/uc-lib/own'
+setfacl -m u:1002:r "$T/fs/state/cages/01/alice/upper/opt/app/a"
+mkdir -p "$T/etc/custom.etc/alice"; echo "alice's motd" > "$T/etc/custom.etc/alice/motd"
+upA=$T/fs/state/cages/01/alice/upper
+ls -la "$upA/usr/bin/uc-tool" | grep -q '^c' || fail "no whiteout in the upper (test setup)"
+getfattr --absolute-names -n trusted.overlay.opaque --only-values "$upA/usr/lib/uc-lib" 2>/dev/null | grep -q y ||
+    fail "no opaque directory in the upper (test setup)"
+
+# --- export through a pipe into host B ------------------------------------------
+ucA export alice -o "$T/alice.tar.zst" > "$T/out" || fail "export to a file"
+assert_grep "entries" "$T/out" "export reports what it wrote"
+tar --zstd -tvf "$T/alice.tar.zst" > "$T/tarlist" || fail "tar --zstd -tvf cannot list the archive"
+head -1 "$T/tarlist" | grep -q "UNICAGE-MANIFEST" || fail "the first entry is not the manifest"
+assert_grep "upper/usr/share/uc-base/new.txt" "$T/tarlist" "tar lists alice's file"
+ucA umount alice >/dev/null
+ucA export alice - | ucB import - > "$T/out" || fail "export | import through a pipe"
+assert_grep "^alice: imported" "$T/out" "import reports"
+upB=$T/fs/stateB/cages/01/alice/upper
+# type, mode, owner, size (not of directories: ext4's grow with history),
+# content, links, xattrs (ACLs included as system.posix_acl_*, whiteouts as char 0/0)
+rel_listing() { (cd "$1" && listing .) | awk '$2 == 4 {$6 = "-"} {print}'; }
+rel_listing "$upA" > "$T/lA"; rel_listing "$upB" > "$T/lB"
+diff "$T/lA" "$T/lB" > "$T/ldiff" || fail "the upper on B differs from A's: $(head -20 "$T/ldiff")"
+getfacl -p "$upB/opt/app/a" | grep -q "user:1002:r--" || fail "the ACL did not survive"
+assert_eq "$(getfattr --absolute-names -n user.note --only-values "$upB/opt/app/a")" "hello" "user xattr"
+assert_eq "$(cat "$T/etcB/custom.etc/alice/motd")" "alice's motd" "custom.etc came along"
+ucB user-status alice > "$T/out"; assert_grep "Enabled" "$T/out" "the enabled state came along"
+# alice's cage mounts on B and shows her changes
+ucB mount alice >/dev/null || fail "alice's cage does not mount on B"
+in_b() { nsenter --mount="$T/runB/ns/alice.1" "$@"; }
+assert_eq "$(in_b cat /usr/share/uc-base/new.txt)" "new" "her new file on B"
+in_b sh -c 'test -e /usr/bin/uc-tool' && fail "her delete did not survive (whiteout)"
+assert_eq "$(in_b ls /usr/lib/uc-lib)" "own" "her opaque directory on B"
+assert_eq "$(in_b cat /etc/motd)" "alice's motd" "custom.etc applied on B"
+ucB umount alice >/dev/null
+
+# --- an existing cage: only with --force ------------------------------------------
+expect_exit 3 ucB import "$T/alice.tar.zst"
+assert_grep "force" "$T/err" "refusal says --force"
+expect_exit 0 ucB import --force "$T/alice.tar.zst"
+
+# --- --user / --uid: alice's cage becomes carol's ------------------------------------
+expect_exit 0 ucB import --user carol "$T/alice.tar.zst"
+upC=$T/fs/stateB/cages/03/carol/upper
+assert_eq "$(stat -c %u "$upC/opt/app/a")" 1003 "ownership rewritten to carol"
+assert_eq "$(stat -c %u "$upC/usr/share/uc-base/new.txt")" 0 "root's files stay root's"
+expect_exit 0 ucB import --uid 1003 --force "$T/alice.tar.zst"
+expect_exit 3 ucB import --user carol --uid 1002 --force "$T/alice.tar.zst"
+expect_exit 4 ucB import --user nobody-here "$T/alice.tar.zst"
+
+# --- hostile archives: refused, host B unchanged -------------------------------------
+snapB() { listing "$T/fs/stateB" "$T/etcB" "$hB/home" 2>/dev/null | grep -v '/skel/\|/store/'; }
+before=$(snapB)
+python3 "$UNICAGE_SRC/tests/integration/hostile.py" "$T/alice.tar.zst" "$T/hostile"
+for a in "$T"/hostile/*.tar.zst; do
+    n=$(basename "$a" .tar.zst)
+    expect_exit 3 ucB import --force --user carol "$a"
+    grep -q "$(cat "$T/hostile/$n.expect")" "$T/err" || fail "$n: the refusal does not say '$(cat "$T/hostile/$n.expect")': $(cat "$T/err")"
+    [ ! -e /etc/evil ] && [ ! -e "$T/evil" ] || fail "$n wrote outside"
+done
+UNICAGE_IMPORT_MAX_ENTRIES=3 expect_exit 3 ucB import --force --user carol "$T/alice.tar.zst"
+assert_grep "more entries than the limit" "$T/err" "the entry limit"
+UNICAGE_IMPORT_MAX_SIZE=10 expect_exit 3 ucB import --force --user carol "$T/alice.tar.zst"
+assert_grep "larger than the size limit" "$T/err" "the size limit"
+assert_eq "$(snapB)" "$before" "host B unchanged by every hostile archive"
+ls "$T/fs/stateB/cages/03" | grep -q import && fail "a temporary directory was left behind"
+# --- --with-home: the home comes along, ~/.unicage included ------------------------
+echo "alice's page" > "$h/home/alice/index.html"; chown 1001:1001 "$h/home/alice/index.html"
+ucA export alice --with-home -o "$T/alice-home.tar.zst" > /dev/null || fail "export --with-home"
+tar --zstd -tvf "$T/alice-home.tar.zst" 2>/dev/null | grep -q "home/.unicage/tmp" || fail "~/.unicage not in the archive"
+expect_exit 3 ucB import "$T/alice-home.tar.zst"      # her cage and home exist on B
+expect_exit 0 ucB import --force "$T/alice-home.tar.zst"
+assert_eq "$(cat "$hB/home/alice/index.html")" "alice's page" "the home came along"
+assert_eq "$(stat -c %u "$hB/home/alice/index.html")" 1001 "the home's owner"
+ls -d "$hB/home"/.import-* 2>/dev/null && fail "a temporary home was left"
+echo ok
