@@ -61,15 +61,22 @@ struct exp {
 
 /* ---- pass 1: list and hash ------------------------------------------------ */
 
-static int hash_fd(int fd, char hex[65])
+/* SHA-256 of the first `limit` bytes (what the archive will hold of a file
+ * that grows meanwhile); limit < 0: all of it. */
+static int hash_fd(int fd, int64_t limit, char hex[65])
 {
 	struct sha256 h;
 	if (sha256_begin(&h) < 0)
 		return -ENOMEM;
 	char buf[1 << 16];
-	ssize_t n;
+	ssize_t n = 0;
 	off_t off = 0;
-	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
+	while (
+	    (limit < 0 || off < limit) &&
+	    (n = pread(fd, buf,
+		       limit < 0 || (uint64_t)(limit - off) > sizeof(buf) ? sizeof(buf)
+									  : (size_t)(limit - off),
+		       off)) > 0) {
 		sha256_update(&h, buf, (size_t)n);
 		off += n;
 	}
@@ -138,7 +145,7 @@ static int list_dir(struct exp *x, unsigned tree, int dfd, const char *rel)
 			_cleanup_close_ int f =
 			    openat(dfd, names.v[i], O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 			char hex[65];
-			if (f < 0 || (r = hash_fd(f, hex)) < 0)
+			if (f < 0 || (r = hash_fd(f, st.st_size, hex)) < 0)
 				r = f < 0 ? -errno : r;
 			else if ((r = xman_add_file(&x->man, x->items[x->n - 1].apath, hex)) == 0)
 				x->total += (uint64_t)st.st_size;
@@ -251,14 +258,19 @@ static int write_item(struct exp *x, const struct item *it, struct hl *hl)
 	_cleanup_close_ int fd = *it->rel ? path_open_beneath(t->fd, it->rel, flags, 0)
 					  : openat(t->fd, ".", flags & ~O_NOFOLLOW);
 	struct stat st;
+	/* a file that grew (a log) is taken as it was when it was hashed: its
+	 * first st_size bytes, checked against the hash; one that shrank or was
+	 * rewritten in place fails the export */
 	if (fd < 0 || fstat(fd, &st) < 0 || (st.st_mode & S_IFMT) != (it->st.st_mode & S_IFMT) ||
-	    (S_ISREG(st.st_mode) && st.st_size != it->st.st_size))
+	    (S_ISREG(st.st_mode) && st.st_size < it->st.st_size))
 		return uc_fail(x->err, UC_INTERNAL,
 			       "%s changed during the export: export again, or stop the cage's "
 			       "processes first",
 			       it->apath);
 	struct archive_entry *e = archive_entry_new();
 	archive_entry_set_pathname(e, it->apath);
+	if (S_ISREG(st.st_mode))
+		st.st_size = it->st.st_size;
 	archive_entry_copy_stat(e, &st);
 	archive_entry_set_size(e, S_ISREG(st.st_mode) ? st.st_size : 0);
 	char proc[64];
@@ -347,7 +359,7 @@ static void gen_sha(const struct uc_config *cfg, const char *gen, char hex[65])
 	char p[PATH_MAX];
 	snprintf(p, sizeof(p), "%.4000s/skel/%.60s/manifest.zst", cfg->state_dir, gen);
 	_cleanup_close_ int fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || hash_fd(fd, hex) < 0)
+	if (fd < 0 || hash_fd(fd, -1, hex) < 0)
 		hex[0] = '\0';
 }
 

@@ -65,6 +65,22 @@ struct imp {
 	int skel_tree; /* the current generation's tree/, for the report */
 };
 
+static void file_sha256(const char *path, char hex[65])
+{
+	hex[0] = '\0';
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct sha256 h;
+	if (fd < 0 || sha256_begin(&h) < 0)
+		return;
+	char buf[1 << 16];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		sha256_update(&h, buf, (size_t)n);
+	sha256_end_hex(&h, hex);
+	if (n < 0)
+		hex[0] = '\0';
+}
+
 static uint64_t knob(const char *name, uint64_t def)
 {
 	const char *v = getenv(name);
@@ -653,7 +669,14 @@ int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct
 		snprintf(rep->user, sizeof(rep->user), "%s", x.u.name);
 		snprintf(rep->source_gen, sizeof(rep->source_gen), "%s", x.man.gen);
 		snprintf(rep->current_gen, sizeof(rep->current_gen), "%s", gen[0] ? gen : "-");
-		rep->gen_differs = strcmp(x.man.gen, gen) != 0;
+		/* names are per host: the manifest checksum says whether it is the
+		 * same skeleton */
+		char sha[65] = "";
+		char mp[PATH_MAX];
+		snprintf(mp, sizeof(mp), "%.4000s/skel/%.60s/manifest.zst", cfg->state_dir, gen);
+		file_sha256(mp, sha);
+		rep->gen_differs =
+		    strcmp(x.man.gen, gen) != 0 || !x.man.gen_sha[0] || strcmp(x.man.gen_sha, sha);
 	}
 	/* the temporary directories go in every case (after a commit, only
 	 * what is left of them) */

@@ -76,6 +76,14 @@ assert_eq "$(in_b ls /usr/lib/uc-lib)" "own" "her opaque directory on B"
 assert_eq "$(in_b cat /etc/motd)" "alice's motd" "custom.etc applied on B"
 ucB umount alice >/dev/null
 
+grep -q "note: the archive was made against" "$T/out" && fail "the same skeleton (same manifest) said to differ"
+# B's skeleton moves on: the data.txt alice changed is now the skeleton's
+cp "$upA/usr/share/uc-base/data.txt" "$hB/usr/share/uc-base/data.txt"
+UNICAGE_CONFIG=$confB expect_exit 0 uc update
+expect_exit 0 ucB import --force "$T/alice.tar.zst"
+assert_grep "current generation is gen-000002" "$T/out" "import says the generation differs"
+assert_grep "identical to this host's skeleton: /usr/share/uc-base/data.txt" "$T/out" "the file now in the skeleton is reported"
+
 # --- an existing cage: only with --force ------------------------------------------
 expect_exit 3 ucB import "$T/alice.tar.zst"
 assert_grep "force" "$T/err" "refusal says --force"
@@ -106,10 +114,31 @@ UNICAGE_IMPORT_MAX_SIZE=10 expect_exit 3 ucB import --force --user carol "$T/ali
 assert_grep "larger than the size limit" "$T/err" "the size limit"
 assert_eq "$(snapB)" "$before" "host B unchanged by every hostile archive"
 ls "$T/fs/stateB/cages/03" | grep -q import && fail "a temporary directory was left behind"
+# --- a cage in use: every export is consistent or refused ----------------------------
+ucA mount alice >/dev/null
+nsenter --mount="$T/run/ns/$(ls "$T/run/ns" | grep '^alice\.' | sort -t. -k2 -n | tail -1)" \
+    sh -c 'while :; do echo line >> /opt/app/busy; done' & writer=$!
+on_cleanup "kill -9 $writer"
+sleep 0.3
+ok=0 refused=0
+for i in 1 2 3 4 5; do
+    if ucA export alice -o "$T/busy.tar.zst" > /dev/null 2> "$T/err"; then
+        ok=$((ok + 1))
+        ucB import --force --user carol "$T/busy.tar.zst" > /dev/null 2> "$T/err2" ||
+            fail "an export of a busy cage does not import: $(cat "$T/err2")"
+    else
+        grep -q "changed during the export" "$T/err" || fail "busy export failed otherwise: $(cat "$T/err")"
+        refused=$((refused + 1))
+    fi
+done
+kill -9 "$writer"; wait "$writer" 2>/dev/null || true
+echo "busy cage: $ok exports consistent, $refused refused as changing"
+ucA umount alice >/dev/null
+
 # --- --with-home: the home comes along, ~/.unicage included ------------------------
 echo "alice's page" > "$h/home/alice/index.html"; chown 1001:1001 "$h/home/alice/index.html"
 ucA export alice --with-home -o "$T/alice-home.tar.zst" > /dev/null || fail "export --with-home"
-tar --zstd -tvf "$T/alice-home.tar.zst" 2>/dev/null | grep -q "home/.unicage/tmp" || fail "~/.unicage not in the archive"
+tar --zstd -tvf "$T/alice-home.tar.zst" > "$T/hl" 2>&1; grep -q "home/.unicage/tmp" "$T/hl" || fail "~/.unicage not in the archive: $(grep home "$T/hl" | head -5)"
 expect_exit 3 ucB import "$T/alice-home.tar.zst"      # her cage and home exist on B
 expect_exit 0 ucB import --force "$T/alice-home.tar.zst"
 assert_eq "$(cat "$hB/home/alice/index.html")" "alice's page" "the home came along"
