@@ -14,6 +14,8 @@
 
 #include <acl/libacl.h>
 #include <archive.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
@@ -142,13 +144,7 @@ static int list_dir(struct exp *x, unsigned tree, int dfd, const char *rel)
 		if ((r = push_item(x, tree, child, &st)) < 0)
 			break;
 		if (S_ISREG(st.st_mode)) {
-			_cleanup_close_ int f =
-			    openat(dfd, names.v[i], O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-			char hex[65];
-			if (f < 0 || (r = hash_fd(f, st.st_size, hex)) < 0)
-				r = f < 0 ? -errno : r;
-			else if ((r = xman_add_file(&x->man, x->items[x->n - 1].apath, hex)) == 0)
-				x->total += (uint64_t)st.st_size;
+			x->total += (uint64_t)st.st_size; /* hashed after the walk */
 		} else if (S_ISDIR(st.st_mode)) {
 			_cleanup_close_ int c = openat(
 			    dfd, names.v[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -159,6 +155,64 @@ static int list_dir(struct exp *x, unsigned tree, int dfd, const char *rel)
 	}
 	strv_clear(&names);
 	return r;
+}
+
+/* Every regular file hashed, on every core (the walk is done): files are
+ * taken in turn from a shared counter; the manifest lists them in walk
+ * order. */
+struct hasher {
+	struct exp *x;
+	char (*hex)[65];
+	atomic_size_t next;
+	atomic_int err;
+};
+
+static void *hash_worker(void *arg)
+{
+	struct hasher *h = arg;
+	struct exp *x = h->x;
+	size_t i;
+	while (!atomic_load(&h->err) && (i = atomic_fetch_add(&h->next, 1)) < x->n) {
+		const struct item *it = &x->items[i];
+		if (!S_ISREG(it->st.st_mode))
+			continue;
+		int f = path_open_beneath(x->trees[it->tree].fd, it->rel,
+					  O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
+		int r = f < 0 ? f : hash_fd(f, it->st.st_size, h->hex[i]);
+		if (f >= 0)
+			close(f);
+		if (r < 0) {
+			int zero = 0;
+			if (atomic_compare_exchange_strong(&h->err, &zero, (int)(i + 1)))
+				h->hex[i][0] = (char)-r;
+		}
+	}
+	return NULL;
+}
+
+static int hash_all(struct exp *x)
+{
+	struct hasher h = {.x = x, .hex = calloc(x->n ? x->n : 1, 65)};
+	if (!h.hex)
+		return uc_fail(x->err, UC_INTERNAL, "out of memory");
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	pthread_t th[16];
+	int nt = 0;
+	for (; nt < (ncpu < 1 ? 1 : ncpu > 16 ? 16 : ncpu) - 1; nt++)
+		if (pthread_create(&th[nt], NULL, hash_worker, &h) != 0)
+			break;
+	hash_worker(&h);
+	for (int i = 0; i < nt; i++)
+		pthread_join(th[i], NULL);
+	int r = 0, bad = atomic_load(&h.err);
+	if (bad)
+		r = uc_fail_errno(x->err, h.hex[bad - 1][0] ? h.hex[bad - 1][0] : EIO, "%s",
+				  x->items[bad - 1].apath);
+	for (size_t i = 0; r == 0 && i < x->n; i++)
+		if (S_ISREG(x->items[i].st.st_mode))
+			r = xman_add_file(&x->man, x->items[i].apath, h.hex[i]);
+	free(h.hex);
+	return r < 0 && x->err->kind == UC_OK ? uc_fail_errno(x->err, -r, "manifest") : r;
 }
 
 /* ---- pass 2: write -------------------------------------------------------- */
@@ -435,6 +489,12 @@ static int open_writer(struct exp *x)
 		return uc_fail(x->err, UC_INTERNAL, "libarchive: %s", archive_error_string(x->a));
 	/* zstd level 3 (zstd's and tar --zstd's default) */
 	archive_write_set_filter_option(x->a, "zstd", "compression-level", "3");
+	/* compression on every core, beside the walk (as tar | zstd runs) */
+	char threads[16];
+	snprintf(threads, sizeof(threads), "%ld", sysconf(_SC_NPROCESSORS_ONLN));
+	archive_write_set_filter_option(x->a, "zstd", "threads", threads);
+	/* names are bytes on Linux (not always UTF-8): kept exactly as they are */
+	archive_write_set_format_option(x->a, "pax", "hdrcharset", "BINARY");
 	/* xattrs as SCHILY.xattr.* only: what GNU tar reads too */
 	archive_write_set_format_option(x->a, "pax", "xattrheader", "SCHILY");
 	archive_write_set_bytes_in_last_block(x->a, 1);
@@ -464,6 +524,8 @@ int cage_export(const struct uc_config *cfg, const struct export_opts *o, struct
 		    openat(x.trees[t].fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		r = d < 0 ? -errno : list_dir(&x, t, d, "");
 	}
+	if (r == 0)
+		r = hash_all(&x);
 	if (r == 0)
 		r = open_writer(&x);
 	if (r == 0)

@@ -21,6 +21,9 @@
 
 #include <acl/libacl.h>
 #include <archive.h>
+#include <pthread.h>
+#include <signal.h>
+#include <zstd.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -62,6 +65,10 @@ struct imp {
 	uint64_t max_entries, max_size;
 	struct dirtime *dirs;
 	size_t ndirs;
+	/* the last parent directory opened (entries come grouped by directory) */
+	char last_parent[PATH_MAX];
+	unsigned last_tree;
+	int last_fd;
 	int skel_tree; /* the current generation's tree/, for the report */
 };
 
@@ -79,6 +86,80 @@ static void file_sha256(const char *path, char hex[65])
 	sha256_end_hex(&h, hex);
 	if (n < 0)
 		hex[0] = '\0';
+}
+
+/* ---- decompression beside the extraction ------------------------------------ */
+
+/* zstd is decoded in a thread of its own into a pipe that libarchive reads
+ * as a plain tar: decompression runs on one core while entries are checked
+ * and written on the other (as `zstd -d | tar -x` does). A stream that is
+ * not zstd, or breaks, closes the pipe early: libarchive then sees a
+ * truncated tar, and the thread's own error says why. */
+struct unzstd {
+	int in, out;
+	pthread_t th;
+	char err[160];
+};
+
+static void *unzstd_main(void *arg)
+{
+	struct unzstd *u = arg;
+	sigset_t pipe_only;
+	sigemptyset(&pipe_only);
+	sigaddset(&pipe_only, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_only, NULL); /* a closed pipe is EPIPE here */
+	ZSTD_DCtx *dc = ZSTD_createDCtx();
+	size_t isz = ZSTD_DStreamInSize(), osz = ZSTD_DStreamOutSize();
+	char *ib = malloc(isz), *ob = malloc(osz);
+	size_t last = 1;
+	ssize_t n;
+	if (!dc || !ib || !ob)
+		snprintf(u->err, sizeof(u->err), "out of memory");
+	while (!u->err[0] && (n = read(u->in, ib, isz)) > 0) {
+		ZSTD_inBuffer in = {ib, (size_t)n, 0};
+		while (in.pos < in.size && !u->err[0]) {
+			ZSTD_outBuffer out = {ob, osz, 0};
+			last = ZSTD_decompressStream(dc, &out, &in);
+			if (ZSTD_isError(last)) {
+				snprintf(u->err, sizeof(u->err), "zstd: %s",
+					 ZSTD_getErrorName(last));
+				break;
+			}
+			for (size_t off = 0; off < out.pos;) {
+				ssize_t w = write(u->out, ob + off, out.pos - off);
+				if (w <= 0) {
+					snprintf(u->err, sizeof(u->err),
+						 "stopped"); /* the reader gave up */
+					break;
+				}
+				off += (size_t)w;
+			}
+		}
+	}
+	if (!u->err[0] && last != 0)
+		snprintf(u->err, sizeof(u->err), "truncated zstd stream");
+	close(u->out);
+	ZSTD_freeDCtx(dc);
+	free(ib);
+	free(ob);
+	return NULL;
+}
+
+static int unzstd_start(struct unzstd *u, int in)
+{
+	int p[2];
+	memset(u, 0, sizeof(*u));
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	u->in = in;
+	u->out = p[1];
+	fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
+	if (pthread_create(&u->th, NULL, unzstd_main, u) != 0) {
+		close(p[0]);
+		close(p[1]);
+		return -EAGAIN;
+	}
+	return p[0];
 }
 
 static uint64_t knob(const char *name, uint64_t def)
@@ -330,30 +411,131 @@ static int apply_meta(struct imp *x, struct archive_entry *e, int pfd, const cha
 }
 
 /* Regular file data: written, hashed, checked against the manifest. */
-static int extract_data(struct imp *x, int fd, const char *name)
+/* Files are checked against the manifest on another core while the next
+ * ones are extracted: the written file is read back (from the page cache)
+ * and hashed by a worker; the import commits only after the worker is done
+ * and found nothing wrong. The queue is bounded (the fds it holds). */
+struct vjob {
+	int fd;
+	int64_t size;
+	char *name;
+	const char *want;
+};
+
+#define VQ 256
+struct verifier {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct vjob q[VQ];
+	size_t head, tail; /* pushed at tail, taken at head */
+	bool done, running;
+	pthread_t th;
+	char bad[PATH_MAX];
+};
+
+static void *verify_main(void *arg)
+{
+	struct verifier *v = arg;
+	for (;;) {
+		pthread_mutex_lock(&v->mu);
+		while (v->head == v->tail && !v->done)
+			pthread_cond_wait(&v->cv, &v->mu);
+		if (v->head == v->tail) {
+			pthread_mutex_unlock(&v->mu);
+			return NULL;
+		}
+		struct vjob j = v->q[v->head % VQ];
+		v->head++;
+		pthread_cond_broadcast(&v->cv);
+		pthread_mutex_unlock(&v->mu);
+		struct sha256 h;
+		char buf[1 << 16], hex[65] = "";
+		ssize_t n = 0;
+		off_t off = 0;
+		if (sha256_begin(&h) == 0) {
+			while ((n = pread(j.fd, buf, sizeof(buf), off)) > 0) {
+				sha256_update(&h, buf, (size_t)n);
+				off += n;
+			}
+			sha256_end_hex(&h, hex);
+		}
+		if (n < 0 || off != j.size || strcmp(hex, j.want)) {
+			pthread_mutex_lock(&v->mu);
+			if (!v->bad[0])
+				snprintf(v->bad, sizeof(v->bad), "%s", j.name);
+			pthread_mutex_unlock(&v->mu);
+		}
+		close(j.fd);
+		free(j.name);
+	}
+}
+
+static int verify_push(struct verifier *v, int fd, const char *name, const char *want, int64_t size)
+{
+	struct vjob j = {dup(fd), size, strdup(name), want};
+	if (j.fd < 0 || !j.name) {
+		if (j.fd >= 0)
+			close(j.fd);
+		free(j.name);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&v->mu);
+	while (v->tail - v->head == VQ)
+		pthread_cond_wait(&v->cv, &v->mu);
+	v->q[v->tail % VQ] = j;
+	v->tail++;
+	pthread_cond_broadcast(&v->cv);
+	pthread_mutex_unlock(&v->mu);
+	return 0;
+}
+
+static int verify_start(struct verifier *v)
+{
+	memset(v, 0, sizeof(*v));
+	pthread_mutex_init(&v->mu, NULL);
+	pthread_cond_init(&v->cv, NULL);
+	if (pthread_create(&v->th, NULL, verify_main, v) != 0)
+		return -EAGAIN;
+	v->running = true;
+	return 0;
+}
+
+/* Waits for every queued file; true when all matched. */
+static bool verify_finish(struct verifier *v)
+{
+	if (v->running) {
+		pthread_mutex_lock(&v->mu);
+		v->done = true;
+		pthread_cond_broadcast(&v->cv);
+		pthread_mutex_unlock(&v->mu);
+		pthread_join(v->th, NULL);
+		v->running = false;
+	}
+	pthread_mutex_destroy(&v->mu);
+	pthread_cond_destroy(&v->cv);
+	return !v->bad[0];
+}
+
+static int extract_data(struct imp *x, int fd, const char *name, struct verifier *v)
 {
 	const char *want = xman_file_hex(&x->man, name);
 	if (!want)
 		return reject(x, name, "a file the manifest does not list");
-	struct sha256 h;
-	if (sha256_begin(&h) < 0)
-		return uc_fail(x->err, UC_INTERNAL, "out of memory");
 	char buf[1 << 16];
 	la_ssize_t n;
+	int64_t size = 0;
 	int r = 0;
 	while ((n = archive_read_data(x->a, buf, sizeof(buf))) > 0) {
-		sha256_update(&h, buf, (size_t)n);
 		if (r == 0 && write(fd, buf, (size_t)n) != n)
 			r = uc_fail_errno(x->err, errno ? errno : EIO, "%s", name);
+		size += n;
 		x->rep->bytes += (uint64_t)n;
 	}
-	char hex[65];
-	sha256_end_hex(&h, hex);
 	if (n < 0)
 		return uc_fail(x->err, UC_BADREQUEST, "truncated or corrupt stream at '%s': %s",
 			       name, archive_error_string(x->a));
-	if (r == 0 && strcmp(hex, want))
-		return reject(x, name, "its SHA-256 does not match the manifest");
+	if (r == 0 && verify_push(v, fd, name, want, size) < 0)
+		r = uc_fail(x->err, UC_INTERNAL, "out of memory");
 	return r;
 }
 
@@ -412,7 +594,7 @@ static int check_name(struct imp *x, char *name)
 	return strset_add(&x->seen, name) < 0 ? uc_fail(x->err, UC_INTERNAL, "out of memory") : 0;
 }
 
-static int extract_entry(struct imp *x, struct archive_entry *e)
+static int extract_entry(struct imp *x, struct archive_entry *e, struct verifier *v)
 {
 	char name[PATH_MAX];
 	snprintf(name, sizeof(name), "%s",
@@ -429,7 +611,21 @@ static int extract_entry(struct imp *x, struct archive_entry *e)
 		return reject(x, name, "larger than the size limit");
 	char work[PATH_MAX], *leaf;
 	snprintf(work, sizeof(work), "%s", name);
-	_cleanup_close_ int pfd = open_parent(x->tmpfd[t], work, &leaf);
+	char *sl = strrchr(work, '/');
+	size_t plen = sl ? (size_t)(sl - work) : 0;
+	int pfd;
+	if (x->last_fd >= 0 && x->last_tree == t && strlen(x->last_parent) == plen &&
+	    !strncmp(x->last_parent, work, plen)) {
+		pfd = x->last_fd;
+		leaf = sl ? sl + 1 : work;
+	} else {
+		if (x->last_fd >= 0)
+			close(x->last_fd);
+		x->last_fd = pfd = open_parent(x->tmpfd[t], work, &leaf);
+		x->last_tree = t;
+		/* from name: open_parent cut work into pieces */
+		snprintf(x->last_parent, sizeof(x->last_parent), "%.*s", (int)plen, name);
+	}
 	if (pfd < 0)
 		return reject(x, name, "its directory is missing or a symlink");
 	if (hl) {
@@ -463,7 +659,7 @@ static int extract_entry(struct imp *x, struct archive_entry *e)
 		    openat(pfd, leaf, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return uc_fail_errno(x->err, errno, "%s", name);
-		if ((r = extract_data(x, fd, name)) < 0)
+		if ((r = extract_data(x, fd, name, v)) < 0)
 			return r;
 		x->rep->files++;
 		if (strset_add(&x->files, name) < 0)
@@ -551,6 +747,16 @@ static int commit(struct imp *x)
 	/* the cage dir is tmp itself: upper/ from the archive, a fresh work/ */
 	if (mkdirat(x->tmpfd[T_UPPER], "work", 0700) < 0)
 		return uc_fail_errno(x->err, errno, "%s/work", x->tmp[T_UPPER]);
+	/* durable before it replaces anything: a crash after the renames must
+	 * not leave a cage of empty files where the old one was */
+	for (unsigned t = 0; t < T_N; t++) {
+		if (x->tmpfd[t] < 0)
+			continue;
+		_cleanup_close_ int d =
+		    openat(x->tmpfd[t], ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (d < 0 || syncfs(d) < 0)
+			return uc_fail_errno(x->err, errno, "syncfs %s", x->tmp[t]);
+	}
 	unsigned done = 0;
 	for (unsigned t = 0; r == 0 && t < T_N; t++)
 		if (x->tmpfd[t] >= 0 && (r = put_in_place(x, t, aside[t], sizeof(aside[t]))) == 0)
@@ -619,7 +825,7 @@ int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct
 		struct uc_error *err)
 {
 	memset(rep, 0, sizeof(*rep));
-	struct imp x = {.cfg = cfg, .o = o, .rep = rep, .err = err, .skel_tree = -1};
+	struct imp x = {.cfg = cfg, .o = o, .rep = rep, .err = err, .skel_tree = -1, .last_fd = -1};
 	for (unsigned t = 0; t < T_N; t++)
 		x.tmpfd[t] = -1;
 	x.max_entries = knob("UNICAGE_IMPORT_MAX_ENTRIES", 10000000);
@@ -627,9 +833,12 @@ int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct
 	xman_init(&x.man);
 	x.a = archive_read_new();
 	int r = x.a ? 0 : uc_fail(err, UC_INTERNAL, "out of memory");
-	if (r == 0 && (archive_read_support_filter_zstd(x.a) != ARCHIVE_OK ||
-		       archive_read_support_format_tar(x.a) != ARCHIVE_OK ||
-		       archive_read_open_fd(x.a, o->in_fd, 1 << 16) != ARCHIVE_OK))
+	struct unzstd uz;
+	int tarfd = r == 0 ? unzstd_start(&uz, o->in_fd) : -1;
+	if (r == 0 && tarfd < 0)
+		r = uc_fail_errno(err, -tarfd, "decompression thread");
+	if (r == 0 && (archive_read_support_format_tar(x.a) != ARCHIVE_OK ||
+		       archive_read_open_fd(x.a, tarfd, 1 << 16) != ARCHIVE_OK))
 		r = uc_fail(err, UC_BADREQUEST,
 			    "not a zstd-compressed tar, or a truncated or corrupt stream: %s",
 			    archive_error_string(x.a));
@@ -653,8 +862,27 @@ int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct
 	}
 	struct archive_entry *e;
 	int ar = ARCHIVE_OK;
+	struct verifier ver;
+	if (r == 0 && verify_start(&ver) < 0)
+		r = uc_fail(err, UC_INTERNAL, "cannot start the checking thread");
+	bool verifying = r == 0;
 	while (r == 0 && (ar = archive_read_next_header(x.a, &e)) == ARCHIVE_OK)
-		r = extract_entry(&x, e);
+		r = extract_entry(&x, e, &ver);
+	if (verifying && !verify_finish(&ver) && r == 0)
+		r = reject(&x, ver.bad, "its SHA-256 does not match the manifest");
+	if (tarfd >= 0) {
+		/* after the tar's end: the rest (padding) read out, so that the
+		 * thread's verdict covers the whole stream; after an error it is
+		 * not needed, and the thread stops at the closed pipe */
+		char sink[1 << 16];
+		while (r == 0 && ar == ARCHIVE_EOF && read(tarfd, sink, sizeof(sink)) > 0)
+			;
+		close(tarfd);
+		tarfd = -1;
+		pthread_join(uz.th, NULL);
+		if (r == 0 && uz.err[0])
+			r = uc_fail(err, UC_BADREQUEST, "truncated or corrupt stream: %s", uz.err);
+	}
 	if (r == 0 && ar != ARCHIVE_EOF)
 		r = uc_fail(err, UC_BADREQUEST, "truncated or corrupt stream: %s",
 			    archive_error_string(x.a) ? archive_error_string(x.a) : "read error");
@@ -688,6 +916,8 @@ int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct
 	}
 	if (x.skel_tree >= 0)
 		close(x.skel_tree);
+	if (x.last_fd >= 0)
+		close(x.last_fd);
 	for (size_t i = 0; i < x.ndirs; i++)
 		free(x.dirs[i].path);
 	free(x.dirs);

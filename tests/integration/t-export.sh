@@ -40,6 +40,10 @@ in_a sh -c 'echo new > /usr/share/uc-base/new.txt; echo changed >> /usr/share/uc
             ln -s ../share/uc-base/data.txt /usr/lib/link-to-data; ln /opt/app/a /opt/app/b;
             chown 1001:1001 /opt/app/a; chmod 0640 /opt/app/a'
 in_a setfattr -n user.note -v hello /opt/app/a
+# names that are not ASCII, or not even UTF-8, survive byte for byte
+upA0=$T/fs/state/cages/01/alice/upper
+echo utf8 > "$upA0/opt/app/Főtanúsítvány.pem"; ln -s "Főtanúsítvány.pem" "$upA0/opt/app/cert.0"
+echo bin > "$upA0/opt/app/$(printf 'raw\xff\xfe')"
 rm -rf /tmp/.x; in_a sh -c 'rm -rf /usr/lib/uc-lib && mkdir /usr/lib/uc-lib && echo mine > /usr/lib/uc-lib/own'
 setfacl -m u:1002:r "$T/fs/state/cages/01/alice/upper/opt/app/a"
 mkdir -p "$T/etc/custom.etc/alice"; echo "alice's motd" > "$T/etc/custom.etc/alice/motd"
