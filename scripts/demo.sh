@@ -152,6 +152,17 @@ run "$UC" remount-all
 run "$UC" status
 run "$UC" umount-all
 
+step "export and import: alice's cage as one archive (never the skeleton), into bob's account"
+run "$UC" export alice -o "$demo/alice.tar.zst"
+echo "\$ tar --zstd -tvf $demo/alice.tar.zst"
+tar --zstd -tvf "$demo/alice.tar.zst" 2>/dev/null | head -8
+run "$UC" import --user bob --force "$demo/alice.tar.zst"
+echo "--- bob's upper now holds alice's change, owned as before (root):"
+ls -l "$demo/state/cages/02/bob/upper/usr/bin/uc-tool"
+printf 'evil\n' > "$demo/evil"; tar --zstd -cf "$demo/evil.tar.zst" -C "$demo" evil
+echo "\$ $UC import $demo/evil.tar.zst      (not a cage archive)"
+"$UC" import "$demo/evil.tar.zst" || echo "exit $?"
+
 step "Errors: exit codes 4 (not found) and 3 (bad request), JSON envelope"
 "$UC" rpmscan no-such-package || echo "exit $?"
 "$UC" --json rpmscan --sysroot "$demo/nowhere" --all || echo "exit $?"
