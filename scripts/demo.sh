@@ -155,7 +155,7 @@ run "$UC" umount-all
 step "export and import: alice's cage as one archive (never the skeleton), into bob's account"
 run "$UC" export alice -o "$demo/alice.tar.zst"
 echo "\$ tar --zstd -tvf $demo/alice.tar.zst"
-tar --zstd -tvf "$demo/alice.tar.zst" 2>/dev/null | head -8
+tar --zstd -tvf "$demo/alice.tar.zst" 2>/dev/null | sed -n 1,8p
 run "$UC" import --user bob --force "$demo/alice.tar.zst"
 echo "--- bob's upper now holds alice's change, owned as before (root):"
 ls -l "$demo/state/cages/02/bob/upper/usr/bin/uc-tool"
