@@ -395,6 +395,12 @@ static int apply_meta(struct imp *x, struct archive_entry *e, int pfd, const cha
 				continue;
 			acl_t acl = acl_from_text(t);
 			free(t);
+			/* libarchive gives the mode's own ACL for every entry: only a
+			 * real (extended, or default) ACL is set */
+			if (acl && i == 0 && acl_equiv_mode(acl, NULL) == 0) {
+				acl_free(acl);
+				continue;
+			}
 			if (!acl || acl_set_file(proc, lt[i], acl) < 0) {
 				if (acl)
 					acl_free(acl);
@@ -445,8 +451,10 @@ static void *verify_main(void *arg)
 			return NULL;
 		}
 		struct vjob j = v->q[v->head % VQ];
+		bool was_full = v->tail - v->head == VQ;
 		v->head++;
-		pthread_cond_broadcast(&v->cv);
+		if (was_full)
+			pthread_cond_broadcast(&v->cv); /* the extractor waits for room */
 		pthread_mutex_unlock(&v->mu);
 		struct sha256 h;
 		char buf[1 << 16], hex[65] = "";
@@ -482,9 +490,11 @@ static int verify_push(struct verifier *v, int fd, const char *name, const char 
 	pthread_mutex_lock(&v->mu);
 	while (v->tail - v->head == VQ)
 		pthread_cond_wait(&v->cv, &v->mu);
+	bool was_empty = v->tail == v->head;
 	v->q[v->tail % VQ] = j;
 	v->tail++;
-	pthread_cond_broadcast(&v->cv);
+	if (was_empty)
+		pthread_cond_broadcast(&v->cv); /* the checker waits for work */
 	pthread_mutex_unlock(&v->mu);
 	return 0;
 }
