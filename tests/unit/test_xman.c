@@ -1,0 +1,98 @@
+/* The cage archive manifest (export/xman.c): format then parse gives the
+ * same thing back, names with newlines and tabs included; bad manifests are
+ * refused naming the line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "export/xman.h"
+
+#define H1 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define H2 "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+
+static void test_round_trip(void **state)
+{
+	struct xman m, back;
+	struct uc_error err = {0};
+	xman_init(&m);
+	strcpy(m.host, "host1");
+	strcpy(m.user, "alice");
+	strcpy(m.gen, "gen-000007");
+	strcpy(m.gen_sha, H2);
+	m.uid = 1001;
+	m.gid = 1002;
+	m.created = 1790000000;
+	m.enabled = true;
+	assert_int_equal(strv_push(&m.peruser, "/var/cache/app 0700"), 0);
+	assert_int_equal(xman_add_file(&m, "upper/a b", H1), 0);
+	assert_int_equal(xman_add_file(&m, "upper/new\nline\tand\\slash", H2), 0);
+	assert_int_equal(xman_add_file(&m, "upper/a b", H2), -EEXIST);
+	char *text;
+	size_t len;
+	assert_int_equal(xman_format(&m, &text, &len), 0);
+	assert_int_equal(xman_parse(&back, text, len, &err), 0);
+	assert_string_equal(back.user, "alice");
+	assert_string_equal(back.host, "host1");
+	assert_string_equal(back.gen, "gen-000007");
+	assert_string_equal(back.gen_sha, H2);
+	assert_int_equal(back.uid, 1001);
+	assert_int_equal(back.gid, 1002);
+	assert_true(back.enabled);
+	assert_false(back.with_home);
+	assert_int_equal(back.created, 1790000000);
+	assert_int_equal(back.paths.n, 2);
+	assert_string_equal(xman_file_hex(&back, "upper/a b"), H1);
+	assert_string_equal(xman_file_hex(&back, "upper/new\nline\tand\\slash"), H2);
+	assert_null(xman_file_hex(&back, "upper/other"));
+	assert_string_equal(back.peruser.v[0], "/var/cache/app 0700");
+	free(text);
+	xman_release(&m);
+	xman_release(&back);
+}
+
+static void expect_bad(const char *text, const char *msg)
+{
+	struct xman m;
+	struct uc_error err = {0};
+	assert_int_not_equal(xman_parse(&m, text, strlen(text), &err), 0);
+	assert_int_equal(err.kind, UC_BADREQUEST);
+	if (!strstr(err.msg, msg))
+		fail_msg("'%s' does not say '%s'", err.msg, msg);
+	xman_release(&m);
+}
+
+static void test_bad(void **state)
+{
+	expect_bad("tar-manifest 1\n", "UNICAGE-MANIFEST:1: not a unicage cage archive");
+	expect_bad("unicage-export 2\nuser a\ngeneration g\n", "format version 2");
+	expect_bad("unicage-export 1\nuser a\ngeneration g\nfile nothex upper/x\n",
+		   "UNICAGE-MANIFEST:4: bad value for 'file'");
+	expect_bad("unicage-export 1\nuser a\ngeneration g\nfile " H1 " upper/x\nfile " H1
+		   " upper/x\n",
+		   "UNICAGE-MANIFEST:5: file listed twice");
+	expect_bad("unicage-export 1\nuser a\ngeneration g\nuid -1\n", "UNICAGE-MANIFEST:4");
+	expect_bad("unicage-export 1\nuser a b\ngeneration g\n", "UNICAGE-MANIFEST:2");
+	expect_bad("unicage-export 1\nsurprise 1\n", "unknown key 'surprise'");
+	expect_bad("unicage-export 1\ngeneration g\n", "no user or generation");
+	expect_bad("unicage-export 1\nuser a\ngeneration g\nfile " H1 " upper/bad\\escape\n",
+		   "UNICAGE-MANIFEST:4");
+	struct xman m;
+	struct uc_error err = {0};
+	assert_int_not_equal(xman_parse(&m, "unicage-export 1\nuser a\0b\n", 26, &err), 0);
+	assert_non_null(strstr(err.msg, "NUL"));
+	xman_release(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_bad),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
