@@ -69,7 +69,8 @@ struct imp {
 	char last_parent[PATH_MAX];
 	unsigned last_tree;
 	int last_fd;
-	int skel_tree; /* the current generation's tree/, for the report */
+	char skel_missing[PATH_MAX]; /* the last directory found missing in the skeleton */
+	int skel_tree;		     /* the current generation's tree/, for the report */
 };
 
 static void file_sha256(const char *path, char hex[65])
@@ -554,8 +555,23 @@ static void same_as_skeleton(struct imp *x, int fd, const char *rel, int64_t siz
 {
 	if (x->skel_tree < 0)
 		return;
+	/* a directory the skeleton does not have is remembered: the files of
+	 * a user's own trees are not looked up one by one */
+	const char *sl = strrchr(rel, '/');
+	size_t plen = sl ? (size_t)(sl - rel) : 0;
+	if (x->skel_missing[0] && strlen(x->skel_missing) == plen &&
+	    !strncmp(x->skel_missing, rel, plen))
+		return;
 	_cleanup_close_ int s =
 	    path_open_beneath(x->skel_tree, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
+	if (s == -ENOENT && plen) {
+		char dir[PATH_MAX];
+		snprintf(dir, sizeof(dir), "%.*s", (int)plen, rel);
+		_cleanup_close_ int d =
+		    path_open_beneath(x->skel_tree, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+		if (d < 0)
+			snprintf(x->skel_missing, sizeof(x->skel_missing), "%s", dir);
+	}
 	struct stat st;
 	if (s < 0 || fstat(s, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size != size)
 		return;
