@@ -770,6 +770,13 @@ static int commit(struct imp *x)
 {
 	char aside[T_N][PATH_MAX + 64];
 	int r = 0;
+	/* another account: the old user's home mount point (an empty
+	 * directory the cage made) must not name the old user in the new cage */
+	if (strcmp(x->u.name, x->man.user)) {
+		char mp[PATH_MAX];
+		snprintf(mp, sizeof(mp), "upper/home/%.240s", x->man.user);
+		unlinkat(x->tmpfd[T_UPPER], mp, AT_REMOVEDIR); /* only when empty */
+	}
 	/* the cage dir is tmp itself: upper/ from the archive, a fresh work/ */
 	if (mkdirat(x->tmpfd[T_UPPER], "work", 0700) < 0)
 		return uc_fail_errno(x->err, errno, "%s/work", x->tmp[T_UPPER]);
