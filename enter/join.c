@@ -7,6 +7,9 @@
 #include <grp.h>
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,11 +168,74 @@ static int become_user(const struct uc_user *u, bool caged, struct uc_error *err
 	return 0;
 }
 
+/* enter: the session gets a pid namespace of its own, with its own procfs
+ * on /proc (in a private copy of the cage's mount namespace). Root sessions
+ * of two cages share uid 0 and the same capabilities, so in the host's pid
+ * namespace each could see the other and walk /proc/PID/root into the other
+ * cage; in their own they see only their own processes.
+ *   caller (host pid ns)  waits, passes the session's status on
+ *   pid 1 of the session  reaps, leaves with the command's status (the
+ *                         session's other processes end with it)
+ *   the command           capabilities cut, then exec'd
+ * Returns 0 in the command's process; the others never return. */
+static int root_session(struct uc_error *err)
+{
+	if (unshare(CLONE_NEWNS | CLONE_NEWPID) < 0)
+		return uc_fail_errno(err, errno, "a pid namespace for the session");
+	fflush(NULL);
+	pid_t init = fork();
+	if (init < 0)
+		return uc_fail_errno(err, errno, "fork");
+	int st;
+	if (init > 0) {
+		signal(SIGINT, SIG_IGN); /* the terminal's keys are the command's */
+		signal(SIGQUIT, SIG_IGN);
+		while (waitpid(init, &st, 0) < 0 && errno == EINTR)
+			;
+		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	int fs = fsopen("proc", FSOPEN_CLOEXEC), m = -1;
+	if (fs >= 0 && fsconfig(fs, FSCONFIG_SET_STRING, "hidepid", "invisible", 0) == 0 &&
+	    fsconfig(fs, FSCONFIG_SET_STRING, "subset", "pid", 0) == 0 &&
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+		m = fsmount(fs, FSMOUNT_CLOEXEC,
+			    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (m < 0 || move_mount(m, "", AT_FDCWD, "/proc", MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+		fprintf(stderr, "unicage: error: the session's /proc: %s\n", strerror(errno));
+		_exit(1); /* fail closed: no session that sees more than its own */
+	}
+	close(m);
+	close(fs);
+	pid_t cmd = fork();
+	if (cmd < 0)
+		_exit(1);
+	if (cmd == 0)
+		return 0;
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	int code = 1;
+	for (;;) {
+		pid_t p = wait(&st);
+		if (p < 0 && errno == EINTR)
+			continue;
+		if (p < 0)
+			break;
+		if (p == cmd) {
+			code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+			break;
+		}
+	}
+	_exit(code);
+}
+
 int join_and_exec(const struct join_req *r, int *exit_code, struct uc_error *err)
 {
 	*exit_code = -1;
 	int rc = 0;
 	if (r->as != JOIN_USER_UNCAGED && (rc = join_slot(r->cfg, r->slot, err)) < 0)
+		return rc;
+	if (r->as == JOIN_ROOT && (rc = root_session(err)) < 0)
 		return rc;
 	if (chdir(r->u->home) < 0 && chdir("/") < 0)
 		return uc_fail_errno(err, errno, "chdir");

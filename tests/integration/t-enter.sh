@@ -59,6 +59,20 @@ expect_exit 1 uc enter alice -- chattr -i /usr/lib/uc-lib/libuc.so.1 /no/such 2>
 expect_exit 0 uc enter alice -- sh -c 'mount -t tmpfs none /tmp 2>&1; echo "rc=$?"'
 assert_grep "rc=32" "$T/out" "mount fails in enter"
 grep -qiE "permission denied|not permitted|must be superuser" "$T/out" || fail "mount refused for lack of CAP_SYS_ADMIN: $(cat "$T/out")"
+# a root session sees only its own processes (a pid namespace of its own):
+# another cage's root session, and the host, are not there
+"$UC" enter bob -- sleep 300 & bobenter=$!
+on_cleanup "kill -9 $bobenter"
+sleep 0.5
+expect_exit 0 uc enter alice -- ls /proc
+nums=$(grep -E '^[0-9]+$' "$T/out" | tr '\n' ' ')
+[ "$(grep -cE '^[0-9]+$' "$T/out")" -le 3 ] || fail "enter sees more than its own session: $nums"
+for p in $(pgrep -f 'sleep 300'); do
+    if grep -qx "$p" "$T/out"; then fail "alice's root session sees bob's ($p)"; fi
+done
+expect_exit 0 uc enter alice -- sh -c 'echo $$'
+assert_eq "$(cat "$T/out")" "2" "the session's command is pid 2 (pid 1 reaps)"
+kill "$bobenter" 2>/dev/null; wait "$bobenter" 2>/dev/null || true
 # the shell itself
 echo 'id -un; echo "in $UNICAGE_CAGE"' | "$UC" enter alice > "$T/out" 2>&1 || fail "enter's shell"
 assert_grep "^root$" "$T/out" "enter's shell runs as root"
