@@ -527,22 +527,30 @@ static bool verify_finish(struct verifier *v)
 	return !v->bad[0];
 }
 
-static int extract_data(struct imp *x, int fd, const char *name, struct verifier *v)
+static int extract_data(struct imp *x, int fd, const char *name, int64_t esize,
+			struct verifier *v)
 {
 	const char *want = xman_file_hex(&x->man, name);
 	if (!want)
 		return reject(x, name, "a file the manifest does not list");
-	char buf[1 << 16];
-	la_ssize_t n;
+	/* libarchive's own buffers, no copy; blocks come at their offsets */
+	const void *buf;
+	size_t len;
+	la_int64_t off;
+	int n, r = 0;
 	int64_t size = 0;
-	int r = 0;
-	while ((n = archive_read_data(x->a, buf, sizeof(buf))) > 0) {
-		if (r == 0 && write(fd, buf, (size_t)n) != n)
+	while ((n = archive_read_data_block(x->a, &buf, &len, &off)) == ARCHIVE_OK) {
+		if (r == 0 && len && pwrite(fd, buf, len, off) != (ssize_t)len)
 			r = uc_fail_errno(x->err, errno ? errno : EIO, "%s", name);
-		size += n;
-		x->rep->bytes += (uint64_t)n;
+		if (off + (int64_t)len > size)
+			size = off + (int64_t)len;
+		x->rep->bytes += len;
 	}
-	if (n < 0)
+	if (r == 0 && size < esize && ftruncate(fd, esize) < 0)
+		r = uc_fail_errno(x->err, errno, "%s", name);
+	if (esize > size)
+		size = esize;
+	if (n != ARCHIVE_EOF)
 		return uc_fail(x->err, UC_BADREQUEST, "truncated or corrupt stream at '%s': %s",
 			       name, archive_error_string(x->a));
 	if (r == 0 && verify_push(v, fd, name, want, size) < 0)
@@ -685,7 +693,7 @@ static int extract_entry(struct imp *x, struct archive_entry *e, struct verifier
 		    openat(pfd, leaf, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return uc_fail_errno(x->err, errno, "%s", name);
-		if ((r = extract_data(x, fd, name, v)) < 0)
+		if ((r = extract_data(x, fd, name, archive_entry_size(e), v)) < 0)
 			return r;
 		x->rep->files++;
 		if (strset_add(&x->files, name) < 0)
