@@ -527,8 +527,7 @@ static bool verify_finish(struct verifier *v)
 	return !v->bad[0];
 }
 
-static int extract_data(struct imp *x, int fd, const char *name, int64_t esize,
-			struct verifier *v)
+static int extract_data(struct imp *x, int fd, const char *name, int64_t esize, struct verifier *v)
 {
 	const char *want = xman_file_hex(&x->man, name);
 	if (!want)
@@ -641,6 +640,10 @@ static int extract_entry(struct imp *x, struct archive_entry *e, struct verifier
 		return r;
 	mode_t type = archive_entry_filetype(e);
 	const char *hl = archive_entry_hardlink(e);
+	/* upper/, custom.etc/, home/ themselves: directories, nothing else (an
+	 * "upper" that is a symlink would make the overlay write elsewhere) */
+	if (!strchr(name, '/') && (type != AE_IFDIR || hl))
+		return reject(x, name, "the top of a tree must be a directory");
 	if (archive_entry_size(e) < 0 || (uint64_t)archive_entry_size(e) > x->max_size)
 		return reject(x, name, "larger than the size limit");
 	char work[PATH_MAX], *leaf;
@@ -732,6 +735,34 @@ static int extract_entry(struct imp *x, struct archive_entry *e, struct verifier
 		x->dirs = d;
 		x->dirs[x->ndirs++] = (struct dirtime){
 		    t, strdup(name), {archive_entry_mtime(e), archive_entry_mtime_nsec(e)}};
+	}
+	return 0;
+}
+
+/* The tops of the trees get the owner and mode this host gives them,
+ * whatever the archive says: upper/ is the cage's "/" (root, 0755),
+ * custom.etc/ is root's, the home is the account's. */
+static int own_roots(struct imp *x)
+{
+	struct {
+		unsigned t;
+		uid_t uid;
+		gid_t gid;
+		mode_t mode;
+	} roots[] = {
+	    {T_UPPER, 0, 0, 0755}, {T_CUSTOM, 0, 0, 0755}, {T_HOME, x->u.uid, x->u.gid, 0}};
+	for (size_t i = 0; i < sizeof(roots) / sizeof(*roots); i++) {
+		unsigned t = roots[i].t;
+		struct stat st;
+		if (x->tmpfd[t] < 0 ||
+		    fstatat(x->tmpfd[t], prefixes[t], &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (!S_ISDIR(st.st_mode))
+			return reject(x, prefixes[t], "the top of a tree must be a directory");
+		if (fchownat(x->tmpfd[t], prefixes[t], roots[i].uid, roots[i].gid,
+			     AT_SYMLINK_NOFOLLOW) < 0 ||
+		    (roots[i].mode && fchmodat(x->tmpfd[t], prefixes[t], roots[i].mode, 0) < 0))
+			return uc_fail_errno(x->err, errno, "%s", prefixes[t]);
 	}
 	return 0;
 }
@@ -932,6 +963,8 @@ int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct
 			    x.man.paths.n - x.files.n);
 	if (r == 0 && !strset_contains(&x.seen, "upper"))
 		r = uc_fail(err, UC_BADREQUEST, "the archive has no upper/");
+	if (r == 0)
+		r = own_roots(&x);
 	if (r == 0 && (r = commit(&x)) == 0) {
 		set_dir_times(&x);
 		after(&x);

@@ -85,6 +85,19 @@ ti, d = reg("upper/x", evil)
 ti.pax_headers = {"SCHILY.xattr.trusted.evil": "1"}
 write("trusted-xattr", "not allowed", [(ti, d)], [("upper/x", evil)])
 write("hardlink-out", "hardlink", [special("upper/hl", tarfile.LNKTYPE, linkname="../../etc/passwd")], [])
+# "upper" itself a symlink: the overlay would write into the host's /etc
+buf_entries = [special("upper", tarfile.SYMTYPE, linkname="/etc")]
+def write_no_upper_dir(name, expect, entries):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        m = manifest([])
+        ti = tarfile.TarInfo("UNICAGE-MANIFEST")
+        ti.size = len(m)
+        t.addfile(ti, io.BytesIO(m))
+        for ti, data in entries:
+            t.addfile(ti, None)
+    write(name, expect, [], [], raw=buf.getvalue())
+write_no_upper_dir("upper-symlink", "top of a tree must be a directory", buf_entries)
 write("outside-trees", "not part of a cage archive", [reg("etc/passwd", evil)], [("etc/passwd", evil)])
 # a truncated stream: the good archive cut in the middle
 with open(good, "rb") as f:

@@ -97,6 +97,7 @@ expect_exit 0 ucB import --force "$T/alice.tar.zst"
 expect_exit 0 ucB import --user carol "$T/alice.tar.zst"
 upC=$T/fs/stateB/cages/03/carol/upper
 assert_eq "$(stat -c %u "$upC/opt/app/a")" 1003 "ownership rewritten to carol"
+assert_eq "$(stat -c '%u %a' "$upC")" "0 755" "the cage's / is root's, 0755, whatever the archive says"
 assert_eq "$(stat -c %u "$upC/usr/share/uc-base/new.txt")" 0 "root's files stay root's"
 [ ! -e "$upC/home/alice" ] || fail "alice's home mount point left in carol's upper"
 expect_exit 0 ucB import --uid 1003 --force "$T/alice.tar.zst"
