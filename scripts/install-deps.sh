@@ -9,7 +9,7 @@ debian_pkgs=(
     librpm-dev libacl1-dev libattr1-dev libzstd-dev libmount-dev libcap-dev libarchive-dev
     libcmocka-dev                         # unit tests
     rpm                                   # rpm and rpmbuild: fixtures and the oracle
-    acl attr e2fsprogs util-linux python3 zstd libcap2-bin  # integration tests (setfacl, setfattr, chattr, setcap, unshare, findmnt)
+    acl attr e2fsprogs util-linux python3 zstd libcap2-bin procps  # integration tests (setfacl, setfattr, chattr, setcap, unshare, nsenter, findmnt, pgrep)
     jdupes rdfind hyperfine debootstrap   # benchmarks and corpus A
 )
 el_pkgs=(
@@ -17,7 +17,7 @@ el_pkgs=(
     rpm-devel libacl-devel libattr-devel libzstd-devel libmount-devel libcap-devel libarchive-devel
     libcmocka-devel
     rpm rpm-build
-    acl attr e2fsprogs util-linux python3 zstd libcap
+    acl attr e2fsprogs util-linux python3 zstd libcap procps-ng
     jdupes rdfind hyperfine
 )
 
