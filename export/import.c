@@ -910,7 +910,7 @@ int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct
 	if (r == 0 && tarfd < 0)
 		r = uc_fail_errno(err, -tarfd, "decompression thread");
 	if (r == 0 && (archive_read_support_format_tar(x.a) != ARCHIVE_OK ||
-		       archive_read_open_fd(x.a, tarfd, 1 << 16) != ARCHIVE_OK))
+		       archive_read_open_fd(x.a, tarfd, 1 << 20) != ARCHIVE_OK))
 		r = uc_fail(err, UC_BADREQUEST,
 			    "not a zstd-compressed tar, or a truncated or corrupt stream: %s",
 			    archive_error_string(x.a));

@@ -4,7 +4,7 @@
 # An upper of ~1 GB of mixed files (copies of corpus A's three guests)
 # on a loop-mounted ext4; `unicage export` against `tar --zstd -cf` of the
 # same directory, `unicage import` against `tar --zstd -xf`, same run (both
-# zstd level 3), the median of 3 warm runs each.
+# zstd level 3), the median of 5 warm runs each.
 set -euo pipefail
 UC=${1:?usage: bench-export.sh UNICAGE WORKDIR CORPUS}
 w=${2:?usage}
@@ -56,19 +56,19 @@ files=$(find "$cage/upper" -type f | wc -l)
 sync
 
 ms() { local s e; s=$(date +%s%N); "$@" > /dev/null || { echo "bench: $* failed" >&2; exit 1; }; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
-median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+median() { printf "%s\n" "$@" | sort -n | awk "{a[NR]=\$1} END {print a[int((NR+1)/2)]}"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
 # warm-up: the upper in the page cache for both
 tar -cf - -C "$cage/upper" . > /dev/null
 ue=() te=() tx=() ui=() ux=() uxs=()
-for i in 1 2 3; do
+for i in 1 2 3 4 5; do
     rm -f "$w/u.tar.zst" "$w/t.tar.zst"
     ue+=("$(ms "$UC" export alice -o "$w/u.tar.zst")")
     te+=("$(ms tar --zstd -cf "$w/t.tar.zst" -C "$cage/upper" .)")
     tx+=("$(ms tar --zstd --xattrs --xattrs-include='*' --acls -cf "$w/tx.tar.zst" -C "$cage/upper" .)")
 done
-for i in 1 2 3; do
+for i in 1 2 3 4 5; do
     rm -rf "$w/t-out"; mkdir "$w/t-out"; sync
     ux+=("$(ms tar --zstd -xf "$w/t.tar.zst" -C "$w/t-out")")
     rm -rf "$cage"; sync
@@ -76,8 +76,8 @@ for i in 1 2 3; do
     rm -rf "$w/t-out"; mkdir "$w/t-out"; sync
     uxs+=("$(ms sh -c "tar --zstd -xf '$w/t.tar.zst' -C '$w/t-out' && sync")")
 done
-a=$(median3 "${ue[@]}") b=$(median3 "${te[@]}") bx=$(median3 "${tx[@]}")
-c=$(median3 "${ui[@]}") d=$(median3 "${ux[@]}") ds=$(median3 "${uxs[@]}")
+a=$(median "${ue[@]}") b=$(median "${te[@]}") bx=$(median "${tx[@]}")
+c=$(median "${ui[@]}") d=$(median "${ux[@]}") ds=$(median "${uxs[@]}")
 printf 'an upper of %s MB, %s files (corpus A guest3, guest1, guest2); archives: unicage %s MB, tar %s MB\n' \
     $((size >> 20)) "$files" $(( $(stat -c %s "$w/u.tar.zst") >> 20 )) $(( $(stat -c %s "$w/t.tar.zst") >> 20 ))
 printf 'export  unicage export %6s ms   tar --zstd -cf %6s ms   ratio %s (goal <= 1.2)   tar --xattrs --acls %s ms\n' "$a" "$b" "$(ratio "$a" "$b")" "$bx"
