@@ -196,6 +196,15 @@ expect_exit 0 uc list
 [ -z "$(ls "$state/skel/pins" 2>/dev/null)" ] || fail "pins left after umount-all"
 findmnt -rn -o TARGET | grep "^$T/run" && fail "umount-all left mounts behind"
 
+# --- a user disabled while mounted: remount-all takes the cage away -----------
+expect_exit 0 uc mount alice bob
+expect_exit 0 uc disable bob
+expect_exit 0 uc remount-all
+assert_grep "^bob: unmounted" "$T/out" "remount-all unmounts a user who is no longer caged"
+ls "$ns" | grep -q '^bob\.' && fail "bob's handle left after remount-all"
+expect_exit 0 uc enable bob
+expect_exit 0 uc umount-all
+
 # --- bind mode: the generation's tree, read-only ------------------------------
 echo "cage_mode = bind" >> "$UNICAGE_CONFIG"
 expect_exit 0 uc mount bob
