@@ -5,7 +5,7 @@
  * librpm, libmount, zstd...). The full binary implements every verb,
  * including enter and exec when a cage must be mounted first; the front
  * never reports an error it can leave to it. */
-#include "enter/verbs.h"
+#include "enter/fast.h"
 #include "lib/config.h"
 #include "lib/log.h"
 
@@ -78,7 +78,7 @@ int main(int argc, char **argv)
 	    enter_parse(argc - at, argv + at, &o, &help, &config, &err) < 0 || help ||
 	    uc_config_load(&cfg, config, &err) < 0)
 		exec_core(argv);
-	enter_run(&cfg, &o, NULL, &code, &joined, &err);
+	enter_fast(&cfg, &o, &code, &joined, &err);
 	if (!joined)
 		exec_core(argv); /* not mounted, not current, or an error to report */
 	/* joined, then failed: the full binary is out of reach from here */

@@ -144,7 +144,8 @@ static int drop_root_caps(const struct uc_config *cfg, struct uc_error *err)
 /* The user: every capability out of the bounding set while we still may,
  * then groups, gid, uid (all three of each: nothing to regain), then
  * no_new_privs. */
-static int become_user(const struct uc_user *u, bool caged, struct uc_error *err)
+static int become_user(const struct uc_user *u, bool caged, const gid_t *groups, int ngroups,
+		       struct uc_error *err)
 {
 	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
@@ -152,9 +153,13 @@ static int become_user(const struct uc_user *u, bool caged, struct uc_error *err
 	gid_t gids[256];
 	int n = caged ? cage_groups(u, gids, 256) : 0;
 	if (!caged) {
-		n = 256;
-		if (getgrouplist(u->name, u->gid, gids, &n) < 0)
-			n = 1, gids[0] = u->gid;
+		/* the host's view, looked up by the caller (NSS never runs in
+		 * this file: the small front is linked without it) */
+		n = groups && ngroups > 0 && ngroups <= 256 ? ngroups : 1;
+		if (groups && ngroups > 0 && ngroups <= 256)
+			memcpy(gids, groups, (size_t)n * sizeof(*gids));
+		else
+			gids[0] = u->gid;
 	}
 	if (setgroups((size_t)n, gids) < 0 || setresgid(u->gid, u->gid, u->gid) < 0 ||
 	    setresuid(u->uid, u->uid, u->uid) < 0)
@@ -249,7 +254,7 @@ int join_and_exec(const struct join_req *r, int *exit_code, struct uc_error *err
 	if (r->as == JOIN_ROOT)
 		rc = drop_root_caps(r->cfg, err);
 	else
-		rc = become_user(r->u, r->as == JOIN_USER, err);
+		rc = become_user(r->u, r->as == JOIN_USER, r->groups, r->ngroups, err);
 	if (rc < 0)
 		return rc;
 	fflush(NULL);

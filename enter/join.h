@@ -23,7 +23,9 @@ struct join_req {
 	const struct uc_user *u;
 	const struct slot *slot; /* NULL with JOIN_USER_UNCAGED */
 	enum join_as as;
-	char **argv; /* the command; NULL: a shell (JOIN_ROOT only) */
+	char **argv;	     /* the command; NULL: a shell (JOIN_ROOT only) */
+	const gid_t *groups; /* JOIN_USER_UNCAGED: the host's groups of the user */
+	int ngroups;
 };
 
 /* Does not return when the command runs. Returns -errno with err set when
