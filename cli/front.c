@@ -25,13 +25,18 @@ static _Noreturn void exec_core(char **argv)
 	const char *env = getenv("UNICAGE_CORE");
 	if (env && *env)
 		execv(env, argv);
-	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 32);
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 64);
 	if (n > 0) {
 		path[n] = '\0';
 		char *sl = strrchr(path, '/');
 		if (sl) {
+			/* the build tree: beside it; an install: PREFIX/sbin and
+			 * PREFIX/libexec/unicage, whatever PREFIX was */
 			strcpy(sl + 1, "unicage-core");
 			execv(path, argv);
+			strcpy(sl + 1, "../libexec/unicage/unicage-core");
+			execv(path, argv);
+			strcpy(sl + 1, "unicage-core");
 		}
 	}
 	execv(UNICAGE_LIBEXECDIR "/unicage-core", argv);
