@@ -12,32 +12,10 @@ set -euo pipefail
 UC=${1:?usage: bench-exec.sh UNICAGE WORKDIR}
 w=${2:?usage: bench-exec.sh UNICAGE WORKDIR}
 src=$(cd "$(dirname "$0")/.." && pwd)
-cleanup() {
-    set +e
-    findmnt -rn -o TARGET | grep "^$w" | sort -r | while read -r m; do umount -l "$m"; done
-    chattr -R -i "$w" 2>/dev/null
-    rm -rf "$w"
-}
-trap cleanup EXIT
-cleanup; mkdir -p "$w"
-h=$w/host
-"$src/scripts/make-cage-host.sh" "$h" sh true id
-mkdir -p "$h/etc" "$h/home/alice" "$w/etc/conf.d"
-printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:1001:1001::/home/alice:/bin/sh\n' > "$w/passwd"
-printf 'root:x:0:\nalice:x:1001:\n' > "$w/group"
-cp "$w/passwd" "$h/etc/passwd"; cp "$w/group" "$h/etc/group"
-chown 1001:1001 "$h/home/alice"
-printf '[bench]\npaths=/usr/bin, /usr/lib, /usr/lib64, /bin, /lib, /lib64, /etc/passwd, /etc/group\n' > "$w/etc/conf.d/b.cfg"
-cat > "$w/unicage.conf" <<CONF
-sysroot = $h
-config_dir = $w/etc
-state_dir = $w/state
-run_dir = $w/run
-passwd_file = $w/passwd
-group_file = $w/group
-CONF
-export UNICAGE_CONFIG=$w/unicage.conf
-"$UC" init > /dev/null
+. "$src/scripts/bench-cage-lib.sh"
+bench_start
+bench_alice
+bench_host sh true id
 "$UC" enable alice > /dev/null
 "$UC" mount alice > /dev/null
 handle=$w/run/ns/alice.1

@@ -10,36 +10,10 @@ UC=${1:?usage: bench-export.sh UNICAGE WORKDIR CORPUS}
 w=${2:?usage}
 corpus=${3:?usage}
 src=$(cd "$(dirname "$0")/.." && pwd)
-cleanup() {
-    set +e
-    findmnt -rn -o TARGET | grep "^$w" | sort -r | while read -r m; do umount -l "$m"; done
-    chattr -R -i "$w" 2>/dev/null
-    rm -rf "$w" "$w.img"
-}
-trap cleanup EXIT
-cleanup
-mkdir -p "$w"
-truncate -s 6G "$w.img"
-mkfs.ext4 -q -F -I 256 "$w.img"
-mount -o loop "$w.img" "$w"
-h=$w/host
-"$src/scripts/make-cage-host.sh" "$h" sh true
-mkdir -p "$h/etc" "$h/home/alice" "$w/etc/conf.d"
-printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:1001:1001::/home/alice:/bin/sh\n' > "$w/passwd"
-printf 'root:x:0:\nalice:x:1001:\n' > "$w/group"
-cp "$w/passwd" "$h/etc/passwd"; cp "$w/group" "$h/etc/group"
-chown 1001:1001 "$h/home/alice"
-printf '[b]\npaths=/usr/bin, /usr/lib, /usr/lib64, /bin, /lib, /lib64, /etc/passwd, /etc/group\n' > "$w/etc/conf.d/b.cfg"
-cat > "$w/unicage.conf" <<CONF
-sysroot = $h
-config_dir = $w/etc
-state_dir = $w/state
-run_dir = $w/run
-passwd_file = $w/passwd
-group_file = $w/group
-CONF
-export UNICAGE_CONFIG=$w/unicage.conf
-"$UC" init > /dev/null
+. "$src/scripts/bench-cage-lib.sh"
+bench_start 6G
+bench_alice
+bench_host sh true
 "$UC" enable alice > /dev/null
 "$UC" mount alice > /dev/null
 "$UC" umount alice > /dev/null

@@ -18,24 +18,11 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 users=${UC_BENCH_CAGES:-2000}
 side=${UC_BENCH_SIDE:-200}
 
-cleanup() {
-    set +e
-    [ -n "${pids:-}" ] && kill $pids 2>/dev/null
-    findmnt -rn -o TARGET | grep "^$w" | sort -r | while read -r m; do umount -l "$m"; done
-    chattr -R -i "$w" 2>/dev/null
-    rm -rf "$w"
-}
-trap cleanup EXIT
-mkdir -p "$w"
-truncate -s 2G "$w.img"
-mkfs.ext4 -q -F -I 256 "$w.img"
-mount -o loop "$w.img" "$w"
-rm -f "$w.img" # the mount keeps it
+. "$src/scripts/bench-cage-lib.sh"
+bench_start 2G
 mount --make-rshared /
 
-h=$w/host
-"$src/scripts/make-cage-host.sh" "$h" sh cat ls id sleep true umount
-mkdir -p "$h/etc" "$h/home" "$w/etc/conf.d"
+mkdir -p "$w/host/home"
 {
     echo "root:x:0:0:root:/root:/bin/sh"
     for i in $(seq "$users"); do printf 'u%04d:x:%d:%d::/home/u%04d:/bin/sh\n' "$i" $((2000 + i)) $((2000 + i)) "$i"; done
@@ -44,22 +31,11 @@ mkdir -p "$h/etc" "$h/home" "$w/etc/conf.d"
     echo "root:x:0:"
     for i in $(seq "$users"); do printf 'u%04d:x:%d:\n' "$i" $((2000 + i)); done
 } > "$w/group"
-cp "$w/passwd" "$h/etc/passwd"; cp "$w/group" "$h/etc/group"
 for i in $(seq "$users"); do
-    d=$h/home/$(printf u%04d "$i")
+    d=$w/host/home/$(printf u%04d "$i")
     mkdir "$d"; chown $((2000 + i)):$((2000 + i)) "$d"; chmod 0700 "$d"
 done
-printf '[bench]\npaths=/usr/bin, /usr/lib, /usr/lib64, /bin, /lib, /lib64, /etc/passwd, /etc/group\n' > "$w/etc/conf.d/bench.cfg"
-cat > "$w/unicage.conf" <<CONF
-sysroot = $h
-config_dir = $w/etc
-state_dir = $w/state
-run_dir = $w/run
-passwd_file = $w/passwd
-group_file = $w/group
-CONF
-export UNICAGE_CONFIG=$w/unicage.conf
-"$UC" init > /dev/null
+bench_host sh cat ls id sleep true umount
 "$UC" enable-all > /dev/null
 sync
 
