@@ -4,6 +4,7 @@
 
 #include "check/check.h"
 #include "lib/json.h"
+#include "lib/path.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -20,13 +21,8 @@ enum { OPT_FULL = 0x400 };
 /* The command users run (the front beside this binary), else this one. */
 static void unicage_exe(char *buf, size_t size)
 {
-	ssize_t n = readlink("/proc/self/exe", buf, size - 16);
-	char *sl = n > 0 ? (buf[n] = '\0', strrchr(buf, '/')) : NULL;
-	if (sl) {
-		strcpy(sl + 1, "unicage");
-		if (access(buf, X_OK) == 0)
-			return;
-	}
+	if (path_beside_self(buf, size, "unicage") == 0 && access(buf, X_OK) == 0)
+		return;
 	snprintf(buf, size, "/proc/self/exe");
 }
 

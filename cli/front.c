@@ -8,6 +8,7 @@
 #include "enter/fast.h"
 #include "lib/config.h"
 #include "lib/log.h"
+#include "lib/path.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -25,23 +26,17 @@ static _Noreturn void exec_core(char **argv)
 	const char *env = getenv("UNICAGE_CORE");
 	if (env && *env)
 		execv(env, argv);
-	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 64);
-	if (n > 0) {
-		path[n] = '\0';
-		char *sl = strrchr(path, '/');
-		if (sl) {
-			/* the build tree: beside it; an install: PREFIX/sbin and
-			 * PREFIX/libexec/unicage, whatever PREFIX was */
-			strcpy(sl + 1, "unicage-core");
-			execv(path, argv);
-			strcpy(sl + 1, "../libexec/unicage/unicage-core");
-			execv(path, argv);
-			strcpy(sl + 1, "unicage-core");
-		}
-	}
+	/* the build tree: beside it; an install: PREFIX/sbin and
+	 * PREFIX/libexec/unicage, whatever PREFIX was */
+	char up[PATH_MAX];
+	bool beside = path_beside_self(path, sizeof(path), "unicage-core") == 0;
+	if (beside)
+		execv(path, argv);
+	if (path_beside_self(up, sizeof(up), "../libexec/unicage/unicage-core") == 0)
+		execv(up, argv);
 	execv(UNICAGE_LIBEXECDIR "/unicage-core", argv);
 	fprintf(stderr, "unicage: cannot run unicage-core (beside %s, or in %s)\n",
-		n > 0 ? path : "this program", UNICAGE_LIBEXECDIR);
+		beside ? path : "this program", UNICAGE_LIBEXECDIR);
 	exit(1);
 }
 

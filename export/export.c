@@ -63,29 +63,6 @@ struct exp {
 
 /* ---- pass 1: list and hash ------------------------------------------------ */
 
-/* SHA-256 of the first `limit` bytes (what the archive will hold of a file
- * that grows meanwhile); limit < 0: all of it. */
-static int hash_fd(int fd, int64_t limit, char hex[65])
-{
-	struct sha256 h;
-	if (sha256_begin(&h) < 0)
-		return -ENOMEM;
-	char buf[1 << 16];
-	ssize_t n = 0;
-	off_t off = 0;
-	while (
-	    (limit < 0 || off < limit) &&
-	    (n = pread(fd, buf,
-		       limit < 0 || (uint64_t)(limit - off) > sizeof(buf) ? sizeof(buf)
-									  : (size_t)(limit - off),
-		       off)) > 0) {
-		sha256_update(&h, buf, (size_t)n);
-		off += n;
-	}
-	sha256_end_hex(&h, hex);
-	return n < 0 ? -errno : 0;
-}
-
 static int push_item(struct exp *x, unsigned tree, const char *rel, const struct stat *st)
 {
 	if (x->n == x->cap) {
@@ -96,11 +73,11 @@ static int push_item(struct exp *x, unsigned tree, const char *rel, const struct
 		x->items = v;
 	}
 	struct item *it = &x->items[x->n];
-	size_t pl = strlen(x->trees[tree].prefix);
-	it->apath = malloc(pl + strlen(rel) + 2);
+	size_t pl = strlen(x->trees[tree].prefix), size = pl + strlen(rel) + 2;
+	it->apath = malloc(size);
 	if (!it->apath)
 		return -ENOMEM;
-	sprintf(it->apath, "%s%s%s", x->trees[tree].prefix, *rel ? "/" : "", rel);
+	path_join(it->apath, size, x->trees[tree].prefix, rel); /* "" rel: the prefix */
 	it->rel = it->apath + pl + (*rel ? 1 : 0);
 	it->tree = tree;
 	it->st = *st;
@@ -116,21 +93,8 @@ static int name_cmp(const void *a, const void *b)
 /* Depth first, parents before children, names sorted (a stable archive). */
 static int list_dir(struct exp *x, unsigned tree, int dfd, const char *rel)
 {
-	int fd = dup(dfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return -errno;
-	}
-	rewinddir(d);
 	struct strv names = STRV_INIT;
-	struct dirent *de;
-	int r = 0;
-	while (r == 0 && (de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			r = strv_push(&names, de->d_name);
-	closedir(d);
+	int r = path_dir_names(dfd, &names);
 	if (r == 0 && names.n)
 		qsort(names.v, names.n, sizeof(*names.v), name_cmp);
 	for (size_t i = 0; r == 0 && i < names.n; i++) {
@@ -178,7 +142,7 @@ static void *hash_worker(void *arg)
 			continue;
 		int f = path_open_beneath(x->trees[it->tree].fd, it->rel,
 					  O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
-		int r = f < 0 ? f : hash_fd(f, it->st.st_size, h->hex[i]);
+		int r = f < 0 ? f : sha256_fd_hex(f, it->st.st_size, h->hex[i], NULL);
 		if (f >= 0)
 			close(f);
 		if (r < 0) {
@@ -408,15 +372,6 @@ static void gen_of_cage(const struct uc_config *cfg, const char *cdir, char *gen
 		snprintf(gen, size, "-");
 }
 
-static void gen_sha(const struct uc_config *cfg, const char *gen, char hex[65])
-{
-	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%.4000s/skel/%.60s/manifest.zst", cfg->state_dir, gen);
-	_cleanup_close_ int fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || hash_fd(fd, -1, hex) < 0)
-		hex[0] = '\0';
-}
-
 static int add_tree(struct exp *x, const char *prefix, const char *path, bool optional)
 {
 	int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -461,7 +416,7 @@ static int prepare(struct exp *x, const struct uc_user *u)
 	m->uid = u->uid;
 	m->gid = u->gid;
 	gen_of_cage(x->cfg, cdir, m->gen, sizeof(m->gen));
-	gen_sha(x->cfg, m->gen, m->gen_sha);
+	xman_gen_sha(x->cfg->state_dir, m->gen, m->gen_sha);
 	m->created = (int64_t)time(NULL);
 	m->enabled = cage_require_enabled(x->cfg, u, NULL) == 0;
 	m->with_home = x->o->with_home;

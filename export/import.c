@@ -5,6 +5,7 @@
  * its temporary root, never following a link. */
 #include "export/export.h"
 
+#include "export/workers.h"
 #include "export/xman.h"
 #include "lib/cleanup.h"
 #include "lib/hashset.h"
@@ -21,9 +22,6 @@
 
 #include <acl/libacl.h>
 #include <archive.h>
-#include <pthread.h>
-#include <signal.h>
-#include <zstd.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -72,96 +70,6 @@ struct imp {
 	char skel_missing[PATH_MAX]; /* the last directory found missing in the skeleton */
 	int skel_tree;		     /* the current generation's tree/, for the report */
 };
-
-static void file_sha256(const char *path, char hex[65])
-{
-	hex[0] = '\0';
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct sha256 h;
-	if (fd < 0 || sha256_begin(&h) < 0)
-		return;
-	char buf[1 << 16];
-	ssize_t n;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		sha256_update(&h, buf, (size_t)n);
-	sha256_end_hex(&h, hex);
-	if (n < 0)
-		hex[0] = '\0';
-}
-
-/* ---- decompression beside the extraction ------------------------------------ */
-
-/* zstd is decoded in a thread of its own into a pipe that libarchive reads
- * as a plain tar: decompression runs on one core while entries are checked
- * and written on the other (as `zstd -d | tar -x` does). A stream that is
- * not zstd, or breaks, closes the pipe early: libarchive then sees a
- * truncated tar, and the thread's own error says why. */
-struct unzstd {
-	int in, out;
-	pthread_t th;
-	char err[160];
-};
-
-static void *unzstd_main(void *arg)
-{
-	struct unzstd *u = arg;
-	sigset_t pipe_only;
-	sigemptyset(&pipe_only);
-	sigaddset(&pipe_only, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_only, NULL); /* a closed pipe is EPIPE here */
-	ZSTD_DCtx *dc = ZSTD_createDCtx();
-	size_t isz = ZSTD_DStreamInSize(), osz = ZSTD_DStreamOutSize();
-	char *ib = malloc(isz), *ob = malloc(osz);
-	size_t last = 1;
-	ssize_t n;
-	if (!dc || !ib || !ob)
-		snprintf(u->err, sizeof(u->err), "out of memory");
-	while (!u->err[0] && (n = read(u->in, ib, isz)) > 0) {
-		ZSTD_inBuffer in = {ib, (size_t)n, 0};
-		while (in.pos < in.size && !u->err[0]) {
-			ZSTD_outBuffer out = {ob, osz, 0};
-			last = ZSTD_decompressStream(dc, &out, &in);
-			if (ZSTD_isError(last)) {
-				snprintf(u->err, sizeof(u->err), "zstd: %s",
-					 ZSTD_getErrorName(last));
-				break;
-			}
-			for (size_t off = 0; off < out.pos;) {
-				ssize_t w = write(u->out, ob + off, out.pos - off);
-				if (w <= 0) {
-					snprintf(u->err, sizeof(u->err),
-						 "stopped"); /* the reader gave up */
-					break;
-				}
-				off += (size_t)w;
-			}
-		}
-	}
-	if (!u->err[0] && last != 0)
-		snprintf(u->err, sizeof(u->err), "truncated zstd stream");
-	close(u->out);
-	ZSTD_freeDCtx(dc);
-	free(ib);
-	free(ob);
-	return NULL;
-}
-
-static int unzstd_start(struct unzstd *u, int in)
-{
-	int p[2];
-	memset(u, 0, sizeof(*u));
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	u->in = in;
-	u->out = p[1];
-	fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
-	if (pthread_create(&u->th, NULL, unzstd_main, u) != 0) {
-		close(p[0]);
-		close(p[1]);
-		return -EAGAIN;
-	}
-	return p[0];
-}
 
 static uint64_t knob(const char *name, uint64_t def)
 {
@@ -417,116 +325,8 @@ static int apply_meta(struct imp *x, struct archive_entry *e, int pfd, const cha
 	return 0;
 }
 
-/* Regular file data: written, hashed, checked against the manifest. */
-/* Files are checked against the manifest on another core while the next
- * ones are extracted: the written file is read back (from the page cache)
- * and hashed by a worker; the import commits only after the worker is done
- * and found nothing wrong. The queue is bounded (the fds it holds). */
-struct vjob {
-	int fd;
-	int64_t size;
-	char *name;
-	const char *want;
-};
-
-#define VQ 256
-struct verifier {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct vjob q[VQ];
-	size_t head, tail; /* pushed at tail, taken at head */
-	bool done, running;
-	pthread_t th;
-	char bad[PATH_MAX];
-};
-
-static void *verify_main(void *arg)
-{
-	struct verifier *v = arg;
-	for (;;) {
-		pthread_mutex_lock(&v->mu);
-		while (v->head == v->tail && !v->done)
-			pthread_cond_wait(&v->cv, &v->mu);
-		if (v->head == v->tail) {
-			pthread_mutex_unlock(&v->mu);
-			return NULL;
-		}
-		struct vjob j = v->q[v->head % VQ];
-		bool was_full = v->tail - v->head == VQ;
-		v->head++;
-		if (was_full)
-			pthread_cond_broadcast(&v->cv); /* the extractor waits for room */
-		pthread_mutex_unlock(&v->mu);
-		struct sha256 h;
-		char buf[1 << 16], hex[65] = "";
-		ssize_t n = 0;
-		off_t off = 0;
-		if (sha256_begin(&h) == 0) {
-			while ((n = pread(j.fd, buf, sizeof(buf), off)) > 0) {
-				sha256_update(&h, buf, (size_t)n);
-				off += n;
-			}
-			sha256_end_hex(&h, hex);
-		}
-		if (n < 0 || off != j.size || strcmp(hex, j.want)) {
-			pthread_mutex_lock(&v->mu);
-			if (!v->bad[0])
-				snprintf(v->bad, sizeof(v->bad), "%s", j.name);
-			pthread_mutex_unlock(&v->mu);
-		}
-		close(j.fd);
-		free(j.name);
-	}
-}
-
-static int verify_push(struct verifier *v, int fd, const char *name, const char *want, int64_t size)
-{
-	struct vjob j = {dup(fd), size, strdup(name), want};
-	if (j.fd < 0 || !j.name) {
-		if (j.fd >= 0)
-			close(j.fd);
-		free(j.name);
-		return -ENOMEM;
-	}
-	pthread_mutex_lock(&v->mu);
-	while (v->tail - v->head == VQ)
-		pthread_cond_wait(&v->cv, &v->mu);
-	bool was_empty = v->tail == v->head;
-	v->q[v->tail % VQ] = j;
-	v->tail++;
-	if (was_empty)
-		pthread_cond_broadcast(&v->cv); /* the checker waits for work */
-	pthread_mutex_unlock(&v->mu);
-	return 0;
-}
-
-static int verify_start(struct verifier *v)
-{
-	memset(v, 0, sizeof(*v));
-	pthread_mutex_init(&v->mu, NULL);
-	pthread_cond_init(&v->cv, NULL);
-	if (pthread_create(&v->th, NULL, verify_main, v) != 0)
-		return -EAGAIN;
-	v->running = true;
-	return 0;
-}
-
-/* Waits for every queued file; true when all matched. */
-static bool verify_finish(struct verifier *v)
-{
-	if (v->running) {
-		pthread_mutex_lock(&v->mu);
-		v->done = true;
-		pthread_cond_broadcast(&v->cv);
-		pthread_mutex_unlock(&v->mu);
-		pthread_join(v->th, NULL);
-		v->running = false;
-	}
-	pthread_mutex_destroy(&v->mu);
-	pthread_cond_destroy(&v->cv);
-	return !v->bad[0];
-}
-
+/* Regular file data: written (and queued for the check against the
+ * manifest). */
 static int extract_data(struct imp *x, int fd, const char *name, int64_t esize, struct verifier *v)
 {
 	const char *want = xman_file_hex(&x->man, name);
@@ -951,7 +751,7 @@ int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct
 			;
 		close(tarfd);
 		tarfd = -1;
-		pthread_join(uz.th, NULL);
+		unzstd_finish(&uz);
 		if (r == 0 && uz.err[0])
 			r = uc_fail(err, UC_BADREQUEST, "truncated or corrupt stream: %s", uz.err);
 	}
@@ -974,9 +774,7 @@ int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct
 		/* names are per host: the manifest checksum says whether it is the
 		 * same skeleton */
 		char sha[65] = "";
-		char mp[PATH_MAX];
-		snprintf(mp, sizeof(mp), "%.4000s/skel/%.60s/manifest.zst", cfg->state_dir, gen);
-		file_sha256(mp, sha);
+		xman_gen_sha(cfg->state_dir, gen, sha);
 		rep->gen_differs =
 		    strcmp(x.man.gen, gen) != 0 || !x.man.gen_sha[0] || strcmp(x.man.gen_sha, sha);
 	}

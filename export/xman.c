@@ -1,10 +1,26 @@
 #include "export/xman.h"
 
+#include "lib/cleanup.h"
+#include "lib/sha256.h"
+
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+void xman_gen_sha(const char *state_dir, const char *gen, char hex[65])
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%.4000s/skel/%.60s/manifest.zst", state_dir, gen);
+	_cleanup_close_ int fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || sha256_fd_hex(fd, -1, hex, NULL) < 0)
+		hex[0] = '\0';
+}
 
 void xman_init(struct xman *m)
 {

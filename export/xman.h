@@ -41,6 +41,10 @@ struct xman {
 	struct strset files;	  /* path -> index in paths/hexes */
 };
 
+/* SHA-256 of state_dir/skel/GEN/manifest.zst (what names a skeleton across
+ * hosts: generation names are per host); "" when it cannot be read. */
+void xman_gen_sha(const char *state_dir, const char *gen, char hex[65]);
+
 void xman_init(struct xman *m);
 void xman_release(struct xman *m);
 int xman_add_file(struct xman *m, const char *path, const char *hex);

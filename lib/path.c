@@ -3,6 +3,7 @@
 #include "lib/cleanup.h"
 #include "lib/log.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -271,4 +272,37 @@ int path_open_beneath(int dirfd, const char *relpath, int flags, mode_t mode)
 		return r;
 	uc_debug(UC_AREA_PATH, "openat2 unavailable, walking %s", relpath);
 	return walk_open(dirfd, relpath, flags, mode, false);
+}
+
+int path_dir_names(int dirfd, struct strv *out)
+{
+	int fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	rewinddir(d); /* a dup shares the offset: start from the top */
+	struct dirent *de;
+	int r = 0;
+	while (r == 0 && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			r = strv_push(out, de->d_name);
+	closedir(d);
+	return r;
+}
+
+int path_beside_self(char *buf, size_t size, const char *rel)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -errno;
+	exe[n] = '\0';
+	char *sl = strrchr(exe, '/');
+	if (!sl)
+		return -ENOENT;
+	*sl = '\0';
+	return path_join(buf, size, exe, rel);
 }

@@ -6,6 +6,8 @@
  * same rules. */
 #pragma once
 
+#include "lib/strv.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -31,6 +33,14 @@ int path_open_in_root(int rootfd, const char *path, int flags, mode_t mode);
  * control (cages, homes, guests). A trailing symlink can be opened only as
  * O_PATH|O_NOFOLLOW. Returns fd or -errno. */
 int path_open_beneath(int dirfd, const char *relpath, int flags, mode_t mode);
+
+/* The names in the directory dirfd (without . and ..), read through a copy
+ * of the fd (its offset is untouched), into out. 0 or -errno. */
+int path_dir_names(int dirfd, struct strv *out);
+/* buf = the directory of this executable + "/" + rel (rel may climb:
+ * "../libexec/x"). 0, or -errno when /proc/self/exe is unreadable or buf
+ * too small. */
+int path_beside_self(char *buf, size_t size, const char *rel);
 
 /* Tests: force the fallback walk even when openat2(2) exists. */
 void path_force_fallback(bool on);

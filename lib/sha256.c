@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int sha256_begin(struct sha256 *h)
 {
@@ -28,4 +29,28 @@ void sha256_end_hex(struct sha256 *h, char hex[65])
 		snprintf(hex + 2 * i, 3, "%02x", ((const uint8_t *)d)[i]);
 	hex[64] = '\0';
 	free(d);
+}
+
+int sha256_fd_hex(int fd, int64_t limit, char hex[65], uint64_t *bytes)
+{
+	struct sha256 h;
+	if (sha256_begin(&h) < 0)
+		return -ENOMEM;
+	char buf[1 << 16];
+	ssize_t n = 0;
+	int64_t off = 0;
+	while (limit < 0 || off < limit) {
+		size_t want = limit < 0 || limit - off > (int64_t)sizeof(buf)
+				  ? sizeof(buf)
+				  : (size_t)(limit - off);
+		if ((n = pread(fd, buf, want, off)) <= 0)
+			break;
+		sha256_update(&h, buf, (size_t)n);
+		off += n;
+	}
+	int r = n < 0 ? -errno : 0;
+	sha256_end_hex(&h, hex);
+	if (bytes)
+		*bytes = (uint64_t)off;
+	return r;
 }

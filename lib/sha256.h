@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct sha256 {
 	void *ctx;
@@ -11,3 +12,7 @@ int sha256_begin(struct sha256 *h);
 void sha256_update(struct sha256 *h, const void *data, size_t len);
 /* The digest as 64 lowercase hex digits (+ NUL); h is finished. */
 void sha256_end_hex(struct sha256 *h, char hex[65]);
+/* SHA-256 of the first `limit` bytes of fd (limit < 0: all of it), read
+ * with pread from offset 0; *bytes (may be NULL): how many were read. 0 or
+ * -errno. */
+int sha256_fd_hex(int fd, int64_t limit, char hex[65], uint64_t *bytes);

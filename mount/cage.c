@@ -3,6 +3,7 @@
 #include "lib/cleanup.h"
 #include "lib/lock.h"
 #include "lib/log.h"
+#include "lib/path.h"
 #include "lib/store.h"
 #include "mount/assemble.h"
 #include "mount/etc.h"
@@ -125,12 +126,12 @@ static void slot_forget(const struct uc_config *cfg, int nsdir, const struct slo
 	pin_path(cfg, s, p, sizeof(p));
 	unlink(p);
 	struct uc_user u = {.name = (char *)s->user, .uid = s->uid};
-	char cdir[PATH_MAX], work[NAME_MAX + 1];
-	if (cage_dir_path(cfg, &u, cdir, sizeof(cdir)) == 0) {
+	char cdir[PATH_MAX], wdir[PATH_MAX], work[NAME_MAX + 1];
+	if (cage_dir_path(cfg, &u, cdir, sizeof(cdir)) == 0 &&
+	    path_join(wdir, sizeof(wdir), cdir, "work") == 0) {
 		int wfd = -1;
-		strncat(cdir, "/work", sizeof(cdir) - strlen(cdir) - 1);
 		snprintf(work, sizeof(work), "%u", s->n);
-		if ((wfd = open(cdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+		if ((wfd = open(wdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
 			store_rm_tree(wfd, work);
 			close(wfd);
 		}

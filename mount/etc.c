@@ -68,6 +68,24 @@ static int copy_file(int sdir, int ddir, const char *name, const struct stat *st
 	return 0;
 }
 
+/* fn(sdir/name, ddir/name), both opened without following links, then the
+ * destination gets the source's owner and mode (st). */
+static int into_subdir(int sdir, int ddir, const char *name, const struct stat *st,
+		       int (*fn)(int, int))
+{
+	_cleanup_close_ int s2 =
+	    openat(sdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int d2 =
+	    openat(ddir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (s2 < 0 || d2 < 0)
+		return -errno;
+	int r = fn(s2, d2);
+	if (r == 0 &&
+	    (fchown(d2, st->st_uid, st->st_gid) < 0 || fchmod(d2, st->st_mode & 07777) < 0))
+		r = -errno;
+	return r;
+}
+
 /* A tree copied without following any link: directories, files, symlinks. */
 static int copy_tree(int sdir, int ddir)
 {
@@ -92,18 +110,7 @@ static int copy_tree(int sdir, int ddir)
 				r = -errno;
 				break;
 			}
-			int s2 = openat(sdir, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			int d2 = openat(ddir, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (s2 < 0 || d2 < 0)
-				r = -errno;
-			else if ((r = copy_tree(s2, d2)) == 0 &&
-				 (fchown(d2, st.st_uid, st.st_gid) < 0 ||
-				  fchmod(d2, st.st_mode & 07777) < 0))
-				r = -errno;
-			if (s2 >= 0)
-				close(s2);
-			if (d2 >= 0)
-				close(d2);
+			r = into_subdir(sdir, ddir, nm, &st, copy_tree);
 		} else if (S_ISREG(st.st_mode)) {
 			r = copy_file(sdir, ddir, nm, &st);
 		} else if (S_ISLNK(st.st_mode)) {
@@ -122,27 +129,6 @@ static int copy_tree(int sdir, int ddir)
 	return r;
 }
 
-/* The names in a directory (without . and ..), read before anything in it
- * moves. */
-static int dir_names(int dfd, struct strv *out)
-{
-	int fd = dup(dfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return -errno;
-	}
-	rewinddir(d);
-	struct dirent *de;
-	int r = 0;
-	while (r == 0 && (de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			r = strv_push(out, de->d_name);
-	closedir(d);
-	return r;
-}
-
 static bool is_dir_at(int dfd, const char *name, struct stat *st)
 {
 	return fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st->st_mode);
@@ -154,27 +140,17 @@ static bool is_dir_at(int dfd, const char *name, struct stat *st)
  * is removed from dst. */
 static int sync_into(int src, int dst)
 {
+	/* names read before anything in the directories moves */
 	struct strv have = STRV_INIT, want = STRV_INIT;
-	int r = dir_names(src, &want);
+	int r = path_dir_names(src, &want);
 	if (r == 0)
-		r = dir_names(dst, &have);
+		r = path_dir_names(dst, &have);
 	for (size_t i = 0; r == 0 && i < want.n; i++) {
 		const char *nm = want.v[i];
 		struct stat ss, ds;
 		bool sdir = is_dir_at(src, nm, &ss), ddir = is_dir_at(dst, nm, &ds);
 		if (sdir && ddir) {
-			int s2 = openat(src, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			int d2 = openat(dst, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (s2 < 0 || d2 < 0)
-				r = -errno;
-			else if ((r = sync_into(s2, d2)) == 0 &&
-				 (fchown(d2, ss.st_uid, ss.st_gid) < 0 ||
-				  fchmod(d2, ss.st_mode & 07777) < 0))
-				r = -errno;
-			if (s2 >= 0)
-				close(s2);
-			if (d2 >= 0)
-				close(d2);
+			r = into_subdir(src, dst, nm, &ss, sync_into);
 			continue;
 		}
 		if (ddir || (sdir && fstatat(dst, nm, &ds, AT_SYMLINK_NOFOLLOW) == 0))

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,10 +21,10 @@ static void test_round_trip(void **state)
 	struct xman m, back;
 	struct uc_error err = {0};
 	xman_init(&m);
-	strcpy(m.host, "host1");
-	strcpy(m.user, "alice");
-	strcpy(m.gen, "gen-000007");
-	strcpy(m.gen_sha, H2);
+	snprintf(m.host, sizeof(m.host), "%s", "host1");
+	snprintf(m.user, sizeof(m.user), "%s", "alice");
+	snprintf(m.gen, sizeof(m.gen), "%s", "gen-000007");
+	snprintf(m.gen_sha, sizeof(m.gen_sha), "%s", H2);
 	m.uid = 1001;
 	m.gid = 1002;
 	m.created = 1790000000;
