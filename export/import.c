@@ -273,7 +273,9 @@ static gid_t map_gid(struct imp *x, gid_t g)
 	return g == x->old_gid ? x->u.gid : g;
 }
 
-static int apply_meta(struct imp *x, struct archive_entry *e, int pfd, const char *leaf,
+/* Owner, mode, xattrs, ACLs and times of a new entry: on its fd when it has
+ * one (a regular file: no lookups), else by name below pfd. */
+static int apply_meta(struct imp *x, struct archive_entry *e, int fd, int pfd, const char *leaf,
 		      const char *name, mode_t type)
 {
 	char proc[PATH_MAX];
@@ -287,15 +289,21 @@ static int apply_meta(struct imp *x, struct archive_entry *e, int pfd, const cha
 			return reject(x, name,
 				      "an xattr that is not allowed in a cage (trusted.* or "
 				      "system.*)");
-		if (type != AE_IFLNK && lsetxattr(proc, k, v, vl, 0) < 0)
+		if (type != AE_IFLNK &&
+		    (fd >= 0 ? fsetxattr(fd, k, v, vl, 0) : lsetxattr(proc, k, v, vl, 0)) < 0)
 			return uc_fail_errno(x->err, errno, "%s: xattr %s", name, k);
 	}
-	if (fchownat(pfd, leaf, map_uid(x, archive_entry_uid(e)), map_gid(x, archive_entry_gid(e)),
-		     AT_SYMLINK_NOFOLLOW) < 0)
+	uid_t uid = map_uid(x, archive_entry_uid(e));
+	gid_t gid = map_gid(x, archive_entry_gid(e));
+	if ((fd >= 0 ? fchown(fd, uid, gid) : fchownat(pfd, leaf, uid, gid, AT_SYMLINK_NOFOLLOW)) < 0)
 		return uc_fail_errno(x->err, errno, "%s: chown", name);
-	if (type != AE_IFLNK && fchmodat(pfd, leaf, archive_entry_perm(e), 0) < 0)
+	/* after chown, which clears set-id bits */
+	mode_t perm = archive_entry_perm(e);
+	if (type != AE_IFLNK && (fd >= 0 ? fchmod(fd, perm) : fchmodat(pfd, leaf, perm, 0)) < 0)
 		return uc_fail_errno(x->err, errno, "%s: chmod", name);
-	if (type == AE_IFREG || type == AE_IFDIR) {
+	/* libarchive gives the mode's own ACL for every entry: only an entry
+	 * with ACL entries of its own gets one */
+	if ((type == AE_IFREG || type == AE_IFDIR) && archive_entry_acl_count(e, ARCHIVE_ENTRY_ACL_TYPE_POSIX1E) > 0) {
 		int at[2] = {ARCHIVE_ENTRY_ACL_TYPE_ACCESS, ARCHIVE_ENTRY_ACL_TYPE_DEFAULT};
 		acl_type_t lt[2] = {ACL_TYPE_ACCESS, ACL_TYPE_DEFAULT};
 		for (int i = 0; i < (type == AE_IFDIR ? 2 : 1); i++) {
@@ -304,13 +312,12 @@ static int apply_meta(struct imp *x, struct archive_entry *e, int pfd, const cha
 				continue;
 			acl_t acl = acl_from_text(t);
 			free(t);
-			/* libarchive gives the mode's own ACL for every entry: only a
-			 * real (extended, or default) ACL is set */
 			if (acl && i == 0 && acl_equiv_mode(acl, NULL) == 0) {
 				acl_free(acl);
 				continue;
 			}
-			if (!acl || acl_set_file(proc, lt[i], acl) < 0) {
+			if (!acl || (fd >= 0 && i == 0 ? acl_set_fd(fd, acl)
+						      : acl_set_file(proc, lt[i], acl)) < 0) {
 				if (acl)
 					acl_free(acl);
 				return reject(x, name, "a bad ACL");
@@ -321,39 +328,34 @@ static int apply_meta(struct imp *x, struct archive_entry *e, int pfd, const cha
 	struct timespec ts[2] = {{archive_entry_mtime(e), archive_entry_mtime_nsec(e)},
 				 {archive_entry_mtime(e), archive_entry_mtime_nsec(e)}};
 	if (type != AE_IFDIR)
-		utimensat(pfd, leaf, ts, AT_SYMLINK_NOFOLLOW);
+		fd >= 0 ? futimens(fd, ts) : utimensat(pfd, leaf, ts, AT_SYMLINK_NOFOLLOW);
 	return 0;
 }
 
-/* Regular file data: written (and queued for the check against the
- * manifest). */
-static int extract_data(struct imp *x, int fd, const char *name, int64_t esize, struct verifier *v)
+/* Regular file data, written at the offsets libarchive gives (holes stay
+ * holes); *size: the file's size. */
+static int extract_data(struct imp *x, int fd, const char *name, int64_t esize, int64_t *size)
 {
-	const char *want = xman_file_hex(&x->man, name);
-	if (!want)
-		return reject(x, name, "a file the manifest does not list");
-	/* libarchive's own buffers, no copy; blocks come at their offsets */
+	/* libarchive's own buffers, no copy */
 	const void *buf;
 	size_t len;
 	la_int64_t off;
 	int n, r = 0;
-	int64_t size = 0;
+	*size = 0;
 	while ((n = archive_read_data_block(x->a, &buf, &len, &off)) == ARCHIVE_OK) {
 		if (r == 0 && len && pwrite(fd, buf, len, off) != (ssize_t)len)
 			r = uc_fail_errno(x->err, errno ? errno : EIO, "%s", name);
-		if (off + (int64_t)len > size)
-			size = off + (int64_t)len;
+		if (off + (int64_t)len > *size)
+			*size = off + (int64_t)len;
 		x->rep->bytes += len;
 	}
-	if (r == 0 && size < esize && ftruncate(fd, esize) < 0)
+	if (r == 0 && *size < esize && ftruncate(fd, esize) < 0)
 		r = uc_fail_errno(x->err, errno, "%s", name);
-	if (esize > size)
-		size = esize;
+	if (esize > *size)
+		*size = esize;
 	if (n != ARCHIVE_EOF)
 		return uc_fail(x->err, UC_BADREQUEST, "truncated or corrupt stream at '%s': %s",
 			       name, archive_error_string(x->a));
-	if (r == 0 && verify_push(v, fd, name, want, size) < 0)
-		r = uc_fail(x->err, UC_INTERNAL, "out of memory");
 	return r;
 }
 
@@ -387,6 +389,35 @@ static void same_as_skeleton(struct imp *x, int fd, const char *rel, int64_t siz
 			snprintf(x->rep->same_first[x->rep->same_as_skeleton], 256, "/%.250s", rel);
 		x->rep->same_as_skeleton++;
 	}
+}
+
+/* A regular file: created, written, its metadata set, then handed (fd and
+ * all) to the checker. */
+static int extract_file(struct imp *x, struct archive_entry *e, int pfd, const char *leaf,
+			const char *name, unsigned t, struct verifier *v)
+{
+	const char *want = xman_file_hex(&x->man, name);
+	if (!want)
+		return reject(x, name, "a file the manifest does not list");
+	/* O_NOATIME: the checker's read-back must not change the atime just set */
+	int fd = openat(pfd, leaf, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOATIME | O_CLOEXEC,
+			0600);
+	if (fd < 0)
+		return uc_fail_errno(x->err, errno, "%s", name);
+	int64_t size;
+	int r = extract_data(x, fd, name, archive_entry_size(e), &size);
+	if (r == 0 && t == T_UPPER)
+		same_as_skeleton(x, fd, name + 6, size);
+	if (r == 0)
+		r = apply_meta(x, e, fd, pfd, leaf, name, AE_IFREG);
+	if (r == 0 && strset_add(&x->files, name) < 0)
+		r = uc_fail(x->err, UC_INTERNAL, "out of memory");
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	x->rep->files++;
+	return verify_push(v, fd, name, want, size) < 0 ? uc_fail(x->err, UC_INTERNAL, "out of memory") : 0;
 }
 
 static int tree_of(struct imp *x, const char *name, unsigned *t)
@@ -491,20 +522,8 @@ static int extract_entry(struct imp *x, struct archive_entry *e, struct verifier
 		if (mkdirat(pfd, leaf, 0700) < 0)
 			return uc_fail_errno(x->err, errno, "%s", name);
 		break;
-	case AE_IFREG: {
-		_cleanup_close_ int fd =
-		    openat(pfd, leaf, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return uc_fail_errno(x->err, errno, "%s", name);
-		if ((r = extract_data(x, fd, name, archive_entry_size(e), v)) < 0)
-			return r;
-		x->rep->files++;
-		if (strset_add(&x->files, name) < 0)
-			return uc_fail(x->err, UC_INTERNAL, "out of memory");
-		if (t == T_UPPER)
-			same_as_skeleton(x, fd, name + 6, archive_entry_size(e));
-		break;
-	}
+	case AE_IFREG:
+		return extract_file(x, e, pfd, leaf, name, t, v);
 	case AE_IFLNK: {
 		const char *target = archive_entry_symlink(e);
 		if (!target || !*target || escapes(name, target))
@@ -526,7 +545,7 @@ static int extract_entry(struct imp *x, struct archive_entry *e, struct verifier
 	default:
 		return reject(x, name, "a device node or socket");
 	}
-	if ((r = apply_meta(x, e, pfd, leaf, name, type)) < 0)
+	if ((r = apply_meta(x, e, -1, pfd, leaf, name, type)) < 0)
 		return r;
 	if (type == AE_IFDIR) {
 		struct dirtime *d = realloc(x->dirs, (x->ndirs + 1) * sizeof(*d));
@@ -706,11 +725,11 @@ int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct
 	x.a = archive_read_new();
 	int r = x.a ? 0 : uc_fail(err, UC_INTERNAL, "out of memory");
 	struct unzstd uz;
-	int tarfd = r == 0 ? unzstd_start(&uz, o->in_fd) : -1;
-	if (r == 0 && tarfd < 0)
-		r = uc_fail_errno(err, -tarfd, "decompression thread");
+	int uzr = r == 0 ? unzstd_start(&uz, o->in_fd) : -1;
+	if (r == 0 && uzr < 0)
+		r = uc_fail_errno(err, -uzr, "decompression thread");
 	if (r == 0 && (archive_read_support_format_tar(x.a) != ARCHIVE_OK ||
-		       archive_read_open_fd(x.a, tarfd, 1 << 20) != ARCHIVE_OK))
+		       archive_read_open(x.a, &uz, NULL, unzstd_read, NULL) != ARCHIVE_OK))
 		r = uc_fail(err, UC_BADREQUEST,
 			    "not a zstd-compressed tar, or a truncated or corrupt stream: %s",
 			    archive_error_string(x.a));
@@ -742,15 +761,12 @@ int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct
 		r = extract_entry(&x, e, &ver);
 	if (verifying && !verify_finish(&ver) && r == 0)
 		r = reject(&x, ver.bad, "its SHA-256 does not match the manifest");
-	if (tarfd >= 0) {
+	if (uzr == 0) {
 		/* after the tar's end: the rest (padding) read out, so that the
 		 * thread's verdict covers the whole stream; after an error it is
-		 * not needed, and the thread stops at the closed pipe */
-		char sink[1 << 16];
-		while (r == 0 && ar == ARCHIVE_EOF && read(tarfd, sink, sizeof(sink)) > 0)
-			;
-		close(tarfd);
-		tarfd = -1;
+		 * not needed, and the thread is stopped */
+		if (r == 0 && ar == ARCHIVE_EOF)
+			unzstd_drain(&uz);
 		unzstd_finish(&uz);
 		if (r == 0 && uz.err[0])
 			r = uc_fail(err, UC_BADREQUEST, "truncated or corrupt stream: %s", uz.err);

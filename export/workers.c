@@ -4,77 +4,153 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <zstd.h>
 
+/* The decoder's side: the next free chunk, or NULL when told to stop. */
+static char *uz_free_chunk(struct unzstd *u)
+{
+	pthread_mutex_lock(&u->mu);
+	while (u->tail - u->head == UZ_CHUNKS && !u->stop) {
+		u->decoder_waits = true;
+		pthread_cond_wait(&u->freed, &u->mu);
+	}
+	u->decoder_waits = false;
+	char *c = u->stop ? NULL : u->buf[u->tail % UZ_CHUNKS];
+	pthread_mutex_unlock(&u->mu);
+	return c;
+}
+
+static void uz_publish(struct unzstd *u, size_t len, bool eof)
+{
+	pthread_mutex_lock(&u->mu);
+	if (len) {
+		u->len[u->tail % UZ_CHUNKS] = len;
+		u->tail++;
+	}
+	u->eof |= eof;
+	if (u->reader_waits)
+		pthread_cond_signal(&u->filled);
+	pthread_mutex_unlock(&u->mu);
+}
+
 static void *unzstd_main(void *arg)
 {
 	struct unzstd *u = arg;
-	sigset_t pipe_only;
-	sigemptyset(&pipe_only);
-	sigaddset(&pipe_only, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_only, NULL); /* a closed pipe is EPIPE here */
 	ZSTD_DCtx *dc = ZSTD_createDCtx();
-	size_t isz = ZSTD_DStreamInSize(), osz = ZSTD_DStreamOutSize();
-	char *ib = malloc(isz), *ob = malloc(osz);
+	size_t isz = ZSTD_DStreamInSize();
+	char *ib = malloc(isz);
+	ZSTD_inBuffer in = {ib, 0, 0};
 	size_t last = 1;
-	ssize_t n;
-	if (!dc || !ib || !ob)
+	bool end = false;
+	if (!dc || !ib)
 		snprintf(u->err, sizeof(u->err), "out of memory");
-	while (!u->err[0] && (n = read(u->in, ib, isz)) > 0) {
-		ZSTD_inBuffer in = {ib, (size_t)n, 0};
-		while (in.pos < in.size && !u->err[0]) {
-			ZSTD_outBuffer out = {ob, osz, 0};
-			last = ZSTD_decompressStream(dc, &out, &in);
-			if (ZSTD_isError(last)) {
-				snprintf(u->err, sizeof(u->err), "zstd: %s",
-					 ZSTD_getErrorName(last));
-				break;
-			}
-			for (size_t off = 0; off < out.pos;) {
-				ssize_t w = write(u->out, ob + off, out.pos - off);
-				if (w <= 0) {
-					snprintf(u->err, sizeof(u->err),
-						 "stopped"); /* the reader gave up */
+	while (!u->err[0] && !end) {
+		char *chunk = uz_free_chunk(u);
+		if (!chunk)
+			break;
+		ZSTD_outBuffer out = {chunk, UZ_CHUNK, 0};
+		while (out.pos < out.size && !u->err[0]) {
+			if (in.pos == in.size) {
+				ssize_t n = read(u->in, ib, isz);
+				if (n <= 0) {
+					if (n < 0)
+						snprintf(u->err, sizeof(u->err), "read: %s",
+							 strerror(errno));
+					end = true;
 					break;
 				}
-				off += (size_t)w;
+				in = (ZSTD_inBuffer){ib, (size_t)n, 0};
 			}
+			last = ZSTD_decompressStream(dc, &out, &in);
+			if (ZSTD_isError(last))
+				snprintf(u->err, sizeof(u->err), "zstd: %s",
+					 ZSTD_getErrorName(last));
 		}
+		uz_publish(u, u->err[0] ? 0 : out.pos, false);
 	}
 	if (!u->err[0] && last != 0)
 		snprintf(u->err, sizeof(u->err), "truncated zstd stream");
-	close(u->out);
+	uz_publish(u, 0, true);
 	ZSTD_freeDCtx(dc);
 	free(ib);
-	free(ob);
 	return NULL;
 }
 
 int unzstd_start(struct unzstd *u, int in)
 {
-	int p[2];
 	memset(u, 0, sizeof(*u));
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
 	u->in = in;
-	u->out = p[1];
-	fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
+	pthread_mutex_init(&u->mu, NULL);
+	pthread_cond_init(&u->filled, NULL);
+	pthread_cond_init(&u->freed, NULL);
+	for (size_t i = 0; i < UZ_CHUNKS; i++)
+		if (!(u->buf[i] = malloc(UZ_CHUNK))) {
+			unzstd_finish(u);
+			return -ENOMEM;
+		}
 	if (pthread_create(&u->th, NULL, unzstd_main, u) != 0) {
-		close(p[0]);
-		close(p[1]);
+		unzstd_finish(u);
 		return -EAGAIN;
 	}
-	return p[0];
+	u->running = true;
+	return 0;
+}
+
+la_ssize_t unzstd_read(struct archive *a, void *arg, const void **buf)
+{
+	(void)a;
+	struct unzstd *u = arg;
+	pthread_mutex_lock(&u->mu);
+	if (u->lent) {
+		/* libarchive is done with the chunk it had */
+		u->head++;
+		u->lent = false;
+		if (u->decoder_waits)
+			pthread_cond_signal(&u->freed);
+	}
+	while (u->head == u->tail && !u->eof) {
+		u->reader_waits = true;
+		pthread_cond_wait(&u->filled, &u->mu);
+	}
+	u->reader_waits = false;
+	la_ssize_t n = 0;
+	if (u->head != u->tail) {
+		*buf = u->buf[u->head % UZ_CHUNKS];
+		n = (la_ssize_t)u->len[u->head % UZ_CHUNKS];
+		u->lent = true;
+	}
+	pthread_mutex_unlock(&u->mu);
+	return n;
+}
+
+void unzstd_drain(struct unzstd *u)
+{
+	const void *b;
+	while (unzstd_read(NULL, u, &b) > 0)
+		;
 }
 
 void unzstd_finish(struct unzstd *u)
 {
-	pthread_join(u->th, NULL);
+	if (u->running) {
+		pthread_mutex_lock(&u->mu);
+		u->stop = true;
+		pthread_cond_signal(&u->freed);
+		pthread_mutex_unlock(&u->mu);
+		pthread_join(u->th, NULL);
+		u->running = false;
+	}
+	pthread_mutex_destroy(&u->mu);
+	pthread_cond_destroy(&u->filled);
+	pthread_cond_destroy(&u->freed);
+	for (size_t i = 0; i < UZ_CHUNKS; i++) {
+		free(u->buf[i]);
+		u->buf[i] = NULL;
+	}
 }
 
 static void *verify_main(void *arg)
@@ -82,8 +158,11 @@ static void *verify_main(void *arg)
 	struct verifier *v = arg;
 	for (;;) {
 		pthread_mutex_lock(&v->mu);
-		while (v->head == v->tail && !v->done)
-			pthread_cond_wait(&v->cv, &v->mu);
+		while (v->head == v->tail && !v->done) {
+			v->idle = true;
+			pthread_cond_wait(&v->work, &v->mu);
+		}
+		v->idle = false;
 		if (v->head == v->tail) {
 			pthread_mutex_unlock(&v->mu);
 			return NULL;
@@ -91,8 +170,9 @@ static void *verify_main(void *arg)
 		struct vjob j = v->q[v->head % VQ];
 		bool was_full = v->tail - v->head == VQ;
 		v->head++;
+		v->queued_bytes -= (uint64_t)j.size;
 		if (was_full)
-			pthread_cond_broadcast(&v->cv); /* the extractor waits for room */
+			pthread_cond_signal(&v->room);
 		pthread_mutex_unlock(&v->mu);
 		char hex[65] = "";
 		uint64_t got = 0;
@@ -103,6 +183,9 @@ static void *verify_main(void *arg)
 				snprintf(v->bad, sizeof(v->bad), "%s", j.name);
 			pthread_mutex_unlock(&v->mu);
 		}
+		/* start writing it out now: the import's final syncfs then waits
+		 * for the tail, not for the whole archive's data */
+		sync_file_range(j.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 		close(j.fd);
 		free(j.name);
 	}
@@ -110,21 +193,24 @@ static void *verify_main(void *arg)
 
 int verify_push(struct verifier *v, int fd, const char *name, const char *want, int64_t size)
 {
-	struct vjob j = {dup(fd), size, strdup(name), want};
-	if (j.fd < 0 || !j.name) {
-		if (j.fd >= 0)
-			close(j.fd);
-		free(j.name);
+	struct vjob j = {fd, size, strdup(name), want};
+	if (!j.name) {
+		close(fd);
 		return -ENOMEM;
 	}
 	pthread_mutex_lock(&v->mu);
-	while (v->tail - v->head == VQ)
-		pthread_cond_wait(&v->cv, &v->mu);
-	bool was_empty = v->tail == v->head;
+	while (v->tail - v->head == VQ) {
+		pthread_cond_signal(&v->work);
+		pthread_cond_wait(&v->room, &v->mu);
+	}
 	v->q[v->tail % VQ] = j;
 	v->tail++;
-	if (was_empty)
-		pthread_cond_broadcast(&v->cv); /* the checker waits for work */
+	v->queued_bytes += (uint64_t)size;
+	if (v->idle &&
+	    (v->tail - v->head >= VQ_WAKE_FILES || v->queued_bytes >= VQ_WAKE_BYTES)) {
+		v->idle = false; /* one signal per batch */
+		pthread_cond_signal(&v->work);
+	}
 	pthread_mutex_unlock(&v->mu);
 	return 0;
 }
@@ -133,7 +219,8 @@ int verify_start(struct verifier *v)
 {
 	memset(v, 0, sizeof(*v));
 	pthread_mutex_init(&v->mu, NULL);
-	pthread_cond_init(&v->cv, NULL);
+	pthread_cond_init(&v->work, NULL);
+	pthread_cond_init(&v->room, NULL);
 	if (pthread_create(&v->th, NULL, verify_main, v) != 0)
 		return -EAGAIN;
 	v->running = true;
@@ -145,12 +232,13 @@ bool verify_finish(struct verifier *v)
 	if (v->running) {
 		pthread_mutex_lock(&v->mu);
 		v->done = true;
-		pthread_cond_broadcast(&v->cv);
+		pthread_cond_signal(&v->work);
 		pthread_mutex_unlock(&v->mu);
 		pthread_join(v->th, NULL);
 		v->running = false;
 	}
 	pthread_mutex_destroy(&v->mu);
-	pthread_cond_destroy(&v->cv);
+	pthread_cond_destroy(&v->work);
+	pthread_cond_destroy(&v->room);
 	return !v->bad[0];
 }

@@ -21,13 +21,12 @@ void sha256_update(struct sha256 *h, const void *data, size_t len)
 
 void sha256_end_hex(struct sha256 *h, char hex[65])
 {
-	void *d = NULL;
+	char *d = NULL;
 	size_t len = 0;
-	rpmDigestFinal(h->ctx, &d, &len, 0);
+	/* librpm's own hex (asAscii): no printf per byte */
+	rpmDigestFinal(h->ctx, (void **)&d, &len, 1);
 	h->ctx = NULL;
-	for (size_t i = 0; i < len && i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", ((const uint8_t *)d)[i]);
-	hex[64] = '\0';
+	snprintf(hex, 65, "%s", d && len >= 64 ? d : "");
 	free(d);
 }
 

@@ -46,6 +46,7 @@ echo utf8 > "$upA0/opt/app/Főtanúsítvány.pem"; ln -s "Főtanúsítvány.pem"
 echo bin > "$upA0/opt/app/$(printf 'raw\xff\xfe')"
 rm -rf /tmp/.x; in_a sh -c 'rm -rf /usr/lib/uc-lib && mkdir /usr/lib/uc-lib && echo mine > /usr/lib/uc-lib/own'
 setfacl -m u:1002:r "$T/fs/state/cages/01/alice/upper/opt/app/a"
+touch -d '2020-01-02 03:04:05' "$upA0/opt/app/a" "$upA0/usr/share/uc-base/new.txt"
 mkdir -p "$T/etc/custom.etc/alice"; echo "alice's motd" > "$T/etc/custom.etc/alice/motd"
 upA=$T/fs/state/cages/01/alice/upper
 ls -la "$upA/usr/bin/uc-tool" | grep -q '^c' || fail "no whiteout in the upper (test setup)"
@@ -62,6 +63,13 @@ ucA umount alice >/dev/null
 ucA export alice - | ucB import - > "$T/out" || fail "export | import through a pipe"
 assert_grep "^alice: imported" "$T/out" "import reports"
 upB=$T/fs/stateB/cages/01/alice/upper
+# times: the archive's mtime, and the same atime (import reads every file
+# back to check it: that read must not leave its own atime; checked before
+# anything else here reads them)
+for f in opt/app/a usr/share/uc-base/new.txt; do
+    assert_eq "$(stat -c %Y "$upB/$f")" "$(stat -c %Y "$upA/$f")" "$f: mtime kept"
+    assert_eq "$(stat -c %X "$upB/$f")" "$(stat -c %Y "$upB/$f")" "$f: atime = mtime after the check"
+done
 # type, mode, owner, size (not of directories: ext4's grow with history),
 # content, links, xattrs (ACLs included as system.posix_acl_*, whiteouts as char 0/0)
 rel_listing() { (cd "$1" && listing .) | awk '$2 == 4 {$6 = "-"} {print}'; }
