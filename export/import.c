@@ -10,6 +10,7 @@
 #include "lib/cleanup.h"
 #include "lib/hashset.h"
 #include "lib/lock.h"
+#include "lib/log.h"
 #include "lib/objkey.h"
 #include "lib/path.h"
 #include "lib/sha256.h"
@@ -33,6 +34,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MANIFEST_MAX (64u << 20)
@@ -40,10 +42,14 @@
 enum { T_UPPER, T_CUSTOM, T_HOME, T_N };
 static const char *const prefixes[T_N] = {"upper", "custom.etc", "home"};
 
-struct dirtime {
+/* What is set on directories after every entry is in: their times (each
+ * entry made inside changes them) and default ACLs (set at once, they would
+ * be inherited by the entries below, which the archive describes whole). */
+struct dirmeta {
 	unsigned tree;
 	char *path;
 	struct timespec mtime;
+	char *default_acl; /* text, or NULL */
 };
 
 struct imp {
@@ -61,15 +67,31 @@ struct imp {
 	int tmpfd[T_N];
 	struct strset seen, files;
 	uint64_t max_entries, max_size;
-	struct dirtime *dirs;
+	struct dirmeta *dirs;
 	size_t ndirs;
+	/* what a new inode gets from the kernel: chown/chmod only when the
+	 * archive says otherwise (most entries: no call at all) */
+	uid_t euid;
+	gid_t egid;
+	mode_t umask;
+	bool parent_sgid; /* the last parent directory's set-group-ID bit, and gid */
+	gid_t parent_gid;
 	/* the last parent directory opened (entries come grouped by directory) */
 	char last_parent[PATH_MAX];
 	unsigned last_tree;
 	int last_fd;
 	char skel_missing[PATH_MAX]; /* the last directory found missing in the skeleton */
 	int skel_tree;		     /* the current generation's tree/, for the report */
+	struct timespec t0;	     /* the start, for UNICAGE_DEBUG=export */
 };
+
+/* Milliseconds since the import began, for UNICAGE_DEBUG=export. */
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
 
 static uint64_t knob(const char *name, uint64_t def)
 {
@@ -160,6 +182,10 @@ static int make_tmp(struct imp *x, unsigned t, const char *final)
 		 (int)getpid());
 	if (mkdir(x->tmp[t], 0700) < 0)
 		return uc_fail_errno(x->err, errno, "%s", x->tmp[t]);
+	/* a default ACL inherited from the parent would be inherited in turn
+	 * by every entry: the archive says what each one has */
+	if (acl_delete_def_file(x->tmp[t]) < 0 && errno != ENOTSUP && errno != EOPNOTSUPP)
+		return uc_fail_errno(x->err, errno, "%s: default ACL", x->tmp[t]);
 	x->tmpfd[t] = open(x->tmp[t], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	return x->tmpfd[t] < 0 ? uc_fail_errno(x->err, errno, "%s", x->tmp[t]) : 0;
 }
@@ -273,8 +299,31 @@ static gid_t map_gid(struct imp *x, gid_t g)
 	return g == x->old_gid ? x->u.gid : g;
 }
 
-/* Owner, mode, xattrs, ACLs and times of a new entry: on its fd when it has
- * one (a regular file: no lookups), else by name below pfd. */
+/* Does a new entry need a chown/chmod to get what the archive says? A new
+ * inode is the caller's, of the parent's group under a set-group-ID
+ * directory (a directory there gets the bit too), with the mode it was
+ * created with less the umask (no default ACL can apply: see struct
+ * dirmeta and make_tmp). */
+static bool needs_chown(const struct imp *x, uid_t uid, gid_t gid)
+{
+	return uid != x->euid || gid != (x->parent_sgid ? x->parent_gid : x->egid);
+}
+
+static bool needs_chmod(const struct imp *x, mode_t perm, mode_t type, bool chowned)
+{
+	return (perm & 07000) || (perm & x->umask) || (type == AE_IFDIR && x->parent_sgid) ||
+	       (chowned && (perm & 06000));
+}
+
+/* The mode an entry is created with (set-id and sticky bits come with the
+ * chmod, after the chown). */
+static mode_t create_mode(struct archive_entry *e)
+{
+	return archive_entry_perm(e) & 0777;
+}
+
+/* Owner, mode, xattrs, access ACL and times of a new entry: on its fd when it
+ * has one (a regular file: no lookups), else by name below pfd. */
 static int apply_meta(struct imp *x, struct archive_entry *e, int fd, int pfd, const char *leaf,
 		      const char *name, mode_t type)
 {
@@ -295,35 +344,30 @@ static int apply_meta(struct imp *x, struct archive_entry *e, int fd, int pfd, c
 	}
 	uid_t uid = map_uid(x, archive_entry_uid(e));
 	gid_t gid = map_gid(x, archive_entry_gid(e));
-	if ((fd >= 0 ? fchown(fd, uid, gid) : fchownat(pfd, leaf, uid, gid, AT_SYMLINK_NOFOLLOW)) < 0)
+	bool chowned = needs_chown(x, uid, gid);
+	if (chowned &&
+	    (fd >= 0 ? fchown(fd, uid, gid) : fchownat(pfd, leaf, uid, gid, AT_SYMLINK_NOFOLLOW)) < 0)
 		return uc_fail_errno(x->err, errno, "%s: chown", name);
 	/* after chown, which clears set-id bits */
 	mode_t perm = archive_entry_perm(e);
-	if (type != AE_IFLNK && (fd >= 0 ? fchmod(fd, perm) : fchmodat(pfd, leaf, perm, 0)) < 0)
+	if (type != AE_IFLNK && needs_chmod(x, perm, type, chowned) &&
+	    (fd >= 0 ? fchmod(fd, perm) : fchmodat(pfd, leaf, perm, 0)) < 0)
 		return uc_fail_errno(x->err, errno, "%s: chmod", name);
 	/* libarchive gives the mode's own ACL for every entry: only an entry
 	 * with ACL entries of its own gets one */
-	if ((type == AE_IFREG || type == AE_IFDIR) && archive_entry_acl_count(e, ARCHIVE_ENTRY_ACL_TYPE_POSIX1E) > 0) {
-		int at[2] = {ARCHIVE_ENTRY_ACL_TYPE_ACCESS, ARCHIVE_ENTRY_ACL_TYPE_DEFAULT};
-		acl_type_t lt[2] = {ACL_TYPE_ACCESS, ACL_TYPE_DEFAULT};
-		for (int i = 0; i < (type == AE_IFDIR ? 2 : 1); i++) {
-			char *t = archive_entry_acl_to_text(e, NULL, at[i]);
-			if (!t)
-				continue;
-			acl_t acl = acl_from_text(t);
-			free(t);
-			if (acl && i == 0 && acl_equiv_mode(acl, NULL) == 0) {
-				acl_free(acl);
-				continue;
-			}
-			if (!acl || (fd >= 0 && i == 0 ? acl_set_fd(fd, acl)
-						      : acl_set_file(proc, lt[i], acl)) < 0) {
-				if (acl)
-					acl_free(acl);
-				return reject(x, name, "a bad ACL");
-			}
+	if ((type == AE_IFREG || type == AE_IFDIR) &&
+	    archive_entry_acl_count(e, ARCHIVE_ENTRY_ACL_TYPE_ACCESS) > 0) {
+		char *t = archive_entry_acl_to_text(e, NULL, ARCHIVE_ENTRY_ACL_TYPE_ACCESS);
+		acl_t acl = t ? acl_from_text(t) : NULL;
+		free(t);
+		int r = !acl ? -1
+		    : acl_equiv_mode(acl, NULL) == 0 ? 0
+		    : fd >= 0			       ? acl_set_fd(fd, acl)
+						       : acl_set_file(proc, ACL_TYPE_ACCESS, acl);
+		if (acl)
 			acl_free(acl);
-		}
+		if (r < 0)
+			return reject(x, name, "a bad ACL");
 	}
 	struct timespec ts[2] = {{archive_entry_mtime(e), archive_entry_mtime_nsec(e)},
 				 {archive_entry_mtime(e), archive_entry_mtime_nsec(e)}};
@@ -401,7 +445,7 @@ static int extract_file(struct imp *x, struct archive_entry *e, int pfd, const c
 		return reject(x, name, "a file the manifest does not list");
 	/* O_NOATIME: the checker's read-back must not change the atime just set */
 	int fd = openat(pfd, leaf, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOATIME | O_CLOEXEC,
-			0600);
+			create_mode(e));
 	if (fd < 0)
 		return uc_fail_errno(x->err, errno, "%s", name);
 	int64_t size;
@@ -458,6 +502,55 @@ static int check_name(struct imp *x, char *name)
 	return strset_add(&x->seen, name) < 0 ? uc_fail(x->err, UC_INTERNAL, "out of memory") : 0;
 }
 
+/* A directory's times and default ACL, set when everything is in. */
+static int remember_dir(struct imp *x, struct archive_entry *e, unsigned t, const char *name)
+{
+	struct dirmeta *d = realloc(x->dirs, (x->ndirs + 1) * sizeof(*d));
+	if (!d)
+		return uc_fail(x->err, UC_INTERNAL, "out of memory");
+	x->dirs = d;
+	d = &x->dirs[x->ndirs];
+	*d = (struct dirmeta){t, strdup(name), {archive_entry_mtime(e), archive_entry_mtime_nsec(e)}, NULL};
+	if (archive_entry_acl_count(e, ARCHIVE_ENTRY_ACL_TYPE_DEFAULT) > 0)
+		d->default_acl = archive_entry_acl_to_text(e, NULL, ARCHIVE_ENTRY_ACL_TYPE_DEFAULT);
+	x->ndirs++;
+	if (!d->path)
+		return uc_fail(x->err, UC_INTERNAL, "out of memory");
+	/* checked now: a bad one is refused with the entry named */
+	acl_t acl = d->default_acl ? acl_from_text(d->default_acl) : NULL;
+	if (d->default_acl && (!acl || acl_valid(acl) < 0)) {
+		if (acl)
+			acl_free(acl);
+		return reject(x, name, "a bad default ACL");
+	}
+	if (acl)
+		acl_free(acl);
+	return 0;
+}
+
+/* The default ACLs, on the directories in their temporary places (before
+ * the sync, so that they are durable with the rest). */
+static int set_default_acls(struct imp *x)
+{
+	for (size_t i = 0; i < x->ndirs; i++) {
+		const struct dirmeta *d = &x->dirs[i];
+		if (!d->default_acl)
+			continue;
+		_cleanup_close_ int fd =
+		    path_open_beneath(x->tmpfd[d->tree], d->path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+		char proc[64];
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		acl_t acl = acl_from_text(d->default_acl);
+		int r = fd < 0 || !acl ? -1 : acl_set_file(proc, ACL_TYPE_DEFAULT, acl);
+		int e = fd < 0 ? -fd : errno;
+		if (acl)
+			acl_free(acl);
+		if (r < 0)
+			return uc_fail_errno(x->err, e ? e : EINVAL, "%s: default ACL", d->path);
+	}
+	return 0;
+}
+
 static int extract_entry(struct imp *x, struct archive_entry *e, struct verifier *v)
 {
 	char name[PATH_MAX];
@@ -491,6 +584,9 @@ static int extract_entry(struct imp *x, struct archive_entry *e, struct verifier
 			close(x->last_fd);
 		x->last_fd = pfd = open_parent(x->tmpfd[t], work, &leaf);
 		x->last_tree = t;
+		struct stat pst;
+		x->parent_sgid = pfd >= 0 && fstat(pfd, &pst) == 0 && (pst.st_mode & S_ISGID);
+		x->parent_gid = x->parent_sgid ? pst.st_gid : 0;
 		/* from name: open_parent cut work into pieces */
 		snprintf(x->last_parent, sizeof(x->last_parent), "%.*s", (int)plen, name);
 	}
@@ -519,7 +615,7 @@ static int extract_entry(struct imp *x, struct archive_entry *e, struct verifier
 	}
 	switch (type) {
 	case AE_IFDIR:
-		if (mkdirat(pfd, leaf, 0700) < 0)
+		if (mkdirat(pfd, leaf, create_mode(e)) < 0)
 			return uc_fail_errno(x->err, errno, "%s", name);
 		break;
 	case AE_IFREG:
@@ -535,11 +631,11 @@ static int extract_entry(struct imp *x, struct archive_entry *e, struct verifier
 	case AE_IFCHR:
 		if (archive_entry_rdevmajor(e) || archive_entry_rdevminor(e))
 			return reject(x, name, "a device node (only overlay whiteouts, char 0/0)");
-		if (mknodat(pfd, leaf, S_IFCHR | 0600, makedev(0, 0)) < 0)
+		if (mknodat(pfd, leaf, S_IFCHR | create_mode(e), makedev(0, 0)) < 0)
 			return uc_fail_errno(x->err, errno, "%s", name);
 		break;
 	case AE_IFIFO:
-		if (mknodat(pfd, leaf, S_IFIFO | 0600, 0) < 0)
+		if (mknodat(pfd, leaf, S_IFIFO | create_mode(e), 0) < 0)
 			return uc_fail_errno(x->err, errno, "%s", name);
 		break;
 	default:
@@ -547,14 +643,8 @@ static int extract_entry(struct imp *x, struct archive_entry *e, struct verifier
 	}
 	if ((r = apply_meta(x, e, -1, pfd, leaf, name, type)) < 0)
 		return r;
-	if (type == AE_IFDIR) {
-		struct dirtime *d = realloc(x->dirs, (x->ndirs + 1) * sizeof(*d));
-		if (!d)
-			return uc_fail(x->err, UC_INTERNAL, "out of memory");
-		x->dirs = d;
-		x->dirs[x->ndirs++] = (struct dirtime){
-		    t, strdup(name), {archive_entry_mtime(e), archive_entry_mtime_nsec(e)}};
-	}
+	if (type == AE_IFDIR)
+		return remember_dir(x, e, t, name);
 	return 0;
 }
 
@@ -648,6 +738,7 @@ static int commit(struct imp *x)
 		if (d < 0 || syncfs(d) < 0)
 			return uc_fail_errno(x->err, errno, "syncfs %s", x->tmp[t]);
 	}
+	uc_debug(UC_AREA_EXPORT, "import: synced at %ld ms", ms_since(&x->t0));
 	unsigned done = 0;
 	for (unsigned t = 0; r == 0 && t < T_N; t++)
 		if (x->tmpfd[t] >= 0 && (r = put_in_place(x, t, aside[t], sizeof(aside[t]))) == 0)
@@ -678,7 +769,7 @@ static int commit(struct imp *x)
 static void set_dir_times(struct imp *x)
 {
 	for (size_t i = x->ndirs; i-- > 0;) {
-		const struct dirtime *d = &x->dirs[i];
+		const struct dirmeta *d = &x->dirs[i];
 		char path[PATH_MAX + 32];
 		if (d->tree == T_UPPER)
 			snprintf(path, sizeof(path), "%s/%s", x->final[T_UPPER], d->path);
@@ -717,6 +808,11 @@ int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct
 {
 	memset(rep, 0, sizeof(*rep));
 	struct imp x = {.cfg = cfg, .o = o, .rep = rep, .err = err, .skel_tree = -1, .last_fd = -1};
+	clock_gettime(CLOCK_MONOTONIC, &x.t0);
+	x.euid = geteuid();
+	x.egid = getegid();
+	x.umask = umask(0);
+	umask(x.umask);
 	for (unsigned t = 0; t < T_N; t++)
 		x.tmpfd[t] = -1;
 	x.max_entries = knob("UNICAGE_IMPORT_MAX_ENTRIES", 10000000);
@@ -759,6 +855,7 @@ int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct
 	bool verifying = r == 0;
 	while (r == 0 && (ar = archive_read_next_header(x.a, &e)) == ARCHIVE_OK)
 		r = extract_entry(&x, e, &ver);
+	uc_debug(UC_AREA_EXPORT, "import: entries extracted at %ld ms", ms_since(&x.t0));
 	if (verifying && !verify_finish(&ver) && r == 0)
 		r = reject(&x, ver.bad, "its SHA-256 does not match the manifest");
 	if (uzr == 0) {
@@ -781,9 +878,13 @@ int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct
 		r = uc_fail(err, UC_BADREQUEST, "the archive has no upper/");
 	if (r == 0)
 		r = own_roots(&x);
+	if (r == 0)
+		r = set_default_acls(&x);
+	uc_debug(UC_AREA_EXPORT, "import: checked at %ld ms", ms_since(&x.t0));
 	if (r == 0 && (r = commit(&x)) == 0) {
 		set_dir_times(&x);
 		after(&x);
+		uc_debug(UC_AREA_EXPORT, "import: in place at %ld ms", ms_since(&x.t0));
 		snprintf(rep->user, sizeof(rep->user), "%s", x.u.name);
 		snprintf(rep->source_gen, sizeof(rep->source_gen), "%s", x.man.gen);
 		snprintf(rep->current_gen, sizeof(rep->current_gen), "%s", gen[0] ? gen : "-");
@@ -806,8 +907,10 @@ int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct
 		close(x.skel_tree);
 	if (x.last_fd >= 0)
 		close(x.last_fd);
-	for (size_t i = 0; i < x.ndirs; i++)
+	for (size_t i = 0; i < x.ndirs; i++) {
 		free(x.dirs[i].path);
+		free(x.dirs[i].default_acl);
+	}
 	free(x.dirs);
 	if (x.a)
 		archive_read_free(x.a);

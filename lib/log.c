@@ -13,7 +13,7 @@ static const struct {
 	unsigned area;
 } area_names[] = {
     {"general", UC_AREA_GENERAL}, {"rpm", UC_AREA_RPM},	      {"ns", UC_AREA_NS},
-    {"path", UC_AREA_PATH},	  {"config", UC_AREA_CONFIG},
+    {"path", UC_AREA_PATH},	  {"config", UC_AREA_CONFIG}, {"export", UC_AREA_EXPORT},
 };
 
 unsigned uc_log_parse_areas(const char *spec)

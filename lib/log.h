@@ -19,6 +19,7 @@ enum uc_log_area {
 	UC_AREA_PATH = 1 << 2,
 	UC_AREA_CONFIG = 1 << 3,
 	UC_AREA_NS = 1 << 4,
+	UC_AREA_EXPORT = 1 << 5,
 };
 
 void uc_log_init(int verbosity_delta);

@@ -46,6 +46,16 @@ echo utf8 > "$upA0/opt/app/Főtanúsítvány.pem"; ln -s "Főtanúsítvány.pem"
 echo bin > "$upA0/opt/app/$(printf 'raw\xff\xfe')"
 rm -rf /tmp/.x; in_a sh -c 'rm -rf /usr/lib/uc-lib && mkdir /usr/lib/uc-lib && echo mine > /usr/lib/uc-lib/own'
 setfacl -m u:1002:r "$T/fs/state/cages/01/alice/upper/opt/app/a"
+# modes a new inode does not get by itself: set-id bits, a set-group-ID
+# directory (its entries take its group, its subdirectories the bit), bits
+# the importer's umask (077 below) takes away
+mkdir -p "$upA0/srv/sg"; chown 0:1001 "$upA0/srv/sg"; chmod 2775 "$upA0/srv/sg"
+echo in > "$upA0/srv/sg/inherits"; mkdir "$upA0/srv/sg/sub"
+echo other > "$upA0/srv/sg/root-group"; chgrp 0 "$upA0/srv/sg/root-group"
+echo s > "$upA0/srv/suid"; chmod 4755 "$upA0/srv/suid"
+echo w > "$upA0/srv/open"; chmod 0666 "$upA0/srv/open"; chmod 1777 "$upA0/srv"
+# a default ACL set after the files below it were made: they have none
+setfacl -d -m u:1002:rx "$upA0/opt/app"
 touch -d '2020-01-02 03:04:05' "$upA0/opt/app/a" "$upA0/usr/share/uc-base/new.txt"
 mkdir -p "$T/etc/custom.etc/alice"; echo "alice's motd" > "$T/etc/custom.etc/alice/motd"
 upA=$T/fs/state/cages/01/alice/upper
@@ -60,7 +70,7 @@ tar --zstd -tvf "$T/alice.tar.zst" > "$T/tarlist" || fail "tar --zstd -tvf canno
 head -1 "$T/tarlist" | grep -q "UNICAGE-MANIFEST" || fail "the first entry is not the manifest"
 assert_grep "upper/usr/share/uc-base/new.txt" "$T/tarlist" "tar lists alice's file"
 ucA umount alice >/dev/null
-ucA export alice - | ucB import - > "$T/out" || fail "export | import through a pipe"
+ucA export alice - | (umask 077; ucB import -) > "$T/out" || fail "export | import through a pipe"
 assert_grep "^alice: imported" "$T/out" "import reports"
 upB=$T/fs/stateB/cages/01/alice/upper
 # times: the archive's mtime, and the same atime (import reads every file
@@ -76,6 +86,7 @@ rel_listing() { (cd "$1" && listing .) | awk '$2 == 4 {$6 = "-"} {print}'; }
 rel_listing "$upA" > "$T/lA"; rel_listing "$upB" > "$T/lB"
 diff "$T/lA" "$T/lB" > "$T/ldiff" || fail "the upper on B differs from A's: $(head -20 "$T/ldiff")"
 getfacl -p "$upB/opt/app/a" | grep -q "user:1002:r--" || fail "the ACL did not survive"
+getfacl -p "$upB/opt/app" | grep -q "default:user:1002:r-x" || fail "the default ACL did not survive"
 assert_eq "$(getfattr --absolute-names -n user.note --only-values "$upB/opt/app/a")" "hello" "user xattr"
 assert_eq "$(cat "$T/etcB/custom.etc/alice/motd")" "alice's motd" "custom.etc came along"
 ucB user-status alice > "$T/out"; assert_grep "Enabled" "$T/out" "the enabled state came along"
