@@ -3,6 +3,7 @@
 #include "export/xman.h"
 #include "lib/cleanup.h"
 #include "lib/hashset.h"
+#include "lib/log.h"
 #include "lib/path.h"
 #include "lib/sha256.h"
 #include "lib/strv.h"
@@ -29,6 +30,7 @@
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 /* One tree exported under a prefix ("upper", "custom.etc", "home"). */
 struct tree {
@@ -37,12 +39,16 @@ struct tree {
 };
 
 /* Pass 1 lists every entry (archive path, which tree, the path inside it)
- * and hashes every regular file; pass 2 writes them in the same order, and
- * each file's data must hash to what the manifest already says. */
+ * and hashes every regular file: SHA-256 for the manifest, and a CRC-32 of
+ * the same bytes; pass 2 writes them in the same order, and each file's
+ * data must have the CRC it had in pass 1 (a file changed in between is
+ * caught there at a seventh of the cost of hashing it again: a change that
+ * kept the CRC would still be refused by import's SHA-256 check). */
 struct item {
 	char *apath;
 	const char *rel; /* inside apath, after "prefix/" ("" for the root) */
 	unsigned tree;
+	uint32_t crc;
 	struct stat st;
 };
 
@@ -57,6 +63,8 @@ struct exp {
 	struct archive *a;
 	struct export_stats *st;
 	uint64_t total;
+	uint64_t out_bytes, out_kicked; /* written to the output; writeback started up to */
+	bool out_is_file;
 	time_t last_progress;
 	struct uc_error *err;
 };
@@ -131,18 +139,40 @@ struct hasher {
 	atomic_int err;
 };
 
+/* The first size bytes of fd: SHA-256 (hex) and CRC-32, read once. */
+static int hash_file(int fd, off_t size, char hex[65], uint32_t *crc)
+{
+	struct sha256 h;
+	if (sha256_begin(&h) < 0)
+		return -ENOMEM;
+	char buf[1 << 16];
+	uLong c = crc32(0, Z_NULL, 0);
+	off_t off = 0;
+	ssize_t n = 0;
+	while (off < size &&
+	       (n = pread(fd, buf, size - off < (off_t)sizeof(buf) ? (size_t)(size - off) : sizeof(buf),
+			  off)) > 0) {
+		sha256_update(&h, buf, (size_t)n);
+		c = crc32(c, (const Bytef *)buf, (uInt)n);
+		off += n;
+	}
+	sha256_end_hex(&h, hex);
+	*crc = (uint32_t)c;
+	return n < 0 ? -errno : 0; /* a file that shrank: pass 2 says it changed */
+}
+
 static void *hash_worker(void *arg)
 {
 	struct hasher *h = arg;
 	struct exp *x = h->x;
 	size_t i;
 	while (!atomic_load(&h->err) && (i = atomic_fetch_add(&h->next, 1)) < x->n) {
-		const struct item *it = &x->items[i];
+		struct item *it = &x->items[i];
 		if (!S_ISREG(it->st.st_mode))
 			continue;
 		int f = path_open_beneath(x->trees[it->tree].fd, it->rel,
 					  O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
-		int r = f < 0 ? f : sha256_fd_hex(f, it->st.st_size, h->hex[i], NULL);
+		int r = f < 0 ? f : hash_file(f, it->st.st_size, h->hex[i], &it->crc);
 		if (f >= 0)
 			close(f);
 		if (r < 0) {
@@ -231,28 +261,20 @@ static void progress(struct exp *x, bool done)
 
 static int write_data(struct exp *x, const struct item *it, int fd)
 {
-	struct sha256 h;
 	char buf[1 << 16];
 	ssize_t n;
 	uint64_t left = (uint64_t)it->st.st_size;
-	if (sha256_begin(&h) < 0)
-		return -ENOMEM;
+	uLong c = crc32(0, Z_NULL, 0);
 	while (left > 0 && (n = read(fd, buf, left < sizeof(buf) ? left : sizeof(buf))) > 0) {
-		sha256_update(&h, buf, (size_t)n);
-		if (archive_write_data(x->a, buf, (size_t)n) != n) {
-			char hex[65];
-			sha256_end_hex(&h, hex);
+		c = crc32(c, (const Bytef *)buf, (uInt)n);
+		if (archive_write_data(x->a, buf, (size_t)n) != n)
 			return uc_fail(x->err, UC_INTERNAL, "writing the archive: %s",
 				       archive_error_string(x->a));
-		}
 		left -= (uint64_t)n;
 		x->st->bytes += (uint64_t)n;
 		progress(x, false);
 	}
-	char hex[65];
-	sha256_end_hex(&h, hex);
-	const char *want = xman_file_hex(&x->man, it->apath);
-	if (left || !want || strcmp(want, hex))
+	if (left || (uint32_t)c != it->crc)
 		return uc_fail(
 		    x->err, UC_INTERNAL,
 		    "%s changed during the export (a process in the cage is writing it): "
@@ -434,6 +456,32 @@ static int prepare(struct exp *x, const struct uc_user *u)
 	return 0;
 }
 
+/* libarchive's write callback: all of it to the output; into a file, its
+ * writeback is started every 16 MiB, so that the final fsync (the archive
+ * is made durable before it is renamed into place) waits for the tail
+ * only, not for the whole archive. */
+static la_ssize_t write_out(struct archive *a, void *arg, const void *buf, size_t len)
+{
+	struct exp *x = arg;
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(x->o->out_fd, (const char *)buf + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			archive_set_error(a, n < 0 ? errno : EIO, "%s", strerror(n < 0 ? errno : EIO));
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	x->out_bytes += len;
+	if (x->out_is_file && x->out_bytes - x->out_kicked >= (16u << 20)) {
+		sync_file_range(x->o->out_fd, (off64_t)x->out_kicked,
+				(off64_t)(x->out_bytes - x->out_kicked), SYNC_FILE_RANGE_WRITE);
+		x->out_kicked = x->out_bytes;
+	}
+	return (la_ssize_t)len;
+}
+
 static int open_writer(struct exp *x)
 {
 	x->a = archive_write_new();
@@ -452,10 +500,37 @@ static int open_writer(struct exp *x)
 	archive_write_set_format_option(x->a, "pax", "hdrcharset", "BINARY");
 	/* xattrs as SCHILY.xattr.* only: what GNU tar reads too */
 	archive_write_set_format_option(x->a, "pax", "xattrheader", "SCHILY");
+	/* the output in 1 MiB writes (not 10 KiB), the last one not padded */
+	archive_write_set_bytes_per_block(x->a, 1 << 20);
 	archive_write_set_bytes_in_last_block(x->a, 1);
-	if (archive_write_open_fd(x->a, x->o->out_fd) != ARCHIVE_OK)
+	struct stat ost;
+	x->out_is_file = fstat(x->o->out_fd, &ost) == 0 && S_ISREG(ost.st_mode);
+	if (archive_write_open(x->a, x, NULL, write_out, NULL) != ARCHIVE_OK)
 		return uc_fail(x->err, UC_INTERNAL, "libarchive: %s", archive_error_string(x->a));
 	return 0;
+}
+
+/* Milliseconds since t0, for UNICAGE_DEBUG=export. */
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Tests: UNICAGE_TEST_EXPORT_PAUSE=FILE makes the export create FILE
+ * between its two passes and wait (up to 30 s) until it is removed, so that
+ * a test can change the cage exactly there. */
+static void test_pause(void)
+{
+	const char *f = getenv("UNICAGE_TEST_EXPORT_PAUSE");
+	if (!f || !*f)
+		return;
+	int fd = open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	for (int i = 0; i < 3000 && access(f, F_OK) == 0; i++)
+		usleep(10000);
 }
 
 int cage_export(const struct uc_config *cfg, const struct export_opts *o, struct export_stats *st,
@@ -467,6 +542,8 @@ int cage_export(const struct uc_config *cfg, const struct export_opts *o, struct
 	if (r < 0)
 		return r;
 	struct exp x = {.cfg = cfg, .o = o, .st = st, .err = err};
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	xman_init(&x.man);
 	/* no remount, umount or import of this cage meanwhile */
 	int lk = cage_user_lock(cfg, u.name, err);
@@ -479,8 +556,12 @@ int cage_export(const struct uc_config *cfg, const struct export_opts *o, struct
 		    openat(x.trees[t].fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		r = d < 0 ? -errno : list_dir(&x, t, d, "");
 	}
+	uc_debug(UC_AREA_EXPORT, "export: %zu entries listed at %ld ms", x.n, ms_since(&t0));
 	if (r == 0)
 		r = hash_all(&x);
+	uc_debug(UC_AREA_EXPORT, "export: hashed at %ld ms", ms_since(&t0));
+	if (r == 0)
+		test_pause();
 	if (r == 0)
 		r = open_writer(&x);
 	if (r == 0)
@@ -488,12 +569,14 @@ int cage_export(const struct uc_config *cfg, const struct export_opts *o, struct
 	struct hl hl = {0};
 	for (size_t i = 0; r == 0 && i < x.n; i++)
 		r = write_item(&x, &x.items[i], &hl);
+	uc_debug(UC_AREA_EXPORT, "export: entries written at %ld ms", ms_since(&t0));
 	if (x.a) {
 		if (archive_write_close(x.a) != ARCHIVE_OK && r == 0)
 			r = uc_fail(err, UC_INTERNAL, "writing the archive: %s",
 				    archive_error_string(x.a));
 		archive_write_free(x.a);
 	}
+	uc_debug(UC_AREA_EXPORT, "export: closed at %ld ms", ms_since(&t0));
 	if (r == 0)
 		progress(&x, true);
 	strset_release(&hl.seen);

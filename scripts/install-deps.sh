@@ -6,7 +6,7 @@ set -euo pipefail
 
 debian_pkgs=(
     build-essential pkg-config            # build
-    librpm-dev libacl1-dev libattr1-dev libzstd-dev libmount-dev libcap-dev libarchive-dev
+    librpm-dev libacl1-dev libattr1-dev libzstd-dev libmount-dev libcap-dev libarchive-dev zlib1g-dev
     libcmocka-dev                         # unit tests
     rpm                                   # rpm and rpmbuild: fixtures and the oracle
     acl attr e2fsprogs util-linux python3 zstd libcap2-bin procps  # integration tests (setfacl, setfattr, chattr, setcap, unshare, nsenter, findmnt, pgrep)
@@ -14,7 +14,7 @@ debian_pkgs=(
 )
 el_pkgs=(
     gcc make pkgconf-pkg-config
-    rpm-devel libacl-devel libattr-devel libzstd-devel libmount-devel libcap-devel libarchive-devel
+    rpm-devel libacl-devel libattr-devel libzstd-devel libmount-devel libcap-devel libarchive-devel zlib-devel
     libcmocka-devel
     rpm rpm-build
     acl attr e2fsprogs util-linux python3 zstd libcap procps-ng

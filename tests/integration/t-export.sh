@@ -158,6 +158,28 @@ for i in 1 2 3 4 5; do
 done
 kill -9 "$writer"; wait "$writer" 2>/dev/null || true
 echo "busy cage: $ok exports consistent, $refused refused as changing"
+# a file rewritten in place (same size) between the hash pass and the write
+# pass: refused; rewritten with the same bytes: exported
+# (written in the upper from outside: the cage has no head, tr or dd)
+head -c 300000 /dev/zero | tr '\0' a > "$upA0/opt/app/inplace"
+n=0
+for what in b b; do # a -> b, then b -> b
+    n=$((n + 1))
+    rm -f "$T/pause"
+    UNICAGE_TEST_EXPORT_PAUSE=$T/pause ucA export alice -o "$T/inplace.tar.zst" > /dev/null 2> "$T/err" &
+    exp=$!
+    for i in $(seq 300); do [ -e "$T/pause" ] && break; sleep 0.05; done
+    [ -e "$T/pause" ] || fail "export did not reach its pause"
+    head -c 300000 /dev/zero | tr '\0' $what | dd of="$upA0/opt/app/inplace" conv=notrunc status=none
+    rm "$T/pause"
+    if wait $exp; then rc=0; else rc=$?; fi
+    if [ $n = 1 ]; then
+        [ $rc != 0 ] || fail "a file rewritten in place between the passes was exported"
+        assert_grep "opt/app/inplace changed during the export" "$T/err" "the rewritten file is named"
+    else
+        [ $rc = 0 ] || fail "a file rewritten with the same bytes was refused: $(cat "$T/err")"
+    fi
+done
 ucA umount alice >/dev/null
 
 # --- --with-home: the home comes along, ~/.unicage included ------------------------
