@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # make bench, case export (run by scripts/bench.sh in its own `unshare -m`):
 #   scripts/bench-export.sh UNICAGE WORKDIR CORPUS
-# An upper of ~1 GB of mixed files (copies of corpus A's three guests)
-# on a loop-mounted ext4; `unicage export` against `tar --zstd -cf` of the
-# same directory, `unicage import` against `tar --zstd -xf`, same run (both
-# zstd level 3), the median of 5 warm runs each.
+# An upper of ~1 GB of mixed files (copies of corpus A's three guests) on a
+# loop-mounted ext4 (direct I/O: it stands for a disk); `unicage export`
+# against `tar --zstd -cf` of the same directory, `unicage import` against
+# `tar --zstd -xf`, same run (both zstd level 3), the median of 5 warm runs
+# each.
 set -euo pipefail
 UC=${1:?usage: bench-export.sh UNICAGE WORKDIR CORPUS}
 w=${2:?usage}
 corpus=${3:?usage}
 src=$(cd "$(dirname "$0")/.." && pwd)
 . "$src/scripts/bench-cage-lib.sh"
-bench_start 6G
+bench_start 6G dio
 bench_alice
 bench_host sh true
 "$UC" enable alice > /dev/null
