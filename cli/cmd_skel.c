@@ -1,6 +1,8 @@
 /* `unicage init` and `unicage update`: build a skeleton generation. */
 #include "cli/cli.h"
 
+#include "export/commit.h"
+
 #include "mount/cage.h"
 #include "mount/mode.h"
 
@@ -194,7 +196,9 @@ const char status_usage[] =
     "  ratio (apparent / allocated), immutable coverage, generations and pins";
 const char rollback_usage[] = "[--wait-lock]\n\n  make the previous generation current";
 const char gc_usage[] = "[--wait-lock]\n\n"
-			"  remove generations neither current nor pinned, and objects nothing uses";
+			"  finish imports a crash stopped (or remove what they left), release idle\n"
+			"  slots, remove generations neither current nor pinned, and objects\n"
+			"  nothing uses";
 
 /* Options of verbs that take only --wait-lock. */
 static int simple_args(struct cli *cli, const char *verb, int argc, char **argv, bool *wait,
@@ -352,6 +356,9 @@ int cmd_gc(struct cli *cli, int argc, char **argv)
 	int lockfd;
 	uint64_t gens = 0, objs = 0;
 	int r = locked(cli, "gc", argc, argv, &help, &lockfd);
+	/* imports a crash stopped: finished (or their temporary dirs removed) */
+	if (r == 0 && !help && (r = import_recover_all(&cli->cfg, &cli->err)) > 0)
+		r = 0;
 	if (r == 0 && !help)
 		r = cage_sweep_all(&cli->cfg, &cli->err); /* idle slots unpin first */
 	if (r == 0 && !help)

@@ -5,6 +5,7 @@
  * its temporary root, never following a link. */
 #include "export/export.h"
 
+#include "export/commit.h"
 #include "export/workers.h"
 #include "export/xman.h"
 #include "lib/cleanup.h"
@@ -178,8 +179,9 @@ static int make_tmp(struct imp *x, unsigned t, const char *final)
 		if (!keep)
 			break;
 	}
-	snprintf(x->tmp[t], sizeof(x->tmp[t]), "%.3800s/.import-%.200s.%d", parent, x->u.name,
-		 (int)getpid());
+	char name[300];
+	import_tmp_name(name, sizeof(name), x->u.name, (int)getpid());
+	snprintf(x->tmp[t], sizeof(x->tmp[t]), "%.3700s/%.290s", parent, name);
 	if (mkdir(x->tmp[t], 0700) < 0)
 		return uc_fail_errno(x->err, errno, "%s", x->tmp[t]);
 	/* a default ACL inherited from the parent would be inherited in turn
@@ -678,6 +680,74 @@ static int own_roots(struct imp *x)
 
 /* ---- commit ------------------------------------------------------------------ */
 
+/* Directory times last (every entry made inside changed them), on the
+ * temporary trees, before the sync: durable with the rest. */
+static void set_dir_times(struct imp *x)
+{
+	for (size_t i = x->ndirs; i-- > 0;) {
+		const struct dirmeta *d = &x->dirs[i];
+		_cleanup_close_ int fd =
+		    path_open_beneath(x->tmpfd[d->tree], d->path,
+				      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+		struct timespec ts[2] = {d->mtime, d->mtime};
+		if (fd >= 0)
+			futimens(fd, ts);
+	}
+}
+
+/* The last touches on the temporary trees, made durable, then swapped in
+ * (export/commit.c: crash-safe). */
+static int commit(struct imp *x)
+{
+	/* another account: the old user's home mount point (an empty
+	 * directory the cage made) must not name the old user in the new cage */
+	if (strcmp(x->u.name, x->man.user)) {
+		char mp[PATH_MAX];
+		snprintf(mp, sizeof(mp), "upper/home/%.240s", x->man.user);
+		unlinkat(x->tmpfd[T_UPPER], mp, AT_REMOVEDIR); /* only when empty */
+	}
+	/* the cage dir is tmp itself: upper/ from the archive, a fresh work/ */
+	if (mkdirat(x->tmpfd[T_UPPER], "work", 0700) < 0)
+		return uc_fail_errno(x->err, errno, "%s/work", x->tmp[T_UPPER]);
+	set_dir_times(x);
+	/* durable before it replaces anything: a crash after the swaps must
+	 * not leave a cage of empty files where the old one was */
+	for (unsigned t = 0; t < T_N; t++) {
+		if (x->tmpfd[t] < 0)
+			continue;
+		_cleanup_close_ int d =
+		    openat(x->tmpfd[t], ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (d < 0 || syncfs(d) < 0)
+			return uc_fail_errno(x->err, errno, "syncfs %s", x->tmp[t]);
+	}
+	uc_debug(UC_AREA_EXPORT, "import: synced at %ld ms", ms_since(&x->t0));
+	struct import_commit c = {.enabled = x->man.enabled};
+	snprintf(c.user, sizeof(c.user), "%s", x->u.name);
+	unsigned in[T_N];
+	for (unsigned t = 0; t < T_N; t++) {
+		if (x->tmpfd[t] < 0)
+			continue;
+		struct import_tree *it = &c.t[c.n];
+		snprintf(it->tmp, sizeof(it->tmp), "%s", x->tmp[t]);
+		snprintf(it->final, sizeof(it->final), "%s", x->final[t]);
+		if (t == T_UPPER) {
+			snprintf(it->src, sizeof(it->src), "%.4095s", x->tmp[t]);
+		} else {
+			snprintf(it->src, sizeof(it->src), "%.4000s/%.20s", x->tmp[t], prefixes[t]);
+			if (access(it->src, F_OK) < 0)
+				continue; /* the archive has none: what is there stays */
+		}
+		in[c.n++] = t;
+	}
+	int r = import_commit(x->cfg, &c, x->err);
+	/* the temporary dirs of the trees it took are its own now (removed, or
+	 * kept for recovery) */
+	for (unsigned i = 0; i < c.n; i++)
+		if (r == 0 || c.pending)
+			x->tmp[in[i]][0] = '\0';
+	return r;
+}
+
 static void rm_path(const char *path)
 {
 	char parent[PATH_MAX];
@@ -689,118 +759,6 @@ static void rm_path(const char *path)
 	_cleanup_close_ int pfd = open(*parent ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pfd >= 0)
 		store_rm_tree(pfd, sl + 1);
-}
-
-/* tmp/<prefix> -> final, the old final kept aside until then. */
-static int put_in_place(struct imp *x, unsigned t, char *aside, size_t size)
-{
-	char src[PATH_MAX + 32];
-	aside[0] = '\0';
-	snprintf(src, sizeof(src), "%.4000s/%s", x->tmp[t], t == T_UPPER ? "" : prefixes[t]);
-	if (t != T_UPPER && access(src, F_OK) < 0)
-		return 0; /* the archive has none: what is there stays */
-	if (access(x->final[t], F_OK) == 0) {
-		snprintf(aside, size, "%.4000s.old-%d", x->tmp[t], (int)getpid());
-		if (rename(x->final[t], aside) < 0)
-			return uc_fail_errno(x->err, errno, "%s", x->final[t]);
-	}
-	if (rename(src, x->final[t]) < 0) {
-		int e = errno;
-		if (aside[0])
-			rename(aside, x->final[t]);
-		aside[0] = '\0';
-		return uc_fail_errno(x->err, e, "%s", x->final[t]);
-	}
-	return 0;
-}
-
-static int commit(struct imp *x)
-{
-	char aside[T_N][PATH_MAX + 64];
-	int r = 0;
-	/* another account: the old user's home mount point (an empty
-	 * directory the cage made) must not name the old user in the new cage */
-	if (strcmp(x->u.name, x->man.user)) {
-		char mp[PATH_MAX];
-		snprintf(mp, sizeof(mp), "upper/home/%.240s", x->man.user);
-		unlinkat(x->tmpfd[T_UPPER], mp, AT_REMOVEDIR); /* only when empty */
-	}
-	/* the cage dir is tmp itself: upper/ from the archive, a fresh work/ */
-	if (mkdirat(x->tmpfd[T_UPPER], "work", 0700) < 0)
-		return uc_fail_errno(x->err, errno, "%s/work", x->tmp[T_UPPER]);
-	/* durable before it replaces anything: a crash after the renames must
-	 * not leave a cage of empty files where the old one was */
-	for (unsigned t = 0; t < T_N; t++) {
-		if (x->tmpfd[t] < 0)
-			continue;
-		_cleanup_close_ int d =
-		    openat(x->tmpfd[t], ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (d < 0 || syncfs(d) < 0)
-			return uc_fail_errno(x->err, errno, "syncfs %s", x->tmp[t]);
-	}
-	uc_debug(UC_AREA_EXPORT, "import: synced at %ld ms", ms_since(&x->t0));
-	unsigned done = 0;
-	for (unsigned t = 0; r == 0 && t < T_N; t++)
-		if (x->tmpfd[t] >= 0 && (r = put_in_place(x, t, aside[t], sizeof(aside[t]))) == 0)
-			done = t + 1;
-	if (r < 0) {
-		/* put back what was moved: the host as it was */
-		for (unsigned t = 0; t < done; t++)
-			if (aside[t][0]) {
-				char back[PATH_MAX + 32];
-				snprintf(back, sizeof(back), "%s/%s", x->tmp[t],
-					 t == T_UPPER ? "new" : prefixes[t]);
-				rename(x->final[t], back);
-				rename(aside[t], x->final[t]);
-			}
-		return r;
-	}
-	if (x->tmpfd[T_UPPER] >= 0) {
-		close(x->tmpfd[T_UPPER]);
-		x->tmpfd[T_UPPER] = -1;
-		x->tmp[T_UPPER][0] = '\0'; /* it is the cage now */
-	}
-	for (unsigned t = 0; t < T_N; t++)
-		if (aside[t][0])
-			rm_path(aside[t]);
-	return 0;
-}
-
-static void set_dir_times(struct imp *x)
-{
-	for (size_t i = x->ndirs; i-- > 0;) {
-		const struct dirmeta *d = &x->dirs[i];
-		char path[PATH_MAX + 32];
-		if (d->tree == T_UPPER)
-			snprintf(path, sizeof(path), "%s/%s", x->final[T_UPPER], d->path);
-		else
-			snprintf(path, sizeof(path), "%s%s", x->final[d->tree],
-				 d->path + strlen(prefixes[d->tree]));
-		struct timespec ts[2] = {d->mtime, d->mtime};
-		utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW);
-	}
-}
-
-static void after(struct imp *x)
-{
-	/* a fresh private /etc, and the user's enabled state from the archive */
-	struct skel_conf conf = {0};
-	struct uc_error e = {0};
-	if (skel_conf_load(&conf, x->cfg->config_dir, &e) == 0) {
-		cage_etc_generate(x->cfg, &conf, &x->u, NULL, &e);
-		skel_conf_release(&conf);
-	}
-	if (x->man.enabled) {
-		struct cage_users cu = {0};
-		_cleanup_close_ int sd = open(x->cfg->state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		_cleanup_close_ int lk =
-		    sd < 0 ? -1
-			   : uc_lock_take(sd, "users.lock", "the users' state", UC_LOCK_WAIT, &e);
-		if (lk >= 0 && cage_users_load(x->cfg, &cu, &e) == 0 &&
-		    cage_user_set(x->cfg, &cu, &x->u, true, &e) == 0)
-			cage_users_save(x->cfg, &cu, &e);
-		cage_users_release(&cu);
-	}
 }
 
 int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct import_report *rep,
@@ -838,6 +796,9 @@ int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct
 	int lk = r == 0 ? cage_user_lock(cfg, x.u.name, err) : -1;
 	if (r == 0 && lk < 0)
 		r = lk;
+	/* what a crashed import of this user left: finished or cleared first */
+	if (r == 0 && (r = import_recover_locked(cfg, x.u.name, err)) > 0)
+		r = 0;
 	if (r == 0)
 		r = places(&x);
 	char gen[64] = "";
@@ -882,8 +843,6 @@ int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct
 		r = set_default_acls(&x);
 	uc_debug(UC_AREA_EXPORT, "import: checked at %ld ms", ms_since(&x.t0));
 	if (r == 0 && (r = commit(&x)) == 0) {
-		set_dir_times(&x);
-		after(&x);
 		uc_debug(UC_AREA_EXPORT, "import: in place at %ld ms", ms_since(&x.t0));
 		snprintf(rep->user, sizeof(rep->user), "%s", x.u.name);
 		snprintf(rep->source_gen, sizeof(rep->source_gen), "%s", x.man.gen);

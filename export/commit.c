@@ -1,0 +1,454 @@
+#include "export/commit.h"
+
+#include "lib/cleanup.h"
+#include "lib/lock.h"
+#include "lib/log.h"
+#include "lib/store.h"
+#include "lib/strv.h"
+#include "lib/users.h"
+#include "mount/cage.h"
+#include "mount/etc.h"
+#include "mount/users.h"
+#include "skel/conf.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define INTENT_MAGIC "unicage-import-intent 1"
+
+/* Tests: UNICAGE_TEST_IMPORT_CRASH=K kills the import (SIGKILL, as a
+ * crash) at the K-th point of its commit: 1 after the record is durable,
+ * 2.. after each swap, then after the /etc and enabled state, then after
+ * the old trees are removed. */
+static void crash_point(void)
+{
+	static int n;
+	const char *k = getenv("UNICAGE_TEST_IMPORT_CRASH");
+	if (k && atoi(k) == ++n)
+		kill(getpid(), SIGKILL);
+}
+
+void import_tmp_name(char *buf, size_t size, const char *user, int pid)
+{
+	snprintf(buf, size, ".import-%s.%d", user, pid);
+}
+
+bool is_import_tmp(const char *name, const char *user)
+{
+	size_t ul = strlen(user);
+	if (strncmp(name, ".import-", 8) || strncmp(name + 8, user, ul) || name[8 + ul] != '.')
+		return false;
+	/* the pid, nothing else: ".import-alice.x.1" is alice.x's, not alice's */
+	const char *p = name + 9 + ul;
+	return *p && strspn(p, "0123456789") == strlen(p);
+}
+
+/* ---- the intent record ------------------------------------------------------ */
+
+static int imports_dir(const struct uc_config *cfg, struct uc_error *err)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%.4000s/imports", cfg->state_dir);
+	if (mkdir(p, 0700) < 0 && errno != EEXIST)
+		return uc_fail_errno(err, errno, "%s", p);
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? uc_fail_errno(err, errno, "%s", p) : fd;
+}
+
+static void intent_name(char *buf, size_t size, const char *user)
+{
+	snprintf(buf, size, "%.240s.intent", user);
+}
+
+/* Fields separated by NUL bytes: paths are kept whatever they hold. */
+static int put_field(FILE *f, const char *s)
+{
+	return fwrite(s, 1, strlen(s) + 1, f) == strlen(s) + 1 ? 0 : -1;
+}
+
+static int intent_write(int dir, const struct import_commit *c, struct uc_error *err)
+{
+	char name[256], tmp[300];
+	intent_name(name, sizeof(name), c->user);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
+	int fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return uc_fail_errno(err, errno, "imports/%s", tmp);
+	}
+	char num[64];
+	int r = put_field(f, INTENT_MAGIC) | put_field(f, c->user) |
+		put_field(f, c->enabled ? "1" : "0");
+	snprintf(num, sizeof(num), "%u", c->n);
+	r |= put_field(f, num);
+	for (unsigned i = 0; i < c->n; i++) {
+		const struct import_tree *t = &c->t[i];
+		r |= put_field(f, t->final) | put_field(f, t->src) | put_field(f, t->tmp);
+		snprintf(num, sizeof(num), "%llu %llu", (unsigned long long)t->dev,
+			 (unsigned long long)t->ino);
+		r |= put_field(f, num);
+	}
+	/* durable before the first swap: recovery must find it */
+	if (fflush(f) != 0 || fsync(fileno(f)) < 0)
+		r = -1;
+	int e = errno;
+	if (fclose(f) != 0)
+		r = -1;
+	if (r == 0 && (renameat(dir, tmp, dir, name) < 0 || fsync(dir) < 0))
+		r = -1, e = errno;
+	if (r < 0) {
+		unlinkat(dir, tmp, 0);
+		return uc_fail_errno(err, e ? e : EIO, "imports/%s", name);
+	}
+	return 0;
+}
+
+/* The next NUL-terminated field of buf[*pos..len), or NULL. */
+static const char *get_field(const char *buf, size_t len, size_t *pos)
+{
+	if (*pos >= len)
+		return NULL;
+	const char *s = buf + *pos;
+	const char *end = memchr(s, '\0', len - *pos);
+	if (!end)
+		return NULL;
+	*pos += (size_t)(end - s) + 1;
+	return s;
+}
+
+/* 1 and *c filled, 0 when there is no record, or -errno (a record that
+ * does not parse is an error naming it: it is never guessed at). */
+static int intent_read(int dir, const char *cfg_state_dir, const char *user,
+		       struct import_commit *c, struct uc_error *err)
+{
+	char name[256], buf[4 * IMPORT_TREES * PATH_MAX];
+	intent_name(name, sizeof(name), user);
+	_cleanup_close_ int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "imports/%s", name);
+	ssize_t len = read(fd, buf, sizeof(buf));
+	if (len < 0)
+		return uc_fail_errno(err, errno, "imports/%s", name);
+	memset(c, 0, sizeof(*c));
+	size_t pos = 0;
+	const char *magic = get_field(buf, (size_t)len, &pos), *u = get_field(buf, (size_t)len, &pos),
+		   *en = get_field(buf, (size_t)len, &pos), *n = get_field(buf, (size_t)len, &pos);
+	bool ok = magic && !strcmp(magic, INTENT_MAGIC) && u && !strcmp(u, user) && en && n &&
+		  sscanf(n, "%u", &c->n) == 1 && c->n <= IMPORT_TREES;
+	snprintf(c->user, sizeof(c->user), "%s", user);
+	c->enabled = ok && !strcmp(en, "1");
+	for (unsigned i = 0; ok && i < c->n; i++) {
+		struct import_tree *t = &c->t[i];
+		const char *fi = get_field(buf, (size_t)len, &pos), *sr = get_field(buf, (size_t)len, &pos),
+			   *tm = get_field(buf, (size_t)len, &pos), *id = get_field(buf, (size_t)len, &pos);
+		unsigned long long dev, ino;
+		ok = fi && sr && tm && id && *fi == '/' && *sr == '/' && *tm == '/' &&
+		     sscanf(id, "%llu %llu", &dev, &ino) == 2;
+		if (ok) {
+			snprintf(t->final, sizeof(t->final), "%s", fi);
+			snprintf(t->src, sizeof(t->src), "%s", sr);
+			snprintf(t->tmp, sizeof(t->tmp), "%s", tm);
+			t->dev = (dev_t)dev;
+			t->ino = (ino_t)ino;
+		}
+	}
+	if (!ok)
+		return uc_fail(err, UC_INTERNAL,
+			       "%s/imports/%s: not an import record this version can finish "
+			       "(left as it is)",
+			       cfg_state_dir, name);
+	return 1;
+}
+
+/* ---- the swaps ---------------------------------------------------------------- */
+
+static int fsync_parent(const char *path)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s", path);
+	char *sl = strrchr(p, '/');
+	if (!sl)
+		return 0;
+	*sl = '\0';
+	_cleanup_close_ int d = open(*p ? p : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return d < 0 || fsync(d) < 0 ? -errno : 0;
+}
+
+/* One tree in place; nothing when it already is (recovery). */
+static int swap_in(const struct import_tree *t, struct uc_error *err)
+{
+	struct stat st;
+	int fr = lstat(t->final, &st);
+	if (fr == 0 && st.st_dev == t->dev && st.st_ino == t->ino)
+		return 0;
+	bool have_final = fr == 0 || errno != ENOENT;
+	struct stat ns;
+	if (lstat(t->src, &ns) < 0 || ns.st_dev != t->dev || ns.st_ino != t->ino)
+		return uc_fail(err, UC_INTERNAL, "%s: the new tree is neither there nor in place",
+			       t->final);
+	int r = have_final ? renameat2(AT_FDCWD, t->src, AT_FDCWD, t->final, RENAME_EXCHANGE)
+			   : renameat2(AT_FDCWD, t->src, AT_FDCWD, t->final, RENAME_NOREPLACE);
+	if (r < 0)
+		return uc_fail_errno(err, errno, "%s", t->final);
+	int e = fsync_parent(t->final);
+	if (e == 0)
+		e = fsync_parent(t->src);
+	return e < 0 ? uc_fail_errno(err, -e, "%s", t->final) : 0;
+}
+
+static void rm_path(const char *path)
+{
+	char parent[PATH_MAX];
+	snprintf(parent, sizeof(parent), "%s", path);
+	char *sl = strrchr(parent, '/');
+	if (!sl)
+		return;
+	*sl = '\0';
+	_cleanup_close_ int pfd = open(*parent ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pfd >= 0)
+		store_rm_tree(pfd, sl + 1);
+}
+
+/* After the swaps: a fresh private /etc for the user, the archive's enabled
+ * state; then the old trees and the record go. Each step can run again. */
+static void finish(const struct uc_config *cfg, int dir, const struct import_commit *c)
+{
+	struct uc_user u;
+	struct uc_error e = {0};
+	if (users_lookup(cfg, c->user, &u, &e) == 0) {
+		struct skel_conf conf = {0};
+		if (skel_conf_load(&conf, cfg->config_dir, &e) == 0) {
+			cage_etc_generate(cfg, &conf, &u, NULL, &e);
+			skel_conf_release(&conf);
+		}
+		if (c->enabled) {
+			struct cage_users cu = {0};
+			_cleanup_close_ int sd =
+			    open(cfg->state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			_cleanup_close_ int lk =
+			    sd < 0 ? -1
+				   : uc_lock_take(sd, "users.lock", "the users' state",
+						  UC_LOCK_WAIT, &e);
+			if (lk >= 0 && cage_users_load(cfg, &cu, &e) == 0 &&
+			    cage_user_set(cfg, &cu, &u, true, &e) == 0)
+				cage_users_save(cfg, &cu, &e);
+			cage_users_release(&cu);
+		}
+		user_release(&u);
+	}
+	crash_point();
+	for (unsigned i = 0; i < c->n; i++)
+		rm_path(c->t[i].tmp);
+	crash_point();
+	char name[256];
+	intent_name(name, sizeof(name), c->user);
+	unlinkat(dir, name, 0);
+}
+
+/* Undo the swaps of the first n trees (those whose final path is the new
+ * tree): 0, or -1 when one could not be undone. */
+static int swap_back(const struct import_commit *c, unsigned n)
+{
+	int r = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const struct import_tree *t = &c->t[i];
+		struct stat st, os;
+		if (lstat(t->final, &st) < 0 || st.st_dev != t->dev || st.st_ino != t->ino)
+			continue;
+		bool had_old = lstat(t->src, &os) == 0;
+		if (renameat2(AT_FDCWD, t->final, AT_FDCWD, t->src,
+			      had_old ? RENAME_EXCHANGE : RENAME_NOREPLACE) < 0)
+			r = -1;
+	}
+	return r;
+}
+
+int import_commit(const struct uc_config *cfg, struct import_commit *c, struct uc_error *err)
+{
+	for (unsigned i = 0; i < c->n; i++) {
+		struct stat st;
+		if (lstat(c->t[i].src, &st) < 0 || !S_ISDIR(st.st_mode))
+			return uc_fail_errno(err, errno ? errno : ENOTDIR, "%s", c->t[i].src);
+		c->t[i].dev = st.st_dev;
+		c->t[i].ino = st.st_ino;
+	}
+	_cleanup_close_ int dir = imports_dir(cfg, err);
+	if (dir < 0)
+		return dir;
+	c->pending = false;
+	int r = intent_write(dir, c, err);
+	if (r < 0)
+		return r;
+	crash_point();
+	unsigned done = 0;
+	for (; r == 0 && done < c->n; done++) {
+		r = swap_in(&c->t[done], err);
+		if (r == 0)
+			crash_point();
+	}
+	if (r < 0) {
+		/* a swap failed (not a crash): the others are undone and the
+		 * record dropped; if even that fails, it all stays for the next
+		 * recovery, which rolls forward */
+		if (swap_back(c, done) == 0) {
+			char name[256];
+			intent_name(name, sizeof(name), c->user);
+			unlinkat(dir, name, 0);
+		} else {
+			c->pending = true;
+		}
+		return r;
+	}
+	finish(cfg, dir, c);
+	return 0;
+}
+
+/* ---- recovery ----------------------------------------------------------------- */
+
+/* Temporary directories of user's imports that never reached a commit, in
+ * the places imports make them. */
+static void sweep_tmp(const struct uc_config *cfg, const char *user)
+{
+	char dirs[3][PATH_MAX];
+	unsigned nd = 0;
+	struct uc_user u;
+	struct uc_error e = {0};
+	if (users_lookup(cfg, user, &u, &e) == 0) {
+		char cdir[PATH_MAX];
+		if (cage_dir_path(cfg, &u, cdir, sizeof(cdir)) == 0) {
+			char *sl = strrchr(cdir, '/');
+			if (sl) {
+				*sl = '\0';
+				snprintf(dirs[nd++], PATH_MAX, "%s", cdir);
+			}
+		}
+		char home[PATH_MAX];
+		snprintf(home, sizeof(home), "%.2000s%s",
+			 strcmp(cfg->sysroot, "/") ? cfg->sysroot : "", u.home);
+		char *sl = strrchr(home, '/');
+		if (sl && sl != home) {
+			*sl = '\0';
+			snprintf(dirs[nd++], PATH_MAX, "%s", home);
+		}
+		user_release(&u);
+	}
+	snprintf(dirs[nd++], PATH_MAX, "%.3000s/custom.etc", cfg->config_dir);
+	for (unsigned i = 0; i < nd; i++) {
+		_cleanup_close_ int d = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		DIR *dp = d < 0 ? NULL : fdopendir(dup(d));
+		struct dirent *de;
+		while (dp && (de = readdir(dp)))
+			if (is_import_tmp(de->d_name, user)) {
+				uc_debug(UC_AREA_EXPORT, "import: removing %s/%s (never committed)",
+					 dirs[i], de->d_name);
+				store_rm_tree(d, de->d_name);
+			}
+		if (dp)
+			closedir(dp);
+	}
+}
+
+int import_recover_locked(const struct uc_config *cfg, const char *user, struct uc_error *err)
+{
+	_cleanup_close_ int dir = imports_dir(cfg, err);
+	if (dir < 0)
+		return dir;
+	struct import_commit c;
+	int r = intent_read(dir, cfg->state_dir, user, &c, err);
+	if (r < 0)
+		return r;
+	if (r == 1) {
+		uc_log(UC_LOG_WARN, "finishing the import of %s that stopped while it was "
+				    "putting the cage in place", user);
+		for (unsigned i = 0; i < c.n; i++)
+			if ((r = swap_in(&c.t[i], err)) < 0)
+				return r;
+		finish(cfg, dir, &c);
+	}
+	sweep_tmp(cfg, user);
+	/* a record whose writing was cut short: never renamed, never acted on */
+	char name[256], tmp[300];
+	intent_name(name, sizeof(name), user);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
+	unlinkat(dir, tmp, 0);
+	return r == 1;
+}
+
+int import_recover(const struct uc_config *cfg, const char *user, struct uc_error *err)
+{
+	_cleanup_close_ int lk = cage_user_lock(cfg, user, err);
+	return lk < 0 ? lk : import_recover_locked(cfg, user, err);
+}
+
+/* The users named by ".import-USER.PID" directories in cages_dir/NN/. */
+static void users_with_tmp(const struct uc_config *cfg, struct strv *out)
+{
+	DIR *top = opendir(cfg->cages_dir);
+	struct dirent *nn;
+	while (top && (nn = readdir(top))) {
+		if (nn->d_name[0] == '.')
+			continue;
+		char p[PATH_MAX];
+		snprintf(p, sizeof(p), "%.4000s/%.60s", cfg->cages_dir, nn->d_name);
+		DIR *d = opendir(p);
+		struct dirent *de;
+		while (d && (de = readdir(d))) {
+			const char *dot = strrchr(de->d_name, '.');
+			if (strncmp(de->d_name, ".import-", 8) || !dot || dot <= de->d_name + 8)
+				continue;
+			char user[256];
+			snprintf(user, sizeof(user), "%.*s", (int)(dot - de->d_name - 8),
+				 de->d_name + 8);
+			if (is_import_tmp(de->d_name, user))
+				strv_push(out, user);
+		}
+		if (d)
+			closedir(d);
+	}
+	if (top)
+		closedir(top);
+}
+
+int import_recover_all(const struct uc_config *cfg, struct uc_error *err)
+{
+	_cleanup_close_ int dir = imports_dir(cfg, err);
+	if (dir < 0)
+		return dir;
+	DIR *dp = fdopendir(dup(dir));
+	if (!dp)
+		return uc_fail_errno(err, errno, "imports");
+	struct strv users = STRV_INIT;
+	struct dirent *de;
+	while ((de = readdir(dp))) {
+		size_t l = strlen(de->d_name);
+		if (l > 7 && !strcmp(de->d_name + l - 7, ".intent")) {
+			char user[256];
+			snprintf(user, sizeof(user), "%.*s", (int)(l - 7), de->d_name);
+			strv_push(&users, user);
+		}
+	}
+	closedir(dp);
+	users_with_tmp(cfg, &users);
+	int done = 0, r = 0;
+	for (size_t i = 0; r >= 0 && i < users.n; i++)
+		if ((r = import_recover(cfg, users.v[i], err)) > 0)
+			done++;
+	strv_clear(&users);
+	return r < 0 ? r : done;
+}
+
+bool import_pending(const struct uc_config *cfg, const char *user)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%.3800s/imports/%.240s.intent", cfg->state_dir, user);
+	return access(p, F_OK) == 0;
+}
