@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 
 #include "enter/verbs.h"
+#include "export/commit.h"
 #include "mount/cage.h"
 #include "mount/cagemp.h"
 #include "skel/conf.h"
@@ -14,10 +15,13 @@
 static int mount_for_entry(const struct uc_config *cfg, const struct uc_user *u, struct slot *out,
 			   struct uc_error *err)
 {
+	/* as `mount` does: an import a crash stopped is finished first */
+	int r = import_pending(cfg, u->name) ? import_recover(cfg, u->name, err) : 0;
+	if (r < 0)
+		return r;
 	struct skel_conf conf = {0};
 	struct cage_mp mp = {0};
-	int r = skel_conf_load(&conf, cfg->config_dir, err);
-	if (r < 0)
+	if ((r = skel_conf_load(&conf, cfg->config_dir, err)) < 0)
 		return r;
 	if ((r = cagemp_load(&mp, cfg->config_dir, err)) == 0) {
 		struct cage_mount_opts o = {0};

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # kill -9 at any point of an import loses nothing: before its commit record
 # is durable the host stays as it was, after it the import is finished by
-# the next mount, gc or import; at no moment is the cage's directory
+# the next mount (exec, enter), gc or import; at no moment is the cage's
+# directory
 # missing, and nothing temporary is left once recovered.
 . "$(dirname "$0")/lib.sh"
 cage_fixture
@@ -49,11 +50,12 @@ for k in 1 2 3 4 5 6 7; do
     points=$k
     [ -d "$cage/upper" ] || fail "point $k: alice's cage directory is missing"
     [ -e "$state/imports/alice.intent" ] || fail "point $k: no commit record after the crash"
-    # the next mount, gc or import finishes it
-    case $((k % 3)) in
+    # the next mount (or exec, which mounts), gc or import finishes it
+    case $((k % 4)) in
     0) expect_exit 0 uc mount alice; expect_exit 0 uc umount alice ;;
     1) expect_exit 0 uc gc ;;
     2) expect_exit 0 uc import --force "$T/v$want.tar.zst" ;;
+    3) expect_exit 0 uc exec alice -- /bin/sh -c true; expect_exit 0 uc umount alice ;;
     esac
     state_of > "$T/now"
     diff "$T/L$want" "$T/now" > "$T/d" || fail "point $k: not version $want after recovery: $(head -5 "$T/d")"
