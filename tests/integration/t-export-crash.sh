@@ -2,8 +2,7 @@
 # kill -9 at any point of an import loses nothing: before its commit record
 # is durable the host stays as it was, after it the import is finished by
 # the next mount (exec, enter), gc or import; at no moment is the cage's
-# directory
-# missing, and nothing temporary is left once recovered.
+# directory missing, and nothing temporary is left once recovered.
 . "$(dirname "$0")/lib.sh"
 cage_fixture
 state=$T/fs/state
