@@ -205,19 +205,6 @@ static int swap_in(const struct import_tree *t, struct uc_error *err)
 	return e < 0 ? uc_fail_errno(err, -e, "%s", t->final) : 0;
 }
 
-static void rm_path(const char *path)
-{
-	char parent[PATH_MAX];
-	snprintf(parent, sizeof(parent), "%s", path);
-	char *sl = strrchr(parent, '/');
-	if (!sl)
-		return;
-	*sl = '\0';
-	_cleanup_close_ int pfd = open(*parent ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pfd >= 0)
-		store_rm_tree(pfd, sl + 1);
-}
-
 /* After the swaps: a fresh private /etc for the user, the archive's enabled
  * state; then the old trees and the record go. Each step can run again. */
 static void finish(const struct uc_config *cfg, int dir, const struct import_commit *c)
@@ -247,7 +234,7 @@ static void finish(const struct uc_config *cfg, int dir, const struct import_com
 	}
 	crash_point();
 	for (unsigned i = 0; i < c->n; i++)
-		rm_path(c->t[i].tmp);
+		store_rm_path(c->t[i].tmp);
 	crash_point();
 	char name[256];
 	intent_name(name, sizeof(name), c->user);

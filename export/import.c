@@ -748,19 +748,6 @@ static int commit(struct imp *x)
 	return r;
 }
 
-static void rm_path(const char *path)
-{
-	char parent[PATH_MAX];
-	snprintf(parent, sizeof(parent), "%s", path);
-	char *sl = strrchr(parent, '/');
-	if (!sl)
-		return;
-	*sl = '\0';
-	_cleanup_close_ int pfd = open(*parent ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pfd >= 0)
-		store_rm_tree(pfd, sl + 1);
-}
-
 int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct import_report *rep,
 		struct uc_error *err)
 {
@@ -860,7 +847,7 @@ int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct
 		if (x.tmpfd[t] >= 0)
 			close(x.tmpfd[t]);
 		if (x.tmp[t][0])
-			rm_path(x.tmp[t]);
+			store_rm_path(x.tmp[t]);
 	}
 	if (x.skel_tree >= 0)
 		close(x.skel_tree);

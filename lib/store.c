@@ -456,3 +456,18 @@ void store_rm_tree(int dfd, const char *name)
 	closedir(d);
 	unlinkat(dfd, name, AT_REMOVEDIR);
 }
+
+void store_rm_path(const char *path)
+{
+	char parent[PATH_MAX];
+	snprintf(parent, sizeof(parent), "%s", path);
+	char *sl = strrchr(parent, '/');
+	if (!sl)
+		return;
+	*sl = '\0';
+	int pfd = open(*parent ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pfd >= 0) {
+		store_rm_tree(pfd, sl + 1);
+		close(pfd);
+	}
+}

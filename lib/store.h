@@ -101,6 +101,8 @@ int store_foreach_object(int objfd, store_object_fn fn, void *arg);
 /* Remove dfd/name and everything below it; names of +i inodes (objects)
  * need the flag off for the moment: call under the store's lock. */
 void store_rm_tree(int dfd, const char *name);
+/* The same by path (its parent opened, never following its last component). */
+void store_rm_path(const char *path);
 
 /* FS_IMMUTABLE_FL on and off. 0, or -EOPNOTSUPP/-ENOTTY/-EPERM where the
  * filesystem or the caller cannot. */
