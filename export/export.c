@@ -238,7 +238,9 @@ static void add_acls(struct archive_entry *e, const char *proc, bool dir)
 		if (!acl)
 			continue;
 		if (acl_entries(acl) > (i == 0 ? 3 : 0)) { /* more than the mode bits */
-			char *t = acl_to_text(acl, NULL);
+			/* ids as stored (numbers), not names resolved on this host:
+			 * import maps the account's own, like file owners */
+			char *t = acl_to_any_text(acl, NULL, '\n', TEXT_NUMERIC_IDS);
 			if (t) {
 				archive_entry_acl_from_text(e, t, atypes[i]);
 				acl_free(t);

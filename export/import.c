@@ -291,14 +291,37 @@ static bool escapes(const char *name, const char *target)
 	return false;
 }
 
-static uid_t map_uid(struct imp *x, uid_t u)
+static uid_t map_uid(const struct imp *x, uid_t u)
 {
 	return u == x->old_uid ? x->u.uid : u;
 }
 
-static gid_t map_gid(struct imp *x, gid_t g)
+static gid_t map_gid(const struct imp *x, gid_t g)
 {
 	return g == x->old_gid ? x->u.gid : g;
+}
+
+/* An ACL from the archive, with the account's uid and gid mapped as file
+ * owners are (named user and group entries; the archive has numeric ids):
+ * NULL on a bad one. */
+static acl_t acl_mapped(const struct imp *x, const char *text)
+{
+	acl_t acl = text ? acl_from_text(text) : NULL;
+	acl_entry_t en;
+	for (int w = ACL_FIRST_ENTRY; acl && acl_get_entry(acl, w, &en) == 1; w = ACL_NEXT_ENTRY) {
+		acl_tag_t tag;
+		if (acl_get_tag_type(en, &tag) < 0 || (tag != ACL_USER && tag != ACL_GROUP))
+			continue;
+		id_t *q = acl_get_qualifier(en);
+		if (!q)
+			continue;
+		id_t to = tag == ACL_USER ? (id_t)map_uid(x, (uid_t)*q)
+					  : (id_t)map_gid(x, (gid_t)*q);
+		if (to != *q)
+			acl_set_qualifier(en, &to);
+		acl_free(q);
+	}
+	return acl;
 }
 
 /* Does a new entry need a chown/chmod to get what the archive says? A new
@@ -360,7 +383,7 @@ static int apply_meta(struct imp *x, struct archive_entry *e, int fd, int pfd, c
 	if ((type == AE_IFREG || type == AE_IFDIR) &&
 	    archive_entry_acl_count(e, ARCHIVE_ENTRY_ACL_TYPE_ACCESS) > 0) {
 		char *t = archive_entry_acl_to_text(e, NULL, ARCHIVE_ENTRY_ACL_TYPE_ACCESS);
-		acl_t acl = t ? acl_from_text(t) : NULL;
+		acl_t acl = acl_mapped(x, t);
 		free(t);
 		int r = !acl ? -1
 		    : acl_equiv_mode(acl, NULL) == 0 ? 0
@@ -542,7 +565,7 @@ static int set_default_acls(struct imp *x)
 		    path_open_beneath(x->tmpfd[d->tree], d->path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
 		char proc[64];
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		acl_t acl = acl_from_text(d->default_acl);
+		acl_t acl = acl_mapped(x, d->default_acl);
 		int r = fd < 0 || !acl ? -1 : acl_set_file(proc, ACL_TYPE_DEFAULT, acl);
 		int e = fd < 0 ? -fd : errno;
 		if (acl)
