@@ -1,9 +1,13 @@
 #include "check/check.h"
 
+#include "export/commit.h"
+#include "lib/strv.h"
+
 #include "lib/cleanup.h"
 #include "lib/objkey.h"
 #include "lib/path.h"
 #include "lib/store.h"
+#include "lib/strv.h"
 #include "lib/users.h"
 #include "lib/xattrs.h"
 #include "mount/cagemp.h"
@@ -381,11 +385,16 @@ static void check_cages(const struct uc_config *cfg, const char *exe, struct che
 		int status = 0;
 		snprintf(name, sizeof(name), "cages: exec %.60s -- id -un", all.v[i].name);
 		int r = run_id(cfg, exe, all.v[i].name, out, sizeof(out), &status);
-		char first[256];
-		snprintf(first, sizeof(first), "%.*s", (int)strcspn(out, "\n"), out);
+		/* its last line: warnings (on the merged stderr) come before */
+		char last[256];
+		size_t len = strlen(out);
+		while (len && out[len - 1] == '\n')
+			out[--len] = '\0';
+		const char *nl = strrchr(out, '\n');
+		snprintf(last, sizeof(last), "%s", nl ? nl + 1 : out);
 		if (r == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-		    !strcmp(first, all.v[i].name))
-			add(rep, name, CHECK_OK, "prints %s", first);
+		    !strcmp(last, all.v[i].name))
+			add(rep, name, CHECK_OK, "prints %s", last);
 		else
 			add(rep, name, CHECK_FAILED, "exit %d: %s",
 			    WIFEXITED(status) ? WEXITSTATUS(status) : -1,
@@ -456,6 +465,24 @@ static void check_stale(const struct uc_config *cfg, struct check_report *rep)
 		add(rep, "stale: slots and pins", CHECK_OK, "none");
 }
 
+/* Imports a crash stopped (export/commit.h): finished by gc. */
+static void check_imports(const struct uc_config *cfg, struct check_report *rep)
+{
+	struct strv v = STRV_INIT;
+	import_leftovers(cfg, &v);
+	char list[500] = "";
+	unsigned count = 0;
+	for (size_t i = 0; i < v.n; i++)
+		list_append(list, sizeof(list), v.v[i], &count);
+	strv_clear(&v);
+	if (count)
+		add(rep, "stopped imports", CHECK_FAILED,
+		    "%u: %s (unicage gc, or the next mount of the user, finishes them)", count,
+		    list);
+	else
+		add(rep, "stopped imports", CHECK_OK, "none");
+}
+
 void check_run(const struct uc_config *cfg, const struct check_opts *o, struct check_report *rep)
 {
 	rep->v = NULL;
@@ -468,6 +495,8 @@ void check_run(const struct uc_config *cfg, const struct check_opts *o, struct c
 	check_mode(cfg, rep);
 	check_config(cfg, rep);
 	check_generation(cfg, o->full, rep);
+	/* before the cages' exec, which would finish a stopped import */
+	check_imports(cfg, rep);
 	check_cages(cfg, o->exe, rep);
 	check_stale(cfg, rep);
 }

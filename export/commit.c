@@ -376,8 +376,9 @@ int import_recover(const struct uc_config *cfg, const char *user, struct uc_erro
 	return lk < 0 ? lk : import_recover_locked(cfg, user, err);
 }
 
-/* The users named by ".import-USER.PID" directories in cages_dir/NN/. */
-static void users_with_tmp(const struct uc_config *cfg, struct strv *out)
+/* The users named by ".import-USER.PID" directories in cages_dir/NN/
+ * (only those whose process is gone when dead_only). */
+static void users_with_tmp(const struct uc_config *cfg, bool dead_only, struct strv *out)
 {
 	DIR *top = opendir(cfg->cages_dir);
 	struct dirent *nn;
@@ -395,8 +396,12 @@ static void users_with_tmp(const struct uc_config *cfg, struct strv *out)
 			char user[256];
 			snprintf(user, sizeof(user), "%.*s", (int)(dot - de->d_name - 8),
 				 de->d_name + 8);
-			if (is_import_tmp(de->d_name, user))
-				strv_push(out, user);
+			if (!is_import_tmp(de->d_name, user))
+				continue;
+			pid_t pid = (pid_t)atol(dot + 1);
+			if (dead_only && (kill(pid, 0) == 0 || errno == EPERM))
+				continue; /* an import running now */
+			strv_push(out, user);
 		}
 		if (d)
 			closedir(d);
@@ -424,7 +429,7 @@ int import_recover_all(const struct uc_config *cfg, struct uc_error *err)
 		}
 	}
 	closedir(dp);
-	users_with_tmp(cfg, &users);
+	users_with_tmp(cfg, false, &users);
 	int done = 0, r = 0;
 	for (size_t i = 0; r >= 0 && i < users.n; i++)
 		if ((r = import_recover(cfg, users.v[i], err)) > 0)
@@ -438,4 +443,33 @@ bool import_pending(const struct uc_config *cfg, const char *user)
 	char p[PATH_MAX];
 	snprintf(p, sizeof(p), "%.3800s/imports/%.240s.intent", cfg->state_dir, user);
 	return access(p, F_OK) == 0;
+}
+
+void import_leftovers(const struct uc_config *cfg, struct strv *out)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%.4000s/imports", cfg->state_dir);
+	DIR *dp = opendir(p);
+	struct dirent *de;
+	while (dp && (de = readdir(dp))) {
+		size_t l = strlen(de->d_name);
+		if (l > 7 && !strcmp(de->d_name + l - 7, ".intent")) {
+			char item[300];
+			snprintf(item, sizeof(item), "%.*s (its commit was cut short)", (int)(l - 7),
+				 de->d_name);
+			strv_push(out, item);
+		}
+	}
+	if (dp)
+		closedir(dp);
+	struct strv users = STRV_INIT;
+	users_with_tmp(cfg, true, &users);
+	for (size_t i = 0; i < users.n; i++) {
+		if (import_pending(cfg, users.v[i]) || (i && !strcmp(users.v[i], users.v[i - 1])))
+			continue; /* listed above (its record names them), or twice */
+		char item[300];
+		snprintf(item, sizeof(item), "%s (temporary dirs of a stopped import)", users.v[i]);
+		strv_push(out, item);
+	}
+	strv_clear(&users);
 }

@@ -63,6 +63,11 @@ int import_recover(const struct uc_config *cfg, const char *user, struct uc_erro
  * (gc): the number of imports finished, or -errno. */
 int import_recover_all(const struct uc_config *cfg, struct uc_error *err);
 
+struct strv;
+/* What crashed imports left, a line each ("alice (its commit was cut
+ * short)"), for `unicage check`. */
+void import_leftovers(const struct uc_config *cfg, struct strv *out);
+
 /* Is an import of user to be finished? (one access(2): mount asks it) */
 bool import_pending(const struct uc_config *cfg, const char *user);
 

@@ -49,6 +49,11 @@ for k in 1 2 3 4 5 6 7; do
     points=$k
     [ -d "$cage/upper" ] || fail "point $k: alice's cage directory is missing"
     [ -e "$state/imports/alice.intent" ] || fail "point $k: no commit record after the crash"
+    if [ "$k" = 1 ]; then # check says so
+        expect_exit 1 uc check
+        assert_grep "^FAILED *stopped imports: 1: alice (its commit was cut short)" "$T/out" "check names the stopped import"
+        expect_exit 0 uc umount alice # check's exec mounted it (and finished the import)
+    fi
     # the next mount (or exec, which mounts), gc or import finishes it
     case $((k % 4)) in
     0) expect_exit 0 uc mount alice; expect_exit 0 uc umount alice ;;
@@ -63,6 +68,9 @@ for k in 1 2 3 4 5 6 7; do
 done
 [ "$points" -ge 5 ] || fail "only $points commit points were reached"
 echo "$points commit points: each finished by the next mount, gc or import"
+uc check > "$T/out" || true
+assert_grep "^OK *stopped imports: none" "$T/out" "nothing left for check to report"
+expect_exit 0 uc umount alice # check's exec mounted it
 
 # --- kills anywhere, mostly while the archive is extracted: all or nothing ----------
 s0=$(date +%s%N)
@@ -80,6 +88,11 @@ for i in $(seq "$rounds"); do
     rc=0; wait "$p" 2>/dev/null || rc=$?
     [ "$rc" = 137 ] && killed=$((killed + 1))
     [ -d "$cage/upper" ] || fail "round $i: alice's cage directory is missing"
+    if [ -n "$(ls -d "$state/cages/01"/.import-* 2>/dev/null)" ]; then
+        uc check > "$T/out" || true
+        assert_grep "^FAILED *stopped imports: .*alice" "$T/out" "check names what a stopped import left"
+        expect_exit 0 uc umount alice # check's exec mounted it
+    fi
     expect_exit 0 uc gc
     state_of > "$T/now"
     if cmp -s "$T/now" "$T/L$want"; then
