@@ -1,5 +1,6 @@
 /* `unicage init` and `unicage update`: build a skeleton generation. */
 #include "cli/cli.h"
+#include "cli/counters.h"
 
 #include "export/commit.h"
 
@@ -59,11 +60,8 @@ static int read_paths(struct cli *cli, struct strv *paths)
 
 static void print_stats(struct cli *cli, const struct skel_stats *s, bool dry_run)
 {
-	static const struct {
-		const char *key;
-		size_t off;
-	} f[] = {
-#define F(n) {#n, offsetof(struct skel_stats, n)}
+#define F(n) CLI_COUNTER(struct skel_stats, n)
+	static const struct cli_counter f[] = {
 	    F(paths),
 	    F(files),
 	    F(dirs),
@@ -82,8 +80,9 @@ static void print_stats(struct cli *cli, const struct skel_stats *s, bool dry_ru
 	    F(missing),
 	    F(blacklisted),
 	    F(immutable_unsupported),
-#undef F
 	};
+#undef F
+	const struct cli_counters c = {f, sizeof(f) / sizeof(f[0]), false};
 	if (cli->json) {
 		struct json j;
 		json_init(&j, stdout);
@@ -92,8 +91,7 @@ static void print_stats(struct cli *cli, const struct skel_stats *s, bool dry_ru
 		json_kv_string(&j, "generation", s->generation);
 		json_kv_bool(&j, "nothing_to_do", s->nothing_to_do);
 		json_kv_bool(&j, "dry_run", dry_run);
-		for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-			json_kv_uint(&j, f[i].key, *(const uint64_t *)((const char *)s + f[i].off));
+		cli_counters_json(&c, s, &j);
 		json_object_end(&j);
 		json_envelope_end(&j);
 		return;
@@ -107,9 +105,7 @@ static void print_stats(struct cli *cli, const struct skel_stats *s, bool dry_ru
 		return;
 	}
 	printf("generation %s is current\n", s->generation);
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		printf("  %-22s %" PRIu64 "\n", f[i].key,
-		       *(const uint64_t *)((const char *)s + f[i].off));
+	cli_counters_print(&c, s, stdout);
 }
 
 static int run(struct cli *cli, const char *verb, bool first, int argc, char **argv)
@@ -195,10 +191,11 @@ const char status_usage[] =
     "  the current generation, its age, files by class, bytes, objects, dedup\n"
     "  ratio (apparent / allocated), immutable coverage, generations and pins";
 const char rollback_usage[] = "[--wait-lock]\n\n  make the previous generation current";
-const char gc_usage[] = "[--wait-lock]\n\n"
-			"  finish imports a crash stopped (or remove what they left), release idle\n"
-			"  slots, remove generations neither current nor pinned, and objects\n"
-			"  nothing uses";
+const char gc_usage[] =
+    "[--wait-lock]\n\n"
+    "  finish imports a crash stopped (or remove what they left), release idle\n"
+    "  slots, remove generations neither current nor pinned, and objects\n"
+    "  nothing uses";
 
 /* Options of verbs that take only --wait-lock. */
 static int simple_args(struct cli *cli, const char *verb, int argc, char **argv, bool *wait,

@@ -1,5 +1,6 @@
 /* `unicage unify` (vunify): options, progress, statistics. */
 #include "cli/cli.h"
+#include "cli/counters.h"
 
 #include "lib/json.h"
 #include "lib/log.h"
@@ -129,11 +130,8 @@ static int parse(struct cli *cli, struct unify_cmd *c, int argc, char **argv)
 
 static void print_stats(struct cli *cli, const struct unify_stats *s, bool dry_run)
 {
-	static const struct {
-		const char *key;
-		size_t off;
-	} f[] = {
-#define F(n) {#n, offsetof(struct unify_stats, n)}
+#define F(n) CLI_COUNTER(struct unify_stats, n)
+	static const struct cli_counter f[] = {
 	    F(trees),
 	    F(files_seen),
 	    F(candidates),
@@ -150,33 +148,25 @@ static void print_stats(struct cli *cli, const struct unify_stats *s, bool dry_r
 	    F(skipped_changed),
 	    F(leftovers_removed),
 	    F(errors),
-#undef F
 	};
+#undef F
+	const struct cli_counters c = {f, sizeof(f) / sizeof(f[0]), true};
 	if (cli->json) {
 		struct json j;
 		json_init(&j, stdout);
 		json_envelope_begin(&j);
 		json_object_begin(&j);
 		json_kv_bool(&j, "dry_run", dry_run);
-		for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-			json_kv_uint(
-			    &j, f[i].key,
-			    atomic_load((const atomic_ullong *)((const char *)s + f[i].off)));
+		cli_counters_json(&c, s, &j);
 		json_object_end(&j);
 		json_envelope_end(&j);
 		return;
 	}
-	FILE *o = stdout;
-	fprintf(o, "%s", dry_run ? "dry run, nothing changed:\n" : "");
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		fprintf(o, "  %-22s %llu\n", f[i].key,
-			(unsigned long long)atomic_load(
-			    (const atomic_ullong *)((const char *)s + f[i].off)));
+	printf("%s", dry_run ? "dry run, nothing changed:\n" : "");
+	cli_counters_print(&c, s, stdout);
 	if (atomic_load(&s->immutable_unsupported))
-		fprintf(
-		    o,
-		    "  note: this filesystem or caller cannot set the immutable flag; objects are "
-		    "not +i\n");
+		printf("  note: this filesystem or caller cannot set the immutable flag; objects "
+		       "are not +i\n");
 }
 
 static int run_split(struct cli *cli, struct unify_cmd *c)

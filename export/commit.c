@@ -140,16 +140,19 @@ static int intent_read(int dir, const char *cfg_state_dir, const char *user,
 		return uc_fail_errno(err, errno, "imports/%s", name);
 	memset(c, 0, sizeof(*c));
 	size_t pos = 0;
-	const char *magic = get_field(buf, (size_t)len, &pos), *u = get_field(buf, (size_t)len, &pos),
-		   *en = get_field(buf, (size_t)len, &pos), *n = get_field(buf, (size_t)len, &pos);
+	const char *magic = get_field(buf, (size_t)len, &pos),
+		   *u = get_field(buf, (size_t)len, &pos), *en = get_field(buf, (size_t)len, &pos),
+		   *n = get_field(buf, (size_t)len, &pos);
 	bool ok = magic && !strcmp(magic, INTENT_MAGIC) && u && !strcmp(u, user) && en && n &&
 		  sscanf(n, "%u", &c->n) == 1 && c->n <= IMPORT_TREES;
 	snprintf(c->user, sizeof(c->user), "%s", user);
 	c->enabled = ok && !strcmp(en, "1");
 	for (unsigned i = 0; ok && i < c->n; i++) {
 		struct import_tree *t = &c->t[i];
-		const char *fi = get_field(buf, (size_t)len, &pos), *sr = get_field(buf, (size_t)len, &pos),
-			   *tm = get_field(buf, (size_t)len, &pos), *id = get_field(buf, (size_t)len, &pos);
+		const char *fi = get_field(buf, (size_t)len, &pos),
+			   *sr = get_field(buf, (size_t)len, &pos),
+			   *tm = get_field(buf, (size_t)len, &pos),
+			   *id = get_field(buf, (size_t)len, &pos);
 		unsigned long long dev, ino;
 		ok = fi && sr && tm && id && *fi == '/' && *sr == '/' && *tm == '/' &&
 		     sscanf(id, "%llu %llu", &dev, &ino) == 2;
@@ -354,8 +357,10 @@ int import_recover_locked(const struct uc_config *cfg, const char *user, struct 
 	if (r < 0)
 		return r;
 	if (r == 1) {
-		uc_log(UC_LOG_WARN, "finishing the import of %s that stopped while it was "
-				    "putting the cage in place", user);
+		uc_log(UC_LOG_WARN,
+		       "finishing the import of %s that stopped while it was "
+		       "putting the cage in place",
+		       user);
 		for (unsigned i = 0; i < c.n; i++)
 			if ((r = swap_in(&c.t[i], err)) < 0)
 				return r;
@@ -455,8 +460,8 @@ void import_leftovers(const struct uc_config *cfg, struct strv *out)
 		size_t l = strlen(de->d_name);
 		if (l > 7 && !strcmp(de->d_name + l - 7, ".intent")) {
 			char item[300];
-			snprintf(item, sizeof(item), "%.*s (its commit was cut short)", (int)(l - 7),
-				 de->d_name);
+			snprintf(item, sizeof(item), "%.*s (its commit was cut short)",
+				 (int)(l - 7), de->d_name);
 			strv_push(out, item);
 		}
 	}

@@ -150,7 +150,8 @@ static int hash_file(int fd, off_t size, char hex[65], uint32_t *crc)
 	off_t off = 0;
 	ssize_t n = 0;
 	while (off < size &&
-	       (n = pread(fd, buf, size - off < (off_t)sizeof(buf) ? (size_t)(size - off) : sizeof(buf),
+	       (n = pread(fd, buf,
+			  size - off < (off_t)sizeof(buf) ? (size_t)(size - off) : sizeof(buf),
 			  off)) > 0) {
 		sha256_update(&h, buf, (size_t)n);
 		c = crc32(c, (const Bytef *)buf, (uInt)n);
@@ -470,7 +471,8 @@ static la_ssize_t write_out(struct archive *a, void *arg, const void *buf, size_
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			archive_set_error(a, n < 0 ? errno : EIO, "%s", strerror(n < 0 ? errno : EIO));
+			archive_set_error(a, n < 0 ? errno : EIO, "%s",
+					  strerror(n < 0 ? errno : EIO));
 			return -1;
 		}
 		off += (size_t)n;

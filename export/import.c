@@ -315,8 +315,8 @@ static acl_t acl_mapped(const struct imp *x, const char *text)
 		id_t *q = acl_get_qualifier(en);
 		if (!q)
 			continue;
-		id_t to = tag == ACL_USER ? (id_t)map_uid(x, (uid_t)*q)
-					  : (id_t)map_gid(x, (gid_t)*q);
+		id_t to =
+		    tag == ACL_USER ? (id_t)map_uid(x, (uid_t)*q) : (id_t)map_gid(x, (gid_t)*q);
 		if (to != *q)
 			acl_set_qualifier(en, &to);
 		acl_free(q);
@@ -370,8 +370,8 @@ static int apply_meta(struct imp *x, struct archive_entry *e, int fd, int pfd, c
 	uid_t uid = map_uid(x, archive_entry_uid(e));
 	gid_t gid = map_gid(x, archive_entry_gid(e));
 	bool chowned = needs_chown(x, uid, gid);
-	if (chowned &&
-	    (fd >= 0 ? fchown(fd, uid, gid) : fchownat(pfd, leaf, uid, gid, AT_SYMLINK_NOFOLLOW)) < 0)
+	if (chowned && (fd >= 0 ? fchown(fd, uid, gid)
+				: fchownat(pfd, leaf, uid, gid, AT_SYMLINK_NOFOLLOW)) < 0)
 		return uc_fail_errno(x->err, errno, "%s: chown", name);
 	/* after chown, which clears set-id bits */
 	mode_t perm = archive_entry_perm(e);
@@ -385,10 +385,10 @@ static int apply_meta(struct imp *x, struct archive_entry *e, int fd, int pfd, c
 		char *t = archive_entry_acl_to_text(e, NULL, ARCHIVE_ENTRY_ACL_TYPE_ACCESS);
 		acl_t acl = acl_mapped(x, t);
 		free(t);
-		int r = !acl ? -1
-		    : acl_equiv_mode(acl, NULL) == 0 ? 0
-		    : fd >= 0			       ? acl_set_fd(fd, acl)
-						       : acl_set_file(proc, ACL_TYPE_ACCESS, acl);
+		int r = !acl				 ? -1
+			: acl_equiv_mode(acl, NULL) == 0 ? 0
+			: fd >= 0			 ? acl_set_fd(fd, acl)
+							 : acl_set_file(proc, ACL_TYPE_ACCESS, acl);
 		if (acl)
 			acl_free(acl);
 		if (r < 0)
@@ -486,7 +486,9 @@ static int extract_file(struct imp *x, struct archive_entry *e, int pfd, const c
 		return r;
 	}
 	x->rep->files++;
-	return verify_push(v, fd, name, want, size) < 0 ? uc_fail(x->err, UC_INTERNAL, "out of memory") : 0;
+	return verify_push(v, fd, name, want, size) < 0
+		   ? uc_fail(x->err, UC_INTERNAL, "out of memory")
+		   : 0;
 }
 
 static int tree_of(struct imp *x, const char *name, unsigned *t)
@@ -535,7 +537,8 @@ static int remember_dir(struct imp *x, struct archive_entry *e, unsigned t, cons
 		return uc_fail(x->err, UC_INTERNAL, "out of memory");
 	x->dirs = d;
 	d = &x->dirs[x->ndirs];
-	*d = (struct dirmeta){t, strdup(name), {archive_entry_mtime(e), archive_entry_mtime_nsec(e)}, NULL};
+	*d = (struct dirmeta){
+	    t, strdup(name), {archive_entry_mtime(e), archive_entry_mtime_nsec(e)}, NULL};
 	if (archive_entry_acl_count(e, ARCHIVE_ENTRY_ACL_TYPE_DEFAULT) > 0)
 		d->default_acl = archive_entry_acl_to_text(e, NULL, ARCHIVE_ENTRY_ACL_TYPE_DEFAULT);
 	x->ndirs++;
@@ -561,8 +564,8 @@ static int set_default_acls(struct imp *x)
 		const struct dirmeta *d = &x->dirs[i];
 		if (!d->default_acl)
 			continue;
-		_cleanup_close_ int fd =
-		    path_open_beneath(x->tmpfd[d->tree], d->path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+		_cleanup_close_ int fd = path_open_beneath(
+		    x->tmpfd[d->tree], d->path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
 		char proc[64];
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 		acl_t acl = acl_mapped(x, d->default_acl);
@@ -709,9 +712,8 @@ static void set_dir_times(struct imp *x)
 {
 	for (size_t i = x->ndirs; i-- > 0;) {
 		const struct dirmeta *d = &x->dirs[i];
-		_cleanup_close_ int fd =
-		    path_open_beneath(x->tmpfd[d->tree], d->path,
-				      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+		_cleanup_close_ int fd = path_open_beneath(
+		    x->tmpfd[d->tree], d->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
 		struct timespec ts[2] = {d->mtime, d->mtime};
 		if (fd >= 0)
 			futimens(fd, ts);

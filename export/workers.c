@@ -206,8 +206,7 @@ int verify_push(struct verifier *v, int fd, const char *name, const char *want, 
 	v->q[v->tail % VQ] = j;
 	v->tail++;
 	v->queued_bytes += (uint64_t)size;
-	if (v->idle &&
-	    (v->tail - v->head >= VQ_WAKE_FILES || v->queued_bytes >= VQ_WAKE_BYTES)) {
+	if (v->idle && (v->tail - v->head >= VQ_WAKE_FILES || v->queued_bytes >= VQ_WAKE_BYTES)) {
 		v->idle = false; /* one signal per batch */
 		pthread_cond_signal(&v->work);
 	}

@@ -22,8 +22,8 @@ struct unzstd {
 	pthread_cond_t filled, freed; /* the reader waits on filled, the decoder on freed */
 	char *buf[UZ_CHUNKS];
 	size_t len[UZ_CHUNKS];
-	size_t head, tail;  /* chunks handed out at head, filled at tail */
-	bool lent;	    /* chunk head is with libarchive */
+	size_t head, tail; /* chunks handed out at head, filled at tail */
+	bool lent;	   /* chunk head is with libarchive */
 	bool reader_waits, decoder_waits;
 	bool eof, stop, running;
 	char err[160];
@@ -66,15 +66,15 @@ struct verifier {
 	struct vjob q[VQ];
 	size_t head, tail; /* pushed at tail, taken at head */
 	uint64_t queued_bytes;
-	bool idle;	   /* the worker sleeps on `work` */
+	bool idle; /* the worker sleeps on `work` */
 	bool done, running;
 	pthread_t th;
 	char bad[PATH_MAX];
 };
 
 int verify_start(struct verifier *v);
-/* Queue fd (the worker closes it, also on failure) to be hashed and compared with want (64 hex); blocks
- * while the queue is full. */
+/* Queue fd (the worker closes it, also on failure) to be hashed and compared with want (64 hex);
+ * blocks while the queue is full. */
 int verify_push(struct verifier *v, int fd, const char *name, const char *want, int64_t size);
 /* Waits for every queued file; true when all matched (else v->bad names
  * the first that did not). */
