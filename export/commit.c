@@ -174,38 +174,114 @@ static int intent_read(int dir, const char *cfg_state_dir, const char *user,
 
 /* ---- the swaps ---------------------------------------------------------------- */
 
-static int fsync_parent(const char *path)
+/* A tree's two places as directory fds and names. The final place's
+ * parent and the temporary directory's parent are the host's layout
+ * (cages_dir/NN, config_dir/custom.etc, the homes' directory), opened by
+ * path. The new tree itself is reached through the temporary directory,
+ * opened without following a link and checked to be what this import made
+ * (root's, 0700): where the homes' directory is writable by a user, the
+ * user could otherwise have put a link there and had some other directory
+ * of the host swapped in for the home. */
+struct tree_at {
+	int final_dir, src_dir;
+	int src_err; /* errno when src_dir could not be opened (or is not ours) */
+	char final_name[NAME_MAX + 1], src_name[NAME_MAX + 1];
+};
+
+static int open_parent_dir(const char *path, char *leaf)
 {
 	char p[PATH_MAX];
 	snprintf(p, sizeof(p), "%s", path);
 	char *sl = strrchr(p, '/');
-	if (!sl)
-		return 0;
+	if (!sl || !sl[1] || strlen(sl + 1) > NAME_MAX)
+		return -EINVAL;
+	snprintf(leaf, NAME_MAX + 1, "%s", sl + 1);
 	*sl = '\0';
-	_cleanup_close_ int d = open(*p ? p : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return d < 0 || fsync(d) < 0 ? -errno : 0;
+	int fd = open(*p ? p : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static void tree_at_close(struct tree_at *a)
+{
+	if (a->final_dir >= 0)
+		close(a->final_dir);
+	if (a->src_dir >= 0)
+		close(a->src_dir);
+	a->final_dir = a->src_dir = -1;
+}
+
+/* 0 when the final place's directory is open; a->src_err says whether the
+ * new tree's place is too (after a commit it may be gone: recovery). */
+static int tree_at_open(const struct import_tree *t, struct tree_at *a)
+{
+	a->final_dir = a->src_dir = -1;
+	a->src_err = 0;
+	int r = a->final_dir = open_parent_dir(t->final, a->final_name);
+	if (r < 0)
+		return r;
+	char tmp_name[NAME_MAX + 1];
+	int e = a->src_dir = open_parent_dir(t->tmp, tmp_name);
+	if (e >= 0 && strcmp(t->src, t->tmp)) {
+		/* src is tmp/NAME: into tmp, which must be this import's own */
+		const char *sl = strrchr(t->src, '/');
+		int d =
+		    openat(a->src_dir, tmp_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		struct stat st;
+		e = d < 0					   ? -errno
+		    : fstat(d, &st) < 0				   ? -errno
+		    : st.st_uid != geteuid() || (st.st_mode & 077) ? -EPERM
+								   : 0;
+		close(a->src_dir);
+		a->src_dir = d;
+		if (e == 0)
+			snprintf(a->src_name, sizeof(a->src_name), "%s", sl ? sl + 1 : "");
+	} else if (e >= 0) {
+		snprintf(a->src_name, sizeof(a->src_name), "%s", tmp_name);
+		e = 0;
+	}
+	if (e < 0) {
+		if (a->src_dir >= 0)
+			close(a->src_dir);
+		a->src_dir = -1;
+		a->src_err = -e;
+	}
+	return 0;
+}
+
+static bool is_new_tree(const struct import_tree *t, int dir, const char *name)
+{
+	struct stat st;
+	return fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+	       st.st_dev == t->dev && st.st_ino == t->ino;
 }
 
 /* One tree in place; nothing when it already is (recovery). */
 static int swap_in(const struct import_tree *t, struct uc_error *err)
 {
-	struct stat st;
-	int fr = lstat(t->final, &st);
-	if (fr == 0 && st.st_dev == t->dev && st.st_ino == t->ino)
-		return 0;
-	bool have_final = fr == 0 || errno != ENOENT;
-	struct stat ns;
-	if (lstat(t->src, &ns) < 0 || ns.st_dev != t->dev || ns.st_ino != t->ino)
-		return uc_fail(err, UC_INTERNAL, "%s: the new tree is neither there nor in place",
-			       t->final);
-	int r = have_final ? renameat2(AT_FDCWD, t->src, AT_FDCWD, t->final, RENAME_EXCHANGE)
-			   : renameat2(AT_FDCWD, t->src, AT_FDCWD, t->final, RENAME_NOREPLACE);
+	struct tree_at a;
+	int r = tree_at_open(t, &a);
 	if (r < 0)
-		return uc_fail_errno(err, errno, "%s", t->final);
-	int e = fsync_parent(t->final);
-	if (e == 0)
-		e = fsync_parent(t->src);
-	return e < 0 ? uc_fail_errno(err, -e, "%s", t->final) : 0;
+		return uc_fail_errno(err, -r, "%s", t->final);
+	if (is_new_tree(t, a.final_dir, a.final_name)) {
+		tree_at_close(&a);
+		return 0;
+	}
+	if (a.src_err) {
+		tree_at_close(&a);
+		return uc_fail_errno(err, a.src_err, "%s", t->tmp);
+	}
+	struct stat st;
+	bool have_final =
+	    fstatat(a.final_dir, a.final_name, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+	if (!is_new_tree(t, a.src_dir, a.src_name))
+		r = uc_fail(err, UC_INTERNAL, "%s: the new tree is neither there nor in place",
+			    t->final);
+	else if (renameat2(a.src_dir, a.src_name, a.final_dir, a.final_name,
+			   have_final ? RENAME_EXCHANGE : RENAME_NOREPLACE) < 0 ||
+		 fsync(a.final_dir) < 0 || fsync(a.src_dir) < 0)
+		r = uc_fail_errno(err, errno, "%s", t->final);
+	tree_at_close(&a);
+	return r;
 }
 
 /* After the swaps: a fresh private /etc for the user, the archive's enabled
@@ -244,20 +320,26 @@ static void finish(const struct uc_config *cfg, int dir, const struct import_com
 	unlinkat(dir, name, 0);
 }
 
-/* Undo the swaps of the first n trees (those whose final path is the new
- * tree): 0, or -1 when one could not be undone. */
+/* Undo the swaps of the first n trees (those whose final place holds the
+ * new tree): 0, or -1 when one could not be undone. */
 static int swap_back(const struct import_commit *c, unsigned n)
 {
 	int r = 0;
 	for (unsigned i = 0; i < n; i++) {
 		const struct import_tree *t = &c->t[i];
-		struct stat st, os;
-		if (lstat(t->final, &st) < 0 || st.st_dev != t->dev || st.st_ino != t->ino)
+		struct tree_at a;
+		if (tree_at_open(t, &a) < 0 || a.src_err) {
+			tree_at_close(&a);
+			r = -1;
 			continue;
-		bool had_old = lstat(t->src, &os) == 0;
-		if (renameat2(AT_FDCWD, t->final, AT_FDCWD, t->src,
+		}
+		struct stat os;
+		bool had_old = fstatat(a.src_dir, a.src_name, &os, AT_SYMLINK_NOFOLLOW) == 0;
+		if (is_new_tree(t, a.final_dir, a.final_name) &&
+		    renameat2(a.final_dir, a.final_name, a.src_dir, a.src_name,
 			      had_old ? RENAME_EXCHANGE : RENAME_NOREPLACE) < 0)
 			r = -1;
+		tree_at_close(&a);
 	}
 	return r;
 }
@@ -265,9 +347,18 @@ static int swap_back(const struct import_commit *c, unsigned n)
 int import_commit(const struct uc_config *cfg, struct import_commit *c, struct uc_error *err)
 {
 	for (unsigned i = 0; i < c->n; i++) {
+		struct tree_at a;
 		struct stat st;
-		if (lstat(c->t[i].src, &st) < 0 || !S_ISDIR(st.st_mode))
-			return uc_fail_errno(err, errno ? errno : ENOTDIR, "%s", c->t[i].src);
+		int r = tree_at_open(&c->t[i], &a);
+		if (r == 0 && a.src_err)
+			r = -a.src_err;
+		if (r == 0 && fstatat(a.src_dir, a.src_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			r = -errno;
+		else if (r == 0 && !S_ISDIR(st.st_mode))
+			r = -ENOTDIR;
+		tree_at_close(&a);
+		if (r < 0)
+			return uc_fail_errno(err, -r, "%s", c->t[i].src);
 		c->t[i].dev = st.st_dev;
 		c->t[i].ino = st.st_ino;
 	}

@@ -7,6 +7,7 @@
 #include "lib/path.h"
 #include "lib/sha256.h"
 #include "lib/strv.h"
+#include "lib/sys.h"
 #include "lib/users.h"
 #include "mount/cage.h"
 #include "mount/cagemp.h"
@@ -522,21 +523,6 @@ static long ms_since(const struct timespec *t0)
 	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-/* Tests: UNICAGE_TEST_EXPORT_PAUSE=FILE makes the export create FILE
- * between its two passes and wait (up to 30 s) until it is removed, so that
- * a test can change the cage exactly there. */
-static void test_pause(void)
-{
-	const char *f = getenv("UNICAGE_TEST_EXPORT_PAUSE");
-	if (!f || !*f)
-		return;
-	int fd = open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		close(fd);
-	for (int i = 0; i < 3000 && access(f, F_OK) == 0; i++)
-		usleep(10000);
-}
-
 int cage_export(const struct uc_config *cfg, const struct export_opts *o, struct export_stats *st,
 		struct uc_error *err)
 {
@@ -565,7 +551,7 @@ int cage_export(const struct uc_config *cfg, const struct export_opts *o, struct
 		r = hash_all(&x);
 	uc_debug(UC_AREA_EXPORT, "export: hashed at %ld ms", ms_since(&t0));
 	if (r == 0)
-		test_pause();
+		uc_test_pause("UNICAGE_TEST_EXPORT_PAUSE");
 	if (r == 0)
 		r = open_writer(&x);
 	if (r == 0)

@@ -16,6 +16,7 @@
 #include "lib/path.h"
 #include "lib/sha256.h"
 #include "lib/store.h"
+#include "lib/sys.h"
 #include "lib/users.h"
 #include "mount/cage.h"
 #include "mount/etc.h"
@@ -189,7 +190,16 @@ static int make_tmp(struct imp *x, unsigned t, const char *final)
 	if (acl_delete_def_file(x->tmp[t]) < 0 && errno != ENOTSUP && errno != EOPNOTSUPP)
 		return uc_fail_errno(x->err, errno, "%s: default ACL", x->tmp[t]);
 	x->tmpfd[t] = open(x->tmp[t], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return x->tmpfd[t] < 0 ? uc_fail_errno(x->err, errno, "%s", x->tmp[t]) : 0;
+	if (x->tmpfd[t] < 0)
+		return uc_fail_errno(x->err, errno, "%s", x->tmp[t]);
+	/* still the directory just made: beside a home its user may be able
+	 * to rename entries, and must not have put one of theirs in its place
+	 * (every entry is then made below it as root) */
+	struct stat st;
+	if (fstat(x->tmpfd[t], &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 077))
+		return uc_fail(x->err, UC_BADREQUEST,
+			       "%s was replaced while the import made it: refused", x->tmp[t]);
+	return 0;
 }
 
 static int places(struct imp *x)
@@ -764,6 +774,7 @@ static int commit(struct imp *x)
 		}
 		in[c.n++] = t;
 	}
+	uc_test_pause("UNICAGE_TEST_IMPORT_PAUSE"); /* tests: just before the commit */
 	int r = import_commit(x->cfg, &c, x->err);
 	/* the temporary dirs of the trees it took are its own now (removed, or
 	 * kept for recovery) */

@@ -1,6 +1,9 @@
 #include "lib/sys.h"
 
+#include <fcntl.h>
+#include <stdlib.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 void uc_raise_fd_limit(void)
 {
@@ -9,4 +12,16 @@ void uc_raise_fd_limit(void)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+}
+
+void uc_test_pause(const char *knob)
+{
+	const char *f = getenv(knob);
+	if (!f || !*f)
+		return;
+	int fd = open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	for (int i = 0; i < 3000 && access(f, F_OK) == 0; i++)
+		usleep(10000);
 }

@@ -4,3 +4,9 @@
 /* Raise the soft limit of open files to the hard limit: the walkers and the
  * unify workers hold many directory and file fds at once. */
 void uc_raise_fd_limit(void);
+
+/* Tests only: when the environment variable `knob` names a file, create it
+ * and wait (up to 30 s) until it is removed, so that a test can change
+ * things exactly at that point (UNICAGE_TEST_EXPORT_PAUSE,
+ * UNICAGE_TEST_IMPORT_PAUSE). */
+void uc_test_pause(const char *knob);

@@ -105,4 +105,32 @@ done
 echo "$killed of $rounds imports killed before they finished"
 [ "$killed" -ge $((rounds / 4)) ] || fail "too few kills landed mid-run ($killed)"
 expect_exit 0 uc mount alice
+expect_exit 0 uc umount alice
+
+# --- a home in a directory its user can write ------------------------------------
+# dave owns /www, where his home is: he can rename what import puts beside
+# his home. He swaps import's temporary directory for a link to a directory
+# of his choosing just before the commit: nothing of that directory may be
+# swapped in, and nothing moves.
+echo "dave:x:1004:1004::/www/dave:/bin/sh" >> "$T/passwd"; echo "dave:x:1004:" >> "$T/group"
+mkdir -p "$h/www/dave"; chown 1004:1004 "$h/www" "$h/www/dave"
+echo "dave's page" > "$h/www/dave/index.html"
+mkdir -p "$state/cages/04/dave/upper/srv"; echo mine > "$state/cages/04/dave/upper/srv/f"
+expect_exit 0 uc export dave --with-home -o "$T/dave.tar.zst"
+# (on the same filesystem: a rename could move it)
+mkdir -p "$T/fs/decoy/home"; echo "not dave's" > "$T/fs/decoy/home/marker"
+rm -f "$T/pause"
+UNICAGE_TEST_IMPORT_PAUSE=$T/pause "$UC" import --force "$T/dave.tar.zst" > "$T/out" 2> "$T/err" &
+p=$!
+for i in $(seq 300); do [ -e "$T/pause" ] && break; sleep 0.05; done
+[ -e "$T/pause" ] || fail "import did not reach its pause"
+tmp=$(ls -d "$h/www"/.import-dave.* | head -1)
+[ -n "$tmp" ] || fail "no temporary dir beside dave's home"
+mv "$tmp" "$h/www/moved-away"; ln -s "$T/fs/decoy" "$tmp"
+rm "$T/pause"
+if wait $p; then fail "the import went on through a link dave planted"; fi
+[ -e "$T/fs/decoy/home/marker" ] || fail "the directory dave's link pointed to was moved"
+assert_eq "$(cat "$h/www/dave/index.html")" "dave's page" "dave's home is still his own"
+[ ! -e "$state/imports/dave.intent" ] || fail "a commit record left after a refused commit"
+echo "a link planted beside a home before the commit: refused, nothing moved"
 echo ok
