@@ -284,6 +284,21 @@ static int swap_in(const struct import_tree *t, struct uc_error *err)
 	return r;
 }
 
+/* Remove a temporary directory (holding an old tree now) only if it is
+ * still this import's own: beside a home, its user may have put another
+ * directory in its place. */
+static void rm_own_tmp(const char *path)
+{
+	char leaf[NAME_MAX + 1];
+	int d = open_parent_dir(path, leaf);
+	struct stat st;
+	if (d >= 0 && fstatat(d, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+	    st.st_uid == geteuid() && !(st.st_mode & 077))
+		store_rm_tree(d, leaf);
+	if (d >= 0)
+		close(d);
+}
+
 /* After the swaps: a fresh private /etc for the user, the archive's enabled
  * state; then the old trees and the record go. Each step can run again. */
 static void finish(const struct uc_config *cfg, int dir, const struct import_commit *c)
@@ -313,7 +328,7 @@ static void finish(const struct uc_config *cfg, int dir, const struct import_com
 	}
 	crash_point();
 	for (unsigned i = 0; i < c->n; i++)
-		store_rm_path(c->t[i].tmp);
+		rm_own_tmp(c->t[i].tmp);
 	crash_point();
 	char name[256];
 	intent_name(name, sizeof(name), c->user);
@@ -427,8 +442,13 @@ static void sweep_tmp(const struct uc_config *cfg, const char *user)
 		_cleanup_close_ int d = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		DIR *dp = d < 0 ? NULL : fdopendir(dup(d));
 		struct dirent *de;
+		struct stat st;
 		while (dp && (de = readdir(dp)))
-			if (is_import_tmp(de->d_name, user)) {
+			if (is_import_tmp(de->d_name, user) &&
+			    fstatat(d, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISDIR(st.st_mode) && st.st_uid == geteuid() && !(st.st_mode & 077)) {
+				/* only import's own (beside a home its user may
+				 * have made one of that name) */
 				uc_debug(UC_AREA_EXPORT, "import: removing %s/%s (never committed)",
 					 dirs[i], de->d_name);
 				store_rm_tree(d, de->d_name);
