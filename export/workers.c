@@ -56,6 +56,8 @@ static void *unzstd_main(void *arg)
 		while (out.pos < out.size && !u->err[0]) {
 			if (in.pos == in.size) {
 				ssize_t n = read(u->in, ib, isz);
+				if (n < 0 && errno == EINTR)
+					continue;
 				if (n <= 0) {
 					if (n < 0)
 						snprintf(u->err, sizeof(u->err), "read: %s",
