@@ -27,11 +27,12 @@
  * crash) at the K-th point of its commit: 1 after the record is durable,
  * 2.. after each swap, then after the /etc and enabled state, then after
  * the old trees are removed. */
+static int crash_n; /* counted from the start of import_commit */
+
 static void crash_point(void)
 {
-	static int n;
 	const char *k = getenv("UNICAGE_TEST_IMPORT_CRASH");
-	if (k && atoi(k) == ++n)
+	if (k && atoi(k) == ++crash_n)
 		kill(getpid(), SIGKILL);
 }
 
@@ -381,6 +382,7 @@ int import_commit(const struct uc_config *cfg, struct import_commit *c, struct u
 	if (dir < 0)
 		return dir;
 	c->pending = false;
+	crash_n = 0;
 	int r = intent_write(dir, c, err);
 	if (r < 0)
 		return r;
@@ -464,17 +466,19 @@ int import_recover_locked(const struct uc_config *cfg, const char *user, struct 
 	if (dir < 0)
 		return dir;
 	struct import_commit c;
-	int r = intent_read(dir, cfg->state_dir, user, &c, err);
-	if (r < 0)
-		return r;
-	if (r == 1) {
+	int found = intent_read(dir, cfg->state_dir, user, &c, err);
+	if (found < 0)
+		return found;
+	if (found) {
 		uc_log(UC_LOG_WARN,
 		       "finishing the import of %s that stopped while it was "
 		       "putting the cage in place",
 		       user);
-		for (unsigned i = 0; i < c.n; i++)
-			if ((r = swap_in(&c.t[i], err)) < 0)
+		for (unsigned i = 0; i < c.n; i++) {
+			int r = swap_in(&c.t[i], err);
+			if (r < 0)
 				return r;
+		}
 		finish(cfg, dir, &c);
 	}
 	sweep_tmp(cfg, user);
@@ -483,7 +487,7 @@ int import_recover_locked(const struct uc_config *cfg, const char *user, struct 
 	intent_name(name, sizeof(name), user);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
 	unlinkat(dir, tmp, 0);
-	return r == 1;
+	return found;
 }
 
 int import_recover(const struct uc_config *cfg, const char *user, struct uc_error *err)
