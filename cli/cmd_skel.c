@@ -354,7 +354,8 @@ int cmd_gc(struct cli *cli, int argc, char **argv)
 	uint64_t gens = 0, objs = 0;
 	int r = locked(cli, "gc", argc, argv, &help, &lockfd);
 	/* imports a crash stopped: finished (or their temporary dirs removed) */
-	if (r == 0 && !help && (r = import_recover_all(&cli->cfg, &cli->err)) > 0)
+	int imports = 0;
+	if (r == 0 && !help && (r = imports = import_recover_all(&cli->cfg, &cli->err)) > 0)
 		r = 0;
 	if (r == 0 && !help)
 		r = cage_sweep_all(&cli->cfg, &cli->err); /* idle slots unpin first */
@@ -368,9 +369,12 @@ int cmd_gc(struct cli *cli, int argc, char **argv)
 			json_object_begin(&j);
 			json_kv_uint(&j, "generations_removed", gens);
 			json_kv_uint(&j, "objects_removed", objs);
+			json_kv_uint(&j, "imports_finished", (uint64_t)imports);
 			json_object_end(&j);
 			json_envelope_end(&j);
 		} else {
+			if (imports)
+				printf("finished %d import(s) a crash had stopped\n", imports);
 			printf("removed %" PRIu64 " generation(s) and %" PRIu64 " object(s)\n",
 			       gens, objs);
 		}

@@ -476,8 +476,17 @@ int import_recover_locked(const struct uc_config *cfg, const char *user, struct 
 		       user);
 		for (unsigned i = 0; i < c.n; i++) {
 			int r = swap_in(&c.t[i], err);
-			if (r < 0)
-				return r;
+			if (r < 0) {
+				/* stuck (say, the new tree was removed by hand): say
+				 * how to give the import up, the record stays */
+				char msg[sizeof(err->msg)];
+				snprintf(msg, sizeof(msg), "%s", err->msg);
+				return uc_fail(
+				    err, err->kind,
+				    "%.160s; to give the import of %.32s up (each tree "
+				    "stays as it is now) remove %.160s/imports/%.32s.intent",
+				    msg, user, cfg->state_dir, user);
+			}
 		}
 		finish(cfg, dir, &c);
 	}

@@ -183,6 +183,40 @@ static void test_crash_points(void **state)
 		crash_then_recover(k);
 }
 
+/* The new tree removed by hand after a crash: recovery cannot finish, says
+ * how to give the import up, and changes nothing. */
+static void test_stuck(void **state)
+{
+	(void)state;
+	struct fx x;
+	struct import_commit c;
+	struct uc_error err = {0};
+	fx_setup(&x);
+	prepare(&x, &c);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setenv("UNICAGE_TEST_IMPORT_CRASH", "1", 1);
+		import_commit(&x.cfg, &c, &err);
+		_exit(0);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	char p[512];
+	snprintf(p, sizeof(p), "%s/a/.import-alice.1", x.root);
+	int d = open(p, O_RDONLY | O_DIRECTORY);
+	store_rm_tree(d, "tree");
+	close(d);
+	assert_true(import_recover_locked(&x.cfg, "alice", &err) < 0);
+	assert_non_null(strstr(err.msg, "imports/alice.intent"));
+	snprintf(p, sizeof(p), "%s/a/alice/v", x.root);
+	assert_string_equal(get(p), "old"); /* nothing moved */
+	snprintf(p, sizeof(p), "%s/imports/alice.intent", x.cfg.state_dir);
+	assert_int_equal(unlink(p), 0); /* given up as the message says */
+	assert_int_equal(import_recover_locked(&x.cfg, "alice", &err), 0);
+	fx_teardown(&x);
+}
+
 static void test_bad_record(void **state)
 {
 	(void)state;
@@ -203,9 +237,8 @@ static void test_bad_record(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tmp_names),
-	    cmocka_unit_test(test_commit_whole),
-	    cmocka_unit_test(test_crash_points),
+	    cmocka_unit_test(test_tmp_names),	 cmocka_unit_test(test_commit_whole),
+	    cmocka_unit_test(test_crash_points), cmocka_unit_test(test_stuck),
 	    cmocka_unit_test(test_bad_record),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
