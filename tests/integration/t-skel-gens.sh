@@ -41,7 +41,7 @@ assert_eq "$(cat "$skel/current/tree/opt/app/f1")" "changed" "rolled-back conten
 # gc: gen-000001 is neither current nor pinned; gen-000003 is pinned
 mkdir -p "$skel/pins" && echo gen-000003 > "$skel/pins/cage-alice"
 expect_exit 0 uc --json gc
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["data"]; assert d=={"generations_removed":1,"objects_removed":1}, d' "$T/out"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["data"]; assert d=={"generations_removed":1,"objects_removed":1,"imports_finished":0}, d' "$T/out"
 assert_eq "$(ls "$skel" | grep '^gen-' | tr '\n' ' ')" "gen-000002 gen-000003 " "generations after gc"
 [ -e "$T/fs/state/store/lock" ] || fail "gc removed the store's lock file"
 rm "$skel/pins/cage-alice"
