@@ -182,6 +182,9 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	if (r < 0)
 		return r;
 	const char *in = argv[optind];
+	if (!strcmp(in, "-") && isatty(0))
+		return uc_fail(&cli->err, UC_BADREQUEST,
+			       "import: not reading an archive from a terminal (FILE, or a pipe)");
 	o.in_fd = strcmp(in, "-") ? open(in, O_RDONLY | O_CLOEXEC) : 0;
 	if (o.in_fd < 0)
 		return uc_fail_errno(&cli->err, errno, "%s", in);

@@ -9,7 +9,7 @@ debian_pkgs=(
     librpm-dev libacl1-dev libattr1-dev libzstd-dev libmount-dev libcap-dev libarchive-dev zlib1g-dev
     libcmocka-dev                         # unit tests
     rpm                                   # rpm and rpmbuild: fixtures and the oracle
-    acl attr e2fsprogs util-linux python3 zstd libcap2-bin procps  # integration tests (setfacl, setfattr, chattr, setcap, unshare, nsenter, findmnt, pgrep)
+    acl attr e2fsprogs util-linux bsdutils python3 zstd libcap2-bin procps  # integration tests (setfacl, setfattr, chattr, setcap, unshare, nsenter, findmnt, pgrep, script)
     jdupes rdfind hyperfine debootstrap   # benchmarks and corpus A
 )
 el_pkgs=(

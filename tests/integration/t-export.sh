@@ -112,6 +112,12 @@ expect_exit 0 ucB import --force "$T/alice.tar.zst"
 assert_grep "current generation is gen-000002" "$T/out" "import says the generation differs"
 assert_grep "identical to this host's skeleton: /usr/share/uc-base/data.txt" "$T/out" "the file now in the skeleton is reported"
 
+# --- never an archive to or from a terminal (script(1) gives them one) -------------
+script -qec "UNICAGE_CONFIG=$confA $UC export alice" /dev/null > "$T/tty" 2>&1 && fail "export wrote to a terminal"
+assert_grep "not writing an archive to a terminal" "$T/tty" "export to a terminal refused"
+script -qec "UNICAGE_CONFIG=$confB $UC import -" /dev/null > "$T/tty" 2>&1 && fail "import read a terminal"
+assert_grep "not reading an archive from a terminal" "$T/tty" "import from a terminal refused"
+
 # --- an existing cage: only with --force ------------------------------------------
 expect_exit 3 ucB import "$T/alice.tar.zst"
 assert_grep "force" "$T/err" "refusal says --force"
