@@ -84,6 +84,17 @@ write("missing", "lacks 1 file", [], [("upper/f", evil)])
 ti, d = reg("upper/x", evil)
 ti.pax_headers = {"SCHILY.xattr.trusted.evil": "1"}
 write("trusted-xattr", "not allowed", [(ti, d)], [("upper/x", evil)])
+ti, d = reg("upper/x", evil)
+ti.pax_headers = {"SCHILY.xattr.system.posix_acl_access": "1"}
+write("system-xattr", "not allowed", [(ti, d)], [("upper/x", evil)])
+ti, d = reg("upper/x", evil)
+ti.pax_headers = {"SCHILY.acl.access": "user::rw-,user:no-such-user-here:rwx,group::r--,mask::rwx,other::r--"}
+write("bad-acl", "bad ACL", [(ti, d)], [("upper/x", evil)])
+dti = tarfile.TarInfo("upper/d")
+dti.type = tarfile.DIRTYPE
+dti.mode = 0o755
+dti.pax_headers = {"SCHILY.acl.default": "user::rwx,user:no-such-user-here:rwx,group::r-x,mask::rwx,other::r-x"}
+write("bad-default-acl", "bad default ACL", [(dti, None)], [])
 write("hardlink-out", "hardlink", [special("upper/hl", tarfile.LNKTYPE, linkname="../../etc/passwd")], [])
 # "upper" itself a symlink: the overlay would write into the host's /etc
 buf_entries = [special("upper", tarfile.SYMTYPE, linkname="/etc")]
