@@ -50,7 +50,8 @@ struct item {
 	const char *rel; /* inside apath, after "prefix/" ("" for the root) */
 	unsigned tree;
 	uint32_t crc;
-	struct stat st;
+	mode_t mode; /* what the listing saw (all an entry keeps of its stat: */
+	off_t size;  /* the list is held whole, ~40 bytes an entry) */
 };
 
 struct exp {
@@ -89,7 +90,8 @@ static int push_item(struct exp *x, unsigned tree, const char *rel, const struct
 	path_join(it->apath, size, x->trees[tree].prefix, rel); /* "" rel: the prefix */
 	it->rel = it->apath + pl + (*rel ? 1 : 0);
 	it->tree = tree;
-	it->st = *st;
+	it->mode = st->st_mode;
+	it->size = st->st_size;
 	x->n++;
 	return 0;
 }
@@ -170,11 +172,11 @@ static void *hash_worker(void *arg)
 	size_t i;
 	while (!atomic_load(&h->err) && (i = atomic_fetch_add(&h->next, 1)) < x->n) {
 		struct item *it = &x->items[i];
-		if (!S_ISREG(it->st.st_mode))
+		if (!S_ISREG(it->mode))
 			continue;
 		int f = path_open_beneath(x->trees[it->tree].fd, it->rel,
 					  O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
-		int r = f < 0 ? f : hash_file(f, it->st.st_size, h->hex[i], &it->crc);
+		int r = f < 0 ? f : hash_file(f, it->size, h->hex[i], &it->crc);
 		if (f >= 0)
 			close(f);
 		if (r < 0) {
@@ -205,7 +207,7 @@ static int hash_all(struct exp *x)
 		r = uc_fail_errno(x->err, h.hex[bad - 1][0] ? h.hex[bad - 1][0] : EIO, "%s",
 				  x->items[bad - 1].apath);
 	for (size_t i = 0; r == 0 && i < x->n; i++)
-		if (S_ISREG(x->items[i].st.st_mode))
+		if (S_ISREG(x->items[i].mode))
 			r = xman_add_file(&x->man, x->items[i].apath, h.hex[i]);
 	free(h.hex);
 	return r < 0 && x->err->kind == UC_OK ? uc_fail_errno(x->err, -r, "manifest") : r;
@@ -267,7 +269,7 @@ static int write_data(struct exp *x, const struct item *it, int fd)
 {
 	char buf[1 << 16];
 	ssize_t n;
-	uint64_t left = (uint64_t)it->st.st_size;
+	uint64_t left = (uint64_t)it->size;
 	uLong c = crc32(0, Z_NULL, 0);
 	while (left > 0 && (n = read(fd, buf, left < sizeof(buf) ? left : sizeof(buf))) > 0) {
 		c = crc32(c, (const Bytef *)buf, (uInt)n);
@@ -296,17 +298,17 @@ static int write_item(struct exp *x, const struct item *it, struct hl *hl)
 {
 	const struct tree *t = &x->trees[it->tree];
 	int flags = O_NOFOLLOW | O_CLOEXEC |
-		    (S_ISREG(it->st.st_mode)   ? O_RDONLY | O_NONBLOCK
-		     : S_ISDIR(it->st.st_mode) ? O_RDONLY | O_DIRECTORY
-					       : O_PATH);
+		    (S_ISREG(it->mode)	 ? O_RDONLY | O_NONBLOCK
+		     : S_ISDIR(it->mode) ? O_RDONLY | O_DIRECTORY
+					 : O_PATH);
 	_cleanup_close_ int fd = *it->rel ? path_open_beneath(t->fd, it->rel, flags, 0)
 					  : openat(t->fd, ".", flags & ~O_NOFOLLOW);
 	struct stat st;
 	/* a file that grew (a log) is taken as it was when it was hashed: its
 	 * first st_size bytes, checked against the hash; one that shrank or was
 	 * rewritten in place fails the export */
-	if (fd < 0 || fstat(fd, &st) < 0 || (st.st_mode & S_IFMT) != (it->st.st_mode & S_IFMT) ||
-	    (S_ISREG(st.st_mode) && st.st_size < it->st.st_size))
+	if (fd < 0 || fstat(fd, &st) < 0 || (st.st_mode & S_IFMT) != (it->mode & S_IFMT) ||
+	    (S_ISREG(st.st_mode) && st.st_size < it->size))
 		return uc_fail(x->err, UC_INTERNAL,
 			       "%s changed during the export: export again, or stop the cage's "
 			       "processes first",
@@ -314,7 +316,7 @@ static int write_item(struct exp *x, const struct item *it, struct hl *hl)
 	struct archive_entry *e = archive_entry_new();
 	archive_entry_set_pathname(e, it->apath);
 	if (S_ISREG(st.st_mode))
-		st.st_size = it->st.st_size;
+		st.st_size = it->size;
 	archive_entry_copy_stat(e, &st);
 	archive_entry_set_size(e, S_ISREG(st.st_mode) ? st.st_size : 0);
 	char proc[64];
