@@ -517,14 +517,6 @@ static int open_writer(struct exp *x)
 	return 0;
 }
 
-/* Milliseconds since t0, for UNICAGE_DEBUG=export. */
-static long ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 int cage_export(const struct uc_config *cfg, const struct export_opts *o, struct export_stats *st,
 		struct uc_error *err)
 {
@@ -535,7 +527,7 @@ int cage_export(const struct uc_config *cfg, const struct export_opts *o, struct
 		return r;
 	struct exp x = {.cfg = cfg, .o = o, .st = st, .err = err};
 	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	uc_clock_now(&t0);
 	xman_init(&x.man);
 	/* no remount, umount or import of this cage meanwhile */
 	int lk = cage_user_lock(cfg, u.name, err);
@@ -548,10 +540,10 @@ int cage_export(const struct uc_config *cfg, const struct export_opts *o, struct
 		    openat(x.trees[t].fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		r = d < 0 ? -errno : list_dir(&x, t, d, "");
 	}
-	uc_debug(UC_AREA_EXPORT, "export: %zu entries listed at %ld ms", x.n, ms_since(&t0));
+	uc_debug(UC_AREA_EXPORT, "export: %zu entries listed at %ld ms", x.n, uc_ms_since(&t0));
 	if (r == 0)
 		r = hash_all(&x);
-	uc_debug(UC_AREA_EXPORT, "export: hashed at %ld ms", ms_since(&t0));
+	uc_debug(UC_AREA_EXPORT, "export: hashed at %ld ms", uc_ms_since(&t0));
 	if (r == 0)
 		uc_test_pause("UNICAGE_TEST_EXPORT_PAUSE");
 	if (r == 0)
@@ -561,14 +553,14 @@ int cage_export(const struct uc_config *cfg, const struct export_opts *o, struct
 	struct hl hl = {0};
 	for (size_t i = 0; r == 0 && i < x.n; i++)
 		r = write_item(&x, &x.items[i], &hl);
-	uc_debug(UC_AREA_EXPORT, "export: entries written at %ld ms", ms_since(&t0));
+	uc_debug(UC_AREA_EXPORT, "export: entries written at %ld ms", uc_ms_since(&t0));
 	if (x.a) {
 		if (archive_write_close(x.a) != ARCHIVE_OK && r == 0)
 			r = uc_fail(err, UC_INTERNAL, "writing the archive: %s",
 				    archive_error_string(x.a));
 		archive_write_free(x.a);
 	}
-	uc_debug(UC_AREA_EXPORT, "export: closed at %ld ms", ms_since(&t0));
+	uc_debug(UC_AREA_EXPORT, "export: closed at %ld ms", uc_ms_since(&t0));
 	if (r == 0)
 		progress(&x, true);
 	strset_release(&hl.seen);

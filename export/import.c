@@ -87,14 +87,6 @@ struct imp {
 	struct timespec t0;	     /* the start, for UNICAGE_DEBUG=export */
 };
 
-/* Milliseconds since the import began, for UNICAGE_DEBUG=export. */
-static long ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 static uint64_t knob(const char *name, uint64_t def)
 {
 	const char *v = getenv(name);
@@ -755,7 +747,7 @@ static int commit(struct imp *x)
 		if (d < 0 || syncfs(d) < 0)
 			return uc_fail_errno(x->err, errno, "syncfs %s", x->tmp[t]);
 	}
-	uc_debug(UC_AREA_EXPORT, "import: synced at %ld ms", ms_since(&x->t0));
+	uc_debug(UC_AREA_EXPORT, "import: synced at %ld ms", uc_ms_since(&x->t0));
 	struct import_commit c = {.enabled = x->man.enabled};
 	snprintf(c.user, sizeof(c.user), "%s", x->u.name);
 	unsigned in[T_N];
@@ -789,7 +781,7 @@ int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct
 {
 	memset(rep, 0, sizeof(*rep));
 	struct imp x = {.cfg = cfg, .o = o, .rep = rep, .err = err, .skel_tree = -1, .last_fd = -1};
-	clock_gettime(CLOCK_MONOTONIC, &x.t0);
+	uc_clock_now(&x.t0);
 	x.euid = geteuid();
 	x.egid = getegid();
 	x.umask = umask(0);
@@ -839,7 +831,7 @@ int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct
 	bool verifying = r == 0;
 	while (r == 0 && (ar = archive_read_next_header(x.a, &e)) == ARCHIVE_OK)
 		r = extract_entry(&x, e, &ver);
-	uc_debug(UC_AREA_EXPORT, "import: entries extracted at %ld ms", ms_since(&x.t0));
+	uc_debug(UC_AREA_EXPORT, "import: entries extracted at %ld ms", uc_ms_since(&x.t0));
 	if (verifying && !verify_finish(&ver) && r == 0)
 		r = reject(&x, ver.bad, "its SHA-256 does not match the manifest");
 	if (uzr == 0) {
@@ -864,9 +856,9 @@ int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct
 		r = own_roots(&x);
 	if (r == 0)
 		r = set_default_acls(&x);
-	uc_debug(UC_AREA_EXPORT, "import: checked at %ld ms", ms_since(&x.t0));
+	uc_debug(UC_AREA_EXPORT, "import: checked at %ld ms", uc_ms_since(&x.t0));
 	if (r == 0 && (r = commit(&x)) == 0) {
-		uc_debug(UC_AREA_EXPORT, "import: in place at %ld ms", ms_since(&x.t0));
+		uc_debug(UC_AREA_EXPORT, "import: in place at %ld ms", uc_ms_since(&x.t0));
 		snprintf(rep->user, sizeof(rep->user), "%s", x.u.name);
 		snprintf(rep->source_gen, sizeof(rep->source_gen), "%s", x.man.gen);
 		snprintf(rep->current_gen, sizeof(rep->current_gen), "%s", gen[0] ? gen : "-");

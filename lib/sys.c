@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 void uc_raise_fd_limit(void)
@@ -24,4 +25,16 @@ void uc_test_pause(const char *knob)
 		close(fd);
 	for (int i = 0; i < 3000 && access(f, F_OK) == 0; i++)
 		usleep(10000);
+}
+
+void uc_clock_now(struct timespec *t)
+{
+	clock_gettime(CLOCK_MONOTONIC, t);
+}
+
+long uc_ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+	uc_clock_now(&t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
 }

@@ -5,6 +5,12 @@
  * unify workers hold many directory and file fds at once. */
 void uc_raise_fd_limit(void);
 
+struct timespec;
+/* CLOCK_MONOTONIC now, and the milliseconds since such a moment (the phase
+ * timings of UNICAGE_DEBUG=export). */
+void uc_clock_now(struct timespec *t);
+long uc_ms_since(const struct timespec *t0);
+
 /* Tests only: when the environment variable `knob` names a file, create it
  * and wait (up to 30 s) until it is removed, so that a test can change
  * things exactly at that point (UNICAGE_TEST_EXPORT_PAUSE,
