@@ -142,27 +142,21 @@ struct hasher {
 	atomic_int err;
 };
 
-/* The first size bytes of fd: SHA-256 (hex) and CRC-32, read once. */
+/* CRC-32 of the blocks sha256_fd_hex_each reads (the hash pass). */
+static void crc_block(void *arg, const void *block, size_t len)
+{
+	uLong *c = arg;
+	*c = crc32(*c, (const Bytef *)block, (uInt)len);
+}
+
+/* The first size bytes of fd: SHA-256 (hex) and CRC-32, read once (a file
+ * that shrank meanwhile: pass 2 says it changed). */
 static int hash_file(int fd, off_t size, char hex[65], uint32_t *crc)
 {
-	struct sha256 h;
-	if (sha256_begin(&h) < 0)
-		return -ENOMEM;
-	char buf[1 << 16];
 	uLong c = crc32(0, Z_NULL, 0);
-	off_t off = 0;
-	ssize_t n = 0;
-	while (off < size &&
-	       (n = pread(fd, buf,
-			  size - off < (off_t)sizeof(buf) ? (size_t)(size - off) : sizeof(buf),
-			  off)) > 0) {
-		sha256_update(&h, buf, (size_t)n);
-		c = crc32(c, (const Bytef *)buf, (uInt)n);
-		off += n;
-	}
-	sha256_end_hex(&h, hex);
+	int r = sha256_fd_hex_each(fd, size, hex, NULL, crc_block, &c);
 	*crc = (uint32_t)c;
-	return n < 0 ? -errno : 0; /* a file that shrank: pass 2 says it changed */
+	return r;
 }
 
 static void *hash_worker(void *arg)

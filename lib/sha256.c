@@ -32,6 +32,12 @@ void sha256_end_hex(struct sha256 *h, char hex[65])
 
 int sha256_fd_hex(int fd, int64_t limit, char hex[65], uint64_t *bytes)
 {
+	return sha256_fd_hex_each(fd, limit, hex, bytes, NULL, NULL);
+}
+
+int sha256_fd_hex_each(int fd, int64_t limit, char hex[65], uint64_t *bytes,
+		       void (*each)(void *arg, const void *block, size_t len), void *arg)
+{
 	struct sha256 h;
 	if (sha256_begin(&h) < 0)
 		return -ENOMEM;
@@ -45,6 +51,8 @@ int sha256_fd_hex(int fd, int64_t limit, char hex[65], uint64_t *bytes)
 		if ((n = pread(fd, buf, want, off)) <= 0)
 			break;
 		sha256_update(&h, buf, (size_t)n);
+		if (each)
+			each(arg, buf, (size_t)n);
 		off += n;
 	}
 	int r = n < 0 ? -errno : 0;
