@@ -53,33 +53,32 @@ static void signal_ns(ino_t ino, int sig)
 	free(ps.v);
 }
 
+/* Send sig to the processes of namespace ino (again each round when
+ * resend), up to rounds times 10 ms until none is left: true when gone (or
+ * when /proc cannot be read: nothing more to do). */
+static bool signal_until_gone(ino_t ino, int sig, int rounds, bool resend)
+{
+	for (int i = 0; i < rounds; i++) {
+		if (i == 0 || resend)
+			signal_ns(ino, sig);
+		struct procs ps;
+		if (procs_scan(&ps) < 0)
+			return true;
+		unsigned left = procs_in(&ps, ino);
+		free(ps.v);
+		if (!left)
+			return true;
+		if (i + 1 < rounds || resend)
+			nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	}
+	return false;
+}
+
 /* SIGTERM, up to 3 s for them to go, then SIGKILL. */
 static void kill_ns(ino_t ino)
 {
-	signal_ns(ino, SIGTERM);
-	for (int i = 0; i < 300; i++) {
-		struct procs ps;
-		if (procs_scan(&ps) < 0)
-			return;
-		unsigned left = procs_in(&ps, ino);
-		free(ps.v);
-		if (!left)
-			return;
-		if (i == 299)
-			break;
-		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
-	}
-	for (int i = 0; i < 100; i++) {
-		signal_ns(ino, SIGKILL);
-		struct procs ps;
-		if (procs_scan(&ps) < 0)
-			return;
-		unsigned left = procs_in(&ps, ino);
-		free(ps.v);
-		if (!left)
-			return;
-		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
-	}
+	if (!signal_until_gone(ino, SIGTERM, 300, false))
+		signal_until_gone(ino, SIGKILL, 100, true);
 }
 
 /* ---- slot records --------------------------------------------------------- */
