@@ -146,6 +146,24 @@ static void test_commit_whole(void **state)
 	fx_teardown(&x);
 }
 
+/* import_commit in a child told to kill itself at point k: its wait status. */
+static int commit_in_child(struct fx *x, struct import_commit *c, int k)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct uc_error err = {0};
+		char v[16];
+		snprintf(v, sizeof(v), "%d", k);
+		setenv("UNICAGE_TEST_IMPORT_CRASH", v, 1);
+		import_commit(&x->cfg, c, &err);
+		_exit(0);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
 /* Killed at point k, then recovered here. */
 static void crash_then_recover(int k)
 {
@@ -154,17 +172,7 @@ static void crash_then_recover(int k)
 	struct uc_error err = {0};
 	fx_setup(&x);
 	prepare(&x, &c);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		char v[16];
-		snprintf(v, sizeof(v), "%d", k);
-		setenv("UNICAGE_TEST_IMPORT_CRASH", v, 1);
-		import_commit(&x.cfg, &c, &err);
-		_exit(0);
-	}
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	int status = commit_in_child(&x, &c, k);
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	/* at no point is a final place missing that existed */
 	assert_int_equal(access(c.t[0].final, F_OK), 0);
@@ -193,15 +201,7 @@ static void test_stuck(void **state)
 	struct uc_error err = {0};
 	fx_setup(&x);
 	prepare(&x, &c);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		setenv("UNICAGE_TEST_IMPORT_CRASH", "1", 1);
-		import_commit(&x.cfg, &c, &err);
-		_exit(0);
-	}
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	commit_in_child(&x, &c, 1);
 	char p[512];
 	snprintf(p, sizeof(p), "%s/a/.import-alice.1", x.root);
 	int d = open(p, O_RDONLY | O_DIRECTORY);
