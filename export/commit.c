@@ -539,25 +539,30 @@ static void users_with_tmp(const struct uc_config *cfg, bool dead_only, struct s
 		closedir(top);
 }
 
+/* The users with a record in the imports directory dir. */
+static void users_with_intent(int dir, struct strv *out)
+{
+	DIR *dp = dir < 0 ? NULL : fdopendir(dup(dir));
+	struct dirent *de;
+	while (dp && (de = readdir(dp))) {
+		size_t l = strlen(de->d_name);
+		if (l > 7 && !strcmp(de->d_name + l - 7, ".intent")) {
+			char user[256];
+			snprintf(user, sizeof(user), "%.*s", (int)(l - 7), de->d_name);
+			strv_push(out, user);
+		}
+	}
+	if (dp)
+		closedir(dp);
+}
+
 int import_recover_all(const struct uc_config *cfg, struct uc_error *err)
 {
 	_cleanup_close_ int dir = imports_dir(cfg, err);
 	if (dir < 0)
 		return dir;
-	DIR *dp = fdopendir(dup(dir));
-	if (!dp)
-		return uc_fail_errno(err, errno, "imports");
 	struct strv users = STRV_INIT;
-	struct dirent *de;
-	while ((de = readdir(dp))) {
-		size_t l = strlen(de->d_name);
-		if (l > 7 && !strcmp(de->d_name + l - 7, ".intent")) {
-			char user[256];
-			snprintf(user, sizeof(user), "%.*s", (int)(l - 7), de->d_name);
-			strv_push(&users, user);
-		}
-	}
-	closedir(dp);
+	users_with_intent(dir, &users);
 	users_with_tmp(cfg, false, &users);
 	int done = 0, r = 0;
 	for (size_t i = 0; r >= 0 && i < users.n; i++)
@@ -569,8 +574,9 @@ int import_recover_all(const struct uc_config *cfg, struct uc_error *err)
 
 bool import_pending(const struct uc_config *cfg, const char *user)
 {
-	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%.3800s/imports/%.240s.intent", cfg->state_dir, user);
+	char p[PATH_MAX], name[256];
+	intent_name(name, sizeof(name), user);
+	snprintf(p, sizeof(p), "%.3800s/imports/%s", cfg->state_dir, name);
 	return access(p, F_OK) == 0;
 }
 
@@ -578,20 +584,15 @@ void import_leftovers(const struct uc_config *cfg, struct strv *out)
 {
 	char p[PATH_MAX];
 	snprintf(p, sizeof(p), "%.4000s/imports", cfg->state_dir);
-	DIR *dp = opendir(p);
-	struct dirent *de;
-	while (dp && (de = readdir(dp))) {
-		size_t l = strlen(de->d_name);
-		if (l > 7 && !strcmp(de->d_name + l - 7, ".intent")) {
-			char item[300];
-			snprintf(item, sizeof(item), "%.*s (its commit was cut short)",
-				 (int)(l - 7), de->d_name);
-			strv_push(out, item);
-		}
-	}
-	if (dp)
-		closedir(dp);
+	_cleanup_close_ int dir = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* never made here */
 	struct strv users = STRV_INIT;
+	users_with_intent(dir, &users);
+	for (size_t i = 0; i < users.n; i++) {
+		char item[300];
+		snprintf(item, sizeof(item), "%s (its commit was cut short)", users.v[i]);
+		strv_push(out, item);
+	}
+	strv_clear(&users);
 	users_with_tmp(cfg, true, &users);
 	for (size_t i = 0; i < users.n; i++) {
 		if (import_pending(cfg, users.v[i]) || (i && !strcmp(users.v[i], users.v[i - 1])))
