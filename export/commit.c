@@ -430,8 +430,7 @@ static void sweep_tmp(const struct uc_config *cfg, const char *user)
 			}
 		}
 		char home[PATH_MAX];
-		snprintf(home, sizeof(home), "%.2000s%s",
-			 strcmp(cfg->sysroot, "/") ? cfg->sysroot : "", u.home);
+		host_home_path(cfg, &u, home, sizeof(home));
 		char *sl = strrchr(home, '/');
 		if (sl && sl != home) {
 			*sl = '\0';

@@ -221,8 +221,7 @@ static int places(struct imp *x)
 	if (r == 0)
 		r = make_tmp(x, T_CUSTOM, p);
 	if (r == 0 && x->man.with_home) {
-		snprintf(p, sizeof(p), "%.2000s%s",
-			 strcmp(x->cfg->sysroot, "/") ? x->cfg->sysroot : "", x->u.home);
+		host_home_path(x->cfg, &x->u, p, sizeof(p));
 		if (access(p, F_OK) == 0 && !x->o->force)
 			return uc_fail(
 			    x->err, UC_BADREQUEST,

@@ -23,6 +23,11 @@ int cage_dir_path(const struct uc_config *cfg, const struct uc_user *u, char *bu
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+void host_home_path(const struct uc_config *cfg, const struct uc_user *u, char *buf, size_t size)
+{
+	snprintf(buf, size, "%.2000s%s", strcmp(cfg->sysroot, "/") ? cfg->sysroot : "", u->home);
+}
+
 static int mkdir_mode(const char *p, mode_t mode)
 {
 	if (mkdir(p, mode) < 0 && errno != EEXIST)

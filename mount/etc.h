@@ -14,6 +14,8 @@
 
 /* cages_dir/NN/<user> into buf. */
 int cage_dir_path(const struct uc_config *cfg, const struct uc_user *u, char *buf, size_t size);
+/* The user's home as a path on this machine (below sysroot) into buf. */
+void host_home_path(const struct uc_config *cfg, const struct uc_user *u, char *buf, size_t size);
 /* Generate (or regenerate) the user's etc; the cage directory is created
  * root-owned 0700 if missing. */
 int cage_etc_generate(const struct uc_config *cfg, const struct skel_conf *conf,

@@ -1,4 +1,4 @@
-/* Which cage mode this host gets (DESIGN.md, "Per-user divergence"): the
+/* Which cage mode this host uses (DESIGN.md, "Per-user divergence"): the
  * overlay of a stub layer over the data-only object layer, without metacopy,
  * when the kernel does it (probed for real, not by version), else the
  * generation's tree bind-mounted read-only. cage_mode in unicage.conf forces
