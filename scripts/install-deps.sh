@@ -7,6 +7,7 @@ set -euo pipefail
 debian_pkgs=(
     build-essential pkg-config            # build
     librpm-dev libacl1-dev libattr1-dev libzstd-dev libmount-dev libcap-dev libarchive-dev zlib1g-dev
+    libelf-dev libseccomp-dev             # ELF checks of a generation (elfutils), the cages' seccomp filter
     libcmocka-dev                         # unit tests
     rpm                                   # rpm and rpmbuild: fixtures and the oracle
     acl attr e2fsprogs util-linux bsdutils python3 zstd libcap2-bin procps  # integration tests (setfacl, setfattr, chattr, setcap, unshare, nsenter, findmnt, pgrep, script)
@@ -15,6 +16,7 @@ debian_pkgs=(
 el_pkgs=(
     gcc make pkgconf-pkg-config
     rpm-devel libacl-devel libattr-devel libzstd-devel libmount-devel libcap-devel libarchive-devel zlib-devel
+    elfutils-libelf-devel libseccomp-devel
     libcmocka-devel
     rpm rpm-build
     acl attr e2fsprogs util-linux python3 zstd libcap procps-ng
@@ -50,7 +52,7 @@ else
     echo "  ${debian_pkgs[*]}" >&2
     exit 1
 fi
-for lib in rpm libacl libattr libzstd mount libcap cmocka libarchive; do
+for lib in rpm libacl libattr libzstd mount libcap cmocka libarchive libelf libseccomp; do
     pkg-config --exists "$lib" || { echo "install-deps: pkg-config cannot find $lib" >&2; exit 1; }
 done
 echo "install-deps: all dependencies present"
