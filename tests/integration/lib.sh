@@ -152,3 +152,43 @@ passwd_file = $T/passwd
 group_file = $T/group
 CONF
 }
+
+# rhel_root DIR: the real RHEL 8.4 (UBI micro) root filesystem of
+# ../shared/data/rootfs extracted into DIR as its README says (root,
+# numeric owners, modes kept). Skips the test without ../shared.
+rhel_root() {
+    local tarball=$UNICAGE_SHARED/data/rootfs/ubi8-micro-8.4-84.x86_64.rootfs.tar.xz
+    [ -f "$tarball" ] || skip "no real RHEL rootfs ($tarball): ../shared/data is missing"
+    mkdir -p "$1"
+    tar --numeric-owner -xpf "$tarball" -C "$1"
+}
+
+# rhel_fixture: cage_fixture's shape on the real RHEL rootfs ($h =
+# $T/fs/host on a scratch ext4): alice (1001) and bob (1002) with homes,
+# unicage.conf with config_dir $T/etc (conf.d/ and black.list empty,
+# rpm.list empty), state on the same scratch fs. Tests add what they take.
+rhel_fixture() {
+    scratch_ext4 "$T/fs" "${1:-512}"
+    h=$T/fs/host
+    rhel_root "$h"
+    mkdir -p "$h/home/alice" "$h/home/bob"
+    chown 1001:1001 "$h/home/alice"; chown 1002:1002 "$h/home/bob"
+    chmod 0700 "$h/home/alice" "$h/home/bob"
+    cp "$h/etc/passwd" "$T/passwd"; cp "$h/etc/group" "$T/group"
+    cat >> "$T/passwd" <<'PW'
+alice:x:1001:1001:Alice Example:/home/alice:/bin/bash
+bob:x:1002:1002:Bob Example:/home/bob:/bin/bash
+PW
+    printf 'alice:x:1001:\nbob:x:1002:\n' >> "$T/group"
+    cp "$T/passwd" "$h/etc/passwd"; cp "$T/group" "$h/etc/group"
+    mkdir -p "$T/etc/conf.d"
+    : > "$T/etc/black.list"; : > "$T/etc/rpm.list"
+    cat > "$UNICAGE_CONFIG" <<CONF
+sysroot = $h
+config_dir = $T/etc
+state_dir = $T/fs/state
+run_dir = $T/run
+passwd_file = $T/passwd
+group_file = $T/group
+CONF
+}
