@@ -119,13 +119,18 @@ static int scan_gens(struct gen_build *b, unsigned *next)
  * if the path is not on the host (or not what it may be). */
 /* What the skeleton makes of a host path: its identity and the result
  * (class, mode after setuid stripping). Pure: the walking threads use it. */
-static void make_sig(const struct uc_config *cfg, const char *path, char cls, const struct stat *st,
-		     struct idx_ent *e)
+static void make_sig(const struct uc_config *cfg, const char *path, char cls, bool device_ok,
+		     const struct stat *st, struct idx_ent *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->path = (char *)path;
 	index_fill_stat(e, st);
 	e->cls = S_ISREG(st->st_mode) ? cls : W_OTHER;
+	/* decided the same way every time: devices not named in devices=,
+	 * sockets and fifos are not skeleton material */
+	if (S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode) ||
+	    ((S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) && !device_ok))
+		e->cls = W_NOT_TAKEN;
 	if (S_ISREG(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)) && cfg->strip_suid &&
 	    !suid_allowed(cfg, path))
 		e->mode &= ~(unsigned)(S_ISUID | S_ISGID);
@@ -142,7 +147,7 @@ static bool signature(struct gen_build *b, const struct wanted *w, struct idx_en
 		if (fd < 0 || fstat(fd, st) < 0)
 			return false;
 	}
-	make_sig(b->o->cfg, w->path, w->cls, st, e);
+	make_sig(b->o->cfg, w->path, w->cls, w->device_ok, st, e);
 	if (S_ISREG(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)))
 		(*(e->mode & (S_ISUID | S_ISGID) ? &b->st->suid_kept : &b->st->suid_stripped))++;
 	return true;
@@ -154,7 +159,7 @@ static bool same_as_prev(const void *ctx, const char *path, const struct stat *s
 {
 	const struct gen_build *b = ctx;
 	struct idx_ent e;
-	make_sig(b->o->cfg, path, cls, st, &e);
+	make_sig(b->o->cfg, path, cls, false, st, &e);
 	const struct idx_ent *pe = index_find(&b->prev, path);
 	return pe && index_same(pe, &e);
 }
@@ -294,6 +299,9 @@ static int collect(struct gen_build *b, bool *changed, struct uc_error *err)
 		if (!pe || !index_same(pe, &p.v[i].e))
 			*changed = true;
 		b->from_prev[i] = p.v[i].prev;
+		unsigned fmt = p.v[i].e.mode & S_IFMT;
+		if (p.v[i].e.cls == W_NOT_TAKEN && (fmt == S_IFCHR || fmt == S_IFBLK))
+			b->st->devices_skipped++;
 		r = index_add(&b->next, &p.v[i].e);
 	}
 	for (size_t i = 0; i < p.n; i++)
@@ -593,9 +601,11 @@ static int make_entry(struct gen_build *b, size_t i, struct manifest_writer *mw,
 		return 0; /* the roots exist */
 	int r = parents(b, e->path);
 	if (r < 0) {
-		uc_log(UC_LOG_INFO,
-		       "%s: below a symlink in the skeleton: taken by its real path only", e->path);
-		e->cls = 0; /* not taken */
+		/* wanted paths are real paths (wanted.c): a parent that is not a
+		 * directory of the tree is a host changed since the walk */
+		uc_log(UC_LOG_WARN, "%s: a parent is not a directory in the skeleton: not taken",
+		       e->path);
+		e->cls = W_NOT_TAKEN;
 		return 0;
 	}
 	const char *base = strrchr(e->path, '/') + 1;
@@ -617,7 +627,7 @@ static int make_entry(struct gen_build *b, size_t i, struct manifest_writer *mw,
 		    path_open_in_root(b->srcfd, e->path, O_PATH | O_NOFOLLOW, 0);
 		if (!w || !w->device_ok || fd < 0 || fstat(fd, &st) < 0) {
 			b->st->devices_skipped++;
-			e->cls = 0;
+			e->cls = W_NOT_TAKEN;
 			return 0;
 		}
 		r = make_device(b, e, base, &st);
@@ -629,11 +639,11 @@ static int make_entry(struct gen_build *b, size_t i, struct manifest_writer *mw,
 		b->st->bytes += e->size;
 		break;
 	default:
-		e->cls = 0; /* sockets and fifos are not skeleton material */
+		e->cls = W_NOT_TAKEN; /* sockets and fifos are not skeleton material */
 		return 0;
 	}
 	if (r == -ESTALE) {
-		e->cls = 0; /* changed since its stat: taken at the next update */
+		e->cls = W_NOT_TAKEN; /* changed since its stat: taken at the next update */
 		return 0;
 	}
 	if (r < 0)
@@ -706,7 +716,21 @@ static int load_previous(struct gen_build *b, struct uc_error *err)
 	int gfd = openat(b->skelfd, gen, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (gfd < 0)
 		return uc_fail_errno(err, errno, "current generation %s", gen);
+	struct stat ist;
 	r = index_read(&b->prev, gfd, err);
+	if (r == 0 && fstatat(gfd, "index", &ist, AT_SYMLINK_NOFOLLOW) < 0)
+		r = uc_fail_errno(err, errno, "index");
+	if (r < 0) {
+		/* never wedge the skeleton on its own index: every path is then
+		 * new to this update (files read again, objects found by their
+		 * bytes) and the new generation gets a good index */
+		uc_log(UC_LOG_WARN, "%s/index: %s: reading every file again (slower)", gen,
+		       err->msg);
+		index_release(&b->prev);
+		*err = (struct uc_error){0};
+		b->st->index_rebuilt = true;
+		r = 0;
+	}
 	b->prevtreefd = openat(gfd, "tree", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	close(gfd);
 	if (r == 0 && b->prevtreefd < 0)
@@ -746,7 +770,7 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 		progress(b, "objects", i, b->next.n);
 		int e = object_for(b, i, err);
 		if (e == -ESTALE || e == -ENOENT)
-			b->next.v[i].cls = 0; /* changed or gone since its stat */
+			b->next.v[i].cls = W_NOT_TAKEN; /* changed or gone since its stat */
 		else if (e < 0)
 			r = err->kind ? e
 				      : uc_fail_errno(err, e, "skeleton: %s", b->next.v[i].path);
@@ -760,7 +784,7 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 	for (size_t i = 0; r == 0 && i < b->next.n; i++) {
 		b->srcfd = b->from_prev[i] ? b->prevtreefd : b->rootfd;
 		progress(b, "paths", i, b->next.n);
-		if (b->next.v[i].cls)
+		if (b->next.v[i].cls != W_NOT_TAKEN)
 			r = make_entry(b, i, mw, err);
 	}
 	progress(b, "paths", b->next.n, b->next.n);

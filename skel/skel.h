@@ -30,6 +30,7 @@ struct skel_stats {
 	uint64_t suid_stripped, suid_kept, devices_skipped, missing, blacklisted;
 	uint64_t immutable_unsupported;
 	bool nothing_to_do;
+	bool index_rebuilt; /* the current generation's index could not be read */
 	char generation[64];
 };
 

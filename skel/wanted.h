@@ -11,7 +11,10 @@
 #include "lib/error.h"
 #include "skel/conf.h"
 
-enum wanted_class { W_SHARED = 's', W_CONFIG = 'c', W_OTHER = '-' };
+/* W_NOT_TAKEN: wanted but not made in the generation (a device not named in
+ * devices=, a socket or fifo, a file replaced while it was read); kept in the
+ * index so that the next update knows it already decided so. */
+enum wanted_class { W_SHARED = 's', W_CONFIG = 'c', W_OTHER = '-', W_NOT_TAKEN = 'x' };
 
 struct wanted {
 	char *path;	/* "/usr/bin/bash" */
