@@ -255,6 +255,108 @@ static int walk_open(int rootfd, const char *path, int flags, mode_t mode, bool 
 	return r;
 }
 
+/* cur (a real path, "" for the root) + "/" + comp, or back one component */
+static int real_push(char *cur, size_t size, const char *comp)
+{
+	size_t n = strlen(cur);
+	int w = snprintf(cur + n, size - n, "/%s", comp);
+	return w < 0 || (size_t)w >= size - n ? -ENAMETOOLONG : 0;
+}
+
+static void real_pop(char *cur)
+{
+	char *sl = strrchr(cur, '/');
+	if (sl)
+		*sl = '\0';
+}
+
+/* One symlink met at cur/comp: recorded, its target spliced before rest. */
+static int resolve_link(struct walk *w, char *cur, size_t size, const char *comp, char *buf,
+			size_t bufsize, const char *rest, struct strv *links)
+{
+	char target[PATH_MAX];
+	ssize_t len = readlinkat(walk_top(w), comp, target, sizeof(target) - 1);
+	if (len < 0)
+		return -errno;
+	target[len] = '\0';
+	if (links) {
+		size_t n = strlen(cur);
+		int r = real_push(cur, size, comp);
+		if (r == 0 && !strv_contains(links, cur))
+			r = strv_push(links, cur);
+		cur[n] = '\0';
+		if (r < 0)
+			return r;
+	}
+	if (target[0] == '/') {
+		while (w->n)
+			walk_pop(w);
+		cur[0] = '\0';
+	}
+	return splice_link(buf, bufsize, target, rest);
+}
+
+int path_resolve_in_root(int rootfd, const char *path, bool follow_last, char *real, size_t size,
+			 struct strv *links)
+{
+	char buf[PATH_MAX * 2], cur[PATH_MAX] = "";
+	struct walk w = {.rootfd = rootfd};
+	int hops = 0, r = 0;
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf; r == 0;) {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		size_t n = strcspn(p, "/");
+		char comp[NAME_MAX + 1];
+		if (n > NAME_MAX) {
+			r = -ENAMETOOLONG;
+			break;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		char *rest = p + n;
+		while (*rest == '/')
+			rest++;
+		bool last = *rest == '\0';
+		p = rest;
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			walk_pop(&w);
+			real_pop(cur);
+			continue;
+		}
+		struct stat st;
+		if (fstatat(walk_top(&w), comp, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = errno == ENOENT && last ? real_push(cur, sizeof(cur), comp) : -errno;
+			break;
+		}
+		if (S_ISLNK(st.st_mode) && (!last || follow_last)) {
+			r = ++hops > 40 ? -ELOOP
+					: resolve_link(&w, cur, sizeof(cur), comp, buf, sizeof(buf),
+						       rest, links);
+			p = buf;
+			continue;
+		}
+		r = real_push(cur, sizeof(cur), comp);
+		if (r < 0 || last)
+			break;
+		if (!S_ISDIR(st.st_mode)) {
+			r = -ENOTDIR;
+			break;
+		}
+		int fd = openat(walk_top(&w), comp, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+		r = fd < 0 ? -errno : walk_push(&w, fd);
+	}
+	walk_release(&w);
+	if (r == 0 && snprintf(real, size, "%s", cur[0] ? cur : "/") >= (int)size)
+		r = -ENAMETOOLONG;
+	return r;
+}
+
 int path_open_in_root(int rootfd, const char *path, int flags, mode_t mode)
 {
 	int r = try_openat2(rootfd, path, flags, mode, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);

@@ -28,6 +28,18 @@ int path_join(char *buf, size_t size, const char *a, const char *b);
  * link planted to point at the real host's files stays inside. Returns fd or -errno. */
 int path_open_in_root(int rootfd, const char *path, int flags, mode_t mode);
 
+/* Where path is inside rootfd as a chroot would see it (symlinks followed,
+ * absolute ones from rootfd, ".." never above rootfd: a link to /../../x
+ * stays inside), without opening it: real receives the path with no symlink
+ * in it ("/lib64/libc.so.6" -> "/usr/lib64/libc.so.6" with /lib64 ->
+ * usr/lib64), and each symlink met on the way is pushed onto links (if not
+ * NULL) by its own real path, in the order met. follow_last: a trailing
+ * symlink is resolved too. The last component need not exist; a missing or
+ * non-directory component before it is -ENOENT / -ENOTDIR; more than 40
+ * links -ELOOP. 0 or -errno. */
+int path_resolve_in_root(int rootfd, const char *path, bool follow_last, char *real, size_t size,
+			 struct strv *links);
+
 /* Open relpath below dirfd following no symlink at all and never leaving
  * dirfd ("..", absolute paths, symlinks: -EXDEV or -ELOOP). For trees users
  * control (cages, homes, guests). A trailing symlink can be opened only as

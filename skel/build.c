@@ -276,6 +276,17 @@ static bool unchanged(struct gen_build *b)
 	return n == b->prev.n;
 }
 
+/* update -n -v: every path that differs from the current generation. */
+static int note_diff(struct gen_build *b, const char *what, const char *path)
+{
+	if (!b->o->diffs || !b->have_prev)
+		return 0;
+	char *line = NULL;
+	if (asprintf(&line, "%s %s", what, path) < 0)
+		return -ENOMEM;
+	return strv_push_owned(b->o->diffs, line);
+}
+
 static int collect(struct gen_build *b, bool *changed, struct uc_error *err)
 {
 	if (unchanged(b)) {
@@ -296,8 +307,10 @@ static int collect(struct gen_build *b, bool *changed, struct uc_error *err)
 		r = -ENOMEM;
 	for (size_t i = 0; r == 0 && i < p.n; i++) {
 		const struct idx_ent *pe = index_find(&b->prev, p.v[i].e.path);
-		if (!pe || !index_same(pe, &p.v[i].e))
+		if (!pe || !index_same(pe, &p.v[i].e)) {
 			*changed = true;
+			r = note_diff(b, pe ? "changed" : "new", p.v[i].e.path);
+		}
 		b->from_prev[i] = p.v[i].prev;
 		unsigned fmt = p.v[i].e.mode & S_IFMT;
 		if (p.v[i].e.cls == W_NOT_TAKEN && (fmt == S_IFCHR || fmt == S_IFBLK))
@@ -308,6 +321,9 @@ static int collect(struct gen_build *b, bool *changed, struct uc_error *err)
 		free(p.v[i].e.path);
 	free(p.v);
 	strset_release(&p.paths);
+	for (size_t i = 0; r == 0 && b->o->diffs && i < b->prev.n; i++)
+		if (!index_find(&b->next, b->prev.v[i].path))
+			r = note_diff(b, "gone", b->prev.v[i].path);
 	if (b->next.n != b->prev.n)
 		*changed = true;
 	return r < 0 ? uc_fail(err, UC_INTERNAL, "out of memory") : 0;
@@ -454,10 +470,10 @@ static int host_xattrs(struct gen_build *b, const char *path, struct xattr_set *
 	return r;
 }
 
-static int make_dir(struct gen_build *b, const struct idx_ent *e, const char *base)
+static int make_dir(struct gen_build *b, const struct idx_ent *e, const char *base, bool bare)
 {
-	struct xattr_set xa;
-	int r = host_xattrs(b, e->path, &xa);
+	struct xattr_set xa = {0};
+	int r = bare ? 0 : host_xattrs(b, e->path, &xa); /* bare: a home parent, no ACL */
 	int fds[2] = {-1, -1}, dirs[2] = {b->ptree, b->pstub};
 	for (int i = 0; r == 0 && i < 2; i++) {
 		if (mkdirat(dirs[i], base, 0700) < 0)
@@ -518,14 +534,7 @@ static int make_config(struct gen_build *b, const struct idx_ent *e, const char 
 		return -errno;
 	int out =
 	    openat(b->ptree, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	int r = out < 0 ? -errno : 0;
-	for (uint64_t done = 0; r == 0 && done < e->size;) {
-		ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)(e->size - done), 0);
-		if (n <= 0)
-			r = n < 0 ? -errno : -ESTALE;
-		else
-			done += (uint64_t)n;
-	}
+	int r = out < 0 ? -errno : store_copy_data(in, out, e->size);
 	if (r == 0)
 		r = set_meta(out, e, &xa, true);
 	if (out >= 0)
@@ -614,7 +623,7 @@ static int make_entry(struct gen_build *b, size_t i, struct manifest_writer *mw,
 	switch (e->mode & S_IFMT) {
 	case S_IFDIR:
 		type = 'd';
-		r = make_dir(b, e, base);
+		r = make_dir(b, e, base, w && w->home_parent);
 		break;
 	case S_IFLNK:
 		type = 'l';
@@ -670,6 +679,37 @@ static void progress(struct gen_build *b, const char *phase, size_t done, size_t
 	fprintf(stderr, "\rskel: %s %zu/%zu", phase, done, total);
 	if (done == total)
 		fputc('\n', stderr);
+}
+
+/* What the wanted set could not take, said once per run: conf.d paths not
+ * on this host (-v names them; status counts them from the generation's
+ * cfg-missing file) and conf.d paths that reach homes. */
+static void report_wanted(struct gen_build *b)
+{
+	b->st->cfg_missing = b->ws.cfg_missing.n;
+	b->st->in_homes = b->ws.in_homes;
+	for (size_t i = 0; i < b->ws.cfg_missing.n; i++)
+		uc_log(UC_LOG_INFO, "conf.d path not on this host: %s", b->ws.cfg_missing.v[i]);
+	for (size_t i = 0; i < b->ws.cfg_homes.n; i++)
+		uc_log(UC_LOG_WARN,
+		       "conf.d path %s reaches users' homes: homes are never taken, a directory "
+		       "holding homes is taken empty (root, 0755)",
+		       b->ws.cfg_homes.v[i]);
+}
+
+static int write_cfg_missing(struct gen_build *b, struct uc_error *err)
+{
+	int fd = openat(b->genfd, "cfg-missing",
+			O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return uc_fail_errno(err, errno, "cfg-missing");
+	}
+	for (size_t i = 0; i < b->ws.cfg_missing.n; i++)
+		fprintf(f, "%s\n", b->ws.cfg_missing.v[i]);
+	return fclose(f) == 0 ? 0 : uc_fail_errno(err, errno, "cfg-missing");
 }
 
 /* ---- the whole build ------------------------------------------------------ */
@@ -794,6 +834,8 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 		manifest_abort(mw);
 	if (r == 0)
 		r = index_write(&b->next, b->genfd, err);
+	if (r == 0)
+		r = write_cfg_missing(b, err);
 	/* tree/ and stubs/ durable before the generation is published */
 	if (r == 0 && syncfs(b->genfd) < 0)
 		r = uc_fail_errno(err, errno, "syncfs");
@@ -846,6 +888,7 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 		b.probe = (struct wanted_probe){.same = same_as_prev, .ctx = &b};
 		r = wanted_build(&b.ws, o->cfg, o->conf, b.rootfd, &b.probe, err);
 		if (r == 0 && unchanged(&b)) {
+			report_wanted(&b);
 			st->nothing_to_do = true;
 			read_current(b.skelfd, st->generation, sizeof(st->generation));
 			release(&b);
@@ -858,6 +901,8 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 	if (r == 0)
 		r = wanted_build(&b.ws, o->cfg, o->conf, b.rootfd, NULL, err);
 	st->blacklisted = b.ws.blacklisted;
+	if (r == 0)
+		report_wanted(&b);
 	if (r == 0)
 		r = collect(&b, &changed, err);
 	if (r == 0 && !changed) {

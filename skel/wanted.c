@@ -2,8 +2,10 @@
 
 #include "lib/cleanup.h"
 #include "lib/hashset.h"
+#include "lib/log.h"
 #include "lib/path.h"
 #include "lib/pwalk.h"
+#include "lib/users.h"
 #include "rpmscan/rpmscan.h"
 
 #include <dirent.h>
@@ -25,7 +27,80 @@ struct builder {
 	const struct skel_conf *conf;
 	int rootfd;
 	struct wanted_probe *probe;
+	struct strset homes, home_parents; /* real paths in sysroot */
+	/* the last parent directory an rpm path was resolved for (rpm lists
+	 * come sorted: siblings share it) */
+	char last_dir[PATH_MAX], last_real[PATH_MAX];
 };
+
+/* ---- homes ------------------------------------------------------------- */
+
+enum { H_NONE, H_IN_HOME, H_PARENT };
+
+/* Is path a home or below one, or the directory holding a home? (Read-only
+ * lookups: the walking threads call it.) */
+static int home_kind(const struct strset *homes, const struct strset *parents, const char *path)
+{
+	if (!homes->n)
+		return H_NONE;
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (;;) {
+		if (strset_contains(homes, buf))
+			return H_IN_HOME;
+		char *sl = strrchr(buf, '/');
+		if (!sl || sl == buf)
+			break;
+		*sl = '\0';
+	}
+	return strset_contains(parents, path) ? H_PARENT : H_NONE;
+}
+
+/* A directory holding homes is taken as root's 0755 directory, whoever owns
+ * it on the host (another hosting user's uid showed in every cage). */
+static void home_parent_stat(struct stat *st)
+{
+	st->st_mode = S_IFDIR | 0755;
+	st->st_uid = 0;
+	st->st_gid = 0;
+}
+
+static int add_home_path(struct builder *b, const char *home)
+{
+	char parent[PATH_MAX];
+	int r = strset_add(&b->homes, home);
+	snprintf(parent, sizeof(parent), "%s", home);
+	char *sl = strrchr(parent, '/');
+	if (r >= 0 && sl && sl > parent) {
+		*sl = '\0';
+		r = strset_add(&b->home_parents, parent);
+	}
+	return r < 0 ? r : 0;
+}
+
+static int add_home(struct builder *b, const char *home)
+{
+	char real[PATH_MAX];
+	if (!path_is_clean_absolute(home) || strcmp(home, "/") == 0)
+		return 0; /* "/" (nobody's) or a broken entry: not a home to hide */
+	int r = add_home_path(b, home);
+	/* and where it really is in sysroot (/home -> var/home) */
+	if (r == 0 && path_resolve_in_root(b->rootfd, home, true, real, sizeof(real), NULL) == 0 &&
+	    strcmp(real, "/") != 0 && strcmp(real, home) != 0)
+		r = add_home_path(b, real);
+	return r;
+}
+
+static int load_homes(struct builder *b, struct uc_error *err)
+{
+	struct uc_userlist users = {0};
+	int r = users_all(b->cfg, &users, err);
+	for (size_t i = 0; r == 0 && i < users.n; i++)
+		if (users.v[i].uid >= b->cfg->min_uid && users.v[i].home)
+			r = add_home(b, users.v[i].home);
+	userlist_release(&users);
+	return r;
+}
 
 bool wanted_blacklisted(const struct strv *black, const char *path)
 {
@@ -55,6 +130,26 @@ static int add(struct builder *b, const char *path, char cls, const char *pkg, b
 		ws->blacklisted++;
 		return 0;
 	}
+	int hk = home_kind(&b->homes, &b->home_parents, path);
+	struct stat hst;
+	if (hk == H_IN_HOME) {
+		ws->in_homes++;
+		return 0;
+	}
+	if (hk == H_PARENT) {
+		_cleanup_close_ int fd =
+		    st ? -1 : path_open_in_root(b->rootfd, path, O_PATH | O_NOFOLLOW, 0);
+		if (!st && (fd < 0 || fstat(fd, &hst) < 0))
+			return 0; /* not on the host */
+		if (st)
+			hst = *st;
+		if (S_ISDIR(hst.st_mode)) {
+			home_parent_stat(&hst);
+			st = &hst;
+		} else {
+			hk = H_NONE; /* a link to where the homes are: as it is */
+		}
+	}
 	size_t at;
 	int ins = strset_insert(&b->seen, path, ws->n, &at);
 	if (ins < 0)
@@ -81,6 +176,7 @@ static int add(struct builder *b, const char *path, char cls, const char *pkg, b
 	w->cls = cls;
 	w->device_ok = device_ok;
 	w->pkg = pkg ? strdup(pkg) : NULL;
+	w->home_parent = hk == H_PARENT;
 	w->have_st = st != NULL;
 	if (st)
 		w->st = *st;
@@ -105,8 +201,9 @@ struct wthread {
 	struct wrec *v;
 	size_t n, cap;
 	const struct strv *black, *local;
+	const struct strset *homes, *home_parents;
 	struct wanted_probe *probe;
-	size_t blacklisted;
+	size_t blacklisted, in_homes;
 };
 
 static int rec_add(struct wthread *t, const char *path, const struct stat *st)
@@ -131,6 +228,17 @@ static int wanted_entry(void *tctx, int dirfd, dev_t parent_dev, const char *pat
 		t->blacklisted++;
 		return 0; /* with all below it */
 	}
+	int hk = home_kind(t->homes, t->home_parents, path);
+	struct stat hst;
+	if (hk == H_IN_HOME) {
+		t->in_homes++;
+		return 0;
+	}
+	if (hk == H_PARENT && S_ISDIR(st->st_mode)) {
+		hst = *st;
+		home_parent_stat(&hst);
+		st = &hst; /* taken empty: nothing below it */
+	}
 	if (t->probe) {
 		char cls = rs_path_is_local(path, t->local) ? W_CONFIG : W_SHARED;
 		if (t->probe->same(t->probe->ctx, path, st, cls))
@@ -140,7 +248,7 @@ static int wanted_entry(void *tctx, int dirfd, dev_t parent_dev, const char *pat
 	} else if (rec_add(t, path, st) < 0) {
 		return -ENOMEM;
 	}
-	return S_ISDIR(st->st_mode) ? 1 : 0;
+	return S_ISDIR(st->st_mode) && hk != H_PARENT ? 1 : 0;
 }
 
 static int add_tree(struct builder *b, int dfd, const char *root)
@@ -150,8 +258,11 @@ static int add_tree(struct builder *b, int dfd, const char *root)
 	size_t nth = pwalk_threads();
 	struct stat st;
 	for (size_t i = 0; i < nth; i++) {
-		t[i] = (struct wthread){
-		    .black = &b->conf->black, .local = &b->cfg->local_paths, .probe = b->probe};
+		t[i] = (struct wthread){.black = &b->conf->black,
+					.local = &b->cfg->local_paths,
+					.homes = &b->homes,
+					.home_parents = &b->home_parents,
+					.probe = b->probe};
 		tctx[i] = &t[i];
 	}
 	struct pwalk_opts o = {
@@ -163,6 +274,7 @@ static int add_tree(struct builder *b, int dfd, const char *root)
 		r = pwalk(dfd, root, st.st_dev, &o); /* consumes dfd */
 	for (size_t i = 0; i < nth; i++) {
 		b->ws->blacklisted += t[i].blacklisted;
+		b->ws->in_homes += t[i].in_homes;
 		for (size_t j = 0; j < t[i].n; j++) {
 			if (r == 0)
 				r = add(b, t[i].v[j].path, policy_class(b, t[i].v[j].path), NULL,
@@ -174,17 +286,61 @@ static int add_tree(struct builder *b, int dfd, const char *root)
 	return r;
 }
 
+/* A symlink met on the way to a wanted path: taken as it is. */
+static int add_link(struct builder *b, const char *link)
+{
+	struct stat st;
+	_cleanup_close_ int fd = path_open_in_root(b->rootfd, link, O_PATH | O_NOFOLLOW, 0);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return 0;
+	return add(b, link, W_OTHER, NULL, false, &st);
+}
+
+static int add_links(struct builder *b, const struct strv *links)
+{
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < links->n; i++)
+		r = add_link(b, links->v[i]);
+	return r;
+}
+
+/* Does a cfg path reach a home (is one, is inside one, or holds one)? */
+static bool reaches_home(const struct builder *b, const char *real)
+{
+	if (home_kind(&b->homes, &b->home_parents, real) != H_NONE)
+		return true;
+	for (size_t i = 0; i < b->homes.cap; i++)
+		if (b->homes.v[i] && path_has_prefix(b->homes.v[i], real))
+			return true;
+	return false;
+}
+
 static int add_cfg_path(struct builder *b, const char *p, bool device)
 {
 	struct stat st;
-	_cleanup_close_ int fd = path_open_in_root(b->rootfd, p, O_PATH | O_NOFOLLOW, 0);
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return 0; /* named but not on this host: nothing to take */
-	int r = add(b, p, policy_class(b, p), NULL, device, &st);
-	if (r == 0 && S_ISDIR(st.st_mode) && !wanted_blacklisted(&b->conf->black, p)) {
-		int dfd = path_open_in_root(b->rootfd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+	char real[PATH_MAX];
+	struct strv links = STRV_INIT;
+	int r = path_resolve_in_root(b->rootfd, p, true, real, sizeof(real), &links);
+	if (r == 0)
+		r = add_links(b, &links);
+	strv_clear(&links);
+	if (r == -ENOMEM)
+		return r;
+	_cleanup_close_ int fd =
+	    r < 0 ? -1 : path_open_in_root(b->rootfd, real, O_PATH | O_NOFOLLOW, 0);
+	if (fd < 0 || fstat(fd, &st) < 0) /* named but not on this host: counted */
+		return strv_contains(&b->ws->cfg_missing, p) ? 0
+							     : strv_push(&b->ws->cfg_missing, p);
+	if (reaches_home(b, real) && !strv_contains(&b->ws->cfg_homes, p) &&
+	    strv_push(&b->ws->cfg_homes, p) < 0)
+		return -ENOMEM;
+	r = add(b, real, policy_class(b, real), NULL, device, &st);
+	if (r == 0 && S_ISDIR(st.st_mode) && !wanted_blacklisted(&b->conf->black, real) &&
+	    home_kind(&b->homes, &b->home_parents, real) == H_NONE) {
+		int dfd =
+		    path_open_in_root(b->rootfd, real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
 		if (dfd >= 0)
-			r = add_tree(b, dfd, p);
+			r = add_tree(b, dfd, real);
 	}
 	return r;
 }
@@ -200,7 +356,9 @@ static int add_pattern(struct builder *b, const char *pattern, bool device)
 	glob_t g;
 	int gr = glob(full, GLOB_NOSORT, NULL, &g);
 	if (gr == GLOB_NOMATCH)
-		return 0;
+		return strv_contains(&b->ws->cfg_missing, pattern)
+			   ? 0
+			   : strv_push(&b->ws->cfg_missing, pattern);
 	if (gr != 0)
 		return -EIO;
 	size_t skip = strcmp(b->cfg->sysroot, "/") == 0 ? 0 : strlen(b->cfg->sysroot);
@@ -212,15 +370,50 @@ static int add_pattern(struct builder *b, const char *pattern, bool device)
 	return r;
 }
 
+/* The real path of a packaged file: its directory resolved inside sysroot
+ * (once per directory: a package's files come sorted), the links on the
+ * way taken, the name itself as it is (a packaged symlink is a symlink). */
+static int rpm_real_path(struct builder *b, const char *path, char *real, size_t size)
+{
+	const char *sl = strrchr(path, '/');
+	if (!sl || sl == path)
+		return snprintf(real, size, "%s", path) < (int)size ? 0 : -ENAMETOOLONG;
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%.*s", (int)(sl - path), path);
+	if (strcmp(dir, b->last_dir) != 0) {
+		struct strv links = STRV_INIT;
+		b->last_dir[0] = '\0';
+		int r = path_resolve_in_root(b->rootfd, dir, true, b->last_real,
+					     sizeof(b->last_real), &links);
+		if (r == 0)
+			r = add_links(b, &links);
+		strv_clear(&links);
+		if (r < 0)
+			return r;
+		snprintf(b->last_dir, sizeof(b->last_dir), "%s", dir);
+	}
+	const char *d = strcmp(b->last_real, "/") == 0 ? "" : b->last_real;
+	return snprintf(real, size, "%s%s", d, sl) < (int)size ? 0 : -ENAMETOOLONG;
+}
+
 static int from_rpm(const struct rs_file *f, void *arg)
 {
 	struct builder *b = arg;
+	char real[PATH_MAX];
 	if (f->class == RS_C_GHOST || f->class == RS_C_SKIP) {
 		b->ws->ghosts_skipped++;
 		return 0;
 	}
-	return add(b, f->path, f->class == RS_C_CONFIG ? W_CONFIG : W_SHARED, f->nevra, false,
-		   NULL);
+	int r = rpm_real_path(b, f->path, real, sizeof(real));
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) /* its directory is not on the host: counted as missing */
+		snprintf(real, sizeof(real), "%s", f->path);
+	if (strcmp(real, f->path) != 0 && wanted_blacklisted(&b->conf->black, f->path)) {
+		b->ws->blacklisted++; /* black-listed by the name the package gives it */
+		return 0;
+	}
+	return add(b, real, f->class == RS_C_CONFIG ? W_CONFIG : W_SHARED, f->nevra, false, NULL);
 }
 
 static int cmp_path(const void *a, const void *b)
@@ -253,7 +446,12 @@ int wanted_build(struct wanted_set *ws, const struct uc_config *cfg, const struc
 {
 	struct builder b = {.ws = ws, .cfg = cfg, .conf = conf, .rootfd = rootfd, .probe = probe};
 	memset(ws, 0, sizeof(*ws));
-	int r = 0;
+	int r = load_homes(&b, err);
+	if (r < 0) {
+		strset_release(&b.homes);
+		strset_release(&b.home_parents);
+		return r;
+	}
 	for (size_t s = 0; r == 0 && s < conf->n; s++) {
 		for (size_t i = 0; r == 0 && i < conf->v[s].paths.n; i++)
 			r = add_pattern(&b, conf->v[s].paths.v[i], false);
@@ -262,6 +460,8 @@ int wanted_build(struct wanted_set *ws, const struct uc_config *cfg, const struc
 	}
 	if (r < 0) {
 		strset_release(&b.seen);
+		strset_release(&b.homes);
+		strset_release(&b.home_parents);
 		return uc_fail_errno(err, r, "wanted set");
 	}
 	if (conf->rpms.n) {
@@ -274,6 +474,8 @@ int wanted_build(struct wanted_set *ws, const struct uc_config *cfg, const struc
 	if (r == 0)
 		r = add_parents(&b);
 	strset_release(&b.seen);
+	strset_release(&b.homes);
+	strset_release(&b.home_parents);
 	if (r < 0) {
 		if (err->kind == UC_OK)
 			uc_fail_errno(err, r, "wanted set");
@@ -290,5 +492,7 @@ void wanted_release(struct wanted_set *ws)
 		free(ws->v[i].pkg);
 	}
 	free(ws->v);
+	strv_clear(&ws->cfg_missing);
+	strv_clear(&ws->cfg_homes);
 	memset(ws, 0, sizeof(*ws));
 }

@@ -17,11 +17,12 @@
 enum wanted_class { W_SHARED = 's', W_CONFIG = 'c', W_OTHER = '-', W_NOT_TAKEN = 'x' };
 
 struct wanted {
-	char *path;	/* "/usr/bin/bash" */
-	char cls;	/* enum wanted_class, for regular files */
-	bool device_ok; /* named in devices= */
-	char *pkg;	/* NEVRA, or NULL for conf.d paths */
-	bool have_st;	/* st is the lstat the walk saw (saves a second lookup) */
+	char *path;	  /* "/usr/bin/bash" */
+	char cls;	  /* enum wanted_class, for regular files */
+	bool device_ok;	  /* named in devices= */
+	char *pkg;	  /* NEVRA, or NULL for conf.d paths */
+	bool home_parent; /* holds homes: taken empty, root's, 0755, no xattrs */
+	bool have_st;	  /* st is the lstat the walk saw (saves a second lookup) */
 	struct stat st;
 };
 
@@ -29,6 +30,9 @@ struct wanted_set {
 	struct wanted *v;
 	size_t n, cap;
 	size_t blacklisted, ghosts_skipped;
+	size_t in_homes;	 /* paths at or below a home: never taken */
+	struct strv cfg_missing; /* conf.d paths (and globs) found nowhere in sysroot */
+	struct strv cfg_homes;	 /* conf.d paths that reach homes */
 };
 
 /* The no-op fast path of an update: the paths found by walking directories
@@ -43,6 +47,13 @@ struct wanted_probe {
 	atomic_bool differs;
 };
 
+/* The wanted set is made of real paths of the sysroot: a path named below
+ * a symlinked directory (/lib64/libc.so.6 with /lib64 -> usr/lib64, from an
+ * rpm or a cfg) is taken at its real path resolved inside sysroot, and each
+ * symlink on the way is taken too; a cfg path that is itself a symlink is
+ * followed the same way (paths=/usr/bin/python3 takes the alternatives
+ * links and python3.6). Homes of users >= min_uid are never taken; the
+ * directory holding a home is taken empty (root, 0755). */
 int wanted_build(struct wanted_set *ws, const struct uc_config *cfg, const struct skel_conf *conf,
 		 int rootfd, struct wanted_probe *probe, struct uc_error *err);
 void wanted_release(struct wanted_set *ws);

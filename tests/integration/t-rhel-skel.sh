@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The skeleton of the real RHEL 8.4 rootfs (issue 12: items 1, 2, 6, 7, 8, 11):
+# paths below the merged-/usr links are taken at their real paths with the
+# links kept; no-op updates build nothing; a changed file and `rpm -U` do;
+# state on another filesystem (tmpfs: EXDEV); a damaged index is rebuilt;
+# paths=/home takes no home; vdu follows skel/current.
+. "$(dirname "$0")/lib.sh"
+rhel_fixture 512
+skel=$T/fs/state/skel
+cur() { echo "$skel/$(readlink "$skel/current")"; }
+
+# CageFS's format: no [section] line; /bin and /lib64 are links into usr/.
+cat > "$T/etc/conf.d/shell.cfg" <<'CFG'
+comment=a shell and what it needs, named as CageFS users name them
+paths=/bin/bash, /bin/ls, /lib64/libtinfo.so.6, /sbin/ldconfig, /etc/profile,
+    /usr/bin/no-such-tool, /home
+CFG
+expect_exit 0 uc addrpm --requires bash
+expect_exit 0 uc -v init
+assert_grep "conf.d path not on this host: /usr/bin/no-such-tool" "$T/err" "missing cfg path named"
+assert_grep "reaches users' homes" "$T/err" "paths=/home warned"
+g=$(cur)
+[ -L "$g/tree/lib64" ] && [ "$(readlink "$g/tree/lib64")" = usr/lib64 ] || fail "/lib64 -> usr/lib64 not in the generation"
+[ -L "$g/tree/bin" ] || fail "/bin link not in the generation"
+[ -f "$g/tree/usr/lib64/libc.so.6" ] || [ -L "$g/tree/usr/lib64/libc.so.6" ] || fail "no /usr/lib64/libc.so.6"
+[ -f "$g/tree/usr/lib64/$(readlink "$h/usr/lib64/libc.so.6")" ] || fail "libc's file missing"
+[ -f "$g/tree/usr/lib64/ld-linux-x86-64.so.2" ] || [ -L "$g/tree/usr/lib64/ld-linux-x86-64.so.2" ] || fail "no ld.so"
+assert_eq "$(sha "$g/tree/usr/bin/bash")" "$(sha "$h/usr/bin/bash")" "bash"
+[ -e "$g/tree/usr/bin/ls" ] || fail "cfg /bin/ls not taken at /usr/bin/ls"
+[ -e "$g/tree/usr/lib64/libtinfo.so.6" ] || fail "cfg /lib64/libtinfo.so.6 not taken"
+# the loader runs bash from the generation (its libraries are all there)
+"$g/tree/usr/lib64/ld-linux-x86-64.so.2" --library-path "$g/tree/usr/lib64" "$g/tree/usr/bin/bash" -c 'echo ran' > "$T/ran" || fail "bash of the generation does not load"
+assert_eq "$(cat "$T/ran")" "ran" "bash ran"
+
+# paths=/home: the parent of homes is empty, root's, 0755; no home inside
+[ -d "$g/tree/home" ] || fail "/home not taken"
+assert_eq "$(stat -c '%u:%g %a' "$g/tree/home")" "0:0 755" "/home owner and mode"
+assert_eq "$(ls -A "$g/tree/home")" "" "homes in the skeleton"
+
+expect_exit 0 uc status
+expect_exit 0 uc check
+
+# three no-op updates in a row: no new generation, nothing printed with -q
+first=$(readlink "$skel/current")
+for i in 1 2 3; do
+    expect_exit 0 uc update
+    assert_grep "nothing to do" "$T/out" "update $i"
+done
+expect_exit 0 uc -q update
+assert_eq "$(cat "$T/out" "$T/err")" "" "-q update prints nothing"
+assert_eq "$(readlink "$skel/current")" "$first" "no new generation"
+
+# a changed file: update -n -v names it, update takes it
+echo "# changed" >> "$h/etc/profile"
+expect_exit 0 uc -v update -n
+assert_grep "/etc/profile" "$T/out" "update -n -v names the changed path"
+assert_eq "$(readlink "$skel/current")" "$first" "dry run built nothing"
+expect_exit 0 uc update
+assert_grep "# changed" "$(cur)/tree/etc/profile" "changed file taken"
+second=$(readlink "$skel/current")
+[ "$second" != "$first" ] || fail "no new generation after a change"
+
+# the index made unreadable: the next update reads the files again and
+# writes a good index; the one after is a no-op again
+printf 'unicage-index 1\n/x\t1\t2\t3\n' > "$(cur)/index"
+expect_exit 0 uc update
+assert_grep "reading every file again" "$T/err" "warning about the index"
+expect_exit 0 uc update
+assert_grep "nothing to do" "$T/out" "no-op after the index rebuild"
+
+# vdu of skel/current measures the generation, not the link
+expect_exit 0 uc vdu "$skel/current"
+n=$(awk 'NR==1{print $2}' "$T/out")
+set -- $(cat "$T/out")
+python3 - "$T/out" <<'PY' || fail "vdu skel/current counted only the link"
+import sys
+line = open(sys.argv[1]).read().split()
+nums = [int(x) for x in line if x.isdigit()]
+assert max(nums) > 1000000, line
+PY
+
+# state on another filesystem than the sysroot (a separate /var): EXDEV
+mkdir -p "$T/tmpstate"
+mount -t tmpfs -o size=256m tmpfs "$T/tmpstate"
+sed -i "s|^state_dir = .*|state_dir = $T/tmpstate|" "$UNICAGE_CONFIG"
+expect_exit 0 uc init
+[ -f "$T/tmpstate/skel/current/tree/etc/profile" ] || fail "config file not copied across filesystems"
+expect_exit 0 uc update
+assert_grep "nothing to do" "$T/out" "no-op update on tmpfs state"
