@@ -271,6 +271,11 @@ static void print_status(struct cli *cli, const struct skel_status *s, const cha
 		for (size_t i = 0; i < s->pinned.n; i++)
 			json_string(&j, s->pinned.v[i]);
 		json_array_end(&j);
+		json_key(&j, "cfg_missing");
+		json_array_begin(&j);
+		for (size_t i = 0; i < s->cfg_missing.n; i++)
+			json_string(&j, s->cfg_missing.v[i]);
+		json_array_end(&j);
 		json_kv_string(&j, "cage_mode", mode);
 		json_kv_string(&j, "cage_mode_reason", why);
 		json_kv_uint(&j, "cage_slots", cages);
@@ -293,6 +298,10 @@ static void print_status(struct cli *cli, const struct skel_status *s, const cha
 	for (size_t i = 0; i < s->pinned.n; i++)
 		printf(" %s", s->pinned.v[i]);
 	printf("%s\n", s->pinned.n ? "" : " (none)");
+	printf("conf.d paths absent %zu", s->cfg_missing.n);
+	for (size_t i = 0; i < s->cfg_missing.n && i < 20; i++)
+		printf("%s%s", i ? ", " : " (", s->cfg_missing.v[i]);
+	printf("%s\n", s->cfg_missing.n > 20 ? ", ...)" : s->cfg_missing.n ? ")" : "");
 	printf("cage mode           %s (%s)\n", mode, why);
 	printf("cage slots          %zu (unicage list)\n", cages);
 }

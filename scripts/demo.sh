@@ -140,7 +140,7 @@ step "A package update on the host: a new generation, new slots; running process
 rpm --root "$demo/host" --dbpath /var/lib/rpm --nodeps --noscripts --replacefiles \
     -U "$demo/rpms/upgrade/uc-base-1.1-1.noarch.rpm" 2>/dev/null || true
 echo "\$ rpm -U uc-base-1.1 on the host"
-run "$UC" update -q
+run "$UC" update
 nsenter --mount="$ns/alice.1" sleep 30 & old=$!
 run "$UC" mount alice
 run "$UC" list

@@ -35,6 +35,9 @@ struct gen_build {
 	bool *from_prev;	   /* per next entry: taken from the previous generation */
 	int srcfd;		   /* where the entry being made is read: sysroot or prevtree */
 	struct wanted_set ws;
+	struct rpmcache rpm_prev; /* skel/rpm-files: the packages' files as last read */
+	bool rpm_read;		  /* the rpmdb was read: rpm-files is written again */
+	struct wanted_rpm wrpm;
 	/* the parent directory last opened in tree/ and stubs/ (entries come
 	 * sorted, so siblings share it) */
 	char parent[PATH_MAX];
@@ -741,12 +744,23 @@ static int open_store(struct gen_build *b, struct uc_error *err)
 	return store_open(&b->store, path, STORE_CREATE | (b->o->wait_lock ? STORE_WAIT : 0), err);
 }
 
+/* skel/rpm-files, a cache keyed by the rpmdb's identity (skel/rpmcache.h):
+ * the same for every generation, so it lives beside them. Losing it costs a
+ * read of the rpmdb, never a wrong set: a failure to write it is ignored. */
+static void save_rpm_files(struct gen_build *b)
+{
+	struct uc_error ignored = {0};
+	if (rpmcache_write(&b->wrpm.next, b->skelfd, &ignored) < 0)
+		uc_log(UC_LOG_INFO, "skel/rpm-files: %s", ignored.msg);
+}
+
 static int load_previous(struct gen_build *b, struct uc_error *err)
 {
 	char gen[64];
 	int r = read_current(b->skelfd, gen, sizeof(gen));
 	if (r == -ENOENT)
 		return 0;
+	rpmcache_read(&b->rpm_prev, b->skelfd);
 	if (b->o->first)
 		return uc_fail(err, UC_BADREQUEST, "a skeleton exists already (%s): use update",
 			       gen);
@@ -836,6 +850,7 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 		r = index_write(&b->next, b->genfd, err);
 	if (r == 0)
 		r = write_cfg_missing(b, err);
+
 	/* tree/ and stubs/ durable before the generation is published */
 	if (r == 0 && syncfs(b->genfd) < 0)
 		r = uc_fail_errno(err, errno, "syncfs");
@@ -861,6 +876,8 @@ static void release(struct gen_build *b)
 	index_release(&b->prev);
 	index_release(&b->next);
 	wanted_release(&b->ws);
+	rpmcache_release(&b->rpm_prev);
+	rpmcache_release(&b->wrpm.next);
 	store_close(&b->store);
 }
 
@@ -886,20 +903,30 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 	bool fast = r == 0 && b.have_prev && !o->only && !o->dont_clean;
 	if (fast) {
 		b.probe = (struct wanted_probe){.same = same_as_prev, .ctx = &b};
-		r = wanted_build(&b.ws, o->cfg, o->conf, b.rootfd, &b.probe, err);
+		b.wrpm.prev = &b.rpm_prev;
+		r = wanted_build_rpm(&b.ws, o->cfg, o->conf, b.rootfd, &b.probe, &b.wrpm, err);
 		if (r == 0 && unchanged(&b)) {
 			report_wanted(&b);
+			if (o->conf->rpms.n && !b.wrpm.reused && !o->dry_run)
+				save_rpm_files(&b); /* the rpmdb changed, not what it gives */
 			st->nothing_to_do = true;
 			read_current(b.skelfd, st->generation, sizeof(st->generation));
 			release(&b);
 			return 0;
 		}
-		/* something changed: the set again, whole this time */
+		/* something changed: the set again, whole this time (the
+		 * packages' files as this pass found them: the rpmdb once) */
 		wanted_release(&b.ws);
 		b.probe = (struct wanted_probe){0};
+		b.rpm_read = b.rpm_read || (o->conf->rpms.n && !b.wrpm.reused);
+		rpmcache_release(&b.rpm_prev);
+		b.rpm_prev = b.wrpm.next;
+		b.wrpm.next = (struct rpmcache){0};
 	}
+	b.wrpm.prev = &b.rpm_prev;
 	if (r == 0)
-		r = wanted_build(&b.ws, o->cfg, o->conf, b.rootfd, NULL, err);
+		r = wanted_build_rpm(&b.ws, o->cfg, o->conf, b.rootfd, NULL, &b.wrpm, err);
+	b.rpm_read = b.rpm_read || (r == 0 && o->conf->rpms.n && !b.wrpm.reused);
 	st->blacklisted = b.ws.blacklisted;
 	if (r == 0)
 		report_wanted(&b);
@@ -916,6 +943,8 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 		if (r == 0)
 			r = build(&b, st->generation, err);
 	}
+	if (r == 0 && b.rpm_read && !o->dry_run)
+		save_rpm_files(&b);
 	if (r < 0 && next) {
 		char tmp[80];
 		snprintf(tmp, sizeof(tmp), "%s.tmp", st->generation);

@@ -144,6 +144,28 @@ static void count_objects(const struct uc_config *cfg, struct skel_status *st)
 	}
 }
 
+/* The generation's cfg-missing file (one path a line; absent before it existed). */
+static void read_cfg_missing(int gfd, struct strv *out)
+{
+	int fd = openat(gfd, "cfg-missing", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '/')
+			strv_push(out, line);
+	}
+	free(line);
+	fclose(f);
+}
+
 int skel_status(const struct uc_config *cfg, struct skel_status *st, struct uc_error *err)
 {
 	memset(st, 0, sizeof(*st));
@@ -163,6 +185,7 @@ int skel_status(const struct uc_config *cfg, struct skel_status *st, struct uc_e
 	int r = manifest_read(gfd, NULL, count_rec, st, err);
 	if (r < 0)
 		return r;
+	read_cfg_missing(gfd, &st->cfg_missing);
 	char tree[PATH_MAX];
 	snprintf(tree, sizeof(tree), "%s/skel/%s/tree", cfg->state_dir, st->current);
 	struct vdu v = {0};
@@ -180,6 +203,7 @@ void skel_status_release(struct skel_status *st)
 {
 	strv_clear(&st->generations);
 	strv_clear(&st->pinned);
+	strv_clear(&st->cfg_missing);
 }
 
 int skel_rollback(const struct uc_config *cfg, char *now, size_t size, struct uc_error *err)

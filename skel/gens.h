@@ -19,6 +19,7 @@ struct skel_status {
 	uint64_t allocated; /* each inode of tree/ once */
 	uint64_t objects, objects_immutable;
 	struct strv generations, pinned;
+	struct strv cfg_missing; /* conf.d paths not on the host when it was built */
 };
 
 int skel_status(const struct uc_config *cfg, struct skel_status *st, struct uc_error *err);

@@ -6,6 +6,7 @@
 #include "lib/path.h"
 #include "lib/pwalk.h"
 #include "lib/users.h"
+#include "skel/rpmcache.h"
 #include "rpmscan/rpmscan.h"
 
 #include <dirent.h>
@@ -28,6 +29,8 @@ struct builder {
 	int rootfd;
 	struct wanted_probe *probe;
 	struct strset homes, home_parents; /* real paths in sysroot */
+	struct strv black;		   /* black.list + the built-in exclusions */
+	struct rpmcache *rpm_out;	   /* what the rpmdb scan gives, kept */
 	/* the last parent directory an rpm path was resolved for (rpm lists
 	 * come sorted: siblings share it) */
 	char last_dir[PATH_MAX], last_real[PATH_MAX];
@@ -126,7 +129,7 @@ static int add(struct builder *b, const char *path, char cls, const char *pkg, b
 	       const struct stat *st)
 {
 	struct wanted_set *ws = b->ws;
-	if (wanted_blacklisted(&b->conf->black, path)) {
+	if (wanted_blacklisted(&b->black, path)) {
 		ws->blacklisted++;
 		return 0;
 	}
@@ -258,7 +261,7 @@ static int add_tree(struct builder *b, int dfd, const char *root)
 	size_t nth = pwalk_threads();
 	struct stat st;
 	for (size_t i = 0; i < nth; i++) {
-		t[i] = (struct wthread){.black = &b->conf->black,
+		t[i] = (struct wthread){.black = &b->black,
 					.local = &b->cfg->local_paths,
 					.homes = &b->homes,
 					.home_parents = &b->home_parents,
@@ -335,7 +338,7 @@ static int add_cfg_path(struct builder *b, const char *p, bool device)
 	    strv_push(&b->ws->cfg_homes, p) < 0)
 		return -ENOMEM;
 	r = add(b, real, policy_class(b, real), NULL, device, &st);
-	if (r == 0 && S_ISDIR(st.st_mode) && !wanted_blacklisted(&b->conf->black, real) &&
+	if (r == 0 && S_ISDIR(st.st_mode) && !wanted_blacklisted(&b->black, real) &&
 	    home_kind(&b->homes, &b->home_parents, real) == H_NONE) {
 		int dfd =
 		    path_open_in_root(b->rootfd, real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
@@ -396,24 +399,90 @@ static int rpm_real_path(struct builder *b, const char *path, char *real, size_t
 	return snprintf(real, size, "%s%s", d, sl) < (int)size ? 0 : -ENAMETOOLONG;
 }
 
-static int from_rpm(const struct rs_file *f, void *arg)
+static int rpm_take(struct builder *b, const char *path, char cls, const char *nevra)
 {
-	struct builder *b = arg;
 	char real[PATH_MAX];
-	if (f->class == RS_C_GHOST || f->class == RS_C_SKIP) {
-		b->ws->ghosts_skipped++;
-		return 0;
-	}
-	int r = rpm_real_path(b, f->path, real, sizeof(real));
+	int r = rpm_real_path(b, path, real, sizeof(real));
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) /* its directory is not on the host: counted as missing */
-		snprintf(real, sizeof(real), "%s", f->path);
-	if (strcmp(real, f->path) != 0 && wanted_blacklisted(&b->conf->black, f->path)) {
+		snprintf(real, sizeof(real), "%s", path);
+	if (strcmp(real, path) != 0 && wanted_blacklisted(&b->black, path)) {
 		b->ws->blacklisted++; /* black-listed by the name the package gives it */
 		return 0;
 	}
-	return add(b, real, f->class == RS_C_CONFIG ? W_CONFIG : W_SHARED, f->nevra, false, NULL);
+	return add(b, real, cls, nevra, false, NULL);
+}
+
+static int from_rpm(const struct rs_file *f, void *arg)
+{
+	struct builder *b = arg;
+	if (f->class == RS_C_GHOST || f->class == RS_C_SKIP) {
+		b->ws->ghosts_skipped++;
+		b->rpm_out->ghosts++;
+		return 0;
+	}
+	char cls = f->class == RS_C_CONFIG ? W_CONFIG : W_SHARED;
+	int r = rpmcache_add(b->rpm_out, f->path, cls, f->nevra);
+	return r < 0 ? r : rpm_take(b, f->path, cls, f->nevra);
+}
+
+/* The packages' files: from the previous generation's rpm-files while the
+ * rpmdb and rpm.list are as they were then, else from the rpmdb (a sqlite
+ * one through a snapshot: a read must change nothing under sysroot, and
+ * librpm writes rpmdb.sqlite-shm even for a read-only open). */
+static int rpm_files(struct builder *b, struct wanted_rpm *rpm, struct uc_error *err)
+{
+	struct wanted_rpm none = {0};
+	struct rpmcache *next = rpm ? &rpm->next : &none.next;
+	const struct rpmcache *prev = rpm ? rpm->prev : NULL;
+	bool sqlite = false;
+	int r = rpmcache_key(b->rootfd, b->cfg, &b->conf->rpms, &next->key, &sqlite);
+	if (r == 0 && prev && prev->key && strcmp(prev->key, next->key) == 0) {
+		rpm->reused = true;
+		next->ghosts = b->ws->ghosts_skipped = prev->ghosts;
+		for (size_t i = 0; r == 0 && i < prev->n; i++) {
+			const struct rpmcache_ent *e = &prev->v[i];
+			r = rpmcache_add(next, e->path, e->cls, e->nevra);
+			if (r == 0)
+				r = rpm_take(b, e->path, e->cls, e->nevra[0] ? e->nevra : NULL);
+		}
+	} else if (r == 0) {
+		struct rpmscan_opts o = {.sysroot = b->cfg->sysroot,
+					 .dbpath = b->cfg->rpm_dbpath,
+					 .packages = &b->conf->rpms,
+					 .local_paths = &b->cfg->local_paths,
+					 .snapshot = sqlite};
+		b->rpm_out = next;
+		r = rpmscan_run(&o, from_rpm, b, err);
+	}
+	rpmcache_release(&none.next);
+	return r;
+}
+
+/* Never skeleton content, whatever black.list says: the rpm databases
+ * (the host's package state, not files to run) and unicage's own state and
+ * run directories when they are inside sysroot (paths=/var/lib would take
+ * every generation into the next). */
+static int builtin_black(struct builder *b)
+{
+	const char *fixed[] = {"/var/lib/rpm", "/usr/lib/sysimage/rpm", b->cfg->rpm_dbpath};
+	const char *own[] = {b->cfg->state_dir, b->cfg->run_dir, b->cfg->cages_dir};
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < b->conf->black.n; i++)
+		r = strv_push(&b->black, b->conf->black.v[i]);
+	for (size_t i = 0; r == 0 && i < UC_ARRAY_SIZE(fixed); i++)
+		if (fixed[i] && !strpbrk(fixed[i], "*?["))
+			r = strv_push(&b->black, fixed[i]);
+	size_t rl = strcmp(b->cfg->sysroot, "/") == 0 ? 0 : strlen(b->cfg->sysroot);
+	for (size_t i = 0; r == 0 && i < UC_ARRAY_SIZE(own); i++) {
+		const char *p = own[i];
+		if (!p || strpbrk(p, "*?[") || (rl && !path_has_prefix(p, b->cfg->sysroot)))
+			continue;
+		if (path_is_clean_absolute(p + rl) && strcmp(p + rl, "/") != 0)
+			r = strv_push(&b->black, p + rl);
+	}
+	return r;
 }
 
 static int cmp_path(const void *a, const void *b)
@@ -444,12 +513,28 @@ static int add_parents(struct builder *b)
 int wanted_build(struct wanted_set *ws, const struct uc_config *cfg, const struct skel_conf *conf,
 		 int rootfd, struct wanted_probe *probe, struct uc_error *err)
 {
+	return wanted_build_rpm(ws, cfg, conf, rootfd, probe, NULL, err);
+}
+
+static void builder_release(struct builder *b)
+{
+	strset_release(&b->seen);
+	strset_release(&b->homes);
+	strset_release(&b->home_parents);
+	strv_clear(&b->black);
+}
+
+int wanted_build_rpm(struct wanted_set *ws, const struct uc_config *cfg,
+		     const struct skel_conf *conf, int rootfd, struct wanted_probe *probe,
+		     struct wanted_rpm *rpm, struct uc_error *err)
+{
 	struct builder b = {.ws = ws, .cfg = cfg, .conf = conf, .rootfd = rootfd, .probe = probe};
 	memset(ws, 0, sizeof(*ws));
-	int r = load_homes(&b, err);
+	int r = builtin_black(&b) < 0 ? uc_fail(err, UC_INTERNAL, "out of memory") : 0;
+	if (r == 0)
+		r = load_homes(&b, err);
 	if (r < 0) {
-		strset_release(&b.homes);
-		strset_release(&b.home_parents);
+		builder_release(&b);
 		return r;
 	}
 	for (size_t s = 0; r == 0 && s < conf->n; s++) {
@@ -459,23 +544,14 @@ int wanted_build(struct wanted_set *ws, const struct uc_config *cfg, const struc
 			r = add_pattern(&b, conf->v[s].devices.v[i], true);
 	}
 	if (r < 0) {
-		strset_release(&b.seen);
-		strset_release(&b.homes);
-		strset_release(&b.home_parents);
+		builder_release(&b);
 		return uc_fail_errno(err, r, "wanted set");
 	}
-	if (conf->rpms.n) {
-		struct rpmscan_opts o = {.sysroot = cfg->sysroot,
-					 .dbpath = cfg->rpm_dbpath,
-					 .packages = &conf->rpms,
-					 .local_paths = &cfg->local_paths};
-		r = rpmscan_run(&o, from_rpm, &b, err);
-	}
+	if (conf->rpms.n)
+		r = rpm_files(&b, rpm, err);
 	if (r == 0)
 		r = add_parents(&b);
-	strset_release(&b.seen);
-	strset_release(&b.homes);
-	strset_release(&b.home_parents);
+	builder_release(&b);
 	if (r < 0) {
 		if (err->kind == UC_OK)
 			uc_fail_errno(err, r, "wanted set");

@@ -10,6 +10,7 @@
 #include "lib/config.h"
 #include "lib/error.h"
 #include "skel/conf.h"
+#include "skel/rpmcache.h"
 
 /* W_NOT_TAKEN: wanted but not made in the generation (a device not named in
  * devices=, a socket or fifo, a file replaced while it was read); kept in the
@@ -56,6 +57,18 @@ struct wanted_probe {
  * directory holding a home is taken empty (root, 0755). */
 int wanted_build(struct wanted_set *ws, const struct uc_config *cfg, const struct skel_conf *conf,
 		 int rootfd, struct wanted_probe *probe, struct uc_error *err);
+/* wanted_build, with the rpm.list part taken from prev (the current
+ * generation's rpm-files) when the rpmdb has not changed since; next
+ * receives what this set was made of (written with the new generation).
+ * reused: the rpmdb was not opened. */
+struct wanted_rpm {
+	const struct rpmcache *prev;
+	struct rpmcache next;
+	bool reused;
+};
+int wanted_build_rpm(struct wanted_set *ws, const struct uc_config *cfg,
+		     const struct skel_conf *conf, int rootfd, struct wanted_probe *probe,
+		     struct wanted_rpm *rpm, struct uc_error *err);
 void wanted_release(struct wanted_set *ws);
 /* Is path excluded by one of the black.list patterns (itself or a parent)? */
 bool wanted_blacklisted(const struct strv *black, const char *path);

@@ -38,6 +38,7 @@ assert_eq "$(stat -c '%u:%g %a' "$g/tree/home")" "0:0 755" "/home owner and mode
 assert_eq "$(ls -A "$g/tree/home")" "" "homes in the skeleton"
 
 expect_exit 0 uc status
+assert_grep "conf.d paths absent 1 (/usr/bin/no-such-tool)" "$T/out" "status names the missing cfg path"
 expect_exit 0 uc check
 
 # three no-op updates in a row: no new generation, nothing printed with -q
@@ -68,6 +69,39 @@ assert_grep "reading every file again" "$T/err" "warning about the index"
 expect_exit 0 uc update
 assert_grep "nothing to do" "$T/out" "no-op after the index rebuild"
 
+# a no-op update does not open the rpmdb (its identity is as recorded)
+UNICAGE_DEBUG=rpm uc update > "$T/out" 2> "$T/err"
+assert_grep "nothing to do" "$T/out" "no-op update"
+! grep -q "rpmdb " "$T/err" || fail "a no-op update opened the rpmdb: $(cat "$T/err")"
+
+# the rpmdb made sqlite (rpm writes it): read again, through a snapshot
+# (a read of sqlite writes -shm) and nothing changes under the sysroot
+# (the rebuild itself changed /var/lib: a new generation may come)
+export HOME=$T/rpmhome; mkdir -p "$HOME"
+rpm --root "$h" --dbpath /var/lib/rpm --define '_db_backend sqlite' --rebuilddb 2>/dev/null
+[ -f "$h/var/lib/rpm/rpmdb.sqlite" ] || skip "rpm cannot convert the rpmdb to sqlite here"
+dbstate() { stat -c '%n %s %Y.%y %Z %i' "$h"/var/lib/rpm/* | sort; }
+before=$(dbstate)
+UNICAGE_DEBUG=rpm uc update > "$T/out" 2> "$T/err"
+assert_grep "snapshot" "$T/err" "sqlite rpmdb read through a snapshot"
+assert_eq "$(dbstate)" "$before" "reading the rpmdb changed it"
+gens_before=$(ls "$skel" | grep -c '^gen-')
+UNICAGE_DEBUG=rpm uc update > "$T/out" 2> "$T/err"
+assert_grep "nothing to do" "$T/out" "update after the rebuild's"
+! grep -q "rpmdb " "$T/err" || fail "the rpmdb was read again though unchanged"
+assert_eq "$(dbstate)" "$before" "an update changed the rpmdb"
+assert_eq "$(ls "$skel" | grep -c '^gen-')" "$gens_before" "generations after rpmdb reads"
+[ ! -e "$(cur)/tree/var/lib/rpm" ] || fail "the rpm database is in the skeleton"
+
+# rpm -U of a package, added: its files in the next generation
+rpms=$(fixture_rpms)
+rpm --root "$h" --dbpath /var/lib/rpm --nodeps --noscripts -U "$rpms/uc-extra-2.0-1.noarch.rpm" 2>/dev/null
+expect_exit 0 uc addrpm uc-extra
+expect_exit 0 uc update
+assert_eq "$(cat "$(cur)/tree/usr/share/uc-extra/extra.txt")" "extra" "rpm -U'd file taken"
+expect_exit 0 uc update
+assert_grep "nothing to do" "$T/out" "no-op after rpm -U"
+
 # vdu of skel/current measures the generation, not the link
 expect_exit 0 uc vdu "$skel/current"
 n=$(awk 'NR==1{print $2}' "$T/out")
@@ -87,3 +121,12 @@ expect_exit 0 uc init
 [ -f "$T/tmpstate/skel/current/tree/etc/profile" ] || fail "config file not copied across filesystems"
 expect_exit 0 uc update
 assert_grep "nothing to do" "$T/out" "no-op update on tmpfs state"
+
+# init with nothing wanted: status and check read the empty manifest (they crashed)
+mkdir -p "$T/empty/conf.d" "$T/state3"
+sed -i -e "s|^state_dir = .*|state_dir = $T/state3|" -e "s|^config_dir = .*|config_dir = $T/empty|" "$UNICAGE_CONFIG"
+expect_exit 0 uc init
+expect_exit 0 uc status
+assert_grep "files               0 shared" "$T/out" "status of an empty skeleton"
+rc=0; uc check > "$T/out" 2> "$T/err" || rc=$?
+[ "$rc" -lt 128 ] || { cat "$T/err"; fail "check of an empty skeleton crashed (exit $rc)"; }
