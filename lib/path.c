@@ -357,6 +357,55 @@ int path_resolve_in_root(int rootfd, const char *path, bool follow_last, char *r
 	return r;
 }
 
+void path_dircache_init(struct path_dircache *c)
+{
+	for (size_t i = 0; i < PATH_DIRCACHE_N; i++) {
+		c->e[i].dir = NULL;
+		c->e[i].fd = -1;
+	}
+	c->next = 0;
+}
+
+void path_dircache_release(struct path_dircache *c)
+{
+	for (size_t i = 0; i < PATH_DIRCACHE_N; i++) {
+		if (c->e[i].fd >= 0)
+			close(c->e[i].fd);
+		free(c->e[i].dir);
+	}
+	path_dircache_init(c);
+}
+
+/* The fd of directory dir (len bytes of path), opened if it is not kept. */
+static int dircache_fd(struct path_dircache *c, int rootfd, const char *dir, size_t len)
+{
+	for (size_t i = 0; i < PATH_DIRCACHE_N; i++)
+		if (c->e[i].dir && strncmp(c->e[i].dir, dir, len) == 0 && c->e[i].dir[len] == '\0')
+			return c->e[i].fd;
+	unsigned k = c->next++ % PATH_DIRCACHE_N;
+	if (c->e[k].fd >= 0)
+		close(c->e[k].fd);
+	free(c->e[k].dir);
+	c->e[k].dir = strndup(dir, len);
+	if (!c->e[k].dir)
+		return c->e[k].fd = -ENOMEM;
+	c->e[k].fd = path_open_in_root(rootfd, len ? c->e[k].dir : "/", O_PATH | O_DIRECTORY, 0);
+	return c->e[k].fd;
+}
+
+int path_lstat_in_root(struct path_dircache *c, int rootfd, const char *path, struct stat *st)
+{
+	const char *sl = strrchr(path, '/');
+	if (!sl)
+		return -EINVAL;
+	if (strcmp(path, "/") == 0)
+		return fstat(rootfd, st) < 0 ? -errno : 0;
+	int fd = dircache_fd(c, rootfd, path, (size_t)(sl - path));
+	if (fd < 0)
+		return fd;
+	return fstatat(fd, sl + 1, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+}
+
 int path_open_in_root(int rootfd, const char *path, int flags, mode_t mode)
 {
 	int r = try_openat2(rootfd, path, flags, mode, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);

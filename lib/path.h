@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* "/a/b": absolute, no empty, "." or ".." components, no trailing slash ("/" is clean). */
@@ -39,6 +41,23 @@ int path_open_in_root(int rootfd, const char *path, int flags, mode_t mode);
  * links -ELOOP. 0 or -errno. */
 int path_resolve_in_root(int rootfd, const char *path, bool follow_last, char *real, size_t size,
 			 struct strv *links);
+
+/* lstat of many paths inside rootfd, most of them near each other (sorted
+ * lists): the parent directories last used are opened once
+ * (path_open_in_root) and kept, each name is one fstatat(AT_SYMLINK_NOFOLLOW)
+ * in its directory. */
+#define PATH_DIRCACHE_N 16
+struct path_dircache {
+	struct {
+		char *dir;
+		int fd; /* -errno when dir could not be opened */
+	} e[PATH_DIRCACHE_N];
+	unsigned next; /* the slot replaced next */
+};
+void path_dircache_init(struct path_dircache *c);
+/* 0 or -errno (-ENOENT: not there). "/" is rootfd itself. */
+int path_lstat_in_root(struct path_dircache *c, int rootfd, const char *path, struct stat *st);
+void path_dircache_release(struct path_dircache *c);
 
 /* Open relpath below dirfd following no symlink at all and never leaving
  * dirfd ("..", absolute paths, symlinks: -EXDEV or -ELOOP). For trees users

@@ -29,11 +29,13 @@ struct gen_build {
 	int rootfd, skelfd, genfd, treefd, stubfd;
 	struct store store;
 	struct skel_index prev, next;
-	bool have_prev;		   /* a current generation exists */
-	struct wanted_probe probe; /* the no-op fast path of the walk */
-	int prevtreefd;		   /* the current generation's tree/ */
-	bool *from_prev;	   /* per next entry: taken from the previous generation */
-	int srcfd;		   /* where the entry being made is read: sysroot or prevtree */
+	bool have_prev;		    /* a current generation exists */
+	struct wanted_probe probe;  /* the no-op fast path of the walk */
+	atomic_uchar *prev_hit;	    /* per prev entry: found unchanged by the probe */
+	struct path_dircache sigdc; /* signature(): the last parent directory */
+	int prevtreefd;		    /* the current generation's tree/ */
+	bool *from_prev;	    /* per next entry: taken from the previous generation */
+	int srcfd;		    /* where the entry being made is read: sysroot or prevtree */
 	struct wanted_set ws;
 	struct rpmcache rpm_prev; /* skel/rpm-files: the packages' files as last read */
 	bool rpm_read;		  /* the rpmdb was read: rpm-files is written again */
@@ -144,11 +146,8 @@ static bool signature(struct gen_build *b, const struct wanted *w, struct idx_en
 {
 	if (w->have_st) {
 		*st = w->st; /* the walk's lstat: no second lookup of the path */
-	} else {
-		_cleanup_close_ int fd =
-		    path_open_in_root(b->rootfd, w->path, O_PATH | O_NOFOLLOW, 0);
-		if (fd < 0 || fstat(fd, st) < 0)
-			return false;
+	} else if (path_lstat_in_root(&b->sigdc, b->rootfd, w->path, st) < 0) {
+		return false;
 	}
 	make_sig(b->o->cfg, w->path, w->cls, w->device_ok, st, e);
 	if (S_ISREG(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)))
@@ -164,7 +163,10 @@ static bool same_as_prev(const void *ctx, const char *path, const struct stat *s
 	struct idx_ent e;
 	make_sig(b->o->cfg, path, cls, false, st, &e);
 	const struct idx_ent *pe = index_find(&b->prev, path);
-	return pe && index_same(pe, &e);
+	if (!pe || !index_same(pe, &e))
+		return false;
+	atomic_store_explicit(&b->prev_hit[pe - b->prev.v], 1, memory_order_relaxed);
+	return true;
 }
 
 struct pick {
@@ -261,9 +263,8 @@ static int pick_all(struct gen_build *b, struct picks *p)
  * it, nothing else there. Checked before anything is built or copied. */
 static bool unchanged(struct gen_build *b)
 {
-	if (!b->have_prev || b->o->only || b->o->dont_clean)
+	if (!b->have_prev || b->o->only || b->o->dont_clean || !b->prev_hit)
 		return false;
-	size_t n = b->probe.matched; /* walked paths the threads found unchanged */
 	if (b->probe.differs)
 		return false;
 	for (size_t i = 0; i < b->ws.n; i++) {
@@ -274,9 +275,14 @@ static bool unchanged(struct gen_build *b)
 		const struct idx_ent *pe = index_find(&b->prev, e.path);
 		if (!pe || !index_same(pe, &e))
 			return false;
-		n++;
+		b->prev_hit[pe - b->prev.v] = 1;
 	}
-	return n == b->prev.n;
+	/* every entry of the current generation seen again, each once (a
+	 * path both walked and named directly counts once) */
+	for (size_t i = 0; i < b->prev.n; i++)
+		if (!b->prev_hit[i])
+			return false;
+	return true;
 }
 
 /* update -n -v: every path that differs from the current generation. */
@@ -292,6 +298,8 @@ static int note_diff(struct gen_build *b, const char *what, const char *path)
 
 static int collect(struct gen_build *b, bool *changed, struct uc_error *err)
 {
+	if (b->prev_hit) /* this set was built whole: no probe hits count */
+		memset(b->prev_hit, 0, b->prev.n * sizeof(*b->prev_hit));
 	if (unchanged(b)) {
 		*changed = false;
 		return 0;
@@ -876,6 +884,8 @@ static void release(struct gen_build *b)
 	index_release(&b->prev);
 	index_release(&b->next);
 	wanted_release(&b->ws);
+	free(b->prev_hit);
+	path_dircache_release(&b->sigdc);
 	rpmcache_release(&b->rpm_prev);
 	rpmcache_release(&b->wrpm.next);
 	store_close(&b->store);
@@ -894,6 +904,7 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 			      .pstub = -1,
 			      .prevtreefd = -1};
 	memset(st, 0, sizeof(*st));
+	path_dircache_init(&b.sigdc);
 	store_init_empty(&b.store, 0);
 	unsigned next = 0;
 	bool changed = false;
@@ -901,7 +912,9 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 	if (r == 0)
 		r = load_previous(&b, err);
 	bool fast = r == 0 && b.have_prev && !o->only && !o->dont_clean;
-	if (fast) {
+	if (fast && !(b.prev_hit = calloc(b.prev.n + 1, sizeof(*b.prev_hit))))
+		r = uc_fail(err, UC_INTERNAL, "out of memory");
+	if (r == 0 && fast) {
 		b.probe = (struct wanted_probe){.same = same_as_prev, .ctx = &b};
 		b.wrpm.prev = &b.rpm_prev;
 		r = wanted_build_rpm(&b.ws, o->cfg, o->conf, b.rootfd, &b.probe, &b.wrpm, err);

@@ -31,10 +31,25 @@ struct builder {
 	struct strset homes, home_parents; /* real paths in sysroot */
 	struct strv black;		   /* black.list + the built-in exclusions */
 	struct rpmcache *rpm_out;	   /* what the rpmdb scan gives, kept */
-	/* the last parent directory an rpm path was resolved for (rpm lists
-	 * come sorted: siblings share it) */
+	/* directories resolved to their real paths (index into dir_real, or
+	 * SIZE_MAX: not on the host), and the last one asked */
+	struct strset dirs;
+	struct strv dir_real;
 	char last_dir[PATH_MAX], last_real[PATH_MAX];
+	int last_r;
+	struct path_dircache dc; /* lstat of real paths, by parent directory */
+	struct strv walked;	 /* directories taken whole so far */
 };
+
+/* Below a directory already taken whole? (paths=/usr, /bin with /bin ->
+ * usr/bin: /usr/bin is walked once) */
+static bool walked_already(const struct builder *b, const char *real)
+{
+	for (size_t i = 0; i < b->walked.n; i++)
+		if (path_has_prefix(real, b->walked.v[i]))
+			return true;
+	return false;
+}
 
 /* ---- homes ------------------------------------------------------------- */
 
@@ -110,6 +125,12 @@ bool wanted_blacklisted(const struct strv *black, const char *path)
 	char buf[PATH_MAX];
 	snprintf(buf, sizeof(buf), "%s", path);
 	for (size_t i = 0; i < black->n; i++) {
+		if (!strpbrk(black->v[i], "*?[\\")) {
+			/* a plain path (the built-in ones): itself or a parent */
+			if (path_has_prefix(path, black->v[i]))
+				return true;
+			continue;
+		}
 		/* the path itself and each parent directory */
 		for (size_t len = strlen(buf); len > 0; len--) {
 			if (buf[len] != '\0' && buf[len] != '/')
@@ -293,8 +314,7 @@ static int add_tree(struct builder *b, int dfd, const char *root)
 static int add_link(struct builder *b, const char *link)
 {
 	struct stat st;
-	_cleanup_close_ int fd = path_open_in_root(b->rootfd, link, O_PATH | O_NOFOLLOW, 0);
-	if (fd < 0 || fstat(fd, &st) < 0)
+	if (path_lstat_in_root(&b->dc, b->rootfd, link, &st) < 0)
 		return 0;
 	return add(b, link, W_OTHER, NULL, false, &st);
 }
@@ -304,6 +324,95 @@ static int add_links(struct builder *b, const struct strv *links)
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < links->n; i++)
 		r = add_link(b, links->v[i]);
+	return r;
+}
+
+static int parent_real(struct builder *b, const char *path, char *real, size_t size);
+
+/* The real path of directory dir: its parent's (cached) + its name, or,
+ * when that name is a link, where the link leads inside sysroot. */
+static int dir_resolve(struct builder *b, const char *dir, char *real, size_t size)
+{
+	struct stat st;
+	int r = parent_real(b, dir, real, size);
+	if (r == 0)
+		r = path_lstat_in_root(&b->dc, b->rootfd, real, &st);
+	if (r < 0 || S_ISDIR(st.st_mode))
+		return r;
+	if (!S_ISLNK(st.st_mode))
+		return -ENOTDIR;
+	struct strv links = STRV_INIT;
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof(tmp), "%s", real);
+	r = path_resolve_in_root(b->rootfd, tmp, true, real, size, &links);
+	if (r == 0)
+		r = add_links(b, &links);
+	strv_clear(&links);
+	return r;
+}
+
+/* The real path of directory dir inside sysroot (links on the way taken),
+ * resolved once per directory. 0, or -errno when it is not on the host. */
+static int dir_real(struct builder *b, const char *dir, char *real, size_t size)
+{
+	size_t i;
+	if (b->last_dir[0] && strcmp(dir, b->last_dir) == 0) {
+		snprintf(real, size, "%s", b->last_real);
+		return b->last_r;
+	}
+	if (!strset_get(&b->dirs, dir, &i)) {
+		int r = dir_resolve(b, dir, real, size);
+		if (r == -ENOMEM)
+			return r;
+		i = r < 0 ? SIZE_MAX : b->dir_real.n;
+		if ((r == 0 && strv_push(&b->dir_real, real) < 0) ||
+		    strset_put(&b->dirs, dir, i) < 0)
+			return -ENOMEM;
+	}
+	int r = i == SIZE_MAX ? -ENOENT : 0;
+	snprintf(real, size, "%s", r == 0 ? b->dir_real.v[i] : dir);
+	snprintf(b->last_dir, sizeof(b->last_dir), "%s", dir);
+	snprintf(b->last_real, sizeof(b->last_real), "%s", real);
+	b->last_r = r;
+	return r;
+}
+
+/* dir_real of path's directory + its name (not followed); "/x" and "/"
+ * as they are. */
+static int parent_real(struct builder *b, const char *path, char *real, size_t size)
+{
+	const char *sl = strrchr(path, '/');
+	if (!sl || sl == path)
+		return snprintf(real, size, "%s", path) < (int)size ? 0 : -ENAMETOOLONG;
+	char dir[PATH_MAX], rd[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%.*s", (int)(sl - path), path);
+	int r = dir_real(b, dir, rd, sizeof(rd));
+	if (r < 0)
+		return r;
+	return snprintf(real, size, "%s%s", strcmp(rd, "/") ? rd : "", sl) < (int)size
+		   ? 0
+		   : -ENAMETOOLONG;
+}
+
+/* A cfg path at its real path, with st its lstat: the directory through
+ * dir_real (cached), and a name that is itself a link followed (links
+ * kept). 0, or -errno when it is not on the host. */
+static int cfg_real(struct builder *b, const char *p, char *real, size_t size, struct stat *st)
+{
+	int r = parent_real(b, p, real, size);
+	if (r == 0)
+		r = path_lstat_in_root(&b->dc, b->rootfd, real, st);
+	if (r < 0 || !S_ISLNK(st->st_mode))
+		return r;
+	struct strv links = STRV_INIT;
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof(tmp), "%s", real);
+	r = path_resolve_in_root(b->rootfd, tmp, true, real, size, &links);
+	if (r == 0)
+		r = add_links(b, &links);
+	strv_clear(&links);
+	if (r == 0)
+		r = path_lstat_in_root(&b->dc, b->rootfd, real, st);
 	return r;
 }
 
@@ -322,16 +431,10 @@ static int add_cfg_path(struct builder *b, const char *p, bool device)
 {
 	struct stat st;
 	char real[PATH_MAX];
-	struct strv links = STRV_INIT;
-	int r = path_resolve_in_root(b->rootfd, p, true, real, sizeof(real), &links);
-	if (r == 0)
-		r = add_links(b, &links);
-	strv_clear(&links);
+	int r = cfg_real(b, p, real, sizeof(real), &st);
 	if (r == -ENOMEM)
 		return r;
-	_cleanup_close_ int fd =
-	    r < 0 ? -1 : path_open_in_root(b->rootfd, real, O_PATH | O_NOFOLLOW, 0);
-	if (fd < 0 || fstat(fd, &st) < 0) /* named but not on this host: counted */
+	if (r < 0) /* named but not on this host: counted */
 		return strv_contains(&b->ws->cfg_missing, p) ? 0
 							     : strv_push(&b->ws->cfg_missing, p);
 	if (reaches_home(b, real) && !strv_contains(&b->ws->cfg_homes, p) &&
@@ -339,7 +442,9 @@ static int add_cfg_path(struct builder *b, const char *p, bool device)
 		return -ENOMEM;
 	r = add(b, real, policy_class(b, real), NULL, device, &st);
 	if (r == 0 && S_ISDIR(st.st_mode) && !wanted_blacklisted(&b->black, real) &&
-	    home_kind(&b->homes, &b->home_parents, real) == H_NONE) {
+	    home_kind(&b->homes, &b->home_parents, real) == H_NONE && !walked_already(b, real)) {
+		if (strv_push(&b->walked, real) < 0)
+			return -ENOMEM;
 		int dfd =
 		    path_open_in_root(b->rootfd, real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
 		if (dfd >= 0)
@@ -378,25 +483,7 @@ static int add_pattern(struct builder *b, const char *pattern, bool device)
  * way taken, the name itself as it is (a packaged symlink is a symlink). */
 static int rpm_real_path(struct builder *b, const char *path, char *real, size_t size)
 {
-	const char *sl = strrchr(path, '/');
-	if (!sl || sl == path)
-		return snprintf(real, size, "%s", path) < (int)size ? 0 : -ENAMETOOLONG;
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%.*s", (int)(sl - path), path);
-	if (strcmp(dir, b->last_dir) != 0) {
-		struct strv links = STRV_INIT;
-		b->last_dir[0] = '\0';
-		int r = path_resolve_in_root(b->rootfd, dir, true, b->last_real,
-					     sizeof(b->last_real), &links);
-		if (r == 0)
-			r = add_links(b, &links);
-		strv_clear(&links);
-		if (r < 0)
-			return r;
-		snprintf(b->last_dir, sizeof(b->last_dir), "%s", dir);
-	}
-	const char *d = strcmp(b->last_real, "/") == 0 ? "" : b->last_real;
-	return snprintf(real, size, "%s%s", d, sl) < (int)size ? 0 : -ENAMETOOLONG;
+	return parent_real(b, path, real, size);
 }
 
 static int rpm_take(struct builder *b, const char *path, char cls, const char *nevra)
@@ -411,7 +498,9 @@ static int rpm_take(struct builder *b, const char *path, char cls, const char *n
 		b->ws->blacklisted++; /* black-listed by the name the package gives it */
 		return 0;
 	}
-	return add(b, real, cls, nevra, false, NULL);
+	struct stat st; /* looked up here, in order: signature() then needs no lookup */
+	bool have = path_lstat_in_root(&b->dc, b->rootfd, real, &st) == 0;
+	return add(b, real, cls, nevra, false, have ? &st : NULL);
 }
 
 static int from_rpm(const struct rs_file *f, void *arg)
@@ -502,7 +591,9 @@ static int add_parents(struct builder *b)
 			*s = '\0';
 			if (strset_contains(&b->seen, p))
 				break;
-			int r = add(b, p, W_OTHER, NULL, false, NULL);
+			struct stat st; /* parents come in order: their directory is open */
+			bool have = path_lstat_in_root(&b->dc, b->rootfd, p, &st) == 0;
+			int r = add(b, p, W_OTHER, NULL, false, have ? &st : NULL);
 			if (r < 0)
 				return r;
 		}
@@ -519,6 +610,10 @@ int wanted_build(struct wanted_set *ws, const struct uc_config *cfg, const struc
 static void builder_release(struct builder *b)
 {
 	strset_release(&b->seen);
+	strset_release(&b->dirs);
+	strv_clear(&b->dir_real);
+	strv_clear(&b->walked);
+	path_dircache_release(&b->dc);
 	strset_release(&b->homes);
 	strset_release(&b->home_parents);
 	strv_clear(&b->black);
@@ -530,6 +625,7 @@ int wanted_build_rpm(struct wanted_set *ws, const struct uc_config *cfg,
 {
 	struct builder b = {.ws = ws, .cfg = cfg, .conf = conf, .rootfd = rootfd, .probe = probe};
 	memset(ws, 0, sizeof(*ws));
+	path_dircache_init(&b.dc);
 	int r = builtin_black(&b) < 0 ? uc_fail(err, UC_INTERNAL, "out of memory") : 0;
 	if (r == 0)
 		r = load_homes(&b, err);

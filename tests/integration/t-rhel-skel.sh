@@ -130,3 +130,18 @@ expect_exit 0 uc status
 assert_grep "files               0 shared" "$T/out" "status of an empty skeleton"
 rc=0; uc check > "$T/out" 2> "$T/err" || rc=$?
 [ "$rc" -lt 128 ] || { cat "$T/err"; fail "check of an empty skeleton crashed (exit $rc)"; }
+
+# the shipped conf.d set on this minimal image: what is absent is counted,
+# not an error; the shell and coreutils are there
+mkdir -p "$T/defaults/conf.d" "$T/state4"
+cp "$UNICAGE_SRC"/conf.d/*.cfg "$T/defaults/conf.d/"
+sed -i -e "s|^state_dir = .*|state_dir = $T/state4|" -e "s|^config_dir = .*|config_dir = $T/defaults|" "$UNICAGE_CONFIG"
+expect_exit 0 uc -v init
+assert_grep "conf.d path not on this host: /usr/bin/ssh" "$T/err" "absent program named"
+n=$(awk '$1 == "cfg_missing" {print $2}' "$T/out")
+[ "${n:-0}" -gt 10 ] || fail "absent conf.d paths not counted: $(cat "$T/out")"
+d=$T/state4/skel/current/tree
+for p in usr/bin/bash usr/bin/ls usr/bin/sha256sum etc/profile etc/bashrc etc/profile.d usr/share/terminfo; do
+    [ -e "$d/$p" ] || fail "default conf.d: /$p not taken"
+done
+[ -L "$d/bin" ] || fail "default conf.d: /bin link not kept"
