@@ -653,7 +653,8 @@ int wanted_build_rpm(struct wanted_set *ws, const struct uc_config *cfg,
 			uc_fail_errno(err, r, "wanted set");
 		return r;
 	}
-	qsort(ws->v, ws->n, sizeof(*ws->v), cmp_path);
+	if (ws->n)
+		qsort(ws->v, ws->n, sizeof(*ws->v), cmp_path);
 	return 0;
 }
 
