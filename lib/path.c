@@ -71,6 +71,22 @@ bool path_has_prefix(const char *path, const char *prefix)
 	return path[n] == '\0' || path[n] == '/';
 }
 
+bool path_under_any(const struct strv *set, const char *path)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (path_has_prefix(path, set->v[i]))
+			return true;
+	return false;
+}
+
+bool path_above_any(const struct strv *set, const char *path)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (path_has_prefix(set->v[i], path))
+			return true;
+	return false;
+}
+
 int path_join(char *buf, size_t size, const char *a, const char *b)
 {
 	size_t la = strlen(a);

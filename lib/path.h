@@ -20,6 +20,10 @@ bool path_is_clean_absolute(const char *p);
 bool path_is_clean_relative(const char *p);
 /* Component-wise prefix: "/etc" is a prefix of "/etc" and "/etc/x", not of "/etcx". */
 bool path_has_prefix(const char *path, const char *prefix);
+/* Is path one of the paths of set, or below one (path_has_prefix)? */
+bool path_under_any(const struct strv *set, const char *path);
+/* Is path a proper or improper parent of one of the paths of set? */
+bool path_above_any(const struct strv *set, const char *path);
 /* buf = a + "/" + b with exactly one slash between; -ENAMETOOLONG if it does not fit. */
 int path_join(char *buf, size_t size, const char *a, const char *b);
 

@@ -7,6 +7,7 @@
 #include "lib/log.h"
 #include "lib/path.h"
 #include "lib/store.h"
+#include "skel/gens.h"
 #include "skel/index.h"
 #include "skel/manifest.h"
 #include "skel/wanted.h"
@@ -62,66 +63,8 @@ static void key_from_hex(const char *hex, unsigned suffix, char *name, size_t si
 	objkey_name(&key, suffix, name, size);
 }
 
-/* ---- generations and current -------------------------------------------- */
-
-static unsigned gen_number(const char *name)
-{
-	unsigned n = 0;
-	return sscanf(name, "gen-%u", &n) == 1 ? n : 0;
-}
-
-/* The next free number, and leftovers of an interrupted build removed. */
-static int scan_gens(struct gen_build *b, unsigned *next);
-
-static int read_current(int skelfd, char *gen, size_t size)
-{
-	ssize_t n = readlinkat(skelfd, "current", gen, size - 1);
-	if (n < 0)
-		return -errno;
-	gen[n] = '\0';
-	return gen_number(gen) ? 0 : -EINVAL;
-}
-
-static int switch_current(int skelfd, const char *gen)
-{
-	unlinkat(skelfd, "current.tmp", 0);
-	if (symlinkat(gen, skelfd, "current.tmp") < 0 ||
-	    renameat(skelfd, "current.tmp", skelfd, "current") < 0)
-		return -errno;
-	return fsync(skelfd) < 0 ? -errno : 0;
-}
-
-static int scan_gens(struct gen_build *b, unsigned *next)
-{
-	int fd = dup(b->skelfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (d)
-		rewinddir(d); /* a dup shares the offset of b->skelfd */
-	if (!d)
-		return -errno;
-	unsigned max = 0;
-	struct dirent *de;
-	struct strv tmps = STRV_INIT;
-	while ((de = readdir(d))) {
-		unsigned n = gen_number(de->d_name);
-		size_t len = strlen(de->d_name);
-		if (n && len > 4 && strcmp(de->d_name + len - 4, ".tmp") == 0)
-			strv_push(&tmps, de->d_name);
-		if (n > max)
-			max = n;
-	}
-	closedir(d);
-	for (size_t i = 0; i < tmps.n; i++)
-		store_rm_tree(b->skelfd, tmps.v[i]);
-	strv_clear(&tmps);
-	*next = max + 1;
-	return 0;
-}
-
 /* ---- what the host has: one stat per wanted path -------------------------- */
 
-/* The index entry a wanted path makes today (host identity + result); false
- * if the path is not on the host (or not what it may be). */
 /* What the skeleton makes of a host path: its identity and the result
  * (class, mode after setuid stripping). Pure: the walking threads use it. */
 static void make_sig(const struct uc_config *cfg, const char *path, char cls, bool device_ok,
@@ -205,24 +148,6 @@ static int cmp_pick(const void *a, const void *b)
 	return strcmp(((const struct pick *)a)->e.path, ((const struct pick *)b)->e.path);
 }
 
-/* Is path one of the update-list paths, or below one? */
-static bool listed(const struct strv *only, const char *path)
-{
-	for (size_t i = 0; i < only->n; i++)
-		if (path_has_prefix(path, only->v[i]))
-			return true;
-	return false;
-}
-
-/* Is path a parent directory of an update-list path? */
-static bool parent_of_listed(const struct strv *only, const char *path)
-{
-	for (size_t i = 0; i < only->n; i++)
-		if (path_has_prefix(only->v[i], path))
-			return true;
-	return false;
-}
-
 /* What the new generation holds: wanted paths from the host; with
  * update-list only the listed ones (the rest as the current generation has
  * it); with --dont-clean also what is no longer wanted, as it was. */
@@ -233,7 +158,8 @@ static int pick_all(struct gen_build *b, struct picks *p)
 	for (size_t i = 0; r == 0 && i < b->ws.n; i++) {
 		const struct wanted *w = &b->ws.v[i];
 		const struct idx_ent *pe = index_find(&b->prev, w->path);
-		if (only && !listed(only, w->path) && !(parent_of_listed(only, w->path) && !pe)) {
+		if (only && !path_under_any(only, w->path) &&
+		    !(path_above_any(only, w->path) && !pe)) {
 			if (pe)
 				r = pick_add(p, pe, true);
 			continue;
@@ -252,7 +178,7 @@ static int pick_all(struct gen_build *b, struct picks *p)
 	}
 	for (size_t i = 0; r == 0 && i < b->prev.n; i++) {
 		const struct idx_ent *pe = &b->prev.v[i];
-		bool keep = only ? !listed(only, pe->path) : b->o->dont_clean;
+		bool keep = only ? !path_under_any(only, pe->path) : b->o->dont_clean;
 		if (keep)
 			r = pick_add(p, pe, true); /* (no-op if already picked) */
 	}
@@ -692,37 +618,6 @@ static void progress(struct gen_build *b, const char *phase, size_t done, size_t
 		fputc('\n', stderr);
 }
 
-/* What the wanted set could not take, said once per run: conf.d paths not
- * on this host (-v names them; status counts them from the generation's
- * cfg-missing file) and conf.d paths that reach homes. */
-static void report_wanted(struct gen_build *b)
-{
-	b->st->cfg_missing = b->ws.cfg_missing.n;
-	b->st->in_homes = b->ws.in_homes;
-	for (size_t i = 0; i < b->ws.cfg_missing.n; i++)
-		uc_log(UC_LOG_INFO, "conf.d path not on this host: %s", b->ws.cfg_missing.v[i]);
-	for (size_t i = 0; i < b->ws.cfg_homes.n; i++)
-		uc_log(UC_LOG_WARN,
-		       "conf.d path %s reaches users' homes: homes are never taken, a directory "
-		       "holding homes is taken empty (root, 0755)",
-		       b->ws.cfg_homes.v[i]);
-}
-
-static int write_cfg_missing(struct gen_build *b, struct uc_error *err)
-{
-	int fd = openat(b->genfd, "cfg-missing",
-			O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		if (fd >= 0)
-			close(fd);
-		return uc_fail_errno(err, errno, "cfg-missing");
-	}
-	for (size_t i = 0; i < b->ws.cfg_missing.n; i++)
-		fprintf(f, "%s\n", b->ws.cfg_missing.v[i]);
-	return fclose(f) == 0 ? 0 : uc_fail_errno(err, errno, "cfg-missing");
-}
-
 /* ---- the whole build ------------------------------------------------------ */
 
 static int open_state(struct gen_build *b, struct uc_error *err)
@@ -765,7 +660,7 @@ static void save_rpm_files(struct gen_build *b)
 static int load_previous(struct gen_build *b, struct uc_error *err)
 {
 	char gen[64];
-	int r = read_current(b->skelfd, gen, sizeof(gen));
+	int r = skel_read_current(b->skelfd, gen, sizeof(gen));
 	if (r == -ENOENT)
 		return 0;
 	rpmcache_read(&b->rpm_prev, b->skelfd);
@@ -857,14 +752,14 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 	if (r == 0)
 		r = index_write(&b->next, b->genfd, err);
 	if (r == 0)
-		r = write_cfg_missing(b, err);
+		r = skel_cfg_missing_write(b->genfd, &b->ws.cfg_missing, err);
 
 	/* tree/ and stubs/ durable before the generation is published */
 	if (r == 0 && syncfs(b->genfd) < 0)
 		r = uc_fail_errno(err, errno, "syncfs");
 	if (r == 0 && renameat(b->skelfd, tmp, b->skelfd, gen) < 0)
 		r = uc_fail_errno(err, errno, "publishing %s", gen);
-	if (r == 0 && (r = switch_current(b->skelfd, gen)) < 0)
+	if (r == 0 && (r = skel_switch_current(b->skelfd, gen)) < 0)
 		r = uc_fail_errno(err, r, "switching current to %s", gen);
 	return r;
 }
@@ -919,11 +814,11 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 		b.wrpm.prev = &b.rpm_prev;
 		r = wanted_build_rpm(&b.ws, o->cfg, o->conf, b.rootfd, &b.probe, &b.wrpm, err);
 		if (r == 0 && unchanged(&b)) {
-			report_wanted(&b);
+			wanted_report(&b.ws, st);
 			if (o->conf->rpms.n && !b.wrpm.reused && !o->dry_run)
 				save_rpm_files(&b); /* the rpmdb changed, not what it gives */
 			st->nothing_to_do = true;
-			read_current(b.skelfd, st->generation, sizeof(st->generation));
+			skel_read_current(b.skelfd, st->generation, sizeof(st->generation));
 			release(&b);
 			return 0;
 		}
@@ -942,15 +837,15 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 	b.rpm_read = b.rpm_read || (r == 0 && o->conf->rpms.n && !b.wrpm.reused);
 	st->blacklisted = b.ws.blacklisted;
 	if (r == 0)
-		report_wanted(&b);
+		wanted_report(&b.ws, st);
 	if (r == 0)
 		r = collect(&b, &changed, err);
 	if (r == 0 && !changed) {
 		st->nothing_to_do = true;
-		read_current(b.skelfd, st->generation, sizeof(st->generation));
+		skel_read_current(b.skelfd, st->generation, sizeof(st->generation));
 	} else if (r == 0 && !o->dry_run) {
 		r = open_store(&b, err);
-		if (r == 0 && (r = scan_gens(&b, &next)) < 0)
+		if (r == 0 && (r = skel_scan_gens(b.skelfd, &next)) < 0)
 			r = uc_fail_errno(err, r, "skeleton generations");
 		snprintf(st->generation, sizeof(st->generation), "gen-%06u", next);
 		if (r == 0)

@@ -7,6 +7,7 @@
 #include "lib/pwalk.h"
 #include "lib/users.h"
 #include "skel/rpmcache.h"
+#include "skel/skel.h"
 #include "rpmscan/rpmscan.h"
 
 #include <dirent.h>
@@ -668,4 +669,17 @@ void wanted_release(struct wanted_set *ws)
 	strv_clear(&ws->cfg_missing);
 	strv_clear(&ws->cfg_homes);
 	memset(ws, 0, sizeof(*ws));
+}
+
+void wanted_report(const struct wanted_set *ws, struct skel_stats *st)
+{
+	st->cfg_missing = ws->cfg_missing.n;
+	st->in_homes = ws->in_homes;
+	for (size_t i = 0; i < ws->cfg_missing.n; i++)
+		uc_log(UC_LOG_INFO, "conf.d path not on this host: %s", ws->cfg_missing.v[i]);
+	for (size_t i = 0; i < ws->cfg_homes.n; i++)
+		uc_log(UC_LOG_WARN,
+		       "conf.d path %s reaches users' homes: homes are never taken, a directory "
+		       "holding homes is taken empty (root, 0755)",
+		       ws->cfg_homes.v[i]);
 }

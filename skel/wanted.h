@@ -70,5 +70,10 @@ int wanted_build_rpm(struct wanted_set *ws, const struct uc_config *cfg,
 		     const struct skel_conf *conf, int rootfd, struct wanted_probe *probe,
 		     struct wanted_rpm *rpm, struct uc_error *err);
 void wanted_release(struct wanted_set *ws);
+struct skel_stats;
+/* What the set could not take, counted into st and said once per run:
+ * conf.d paths not on this host (info: -v names them), conf.d paths that
+ * reach homes (warning). */
+void wanted_report(const struct wanted_set *ws, struct skel_stats *st);
 /* Is path excluded by one of the black.list patterns (itself or a parent)? */
 bool wanted_blacklisted(const struct strv *black, const char *path);
