@@ -13,6 +13,9 @@
 #include <unistd.h>
 
 #define MAGIC "unicage-rpmfiles 1\n"
+#ifndef UNICAGE_VERSION
+#define UNICAGE_VERSION "unknown"
+#endif
 
 /* The database directory as rpmscan finds it (rpmscan/rpmdb.c, locate):
  * rpm_dbpath, or the first default holding a database. */
@@ -58,6 +61,8 @@ int rpmcache_key(int rootfd, const struct uc_config *cfg, const struct strv *rpm
 	}
 	if (dfd < 0)
 		fputs("none;", f);
+	/* another unicage may classify the same packages otherwise */
+	fputs(" unicage:" UNICAGE_VERSION, f);
 	fputs(" rpms:", f);
 	for (size_t i = 0; i < rpms->n; i++)
 		fprintf(f, "%s,", rpms->v[i]);
