@@ -7,7 +7,9 @@
 #include "lib/log.h"
 #include "lib/path.h"
 #include "lib/store.h"
+#include "skel/elfscan.h"
 #include "skel/index.h"
+#include "skel/ldcache.h"
 #include "skel/manifest.h"
 #include "skel/wanted.h"
 
@@ -42,6 +44,8 @@ struct gen_build {
 	char **staged;	    /* per next-index entry: store/tmp name of its new object */
 	struct strset keys; /* keys staged in this run (identical files: one copy) */
 	size_t nstaged;
+	struct strv prev_elf;  /* the current generation's elfdeps additions */
+	bool prev_elf_missing; /* ... and it misses libraries */
 };
 
 static bool suid_allowed(const struct uc_config *cfg, const char *path)
@@ -707,6 +711,7 @@ static int load_previous(struct gen_build *b, struct uc_error *err)
 	if (gfd < 0)
 		return uc_fail_errno(err, errno, "current generation %s", gen);
 	r = index_read(&b->prev, gfd, err);
+	b->prev_elf_missing = elfscan_read_added(gfd, &b->prev_elf) == 1;
 	b->prevtreefd = openat(gfd, "tree", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	close(gfd);
 	if (r == 0 && b->prevtreefd < 0)
@@ -765,6 +770,10 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 	}
 	progress(b, "paths", b->next.n, b->next.n);
 	if (r == 0)
+		r = ldcache_make(b->rootfd, b->treefd, b->stubfd, mw, b->st, err);
+	if (r == 0)
+		r = elfscan_generation(b->treefd, b->genfd, &b->next, &b->ws.elf_added, b->st, err);
+	if (r == 0)
 		r = manifest_commit(mw, err);
 	else
 		manifest_abort(mw);
@@ -792,6 +801,7 @@ static void release(struct gen_build *b)
 	free(b->staged);
 	free(b->from_prev);
 	strset_release(&b->keys);
+	strv_clear(&b->prev_elf);
 	index_release(&b->prev);
 	index_release(&b->next);
 	wanted_release(&b->ws);
@@ -819,7 +829,10 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 		r = load_previous(&b, err);
 	bool fast = r == 0 && b.have_prev && !o->only && !o->dont_clean;
 	if (fast) {
-		b.probe = (struct wanted_probe){.same = same_as_prev, .ctx = &b};
+		b.probe =
+		    (struct wanted_probe){.same = same_as_prev,
+					  .ctx = &b,
+					  .elf_added = b.prev_elf_missing ? NULL : &b.prev_elf};
 		r = wanted_build(&b.ws, o->cfg, o->conf, b.rootfd, &b.probe, err);
 		if (r == 0 && unchanged(&b)) {
 			st->nothing_to_do = true;
