@@ -19,6 +19,7 @@
 #include "skel/elfdeps.h"
 #include "skel/elfscan.h"
 #include "skel/manifest.h"
+#include "skel/wanted.h"
 
 #include <gelf.h>
 
@@ -372,10 +373,63 @@ static void elf_cap(const struct elf_missing *m, char *buf, size_t size)
 		elf_soname_provide(&obj, m->lib, buf, size);
 }
 
+/* Where the host has what the generation misses, and whether black.list
+ * is why: the program read again from the generation, its dependency looked
+ * for in the sysroot as update did. */
+struct elf_hint {
+	int treefd, rootfd;
+	struct elf_tree host;
+	struct skel_conf conf;
+	bool ok;
+};
+
+static void hint_open(struct elf_hint *h, const struct uc_config *cfg, int gfd)
+{
+	struct uc_error err = {0};
+	memset(h, 0, sizeof(*h));
+	h->treefd = openat(gfd, "tree", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	h->rootfd = open(cfg->sysroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	h->ok = h->treefd >= 0 && h->rootfd >= 0 && elf_tree_load(&h->host, h->rootfd) == 0 &&
+		skel_conf_load(&h->conf, cfg->config_dir, &err) == 0;
+}
+
+static void hint_close(struct elf_hint *h)
+{
+	elf_tree_release(&h->host);
+	skel_conf_release(&h->conf);
+	if (h->treefd >= 0)
+		close(h->treefd);
+	if (h->rootfd >= 0)
+		close(h->rootfd);
+}
+
+/* "; black.list hides the host's PATH" when it does, else "". */
+static void hint_black(struct elf_hint *h, const struct elf_missing *m, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	_cleanup_close_ int fd =
+	    h->ok ? path_open_beneath(h->treefd, m->program + 1, O_RDONLY | O_NOFOLLOW, 0) : -1;
+	struct elf_info info;
+	if (fd < 0 || elf_info_read(fd, &info) != 0)
+		return;
+	char real[PATH_MAX];
+	struct strv links = STRV_INIT;
+	int r = m->lib[0] == '/'
+		    ? elf_find_interp(&h->host, &info, real, sizeof(real), &links)
+		    : elf_find_lib(&h->host, m->program, &info, m->lib, real, sizeof(real), &links);
+	if (r == 0 && strv_push(&links, real) == 0)
+		for (size_t i = 0; i < links.n && !buf[0]; i++)
+			if (wanted_blacklisted(&h->conf.black, links.v[i]))
+				snprintf(buf, size, ", but black.list hides the host's %.200s",
+					 links.v[i]);
+	strv_clear(&links);
+	elf_info_release(&info);
+}
+
 /* One FAILED line per missing library: who needs it, which package of the
- * host's rpmdb provides it (when one does). */
-static void elf_failed(const struct uc_config *cfg, const char *gen, const struct elf_report *er,
-		       struct check_report *rep)
+ * host's rpmdb provides it (when one does), and whether black.list hides it. */
+static void elf_failed(const struct uc_config *cfg, int gfd, const char *gen,
+		       const struct elf_report *er, struct check_report *rep)
 {
 	struct strv caps = STRV_INIT, pkgs = STRV_INIT;
 	struct strv first = STRV_INIT; /* per cap: an index into er */
@@ -390,6 +444,8 @@ static void elf_failed(const struct uc_config *cfg, const char *gen, const struc
 	struct rpmscan_opts o = {.sysroot = cfg->sysroot, .dbpath = cfg->rpm_dbpath};
 	if (caps.n && rpmscan_whatprovides(&o, &caps, &pkgs, &err) < 0)
 		strv_clear(&pkgs); /* no rpmdb (or unreadable): no hint */
+	struct elf_hint h;
+	hint_open(&h, cfg, gfd);
 	for (size_t c = 0; c < caps.n && c < 20; c++) {
 		const struct elf_missing *m = &er->v[strtoul(first.v[c], NULL, 10)];
 		size_t users = 0;
@@ -398,12 +454,17 @@ static void elf_failed(const struct uc_config *cfg, const char *gen, const struc
 			elf_cap(&er->v[i], cap, sizeof(cap));
 			users += strcmp(cap, caps.v[c]) == 0;
 		}
-		char more[40] = "", hint[300];
+		char more[40] = "", hint[600], black[300];
 		if (users > 1)
 			snprintf(more, sizeof(more), " and %zu more", users - 1);
-		if (pkgs.n > c && pkgs.v[c][0])
-			snprintf(hint, sizeof(hint), "%s provides it: unicage addrpm %.100s",
+		hint_black(&h, m, black, sizeof(black));
+		if (pkgs.n > c && pkgs.v[c][0] && black[0])
+			snprintf(hint, sizeof(hint), "%.100s provides it%s", pkgs.v[c], black);
+		else if (pkgs.n > c && pkgs.v[c][0])
+			snprintf(hint, sizeof(hint), "%.100s provides it: unicage addrpm %.100s",
 				 pkgs.v[c], pkgs.v[c]);
+		else if (black[0])
+			snprintf(hint, sizeof(hint), "%s", black + 6);
 		else
 			snprintf(hint, sizeof(hint), "no installed package provides %.200s",
 				 caps.v[c]);
@@ -415,6 +476,7 @@ static void elf_failed(const struct uc_config *cfg, const char *gen, const struc
 		add(rep, "skeleton: ELF dependencies", CHECK_FAILED,
 		    "%s: %zu more libraries missing (unicage check --json lists the first 20)", gen,
 		    caps.n - 20);
+	hint_close(&h);
 	strv_clear(&caps);
 	strv_clear(&pkgs);
 	strv_clear(&first);
@@ -441,7 +503,7 @@ static void check_elf(const struct uc_config *cfg, bool full, struct check_repor
 	if (r < 0)
 		add(rep, name, CHECK_FAILED, "%s: %s", gen, err.msg);
 	else if (er.n)
-		elf_failed(cfg, gen, &er, rep);
+		elf_failed(cfg, gfd, gen, &er, rep);
 	else
 		add(rep, name, CHECK_OK,
 		    "%s: %" PRIu64 " dynamic ELF file(s) of %" PRIu64

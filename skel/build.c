@@ -9,7 +9,6 @@
 #include "lib/store.h"
 #include "skel/elfscan.h"
 #include "skel/index.h"
-#include "skel/ldcache.h"
 #include "skel/manifest.h"
 #include "skel/wanted.h"
 
@@ -769,10 +768,9 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 			r = make_entry(b, i, mw, err);
 	}
 	progress(b, "paths", b->next.n, b->next.n);
-	if (r == 0)
-		r = ldcache_make(b->rootfd, b->treefd, b->stubfd, mw, b->st, err);
-	if (r == 0)
-		r = elfscan_generation(b->treefd, b->genfd, &b->next, &b->ws.elf_added, b->st, err);
+	if (r == 0) /* the linker cache, the ELF check */
+		r = elfscan_finish(b->rootfd, b->treefd, b->stubfd, b->genfd, mw, &b->next, &b->ws,
+				   b->st, err);
 	if (r == 0)
 		r = manifest_commit(mw, err);
 	else
@@ -829,10 +827,8 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 		r = load_previous(&b, err);
 	bool fast = r == 0 && b.have_prev && !o->only && !o->dont_clean;
 	if (fast) {
-		b.probe =
-		    (struct wanted_probe){.same = same_as_prev,
-					  .ctx = &b,
-					  .elf_added = b.prev_elf_missing ? NULL : &b.prev_elf};
+		b.probe = (struct wanted_probe){.same = same_as_prev, .ctx = &b};
+		b.probe.elf_added = b.prev_elf_missing ? NULL : &b.prev_elf;
 		r = wanted_build(&b.ws, o->cfg, o->conf, b.rootfd, &b.probe, err);
 		if (r == 0 && unchanged(&b)) {
 			st->nothing_to_do = true;

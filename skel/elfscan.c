@@ -6,6 +6,7 @@
 #include "lib/log.h"
 #include "lib/path.h"
 #include "skel/elfdeps.h"
+#include "skel/ldcache.h"
 #include "skel/wanted.h"
 
 #include <errno.h>
@@ -247,6 +248,14 @@ int elfscan_generation(int treefd, int genfd, const struct skel_index *next,
 	}
 	elf_report_release(&rep);
 	return r < 0 ? uc_fail_errno(err, r, "ELF dependencies of the new generation") : 0;
+}
+
+int elfscan_finish(int rootfd, int treefd, int stubfd, int genfd, struct manifest_writer *mw,
+		   const struct skel_index *next, const struct wanted_set *ws,
+		   struct skel_stats *st, struct uc_error *err)
+{
+	int r = ldcache_make(rootfd, treefd, stubfd, mw, st, err);
+	return r < 0 ? r : elfscan_generation(treefd, genfd, next, &ws->elf_added, st, err);
 }
 
 /* ---- the wanted set ------------------------------------------------------------- */

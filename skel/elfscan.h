@@ -14,7 +14,9 @@
 #include "lib/error.h"
 #include "lib/strv.h"
 #include "skel/index.h"
+#include "skel/manifest.h"
 #include "skel/skel.h"
+#include "skel/wanted.h"
 
 struct elf_missing {
 	char *program; /* its path in the tree */
@@ -46,6 +48,12 @@ int elfscan_read_added(int genfd, struct strv *added);
  * next), write gen/elfdeps, warn about what is missing, count it. */
 int elfscan_generation(int treefd, int genfd, const struct skel_index *next,
 		       const struct strv *added, struct skel_stats *st, struct uc_error *err);
+
+/* skel/build.c's hook before publishing: the generation's linker cache
+ * (skel/ldcache.h), then elfscan_generation with the set's additions. */
+int elfscan_finish(int rootfd, int treefd, int stubfd, int genfd, struct manifest_writer *mw,
+		   const struct skel_index *next, const struct wanted_set *ws,
+		   struct skel_stats *st, struct uc_error *err);
 
 /* skel/wanted.c: add(ctx, path) puts a path into the wanted set (1 if it
  * was not there). programs are the conf.d paths of the set; what was added

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,7 @@
 #define WORKDIR ".unicage-ldconfig"
 #define NOBODY 65534
 #define CACHE_MAX (64u << 20)
+#define TIMEOUT_S 120
 
 bool ldcache_is_generated(const char *path)
 {
@@ -172,7 +175,40 @@ static void child_exec(int treefd, int binfd, int outfd)
 	_exit(127);
 }
 
-/* Run it; its first line of output goes into msg. 0 when it exited 0. */
+/* The child's output into msg (newlines as spaces), until it closes its end
+ * or the deadline passes (then 0: killed). 1 at EOF. */
+static int drain(int fd, char *msg, size_t size, struct timespec deadline)
+{
+	size_t n = 0;
+	char buf[512];
+	for (;;) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long ms = (deadline.tv_sec - now.tv_sec) * 1000 +
+			  (deadline.tv_nsec - now.tv_nsec) / 1000000;
+		struct pollfd p = {fd, POLLIN, 0};
+		int pr = ms > 0 ? poll(&p, 1, (int)ms) : 0;
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
+			break; /* the deadline (or poll failing): stop waiting */
+		ssize_t k = read(fd, buf, sizeof(buf));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			msg[n] = '\0';
+			return 1;
+		}
+		for (ssize_t i = 0; i < k && n + 1 < size; i++)
+			if (buf[i] != '\n' || n > 0)
+				msg[n++] = buf[i] == '\n' ? ' ' : buf[i];
+	}
+	msg[n] = '\0';
+	return 0;
+}
+
+/* Run it (at most TIMEOUT_S seconds); its output goes into msg. 0 when it
+ * exited 0. */
 static int run_ldconfig(int treefd, int binfd, char *msg, size_t size)
 {
 	int p[2];
@@ -187,17 +223,17 @@ static int run_ldconfig(int treefd, int binfd, char *msg, size_t size)
 	if (pid == 0)
 		child_exec(treefd, binfd, p[1]);
 	close(p[1]);
-	size_t n = 0;
-	ssize_t k;
-	char buf[512];
-	while ((k = read(p[0], buf, sizeof(buf))) > 0 || (k < 0 && errno == EINTR))
-		for (ssize_t i = 0; i < k && n + 1 < size; i++)
-			if (buf[i] != '\n' || n > 0)
-				msg[n++] = buf[i] == '\n' ? ' ' : buf[i];
-	while (n > 0 && msg[n - 1] == ' ')
-		n--;
-	msg[n] = '\0';
+	struct timespec deadline;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += TIMEOUT_S;
+	bool eof = drain(p[0], msg, size, deadline) == 1;
 	close(p[0]);
+	for (size_t n = strlen(msg); n > 0 && msg[n - 1] == ' ';)
+		msg[--n] = '\0';
+	if (!eof) {
+		kill(pid, SIGKILL); /* hung (or its output still open): never wait forever */
+		snprintf(msg, size, "no answer within %d seconds: killed", TIMEOUT_S);
+	}
 	int status;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)

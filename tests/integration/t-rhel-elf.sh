@@ -101,7 +101,7 @@ expect_exit 0 uc update
 assert_grep "warning: libtinfo.so.6 is needed by /usr/bin/bash" "$T/err" "update warns"
 assert_grep "^  elf_missing  *1" "$T/out" "elf_missing counter"
 expect_exit 1 uc check
-assert_grep "^FAILED .*ELF dependencies: .*/usr/bin/bash needs libtinfo.so.6, not in the generation; ncurses-libs provides it: unicage addrpm ncurses-libs" "$T/out" "check names program, library, package"
+assert_grep "^FAILED .*ELF dependencies: .*/usr/bin/bash needs libtinfo.so.6, not in the generation; ncurses-libs provides it, but black.list hides the host's /usr/lib64/libtinfo.so.6" "$T/out" "check names program, library, package, black.list"
 expect_exit 1 uc check --full
 assert_grep "^FAILED .*/usr/bin/bash needs libtinfo.so.6" "$T/out" "check --full"
 expect_exit 1 uc --json check
@@ -110,6 +110,17 @@ import json,sys
 d=json.load(open(sys.argv[1]))["data"]
 f=[x for x in d if x["check"]=="skeleton: ELF dependencies" and x["result"]=="FAILED"]
 assert f and "libtinfo.so.6" in f[0]["detail"] and "ncurses-libs" in f[0]["detail"], d' "$T/out"
+# not black-listed but not there either: the package to add is named
+chattr -i "$h/usr/lib64/libtinfo.so.6.1" 2>/dev/null || true
+mv "$h/usr/lib64/libtinfo.so.6.1" "$T/tinfo.saved"
+: > "$T/etc/black.list"
+expect_exit 0 uc update
+assert_grep "warning: libtinfo.so.6 is needed by /usr/bin/bash" "$T/err" "update warns of a library gone from the host"
+expect_exit 1 uc check
+assert_grep "^FAILED .*/usr/bin/bash needs libtinfo.so.6, not in the generation; ncurses-libs provides it: unicage addrpm ncurses-libs" "$T/out" "check names the package to add"
+mv "$T/tinfo.saved" "$h/usr/lib64/libtinfo.so.6.1"
+echo '/usr/lib64/libtinfo*' > "$T/etc/black.list"
+expect_exit 0 uc update
 # lifted again: the next update finds it (no stale no-op)
 : > "$T/etc/black.list"
 expect_exit 0 uc update
@@ -125,4 +136,45 @@ assert_grep "libc.so.6 (libc6,x86-64.*) => /lib64/libc.so.6" "$T/cage" "ldconfig
 uc exec alice -- /usr/bin/bash -c 'echo $BASH_VERSION; /usr/bin/coreutils --coreutils-prog=id -u' > "$T/cage" 2>&1 ||
     { cat "$T/cage" >&2; fail "bash in alice's cage"; }
 assert_eq "$(tail -n 1 "$T/cage")" 1001 "id -u in the cage"
+
+# --- a hostile ldconfig in the sysroot gets nothing --------------------------------------------
+# It runs chrooted into the new tree as nobody: it can write nothing of the
+# tree or the host, and what it leaves must parse as a cache, read without
+# following a link, or the generation simply has none (a warning).
+cat > "$T/evil.c" <<'C'
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	const char *out = "";
+	for (int i = 1; i < argc - 1; i++)
+		if (strcmp(argv[i], "-C") == 0)
+			out = argv[i + 1];
+	if (open("/etc/pwned", O_WRONLY | O_CREAT, 0644) >= 0) puts("wrote /etc/pwned");
+	if (open("/../../../../pwned", O_WRONLY | O_CREAT, 0644) >= 0) puts("wrote /pwned");
+	if (open("/usr/lib64/libc.so.6", O_WRONLY) >= 0) puts("opened libc for writing");
+	if (chmod("/usr/bin/bash", 04777) == 0) puts("chmod bash");
+	if (getuid() == 0 || geteuid() == 0) puts("still root");
+	puts("evil ran");
+	if (strcmp(getenv("EVIL_MODE") ? getenv("EVIL_MODE") : "", "") == 0 && *out)
+		symlink("/etc/shadow", out);
+	return 0;
+}
+C
+cc -static -O -o "$T/evil" "$T/evil.c" -include stdlib.h || skip "no static libc to build the hostile ldconfig"
+cp "$T/evil" "$h/usr/sbin/ldconfig"
+: > "$T/etc/black.list"
+printf '[more]\npaths=/usr/bin/sha256sum\n' > "$T/etc/conf.d/more.cfg" # something to build
+expect_exit 0 uc update
+assert_grep "warning: linker cache: the sysroot's /usr/sbin/ldconfig failed on the new tree (evil ran)" "$T/err" "the refused cache is a warning"
+grep -q "wrote\|opened\|chmod\|still root" "$T/err" && fail "the hostile ldconfig did something: $(cat "$T/err")"
+gen=$state/skel/$(readlink "$state/skel/current")
+[ ! -e "$gen/tree/etc/ld.so.cache" ] || fail "a cache linking to /etc/shadow was taken"
+[ ! -e "$gen/tree/etc/pwned" ] && [ ! -e "$gen/tree/pwned" ] && [ ! -e "$state/pwned" ] || fail "the hostile ldconfig wrote a file"
+[ ! -e "$gen/tree/.unicage-ldconfig" ] || fail "work directory left behind"
+[ "$(stat -c %a "$gen/tree/usr/bin/bash")" = 755 ] || fail "bash's mode changed"
+uc check --full > "$T/out" 2>&1 || true # (alice's exec check needs NSS modules: not taken here)
+assert_grep "^OK .*skeleton: ELF dependencies" "$T/out" "no cache: the default directories still serve"
 echo OK

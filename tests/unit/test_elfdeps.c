@@ -56,7 +56,11 @@ static int setup(void **state)
 	   "cc -shared -fPIC -Wl,-soname,libbaz.so.3 -o ../opt/other/libbaz.so.3 baz.c && "
 	   "cc -o ../opt/app/bin/prog main.c ../usr/lib64/libfoo.so.1.0 ../opt/app/lib/libbar.so.2 "
 	   "../opt/other/libbaz.so.3 -Wl,--enable-new-dtags,-rpath,'$ORIGIN/../lib' && "
-	   "echo 'not elf' > ../usr/lib64/libzzz.so.1 && "
+	   "echo 'not elf' > ../usr/lib64/libzzz.so.1 && mkdir -p ../opt/lib64/x86_64 && "
+	   "cc -shared -fPIC -Wl,-soname,libqux.so.1 -o ../opt/lib64/x86_64/libqux.so.1 baz.c && "
+	   "echo 'int baz(void); int main(void){return baz();}' > old.c && "
+	   "cc -o ../opt/app/bin/old old.c ../opt/lib64/x86_64/libqux.so.1 "
+	   "-Wl,--disable-new-dtags,-rpath,'/opt/$LIB/${PLATFORM}:/nowhere' && "
 	   "cp -L /lib64/ld-linux-x86-64.so.2 ../usr/lib64/ && cp -L $(cc "
 	   "-print-file-name=libc.so.6) "
 	   "../usr/lib64/",
@@ -127,6 +131,26 @@ static void test_resolve(void **state)
 	assert_int_equal(tree_resolve(rootfd, "/nope/x", real, sizeof(real), NULL), -ENOENT);
 	assert_int_equal(tree_resolve(rootfd, "/etc/ld.so.conf/x", real, sizeof(real), NULL),
 			 -ENOTDIR);
+}
+
+/* DT_RPATH (old dtags) with $LIB and ${PLATFORM} */
+static void test_rpath(void **state)
+{
+	(void)state;
+	struct elf_tree t;
+	struct elf_info info;
+	char real[PATH_MAX];
+	assert_int_equal(elf_tree_load(&t, rootfd), 0);
+	read_info("opt/app/bin/old", &info, 0);
+	assert_int_equal(info.runpath.n, 0);
+	assert_true(strv_contains(&info.rpath, "/opt/$LIB/${PLATFORM}"));
+	assert_true(strv_contains(&info.rpath, "/nowhere"));
+	assert_int_equal(
+	    elf_find_lib(&t, "/opt/app/bin/old", &info, "libqux.so.1", real, sizeof(real), NULL),
+	    0);
+	assert_string_equal(real, "/opt/lib64/x86_64/libqux.so.1");
+	elf_info_release(&info);
+	elf_tree_release(&t);
 }
 
 static void test_find(void **state)
@@ -209,9 +233,8 @@ static void test_cache(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_read),
-	    cmocka_unit_test(test_resolve),
-	    cmocka_unit_test(test_find),
+	    cmocka_unit_test(test_read),  cmocka_unit_test(test_resolve),
+	    cmocka_unit_test(test_find),  cmocka_unit_test(test_rpath),
 	    cmocka_unit_test(test_cache),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
