@@ -407,8 +407,7 @@ static void hint_close(struct elf_hint *h)
 static void hint_black(struct elf_hint *h, const struct elf_missing *m, char *buf, size_t size)
 {
 	buf[0] = '\0';
-	_cleanup_close_ int fd =
-	    h->ok ? path_open_beneath(h->treefd, m->program + 1, O_RDONLY | O_NOFOLLOW, 0) : -1;
+	_cleanup_close_ int fd = h->ok ? tree_open_file(h->treefd, m->program) : -1;
 	struct elf_info info;
 	if (fd < 0 || elf_info_read(fd, &info) != 0)
 		return;

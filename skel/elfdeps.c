@@ -235,6 +235,27 @@ int tree_resolve(int rootfd, const char *path, char *real, size_t size, struct s
 	return 0;
 }
 
+int tree_open_file(int rootfd, const char *real)
+{
+	if (real[0] != '/' || !real[1])
+		return -EINVAL;
+	struct stat st, st2;
+	_cleanup_close_ int p = path_open_beneath(rootfd, real + 1, O_PATH | O_NOFOLLOW, 0);
+	if (p < 0)
+		return p;
+	if (fstat(p, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	int fd = path_open_beneath(rootfd, real + 1, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+	if (fd >= 0 &&
+	    (fstat(fd, &st2) < 0 || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev)) {
+		close(fd);
+		return -ESTALE; /* replaced in between */
+	}
+	return fd;
+}
+
 /* ---- the tree's ld.so.conf and cache ------------------------------------------ */
 
 /* A whole regular file of the tree (at most max bytes) into a new buffer. */
@@ -245,12 +266,11 @@ static int read_tree_file(int rootfd, const char *path, size_t max, char **out, 
 	int r = tree_resolve(rootfd, path, real, sizeof(real), NULL);
 	if (r < 0)
 		return r;
-	_cleanup_close_ int fd =
-	    path_open_beneath(rootfd, real + 1, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+	_cleanup_close_ int fd = tree_open_file(rootfd, real);
 	struct stat st;
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max)
+	if (fstat(fd, &st) < 0 || (size_t)st.st_size > max)
 		return -EINVAL;
 	char *buf = malloc((size_t)st.st_size + 1);
 	if (!buf)
@@ -428,12 +448,9 @@ static bool compatible(struct elf_tree *t, const char *real, const struct elf_in
 	size_t v;
 	if (!strset_get(&t->compat, real, &v)) {
 		v = 0;
-		_cleanup_close_ int fd =
-		    path_open_beneath(t->rootfd, real + 1, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+		_cleanup_close_ int fd = tree_open_file(t->rootfd, real);
 		unsigned char id[EI_NIDENT + 20];
-		struct stat st;
-		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-		    pread(fd, id, sizeof(id), 0) == (ssize_t)sizeof(id) &&
+		if (fd >= 0 && pread(fd, id, sizeof(id), 0) == (ssize_t)sizeof(id) &&
 		    memcmp(id, ELFMAG, SELFMAG) == 0) {
 			elf_version(EV_CURRENT);
 			_cleanup_(elf_end_p) Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);

@@ -42,6 +42,11 @@ void elf_info_release(struct elf_info *info);
  * The last component is followed too. 0, -ENOENT, -ENOTDIR, -ELOOP. */
 int tree_resolve(int rootfd, const char *path, char *real, size_t size, struct strv *links);
 
+/* Open the regular file at the real path real ("/usr/lib64/x") of the tree
+ * for reading, without following any link and without ever opening a
+ * device or fifo (looked at through O_PATH first). fd or -errno. */
+int tree_open_file(int rootfd, const char *real);
+
 /* The search context of one tree: its ld.so.conf directories and cache,
  * and what was found already (lookups are memoized). */
 struct elf_tree {

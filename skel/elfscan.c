@@ -78,10 +78,8 @@ int elfscan_paths(int treefd, const struct strv *paths, struct elf_report *rep)
 		const char *p = paths->v[i];
 		if (p[0] != '/' || !p[1])
 			continue;
-		_cleanup_close_ int fd =
-		    path_open_beneath(treefd, p + 1, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
-		struct stat st;
-		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		_cleanup_close_ int fd = tree_open_file(treefd, p);
+		if (fd < 0)
 			continue;
 		rep->files++;
 		struct elf_info info;
@@ -305,8 +303,7 @@ static int follow(struct closure *c, const char *path)
 	char real[PATH_MAX], dep[PATH_MAX];
 	if (tree_resolve(c->rootfd, path, real, sizeof(real), NULL) < 0)
 		return 0;
-	_cleanup_close_ int fd =
-	    path_open_beneath(c->rootfd, real + 1, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+	_cleanup_close_ int fd = tree_open_file(c->rootfd, real);
 	struct elf_info info;
 	if (fd < 0 || elf_info_read(fd, &info) != 0)
 		return 0;

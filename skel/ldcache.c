@@ -4,6 +4,7 @@
 #include "lib/cleanup.h"
 #include "lib/log.h"
 #include "lib/path.h"
+#include "lib/store.h"
 #include "skel/elfdeps.h"
 
 #include <errno.h>
@@ -249,7 +250,9 @@ static int read_result(int workfd, char **data, size_t *len)
 	struct stat st;
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > CACHE_MAX)
+	/* its own new file: not a link to one of the tree (protected_hardlinks off) */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != NOBODY ||
+	    (size_t)st.st_size > CACHE_MAX)
 		return -EINVAL;
 	*data = malloc((size_t)st.st_size + 1);
 	if (!*data)
@@ -263,15 +266,13 @@ static int read_result(int workfd, char **data, size_t *len)
 	return r;
 }
 
-static void rm_workdir(int treefd)
+/* The work directory and whatever ldconfig left in it (directories too);
+ * -EEXIST if it could not be removed (it must not be published). */
+static int rm_workdir(int treefd)
 {
-	_cleanup_close_ int w = openat(treefd, WORKDIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-	struct strv names = STRV_INIT;
-	if (w >= 0 && path_dir_names(w, &names) == 0)
-		for (size_t i = 0; i < names.n; i++)
-			unlinkat(w, names.v[i], 0);
-	strv_clear(&names);
-	unlinkat(treefd, WORKDIR, AT_REMOVEDIR);
+	struct stat st;
+	store_rm_tree(treefd, WORKDIR);
+	return fstatat(treefd, WORKDIR, &st, AT_SYMLINK_NOFOLLOW) == 0 ? -EEXIST : 0;
 }
 
 /* tree/etc and stubs/etc (made, with a manifest record, if the generation
@@ -344,7 +345,9 @@ int ldcache_make(int rootfd, int treefd, int stubfd, struct manifest_writer *mw,
 	size_t len = 0;
 	if (r == 0)
 		r = read_result(workfd, &data, &len);
-	rm_workdir(treefd);
+	if (rm_workdir(treefd) < 0)
+		return uc_fail(err, UC_INTERNAL, "linker cache: cannot remove %s from the new tree",
+			       WORKDIR);
 	if (r < 0) {
 		uc_log(UC_LOG_WARN,
 		       "linker cache: the sysroot's %s failed on the new tree (%s): the "

@@ -145,6 +145,7 @@ cat > "$T/evil.c" <<'C'
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 int main(int argc, char **argv)
 {
@@ -157,9 +158,16 @@ int main(int argc, char **argv)
 	if (open("/usr/lib64/libc.so.6", O_WRONLY) >= 0) puts("opened libc for writing");
 	if (chmod("/usr/bin/bash", 04777) == 0) puts("chmod bash");
 	if (getuid() == 0 || geteuid() == 0) puts("still root");
-	puts("evil ran");
-	if (strcmp(getenv("EVIL_MODE") ? getenv("EVIL_MODE") : "", "") == 0 && *out)
+	printf("evil ran ");
+	if (*out) {
+		char d[4096];
+		snprintf(d, sizeof(d), "%.*s/sub", (int)(strrchr(out, '/') - out), out);
+		if (mkdir(d, 0700) == 0) /* leftovers the tree must not keep */
+			puts("made sub");
+		strcat(d, "/f");
+		close(open(d, O_WRONLY | O_CREAT, 0600));
 		symlink("/etc/shadow", out);
+	}
 	return 0;
 }
 C
@@ -168,7 +176,7 @@ cp "$T/evil" "$h/usr/sbin/ldconfig"
 : > "$T/etc/black.list"
 printf '[more]\npaths=/usr/bin/sha256sum\n' > "$T/etc/conf.d/more.cfg" # something to build
 expect_exit 0 uc update
-assert_grep "warning: linker cache: the sysroot's /usr/sbin/ldconfig failed on the new tree (evil ran)" "$T/err" "the refused cache is a warning"
+assert_grep "warning: linker cache: the sysroot's /usr/sbin/ldconfig failed on the new tree (evil ran made sub)" "$T/err" "the refused cache is a warning"
 grep -q "wrote\|opened\|chmod\|still root" "$T/err" && fail "the hostile ldconfig did something: $(cat "$T/err")"
 gen=$state/skel/$(readlink "$state/skel/current")
 [ ! -e "$gen/tree/etc/ld.so.cache" ] || fail "a cache linking to /etc/shadow was taken"
