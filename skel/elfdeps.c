@@ -366,6 +366,23 @@ static int parse_conf(struct elf_tree *t, const char *path, int depth)
 	return r;
 }
 
+/* Lookups by soname: a chain per name, in the cache's order (ld.so's). */
+static int index_cache(struct elf_tree *t)
+{
+	size_t n = t->cache_names.n;
+	t->cache_next = calloc(n + 1, sizeof(*t->cache_next));
+	if (!t->cache_next)
+		return -ENOMEM;
+	for (size_t i = n; i-- > 0;) {
+		size_t first;
+		if (strset_get(&t->cache_first, t->cache_names.v[i], &first))
+			t->cache_next[i] = first;
+		if (strset_put(&t->cache_first, t->cache_names.v[i], i + 1) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int elf_tree_load(struct elf_tree *t, int rootfd)
 {
 	memset(t, 0, sizeof(*t));
@@ -376,7 +393,7 @@ int elf_tree_load(struct elf_tree *t, int rootfd)
 	if (r == 0 && read_tree_file(rootfd, "/etc/ld.so.cache", 64 << 20, &cache, &len) == 0 &&
 	    ldcache_parse(cache, len, &t->cache_names, &t->cache_paths) == -ENOMEM)
 		r = -ENOMEM;
-	return r;
+	return r == 0 ? index_cache(t) : r;
 }
 
 void elf_tree_release(struct elf_tree *t)
@@ -384,6 +401,8 @@ void elf_tree_release(struct elf_tree *t)
 	strv_clear(&t->conf_dirs);
 	strv_clear(&t->cache_names);
 	strv_clear(&t->cache_paths);
+	strset_release(&t->cache_first);
+	free(t->cache_next);
 	strv_clear(&t->found);
 	strset_release(&t->memo);
 	strset_release(&t->compat);
@@ -556,9 +575,11 @@ int elf_find_lib(struct elf_tree *t, const char *objpath, const struct elf_info 
 		r = try_dirs(t, &obj->rpath, origin, obj, name, real, size, links);
 	if (r == -ENOENT)
 		r = try_dirs(t, &obj->runpath, origin, obj, name, real, size, links);
-	for (size_t i = 0; r == -ENOENT && i < t->cache_names.n; i++)
-		if (strcmp(t->cache_names.v[i], name) == 0)
-			r = try_path(t, t->cache_paths.v[i], obj, real, size, links);
+	size_t at = 0;
+	if (r == -ENOENT)
+		strset_get(&t->cache_first, name, &at);
+	for (; r == -ENOENT && at; at = t->cache_next[at - 1])
+		r = try_path(t, t->cache_paths.v[at - 1], obj, real, size, links);
 	if (r == -ENOENT)
 		r = try_dirs(t, &t->conf_dirs, origin, obj, name, real, size, links);
 	if (r == -ENOENT)

@@ -50,13 +50,15 @@ int tree_open_file(int rootfd, const char *real);
 /* The search context of one tree: its ld.so.conf directories and cache,
  * and what was found already (lookups are memoized). */
 struct elf_tree {
-	int rootfd;		 /* not owned */
-	struct strv conf_dirs;	 /* etc/ld.so.conf and its includes, in order */
-	struct strv cache_names; /* etc/ld.so.cache: sonames ... */
-	struct strv cache_paths; /* ... and the path each names */
-	struct strset memo;	 /* "class:machine:dir/name" -> index in found, +1; 0 missing */
-	struct strv found;	 /* per memo hit: "REAL\nLINK\nLINK..." */
-	struct strset compat;	 /* real path -> class<<16|machine, +1 (0: not ELF) */
+	int rootfd;		   /* not owned */
+	struct strv conf_dirs;	   /* etc/ld.so.conf and its includes, in order */
+	struct strv cache_names;   /* etc/ld.so.cache: sonames ... */
+	struct strv cache_paths;   /* ... and the path each names */
+	struct strset cache_first; /* soname -> its first entry + 1 */
+	size_t *cache_next;	   /* per entry: the next one of that soname + 1, 0 none */
+	struct strset memo;	   /* "class:machine:dir/name" -> index in found, +1; 0 missing */
+	struct strv found;	   /* per memo hit: "REAL\nLINK\nLINK..." */
+	struct strset compat;	   /* real path -> class<<16|machine, +1 (0: not ELF) */
 };
 
 /* Read the tree's etc/ld.so.conf (with includes) and etc/ld.so.cache; both

@@ -301,9 +301,11 @@ static int found(struct closure *c, const char *real, const struct strv *links, 
 static int follow(struct closure *c, const char *path)
 {
 	char real[PATH_MAX], dep[PATH_MAX];
-	if (tree_resolve(c->rootfd, path, real, sizeof(real), NULL) < 0)
-		return 0;
-	_cleanup_close_ int fd = tree_open_file(c->rootfd, real);
+	/* usually a real path already (opened through no link): no resolving */
+	_cleanup_close_ int fd = tree_open_file(c->rootfd, path);
+	snprintf(real, sizeof(real), "%s", path);
+	if (fd < 0 && tree_resolve(c->rootfd, path, real, sizeof(real), NULL) == 0)
+		fd = tree_open_file(c->rootfd, real);
 	struct elf_info info;
 	if (fd < 0 || elf_info_read(fd, &info) != 0)
 		return 0;
