@@ -68,6 +68,27 @@ if have_shared; then
     chown 5:5 "$rr/opt/rpm-file-attrs/different-owner-and-group"
     $oracle db "$UC" "$rr" /var/lib/rpm
     $oracle verify "$UC" "$rr" /var/lib/rpm
+
+    # The real RHEL 8.4 root: Berkeley DB Packages, merged /usr, 15,726
+    # ghosts, docs not installed. Every file against rpm, --verify against
+    # rpm -Vv, and what it flags against rpm -Va, which (its README says)
+    # reports exactly one missing file.
+    rf=$T/rhel
+    rhel_root "$rf"
+    dbfiles() { (cd "$rf/var/lib/rpm" && ls -a | sort && sha *); }
+    before=$(dbfiles)
+    $oracle db "$UC" "$rf" /var/lib/rpm
+    $oracle verify "$UC" "$rf" /var/lib/rpm
+    assert_eq "$(dbfiles)" "$before" "the RHEL rpmdb changed by a scan"
+    uc rpmscan --sysroot "$rf" --all --verify --tsv > "$T/v.tsv"
+    assert_eq "$(awk -F'\t' 'NR > 1 && $15 !~ /^(\.*|missing)?$/' "$T/v.tsv" | wc -l)" 0 \
+        "RHEL files changed on disk"
+    assert_eq "$(awk -F'\t' '$15 == "missing" && $12 !~ /ghost|missingok/ {print $2 " " $14}' \
+        "$T/v.tsv")" "/usr/lib/locale/C.utf8/LC_COLLATE skip" "RHEL files missing"
+    rc=0
+    HOME=$T rpm --root "$rf" --dbpath /var/lib/rpm -Va > "$T/va.out" 2>/dev/null || rc=$?
+    assert_eq "$rc" 1 "rpm -Va exit code"
+    assert_eq "$(awk '{print $NF}' "$T/va.out")" "/usr/lib/locale/C.utf8/LC_COLLATE" "rpm -Va"
 else
     echo "note: ../shared not present, real-data oracle skipped"
 fi
