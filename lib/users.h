@@ -13,6 +13,7 @@ struct uc_user {
 	char *name;
 	uid_t uid;
 	gid_t gid;
+	char *gecos; /* the comment field of passwd(5), often empty */
 	char *home;
 	char *shell;
 };

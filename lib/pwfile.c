@@ -1,0 +1,84 @@
+#include "lib/pwfile.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+void pwfile_init(struct pwfile *p, FILE *f, const char *name, unsigned nfields)
+{
+	memset(p, 0, sizeof(*p));
+	p->f = f;
+	p->name = name;
+	p->nfields = nfields <= PWFILE_MAX_FIELDS ? nfields : PWFILE_MAX_FIELDS;
+}
+
+void pwfile_release(struct pwfile *p)
+{
+	free(p->line);
+	p->line = NULL;
+	p->cap = 0;
+}
+
+/* Split line at every ':' (strsep keeps empty fields): the number of fields
+ * found, counting past nfields so that a line with too many is seen. */
+static unsigned split(struct pwfile *p)
+{
+	char *c = p->line;
+	unsigned n = 0;
+	for (char *f; (f = strsep(&c, ":"));) {
+		if (n < p->nfields)
+			p->field[n] = f;
+		n++;
+	}
+	return n;
+}
+
+int pwfile_next(struct pwfile *p, struct uc_error *err)
+{
+	ssize_t len;
+	while ((len = getline(&p->line, &p->cap, p->f)) >= 0) {
+		p->lineno++;
+		if (len > 0 && p->line[len - 1] == '\n')
+			p->line[--len] = '\0';
+		if ((size_t)len != strlen(p->line))
+			return uc_fail(err, UC_BADREQUEST, "%s:%u: NUL byte in line", p->name,
+				       p->lineno);
+		if (len == 0 || p->line[0] == '#' || strspn(p->line, " \t") == (size_t)len)
+			continue;
+		unsigned n = split(p);
+		if (n != p->nfields)
+			return uc_fail(err, UC_BADREQUEST, "%s:%u: %u fields, expected %u", p->name,
+				       p->lineno, n, p->nfields);
+		if (!p->field[0][0])
+			return uc_fail(err, UC_BADREQUEST, "%s:%u: empty name", p->name, p->lineno);
+		return 1;
+	}
+	if (ferror(p->f))
+		return uc_fail_errno(err, errno ? errno : EIO, "%s: read", p->name);
+	return 0;
+}
+
+int pwfile_id(const char *s, unsigned *id)
+{
+	if (!*s || strspn(s, "0123456789") != strlen(s))
+		return -EINVAL; /* no sign, no space, no empty id */
+	errno = 0;
+	unsigned long long v = strtoull(s, NULL, 10);
+	if (errno || v >= UINT32_MAX) /* (uid_t)-1 means "no change" to the kernel */
+		return -EINVAL;
+	*id = (unsigned)v;
+	return 0;
+}
+
+bool pwfile_member(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *q = list; *q;) {
+		size_t m = strcspn(q, ",");
+		if (m == n && n && strncmp(q, name, n) == 0)
+			return true;
+		q += m + (q[m] == ',');
+	}
+	return false;
+}
