@@ -1,6 +1,7 @@
 #include "mount/etc.h"
 
 #include "lib/cleanup.h"
+#include "lib/log.h"
 #include "lib/path.h"
 #include "lib/pwfile.h"
 #include "lib/store.h"
@@ -332,6 +333,72 @@ static int filter_accounts(const struct uc_config *cfg, const struct skel_conf *
 	strv_clear(&kept_users);
 	strv_clear(&kept_groups);
 	return r;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* One cfg file into out (its sections appended), or, when it does not
+ * parse, nothing of it (the reason logged): 0, or -ENOMEM. */
+static int take_cfg(struct skel_conf *out, const char *path)
+{
+	struct skel_conf one = {0};
+	struct uc_error e = {0};
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	int r = f ? skel_cfg_parse(&one, f, path, &e) : uc_fail_errno(&e, errno, "%s", path);
+	if (r < 0) {
+		uc_log(UC_LOG_WARN,
+		       "%s; cages take no users=/groups= from that file until it is fixed "
+		       "(update refuses it)",
+		       e.msg);
+		skel_conf_release(&one);
+		return 0;
+	}
+	struct skel_section *v = realloc(out->v, (out->n + one.n + 1) * sizeof(*v));
+	if (!v) {
+		skel_conf_release(&one);
+		return -ENOMEM;
+	}
+	memcpy(v + out->n, one.v, one.n * sizeof(*v)); /* the sections move */
+	out->v = v;
+	out->n += one.n;
+	one.n = 0;
+	skel_conf_release(&one);
+	return 0;
+}
+
+int cage_etc_conf_load(const char *config_dir, struct skel_conf *out, struct uc_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	char dir[PATH_MAX], path[PATH_MAX];
+	path_join(dir, sizeof(dir), config_dir, "conf.d");
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct strv names = STRV_INIT;
+	if (dfd < 0 || path_dir_names(dfd, &names) < 0) {
+		if (errno != ENOENT)
+			uc_log(UC_LOG_WARN, "%s: %s; cages take no users=/groups= from conf.d", dir,
+			       strerror(errno));
+		strv_clear(&names);
+		return 0;
+	}
+	if (names.n)
+		qsort(names.v, names.n, sizeof(*names.v), cmp_name);
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < names.n; i++) {
+		size_t n = strlen(names.v[i]);
+		if (n <= 4 || strcmp(names.v[i] + n - 4, ".cfg") || names.v[i][0] == '.' ||
+		    path_join(path, sizeof(path), dir, names.v[i]) < 0)
+			continue; /* what skel_conf_load reads, in its order */
+		r = take_cfg(out, path);
+	}
+	strv_clear(&names);
+	if (r < 0) {
+		skel_conf_release(out);
+		return uc_fail(err, UC_INTERNAL, "out of memory");
+	}
+	return 0;
 }
 
 int cage_etc_generate(const struct uc_config *cfg, const struct skel_conf *conf,
