@@ -89,6 +89,20 @@ if have_shared; then
     HOME=$T rpm --root "$rf" --dbpath /var/lib/rpm -Va > "$T/va.out" 2>/dev/null || rc=$?
     assert_eq "$rc" 1 "rpm -Va exit code"
     assert_eq "$(awk '{print $NF}' "$T/va.out")" "/usr/lib/locale/C.utf8/LC_COLLATE" "rpm -Va"
+    # Changed as a RHEL host changes: through the merged-/usr links (rpm
+    # -V chroots; rpmscan must resolve every link inside the root the same
+    # way, an absolute one and one climbing above / included), configs
+    # edited and touched, a binary chmod'ed, a symlink retargeted.
+    echo x >> "$rf/usr/lib64/libm.so.6"
+    rm "$rf/lib64" && ln -s /usr/lib64 "$rf/lib64"
+    mkdir -p "$rf/opt" && mv "$rf/usr/share/terminfo/x" "$rf/opt/x"
+    ln -s ../../../../../../../../opt/x "$rf/usr/share/terminfo/x"
+    chmod 0700 "$rf/usr/bin/bash"
+    touch -d 2020-01-01 "$rf/etc/bashrc"
+    echo '#' >> "$rf/etc/profile"
+    ln -sfn /etc/hostname "$rf/usr/bin/sh"
+    $oracle verify "$UC" "$rf" /var/lib/rpm > "$T/v.out" || { cat "$T/v.out"; fail "RHEL verify after changes"; }
+    assert_grep "rpm -Va: 7 problems, the same as rpmscan's" "$T/v.out" "RHEL changes seen"
 else
     echo "note: ../shared not present, real-data oracle skipped"
 fi
