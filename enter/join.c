@@ -67,26 +67,8 @@ static int cage_groups(const struct uc_user *u, gid_t *gids, int max)
 	int n = 0;
 	gids[n++] = u->gid;
 	_cleanup_fclose_ FILE *f = fopen("/etc/group", "re");
-	if (!f)
-		return n;
-	struct pwfile p;
-	struct uc_error e = {0};
-	int r;
-	pwfile_init(&p, f, "/etc/group", PWFILE_GROUP);
-	while (n < max && (r = pwfile_next(&p, &e)) != 0) {
-		unsigned g;
-		if (r < 0 && r != -EINVAL)
-			break;
-		if (r < 0 || pwfile_id(p.field[2], &g) < 0 || (gid_t)g == u->gid ||
-		    !pwfile_member(p.field[3], u->name))
-			continue;
-		bool dup = false;
-		for (int i = 0; i < n && !dup; i++)
-			dup = gids[i] == (gid_t)g;
-		if (!dup)
-			gids[n++] = (gid_t)g;
-	}
-	pwfile_release(&p);
+	if (f)
+		pwfile_member_gids(f, "/etc/group", u->name, u->gid, gids, &n, max);
 	return n;
 }
 

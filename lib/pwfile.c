@@ -82,3 +82,33 @@ bool pwfile_member(const char *list, const char *name)
 	}
 	return false;
 }
+
+static bool has_gid(const gid_t *gids, int n, gid_t g)
+{
+	for (int i = 0; i < n; i++)
+		if (gids[i] == g)
+			return true;
+	return false;
+}
+
+int pwfile_member_gids(FILE *f, const char *name, const char *user, gid_t primary, gid_t *gids,
+		       int *n, int max)
+{
+	struct pwfile p;
+	struct uc_error e = {0};
+	int r, rc = 0;
+	pwfile_init(&p, f, name, PWFILE_GROUP);
+	while (*n < max && (r = pwfile_next(&p, &e)) != 0) {
+		unsigned g;
+		if (r < 0 && r != -EINVAL) {
+			rc = r;
+			break;
+		}
+		if (r < 0 || pwfile_id(p.field[2], &g) < 0 || (gid_t)g == primary ||
+		    has_gid(gids, *n, (gid_t)g) || !pwfile_member(p.field[3], user))
+			continue;
+		gids[(*n)++] = (gid_t)g;
+	}
+	pwfile_release(&p);
+	return rc;
+}

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "lib/error.h"
 
@@ -47,6 +48,12 @@ void pwfile_release(struct pwfile *p);
 
 /* A uid/gid field: decimal digits only, below (uid_t)-1. 0 and *id, or -EINVAL. */
 int pwfile_id(const char *s, unsigned *id);
+/* The gids of the groups of group file f (named name in messages) that
+ * list user as a member, appended to gids[0..*n) up to max: none twice and
+ * never the primary gid again. Malformed lines are skipped, as initgroups(3)
+ * skips them. 0, or -errno on a read error. */
+int pwfile_member_gids(FILE *f, const char *name, const char *user, gid_t primary, gid_t *gids,
+		       int *n, int max);
 /* Whether name is one of a comma-separated member list (empty items, as in
  * "a,,b" or a trailing ',', name nobody). */
 bool pwfile_member(const char *list, const char *name);

@@ -4,6 +4,7 @@
 #include "lib/pwfile.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,23 @@ int users_all(const struct uc_config *cfg, struct uc_userlist *out, struct uc_er
 		}
 	endpwent();
 	return 0;
+}
+
+int users_groups(const struct uc_config *cfg, const struct uc_user *u, gid_t *gids, int max)
+{
+	if (max < 1)
+		return 0;
+	gids[0] = u->gid;
+	int n = 1;
+	if (cfg->group_file) {
+		/* as glibc's initgroups reads /etc/group */
+		_cleanup_fclose_ FILE *f = fopen(cfg->group_file, "re");
+		if (f)
+			pwfile_member_gids(f, cfg->group_file, u->name, u->gid, gids, &n, max);
+		return n;
+	}
+	n = max;
+	return getgrouplist(u->name, u->gid, gids, &n) < 0 ? 1 : n;
 }
 
 int users_lookup(const struct uc_config *cfg, const char *name, struct uc_user *u,

@@ -81,3 +81,6 @@ assert_grep "FAILED.*exclude/broken:3" "$T/check" "check names the broken exclud
 sed -i '$d' "$T/etc/exclude/broken"
 expect_exit 2 uc exec alice -- id -un
 assert_grep "excluded" "$T/err" "alice excluded once the file is fixed"
+# not caged: --allow-uncaged takes the groups of group_file (wheel::10: too)
+expect_exit 0 uc exec --allow-uncaged alice -- id -G
+assert_eq "$(cat "$T/out")" "1001 10" "uncaged exec: groups from group_file"

@@ -152,12 +152,36 @@ static void test_ids_members(void **state)
 	assert_false(pwfile_member(",,", ""));
 }
 
+static void test_member_gids(void **state)
+{
+	FILE *f = mem("root:x:0:\n"
+		      "wheel::10:alice,bob\n"
+		      "alice:x:1001:\n"
+		      "broken line\n"
+		      "users:x:100:bob,alice\n"
+		      "again::10:alice\n"     /* the same gid twice: once */
+		      "self:x:1001:alice\n"   /* the primary group: not again */
+		      "nonum:x:1x:alice\n"    /* no id: skipped */
+		      "last:x:200:alicex\n"); /* another name */
+	gid_t gids[8] = {1001};
+	int n = 1;
+	assert_int_equal(pwfile_member_gids(f, "group", "alice", 1001, gids, &n, 8), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(gids[1], 10);
+	assert_int_equal(gids[2], 100);
+	rewind(f);
+	n = 1; /* max: the list is cut, never overrun */
+	assert_int_equal(pwfile_member_gids(f, "group", "alice", 1001, gids, &n, 2), 0);
+	assert_int_equal(n, 2);
+	fclose(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_empty_fields),   cmocka_unit_test(test_long_lines),
 	    cmocka_unit_test(test_comments_blank), cmocka_unit_test(test_malformed),
-	    cmocka_unit_test(test_ids_members),
+	    cmocka_unit_test(test_ids_members),	   cmocka_unit_test(test_member_gids),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
