@@ -11,6 +11,11 @@ void pwfile_init(struct pwfile *p, FILE *f, const char *name, unsigned nfields)
 	p->f = f;
 	p->name = name;
 	p->nfields = nfields <= PWFILE_MAX_FIELDS ? nfields : PWFILE_MAX_FIELDS;
+	/* up to the last field glibc needs: passwd's gid, group's gid, the
+	 * password of shadow and gshadow (the same count as group: 3 then) */
+	p->min = nfields == PWFILE_PASSWD ? 4 : nfields == PWFILE_SHADOW ? 2 : 3;
+	if (p->min > p->nfields)
+		p->min = p->nfields;
 }
 
 void pwfile_release(struct pwfile *p)
@@ -47,9 +52,13 @@ int pwfile_next(struct pwfile *p, struct uc_error *err)
 		if (len == 0 || p->line[0] == '#' || strspn(p->line, " \t") == (size_t)len)
 			continue;
 		unsigned n = split(p);
-		if (n != p->nfields)
+		if (n > p->nfields || n < p->min)
 			return uc_fail(err, UC_BADREQUEST, "%s:%u: %u fields, expected %u", p->name,
 				       p->lineno, n, p->nfields);
+		/* missing trailing fields: the NUL ending the name, an empty
+		 * string inside the line (never written through) */
+		for (; n < p->nfields; n++)
+			p->field[n] = p->field[0] + strlen(p->field[0]);
 		if (!p->field[0][0])
 			return uc_fail(err, UC_BADREQUEST, "%s:%u: empty name", p->name, p->lineno);
 		return 1;

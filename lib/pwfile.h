@@ -29,6 +29,7 @@ struct pwfile {
 	FILE *f;
 	const char *name; /* for messages: "NAME:LINE" */
 	unsigned nfields;
+	unsigned min; /* fewer fields than nfields, down to min, are filled with "" */
 	unsigned lineno;
 	char *line; /* the current entry, split in place into field[] */
 	size_t cap;
@@ -38,9 +39,11 @@ struct pwfile {
 /* Read f (not closed by the reader) as a file of nfields fields per line. */
 void pwfile_init(struct pwfile *p, FILE *f, const char *name, unsigned nfields);
 /* The next entry into p->field[0..nfields-1] (valid until the next call):
- * 1, or 0 at the end. Blank lines and lines starting with '#' are skipped, as
- * glibc's files module skips them. A malformed line (another number of
- * fields, an empty name, a NUL byte) is -EINVAL with err naming "NAME:LINE",
+ * 1, or 0 at the end. As glibc's files module reads them, blank lines and
+ * lines starting with '#' are skipped, and trailing fields after the last id
+ * may be missing (`wheel:x:10` is a group without members): they are empty.
+ * A malformed line (more fields than nfields, fewer than up to the ids, an
+ * empty name, a NUL byte) is -EINVAL with err naming "NAME:LINE",
  * and the next call goes on after it: the caller decides whether a bad line
  * is an error or is skipped as NSS skips it. A read error is -errno. */
 int pwfile_next(struct pwfile *p, struct uc_error *err);

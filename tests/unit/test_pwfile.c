@@ -23,6 +23,8 @@ static void test_empty_fields(void **state)
 {
 	FILE *f = mem("wheel::10:alice\n"
 		      "users:x:100:\n"
+		      "staff:x:50\n"
+		      "nogid:x\n"
 		      "alice:x:1001:1001::/home/alice:\n");
 	struct pwfile p;
 	struct uc_error err = {0};
@@ -34,19 +36,36 @@ static void test_empty_fields(void **state)
 	assert_string_equal(p.field[3], "alice");
 	assert_int_equal(pwfile_next(&p, &err), 1);
 	assert_string_equal(p.field[3], "");
+	/* glibc reads a group without the members' colon */
+	assert_int_equal(pwfile_next(&p, &err), 1);
+	assert_string_equal(p.field[0], "staff");
+	assert_string_equal(p.field[2], "50");
+	assert_string_equal(p.field[3], "");
+	/* too few: the gid is missing */
+	assert_int_equal(pwfile_next(&p, &err), -EINVAL);
+	assert_string_equal(err.msg, "group:4: 2 fields, expected 4");
 	/* a passwd line read as a group file has too many fields */
 	assert_int_equal(pwfile_next(&p, &err), -EINVAL);
-	assert_string_equal(err.msg, "group:3: 7 fields, expected 4");
+	assert_string_equal(err.msg, "group:5: 7 fields, expected 4");
 	assert_int_equal(pwfile_next(&p, &err), 0);
 	pwfile_release(&p);
 	fclose(f);
 
-	f = mem("alice:x:1001:1001::/home/alice:\n");
+	f = mem("alice:x:1001:1001::/home/alice:\n"
+		"bob:x:1002:1002:Bob\n" /* glibc: no home, no shell */
+		"carol:x:1003\n");	/* no gid: malformed */
 	pwfile_init(&p, f, "passwd", PWFILE_PASSWD);
 	assert_int_equal(pwfile_next(&p, &err), 1);
 	assert_string_equal(p.field[4], "");
 	assert_string_equal(p.field[5], "/home/alice");
 	assert_string_equal(p.field[6], "");
+	assert_int_equal(pwfile_next(&p, &err), 1);
+	assert_string_equal(p.field[4], "Bob");
+	assert_string_equal(p.field[5], "");
+	assert_string_equal(p.field[6], "");
+	assert_int_equal(pwfile_next(&p, &err), -EINVAL);
+	assert_string_equal(err.msg, "passwd:3: 3 fields, expected 7");
+	assert_int_equal(pwfile_next(&p, &err), 0);
 	pwfile_release(&p);
 	fclose(f);
 }
