@@ -83,6 +83,9 @@ static void print_stats(struct cli *cli, const struct skel_stats *s, bool dry_ru
 	    F(immutable_unsupported),
 	    F(cfg_missing),
 	    F(in_homes),
+	    F(elf_checked),
+	    F(elf_added),
+	    F(elf_missing),
 	};
 #undef F
 	const struct cli_counters c = {f, sizeof(f) / sizeof(f[0]), false};

@@ -8,6 +8,7 @@
 #include "lib/path.h"
 #include "lib/store.h"
 #include "skel/gens.h"
+#include "skel/elfscan.h"
 #include "skel/index.h"
 #include "skel/manifest.h"
 #include "skel/wanted.h"
@@ -48,6 +49,8 @@ struct gen_build {
 	char **staged;	    /* per next-index entry: store/tmp name of its new object */
 	struct strset keys; /* keys staged in this run (identical files: one copy) */
 	size_t nstaged;
+	struct strv prev_elf;  /* the current generation's elfdeps additions */
+	bool prev_elf_missing; /* ... and it misses libraries */
 };
 
 static bool suid_allowed(const struct uc_config *cfg, const char *path)
@@ -647,16 +650,6 @@ static int open_store(struct gen_build *b, struct uc_error *err)
 	return store_open(&b->store, path, STORE_CREATE | (b->o->wait_lock ? STORE_WAIT : 0), err);
 }
 
-/* skel/rpm-files, a cache keyed by the rpmdb's identity (skel/rpmcache.h):
- * the same for every generation, so it lives beside them. Losing it costs a
- * read of the rpmdb, never a wrong set: a failure to write it is ignored. */
-static void save_rpm_files(struct gen_build *b)
-{
-	struct uc_error ignored = {0};
-	if (rpmcache_write(&b->wrpm.next, b->skelfd, &ignored) < 0)
-		uc_log(UC_LOG_INFO, "skel/rpm-files: %s", ignored.msg);
-}
-
 static int load_previous(struct gen_build *b, struct uc_error *err)
 {
 	char gen[64];
@@ -688,6 +681,7 @@ static int load_previous(struct gen_build *b, struct uc_error *err)
 		b->st->index_rebuilt = true;
 		r = 0;
 	}
+	b->prev_elf_missing = elfscan_read_added(gfd, &b->prev_elf) == 1;
 	b->prevtreefd = openat(gfd, "tree", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	close(gfd);
 	if (r == 0 && b->prevtreefd < 0)
@@ -745,6 +739,9 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 			r = make_entry(b, i, mw, err);
 	}
 	progress(b, "paths", b->next.n, b->next.n);
+	if (r == 0) /* the linker cache, the ELF check */
+		r = elfscan_finish(b->rootfd, b->treefd, b->stubfd, b->genfd, mw, &b->next, &b->ws,
+				   b->st, err);
 	if (r == 0)
 		r = manifest_commit(mw, err);
 	else
@@ -776,6 +773,7 @@ static void release(struct gen_build *b)
 	free(b->staged);
 	free(b->from_prev);
 	strset_release(&b->keys);
+	strv_clear(&b->prev_elf);
 	index_release(&b->prev);
 	index_release(&b->next);
 	wanted_release(&b->ws);
@@ -811,12 +809,14 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 		r = uc_fail(err, UC_INTERNAL, "out of memory");
 	if (r == 0 && fast) {
 		b.probe = (struct wanted_probe){.same = same_as_prev, .ctx = &b};
+		b.probe.elf_added = b.prev_elf_missing ? NULL : &b.prev_elf;
 		b.wrpm.prev = &b.rpm_prev;
 		r = wanted_build_rpm(&b.ws, o->cfg, o->conf, b.rootfd, &b.probe, &b.wrpm, err);
 		if (r == 0 && unchanged(&b)) {
 			wanted_report(&b.ws, st);
 			if (o->conf->rpms.n && !b.wrpm.reused && !o->dry_run)
-				save_rpm_files(&b); /* the rpmdb changed, not what it gives */
+				rpmcache_save(&b.wrpm.next,
+					      b.skelfd); /* the rpmdb changed, not what it gives */
 			st->nothing_to_do = true;
 			skel_read_current(b.skelfd, st->generation, sizeof(st->generation));
 			release(&b);
@@ -852,7 +852,7 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 			r = build(&b, st->generation, err);
 	}
 	if (r == 0 && b.rpm_read && !o->dry_run)
-		save_rpm_files(&b);
+		rpmcache_save(&b.wrpm.next, b.skelfd);
 	if (r < 0 && next) {
 		char tmp[80];
 		snprintf(tmp, sizeof(tmp), "%s.tmp", st->generation);

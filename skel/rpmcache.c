@@ -1,6 +1,7 @@
 #include "skel/rpmcache.h"
 
 #include "lib/cleanup.h"
+#include "lib/log.h"
 #include "lib/path.h"
 
 #include <errno.h>
@@ -201,6 +202,13 @@ int rpmcache_read(struct rpmcache *c, int gendirfd)
 	}
 	c->key = key;
 	return 0;
+}
+
+void rpmcache_save(const struct rpmcache *c, int skeldirfd)
+{
+	struct uc_error err = {0};
+	if (rpmcache_write(c, skeldirfd, &err) < 0)
+		uc_log(UC_LOG_INFO, "skel/rpm-files: %s", err.msg);
 }
 
 void rpmcache_release(struct rpmcache *c)

@@ -42,4 +42,7 @@ int rpmcache_add(struct rpmcache *c, const char *path, char cls, const char *nev
 int rpmcache_read(struct rpmcache *c, int dirfd);
 /* Written whole to a temp name, fsynced and renamed. */
 int rpmcache_write(const struct rpmcache *c, int dirfd, struct uc_error *err);
+/* rpmcache_write into state_dir/skel, a failure only said (-v): losing the
+ * cache costs one read of the rpmdb, never a wrong set. */
+void rpmcache_save(const struct rpmcache *c, int skeldirfd);
 void rpmcache_release(struct rpmcache *c);

@@ -32,6 +32,7 @@ struct skel_stats {
 	uint64_t immutable_unsupported;
 	uint64_t cfg_missing; /* conf.d paths not on the host (named at -v, in status) */
 	uint64_t in_homes;    /* paths at or below a home of a user: never taken */
+	uint64_t elf_checked, elf_added, elf_missing; /* skel/elfscan.h */
 	bool nothing_to_do;
 	bool index_rebuilt; /* the current generation's index could not be read */
 	char generation[64];

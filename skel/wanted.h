@@ -34,6 +34,7 @@ struct wanted_set {
 	size_t in_homes;	 /* paths at or below a home: never taken */
 	struct strv cfg_missing; /* conf.d paths (and globs) found nowhere in sysroot */
 	struct strv cfg_homes;	 /* conf.d paths that reach homes */
+	struct strv elf_added;	 /* libraries conf.d programs need (skel/elfscan.h) */
 };
 
 /* The no-op fast path of an update: the paths found by walking directories
@@ -46,6 +47,9 @@ struct wanted_probe {
 	const void *ctx;
 	atomic_size_t matched;
 	atomic_bool differs;
+	/* the current generation's ELF additions, taken as named paths; NULL:
+	 * unknown, the probe says "differs" */
+	const struct strv *elf_added;
 };
 
 /* The wanted set is made of real paths of the sysroot: a path named below
