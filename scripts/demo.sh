@@ -13,7 +13,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${UC_DEMO_NS:-}" ]; then
     UC_DEMO_NS=1 exec unshare -m --propagation private "$0" "$@"
 fi
-demo=$(mktemp -d /tmp/unicage-demo.XXXXXX)
+demo=$(mktemp -d "${TMPDIR:-/tmp}/unicage-demo.XXXXXX")
 # unified files are immutable (+i): clear that before removing the tree
 cleanup() {
     set +e
