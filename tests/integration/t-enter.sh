@@ -10,7 +10,7 @@
 # front (a current cage) and the full binary (a cage to mount first).
 . "$(dirname "$0")/lib.sh"
 cage_fixture
-"$UNICAGE_SRC/scripts/make-cage-host.sh" "$h" chattr mount grep chown >/dev/null
+"$UNICAGE_SRC/scripts/make-cage-host.sh" "$h" chattr mount grep chown stty >/dev/null
 cc -static -O2 -o "$T/probe-host" "$UNICAGE_SRC/tests/integration/enter-probe.c"
 expect_exit 0 uc init
 expect_exit 0 uc enable alice bob
@@ -143,6 +143,9 @@ assert_eq "$(cat "$T/o2")" "key: EPERM" "enter: no keyctl for root in a cage"
 # a --pty command's injection stays in its own pty (script(1) is the caller's
 # terminal; `read` would get what reached it)
 cat > "$T/tty.sh" <<SH
+"$T/probe-host" tiocsti > /dev/null
+read -r -t 1 c || true
+echo "control=[\${c:-}]"
 "$UC" exec alice -- $probe tiocsti
 "$UC" exec alice --pty -- $probe tiocsti
 "$UC" enter alice -- $probe tiocsti
@@ -150,18 +153,41 @@ read -r -t 1 x || true
 echo "got=[\${x:-}]"
 SH
 script -qec "bash $T/tty.sh" /dev/null < /dev/null > "$T/o2" 2>&1 || true
-tr -d '\r' < "$T/o2" > "$T/o3"
+tr -d '\r\000' < "$T/o2" | sed 's/\^@//g' > "$T/o3" # script(1) sends its EOF as a NUL (^@ when echoed)
 [ "$(grep -c '^TIOCSTI: EPERM$' "$T/o3")" = 2 ] || { cat "$T/o3"; fail "TIOCSTI on the caller's terminal was not refused"; }
 assert_grep "^TIOCSTI: ok$" "$T/o3" "--pty: TIOCSTI works on the command's own pty"
+assert_grep "^control=\[echo INJECTED\]$" "$T/o3" "control: TIOCSTI from the caller's own session reaches its terminal"
 assert_grep "^got=\[\]$" "$T/o3" "nothing reached the caller's terminal"
 grep -q "^INJECTED" "$T/o3" && fail "an injected command ran"
 # enter's interactive shell runs on a new pty relayed by unicage
 printf 'echo "in=$UNICAGE_CAGE"; %s tiocsti; exit 3\n' $probe > "$T/in"
 rc=0; script -qec "$UC enter alice" /dev/null < "$T/in" > "$T/o2" 2>&1 || rc=$?
-tr -d '\r' < "$T/o2" > "$T/o3"
+tr -d '\r\000' < "$T/o2" | sed 's/\^@//g' > "$T/o3" # script(1) sends its EOF as a NUL (^@ when echoed)
 assert_eq "$rc" 3 "enter's exit status comes back through the pty relay"
 assert_grep "in=alice" "$T/o3" "enter's shell on a pty"
 assert_grep "TIOCSTI: ok" "$T/o3" "the repair shell has a terminal of its own"
+# the pty has the caller's window size; the caller's terminal modes are
+# restored when the session ends
+cat > "$T/tty2.sh" <<SH
+stty rows 33 cols 101
+stty -g > "$T/before"
+"$UC" enter alice < /dev/tty & p=\$!
+while [ ! -e "$h/home/alice/up" ]; do sleep 0.05; done
+stty rows 40 cols 90
+kill -WINCH \$p
+touch "$h/home/alice/resized"
+wait \$p
+echo "rc=\$?"
+stty -g > "$T/after"
+SH
+printf 'stty size; touch /home/alice/up; while [ ! -e /home/alice/resized ]; do sleep 0.05; done; stty size; exit 4\n' > "$T/in"
+script -qec "bash $T/tty2.sh" /dev/null < "$T/in" > "$T/o2" 2>&1 || true
+tr -d '\r\000' < "$T/o2" | sed 's/\^@//g' > "$T/o3" # script(1) sends its EOF as a NUL (^@ when echoed)
+rm -f "$h/home/alice/up" "$h/home/alice/resized"
+assert_grep "33 101$" "$T/o3" "the pty gets the caller's window size"
+assert_grep "^40 90$" "$T/o3" "a window size change reaches the pty (SIGWINCH)"
+assert_grep "^rc=4$" "$T/o3" "the exit status through the relay"
+assert_eq "$(cat "$T/after")" "$(cat "$T/before")" "the caller's terminal modes are restored"
 # Landlock scoping: an abstract socket made outside the cage is unreachable
 "$UC" check > "$T/check" 2>&1 || true
 grep -qE "landlock scoping: (yes \(ABI [0-9]+\)|no: )" "$T/check" || { cat "$T/check"; fail "check shows no landlock scoping line"; }

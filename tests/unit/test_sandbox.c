@@ -268,10 +268,19 @@ static void i386_syscall(void)
 #endif
 }
 
+/* x32: x86_64's entry with bit 30 set in the number */
+static void x32_syscall(void)
+{
+	syscall(0x40000000L | 39L /* getpid */);
+}
+
 static void test_other_abi_killed(void **st)
 {
 #if defined(__x86_64__)
-	int s = in_child(0, i386_syscall);
+	int s = in_child(0, x32_syscall);
+	assert_true(WIFSIGNALED(s));
+	assert_int_equal(WTERMSIG(s), SIGSYS);
+	s = in_child(0, i386_syscall);
 	assert_true(WIFSIGNALED(s));
 	assert_int_equal(WTERMSIG(s), SIGSYS);
 	/* without the filter the same call just works */
