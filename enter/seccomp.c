@@ -175,12 +175,3 @@ scmp_filter_ctx cage_filter_new(unsigned flags, struct uc_error *err)
 		return NULL;
 	return steal_pointer(&ctx);
 }
-
-int cage_filter_load(unsigned flags, struct uc_error *err)
-{
-	__attribute__((cleanup(ctx_releasep))) scmp_filter_ctx ctx = cage_filter_new(flags, err);
-	if (!ctx)
-		return -EINVAL;
-	int r = seccomp_load(ctx);
-	return r < 0 ? uc_fail_errno(err, -r, "loading the seccomp filter") : 0;
-}

@@ -9,6 +9,7 @@
  * a syscall of another ABI (i386 int 0x80, x32) kills the process. */
 #pragma once
 
+#include <linux/filter.h>
 #include <seccomp.h>
 
 #include "lib/error.h"
@@ -18,11 +19,15 @@ enum cage_filter_flags {
 	CAGE_FILTER_USERNS = 1 << 1, /* cage_user_namespaces = yes: CLONE_NEWUSER allowed */
 };
 
-/* The filter for `flags`, not loaded (seccomp_release it). NULL with err
- * set on failure. The filter does not set no_new_privs when loaded
- * (cage_filter_load's caller sees to it). */
+/* The filter for `flags` as libseccomp rules, not loaded (seccomp_release
+ * it). NULL with err set on failure. Used at build time (enter/gen/
+ * seccomp_gen.c compiles it to BPF for every flags) and by the tests. */
 scmp_filter_ctx cage_filter_new(unsigned flags, struct uc_error *err);
 
-/* Builds and loads the filter into the calling thread, for good. Needs
+/* The compiled program for `flags` (enter/seccomp_load.c), what
+ * cage_filter_load installs. */
+const struct sock_fprog *cage_filter_prog(unsigned flags);
+
+/* Loads the precompiled filter into the calling thread, for good. Needs
  * no_new_privs or CAP_SYS_ADMIN. */
 int cage_filter_load(unsigned flags, struct uc_error *err);

@@ -26,6 +26,7 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -291,21 +292,29 @@ static void test_other_abi_killed(void **st)
 #endif
 }
 
-/* The filter built but not loaded exports as BPF (what a review reads). */
-static void test_filter_exports(void **st)
+/* What is loaded is what libseccomp makes of the rules now: the programs
+ * compiled at build time are not stale (each of the four flag sets). */
+static void test_filter_precompiled(void **st)
 {
-	struct uc_error err = {0};
-	scmp_filter_ctx ctx = cage_filter_new(CAGE_FILTER_ROOT, &err);
-	assert_non_null(ctx);
-	char path[320];
-	snprintf(path, sizeof(path), "%s/bpf", dir);
-	int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(seccomp_export_bpf(ctx, fd), 0);
-	assert_true(lseek(fd, 0, SEEK_END) > 64);
-	close(fd);
-	unlink(path);
-	seccomp_release(ctx);
+	for (unsigned fl = 0; fl < 4; fl++) {
+		struct uc_error err = {0};
+		scmp_filter_ctx ctx = cage_filter_new(fl, &err);
+		assert_non_null(ctx);
+		int fd = memfd_create("bpf", MFD_CLOEXEC);
+		assert_true(fd >= 0);
+		assert_int_equal(seccomp_export_bpf(ctx, fd), 0);
+		seccomp_release(ctx);
+		off_t size = lseek(fd, 0, SEEK_END);
+		const struct sock_fprog *p = cage_filter_prog(fl);
+		assert_non_null(p);
+		assert_int_equal(size, (off_t)(p->len * sizeof(struct sock_filter)));
+		struct sock_filter *buf = malloc((size_t)size);
+		assert_int_equal(pread(fd, buf, (size_t)size, 0), size);
+		assert_memory_equal(buf, p->filter, (size_t)size);
+		free(buf);
+		close(fd);
+	}
+	assert_null(cage_filter_prog(4));
 }
 
 /* ---- capabilities ---------------------------------------------------------- */
@@ -450,7 +459,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_user_filter),	     cmocka_unit_test(test_root_filter),
 	    cmocka_unit_test(test_root_no_suid),     cmocka_unit_test(test_userns_key),
-	    cmocka_unit_test(test_other_abi_killed), cmocka_unit_test(test_filter_exports),
+	    cmocka_unit_test(test_other_abi_killed), cmocka_unit_test(test_filter_precompiled),
 	    cmocka_unit_test(test_cap_allowlist),    cmocka_unit_test(test_scopes),
 	    cmocka_unit_test(test_landlock_scope),
 	};
