@@ -12,6 +12,8 @@
 #include "enter/landlock.h"
 #include "enter/sandbox.h"
 #include "enter/seccomp.h"
+#include "enter/verbs.h"
+#include "lib/cleanup.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -441,6 +443,61 @@ static void test_landlock_scope(void **st)
 	close(l);
 }
 
+/* ---- options (enter/args.c) ------------------------------------------------- */
+
+static int parse_args(struct enter_opts *o, struct uc_error *err, ...)
+{
+	char *argv[16];
+	int argc = 0;
+	va_list ap;
+	va_start(ap, err);
+	for (char *a; argc < 15 && (a = va_arg(ap, char *));)
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	bool help;
+	return enter_parse(argc, argv, o, &help, NULL, err);
+}
+
+static void test_exec_options(void **st)
+{
+	struct enter_opts o;
+	struct uc_error err = {0};
+	assert_int_equal(
+	    parse_args(&o, &err, "exec", "--preserve-fds", "2", "alice", "--", "id", NULL), 0);
+	assert_int_equal(o.preserve_fds, 2);
+	assert_false(o.pty);
+	assert_string_equal(o.cmd[0], "id");
+	/* after USER too, as --allow-uncaged */
+	assert_int_equal(parse_args(&o, &err, "exec", "alice", "--pty", "--preserve-fds=3",
+				    "--allow-uncaged", "--", "id", NULL),
+			 0);
+	assert_true(o.pty && o.allow_uncaged);
+	assert_int_equal(o.preserve_fds, 3);
+	/* the command's own options are the command's */
+	assert_int_equal(parse_args(&o, &err, "exec", "alice", "ls", "--pty", NULL), 0);
+	assert_false(o.pty);
+	assert_string_equal(o.cmd[1], "--pty");
+	assert_int_equal(parse_args(&o, &err, "enter", "--pty", "alice", "--", "vi", NULL), 0);
+	assert_true(o.pty);
+	assert_int_equal(o.preserve_fds, 0);
+
+	static const char *const bad[][6] = {
+	    {"exec", "--preserve-fds", "x", "alice", "id", NULL},
+	    {"exec", "alice", "--preserve-fds", "-1", "id", NULL},
+	    {"exec", "alice", "--preserve-fds=99999", "id", NULL},
+	    {"exec", "alice", "--preserve-fds", NULL},
+	    {"enter", "--preserve-fds", "2", "alice", NULL},
+	};
+	for (size_t i = 0; i < UC_ARRAY_SIZE(bad); i++) {
+		err = (struct uc_error){0};
+		assert_int_not_equal(parse_args(&o, &err, bad[i][0], bad[i][1], bad[i][2],
+						bad[i][3], bad[i][4], NULL),
+				     0);
+		assert_int_equal(err.kind, UC_BADREQUEST);
+	}
+}
+
 static int setup(void **st)
 {
 	return mkdtemp(dir) ? 0 : -1;
@@ -461,7 +518,7 @@ int main(void)
 	    cmocka_unit_test(test_root_no_suid),     cmocka_unit_test(test_userns_key),
 	    cmocka_unit_test(test_other_abi_killed), cmocka_unit_test(test_filter_precompiled),
 	    cmocka_unit_test(test_cap_allowlist),    cmocka_unit_test(test_scopes),
-	    cmocka_unit_test(test_landlock_scope),
+	    cmocka_unit_test(test_landlock_scope),   cmocka_unit_test(test_exec_options),
 	};
 	return cmocka_run_group_tests_name("sandbox", tests, setup, teardown);
 }
