@@ -179,6 +179,12 @@ touch "$h/home/alice/resized"
 wait \$p
 echo "rc=\$?"
 stty -g > "$T/after"
+rm -f "$h/home/alice/up"
+"$UC" enter alice --pty -- sh -c 'touch /home/alice/up; sleep 30' < /dev/tty & p=\$!
+while [ ! -e "$h/home/alice/up" ]; do sleep 0.05; done
+kill -TERM \$p
+wait \$p || echo "killed=\$?"
+stty -g > "$T/after2"
 SH
 printf 'stty size; touch /home/alice/up; while [ ! -e /home/alice/resized ]; do sleep 0.05; done; stty size; exit 4\n' > "$T/in"
 script -qec "bash $T/tty2.sh" /dev/null < "$T/in" > "$T/o2" 2>&1 || true
@@ -188,6 +194,8 @@ assert_grep "33 101$" "$T/o3" "the pty gets the caller's window size"
 assert_grep "^40 90$" "$T/o3" "a window size change reaches the pty (SIGWINCH)"
 assert_grep "^rc=4$" "$T/o3" "the exit status through the relay"
 assert_eq "$(cat "$T/after")" "$(cat "$T/before")" "the caller's terminal modes are restored"
+assert_grep "^killed=143$" "$T/o3" "SIGTERM to unicage ends the session (128+15)"
+assert_eq "$(cat "$T/after2")" "$(cat "$T/before")" "the caller's terminal modes are restored after a SIGTERM"
 # Landlock scoping: an abstract socket made outside the cage is unreachable
 "$UC" check > "$T/check" 2>&1 || true
 grep -qE "landlock scoping: (yes \(ABI [0-9]+\)|no: )" "$T/check" || { cat "$T/check"; fail "check shows no landlock scoping line"; }
