@@ -168,6 +168,11 @@ static _Noreturn void relay_loop(struct relay *rl)
 		if (n == 0 && rl->child_done)
 			break;
 	}
+	/* the caller's terminal or stdout is gone: hang the session up (the
+	 * kernel sends SIGHUP to it when the master closes) rather than wait
+	 * on a command that may never end */
+	restore_tty();
+	close(rl->master);
 	if (!rl->child_done) {
 		int st = 0;
 		pid_t w;
@@ -176,7 +181,6 @@ static _Noreturn void relay_loop(struct relay *rl)
 		if (w == rl->child)
 			rl->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	}
-	restore_tty();
 	_exit(rl->status);
 }
 

@@ -124,7 +124,7 @@ unsigned sandbox_filter_flags(const struct sandbox *sb)
 
 /* A new anonymous session keyring, owned by whoever we are now (the user,
  * after her ids): the caller's keys are no longer possessed. */
-static int new_session_keyring(struct uc_error *err)
+int sandbox_new_keyring(struct uc_error *err)
 {
 	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) >= 0 || errno == ENOSYS)
 		return 0;
@@ -150,6 +150,16 @@ static int scope(enum sandbox_who who, struct uc_error *err)
 	return r;
 }
 
+int sandbox_walls(const struct sandbox *sb, struct uc_error *err)
+{
+	/* Landlock and seccomp need it without CAP_SYS_ADMIN; root loses
+	 * nothing by it (cages are nosuid) */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return uc_fail_errno(err, errno, "no_new_privs");
+	int r = scope(sb->who, err);
+	return r < 0 ? r : cage_filter_load(sandbox_filter_flags(sb), err);
+}
+
 int sandbox_apply(const struct sandbox *sb, struct uc_error *err)
 {
 	int r = 0;
@@ -158,13 +168,7 @@ int sandbox_apply(const struct sandbox *sb, struct uc_error *err)
 	if (sb->who == SANDBOX_ROOT && (r = sandbox_cap_allowlist(sb->caps, sb->n_caps, err)) < 0)
 		return r;
 	/* before the filter: it refuses keyctl to root */
-	if ((r = new_session_keyring(err)) < 0 || sb->who == SANDBOX_UNCAGED)
+	if ((r = sandbox_new_keyring(err)) < 0 || sb->who == SANDBOX_UNCAGED)
 		return r;
-	/* Landlock and seccomp need it without CAP_SYS_ADMIN; root loses
-	 * nothing by it (cages are nosuid) */
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return uc_fail_errno(err, errno, "no_new_privs");
-	if ((r = scope(sb->who, err)) < 0)
-		return r;
-	return cage_filter_load(sandbox_filter_flags(sb), err);
+	return sandbox_walls(sb, err);
 }

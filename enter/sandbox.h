@@ -10,9 +10,11 @@
  *                     capabilities cut to the enter_caps allowlist; a new
  *                     session keyring; Landlock scoping; the seccomp filter.
  *
- * A PAM session module calls sandbox_apply() (with .preserve_fds and .pty
- * irrelevant: sshd owns the terminal) once the session's process has the
- * user's ids, and nothing of sandbox_detach() but what fits its caller. */
+ * A PAM session module (sshd, cron and su own the terminal and the
+ * descriptors): sandbox_new_keyring() with the user's ids in place (as
+ * pam_keyinit does) and sandbox_walls() in the process that becomes the
+ * session (the filter and the Landlock domain are inherited, never
+ * removed: not in sshd's monitor), with .who = SANDBOX_USER. */
 #pragma once
 
 #include <stdbool.h>
@@ -55,6 +57,16 @@ int sandbox_apply(const struct sandbox *sb, struct uc_error *err);
  * root runs later cannot regain the others), permitted and effective; the
  * inheritable and ambient sets are emptied. */
 int sandbox_cap_allowlist(const int *caps, unsigned n, struct uc_error *err);
+
+/* A new anonymous session keyring, owned by whoever the caller is now
+ * (call it with the final ids): the caller's keys are no longer possessed.
+ * A kernel without keys (ENOSYS) is fine. */
+int sandbox_new_keyring(struct uc_error *err);
+
+/* The walls of a caged entry: no_new_privs, Landlock scoping (a warning
+ * where the kernel has none), the seccomp filter of sb->who. For good: the
+ * calling thread and everything it starts. */
+int sandbox_walls(const struct sandbox *sb, struct uc_error *err);
 
 /* The Landlock scopes of an entry: abstract unix sockets for everyone;
  * signals too for root's repair shell (not for a user: two entries of one
