@@ -49,17 +49,22 @@ static void forward(int sig)
  * leaving with the command's status. */
 static int session_by_fork(struct uc_error *err)
 {
-	fflush(NULL);
-	pid_t p = fork();
-	if (p < 0)
-		return uc_fail_errno(err, errno, "fork");
-	if (p == 0)
-		return setsid() < 0 ? uc_fail_errno(err, errno, "setsid") : 0;
-	waited_child = p;
 	static const int sigs[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGCONT};
-	struct sigaction sa = {.sa_handler = forward, .sa_flags = SA_RESTART};
+	/* handlers before the fork: a signal in between is passed on too */
+	struct sigaction sa = {.sa_handler = forward, .sa_flags = SA_RESTART}, dfl = {0};
+	dfl.sa_handler = SIG_DFL;
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
+	fflush(NULL);
+	pid_t p = fork();
+	if (p == 0) {
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			sigaction(sigs[i], &dfl, NULL);
+		return setsid() < 0 ? uc_fail_errno(err, errno, "setsid") : 0;
+	}
+	if (p < 0)
+		return uc_fail_errno(err, errno, "fork");
+	waited_child = p;
 	int st;
 	while (waitpid(p, &st, 0) < 0)
 		if (errno != EINTR)

@@ -1,5 +1,5 @@
 /* t-enter.sh's probe, built static by the test and run inside a cage:
- *   enter-probe handle|sockdiag|userns|tiocsti|fds|findkey|connect NAME|listen NAME
+ *   enter-probe handle|sockdiag|userns|tiocsti|session|fds|findkey|connect NAME|listen NAME
  *   enter-probe addkey CMD...   (on the host: a key in a new session keyring, then CMD)
  * Prints "<what>: ok" or "<what>: <errno name>" and exits 0. */
 #define _GNU_SOURCE
@@ -53,6 +53,11 @@ int main(int argc, char **argv)
 		for (; *s && r == 0; s++)
 			r = ioctl(0, TIOCSTI, s);
 		return say("TIOCSTI", r);
+	}
+	if (!strcmp(m, "session")) {
+		printf("session leader: %s, terminal: %s\n", getsid(0) == getpid() ? "yes" : "no",
+		       open("/dev/tty", O_RDWR) >= 0 ? "yes" : "no");
+		return 0;
 	}
 	if (!strcmp(m, "fds")) {
 		for (int fd = 0; fd < 64; fd++)

@@ -132,6 +132,14 @@ preserved" "--preserve-fds 3 passes 3, 4 and 5 only"
 expect_exit 3 uc exec alice --preserve-fds 3 -- true 3</dev/null
 assert_grep "descriptor 4 is not open" "$T/err" "--preserve-fds of a closed descriptor is refused"
 expect_exit 3 uc exec alice --preserve-fds x -- true
+# exec: a session of its own, also when unicage leads its process group
+# (setsid is refused there: unicage forks and waits)
+expect_exit 0 uc exec alice -- $probe session
+assert_eq "$(cat "$T/out")" "session leader: yes, terminal: no" "exec: a new session"
+expect_exit 0 setsid -w "$UC" exec alice -- $probe session
+assert_eq "$(cat "$T/out")" "session leader: yes, terminal: no" "exec from a group leader: a new session"
+rc=0; setsid -w "$UC" exec alice -- sh -c 'exit 5' || rc=$?
+assert_eq "$rc" 5 "exec from a group leader: the exit status comes back"
 # exec: a new session keyring (the caller's key is not the command's)
 "$T/probe-host" addkey "$T/probe-host" findkey > "$T/o2"
 assert_eq "$(cat "$T/o2")" "key: ok" "control: the key is in the caller's session keyring"
