@@ -80,6 +80,9 @@ static void print_stats(struct cli *cli, const struct skel_stats *s, bool dry_ru
 	    F(missing),
 	    F(blacklisted),
 	    F(immutable_unsupported),
+	    F(elf_checked),
+	    F(elf_added),
+	    F(elf_missing),
 	};
 #undef F
 	const struct cli_counters c = {f, sizeof(f) / sizeof(f[0]), false};

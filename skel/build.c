@@ -7,6 +7,7 @@
 #include "lib/log.h"
 #include "lib/path.h"
 #include "lib/store.h"
+#include "skel/elfscan.h"
 #include "skel/index.h"
 #include "skel/manifest.h"
 #include "skel/wanted.h"
@@ -42,6 +43,8 @@ struct gen_build {
 	char **staged;	    /* per next-index entry: store/tmp name of its new object */
 	struct strset keys; /* keys staged in this run (identical files: one copy) */
 	size_t nstaged;
+	struct strv prev_elf;  /* the current generation's elfdeps additions */
+	bool prev_elf_missing; /* ... and it misses libraries */
 };
 
 static bool suid_allowed(const struct uc_config *cfg, const char *path)
@@ -707,6 +710,7 @@ static int load_previous(struct gen_build *b, struct uc_error *err)
 	if (gfd < 0)
 		return uc_fail_errno(err, errno, "current generation %s", gen);
 	r = index_read(&b->prev, gfd, err);
+	b->prev_elf_missing = elfscan_read_added(gfd, &b->prev_elf) == 1;
 	b->prevtreefd = openat(gfd, "tree", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	close(gfd);
 	if (r == 0 && b->prevtreefd < 0)
@@ -764,6 +768,9 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 			r = make_entry(b, i, mw, err);
 	}
 	progress(b, "paths", b->next.n, b->next.n);
+	if (r == 0) /* the linker cache, the ELF check */
+		r = elfscan_finish(b->rootfd, b->treefd, b->stubfd, b->genfd, mw, &b->next, &b->ws,
+				   b->st, err);
 	if (r == 0)
 		r = manifest_commit(mw, err);
 	else
@@ -792,6 +799,7 @@ static void release(struct gen_build *b)
 	free(b->staged);
 	free(b->from_prev);
 	strset_release(&b->keys);
+	strv_clear(&b->prev_elf);
 	index_release(&b->prev);
 	index_release(&b->next);
 	wanted_release(&b->ws);
@@ -820,6 +828,7 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 	bool fast = r == 0 && b.have_prev && !o->only && !o->dont_clean;
 	if (fast) {
 		b.probe = (struct wanted_probe){.same = same_as_prev, .ctx = &b};
+		b.probe.elf_added = b.prev_elf_missing ? NULL : &b.prev_elf;
 		r = wanted_build(&b.ws, o->cfg, o->conf, b.rootfd, &b.probe, err);
 		if (r == 0 && unchanged(&b)) {
 			st->nothing_to_do = true;

@@ -29,6 +29,7 @@ struct skel_stats {
 	uint64_t bytes_read;	   /* content read (hashed, copied, compared) */
 	uint64_t suid_stripped, suid_kept, devices_skipped, missing, blacklisted;
 	uint64_t immutable_unsupported;
+	uint64_t elf_checked, elf_added, elf_missing; /* skel/elfscan.h */
 	bool nothing_to_do;
 	char generation[64];
 };

@@ -5,6 +5,8 @@
 #include "lib/path.h"
 #include "lib/pwalk.h"
 #include "rpmscan/rpmscan.h"
+#include "skel/elfscan.h"
+#include "skel/ldcache.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -51,6 +53,8 @@ static int add(struct builder *b, const char *path, char cls, const char *pkg, b
 	       const struct stat *st)
 {
 	struct wanted_set *ws = b->ws;
+	if (ldcache_is_generated(path))
+		return 0; /* made for each generation */
 	if (wanted_blacklisted(&b->conf->black, path)) {
 		ws->blacklisted++;
 		return 0;
@@ -127,6 +131,8 @@ static int wanted_entry(void *tctx, int dirfd, dev_t parent_dev, const char *pat
 			const struct stat *st)
 {
 	struct wthread *t = tctx;
+	if (ldcache_is_generated(path))
+		return 0;
 	if (t->black->n && wanted_blacklisted(t->black, path)) {
 		t->blacklisted++;
 		return 0; /* with all below it */
@@ -223,6 +229,35 @@ static int from_rpm(const struct rs_file *f, void *arg)
 		   NULL);
 }
 
+/* skel/elfscan.h: the libraries conf.d programs need. A no-op update's
+ * probe takes the current generation's list rather than read every program. */
+static int add_elf(void *ctx, const char *path)
+{
+	struct builder *b = ctx;
+	size_t n = b->ws->n;
+	int r = add(b, path, policy_class(b, path), NULL, false, NULL);
+	return r < 0 ? r : b->ws->n > n;
+}
+
+static int add_elfdeps(struct builder *b)
+{
+	struct strv programs = STRV_INIT;
+	int r = 0;
+	if (b->probe && !b->probe->elf_added)
+		atomic_store(&b->probe->differs, true);
+	for (size_t i = 0; b->probe && b->probe->elf_added && r >= 0 && i < b->probe->elf_added->n;
+	     i++)
+		r = add_elf(b, b->probe->elf_added->v[i]);
+	for (size_t i = 0; !b->probe && r >= 0 && i < b->ws->n; i++)
+		if (!b->ws->v[i].pkg && b->ws->v[i].have_st && S_ISREG(b->ws->v[i].st.st_mode))
+			r = strv_push(&programs, b->ws->v[i].path);
+	if (!b->probe && r >= 0)
+		r = elfscan_wanted(b->rootfd, &programs, &b->conf->black, add_elf, b,
+				   &b->ws->elf_added);
+	strv_clear(&programs);
+	return r < 0 ? r : 0;
+}
+
 static int cmp_path(const void *a, const void *b)
 {
 	return strcmp(((const struct wanted *)a)->path, ((const struct wanted *)b)->path);
@@ -272,6 +307,8 @@ int wanted_build(struct wanted_set *ws, const struct uc_config *cfg, const struc
 		r = rpmscan_run(&o, from_rpm, &b, err);
 	}
 	if (r == 0)
+		r = add_elfdeps(&b);
+	if (r == 0)
 		r = add_parents(&b);
 	strset_release(&b.seen);
 	if (r < 0) {
@@ -290,5 +327,6 @@ void wanted_release(struct wanted_set *ws)
 		free(ws->v[i].pkg);
 	}
 	free(ws->v);
+	strv_clear(&ws->elf_added);
 	memset(ws, 0, sizeof(*ws));
 }

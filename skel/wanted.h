@@ -26,6 +26,7 @@ struct wanted_set {
 	struct wanted *v;
 	size_t n, cap;
 	size_t blacklisted, ghosts_skipped;
+	struct strv elf_added; /* libraries conf.d programs need (skel/elfscan.h) */
 };
 
 /* The no-op fast path of an update: the paths found by walking directories
@@ -38,6 +39,9 @@ struct wanted_probe {
 	const void *ctx;
 	atomic_size_t matched;
 	atomic_bool differs;
+	/* the current generation's ELF additions, taken as named paths; NULL:
+	 * unknown, the probe says "differs" */
+	const struct strv *elf_added;
 };
 
 int wanted_build(struct wanted_set *ws, const struct uc_config *cfg, const struct skel_conf *conf,
