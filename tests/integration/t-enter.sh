@@ -59,6 +59,9 @@ assert_grep "^CapAmb:	0000000000000000$" "$T/out" "enter: no ambient capability"
 assert_grep "cage alice" "$T/out" "the prompt names the cage"
 grep -qxE "/|/root" "$T/out" || fail "enter: cwd is not / or /root: $(cat "$T/out")"
 assert_grep "^home=/root inputrc=/dev/null histfile=\[\]$" "$T/out" "enter reads no file of the user"
+BASH_ENV=/home/alice/evil ENV=/home/alice/evil PROMPT_COMMAND='touch /tmp/pwned' LD_PRELOAD=/home/alice/x.so \
+    expect_exit 0 uc enter alice -- sh -c 'echo "[${BASH_ENV:-}][${ENV:-}][${PROMPT_COMMAND:-}][${LD_PRELOAD:-}]"'
+assert_eq "$(cat "$T/out")" "[][][][]" "enter: BASH_ENV, ENV, PROMPT_COMMAND, LD_PRELOAD of the caller are gone"
 expect_exit 1 uc enter alice -- chattr +i /usr/bin/uc-tool
 expect_exit 1 uc enter alice -- chattr -i /usr/lib/uc-lib/libuc.so.1 /no/such 2>/dev/null
 expect_exit 0 uc enter alice -- sh -c 'mount -t tmpfs none /tmp 2>&1; echo "rc=$?"'
