@@ -1,5 +1,6 @@
 #include "check/check.h"
 
+#include "enter/landlock.h"
 #include "export/commit.h"
 #include "lib/strv.h"
 
@@ -164,6 +165,23 @@ static void check_proc_subset(struct check_report *rep)
 	} else {
 		add(rep, "kernel: procfs subset=pid", CHECK_FAILED, "%s", strerror(errno));
 	}
+}
+
+/* Every entry into a cage is scoped with Landlock where the kernel can
+ * (enter/landlock.h): abstract unix sockets and signals outside are fenced. */
+static void check_landlock(struct check_report *rep)
+{
+	int abi;
+	if (landlock_can_scope(&abi))
+		add(rep, "landlock scoping", CHECK_OK, "yes (ABI %d)", abi);
+	else if (abi < 0)
+		add(rep, "landlock scoping", CHECK_SKIPPED,
+		    "no: Landlock is %s (abstract unix sockets and signals outside a cage are "
+		    "not fenced off)",
+		    abi == -EOPNOTSUPP ? "disabled at boot (lsm=)" : "not in this kernel");
+	else
+		add(rep, "landlock scoping", CHECK_SKIPPED,
+		    "no: Landlock ABI %d, scoping needs 6 (Linux 6.12)", abi);
 }
 
 static void check_mode(const struct uc_config *cfg, struct check_report *rep)
@@ -674,6 +692,7 @@ void check_run(const struct uc_config *cfg, const struct check_opts *o, struct c
 	check_openat2(rep);
 	check_immutable(cfg, rep);
 	check_proc_subset(rep);
+	check_landlock(rep);
 	check_mode(cfg, rep);
 	check_config(cfg, rep);
 	check_generation(cfg, o->full, rep);

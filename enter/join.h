@@ -1,11 +1,14 @@
 /* Joining a persisted cage and running something in it (DESIGN.md,
  * "Pipeline" step 5): setns(2) into the slot's mount namespace, the home as
- * cwd, a clean environment, then either root with the enter_drop_caps
- * capabilities gone from every set (enter), or the user's own ids, groups
- * from the cage's /etc/group, no capability at all and no_new_privs (exec).
- * The command is exec'd in place: its exit status, signals and stdio are the
+ * cwd, a clean environment, then either root with only the enter_caps
+ * capabilities (enter), or the user's own ids, groups from the cage's
+ * /etc/group, no capability at all and no_new_privs (exec); both contained
+ * by enter/sandbox.h (nothing of the caller, seccomp, Landlock scoping).
+ * The command's exit status, signals and stdin/stdout/stderr are the
  * caller's. setns of a mount namespace needs a single-threaded caller. */
 #pragma once
+
+#include <stdbool.h>
 
 #include "lib/config.h"
 #include "lib/error.h"
@@ -26,6 +29,8 @@ struct join_req {
 	char **argv;	     /* the command; NULL: a shell (JOIN_ROOT only) */
 	const gid_t *groups; /* JOIN_USER_UNCAGED: the host's groups of the user */
 	int ngroups;
+	bool pty;	       /* a relayed pty (enter's interactive shell: always) */
+	unsigned preserve_fds; /* exec --preserve-fds N */
 };
 
 /* Does not return when the command runs. Returns -errno with err set when

@@ -2,7 +2,7 @@
 # make bench: each case runs unicage and the tool a user would pick instead,
 # side by side in one run, and prints the ratio (unicage / other; < 1 is faster).
 #   scripts/bench.sh /abs/path/to/unicage [case...]
-# Cases: rpmscan, unify, vdu, skel, rhel, mount, exec, export. Data is built once under build/bench-data (or $UC_BENCH_DATA).
+# Cases: rpmscan, unify, vdu, skel, rhel, mount, exec, enter, export. Data is built once under build/bench-data (or $UC_BENCH_DATA).
 # Figures and how they were measured: doc/benchmarks.md.
 set -euo pipefail
 UC=${1:?usage: bench.sh UNICAGE_BINARY [case...]}
@@ -237,6 +237,11 @@ case_exec() {
     unshare -m --propagation private "$src/scripts/bench-exec.sh" "$UC" "${UC_BENCH_WORK:-$data}/exec"
 }
 
+# an interactive enter on a terminal (the relayed pty): its own mount namespace.
+case_enter() {
+    unshare -m --propagation private "$src/scripts/bench-enter.sh" "$UC" "${UC_BENCH_WORK:-$data}/enter"
+}
+
 # export/import of a ~1 GB upper against tar: its own mount namespace.
 case_export() {
     unshare -m --propagation private "$src/scripts/bench-export.sh" "$UC" \
@@ -244,6 +249,6 @@ case_export() {
 }
 
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(rpmscan unify vdu skel rhel mount exec export)
+[ ${#cases[@]} -gt 0 ] || cases=(rpmscan unify vdu skel rhel mount exec enter export)
 echo "unicage bench: median of $runs warm runs each, $(nproc) cores, $(uname -r)"
 for c in "${cases[@]}"; do "case_$c"; done
