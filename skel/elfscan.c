@@ -119,7 +119,8 @@ static void unescape(char *s)
 	*o = '\0';
 }
 
-int elfscan_write(int genfd, const struct elf_report *rep, const struct strv *added)
+int elfscan_write(int genfd, const struct elf_report *rep, const struct strv *added,
+		  const struct strv *recheck)
 {
 	int fd = openat(genfd, ELFDEPS_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
 			0644);
@@ -137,6 +138,14 @@ int elfscan_write(int genfd, const struct elf_report *rep, const struct strv *ad
 		put_escaped(f, added->v[i]);
 		fputc('\n', f);
 	}
+	/* the closure's objects with a dependency not taken: what a no-op
+	 * update looks at again ("closure" says the list is complete) */
+	fputs("closure\n", f);
+	for (size_t i = 0; recheck && i < recheck->n; i++) {
+		fputs("recheck\t", f);
+		put_escaped(f, recheck->v[i]);
+		fputc('\n', f);
+	}
 	for (size_t i = 0; i < rep->n; i++) {
 		fprintf(f, "missing\t%d\t", rep->v[i].elfclass == ELFCLASS64 ? 64 : 32);
 		put_escaped(f, rep->v[i].program);
@@ -148,9 +157,22 @@ int elfscan_write(int genfd, const struct elf_report *rep, const struct strv *ad
 	return fclose(f) != 0 && r == 0 ? -errno : r;
 }
 
-static int read_line(struct elf_report *rep, struct strv *added, char *line)
+struct elfdeps_lists {
+	struct strv *added, *recheck;
+	bool closure; /* a "closure" line: recheck is complete */
+};
+
+static int read_line(struct elf_report *rep, struct elfdeps_lists *l, char *line)
 {
 	unsigned long long a, b;
+	if (strcmp(line, "closure") == 0) {
+		l->closure = true;
+		return 0;
+	}
+	if (strncmp(line, "recheck\t", 8) == 0) {
+		unescape(line + 8);
+		return l->recheck ? strv_push(l->recheck, line + 8) : 0;
+	}
 	if (sscanf(line, "checked %llu %llu", &a, &b) == 2) {
 		rep->files = a;
 		rep->elf_files = b;
@@ -158,7 +180,7 @@ static int read_line(struct elf_report *rep, struct strv *added, char *line)
 	}
 	if (strncmp(line, "added\t", 6) == 0) {
 		unescape(line + 6);
-		return added ? strv_push(added, line + 6) : 0;
+		return l->added ? strv_push(l->added, line + 6) : 0;
 	}
 	char *f1 = strchr(line, '\t'), *f2 = f1 ? strchr(f1 + 1, '\t') : NULL;
 	char *f3 = f2 ? strchr(f2 + 1, '\t') : NULL;
@@ -170,7 +192,7 @@ static int read_line(struct elf_report *rep, struct strv *added, char *line)
 	return missing_add(rep, f2 + 1, f3 + 1, atoi(f1 + 1) == 64 ? ELFCLASS64 : ELFCLASS32);
 }
 
-int elfscan_read(int genfd, struct elf_report *rep, struct strv *added)
+static int read_file(int genfd, struct elf_report *rep, struct elfdeps_lists *l)
 {
 	memset(rep, 0, sizeof(*rep));
 	int fd = openat(genfd, ELFDEPS_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -191,7 +213,7 @@ int elfscan_read(int genfd, struct elf_report *rep, struct strv *added)
 		if (lineno++ == 0)
 			r = strcmp(line, ELFDEPS_MAGIC) == 0 ? 0 : -EINVAL;
 		else
-			r = read_line(rep, added, line);
+			r = read_line(rep, l, line);
 	}
 	if (r == 0 && lineno == 0)
 		r = -EINVAL;
@@ -200,6 +222,12 @@ int elfscan_read(int genfd, struct elf_report *rep, struct strv *added)
 	if (r < 0)
 		elf_report_release(rep);
 	return r;
+}
+
+int elfscan_read(int genfd, struct elf_report *rep, struct strv *added)
+{
+	struct elfdeps_lists l = {.added = added};
+	return read_file(genfd, rep, &l);
 }
 
 /* ---- a new generation ------------------------------------------------------------ */
@@ -223,7 +251,8 @@ static void warn_missing(const struct elf_report *rep)
 }
 
 int elfscan_generation(int treefd, int genfd, const struct skel_index *next,
-		       const struct strv *added, struct skel_stats *st, struct uc_error *err)
+		       const struct strv *added, const struct strv *recheck, struct skel_stats *st,
+		       struct uc_error *err)
 {
 	struct strv paths = STRV_INIT;
 	struct elf_report rep = {0};
@@ -237,7 +266,7 @@ int elfscan_generation(int treefd, int genfd, const struct skel_index *next,
 		r = elfscan_paths(treefd, &paths, &rep);
 	strv_clear(&paths);
 	if (r == 0)
-		r = elfscan_write(genfd, &rep, added);
+		r = elfscan_write(genfd, &rep, added, recheck);
 	if (r == 0) {
 		warn_missing(&rep);
 		st->elf_checked = rep.elf_files;
@@ -253,7 +282,9 @@ int elfscan_finish(int rootfd, int treefd, int stubfd, int genfd, struct manifes
 		   struct skel_stats *st, struct uc_error *err)
 {
 	int r = ldcache_make(rootfd, treefd, stubfd, mw, st, err);
-	return r < 0 ? r : elfscan_generation(treefd, genfd, next, &ws->elf_added, st, err);
+	return r < 0 ? r
+		     : elfscan_generation(treefd, genfd, next, &ws->elf_added, &ws->elf_recheck, st,
+					  err);
 }
 
 /* ---- the wanted set ------------------------------------------------------------- */
@@ -264,16 +295,21 @@ struct closure {
 	elfscan_add_fn add;
 	void *ctx;
 	struct strv *added;
+	struct strv *recheck; /* objects with a dependency not found or black-listed */
+	bool again;	      /* elfscan_recheck: follow nothing further */
 	struct elf_tree t;
 	struct strset done; /* real paths whose dependencies were followed */
 	struct strv queue;
 };
 
-/* path (a library, the interpreter or a link to them) into the set. */
-static int take(struct closure *c, const char *path, const char *who)
+/* path (a library, the interpreter or a link to them) into the set;
+ * *held: black.list kept it out. */
+static int take(struct closure *c, const char *path, const char *who, bool *held)
 {
-	if (wanted_blacklisted(c->black, path))
+	if (wanted_blacklisted(c->black, path)) {
+		*held = true;
 		return 0;
+	}
 	int r = c->add(c->ctx, path);
 	if (r == 1) {
 		uc_log(UC_LOG_INFO, "elfdeps: %s added (needed by %s)", path, who);
@@ -284,16 +320,19 @@ static int take(struct closure *c, const char *path, const char *who)
 
 /* What was found for who: its links and real path, taken; the real path
  * queued to have its own dependencies followed. */
-static int found(struct closure *c, const char *real, const struct strv *links, const char *who)
+static int found(struct closure *c, const char *real, const struct strv *links, const char *who,
+		 bool *held)
 {
-	if (wanted_blacklisted(c->black, real))
-		return 0; /* left out: `update` and check report it missing */
+	if (wanted_blacklisted(c->black, real)) {
+		*held = true; /* left out: `update` and check report it missing */
+		return 0;
+	}
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < links->n; i++)
-		r = take(c, links->v[i], who);
+		r = take(c, links->v[i], who, held);
 	if (r == 0)
-		r = take(c, real, who);
-	if (r == 0 && strset_add(&c->done, real) == 1)
+		r = take(c, real, who, held);
+	if (r == 0 && !c->again && strset_add(&c->done, real) == 1)
 		r = strv_push(&c->queue, real);
 	return r;
 }
@@ -310,25 +349,38 @@ static int follow(struct closure *c, const char *path)
 	if (fd < 0 || elf_info_read(fd, &info) != 0)
 		return 0;
 	int r = 0;
+	bool held = false; /* a dependency not found, or black-listed */
 	struct strv links = STRV_INIT;
-	if (info.interp && elf_find_interp(&c->t, &info, dep, sizeof(dep), &links) == 0)
-		r = found(c, dep, &links, path);
+	if (info.interp) {
+		if (elf_find_interp(&c->t, &info, dep, sizeof(dep), &links) == 0)
+			r = found(c, dep, &links, path, &held);
+		else
+			held = true;
+	}
 	for (size_t i = 0; r == 0 && i < info.needed.n; i++) {
 		strv_clear(&links);
 		if (elf_find_lib(&c->t, real, &info, info.needed.v[i], dep, sizeof(dep), &links) ==
 		    0)
-			r = found(c, dep, &links, path);
+			r = found(c, dep, &links, path, &held);
+		else
+			held = true;
 	}
 	strv_clear(&links);
 	elf_info_release(&info);
+	if (r == 0 && held && c->recheck)
+		r = strv_push(c->recheck, path);
 	return r;
 }
 
 int elfscan_wanted(int rootfd, const struct strv *programs, const struct strv *black,
-		   elfscan_add_fn add, void *ctx, struct strv *added)
+		   elfscan_add_fn add, void *ctx, struct strv *added, struct strv *recheck)
 {
-	struct closure c = {
-	    .rootfd = rootfd, .black = black, .add = add, .ctx = ctx, .added = added};
+	struct closure c = {.rootfd = rootfd,
+			    .black = black,
+			    .add = add,
+			    .ctx = ctx,
+			    .added = added,
+			    .recheck = recheck};
 	int r = elf_tree_load(&c.t, rootfd);
 	for (size_t i = 0; r == 0 && i < programs->n; i++)
 		r = follow(&c, programs->v[i]);
@@ -340,14 +392,33 @@ int elfscan_wanted(int rootfd, const struct strv *programs, const struct strv *b
 	return r;
 }
 
-int elfscan_read_added(int genfd, struct strv *added)
+int elfscan_recheck(int rootfd, const struct strv *objects, const struct strv *black,
+		    elfscan_add_fn add, void *ctx, struct strv *added)
+{
+	struct closure c = {.rootfd = rootfd,
+			    .black = black,
+			    .add = add,
+			    .ctx = ctx,
+			    .added = added,
+			    .again = true};
+	int r = objects->n ? elf_tree_load(&c.t, rootfd) : 0;
+	for (size_t i = 0; r == 0 && i < objects->n; i++)
+		r = follow(&c, objects->v[i]);
+	if (objects->n)
+		elf_tree_release(&c.t);
+	return r;
+}
+
+int elfscan_read_added(int genfd, struct strv *added, struct strv *recheck)
 {
 	struct elf_report rep;
-	if (elfscan_read(genfd, &rep, added) < 0) {
+	struct elfdeps_lists l = {.added = added, .recheck = recheck};
+	if (read_file(genfd, &rep, &l) < 0) {
 		strv_clear(added);
+		strv_clear(recheck);
 		return 0;
 	}
-	int r = rep.n > 0;
+	int r = rep.n > 0 && !l.closure;
 	elf_report_release(&rep);
 	return r;
 }

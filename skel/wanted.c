@@ -600,11 +600,18 @@ static int add_elfdeps(struct builder *b)
 	for (size_t i = 0; b->probe && b->probe->elf_added && r >= 0 && i < b->probe->elf_added->n;
 	     i++)
 		r = add_elf(b, b->probe->elf_added->v[i]);
+	if (b->probe && b->probe->elf_added && b->probe->elf_recheck && r >= 0) {
+		struct strv found = STRV_INIT; /* anything here makes the set differ */
+		r = elfscan_recheck(b->rootfd, b->probe->elf_recheck, &b->black, add_elf, b,
+				    &found);
+		strv_clear(&found);
+	}
 	for (size_t i = 0; !b->probe && r >= 0 && i < b->ws->n; i++)
 		if (!b->ws->v[i].pkg && b->ws->v[i].have_st && S_ISREG(b->ws->v[i].st.st_mode))
 			r = strv_push(&programs, b->ws->v[i].path);
 	if (!b->probe && r >= 0)
-		r = elfscan_wanted(b->rootfd, &programs, &b->black, add_elf, b, &b->ws->elf_added);
+		r = elfscan_wanted(b->rootfd, &programs, &b->black, add_elf, b, &b->ws->elf_added,
+				   &b->ws->elf_recheck);
 	strv_clear(&programs);
 	return r < 0 ? r : 0;
 }
@@ -705,6 +712,7 @@ void wanted_release(struct wanted_set *ws)
 	strv_clear(&ws->cfg_missing);
 	strv_clear(&ws->cfg_homes);
 	strv_clear(&ws->elf_added);
+	strv_clear(&ws->elf_recheck);
 	memset(ws, 0, sizeof(*ws));
 }
 
