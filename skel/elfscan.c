@@ -7,6 +7,7 @@
 #include "lib/path.h"
 #include "skel/elfdeps.h"
 #include "skel/ldcache.h"
+#include "skel/nss.h"
 #include "skel/wanted.h"
 
 #include <errno.h>
@@ -267,6 +268,8 @@ struct closure {
 	struct elf_tree t;
 	struct strset done; /* real paths whose dependencies were followed */
 	struct strv queue;
+	int elfclass;	  /* of the first program followed (0: none was ELF) */
+	unsigned machine; /* its e_machine: NSS modules must match */
 };
 
 /* path (a library, the interpreter or a link to them) into the set. */
@@ -309,6 +312,10 @@ static int follow(struct closure *c, const char *path)
 	struct elf_info info;
 	if (fd < 0 || elf_info_read(fd, &info) != 0)
 		return 0;
+	if (!c->elfclass) {
+		c->elfclass = info.elfclass;
+		c->machine = info.machine;
+	}
 	int r = 0;
 	struct strv links = STRV_INIT;
 	if (info.interp && elf_find_interp(&c->t, &info, dep, sizeof(dep), &links) == 0)
@@ -324,6 +331,30 @@ static int follow(struct closure *c, const char *path)
 	return r;
 }
 
+/* The NSS modules of the sysroot's nsswitch.conf (skel/nss.h), found as
+ * libc's dlopen finds them (no RPATH: cache, ld.so.conf, defaults), for the
+ * class of the programs; one the sysroot lacks (sss on a minimal image) is
+ * no error: glibc skips a module it cannot load. */
+static int take_nss(struct closure *c)
+{
+	struct strv sonames = STRV_INIT, links = STRV_INIT;
+	struct elf_info libc = {.elfclass = c->elfclass, .machine = c->machine};
+	char dep[PATH_MAX];
+	int r = c->elfclass ? nss_modules(c->rootfd, &sonames) : 0;
+	for (size_t i = 0; r == 0 && i < sonames.n; i++) {
+		strv_clear(&links);
+		if (elf_find_lib(&c->t, "/etc/nsswitch.conf", &libc, sonames.v[i], dep, sizeof(dep),
+				 &links) == 0)
+			r = found(c, dep, &links, "/etc/nsswitch.conf");
+		else
+			uc_log(UC_LOG_INFO, "elfdeps: nsswitch.conf names %s, not in the sysroot",
+			       sonames.v[i]);
+	}
+	strv_clear(&links);
+	strv_clear(&sonames);
+	return r;
+}
+
 int elfscan_wanted(int rootfd, const struct strv *programs, const struct strv *black,
 		   elfscan_add_fn add, void *ctx, struct strv *added)
 {
@@ -332,6 +363,8 @@ int elfscan_wanted(int rootfd, const struct strv *programs, const struct strv *b
 	int r = elf_tree_load(&c.t, rootfd);
 	for (size_t i = 0; r == 0 && i < programs->n; i++)
 		r = follow(&c, programs->v[i]);
+	if (r == 0)
+		r = take_nss(&c);
 	for (size_t i = 0; r == 0 && i < c.queue.n; i++) /* grows while walked */
 		r = follow(&c, c.queue.v[i]);
 	elf_tree_release(&c.t);
