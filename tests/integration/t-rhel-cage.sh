@@ -110,11 +110,17 @@ assert_eq "$(grep -c '^ran ' "$T/ver")" "$(echo $sample | wc -w)" "programs run 
 "$UC" exec bob -- bash -c 'echo secret > ~/note; exec sleep 59.123' & # not uc: $! is then unicage itself
 bobpid=$!
 on_cleanup "kill $bobpid"
-for _ in $(seq 50); do
-    grep -q 59.123 "/proc/$bobpid/cmdline" 2>/dev/null && break
-    sleep 0.1
-done
-grep -q 59.123 "/proc/$bobpid/cmdline" || fail "bob's process did not start"
+# wait_caged UID PATTERN: until a process of UID (exec'd in the cage: unicage
+# itself, when it stays to relay, is root's) runs with PATTERN in its cmdline
+wait_caged() {
+    for _ in $(seq 50); do
+        pgrep -u "$1" -f "$2" > /dev/null && return 0
+        sleep 0.1
+    done
+    fail "no process of uid $1 running '$2'"
+}
+wait_caged 1002 'sleep 59\.123'
+[ -f "$h/home/bob/note" ] || fail "bob's note not written"
 # the scan finds a process where one may be seen (alice's own, this session)
 in_alice bash -c 'sleep 58.321 & cat /proc/[0-9]*/cmdline 2>/dev/null; kill $!' | tr '\0' ' ' > "$T/procs"
 grep -q ' 58.321 ' "$T/procs" || fail "alice's own process not in her /proc (the check below would prove nothing)"
@@ -136,10 +142,7 @@ assert_eq "$(in_alice uc-hello)" "hello 1" "uc-hello 1 in the cage"
 "$UC" exec alice -- bash -c 'while [ ! -e ~/go ]; do sleep 0.05; done; uc-hello > ~/old-slot' &
 oldpid=$!
 on_cleanup "kill $oldpid"
-for _ in $(seq 50); do
-    grep -q while "/proc/$oldpid/cmdline" 2>/dev/null && break
-    sleep 0.1
-done
+wait_caged 1001 'old-slot'
 hrpm --nodeps --noscripts -U "$rpms/uc-hello-2-1.noarch.rpm" 2>/dev/null
 assert_eq "$(hrpm -q uc-hello 2>/dev/null)" "uc-hello-2-1.noarch" "rpm -U"
 expect_exit 0 uc update
