@@ -79,6 +79,10 @@ assert_eq "$(in_alice id -un)" alice "id -un"
 assert_eq "$(in_alice bash -lc 'echo $USER:$HOME:$PWD')" "alice:/home/alice:/home/alice" "login environment"
 assert_eq "$(in_alice sha256sum /usr/bin/bash | awk '{print $1}')" "$(sha "$h/usr/bin/bash")" "bash in the cage is the host's"
 in_alice cat /etc/os-release | grep -q '^VERSION_ID="8.4"$' || fail "os-release in the cage"
+# the admin's repair shell in her cage: root of the cage, RHEL's root PATH
+expect_exit 0 uc enter alice -- bash -lc 'id -un; echo $PATH; ls -A /home/alice'
+assert_eq "$(head -n 1 "$T/out")" root "enter: root in alice's cage"
+assert_grep "/usr/sbin" "$T/out" "enter: root's login PATH"
 
 # --- every program of every package loads ------------------------------------
 expect_exit 0 uc check --full
