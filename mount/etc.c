@@ -401,18 +401,35 @@ int cage_etc_conf_load(const char *config_dir, struct skel_conf *out, struct uc_
 	return 0;
 }
 
+/* The generation's tree/etc into *sfd. A generation whose cfg files take
+ * nothing of /etc (programs and their libraries only) has none: its cages
+ * get an etc of the accounts alone (sfd -1), not a refusal; no generation
+ * at all is UC_NOTFOUND. */
+static int open_gen_etc(const struct uc_config *cfg, const char *gen, int *sfd,
+			struct uc_error *err)
+{
+	char tree[PATH_MAX];
+	snprintf(tree, sizeof(tree), "%s/skel/%s/tree", cfg->state_dir, gen ? gen : "current");
+	_cleanup_close_ int tfd = open(tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (tfd < 0)
+		return errno == ENOENT ? uc_fail(err, UC_NOTFOUND, "no skeleton (unicage init)")
+				       : uc_fail_errno(err, errno, "%s", tree);
+	*sfd = openat(tfd, "etc", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*sfd < 0 && errno != ENOENT)
+		return uc_fail_errno(err, errno, "%s/etc", tree);
+	return 0;
+}
+
 int cage_etc_generate(const struct uc_config *cfg, const struct skel_conf *conf,
 		      const struct uc_user *u, const char *gen, struct uc_error *err)
 {
-	char dir[PATH_MAX], src[PATH_MAX], custom[PATH_MAX];
+	char dir[PATH_MAX], custom[PATH_MAX];
 	int r = make_cage_dir(cfg, u, dir, sizeof(dir));
 	if (r < 0)
 		return uc_fail_errno(err, r, "cage directory of %s", u->name);
-	snprintf(src, sizeof(src), "%s/skel/%s/tree/etc", cfg->state_dir, gen ? gen : "current");
-	_cleanup_close_ int sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (sfd < 0)
-		return errno == ENOENT ? uc_fail(err, UC_NOTFOUND, "no skeleton etc (unicage init)")
-				       : uc_fail_errno(err, errno, "%s", src);
+	_cleanup_close_ int sfd = -1;
+	if ((r = open_gen_etc(cfg, gen, &sfd, err)) < 0)
+		return r;
 	_cleanup_close_ int cfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (cfd < 0)
 		return uc_fail_errno(err, errno, "%s", dir);
@@ -421,7 +438,7 @@ int cage_etc_generate(const struct uc_config *cfg, const struct skel_conf *conf,
 		return uc_fail_errno(err, errno, "%s/etc.new", dir);
 	_cleanup_close_ int efd =
 	    openat(cfd, "etc.new", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	r = efd < 0 ? -errno : copy_tree(sfd, efd);
+	r = efd < 0 ? -errno : sfd >= 0 ? copy_tree(sfd, efd) : 0;
 	if (r == 0)
 		r = filter_accounts(cfg, conf, u, efd);
 	snprintf(custom, sizeof(custom), "%s/custom.etc/%s", cfg->config_dir, u->name);

@@ -163,6 +163,36 @@ printf 'evil\n' > "$demo/evil"; tar --zstd -cf "$demo/evil.tar.zst" -C "$demo" e
 echo "\$ $UC import $demo/evil.tar.zst      (not a cage archive)"
 "$UC" import "$demo/evil.tar.zst" || echo "exit $?"
 
+rhel=${UNICAGE_SHARED:-$src/../shared}/data/rootfs/ubi8-micro-8.4-84.x86_64.rootfs.tar.xz
+if [ -f "$rhel" ]; then
+    step "A real RHEL 8.4 host (UBI micro rootfs): its skeleton, and a login shell in a cage"
+    r=$demo/rhel
+    mkdir -p "$r" "$demo/rhel-etc/conf.d"
+    tar --numeric-owner -xpf "$rhel" -C "$r"
+    mkdir -p "$r/home/alice"; chown 1001:1001 "$r/home/alice"; chmod 0700 "$r/home/alice"
+    echo 'alice:x:1001:1001:Alice:/home/alice:/bin/bash' >> "$r/etc/passwd"
+    echo 'alice:x:1001:' >> "$r/etc/group"
+    export UNICAGE_CONFIG=$demo/rhel.conf
+    printf '%s\n' "sysroot = $r" "state_dir = $demo/rhel-state" "config_dir = $demo/rhel-etc" \
+        "run_dir = $demo/rhel-run" "passwd_file = $r/etc/passwd" "group_file = $r/etc/group" > "$UNICAGE_CONFIG"
+    echo "unicage.conf: sysroot = $r ($(HOME=$demo rpm --root "$r" --dbpath /var/lib/rpm -qa 2>/dev/null | wc -l) packages, merged /usr)"
+    printf '$ %s\n' "$UC addrpm --requires bash coreutils"
+    "$UC" addrpm --requires bash coreutils | tr '\n' ' ' | fold -s -w 100; echo
+    echo "--- a cfg as CageFS documents them (no [section]), with /bin and /lib64 names:"
+    printf 'comment=a hosting shell\npaths=/bin/bash, /lib64/libtinfo.so.6, /etc/profile, /etc/bashrc\n' |
+        tee "$demo/rhel-etc/conf.d/hosting.cfg"
+    run "$UC" init | grep -E "generation|^  (paths|shared|elf_)"
+    run "$UC" enable alice
+    run "$UC" mount alice
+    printf '$ %s | grep -E "%s"\n' "$UC exec alice -- bash -lc 'id; cat /etc/redhat-release; ldconfig -p'" "^uid|^Red Hat|libc.so.6 "
+    "$UC" exec alice -- bash -lc 'id; cat /etc/redhat-release; ldconfig -p' | grep -E "^uid|^Red Hat|libc.so.6 "
+    printf '$ %s | grep ELF\n' "$UC check --full"
+    "$UC" check --full | grep ELF
+    run "$UC" umount-all
+else
+    step "A real RHEL 8.4 host: skipped ($rhel is not here)"
+fi
+
 step "Errors: exit codes 4 (not found) and 3 (bad request), JSON envelope"
 "$UC" rpmscan no-such-package || echo "exit $?"
 "$UC" --json rpmscan --sysroot "$demo/nowhere" --all || echo "exit $?"

@@ -7,6 +7,7 @@
 #include "lib/path.h"
 #include "skel/elfdeps.h"
 #include "skel/ldcache.h"
+#include "skel/nss.h"
 #include "skel/wanted.h"
 
 #include <errno.h>
@@ -21,6 +22,9 @@
 
 #define ELFDEPS_FILE "elfdeps"
 #define ELFDEPS_MAGIC "unicage-elfdeps 1"
+/* the recheck entry of NSS modules nsswitch.conf names and the sysroot
+ * lacked (never a path: those start with '/') */
+#define NSS_MARK "nsswitch.conf:"
 
 static int missing_add(struct elf_report *rep, const char *program, const char *lib, int cls)
 {
@@ -300,6 +304,8 @@ struct closure {
 	struct elf_tree t;
 	struct strset done; /* real paths whose dependencies were followed */
 	struct strv queue;
+	int elfclass;	  /* of the first program followed (0: none was ELF) */
+	unsigned machine; /* its e_machine: NSS modules must match */
 };
 
 /* path (a library, the interpreter or a link to them) into the set;
@@ -348,6 +354,10 @@ static int follow(struct closure *c, const char *path)
 	struct elf_info info;
 	if (fd < 0 || elf_info_read(fd, &info) != 0)
 		return 0;
+	if (!c->elfclass) {
+		c->elfclass = info.elfclass;
+		c->machine = info.machine;
+	}
 	int r = 0;
 	bool held = false; /* a dependency not found, or black-listed */
 	struct strv links = STRV_INIT;
@@ -372,6 +382,54 @@ static int follow(struct closure *c, const char *path)
 	return r;
 }
 
+/* The NSS modules of the sysroot's nsswitch.conf (skel/nss.h), found as
+ * libc's dlopen finds them (no RPATH: cache, ld.so.conf, defaults), for the
+ * class of the programs; one the sysroot lacks (sss on a minimal image) is
+ * no error: glibc skips a module it cannot load. */
+static int take_nss(struct closure *c)
+{
+	struct strv sonames = STRV_INIT, links = STRV_INIT;
+	struct elf_info libc = {.elfclass = c->elfclass, .machine = c->machine};
+	char dep[PATH_MAX];
+	bool held = false;
+	int r = c->elfclass ? nss_modules(c->rootfd, &sonames) : 0;
+	for (size_t i = 0; r == 0 && i < sonames.n; i++) {
+		strv_clear(&links);
+		if (elf_find_lib(&c->t, "/etc/nsswitch.conf", &libc, sonames.v[i], dep, sizeof(dep),
+				 &links) == 0) {
+			r = found(c, dep, &links, "/etc/nsswitch.conf", &held);
+		} else {
+			held = true;
+			if (!c->again)
+				uc_log(UC_LOG_INFO,
+				       "elfdeps: nsswitch.conf names %s, not in the sysroot",
+				       sonames.v[i]);
+		}
+	}
+	strv_clear(&links);
+	strv_clear(&sonames);
+	/* looked at again by a no-op update, for this class and machine */
+	char mark[64];
+	snprintf(mark, sizeof(mark), "%s%d:%u", NSS_MARK, c->elfclass, c->machine);
+	if (r == 0 && held && c->recheck)
+		r = strv_push(c->recheck, mark);
+	return r;
+}
+
+/* A recheck entry: an object's path, or NSS_MARK with a class and machine. */
+static int recheck_one(struct closure *c, const char *what)
+{
+	int cls;
+	unsigned machine;
+	if (strncmp(what, NSS_MARK, strlen(NSS_MARK)) != 0)
+		return follow(c, what);
+	if (sscanf(what + strlen(NSS_MARK), "%d:%u", &cls, &machine) != 2)
+		return 0;
+	c->elfclass = cls;
+	c->machine = machine;
+	return take_nss(c);
+}
+
 int elfscan_wanted(int rootfd, const struct strv *programs, const struct strv *black,
 		   elfscan_add_fn add, void *ctx, struct strv *added, struct strv *recheck)
 {
@@ -384,6 +442,8 @@ int elfscan_wanted(int rootfd, const struct strv *programs, const struct strv *b
 	int r = elf_tree_load(&c.t, rootfd);
 	for (size_t i = 0; r == 0 && i < programs->n; i++)
 		r = follow(&c, programs->v[i]);
+	if (r == 0)
+		r = take_nss(&c);
 	for (size_t i = 0; r == 0 && i < c.queue.n; i++) /* grows while walked */
 		r = follow(&c, c.queue.v[i]);
 	elf_tree_release(&c.t);
@@ -403,7 +463,7 @@ int elfscan_recheck(int rootfd, const struct strv *objects, const struct strv *b
 			    .again = true};
 	int r = objects->n ? elf_tree_load(&c.t, rootfd) : 0;
 	for (size_t i = 0; r == 0 && i < objects->n; i++)
-		r = follow(&c, objects->v[i]);
+		r = recheck_one(&c, objects->v[i]);
 	if (objects->n)
 		elf_tree_release(&c.t);
 	return r;
