@@ -146,7 +146,7 @@ static int load_homes(struct builder *b, struct uc_error *err)
 bool wanted_blacklisted(const struct strv *black, const char *path)
 {
 	char buf[PATH_MAX];
-	snprintf(buf, sizeof(buf), "%s", path);
+	bool copied = false; /* only patterns need the copy (called for every path) */
 	for (size_t i = 0; i < black->n; i++) {
 		if (!strpbrk(black->v[i], "*?[\\")) {
 			/* a plain path (the built-in ones): itself or a parent */
@@ -154,6 +154,9 @@ bool wanted_blacklisted(const struct strv *black, const char *path)
 				return true;
 			continue;
 		}
+		if (!copied)
+			copy_str(buf, sizeof(buf), path);
+		copied = true;
 		/* the path itself and each parent directory */
 		for (size_t len = strlen(buf); len > 0; len--) {
 			if (buf[len] != '\0' && buf[len] != '/')
