@@ -443,11 +443,13 @@ static int make_link(struct gen_build *b, const struct idx_ent *e, const char *b
 	if (n < 0)
 		return -errno;
 	target[n] = '\0';
-	int dirs[2] = {b->ptree, b->pstub};
-	for (int i = 0; i < 2; i++)
-		if (symlinkat(target, dirs[i], base) < 0 ||
-		    fchownat(dirs[i], base, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0)
-			return -errno;
+	/* stubs/ gets the same inode (linkat never follows a symlink without
+	 * AT_SYMLINK_FOLLOW): one inode fewer to allocate per link, and the
+	 * two trees cannot differ */
+	if (symlinkat(target, b->ptree, base) < 0 ||
+	    fchownat(b->ptree, base, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    linkat(b->ptree, base, b->pstub, base, 0) < 0)
+		return -errno;
 	b->st->links++;
 	return 0;
 }
