@@ -1,10 +1,18 @@
 /* Joining a persisted cage and running something in it (DESIGN.md,
- * "Pipeline" step 5): setns(2) into the slot's mount namespace, the home as
- * cwd, a clean environment, then either root with the enter_drop_caps
- * capabilities gone from every set (enter), or the user's own ids, groups
- * from the cage's /etc/group, no capability at all and no_new_privs (exec).
- * The command is exec'd in place: its exit status, signals and stdio are the
- * caller's. setns of a mount namespace needs a single-threaded caller. */
+ * "Pipeline" step 5, doc/enter.md):
+ *   the caller   opens the slot's mount namespace and the user's pid and IPC
+ *                namespaces (checked: the init alive), setns(CLONE_NEWPID),
+ *                fork; then stays outside as the front: waits, passes
+ *                signals on, exits with the command's status
+ *   the child    pid N of the cage's pid namespace: setns IPC, mount (lands
+ *                in the cage's root), for root a user namespace mapping
+ *                every id to itself (maps written by the front); the home as
+ *                cwd, a clean environment, root with the enter_drop_caps
+ *                capabilities gone (enter) or the user's own ids, groups
+ *                from the cage's /etc/group, no capability, no_new_privs
+ *                (exec); dies with the front (PR_SET_PDEATHSIG); exec.
+ * setns of a mount namespace needs a single-threaded caller. This is the
+ * one way into a cage (exec, enter, PAM sessions). */
 #pragma once
 
 #include "lib/config.h"
@@ -28,7 +36,10 @@ struct join_req {
 	int ngroups;
 };
 
-/* Does not return when the command runs. Returns -errno with err set when
- * the cage cannot be joined; when the command itself cannot be executed,
- * *exit_code is 127 (not found) or 126 (not executable), as shells do. */
+/* Does not return when the command runs (the caller becomes the front and
+ * exits with the command's status). Returns -errno with err set when the
+ * cage cannot be joined (before the fork: in the caller; after it: in the
+ * child, which must report and _exit); when the command itself cannot be
+ * executed, *exit_code is 127 (not found) or 126 (not executable), as
+ * shells do. */
 int join_and_exec(const struct join_req *r, int *exit_code, struct uc_error *err);

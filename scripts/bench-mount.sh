@@ -95,7 +95,8 @@ a=() b=()
 for i in $(seq "$side"); do
     s=$(date +%s%N); "$UC" mount "$(user "$i")" > /dev/null; e=$(date +%s%N); a+=("$(ms "$s" "$e")")
 done
-mounts=$(nsenter --mount="$w/run/ns/u0001.1" cat /proc/self/mountinfo | wc -l)
+mounts=$(nsenter --mount="$w/run/ns/u0001.1" --pid="$w/run/ns/u0001.pid" cat /proc/self/mountinfo | awk '$5 !~ "^/proc/"' | wc -l)
+masks=$(nsenter --mount="$w/run/ns/u0001.1" --pid="$w/run/ns/u0001.pid" cat /proc/self/mountinfo | awk '$5 ~ "^/proc/"' | wc -l)
 host_uc=$(host_mount_cost)
 "$UC" umount-all > /dev/null
 for i in $(seq "$side"); do
@@ -107,7 +108,7 @@ for i in $(seq "$side"); do umount -l "$w/byhand/ns/$(user "$i")"; done
 ma=$(printf '%s\n' "${a[@]}" | median) mb=$(printf '%s\n' "${b[@]}" | median)
 printf 'mount one cage (median of %s)  unicage mount %s ms   by hand (unshare+mount+pivot_root) %s ms   ratio %s\n' \
     "$side" "$ma" "$mb" "$(awk -v a="$ma" -v b="$mb" 'BEGIN {printf "%.2f", a / b}')"
-echo "mounts per cage: unicage $mounts (goal <= 16), by hand $mounts_hand"
+echo "mounts per cage: unicage $mounts (goal <= 16) and $masks read-only /proc masks, by hand $mounts_hand"
 echo "by hand: $hand_retries unshare runs failed on the namespace-id quirk and were retried"
 echo "host mount+umount with $side cages present: unicage $host_uc ms, by hand $host_hand ms"
 
