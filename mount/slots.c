@@ -52,8 +52,12 @@ int cage_init_get(int nsdir, const char *user, struct cage_init *ci)
 		return -ENOENT;
 	*ci = (struct cage_init){.pid = (pid_t)pid, .pidns = (ino_t)pidns, .ipcns = (ino_t)ipcns};
 	/* a recycled pid is in another pid namespace: the handle keeps this
-	 * one's inode from being reused */
-	return ci->pidns && ns_ino_of(ci->pid, "pid") == ci->pidns ? 0 : -ESRCH;
+	 * one's inode from being reused. The IPC link too: a dead init that
+	 * nobody has reaped yet still shows its pid namespace, not its IPC one */
+	return ci->pidns && ns_ino_of(ci->pid, "pid") == ci->pidns &&
+		       ns_ino_of(ci->pid, "ipc") == ci->ipcns
+		   ? 0
+		   : -ESRCH;
 }
 
 static int open_ns_handle(const struct uc_config *cfg, const char *user, const char *kind,
