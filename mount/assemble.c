@@ -504,16 +504,21 @@ static int slave(int m)
 /* ---- in the child: the pid namespace's /proc, the IPC namespace's mqueue -- */
 
 /* What a hosting user (or root of a repair shell, uid 0 of the host in a
- * user namespace: every root-owned file's owner) has no business reading or
- * writing in /proc (runc and crun mask and protect much the same, plus
- * key-users, kallsyms, kmsg, kpage*): files covered by an empty read-only
- * file, directories bound read-only on themselves. Names the kernel does
- * not have are skipped. */
+ * user namespace: the owner of every root-owned file) has no business
+ * reading or writing in /proc. runc's and moby's default lists (masked:
+ * asound acpi kcore keys latency_stats timer_list timer_stats sched_debug
+ * scsi interrupts; read-only: bus fs irq sys sysrq-trigger) plus key-users
+ * (every uid that holds keys), kallsyms, kmsg and kpage* (physical page
+ * flags: read by DAC alone, no capability asked). Files are covered by an
+ * empty read-only file, directories by an empty read-only directory or
+ * bound read-only on themselves. Names this kernel does not have are
+ * skipped. */
 static const char *const proc_masked[] = {
-    "kcore",	"keys",	      "key-users",  "timer_list",  "timer_stats",   "sched_debug",
-    "kallsyms", "kmsg",	      "kpagecount", "kpageflags",  "kpagecgroup",   "latency_stats",
-    "sysrq-trigger", NULL};
-static const char *const proc_readonly[] = {"sys", "irq", "bus", "fs", "acpi", "scsi", NULL};
+    "kcore",	   "keys",	 "key-users",	  "timer_list", "timer_stats",
+    "sched_debug", "kallsyms",	 "kmsg",	  "kpagecount", "kpageflags",
+    "kpagecgroup", "latency_stats", "sysrq-trigger", "interrupts", NULL};
+static const char *const proc_masked_dirs[] = {"acpi", "asound", "scsi", NULL};
+static const char *const proc_readonly[] = {"sys", "irq", "bus", "fs", NULL};
 
 #define ATTR_PROC (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
 
@@ -529,38 +534,50 @@ static int over(int src, int dir, const char *name)
 	return 0;
 }
 
-/* An empty read-only file to mask with: a tiny tmpfs of its own (nodev,
- * so /dev/null cannot serve). */
-static int empty_file(struct plan *p)
+/* An empty file and an empty directory to mask with: a tiny tmpfs of the
+ * cage's own (nodev: /dev/null could not serve), one superblock for all. */
+static int mask_source(struct plan *p)
 {
 	const char *opts[] = {"mode", "0555", "size", "4k", "nr_inodes", "4", NULL};
-	_cleanup_close_ int t = fs_mount("tmpfs", opts, ATTR_PROC, p);
+	int t = fs_mount("tmpfs", opts, ATTR_PROC, p);
 	if (t < 0)
 		return t;
 	int f = openat(t, "empty", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
-	if (f < 0)
-		return snprintf(p->msg, p->msgsize, "the /proc mask file"), -errno;
+	if (f < 0 || mkdirat(t, "empty.d", 0555) < 0) {
+		int e = errno;
+		if (f >= 0)
+			close(f);
+		close(t);
+		return snprintf(p->msg, p->msgsize, "the /proc masks"), -e;
+	}
 	close(f);
-	int m = (int)open_tree(t, "empty", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-	return m < 0 ? (snprintf(p->msg, p->msgsize, "the /proc mask file"), -errno) : m;
+	return t;
+}
+
+static int mask_with(int src, const char *what, int procfd, const char *const *names,
+		     struct plan *p)
+{
+	for (size_t i = 0; names[i]; i++) {
+		_cleanup_close_ int m = (int)open_tree(src, what, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		int r = m < 0 ? -errno : over(m, procfd, names[i]);
+		if (r < 0)
+			return snprintf(p->msg, p->msgsize, "masking /proc/%s", names[i]), r;
+	}
+	return 0;
 }
 
 static int mask_proc(int procfd, struct plan *p)
 {
-	_cleanup_close_ int empty = empty_file(p);
-	if (empty < 0)
-		return empty;
-	for (size_t i = 0; proc_masked[i]; i++) {
-		_cleanup_close_ int m = (int)open_tree(empty, "", OPEN_TREE_CLONE |
-							    OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-		int r = m < 0 ? -errno : over(m, procfd, proc_masked[i]);
-		if (r < 0)
-			return snprintf(p->msg, p->msgsize, "masking /proc/%s", proc_masked[i]), r;
-	}
+	_cleanup_close_ int src = mask_source(p);
+	int r = src < 0 ? src : mask_with(src, "empty", procfd, proc_masked, p);
+	if (r == 0)
+		r = mask_with(src, "empty.d", procfd, proc_masked_dirs, p);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; proc_readonly[i]; i++) {
 		_cleanup_close_ int m =
 		    (int)open_tree(procfd, proc_readonly[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-		int r = m < 0 ? (errno == ENOENT ? 0 : -errno) : over(m, procfd, proc_readonly[i]);
+		r = m < 0 ? (errno == ENOENT ? 0 : -errno) : over(m, procfd, proc_readonly[i]);
 		if (r < 0)
 			return snprintf(p->msg, p->msgsize, "/proc/%s read-only", proc_readonly[i]),
 			       r;

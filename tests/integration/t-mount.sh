@@ -57,10 +57,11 @@ in_cage alice 1 sh -c 'test -c /dev/null && test -c /dev/urandom && test -c /dev
 for f in meminfo stat loadavg uptime cpuinfo; do
     [ -n "$(in_cage alice 1 cat /proc/$f)" ] || fail "/proc/$f missing: /proc lacks the system files programs need"
 done
-for f in key-users keys kpageflags kpagecount timer_list kallsyms kmsg; do
+for f in key-users keys kpageflags kpagecount timer_list kallsyms kmsg interrupts; do
     [ -e "/proc/$f" ] || continue
     [ -z "$(in_cage alice 1 cat "/proc/$f" 2>/dev/null | head -c 1)" ] || fail "/proc/$f is readable in the cage"
 done
+[ ! -d /proc/acpi ] || [ -z "$(in_cage alice 1 ls /proc/acpi)" ] || fail "/proc/acpi not masked"
 in_cage alice 1 sh -c 'echo cage > /proc/sys/kernel/hostname' 2>/dev/null && fail "/proc/sys writable in the cage"
 [ "$(hostname)" != cage ] || fail "the cage changed the host's name"
 
