@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/sched.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -86,14 +85,14 @@ static pid_t spawn_init(int bin, int template_fd, int go, int *pidfd)
 	return pid < 0 ? -errno : (pid_t)pid;
 }
 
-/* Kill through the pidfd and wait for it to be gone (reaped here when it is
- * our child: the process that started it may be this one). */
+/* Kill through the pidfd; reaped here if it is our child and already gone
+ * (the process that started it may be this one), else by its parent. Not
+ * waited for: what its death takes with it (every process of the
+ * namespace) the kernel finishes on its own, and waiting costs ~10 ms a
+ * cage (2,000 cages: 20 s of umount-all). */
 static void kill_pidfd(int pidfd)
 {
 	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-	struct pollfd p = {.fd = pidfd, .events = POLLIN};
-	while (poll(&p, 1, 3000) < 0 && errno == EINTR)
-		;
 	siginfo_t si;
 	waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG);
 }

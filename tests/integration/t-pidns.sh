@@ -142,7 +142,13 @@ ipid=$(init_pid alice)
 expect_exit 0 uc umount alice
 [ ! -e "$ns/.slots/alice/init" ] || fail "umount left alice's init record"
 [ ! -e "$ns/alice.pid" ] && [ ! -e "$ns/alice.ipc" ] || fail "umount left alice's namespace handles"
-gone() { [ ! -e "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+gone() { # the init is killed, not waited for
+    for _ in $(seq 40); do
+        [ ! -e "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    return 1
+}
 gone "$ipid" || fail "umount left alice's init running"
 expect_exit 0 uc umount-all
 done
@@ -164,6 +170,7 @@ sleep 0.2
 n=0; for p in $(pgrep -x unicage-init); do [ "$(readlink "/proc/$p/ns/mnt")" = "$tmpl" ] && n=$((n + 1)); done
 assert_eq "$n" 2 "one init for alice, one for bob after killed mounts"
 expect_exit 0 uc umount-all
+sleep 0.5
 n=0; for p in $(pgrep -x unicage-init); do [ "$(readlink "/proc/$p/ns/mnt" 2>/dev/null)" = "$tmpl" ] && n=$((n + 1)); done
 assert_eq "$n" 0 "umount-all leaves no init"
 echo ok
