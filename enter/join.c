@@ -80,7 +80,7 @@ static void forward(int sig, siginfo_t *si, void *ctx)
  * a core), signals sent to it are passed to the command. */
 static _Noreturn void front_wait(pid_t child)
 {
-	static const int sigs[] = {SIGHUP,  SIGINT,  SIGQUIT,  SIGTERM,
+	static const int sigs[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM,
 				   SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH};
 	front_child = child;
 	struct sigaction sa = {.sa_sigaction = forward, .sa_flags = SA_SIGINFO | SA_RESTART};
@@ -159,7 +159,8 @@ static int root_session(int sync, struct uc_error *err)
 	if (unshare(CLONE_NEWUSER) < 0)
 		return uc_fail_errno(err, errno, "a user namespace for the repair shell");
 	if (write(sync, &c, 1) != 1 || read(sync, &c, 1) != 1 || c != 'k')
-		return uc_fail(err, UC_INTERNAL, "the repair shell's user namespace was not mapped");
+		return uc_fail(err, UC_INTERNAL,
+			       "the repair shell's user namespace was not mapped");
 	close(sync);
 	return 0;
 }
@@ -182,7 +183,14 @@ static int join_slot(const struct uc_config *cfg, const struct slot *s, bool roo
 		r = uc_fail_errno(err, errno, "socketpair");
 	else if (setns(f.pid, CLONE_NEWPID) < 0)
 		r = uc_fail_errno(err, errno, "joining the pid namespace of %s", s->user);
+	/* a caller that ignores SIGCHLD (some daemons do, and exec keeps it)
+	 * would have the command reaped by the kernel and its status lost:
+	 * the front waits with the default, the command gets the caller's */
+	struct sigaction chld, dfl = {.sa_handler = SIG_DFL};
+	sigaction(SIGCHLD, &dfl, &chld);
 	pid_t child = r < 0 ? -1 : (fflush(NULL), fork());
+	if (child <= 0)
+		sigaction(SIGCHLD, &chld, NULL);
 	if (r == 0 && child < 0)
 		r = uc_fail_errno(err, errno, "starting a process in the cage of %s", s->user);
 	if (child > 0) {

@@ -353,8 +353,7 @@ static int add_dev(struct plan *p)
 		if (symlinkat(links[i][1], d, links[i][0]) < 0)
 			goto fail;
 	if (mkdirat(d, "pts", 0755) < 0 || mkdirat(d, "mqueue", 0755) < 0 ||
-	    mkdirat(d, "shm", 0700) < 0 ||
-	    fchmodat(d, "shm", 01777, 0) < 0)
+	    mkdirat(d, "shm", 0700) < 0 || fchmodat(d, "shm", 01777, 0) < 0)
 		goto fail;
 	int r = plan_add(p, d, "/dev", true);
 	if (r < 0)
@@ -514,8 +513,8 @@ static int slave(int m)
  * bound read-only on themselves. Names this kernel does not have are
  * skipped. */
 static const char *const proc_masked[] = {
-    "kcore",	   "keys",	 "key-users",	  "timer_list", "timer_stats",
-    "sched_debug", "kallsyms",	 "kmsg",	  "kpagecount", "kpageflags",
+    "kcore",	   "keys",	    "key-users",     "timer_list", "timer_stats",
+    "sched_debug", "kallsyms",	    "kmsg",	     "kpagecount", "kpageflags",
     "kpagecgroup", "latency_stats", "sysrq-trigger", "interrupts", NULL};
 static const char *const proc_masked_dirs[] = {"acpi", "asound", "scsi", NULL};
 static const char *const proc_readonly[] = {"sys", "irq", "bus", "fs", NULL};
@@ -558,7 +557,8 @@ static int mask_with(int src, const char *what, int procfd, const char *const *n
 		     struct plan *p)
 {
 	for (size_t i = 0; names[i]; i++) {
-		_cleanup_close_ int m = (int)open_tree(src, what, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		_cleanup_close_ int m =
+		    (int)open_tree(src, what, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 		int r = m < 0 ? -errno : over(m, procfd, names[i]);
 		if (r < 0)
 			return snprintf(p->msg, p->msgsize, "masking /proc/%s", names[i]), r;

@@ -41,7 +41,8 @@ int cage_init_get(int nsdir, const char *user, struct cage_init *ci)
 {
 	*ci = (struct cage_init){0};
 	_cleanup_close_ int ud = slots_user_dir(nsdir, user, false);
-	_cleanup_close_ int fd = ud < 0 ? -1 : openat(ud, "init", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fd =
+	    ud < 0 ? -1 : openat(ud, "init", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	char buf[256];
 	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
 	if (n <= 0)

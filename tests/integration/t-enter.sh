@@ -45,6 +45,8 @@ assert_eq "$(uc exec alice -- sh -c 'stat -L -c %i /proc/self/ns/pid')" "$pidns"
 # signals sent to the front reach the command; a signal's death is passed on
 rc=0; timeout -s TERM 0.5 "$UC" exec alice -- sleep 30 || rc=$?
 assert_eq "$rc" 124 "SIGTERM to the front stops the command (timeout's 124)"
+rc=0; (trap '' CHLD; exec "$UC" exec alice -- sh -c 'exit 9') || rc=$?
+assert_eq "$rc" 9 "a caller that ignores SIGCHLD still gets the status"
 rc=0; "$UC" exec alice -- sh -c 'kill -KILL $$' || rc=$?
 assert_eq "$rc" 137 "a command killed by a signal: the front dies of it too"
 
