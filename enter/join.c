@@ -134,7 +134,12 @@ static int map_all_ids(pid_t child)
 static void front_map(pid_t child, int sync)
 {
 	char c = 0;
-	int r = read(sync, &c, 1) == 1 && c == 'u' ? map_all_ids(child) : -EIO;
+	ssize_t n = read(sync, &c, 1);
+	if (n == 0) { /* the child failed before (it said why): its status */
+		close(sync);
+		return;
+	}
+	int r = n == 1 && c == 'u' ? map_all_ids(child) : -EIO;
 	if (r == 0 && write(sync, "k", 1) == 1) {
 		close(sync);
 		return;
@@ -191,7 +196,12 @@ static int join_slot(const struct uc_config *cfg, const struct slot *s, bool roo
 	pid_t child = r < 0 ? -1 : (fflush(NULL), fork());
 	if (child <= 0)
 		sigaction(SIGCHLD, &chld, NULL);
-	if (r == 0 && child < 0)
+	if (r == 0 && child < 0 && errno == ENOMEM)
+		r = uc_fail(err, UC_NOTFOUND,
+			    "the pid namespace of %s lost its init: `unicage mount %s` builds it "
+			    "again",
+			    s->user, s->user);
+	else if (r == 0 && child < 0)
 		r = uc_fail_errno(err, errno, "starting a process in the cage of %s", s->user);
 	if (child > 0) {
 		cage_fds_close(&f);
