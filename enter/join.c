@@ -231,6 +231,24 @@ static int join_slot(const struct uc_config *cfg, const struct slot *s, bool roo
 	return r;
 }
 
+int join_for_children(const struct uc_config *cfg, const struct slot *s, struct uc_error *err)
+{
+	struct cage_fds f;
+	int r = open_cage(cfg, s, &f, err);
+	if (r < 0)
+		return r;
+	/* IPC and mount first: a failure leaves the caller's children where
+	 * they were; the pid namespace last (its effect is only on children) */
+	if (setns(f.ipc, CLONE_NEWIPC) < 0)
+		r = uc_fail_errno(err, errno, "joining the IPC namespace of %s", s->user);
+	else if (setns(f.mnt, CLONE_NEWNS) < 0)
+		r = uc_fail_errno(err, errno, "joining the cage of %s", s->user);
+	else if (setns(f.pid, CLONE_NEWPID) < 0)
+		r = uc_fail_errno(err, errno, "joining the pid namespace of %s", s->user);
+	cage_fds_close(&f);
+	return r;
+}
+
 /* Right before exec: the command dies with its front (a killed caller
  * leaves nothing running in the cage on its behalf). Set last: a change of
  * ids clears it. The front is outside the pid namespace: getppid() is 0

@@ -43,3 +43,14 @@ struct join_req {
  * executed, *exit_code is 127 (not found) or 126 (not executable), as
  * shells do. */
 int join_and_exec(const struct join_req *r, int *exit_code, struct uc_error *err);
+
+/* For a caller that forks the session itself (a PAM session module): the
+ * calling process joins the slot's mount namespace and the user's IPC
+ * namespace, and its pid namespace for children, all checked first as
+ * join_and_exec does; its next fork(2) is a process of the cage (and fails
+ * if the cage's init died since: nothing runs outside). No ids, no
+ * capabilities, no environment: the caller's child must take the user's
+ * (as become_user does) before it runs anything of hers. The caller must be
+ * single-threaded; after an error after the IPC setns it must not fork a
+ * session. */
+int join_for_children(const struct uc_config *cfg, const struct slot *s, struct uc_error *err);

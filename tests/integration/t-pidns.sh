@@ -118,6 +118,21 @@ expect_exit 0 uc enter alice -- ps -ef
 assert_grep 'sleep 603' "$T/out" "root in enter sees alice's processes"
 grep -q 'sleep 602' "$T/out" && fail "root in alice's cage sees bob's process"
 
+# --- join_for_children (the PAM modules' way in): the next fork is in the cage
+if [ "$mode" = overlay ]; then
+    lib=$(dirname "$UC")/libunicage.a
+    san=""   # the library of `make SANITIZE=address,undefined` needs the runtimes
+    nm "$lib" 2>/dev/null | grep -q __asan_init && san="-fsanitize=address,undefined"
+    # shellcheck disable=SC2046,SC2086
+    cc -O2 $san -D_GNU_SOURCE -I"$UNICAGE_SRC" -o "$T/join-children" "$UNICAGE_SRC/tests/integration/join-children.c" \
+        "$lib" $(pkg-config --libs rpm libacl libattr libzstd mount libcap libarchive zlib libelf libseccomp) ||
+        fail "building join-children against $lib"
+    "$T/join-children" "$UNICAGE_CONFIG" alice /bin/sh -c 'stat -L -c %i /proc/self/ns/pid; ls /home' > "$T/out" ||
+        fail "join_for_children"
+    assert_eq "$(sed -n 1p "$T/out")" "$(stat -L -c %i "$ns/alice.pid")" "join_for_children: the child in alice's pid namespace"
+    assert_eq "$(sed -n 2p "$T/out")" alice "join_for_children: the child in alice's cage"
+fi
+
 # --- a killed init: nothing runs outside, the next entry rebuilds --------------
 ipid=$(init_pid alice)
 oldns=$(stat -L -c %i "$ns/alice.pid")
@@ -126,6 +141,13 @@ kill -9 "$ipid"
 rc=0; wait "${pids[2]}" || rc=$?
 assert_eq "$rc" 137 "alice's process died with her init"
 nsenter --pid="$ns/alice.pid" true 2>/dev/null && fail "a process started in a pid namespace whose init is dead"
+if [ "$mode" = overlay ]; then
+    rm -f "$atmp/ran"
+    "$T/join-children" "$UNICAGE_CONFIG" alice /bin/sh -c 'touch /tmp/ran' 2> "$T/err" &&
+        fail "join_for_children with the init dead"
+    assert_grep "init is gone" "$T/err" "join_for_children says the init is gone"
+    [ ! -e "$atmp/ran" ] || fail "join_for_children ran a session with the init dead"
+fi
 rm -f "$atmp/ran"
 # the front sees the dead init and hands over to the full binary, which
 # builds a new pid namespace and a new slot: the command runs in those
