@@ -51,6 +51,8 @@ int join_and_exec(const struct join_req *r, int *exit_code, struct uc_error *err
  * if the cage's init died since: nothing runs outside). No ids, no
  * capabilities, no environment: the caller's child must take the user's
  * (as become_user does) before it runs anything of hers. The caller must be
- * single-threaded; after an error after the IPC setns it must not fork a
- * session. */
+ * single-threaded, and can make no thread afterwards (the kernel refuses
+ * CLONE_THREAD while a process's pid namespace for children is not its
+ * own; so does an exit that needs one, such as LeakSanitizer's: _exit);
+ * after an error after the IPC setns it must not fork a session. */
 int join_for_children(const struct uc_config *cfg, const struct slot *s, struct uc_error *err);

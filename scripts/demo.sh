@@ -17,6 +17,7 @@ demo=$(mktemp -d /tmp/unicage-demo.XXXXXX)
 # unified files are immutable (+i): clear that before removing the tree
 cleanup() {
     set +e
+    "$(dirname "$0")/stop-cage-inits.sh" "$demo"
     findmnt -rn -o TARGET | grep "^$demo" | sort -r | while read -r m; do umount -l "$m"; done
     chattr -R -i "$demo" 2>/dev/null
     rm -rf "$demo"
