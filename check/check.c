@@ -1,5 +1,6 @@
 #include "check/check.h"
 
+#include "enter/landlock.h"
 #include "export/commit.h"
 #include "lib/strv.h"
 
@@ -15,7 +16,13 @@
 #include "mount/slots.h"
 #include "mount/users.h"
 #include "skel/conf.h"
+#include "rpmscan/rpmscan.h"
+#include "skel/elfdeps.h"
+#include "skel/elfscan.h"
 #include "skel/manifest.h"
+#include "skel/wanted.h"
+
+#include <gelf.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -158,6 +165,23 @@ static void check_proc_subset(struct check_report *rep)
 	} else {
 		add(rep, "kernel: procfs subset=pid", CHECK_FAILED, "%s", strerror(errno));
 	}
+}
+
+/* Every entry into a cage is scoped with Landlock where the kernel can
+ * (enter/landlock.h): abstract unix sockets and signals outside are fenced. */
+static void check_landlock(struct check_report *rep)
+{
+	int abi;
+	if (landlock_can_scope(&abi))
+		add(rep, "landlock scoping", CHECK_OK, "yes (ABI %d)", abi);
+	else if (abi < 0)
+		add(rep, "landlock scoping", CHECK_SKIPPED,
+		    "no: Landlock is %s (abstract unix sockets and signals outside a cage are "
+		    "not fenced off)",
+		    abi == -EOPNOTSUPP ? "disabled at boot (lsm=)" : "not in this kernel");
+	else
+		add(rep, "landlock scoping", CHECK_SKIPPED,
+		    "no: Landlock ABI %d, scoping needs 6 (Linux 6.12)", abi);
 }
 
 static void check_mode(const struct uc_config *cfg, struct check_report *rep)
@@ -336,6 +360,179 @@ static void check_generation(const struct uc_config *cfg, bool full, struct chec
 		close(g.objects);
 }
 
+/* ---- ELF dependencies of the current generation ---------------------------------- */
+
+static int collect_file(const struct manifest_rec *r, void *arg)
+{
+	return r->type == 'f' ? strv_push(arg, r->path) : 0;
+}
+
+/* Every ELF file of gen read again (--full, or a generation made before
+ * update stored its results). */
+static int elf_full(int gfd, struct elf_report *er, struct uc_error *err)
+{
+	char mgen[64];
+	struct strv paths = STRV_INIT;
+	_cleanup_close_ int tfd =
+	    openat(gfd, "tree", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int r = tfd < 0 ? uc_fail_errno(err, errno, "tree") : 0;
+	if (r == 0)
+		r = manifest_read(gfd, mgen, collect_file, &paths, err);
+	if (r == 0 && (r = elfscan_paths(tfd, &paths, er)) < 0)
+		uc_fail_errno(err, r, "reading the ELF files");
+	strv_clear(&paths);
+	return r;
+}
+
+/* What rpm calls the missing thing: a path, or the soname with its class. */
+static void elf_cap(const struct elf_missing *m, char *buf, size_t size)
+{
+	struct elf_info obj = {.elfclass = m->elfclass};
+	if (m->lib[0] == '/')
+		snprintf(buf, size, "%s", m->lib);
+	else
+		elf_soname_provide(&obj, m->lib, buf, size);
+}
+
+/* Where the host has what the generation misses, and whether black.list
+ * is why: the program read again from the generation, its dependency looked
+ * for in the sysroot as update did. */
+struct elf_hint {
+	int treefd, rootfd;
+	struct elf_tree host;
+	struct skel_conf conf;
+	bool ok;
+};
+
+static void hint_open(struct elf_hint *h, const struct uc_config *cfg, int gfd)
+{
+	struct uc_error err = {0};
+	memset(h, 0, sizeof(*h));
+	h->treefd = openat(gfd, "tree", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	h->rootfd = open(cfg->sysroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	h->ok = h->treefd >= 0 && h->rootfd >= 0 && elf_tree_load(&h->host, h->rootfd) == 0 &&
+		skel_conf_load(&h->conf, cfg->config_dir, &err) == 0;
+}
+
+static void hint_close(struct elf_hint *h)
+{
+	elf_tree_release(&h->host);
+	skel_conf_release(&h->conf);
+	if (h->treefd >= 0)
+		close(h->treefd);
+	if (h->rootfd >= 0)
+		close(h->rootfd);
+}
+
+/* "; black.list hides the host's PATH" when it does, else "". */
+static void hint_black(struct elf_hint *h, const struct elf_missing *m, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	_cleanup_close_ int fd = h->ok ? tree_open_file(h->treefd, m->program) : -1;
+	struct elf_info info;
+	if (fd < 0 || elf_info_read(fd, &info) != 0)
+		return;
+	char real[PATH_MAX];
+	struct strv links = STRV_INIT;
+	int r = m->lib[0] == '/'
+		    ? elf_find_interp(&h->host, &info, real, sizeof(real), &links)
+		    : elf_find_lib(&h->host, m->program, &info, m->lib, real, sizeof(real), &links);
+	if (r == 0 && strv_push(&links, real) == 0)
+		for (size_t i = 0; i < links.n && !buf[0]; i++)
+			if (wanted_blacklisted(&h->conf.black, links.v[i]))
+				snprintf(buf, size, ", but black.list hides the host's %.200s",
+					 links.v[i]);
+	strv_clear(&links);
+	elf_info_release(&info);
+}
+
+/* One FAILED line per missing library: who needs it, which package of the
+ * host's rpmdb provides it (when one does), and whether black.list hides it. */
+static void elf_failed(const struct uc_config *cfg, int gfd, const char *gen,
+		       const struct elf_report *er, struct check_report *rep)
+{
+	struct strv caps = STRV_INIT, pkgs = STRV_INIT;
+	struct strv first = STRV_INIT; /* per cap: an index into er */
+	for (size_t i = 0; i < er->n; i++) {
+		char cap[PATH_MAX + 16], idx[32];
+		elf_cap(&er->v[i], cap, sizeof(cap));
+		snprintf(idx, sizeof(idx), "%zu", i);
+		if (!strv_contains(&caps, cap) && strv_push(&caps, cap) == 0)
+			strv_push(&first, idx);
+	}
+	struct uc_error err = {0};
+	struct rpmscan_opts o = {.sysroot = cfg->sysroot, .dbpath = cfg->rpm_dbpath};
+	if (caps.n && rpmscan_whatprovides(&o, &caps, &pkgs, &err) < 0)
+		strv_clear(&pkgs); /* no rpmdb (or unreadable): no hint */
+	struct elf_hint h;
+	hint_open(&h, cfg, gfd);
+	for (size_t c = 0; c < caps.n && c < 20; c++) {
+		const struct elf_missing *m = &er->v[strtoul(first.v[c], NULL, 10)];
+		size_t users = 0;
+		for (size_t i = 0; i < er->n; i++) {
+			char cap[PATH_MAX + 16];
+			elf_cap(&er->v[i], cap, sizeof(cap));
+			users += strcmp(cap, caps.v[c]) == 0;
+		}
+		char more[40] = "", hint[600], black[300];
+		if (users > 1)
+			snprintf(more, sizeof(more), " and %zu more", users - 1);
+		hint_black(&h, m, black, sizeof(black));
+		if (pkgs.n > c && pkgs.v[c][0] && black[0])
+			snprintf(hint, sizeof(hint), "%.100s provides it%s", pkgs.v[c], black);
+		else if (pkgs.n > c && pkgs.v[c][0])
+			snprintf(hint, sizeof(hint), "%.100s provides it: unicage addrpm %.100s",
+				 pkgs.v[c], pkgs.v[c]);
+		else if (black[0])
+			snprintf(hint, sizeof(hint), "%s", black + 6);
+		else
+			snprintf(hint, sizeof(hint), "no installed package provides %.200s",
+				 caps.v[c]);
+		add(rep, "skeleton: ELF dependencies", CHECK_FAILED,
+		    "%s: %.200s needs %.200s, not in the generation%s; %s", gen, m->program, m->lib,
+		    more, hint);
+	}
+	if (caps.n > 20)
+		add(rep, "skeleton: ELF dependencies", CHECK_FAILED,
+		    "%s: %zu more libraries missing (unicage check --json lists the first 20)", gen,
+		    caps.n - 20);
+	hint_close(&h);
+	strv_clear(&caps);
+	strv_clear(&pkgs);
+	strv_clear(&first);
+}
+
+static void check_elf(const struct uc_config *cfg, bool full, struct check_report *rep)
+{
+	const char *name = "skeleton: ELF dependencies";
+	char gen[64], p[PATH_MAX];
+	struct uc_error err = {0};
+	if (skel_current_gen(cfg, gen, sizeof(gen), &err) < 0) {
+		add(rep, name, CHECK_SKIPPED, "no skeleton yet (unicage init)");
+		return;
+	}
+	snprintf(p, sizeof(p), "%.4000s/skel/%s", cfg->state_dir, gen);
+	_cleanup_close_ int gfd = open(p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct elf_report er = {0};
+	int r = gfd < 0 ? uc_fail_errno(&err, errno, "%s", p) : 0;
+	bool stored = false;
+	if (r == 0 && !full)
+		stored = elfscan_read(gfd, &er, NULL) == 0;
+	if (r == 0 && !stored)
+		r = elf_full(gfd, &er, &err);
+	if (r < 0)
+		add(rep, name, CHECK_FAILED, "%s: %s", gen, err.msg);
+	else if (er.n)
+		elf_failed(cfg, gfd, gen, &er, rep);
+	else
+		add(rep, name, CHECK_OK,
+		    "%s: %" PRIu64 " dynamic ELF file(s) of %" PRIu64
+		    ", each finds its interpreter and libraries in the generation%s",
+		    gen, er.elf_files, er.files,
+		    stored ? " (as update found them; --full: read again)" : " (all read)");
+	elf_report_release(&er);
+}
+
 /* ---- cages -------------------------------------------------------------------- */
 
 /* `unicage exec USER -- id -un`, its output and status. */
@@ -495,9 +692,11 @@ void check_run(const struct uc_config *cfg, const struct check_opts *o, struct c
 	check_openat2(rep);
 	check_immutable(cfg, rep);
 	check_proc_subset(rep);
+	check_landlock(rep);
 	check_mode(cfg, rep);
 	check_config(cfg, rep);
 	check_generation(cfg, o->full, rep);
+	check_elf(cfg, o->full, rep);
 	/* before the cages' exec, which would finish a stopped import */
 	check_imports(cfg, rep);
 	check_cages(cfg, o->exe, rep);

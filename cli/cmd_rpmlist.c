@@ -10,6 +10,7 @@
 #include "skel/conf.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,7 +19,9 @@
 
 const char addrpm_usage[] =
     "PKG... [--requires] [--wait-lock]\n\n"
-    "  PKG          an installed package (name or N-V-R[.A]) under sysroot\n"
+    "  PKG          an installed package under sysroot, as dnf takes one: a name,\n"
+    "               N-V-R[.A], a virtual provide (coreutils) or a file (/usr/bin/bash);\n"
+    "               the package chosen is named. One PKG unknown: nothing is added\n"
     "  --requires   add every installed package it requires, too\n"
     "  --wait-lock  wait for another unicage changing the skeleton";
 const char delrpm_usage[] = "PKG... [--wait-lock]";
@@ -74,8 +77,41 @@ int cli_skel_lock(struct cli *cli, bool wait)
 	return fd;
 }
 
+/* " (provides coreutils)" when name was taken for what it provides. */
+static void via_note(const struct strv *via, const char *name, char *buf, size_t size)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; via && i < via->n; i++) {
+		const char *tab = strchr(via->v[i], '\t');
+		if (!tab || strcmp(tab + 1, name) != 0 || len + 8 >= size)
+			continue;
+		snprintf(buf + len, size - len, "%s%.*s", len ? ", " : " (provides ",
+			 (int)(tab - via->v[i]), via->v[i]);
+		len = strlen(buf);
+	}
+	if (len && len + 1 < size)
+		snprintf(buf + len, size - len, ")");
+}
+
+static void print_via_json(struct json *j, const struct strv *via)
+{
+	json_key(j, "resolved");
+	json_array_begin(j);
+	for (size_t i = 0; i < via->n; i++) {
+		const char *tab = strchr(via->v[i], '\t');
+		char spec[PATH_MAX];
+		snprintf(spec, sizeof(spec), "%.*s", (int)(tab - via->v[i]), via->v[i]);
+		json_object_begin(j);
+		json_kv_string(j, "spec", spec);
+		json_kv_string(j, "package", tab + 1);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
 static void print_names(struct cli *cli, const char *key, const struct strv *a, const char *key2,
-			const struct strv *b)
+			const struct strv *b, const struct strv *via)
 {
 	if (cli->json) {
 		struct json j;
@@ -94,14 +130,21 @@ static void print_names(struct cli *cli, const char *key, const struct strv *a, 
 				json_string(&j, b->v[i]);
 			json_array_end(&j);
 		}
+		if (via)
+			print_via_json(&j, via);
 		json_object_end(&j);
 		json_envelope_end(&j);
 		return;
 	}
-	for (size_t i = 0; i < a->n; i++)
-		printf(key2 ? "%s: %s\n" : "%s%s\n", key2 ? key : "", a->v[i]);
-	for (size_t i = 0; key2 && i < b->n; i++)
-		printf("%s: %s\n", key2, b->v[i]);
+	char note[512];
+	for (size_t i = 0; i < a->n; i++) {
+		via_note(via, a->v[i], note, sizeof(note));
+		printf(key2 ? "%s: %s%s\n" : "%s%s%s\n", key2 ? key : "", a->v[i], note);
+	}
+	for (size_t i = 0; key2 && i < b->n; i++) {
+		via_note(via, b->v[i], note, sizeof(note));
+		printf("%s: %s%s\n", key2, b->v[i], note);
+	}
 }
 
 /* Common start: options, configuration, the skeleton's lock, the config_dir
@@ -124,7 +167,7 @@ int cmd_addrpm(struct cli *cli, int argc, char **argv)
 {
 	struct rpmlist_args a = {0};
 	struct skel_conf conf = {0};
-	struct strv names = STRV_INIT, added = STRV_INIT, listed = STRV_INIT;
+	struct strv names = STRV_INIT, added = STRV_INIT, listed = STRV_INIT, via = STRV_INIT;
 	int lockfd;
 	int r = begin(cli, "addrpm", &a, argc, argv, true, &conf, &lockfd);
 	if (r == 0 && a.help)
@@ -134,7 +177,7 @@ int cmd_addrpm(struct cli *cli, int argc, char **argv)
 					 .dbpath = cli->cfg.rpm_dbpath,
 					 .packages = &a.pkgs,
 					 .requires = a.requires};
-		r = rpmscan_resolve(&o, &names, &cli->err);
+		r = rpmscan_resolve(&o, &names, &via, &cli->err);
 	}
 	for (size_t i = 0; r == 0 && i < names.n; i++) {
 		struct strv *to = strv_contains(&conf.rpms, names.v[i]) ? &listed : &added;
@@ -145,12 +188,13 @@ int cmd_addrpm(struct cli *cli, int argc, char **argv)
 	if (r == 0 && !a.help && added.n)
 		r = skel_rpmlist_write(cli->cfg.config_dir, &conf.rpms, &cli->err);
 	if (r == 0 && !a.help)
-		print_names(cli, "added", &added, "already listed", &listed);
+		print_names(cli, "added", &added, "already listed", &listed, &via);
 	if (lockfd >= 0)
 		close(lockfd);
 	strv_clear(&names);
 	strv_clear(&added);
 	strv_clear(&listed);
+	strv_clear(&via);
 	strv_clear(&a.pkgs);
 	skel_conf_release(&conf);
 	return r;
@@ -175,7 +219,7 @@ int cmd_delrpm(struct cli *cli, int argc, char **argv)
 	if (r == 0 && !a.help)
 		r = skel_rpmlist_write(cli->cfg.config_dir, &keep, &cli->err);
 	if (r == 0 && !a.help)
-		print_names(cli, "removed", &a.pkgs, NULL, NULL);
+		print_names(cli, "removed", &a.pkgs, NULL, NULL, NULL);
 	if (lockfd >= 0)
 		close(lockfd);
 	strv_clear(&keep);
@@ -193,7 +237,7 @@ int cmd_listrpm(struct cli *cli, int argc, char **argv)
 	if (r == 0 && a.help)
 		cli_print_verb_help(verb_find("list-rpm"));
 	else if (r == 0)
-		print_names(cli, "packages", &conf.rpms, NULL, NULL);
+		print_names(cli, "packages", &conf.rpms, NULL, NULL, NULL);
 	strv_clear(&a.pkgs);
 	skel_conf_release(&conf);
 	return r;

@@ -58,7 +58,8 @@ static int read_paths(struct cli *cli, struct strv *paths)
 	return r;
 }
 
-static void print_stats(struct cli *cli, const struct skel_stats *s, bool dry_run)
+static void print_stats(struct cli *cli, const struct skel_stats *s, bool dry_run,
+			const struct strv *diffs)
 {
 #define F(n) CLI_COUNTER(struct skel_stats, n)
 	static const struct cli_counter f[] = {
@@ -80,6 +81,11 @@ static void print_stats(struct cli *cli, const struct skel_stats *s, bool dry_ru
 	    F(missing),
 	    F(blacklisted),
 	    F(immutable_unsupported),
+	    F(cfg_missing),
+	    F(in_homes),
+	    F(elf_checked),
+	    F(elf_added),
+	    F(elf_missing),
 	};
 #undef F
 	const struct cli_counters c = {f, sizeof(f) / sizeof(f[0]), false};
@@ -96,12 +102,16 @@ static void print_stats(struct cli *cli, const struct skel_stats *s, bool dry_ru
 		json_envelope_end(&j);
 		return;
 	}
+	if (cli->verbosity < 0)
+		return; /* -q: nothing when all went well */
 	if (s->nothing_to_do) {
 		printf("nothing to do: %s is up to date\n", s->generation);
 		return;
 	}
 	if (dry_run) {
 		printf("dry run: the wanted files changed; update would build a new generation\n");
+		for (size_t i = 0; i < diffs->n; i++)
+			printf("  %s\n", diffs->v[i]);
 		return;
 	}
 	printf("generation %s is current\n", s->generation);
@@ -153,6 +163,7 @@ static int run(struct cli *cli, const char *verb, bool first, int argc, char **a
 	struct skel_conf conf;
 	r = skel_conf_load(&conf, cli->cfg.config_dir, &cli->err);
 	struct skel_stats st;
+	struct strv diffs = STRV_INIT;
 	struct skel_opts o = {.cfg = &cli->cfg,
 			      .conf = &conf,
 			      .first = first,
@@ -160,11 +171,13 @@ static int run(struct cli *cli, const char *verb, bool first, int argc, char **a
 			      .wait_lock = wait,
 			      .progress = !cli->json && isatty(STDERR_FILENO),
 			      .dont_clean = dont_clean,
-			      .only = list ? &only : NULL};
+			      .only = list ? &only : NULL,
+			      .diffs = dry && cli->verbosity > 0 ? &diffs : NULL};
 	if (r == 0)
 		r = skel_build(&o, &st, &cli->err);
 	if (r == 0)
-		print_stats(cli, &st, dry);
+		print_stats(cli, &st, dry, &diffs);
+	strv_clear(&diffs);
 	skel_conf_release(&conf);
 	strv_clear(&only);
 	close(lockfd);
@@ -261,6 +274,11 @@ static void print_status(struct cli *cli, const struct skel_status *s, const cha
 		for (size_t i = 0; i < s->pinned.n; i++)
 			json_string(&j, s->pinned.v[i]);
 		json_array_end(&j);
+		json_key(&j, "cfg_missing");
+		json_array_begin(&j);
+		for (size_t i = 0; i < s->cfg_missing.n; i++)
+			json_string(&j, s->cfg_missing.v[i]);
+		json_array_end(&j);
 		json_kv_string(&j, "cage_mode", mode);
 		json_kv_string(&j, "cage_mode_reason", why);
 		json_kv_uint(&j, "cage_slots", cages);
@@ -283,6 +301,10 @@ static void print_status(struct cli *cli, const struct skel_status *s, const cha
 	for (size_t i = 0; i < s->pinned.n; i++)
 		printf(" %s", s->pinned.v[i]);
 	printf("%s\n", s->pinned.n ? "" : " (none)");
+	printf("conf.d paths absent %zu", s->cfg_missing.n);
+	for (size_t i = 0; i < s->cfg_missing.n && i < 20; i++)
+		printf("%s%s", i ? ", " : " (", s->cfg_missing.v[i]);
+	printf("%s\n", s->cfg_missing.n > 20 ? ", ...)" : s->cfg_missing.n ? ")" : "");
 	printf("cage mode           %s (%s)\n", mode, why);
 	printf("cage slots          %zu (unicage list)\n", cages);
 }

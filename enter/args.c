@@ -1,30 +1,82 @@
 #include "enter/verbs.h"
 
+#include "enter/sandbox.h"
+
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char enter_usage[] =
-    "USER [-- CMD...]\n\n"
+    "USER [--pty] [-- CMD...]\n\n"
     "  a root shell in USER's cage for repair (the cage is mounted first if it\n"
-    "  is not): the home as cwd, a clean environment, a prompt naming the\n"
-    "  cage, and without the enter_drop_caps capabilities (CAP_SYS_ADMIN,\n"
-    "  CAP_LINUX_IMMUTABLE...). With -- CMD, CMD runs instead of the shell.";
+    "  is not): HOME=/root of the cage, a clean environment, no rc file, a\n"
+    "  prompt naming the cage, only the enter_caps capabilities and the\n"
+    "  seccomp filter; on a terminal, on a new pty that unicage relays.\n"
+    "  With -- CMD, CMD runs instead of the shell (plain stdio, a new\n"
+    "  session; --pty: a relayed pty).";
 
 const char exec_usage[] =
-    "USER [--allow-uncaged] [--] CMD...\n\n"
-    "  CMD as USER inside the cage (exec'd in place: its exit status, signals\n"
-    "  and stdio are yours): the user's ids and groups, no capability,\n"
-    "  no_new_privs, cwd = home. A user who is not caged is refused unless\n"
-    "  --allow-uncaged (then CMD runs as the user on the host).\n"
-    "  126/127: CMD could not be executed / was not found.";
+    "USER [--allow-uncaged] [--preserve-fds N] [--pty] [--] CMD...\n\n"
+    "  CMD as USER inside the cage: its exit status, signals and stdin/stdout/\n"
+    "  stderr are yours; nothing else of yours: no other descriptor (unless\n"
+    "  --preserve-fds N: fds 3..3+N-1 too), a new session keyring, a new\n"
+    "  session without your terminal (--pty: a new pty unicage relays).\n"
+    "  The user's ids and groups, no capability, no_new_privs, cwd = home.\n"
+    "  A user who is not caged is refused unless --allow-uncaged (then CMD\n"
+    "  runs as the user on the host). 126/127: CMD could not be executed / was\n"
+    "  not found.";
 
-enum { OPT_ALLOW_UNCAGED = 0x300, OPT_JSON_IGNORED };
+enum { OPT_ALLOW_UNCAGED = 0x300, OPT_JSON_IGNORED, OPT_PTY, OPT_PRESERVE_FDS };
+
+static int parse_fds(const char *verb, const char *v, unsigned *out, struct uc_error *err)
+{
+	char *end;
+	errno = 0;
+	unsigned long n = v && *v >= '0' && *v <= '9' ? strtoul(v, &end, 10) : ULONG_MAX;
+	if (n == ULONG_MAX || errno || *end || n > SANDBOX_MAX_PRESERVE_FDS)
+		return uc_fail(err, UC_BADREQUEST,
+			       "%s: --preserve-fds takes a number of descriptors (0-%d), not '%s'",
+			       verb, SANDBOX_MAX_PRESERVE_FDS, v ? v : "");
+	*out = (unsigned)n;
+	return 0;
+}
+
+/* Options after USER (exec USER --allow-uncaged -- CMD): until "--" or the
+ * first word that is not one. Returns the index of what follows. */
+static int options_after_user(int argc, char **argv, int i, struct enter_opts *o,
+			      struct uc_error *err)
+{
+	const char *verb = argv[0];
+	while (i < argc) {
+		const char *a = argv[i];
+		if (o->as_user && !strcmp(a, "--allow-uncaged"))
+			o->allow_uncaged = true;
+		else if (!strcmp(a, "--pty"))
+			o->pty = true;
+		else if (o->as_user && !strcmp(a, "--preserve-fds")) {
+			if (parse_fds(verb, i + 1 < argc ? argv[i + 1] : NULL, &o->preserve_fds,
+				      err) < 0)
+				return -EINVAL;
+			i++;
+		} else if (o->as_user && !strncmp(a, "--preserve-fds=", 15)) {
+			if (parse_fds(verb, a + 15, &o->preserve_fds, err) < 0)
+				return -EINVAL;
+		} else
+			break;
+		i++;
+	}
+	return i;
+}
 
 int enter_parse(int argc, char **argv, struct enter_opts *o, bool *help, const char **config,
 		struct uc_error *err)
 {
 	static const struct option longopts[] = {
 	    {"allow-uncaged", no_argument, NULL, OPT_ALLOW_UNCAGED},
+	    {"pty", no_argument, NULL, OPT_PTY},
+	    {"preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS},
 	    {"config", required_argument, NULL, 'c'},
 	    {"json", no_argument, NULL, OPT_JSON_IGNORED},
 	    {"verbose", no_argument, NULL, 'v'},
@@ -41,7 +93,12 @@ int enter_parse(int argc, char **argv, struct enter_opts *o, bool *help, const c
 	while ((opt = getopt_long(argc, argv, "+:c:vqh", longopts, NULL)) != -1) {
 		if (opt == OPT_ALLOW_UNCAGED && o->as_user)
 			o->allow_uncaged = true;
-		else if (opt == 'c' && config)
+		else if (opt == OPT_PTY)
+			o->pty = true;
+		else if (opt == OPT_PRESERVE_FDS && o->as_user) {
+			if (parse_fds(verb, optarg, &o->preserve_fds, err) < 0)
+				return -EINVAL;
+		} else if (opt == 'c' && config)
 			*config = optarg;
 		else if (opt == 'h')
 			*help = true;
@@ -55,10 +112,8 @@ int enter_parse(int argc, char **argv, struct enter_opts *o, bool *help, const c
 		return uc_fail(err, UC_BADREQUEST, "%s: name a USER", verb);
 	o->user = argv[optind++];
 	/* exec USER --allow-uncaged -- CMD: options may follow USER too */
-	while (optind < argc && o->as_user && !strcmp(argv[optind], "--allow-uncaged")) {
-		o->allow_uncaged = true;
-		optind++;
-	}
+	if ((optind = options_after_user(argc, argv, optind, o, err)) < 0)
+		return -EINVAL;
 	if (optind < argc && !strcmp(argv[optind], "--"))
 		optind++;
 	if (optind < argc)

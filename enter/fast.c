@@ -85,7 +85,9 @@ int enter_fast(const struct uc_config *cfg, const struct enter_opts *o, int *exi
 			      .u = &u,
 			      .slot = &s,
 			      .as = o->as_user ? JOIN_USER : JOIN_ROOT,
-			      .argv = o->cmd};
+			      .argv = o->cmd,
+			      .pty = o->pty,
+			      .preserve_fds = o->preserve_fds};
 	*joined = true;
 	return join_and_exec(&jr, exit_code, err);
 }

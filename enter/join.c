@@ -1,5 +1,6 @@
 #include "enter/join.h"
 
+#include "enter/sandbox.h"
 #include "lib/cleanup.h"
 #include "lib/pwfile.h"
 
@@ -176,7 +177,7 @@ static int root_session(int sync, struct uc_error *err)
  * stays outside as the front (front_wait, never returns); the child joins
  * the IPC and mount namespaces and, for root, a user namespace, and
  * returns 0. */
-static int join_slot(const struct uc_config *cfg, const struct slot *s, bool root,
+static int join_slot(const struct uc_config *cfg, const struct slot *s, bool root, bool new_session,
 		     struct uc_error *err)
 {
 	struct cage_fds f;
@@ -215,7 +216,12 @@ static int join_slot(const struct uc_config *cfg, const struct slot *s, bool roo
 		/* root of the host until the ids change: not ptrace-able by a
 		 * repair shell of this cage meanwhile (same uid 0) */
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-		if (setns(f.ipc, CLONE_NEWIPC) < 0)
+		/* the command leads a session of its own without a terminal
+		 * (the front took one already; with a relayed pty it keeps
+		 * the pty's) */
+		if (new_session && setsid() < 0)
+			r = uc_fail_errno(err, errno, "setsid");
+		else if (setns(f.ipc, CLONE_NEWIPC) < 0)
 			r = uc_fail_errno(err, errno, "joining the IPC namespace of %s", s->user);
 		/* lands in the cage's root: it was built with pivot_root */
 		else if (setns(f.mnt, CLONE_NEWNS) < 0)
@@ -300,6 +306,11 @@ static int cage_groups(const struct uc_user *u, gid_t *gids, int max)
 	return n;
 }
 
+/* The clean environment. Root's repair shell reads no file of the user:
+ * HOME is the cage's /root (root's rc files, not the user's), no readline
+ * init file (a planted ~/.inputrc macro would run as root), no history
+ * written. Nothing of the caller's environment but TERM and LANG (BASH_ENV,
+ * ENV, PROMPT_COMMAND... are gone with clearenv). */
 static int set_env(const struct join_req *r, const char *shell)
 {
 	const char *term = getenv("TERM"), *lang = getenv("LANG");
@@ -307,7 +318,8 @@ static int set_env(const struct join_req *r, const char *shell)
 	bool root = r->as == JOIN_ROOT;
 	int rc = clearenv();
 	if (rc == 0)
-		rc = setenv("HOME", r->u->home, 1) | setenv("USER", root ? "root" : r->u->name, 1) |
+		rc = setenv("HOME", root ? "/root" : r->u->home, 1) |
+		     setenv("USER", root ? "root" : r->u->name, 1) |
 		     setenv("LOGNAME", root ? "root" : r->u->name, 1) | setenv("SHELL", shell, 1) |
 		     setenv("PATH", root ? PATH_ROOT : PATH_USER, 1);
 	if (rc == 0 && t)
@@ -317,37 +329,14 @@ static int set_env(const struct join_req *r, const char *shell)
 	if (rc == 0 && root) {
 		char ps1[300];
 		snprintf(ps1, sizeof(ps1), "[cage %s] \\u@\\h:\\w\\$ ", r->u->name);
-		rc = setenv("PS1", ps1, 1) | setenv("UNICAGE_CAGE", r->u->name, 1);
+		/* an empty HISTFILE: bash saves no history (not /dev/null,
+		 * which a history writer might truncate or replace) */
+		rc = setenv("PS1", ps1, 1) | setenv("UNICAGE_CAGE", r->u->name, 1) |
+		     setenv("INPUTRC", "/dev/null", 1) | setenv("HISTFILE", "", 1);
 	}
 	free(t);
 	free(l);
 	return rc == 0 ? 0 : -ENOMEM;
-}
-
-/* Root in a cage: the listed capabilities leave the bounding set (for
- * good), then the permitted, effective and inheritable sets; ambient is
- * cleared. What is left cannot bring them back. */
-static int drop_root_caps(const struct uc_config *cfg, struct uc_error *err)
-{
-	for (unsigned i = 0; i < cfg->n_drop_caps; i++)
-		if (cap_drop_bound(cfg->drop_caps[i]) < 0 && errno != EINVAL)
-			return uc_fail_errno(err, errno, "dropping capability %d",
-					     cfg->drop_caps[i]);
-	cap_t c = cap_get_proc();
-	if (!c)
-		return uc_fail_errno(err, errno, "cap_get_proc");
-	cap_value_t v[64];
-	for (unsigned i = 0; i < cfg->n_drop_caps; i++)
-		v[i] = cfg->drop_caps[i];
-	int rc = cap_set_flag(c, CAP_PERMITTED, (int)cfg->n_drop_caps, v, CAP_CLEAR) |
-		 cap_set_flag(c, CAP_EFFECTIVE, (int)cfg->n_drop_caps, v, CAP_CLEAR) |
-		 cap_set_flag(c, CAP_INHERITABLE, (int)cfg->n_drop_caps, v, CAP_CLEAR);
-	if (rc == 0)
-		rc = cap_set_proc(c);
-	cap_free(c);
-	if (rc < 0 || prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
-		return uc_fail_errno(err, errno, "dropping capabilities");
-	return 0;
 }
 
 /* The user: every capability out of the bounding set while we still may,
@@ -382,14 +371,38 @@ static int become_user(const struct uc_user *u, bool caged, const gid_t *groups,
 	return 0;
 }
 
+/* What sandbox.h applies, for this entry. */
+static struct sandbox sandbox_of(const struct join_req *r)
+{
+	return (struct sandbox){.who = r->as == JOIN_ROOT   ? SANDBOX_ROOT
+				       : r->as == JOIN_USER ? SANDBOX_USER
+							    : SANDBOX_UNCAGED,
+				.user_namespaces = r->cfg->cage_user_namespaces,
+				.caps = r->cfg->enter_caps,
+				.n_caps = r->cfg->n_enter_caps,
+				.preserve_fds = r->preserve_fds,
+				/* enter's interactive shell always */
+				.pty = r->pty ||
+				       (r->as == JOIN_ROOT && !r->argv && isatty(STDIN_FILENO)),
+				.tty_owner = r->as == JOIN_ROOT ? 0 : r->u->uid};
+}
+
 int join_and_exec(const struct join_req *r, int *exit_code, struct uc_error *err)
 {
 	*exit_code = -1;
 	int rc = 0;
 	bool caged = r->as != JOIN_USER_UNCAGED;
-	if (caged && (rc = join_slot(r->cfg, r->slot, r->as == JOIN_ROOT, err)) < 0)
+	struct sandbox sb = sandbox_of(r);
+	/* before joining: the pty comes from the host's devpts, and the
+	 * relaying process stays outside the cage */
+	if ((rc = sandbox_detach(&sb, err)) < 0)
 		return rc;
-	if (chdir(r->u->home) < 0 && chdir("/") < 0)
+	/* the front stays outside, the child goes in (root: in a user
+	 * namespace of its own) */
+	if (caged && (rc = join_slot(r->cfg, r->slot, r->as == JOIN_ROOT, !sb.pty, err)) < 0)
+		return rc;
+	/* root starts in the cage's /root (or /), not in the user's home */
+	if (chdir(r->as == JOIN_ROOT ? "/root" : r->u->home) < 0 && chdir("/") < 0)
 		return uc_fail_errno(err, errno, "chdir");
 	char shell[PATH_MAX];
 	if (r->as == JOIN_ROOT)
@@ -398,19 +411,19 @@ int join_and_exec(const struct join_req *r, int *exit_code, struct uc_error *err
 		snprintf(shell, sizeof(shell), "%s", r->u->shell);
 	if ((rc = set_env(r, shell)) < 0)
 		return uc_fail_errno(err, -rc, "environment");
-	if (r->as == JOIN_ROOT)
-		rc = drop_root_caps(r->cfg, err);
-	else
-		rc = become_user(r->u, r->as == JOIN_USER, r->groups, r->ngroups, err);
-	if (rc < 0 || (caged && (rc = tie_to_front(err)) < 0))
+	if (r->as != JOIN_ROOT &&
+	    (rc = become_user(r->u, r->as == JOIN_USER, r->groups, r->ngroups, err)) < 0)
+		return rc;
+	if ((rc = sandbox_apply(&sb, err)) < 0 || (caged && (rc = tie_to_front(err)) < 0))
 		return rc;
 	fflush(NULL);
 	if (r->argv) {
 		execvp(r->argv[0], r->argv);
 	} else {
-		/* a repair shell: bash without rc files keeps the prompt that
-		 * names the cage */
-		char *argv[] = {shell, strstr(shell, "bash") ? "--norc" : NULL, NULL};
+		/* a repair shell: bash reads no rc file, profile or history
+		 * (the prompt that names the cage stays) */
+		bool bash = strstr(shell, "bash") != NULL;
+		char *argv[] = {shell, bash ? "--norc" : NULL, bash ? "--noprofile" : NULL, NULL};
 		execv(shell, argv);
 	}
 	int e = errno;

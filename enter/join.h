@@ -1,19 +1,23 @@
 /* Joining a persisted cage and running something in it (DESIGN.md,
  * "Pipeline" step 5, doc/enter.md):
- *   the caller   opens the slot's mount namespace and the user's pid and IPC
- *                namespaces (checked: the init alive), setns(CLONE_NEWPID),
- *                fork; then stays outside as the front: waits, passes
- *                signals on, exits with the command's status
+ *   the caller   sandbox_detach() (descriptors, a new session or a relayed
+ *                pty); opens the slot's mount namespace and the user's pid
+ *                and IPC namespaces (checked: the init alive),
+ *                setns(CLONE_NEWPID), fork; then stays outside as the
+ *                front: waits, passes signals on, exits with the command's
+ *                status
  *   the child    pid N of the cage's pid namespace: setns IPC, mount (lands
  *                in the cage's root), for root a user namespace mapping
- *                every id to itself (maps written by the front); the home as
- *                cwd, a clean environment, root with the enter_drop_caps
- *                capabilities gone (enter) or the user's own ids, groups
- *                from the cage's /etc/group, no capability, no_new_privs
- *                (exec); dies with the front (PR_SET_PDEATHSIG); exec.
+ *                every id to itself (maps written by the front); cwd, a
+ *                clean environment, the user's own ids and groups from the
+ *                cage's /etc/group (exec), sandbox_apply() (enter_caps for
+ *                root, keyring, Landlock, seccomp); dies with the front
+ *                (PR_SET_PDEATHSIG); exec.
  * setns of a mount namespace needs a single-threaded caller. This is the
  * one way into a cage (exec, enter, PAM sessions). */
 #pragma once
+
+#include <stdbool.h>
 
 #include "lib/config.h"
 #include "lib/error.h"
@@ -34,6 +38,8 @@ struct join_req {
 	char **argv;	     /* the command; NULL: a shell (JOIN_ROOT only) */
 	const gid_t *groups; /* JOIN_USER_UNCAGED: the host's groups of the user */
 	int ngroups;
+	bool pty;	       /* a relayed pty (enter's interactive shell: always) */
+	unsigned preserve_fds; /* exec --preserve-fds N */
 };
 
 /* Does not return when the command runs (the caller becomes the front and

@@ -35,8 +35,12 @@ int enter_run(const struct uc_config *cfg, const struct enter_opts *o, enter_mou
 	}
 	enum user_verdict v = cage_user_verdict(cfg, &cu, &u);
 	cage_users_release(&cu);
-	struct join_req jr = {
-	    .cfg = cfg, .u = &u, .as = o->as_user ? JOIN_USER : JOIN_ROOT, .argv = o->cmd};
+	struct join_req jr = {.cfg = cfg,
+			      .u = &u,
+			      .as = o->as_user ? JOIN_USER : JOIN_ROOT,
+			      .argv = o->cmd,
+			      .pty = o->pty,
+			      .preserve_fds = o->preserve_fds};
 	struct slot s;
 	gid_t groups[256];
 	int ngroups;

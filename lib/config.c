@@ -22,12 +22,11 @@ enum key_type {
 	KEY_CAPS,      /* capability names (CAP_SYS_ADMIN or sys_admin), space or comma separated */
 };
 
-/* Root in a cage never holds these (issue: enter): it cannot clear +i, mount,
- * load modules, touch raw devices, reboot, make device nodes, trace other
- * processes or set the clock. */
-static const int default_drop_caps[] = {CAP_LINUX_IMMUTABLE, CAP_SYS_ADMIN, CAP_SYS_MODULE,
-					CAP_SYS_RAWIO,	     CAP_SYS_BOOT,  CAP_MKNOD,
-					CAP_SYS_PTRACE,	     CAP_SYS_TIME};
+/* The only capabilities root holds in a cage (enter_caps, an allowlist):
+ * what a repair of the cage's files needs, nothing that reaches the host
+ * (doc/enter.md says why each is in or out). */
+static const int default_enter_caps[] = {CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER,
+					 CAP_KILL,  CAP_SETUID,	      CAP_SETGID};
 
 const char *const uc_cage_mode_names[3] = {"auto", "overlay", "bind"};
 
@@ -55,7 +54,8 @@ static const struct key_desc keys[] = {
     KEY(passwd_file, KEY_PATH),
     KEY(group_file, KEY_PATH),
     KEY(cage_mode, KEY_MODE),
-    {"enter_drop_caps", KEY_CAPS, offsetof(struct uc_config, drop_caps)},
+    KEY(enter_caps, KEY_CAPS),
+    KEY(cage_user_namespaces, KEY_BOOL),
 };
 #undef KEY
 
@@ -77,8 +77,8 @@ int uc_config_init(struct uc_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->min_uid = 1000;
 	cfg->strip_suid = true;
-	for (size_t i = 0; i < UC_ARRAY_SIZE(default_drop_caps); i++)
-		cfg->drop_caps[cfg->n_drop_caps++] = default_drop_caps[i];
+	for (size_t i = 0; i < UC_ARRAY_SIZE(default_enter_caps); i++)
+		cfg->enter_caps[cfg->n_enter_caps++] = default_enter_caps[i];
 	if (set_str(&cfg->sysroot, "/") < 0 || set_str(&cfg->state_dir, "/var/lib/unicage") < 0 ||
 	    set_str(&cfg->config_dir, "/etc/unicage") < 0 ||
 	    set_str(&cfg->run_dir, "/run/unicage") < 0)
@@ -108,8 +108,9 @@ static int config_copy(struct uc_config *dst, const struct uc_config *src)
 	dst->min_uid = src->min_uid;
 	dst->strip_suid = src->strip_suid;
 	dst->cage_mode = src->cage_mode;
-	memcpy(dst->drop_caps, src->drop_caps, sizeof(dst->drop_caps));
-	dst->n_drop_caps = src->n_drop_caps;
+	dst->cage_user_namespaces = src->cage_user_namespaces;
+	memcpy(dst->enter_caps, src->enter_caps, sizeof(dst->enter_caps));
+	dst->n_enter_caps = src->n_enter_caps;
 	if (strv_copy(&dst->suid_allow, &src->suid_allow) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < UC_ARRAY_SIZE(keys); i++) {
@@ -174,14 +175,20 @@ static int parse_bool(const char *v, bool *out)
 static int parse_caps(struct uc_config *cfg, const char *v, const char *where, const char *key,
 		      struct uc_error *err)
 {
+	unsigned n = 0;
+	int caps[64];
+	if (strcasecmp(v, "none") == 0) {
+		cfg->n_enter_caps = 0; /* root of nothing: a look-only shell */
+		return 0;
+	}
 	struct strv names = STRV_INIT;
 	if (strv_split(&names, v, ", \t") < 0)
 		return -ENOMEM;
-	unsigned n = 0;
-	int caps[64];
 	for (size_t i = 0; i < names.n; i++) {
 		cap_value_t c;
-		if (cap_from_name(names.v[i], &c) < 0 || n == UC_ARRAY_SIZE(caps)) {
+		/* a bare number is refused: names say what is granted */
+		if (isdigit((unsigned char)names.v[i][0]) || cap_from_name(names.v[i], &c) < 0 ||
+		    n == UC_ARRAY_SIZE(caps)) {
 			int r = uc_fail(err, UC_BADREQUEST, "%s: %s: unknown capability '%s'",
 					where, key, names.v[i]);
 			strv_clear(&names);
@@ -190,8 +197,8 @@ static int parse_caps(struct uc_config *cfg, const char *v, const char *where, c
 		caps[n++] = c;
 	}
 	strv_clear(&names);
-	memcpy(cfg->drop_caps, caps, n * sizeof(*caps));
-	cfg->n_drop_caps = n;
+	memcpy(cfg->enter_caps, caps, n * sizeof(*caps));
+	cfg->n_enter_caps = n;
 	return 0;
 }
 
@@ -261,6 +268,12 @@ static int parse_line(struct uc_config *cfg, char *line, const char *where, unsi
 	char *key = str_trim(s), *value = str_trim(eq + 1);
 	size_t idx;
 	const struct key_desc *k = find_key(key, &idx);
+	if (!k && strcmp(key, "enter_drop_caps") == 0)
+		return uc_fail(
+		    err, UC_BADREQUEST,
+		    "%s: enter_drop_caps is gone: enter_caps replaces it (the capabilities "
+		    "root keeps in a cage, an allowlist; see doc/enter.md)",
+		    where);
 	if (!k)
 		return uc_fail(err, UC_BADREQUEST, "%s: unknown key '%s'", where, key);
 	if (seen_line[idx])

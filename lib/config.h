@@ -27,10 +27,13 @@ struct uc_config {
 	char *passwd_file;	 /* users from this file instead of NSS; NULL: NSS */
 	char *group_file;
 	int cage_mode; /* enum uc_cage_mode: how a cage's / is built */
-	/* capabilities root never holds in a cage (enter): numbers, from
-	 * enter_drop_caps = CAP_X CAP_Y ... */
-	int drop_caps[64];
-	unsigned n_drop_caps;
+	/* the only capabilities root keeps in a cage (enter), an allowlist:
+	 * numbers, from enter_caps = CAP_X CAP_Y ... (or none) */
+	int enter_caps[64];
+	unsigned n_enter_caps;
+	/* cage_user_namespaces = no (default): seccomp refuses CLONE_NEWUSER
+	 * in cages (doc/enter.md) */
+	bool cage_user_namespaces;
 };
 
 /* cage_mode = auto|overlay|bind: auto probes the kernel once (overlay with a

@@ -71,6 +71,22 @@ bool path_has_prefix(const char *path, const char *prefix)
 	return path[n] == '\0' || path[n] == '/';
 }
 
+bool path_under_any(const struct strv *set, const char *path)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (path_has_prefix(path, set->v[i]))
+			return true;
+	return false;
+}
+
+bool path_above_any(const struct strv *set, const char *path)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (path_has_prefix(set->v[i], path))
+			return true;
+	return false;
+}
+
 int path_join(char *buf, size_t size, const char *a, const char *b)
 {
 	size_t la = strlen(a);
@@ -253,6 +269,157 @@ static int walk_open(int rootfd, const char *path, int flags, mode_t mode, bool 
 	}
 	walk_release(&w);
 	return r;
+}
+
+/* cur (a real path, "" for the root) + "/" + comp, or back one component */
+static int real_push(char *cur, size_t size, const char *comp)
+{
+	size_t n = strlen(cur);
+	int w = snprintf(cur + n, size - n, "/%s", comp);
+	return w < 0 || (size_t)w >= size - n ? -ENAMETOOLONG : 0;
+}
+
+static void real_pop(char *cur)
+{
+	char *sl = strrchr(cur, '/');
+	if (sl)
+		*sl = '\0';
+}
+
+/* One symlink met at cur/comp: recorded, its target spliced before rest. */
+static int resolve_link(struct walk *w, char *cur, size_t size, const char *comp, char *buf,
+			size_t bufsize, const char *rest, struct strv *links)
+{
+	char target[PATH_MAX];
+	ssize_t len = readlinkat(walk_top(w), comp, target, sizeof(target) - 1);
+	if (len < 0)
+		return -errno;
+	target[len] = '\0';
+	if (links) {
+		size_t n = strlen(cur);
+		int r = real_push(cur, size, comp);
+		if (r == 0 && !strv_contains(links, cur))
+			r = strv_push(links, cur);
+		cur[n] = '\0';
+		if (r < 0)
+			return r;
+	}
+	if (target[0] == '/') {
+		while (w->n)
+			walk_pop(w);
+		cur[0] = '\0';
+	}
+	return splice_link(buf, bufsize, target, rest);
+}
+
+int path_resolve_in_root(int rootfd, const char *path, bool follow_last, char *real, size_t size,
+			 struct strv *links)
+{
+	char buf[PATH_MAX * 2], cur[PATH_MAX] = "";
+	struct walk w = {.rootfd = rootfd};
+	int hops = 0, r = 0;
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf; r == 0;) {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		size_t n = strcspn(p, "/");
+		char comp[NAME_MAX + 1];
+		if (n > NAME_MAX) {
+			r = -ENAMETOOLONG;
+			break;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		char *rest = p + n;
+		while (*rest == '/')
+			rest++;
+		bool last = *rest == '\0';
+		p = rest;
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			walk_pop(&w);
+			real_pop(cur);
+			continue;
+		}
+		struct stat st;
+		if (fstatat(walk_top(&w), comp, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = errno == ENOENT && last ? real_push(cur, sizeof(cur), comp) : -errno;
+			break;
+		}
+		if (S_ISLNK(st.st_mode) && (!last || follow_last)) {
+			r = ++hops > 40 ? -ELOOP
+					: resolve_link(&w, cur, sizeof(cur), comp, buf, sizeof(buf),
+						       rest, links);
+			p = buf;
+			continue;
+		}
+		r = real_push(cur, sizeof(cur), comp);
+		if (r < 0 || last)
+			break;
+		if (!S_ISDIR(st.st_mode)) {
+			r = -ENOTDIR;
+			break;
+		}
+		int fd = openat(walk_top(&w), comp, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+		r = fd < 0 ? -errno : walk_push(&w, fd);
+	}
+	walk_release(&w);
+	if (r == 0 && snprintf(real, size, "%s", cur[0] ? cur : "/") >= (int)size)
+		r = -ENAMETOOLONG;
+	return r;
+}
+
+void path_dircache_init(struct path_dircache *c)
+{
+	for (size_t i = 0; i < PATH_DIRCACHE_N; i++) {
+		c->e[i].dir = NULL;
+		c->e[i].fd = -1;
+	}
+	c->next = 0;
+}
+
+void path_dircache_release(struct path_dircache *c)
+{
+	for (size_t i = 0; i < PATH_DIRCACHE_N; i++) {
+		if (c->e[i].fd >= 0)
+			close(c->e[i].fd);
+		free(c->e[i].dir);
+	}
+	path_dircache_init(c);
+}
+
+/* The fd of directory dir (len bytes of path), opened if it is not kept. */
+static int dircache_fd(struct path_dircache *c, int rootfd, const char *dir, size_t len)
+{
+	for (size_t i = 0; i < PATH_DIRCACHE_N; i++)
+		if (c->e[i].dir && strncmp(c->e[i].dir, dir, len) == 0 && c->e[i].dir[len] == '\0')
+			return c->e[i].fd;
+	unsigned k = c->next++ % PATH_DIRCACHE_N;
+	if (c->e[k].fd >= 0)
+		close(c->e[k].fd);
+	free(c->e[k].dir);
+	c->e[k].dir = strndup(dir, len);
+	if (!c->e[k].dir)
+		return c->e[k].fd = -ENOMEM;
+	c->e[k].fd = path_open_in_root(rootfd, len ? c->e[k].dir : "/", O_PATH | O_DIRECTORY, 0);
+	return c->e[k].fd;
+}
+
+int path_lstat_in_root(struct path_dircache *c, int rootfd, const char *path, struct stat *st)
+{
+	const char *sl = strrchr(path, '/');
+	if (!sl)
+		return -EINVAL;
+	if (strcmp(path, "/") == 0)
+		return fstat(rootfd, st) < 0 ? -errno : 0;
+	int fd = dircache_fd(c, rootfd, path, (size_t)(sl - path));
+	if (fd < 0)
+		return fd;
+	return fstatat(fd, sl + 1, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 }
 
 int path_open_in_root(int rootfd, const char *path, int flags, mode_t mode)

@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* "/a/b": absolute, no empty, "." or ".." components, no trailing slash ("/" is clean). */
@@ -18,6 +20,10 @@ bool path_is_clean_absolute(const char *p);
 bool path_is_clean_relative(const char *p);
 /* Component-wise prefix: "/etc" is a prefix of "/etc" and "/etc/x", not of "/etcx". */
 bool path_has_prefix(const char *path, const char *prefix);
+/* Is path one of the paths of set, or below one (path_has_prefix)? */
+bool path_under_any(const struct strv *set, const char *path);
+/* Is path a proper or improper parent of one of the paths of set? */
+bool path_above_any(const struct strv *set, const char *path);
 /* buf = a + "/" + b with exactly one slash between; -ENAMETOOLONG if it does not fit. */
 int path_join(char *buf, size_t size, const char *a, const char *b);
 
@@ -27,6 +33,35 @@ int path_join(char *buf, size_t size, const char *a, const char *b);
  * of a host tree (sysroot) are opened: its own /lib -> usr/lib links work, and a
  * link planted to point at the real host's files stays inside. Returns fd or -errno. */
 int path_open_in_root(int rootfd, const char *path, int flags, mode_t mode);
+
+/* Where path is inside rootfd as a chroot would see it (symlinks followed,
+ * absolute ones from rootfd, ".." never above rootfd: a link to /../../x
+ * stays inside), without opening it: real receives the path with no symlink
+ * in it ("/lib64/libc.so.6" -> "/usr/lib64/libc.so.6" with /lib64 ->
+ * usr/lib64), and each symlink met on the way is pushed onto links (if not
+ * NULL) by its own real path, in the order met. follow_last: a trailing
+ * symlink is resolved too. The last component need not exist; a missing or
+ * non-directory component before it is -ENOENT / -ENOTDIR; more than 40
+ * links -ELOOP. 0 or -errno. */
+int path_resolve_in_root(int rootfd, const char *path, bool follow_last, char *real, size_t size,
+			 struct strv *links);
+
+/* lstat of many paths inside rootfd, most of them near each other (sorted
+ * lists): the parent directories last used are opened once
+ * (path_open_in_root) and kept, each name is one fstatat(AT_SYMLINK_NOFOLLOW)
+ * in its directory. */
+#define PATH_DIRCACHE_N 16
+struct path_dircache {
+	struct {
+		char *dir;
+		int fd; /* -errno when dir could not be opened */
+	} e[PATH_DIRCACHE_N];
+	unsigned next; /* the slot replaced next */
+};
+void path_dircache_init(struct path_dircache *c);
+/* 0 or -errno (-ENOENT: not there). "/" is rootfd itself. */
+int path_lstat_in_root(struct path_dircache *c, int rootfd, const char *path, struct stat *st);
+void path_dircache_release(struct path_dircache *c);
 
 /* Open relpath below dirfd following no symlink at all and never leaving
  * dirfd ("..", absolute paths, symlinks: -EXDEV or -ELOOP). For trees users

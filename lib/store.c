@@ -364,18 +364,51 @@ int store_publish_inode(struct store *s, const struct obj_src *src, struct store
 	return 0;
 }
 
-static int copy_content(int in, int out, uint64_t size)
+static int copy_by_read(int in, int out, uint64_t done, uint64_t size)
+{
+	char buf[1 << 16];
+	while (done < size) {
+		size_t want = size - done < sizeof(buf) ? (size_t)(size - done) : sizeof(buf);
+		ssize_t n = pread(in, buf, want, (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -ESTALE;
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = pwrite(out, buf + off, (size_t)(n - off),
+					   (off_t)(done + (uint64_t)off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				return -errno;
+			off += w;
+		}
+		done += (uint64_t)n;
+	}
+	return 0;
+}
+
+int store_copy_data(int in, int out, uint64_t size)
 {
 	uint64_t done = 0;
 	while (done < size) {
-		ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)(size - done), 0);
+		loff_t ioff = (loff_t)done, ooff = (loff_t)done;
+		ssize_t n = copy_file_range(in, &ioff, out, &ooff, (size_t)(size - done), 0);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 &&
+		    (errno == EXDEV || errno == EOPNOTSUPP || errno == EINVAL || errno == ENOSYS))
+			return copy_by_read(in, out, done, size);
 		if (n <= 0)
 			return n < 0 ? -errno : -ESTALE;
 		done += (uint64_t)n;
 	}
 	return 0;
+}
+
+static int copy_content(int in, int out, uint64_t size)
+{
+	return store_copy_data(in, out, size);
 }
 
 int store_stage_copy(struct store *s, int srcfd, const struct stat *st, const struct xattr_set *xa,

@@ -84,6 +84,12 @@ int store_publish_inode(struct store *s, const struct obj_src *src, struct store
 /* Write a copy of src under store/tmp: the content of srcfd with st's owner,
  * mode and mtime and xa's xattrs; tmpname receives its name. Not durable
  * until the caller's syncfs; then store_place() moves it to objects/NAME. */
+/* Copy size bytes from in to out (both at offset 0 onwards): copy_file_range
+ * (reflinks where the filesystem can), and plain reads and writes where it
+ * cannot between these two files (EXDEV: another filesystem such as a
+ * separate /var, EOPNOTSUPP, EINVAL, ENOSYS). -ESTALE if in is shorter than
+ * size (it changed), else 0 or -errno. */
+int store_copy_data(int in, int out, uint64_t size);
 int store_stage_copy(struct store *s, int srcfd, const struct stat *st, const struct xattr_set *xa,
 		     char *tmpname, size_t size, struct uc_error *err);
 /* Rename a staged copy to objects/name (RENAME_NOREPLACE): -EEXIST if taken. */

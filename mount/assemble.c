@@ -585,12 +585,14 @@ static int mask_proc(int procfd, struct plan *p)
 	return 0;
 }
 
-/* hidepid=invisible: the init and root's repair sessions are not the
- * user's to see; gid=0 lets root of a repair shell (uid 0 in a user
- * namespace, no capability of the host) see the user's processes. */
+/* No hidepid: the pid namespace already holds the user's processes only
+ * (and her init and root's repair sessions). hidepid asks ptrace access,
+ * which Landlock refuses between two sessions of the same user (each
+ * entry is a Landlock domain of its own: enter/sandbox.h), so a session
+ * would not see what she started in another. */
 static int make_child_mount(struct attach *a, struct plan *p)
 {
-	const char *proc[] = {"hidepid", "invisible", "gid", "0", NULL};
+	const char *proc[] = {NULL};
 	const char *none[] = {NULL};
 	if (a->kind == ATTACH_PROC)
 		a->fd = fs_mount("proc", proc, ATTR_PROC, p);

@@ -5,8 +5,8 @@
  *   /etc         the user's generated etc, read-only
  *   /home/<user> the user's home at its path (bind mode: on a tmpfs over its parent)
  *   /tmp, /var/tmp  ~/.unicage/tmp, made with the user's fsuid, never through a link
- *   /proc        the procfs of the user's pid namespace, hidepid=invisible,
- *                gid=0, what a user has no business reading masked
+ *   /proc        the procfs of the user's pid namespace, what a user has no
+ *                business reading masked
  *   /dev/mqueue  the mqueue of the user's IPC namespace
  *   /dev         a small tmpfs: null zero full random urandom tty, shm/, a new devpts
  *   cage.mp      shared, read-only, per-user and split directories

@@ -16,6 +16,8 @@ struct rs_db {
 	char *snapdir;	    /* private copy being read, removed on close */
 	enum rs_backend backend;
 	bool indexed; /* index files exist: name/provide lookups work */
+	int rootfd;   /* the sysroot (not owned): paths given by the user resolve in it */
+	char sysroot[PATH_MAX];
 };
 
 /* librpm setup, once per process: config files read, log routed to uc_log. */
@@ -44,10 +46,16 @@ struct rs_pkgset {
 int rs_pkgset_add(struct rs_pkgset *set, Header h);
 void rs_pkgset_release(struct rs_pkgset *set);
 
-/* Headers named by specs (name, N-V, N-V-R, N-V-R.A, N-E:V-R[.A]); an unknown
- * one is UC_NOTFOUND. */
-int rs_select(struct rs_db *db, const struct strv *specs, struct rs_pkgset *out,
+/* Headers named by specs as dnf takes an installed package: a name, N-V,
+ * N-V-R, N-V-R.A, N-E:V-R[.A]; else every installed package providing it (a
+ * virtual provide, or a file path). A spec nothing matches is UC_NOTFOUND.
+ * via (may be NULL) gets "SPEC\tNAME" per package taken by what it provides. */
+int rs_select(struct rs_db *db, const struct strv *specs, struct rs_pkgset *out, struct strv *via,
 	      struct uc_error *err);
+/* The installed packages providing each of caps (e.g. "libtinfo.so.6()(64bit)"):
+ * out[i] is the names found for caps[i], space-separated, "" for none. */
+int rs_whatprovides(struct rs_db *db, const struct strv *caps, struct strv *out,
+		    struct uc_error *err);
 /* Add, transitively, every installed package the set requires. */
 int rs_add_requires(struct rs_db *db, struct rs_pkgset *set, struct uc_error *err);
 /* Read the header of a .rpm file; errors name the file. */

@@ -205,6 +205,8 @@ int rs_db_open(struct rs_db *db, int rootfd, const char *sysroot, const char *db
 	       bool want_snapshot, struct uc_error *err)
 {
 	memset(db, 0, sizeof(*db));
+	db->rootfd = rootfd;
+	snprintf(db->sysroot, sizeof(db->sysroot), "%s", sysroot);
 	int r = rs_rpm_init(err);
 	if (r == 0)
 		r = locate(db, rootfd, sysroot, dbpath, err);

@@ -109,8 +109,18 @@ typedef int (*rpmscan_cb)(const struct rs_file *f, void *arg);
 int rpmscan_run(const struct rpmscan_opts *o, rpmscan_cb cb, void *arg, struct uc_error *err);
 
 /* The names of the packages o selects (o->packages, with o->requires their
- * closure), as installed in the rpmdb; an unknown one is UC_NOTFOUND. */
-int rpmscan_resolve(const struct rpmscan_opts *o, struct strv *names, struct uc_error *err);
+ * closure), as installed in the rpmdb; a spec is taken as dnf takes an
+ * installed package (name, label, virtual provide, file path) and one that
+ * matches nothing is UC_NOTFOUND (names then holds nothing of the call).
+ * via (may be NULL) gets "SPEC\tNAME" for each package a spec took by what
+ * it provides. */
+int rpmscan_resolve(const struct rpmscan_opts *o, struct strv *names, struct strv *via,
+		    struct uc_error *err);
+/* For each capability of caps (a provide such as "libtinfo.so.6()(64bit)"),
+ * the installed packages of the sysroot's rpmdb providing it: out gets one
+ * string per cap, names separated by spaces, "" for none. */
+int rpmscan_whatprovides(const struct rpmscan_opts *o, const struct strv *caps, struct strv *out,
+			 struct uc_error *err);
 
 /* Classification (classify.c). Pure functions, unit-tested. */
 enum rs_class rs_classify(const struct rs_file *f, const struct strv *local_paths);

@@ -231,7 +231,7 @@ static int run_db(struct scan *s, int rootfd, struct uc_error *err)
 	if (o->all) {
 		r = scan_all(s, &db, err);
 	} else {
-		r = rs_select(&db, o->packages, &set, err);
+		r = rs_select(&db, o->packages, &set, NULL, err);
 		if (r == 0 && o->requires)
 			r = rs_add_requires(&db, &set, err);
 		if (r == 0)
@@ -265,7 +265,8 @@ int rpmscan_run(const struct rpmscan_opts *o, rpmscan_cb cb, void *arg, struct u
 	return r;
 }
 
-int rpmscan_resolve(const struct rpmscan_opts *o, struct strv *names, struct uc_error *err)
+int rpmscan_resolve(const struct rpmscan_opts *o, struct strv *names, struct strv *via,
+		    struct uc_error *err)
 {
 	const char *sysroot = o->sysroot ? o->sysroot : "/";
 	_cleanup_close_ int rootfd = open(sysroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -276,7 +277,7 @@ int rpmscan_resolve(const struct rpmscan_opts *o, struct strv *names, struct uc_
 	int r = rs_db_open(&db, rootfd, sysroot, o->dbpath, o->snapshot, err);
 	if (r < 0)
 		return r;
-	r = rs_select(&db, o->packages, &set, err);
+	r = rs_select(&db, o->packages, &set, via, err);
 	if (r == 0 && o->requires)
 		r = rs_add_requires(&db, &set, err);
 	for (size_t i = 0; r == 0 && i < set.n; i++) {
@@ -285,6 +286,22 @@ int rpmscan_resolve(const struct rpmscan_opts *o, struct strv *names, struct uc_
 			r = uc_fail(err, UC_INTERNAL, "out of memory");
 	}
 	rs_pkgset_release(&set);
+	rs_db_close(&db);
+	return r;
+}
+
+int rpmscan_whatprovides(const struct rpmscan_opts *o, const struct strv *caps, struct strv *out,
+			 struct uc_error *err)
+{
+	const char *sysroot = o->sysroot ? o->sysroot : "/";
+	_cleanup_close_ int rootfd = open(sysroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return uc_fail_errno(err, errno, "sysroot %s", sysroot);
+	struct rs_db db;
+	int r = rs_db_open(&db, rootfd, sysroot, o->dbpath, o->snapshot, err);
+	if (r < 0)
+		return r;
+	r = rs_whatprovides(&db, caps, out, err);
 	rs_db_close(&db);
 	return r;
 }

@@ -4,6 +4,12 @@
 
 #include "lib/cleanup.h"
 #include "lib/log.h"
+#include "lib/path.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include <errno.h>
 #include <rpm/rpmdb.h>
@@ -71,9 +77,8 @@ static int add_iter(struct rs_pkgset *set, rpmdbMatchIterator mi, size_t *found)
 	return r < 0 ? r : 0;
 }
 
-static int select_one(struct rs_db *db, const char *spec, struct rs_pkgset *out, size_t *found)
+static int select_label(struct rs_db *db, const char *spec, struct rs_pkgset *out, size_t *found)
 {
-	*found = 0;
 	if (db->indexed) {
 		rpmdbMatchIterator mi = rpmtsInitIterator(db->ts, RPMDBI_LABEL, spec, 0);
 		return mi ? add_iter(out, mi, found) : 0;
@@ -91,19 +96,102 @@ static int select_one(struct rs_db *db, const char *spec, struct rs_pkgset *out,
 	return r < 0 ? r : 0;
 }
 
-int rs_select(struct rs_db *db, const struct strv *specs, struct rs_pkgset *out,
+static int add_providers(struct rs_db *db, rpmds dep, struct rs_pkgset *set, size_t *found);
+
+/* A path below a symlinked directory of the sysroot (/bin/bash on merged
+ * /usr) by its real path inside the sysroot, as `rpm -qf` canonicalises the
+ * directory; the file itself is not followed. 0, or -errno. */
+static int real_path_in_root(const struct rs_db *db, const char *path, char *out, size_t size)
+{
+	if (db->rootfd < 0 || path[0] != '/')
+		return -EINVAL;
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX], proc[64], real[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	_cleanup_close_ int fd =
+	    path_open_in_root(db->rootfd, dir[0] ? dir : "/", O_PATH | O_DIRECTORY, 0);
+	if (fd < 0)
+		return fd;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(proc, real, sizeof(real) - 1);
+	if (n < 0)
+		return -errno;
+	real[n] = '\0';
+	size_t skip = strcmp(db->sysroot, "/") == 0 ? 0 : strlen(db->sysroot);
+	if (strncmp(real, db->sysroot, skip) != 0)
+		return -EXDEV;
+	const char *in = real + skip;
+	snprintf(out, size, "%s%s", strcmp(in, "/") == 0 ? "" : in, slash);
+	return strcmp(out, path) == 0 ? -ENOENT : 0;
+}
+
+/* As dnf takes an installed package: by name or label; else by what
+ * provides it (a virtual provide: coreutils -> coreutils-single; a file
+ * path: /usr/bin/bash -> bash, also through symlinked directories). */
+static int select_one(struct rs_db *db, const char *spec, struct rs_pkgset *out, size_t *found,
+		      bool *by_provide)
+{
+	*found = 0;
+	*by_provide = false;
+	int r = select_label(db, spec, out, found);
+	if (r < 0 || *found)
+		return r;
+	*by_provide = true;
+	rpmds ds = rpmdsSingle(RPMTAG_REQUIRENAME, spec, NULL, 0);
+	r = ds ? add_providers(db, ds, out, found) : -ENOMEM;
+	rpmdsFree(ds);
+	char real[PATH_MAX];
+	if (r == 0 && *found == 0 && real_path_in_root(db, spec, real, sizeof(real)) == 0) {
+		ds = rpmdsSingle(RPMTAG_REQUIRENAME, real, NULL, 0);
+		r = ds ? add_providers(db, ds, out, found) : -ENOMEM;
+		rpmdsFree(ds);
+	}
+	return r;
+}
+
+/* "SPEC\tNAME" into via for each package a spec took by what it provides. */
+static int note_via(struct strv *via, const char *spec, const struct rs_pkgset *set, size_t from)
+{
+	for (size_t i = from; via && i < set->n; i++) {
+		_cleanup_free_ char *name = headerGetAsString(set->h[i], RPMTAG_NAME);
+		char line[PATH_MAX + 256];
+		snprintf(line, sizeof(line), "%s\t%s", spec, name ? name : "?");
+		if (strv_push(via, line) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* What one spec takes, merged into out; via noted for what it provides. */
+static int select_into(struct rs_db *db, const char *spec, struct rs_pkgset *out, struct strv *via,
+		       size_t *found)
+{
+	struct rs_pkgset one = {0};
+	bool by_provide;
+	int r = select_one(db, spec, &one, found, &by_provide);
+	if (r == 0 && by_provide)
+		r = note_via(via, spec, &one, 0);
+	for (size_t i = 0; r == 0 && i < one.n; i++)
+		r = rs_pkgset_add(out, one.h[i]) < 0 ? -ENOMEM : 0;
+	rs_pkgset_release(&one);
+	return r;
+}
+
+int rs_select(struct rs_db *db, const struct strv *specs, struct rs_pkgset *out, struct strv *via,
 	      struct uc_error *err)
 {
 	for (size_t i = 0; i < specs->n; i++) {
 		size_t found;
 		rs_rpm_clear_error();
-		int r = select_one(db, specs->v[i], out, &found);
+		int r = select_into(db, specs->v[i], out, via, &found);
 		if (r < 0)
 			return uc_fail_errno(err, r, "package %s", specs->v[i]);
 		if ((r = rs_db_check(db, err)) < 0)
 			return r;
 		if (found == 0)
-			return uc_fail(err, UC_NOTFOUND, "package %s is not installed (rpmdb %s)",
+			return uc_fail(err, UC_NOTFOUND,
+				       "package %s is not installed, and no installed package "
+				       "provides it (rpmdb %s)",
 				       specs->v[i], db->dir);
 	}
 	return 0;
@@ -212,6 +300,32 @@ int rs_add_requires(struct rs_db *db, struct rs_pkgset *set, struct uc_error *er
 		rpmdsFree(ds);
 		if (r < 0)
 			return uc_fail_errno(err, r, "requirements of %s", nevra ? nevra : "?");
+	}
+	return rs_db_check(db, err);
+}
+
+int rs_whatprovides(struct rs_db *db, const struct strv *caps, struct strv *out,
+		    struct uc_error *err)
+{
+	rs_rpm_clear_error();
+	for (size_t i = 0; i < caps->n; i++) {
+		struct rs_pkgset set = {0};
+		size_t found = 0;
+		rpmds ds = rpmdsSingle(RPMTAG_REQUIRENAME, caps->v[i], NULL, 0);
+		int r = ds ? add_providers(db, ds, &set, &found) : -ENOMEM;
+		rpmdsFree(ds);
+		char names[1024] = "";
+		for (size_t k = 0; r == 0 && k < set.n; k++) {
+			_cleanup_free_ char *n = headerGetAsString(set.h[k], RPMTAG_NAME);
+			size_t len = strlen(names);
+			snprintf(names + len, sizeof(names) - len, "%s%s", len ? " " : "",
+				 n ? n : "?");
+		}
+		rs_pkgset_release(&set);
+		if (r == 0 && strv_push(out, names) < 0)
+			r = -ENOMEM;
+		if (r < 0)
+			return uc_fail_errno(err, r, "what provides %s", caps->v[i]);
 	}
 	return rs_db_check(db, err);
 }

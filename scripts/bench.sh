@@ -2,7 +2,7 @@
 # make bench: each case runs unicage and the tool a user would pick instead,
 # side by side in one run, and prints the ratio (unicage / other; < 1 is faster).
 #   scripts/bench.sh /abs/path/to/unicage [case...]
-# Cases: rpmscan, unify, vdu, skel, mount, exec, export. Data is built once under build/bench-data (or $UC_BENCH_DATA).
+# Cases: rpmscan, unify, vdu, skel, rhel, mount, exec, enter, export. Data is built once under build/bench-data (or $UC_BENCH_DATA).
 # Figures and how they were measured: doc/benchmarks.md.
 set -euo pipefail
 UC=${1:?usage: bench.sh UNICAGE_BINARY [case...]}
@@ -188,6 +188,44 @@ case_skel() {
     rm -rf "$w"
 }
 
+# rhel: the real RHEL 8.4 rootfs (../shared/data/rootfs) as the host, every
+# package of its rpmdb in rpm.list and the shipped conf.d set: init against
+# cp -a of the same tree, a no-op update against a stat walk of the tree
+# (its packages cover all of it), in one run, on the same filesystem.
+case_rhel() {
+    local tb=$src/../shared/data/rootfs/ubi8-micro-8.4-84.x86_64.rootfs.tar.xz
+    [ -f "$tb" ] || { echo "rhel: no $tb, skipped"; return 0; }
+    local w=${UC_BENCH_WORK:-$data}/rhel host
+    chattr -R -i "$w" 2>/dev/null || true
+    rm -rf "$w"
+    mkdir -p "$w/etc/conf.d" "$w/host"
+    host=$w/host
+    tar --numeric-owner -xpf "$tb" -C "$host"
+    cp "$src"/conf.d/*.cfg "$w/etc/conf.d/"
+    HOME=$w rpm --root "$host" --dbpath /var/lib/rpm -qa --qf '%{NAME}\n' > "$w/etc/rpm.list"
+    printf 'sysroot = %s\nconfig_dir = %s/etc\nstate_dir = %s/state\n' "$host" "$w" "$w" > "$w/unicage.conf"
+    sync
+    local i s e ti=() tc=()
+    for i in 1 2 3; do
+        chattr -R -i "$w/state" 2>/dev/null || true
+        rm -rf "$w/state" "$w/copy"; sync
+        s=$(date +%s%N); UNICAGE_CONFIG=$w/unicage.conf "$UC" init > "$w/init.txt"; sync; e=$(date +%s%N)
+        ti+=($(( (e - s) / 1000 )))
+        s=$(date +%s%N); cp -a "$host" "$w/copy"; sync; e=$(date +%s%N)
+        tc+=($(( (e - s) / 1000 )))
+    done
+    local a b
+    a=$(printf '%s\n' "${ti[@]}" | sort -n | awk 'NR==2 {printf "%.1f", $1/1000}')
+    b=$(printf '%s\n' "${tc[@]}" | sort -n | awk 'NR==2 {printf "%.1f", $1/1000}')
+    printf 'rhel init (%s paths) + sync %8s ms   cp -a + sync %8s ms   ratio %s (goal <= 2.0, median of 3)\n' \
+        "$(awk '$1 == "paths" {print $2}' "$w/init.txt")" "$a" "$b" "$(ratio "$a" "$b")"
+    a=$(UNICAGE_CONFIG=$w/unicage.conf median_ms "$UC" update)
+    b=$(median_ms find "$host" -printf '')
+    printf 'rhel no-op update %8s ms   find ROOTFS -printf \x27\x27 %8s ms   ratio %s (goal <= 1.5)\n' "$a" "$b" "$(ratio "$a" "$b")"
+    chattr -R -i "$w" 2>/dev/null || true
+    rm -rf "$w"
+}
+
 # Cages: in a mount namespace of its own (never the machine's), on a loop ext4.
 case_mount() {
     local w=${UC_BENCH_WORK:-$data}/mount
@@ -199,6 +237,11 @@ case_exec() {
     unshare -m --propagation private "$src/scripts/bench-exec.sh" "$UC" "${UC_BENCH_WORK:-$data}/exec"
 }
 
+# an interactive enter on a terminal (the relayed pty): its own mount namespace.
+case_enter() {
+    unshare -m --propagation private "$src/scripts/bench-enter.sh" "$UC" "${UC_BENCH_WORK:-$data}/enter"
+}
+
 # export/import of a ~1 GB upper against tar: its own mount namespace.
 case_export() {
     unshare -m --propagation private "$src/scripts/bench-export.sh" "$UC" \
@@ -206,6 +249,6 @@ case_export() {
 }
 
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(rpmscan unify vdu skel mount exec export)
+[ ${#cases[@]} -gt 0 ] || cases=(rpmscan unify vdu skel rhel mount exec enter export)
 echo "unicage bench: median of $runs warm runs each, $(nproc) cores, $(uname -r)"
 for c in "${cases[@]}"; do "case_$c"; done

@@ -13,7 +13,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${UC_DEMO_NS:-}" ]; then
     UC_DEMO_NS=1 exec unshare -m --propagation private "$0" "$@"
 fi
-demo=$(mktemp -d /tmp/unicage-demo.XXXXXX)
+demo=$(mktemp -d "${TMPDIR:-/tmp}/unicage-demo.XXXXXX")
 # unified files are immutable (+i): clear that before removing the tree
 cleanup() {
     set +e
@@ -143,7 +143,7 @@ rpm --root "$demo/host" --dbpath /var/lib/rpm --nodeps --noscripts --replacefile
 echo "\$ rpm -U uc-base-1.1 on the host"
 "$UC" exec alice -- sleep 30 & old=$!
 sleep 0.3
-run "$UC" update -q
+run "$UC" update
 run "$UC" mount alice
 run "$UC" list
 echo "--- slot 1 (a process still runs there) keeps generation 1, slot 2 has the update:"

@@ -7,6 +7,8 @@
 #include "lib/log.h"
 #include "lib/path.h"
 #include "lib/store.h"
+#include "skel/gens.h"
+#include "skel/elfscan.h"
 #include "skel/index.h"
 #include "skel/manifest.h"
 #include "skel/wanted.h"
@@ -29,12 +31,17 @@ struct gen_build {
 	int rootfd, skelfd, genfd, treefd, stubfd;
 	struct store store;
 	struct skel_index prev, next;
-	bool have_prev;		   /* a current generation exists */
-	struct wanted_probe probe; /* the no-op fast path of the walk */
-	int prevtreefd;		   /* the current generation's tree/ */
-	bool *from_prev;	   /* per next entry: taken from the previous generation */
-	int srcfd;		   /* where the entry being made is read: sysroot or prevtree */
+	bool have_prev;		    /* a current generation exists */
+	struct wanted_probe probe;  /* the no-op fast path of the walk */
+	atomic_uchar *prev_hit;	    /* per prev entry: found unchanged by the probe */
+	struct path_dircache sigdc; /* signature(): the last parent directory */
+	int prevtreefd;		    /* the current generation's tree/ */
+	bool *from_prev;	    /* per next entry: taken from the previous generation */
+	int srcfd;		    /* where the entry being made is read: sysroot or prevtree */
 	struct wanted_set ws;
+	struct rpmcache rpm_prev; /* skel/rpm-files: the packages' files as last read */
+	bool rpm_read;		  /* the rpmdb was read: rpm-files is written again */
+	struct wanted_rpm wrpm;
 	/* the parent directory last opened in tree/ and stubs/ (entries come
 	 * sorted, so siblings share it) */
 	char parent[PATH_MAX];
@@ -42,6 +49,8 @@ struct gen_build {
 	char **staged;	    /* per next-index entry: store/tmp name of its new object */
 	struct strset keys; /* keys staged in this run (identical files: one copy) */
 	size_t nstaged;
+	struct strv prev_elf;  /* the current generation's elfdeps additions */
+	bool prev_elf_missing; /* ... and it misses libraries */
 };
 
 static bool suid_allowed(const struct uc_config *cfg, const char *path)
@@ -57,75 +66,22 @@ static void key_from_hex(const char *hex, unsigned suffix, char *name, size_t si
 	objkey_name(&key, suffix, name, size);
 }
 
-/* ---- generations and current -------------------------------------------- */
-
-static unsigned gen_number(const char *name)
-{
-	unsigned n = 0;
-	return sscanf(name, "gen-%u", &n) == 1 ? n : 0;
-}
-
-/* The next free number, and leftovers of an interrupted build removed. */
-static int scan_gens(struct gen_build *b, unsigned *next);
-
-static int read_current(int skelfd, char *gen, size_t size)
-{
-	ssize_t n = readlinkat(skelfd, "current", gen, size - 1);
-	if (n < 0)
-		return -errno;
-	gen[n] = '\0';
-	return gen_number(gen) ? 0 : -EINVAL;
-}
-
-static int switch_current(int skelfd, const char *gen)
-{
-	unlinkat(skelfd, "current.tmp", 0);
-	if (symlinkat(gen, skelfd, "current.tmp") < 0 ||
-	    renameat(skelfd, "current.tmp", skelfd, "current") < 0)
-		return -errno;
-	return fsync(skelfd) < 0 ? -errno : 0;
-}
-
-static int scan_gens(struct gen_build *b, unsigned *next)
-{
-	int fd = dup(b->skelfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (d)
-		rewinddir(d); /* a dup shares the offset of b->skelfd */
-	if (!d)
-		return -errno;
-	unsigned max = 0;
-	struct dirent *de;
-	struct strv tmps = STRV_INIT;
-	while ((de = readdir(d))) {
-		unsigned n = gen_number(de->d_name);
-		size_t len = strlen(de->d_name);
-		if (n && len > 4 && strcmp(de->d_name + len - 4, ".tmp") == 0)
-			strv_push(&tmps, de->d_name);
-		if (n > max)
-			max = n;
-	}
-	closedir(d);
-	for (size_t i = 0; i < tmps.n; i++)
-		store_rm_tree(b->skelfd, tmps.v[i]);
-	strv_clear(&tmps);
-	*next = max + 1;
-	return 0;
-}
-
 /* ---- what the host has: one stat per wanted path -------------------------- */
 
-/* The index entry a wanted path makes today (host identity + result); false
- * if the path is not on the host (or not what it may be). */
 /* What the skeleton makes of a host path: its identity and the result
  * (class, mode after setuid stripping). Pure: the walking threads use it. */
-static void make_sig(const struct uc_config *cfg, const char *path, char cls, const struct stat *st,
-		     struct idx_ent *e)
+static void make_sig(const struct uc_config *cfg, const char *path, char cls, bool device_ok,
+		     const struct stat *st, struct idx_ent *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->path = (char *)path;
 	index_fill_stat(e, st);
 	e->cls = S_ISREG(st->st_mode) ? cls : W_OTHER;
+	/* decided the same way every time: devices not named in devices=,
+	 * sockets and fifos are not skeleton material */
+	if (S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode) ||
+	    ((S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) && !device_ok))
+		e->cls = W_NOT_TAKEN;
 	if (S_ISREG(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)) && cfg->strip_suid &&
 	    !suid_allowed(cfg, path))
 		e->mode &= ~(unsigned)(S_ISUID | S_ISGID);
@@ -136,13 +92,10 @@ static bool signature(struct gen_build *b, const struct wanted *w, struct idx_en
 {
 	if (w->have_st) {
 		*st = w->st; /* the walk's lstat: no second lookup of the path */
-	} else {
-		_cleanup_close_ int fd =
-		    path_open_in_root(b->rootfd, w->path, O_PATH | O_NOFOLLOW, 0);
-		if (fd < 0 || fstat(fd, st) < 0)
-			return false;
+	} else if (path_lstat_in_root(&b->sigdc, b->rootfd, w->path, st) < 0) {
+		return false;
 	}
-	make_sig(b->o->cfg, w->path, w->cls, st, e);
+	make_sig(b->o->cfg, w->path, w->cls, w->device_ok, st, e);
 	if (S_ISREG(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)))
 		(*(e->mode & (S_ISUID | S_ISGID) ? &b->st->suid_kept : &b->st->suid_stripped))++;
 	return true;
@@ -154,9 +107,12 @@ static bool same_as_prev(const void *ctx, const char *path, const struct stat *s
 {
 	const struct gen_build *b = ctx;
 	struct idx_ent e;
-	make_sig(b->o->cfg, path, cls, st, &e);
+	make_sig(b->o->cfg, path, cls, false, st, &e);
 	const struct idx_ent *pe = index_find(&b->prev, path);
-	return pe && index_same(pe, &e);
+	if (!pe || !index_same(pe, &e))
+		return false;
+	atomic_store_explicit(&b->prev_hit[pe - b->prev.v], 1, memory_order_relaxed);
+	return true;
 }
 
 struct pick {
@@ -195,24 +151,6 @@ static int cmp_pick(const void *a, const void *b)
 	return strcmp(((const struct pick *)a)->e.path, ((const struct pick *)b)->e.path);
 }
 
-/* Is path one of the update-list paths, or below one? */
-static bool listed(const struct strv *only, const char *path)
-{
-	for (size_t i = 0; i < only->n; i++)
-		if (path_has_prefix(path, only->v[i]))
-			return true;
-	return false;
-}
-
-/* Is path a parent directory of an update-list path? */
-static bool parent_of_listed(const struct strv *only, const char *path)
-{
-	for (size_t i = 0; i < only->n; i++)
-		if (path_has_prefix(only->v[i], path))
-			return true;
-	return false;
-}
-
 /* What the new generation holds: wanted paths from the host; with
  * update-list only the listed ones (the rest as the current generation has
  * it); with --dont-clean also what is no longer wanted, as it was. */
@@ -223,7 +161,8 @@ static int pick_all(struct gen_build *b, struct picks *p)
 	for (size_t i = 0; r == 0 && i < b->ws.n; i++) {
 		const struct wanted *w = &b->ws.v[i];
 		const struct idx_ent *pe = index_find(&b->prev, w->path);
-		if (only && !listed(only, w->path) && !(parent_of_listed(only, w->path) && !pe)) {
+		if (only && !path_under_any(only, w->path) &&
+		    !(path_above_any(only, w->path) && !pe)) {
 			if (pe)
 				r = pick_add(p, pe, true);
 			continue;
@@ -242,7 +181,7 @@ static int pick_all(struct gen_build *b, struct picks *p)
 	}
 	for (size_t i = 0; r == 0 && i < b->prev.n; i++) {
 		const struct idx_ent *pe = &b->prev.v[i];
-		bool keep = only ? !listed(only, pe->path) : b->o->dont_clean;
+		bool keep = only ? !path_under_any(only, pe->path) : b->o->dont_clean;
 		if (keep)
 			r = pick_add(p, pe, true); /* (no-op if already picked) */
 	}
@@ -253,9 +192,8 @@ static int pick_all(struct gen_build *b, struct picks *p)
  * it, nothing else there. Checked before anything is built or copied. */
 static bool unchanged(struct gen_build *b)
 {
-	if (!b->have_prev || b->o->only || b->o->dont_clean)
+	if (!b->have_prev || b->o->only || b->o->dont_clean || !b->prev_hit)
 		return false;
-	size_t n = b->probe.matched; /* walked paths the threads found unchanged */
 	if (b->probe.differs)
 		return false;
 	for (size_t i = 0; i < b->ws.n; i++) {
@@ -266,13 +204,31 @@ static bool unchanged(struct gen_build *b)
 		const struct idx_ent *pe = index_find(&b->prev, e.path);
 		if (!pe || !index_same(pe, &e))
 			return false;
-		n++;
+		b->prev_hit[pe - b->prev.v] = 1;
 	}
-	return n == b->prev.n;
+	/* every entry of the current generation seen again, each once (a
+	 * path both walked and named directly counts once) */
+	for (size_t i = 0; i < b->prev.n; i++)
+		if (!b->prev_hit[i])
+			return false;
+	return true;
+}
+
+/* update -n -v: every path that differs from the current generation. */
+static int note_diff(struct gen_build *b, const char *what, const char *path)
+{
+	if (!b->o->diffs || !b->have_prev)
+		return 0;
+	char *line = NULL;
+	if (asprintf(&line, "%s %s", what, path) < 0)
+		return -ENOMEM;
+	return strv_push_owned(b->o->diffs, line);
 }
 
 static int collect(struct gen_build *b, bool *changed, struct uc_error *err)
 {
+	if (b->prev_hit) /* this set was built whole: no probe hits count */
+		memset(b->prev_hit, 0, b->prev.n * sizeof(*b->prev_hit));
 	if (unchanged(b)) {
 		*changed = false;
 		return 0;
@@ -291,15 +247,23 @@ static int collect(struct gen_build *b, bool *changed, struct uc_error *err)
 		r = -ENOMEM;
 	for (size_t i = 0; r == 0 && i < p.n; i++) {
 		const struct idx_ent *pe = index_find(&b->prev, p.v[i].e.path);
-		if (!pe || !index_same(pe, &p.v[i].e))
+		if (!pe || !index_same(pe, &p.v[i].e)) {
 			*changed = true;
+			r = note_diff(b, pe ? "changed" : "new", p.v[i].e.path);
+		}
 		b->from_prev[i] = p.v[i].prev;
+		unsigned fmt = p.v[i].e.mode & S_IFMT;
+		if (p.v[i].e.cls == W_NOT_TAKEN && (fmt == S_IFCHR || fmt == S_IFBLK))
+			b->st->devices_skipped++;
 		r = index_add(&b->next, &p.v[i].e);
 	}
 	for (size_t i = 0; i < p.n; i++)
 		free(p.v[i].e.path);
 	free(p.v);
 	strset_release(&p.paths);
+	for (size_t i = 0; r == 0 && b->o->diffs && i < b->prev.n; i++)
+		if (!index_find(&b->next, b->prev.v[i].path))
+			r = note_diff(b, "gone", b->prev.v[i].path);
 	if (b->next.n != b->prev.n)
 		*changed = true;
 	return r < 0 ? uc_fail(err, UC_INTERNAL, "out of memory") : 0;
@@ -446,10 +410,10 @@ static int host_xattrs(struct gen_build *b, const char *path, struct xattr_set *
 	return r;
 }
 
-static int make_dir(struct gen_build *b, const struct idx_ent *e, const char *base)
+static int make_dir(struct gen_build *b, const struct idx_ent *e, const char *base, bool bare)
 {
-	struct xattr_set xa;
-	int r = host_xattrs(b, e->path, &xa);
+	struct xattr_set xa = {0};
+	int r = bare ? 0 : host_xattrs(b, e->path, &xa); /* bare: a home parent, no ACL */
 	int fds[2] = {-1, -1}, dirs[2] = {b->ptree, b->pstub};
 	for (int i = 0; r == 0 && i < 2; i++) {
 		if (mkdirat(dirs[i], base, 0700) < 0)
@@ -510,14 +474,7 @@ static int make_config(struct gen_build *b, const struct idx_ent *e, const char 
 		return -errno;
 	int out =
 	    openat(b->ptree, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	int r = out < 0 ? -errno : 0;
-	for (uint64_t done = 0; r == 0 && done < e->size;) {
-		ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)(e->size - done), 0);
-		if (n <= 0)
-			r = n < 0 ? -errno : -ESTALE;
-		else
-			done += (uint64_t)n;
-	}
+	int r = out < 0 ? -errno : store_copy_data(in, out, e->size);
 	if (r == 0)
 		r = set_meta(out, e, &xa, true);
 	if (out >= 0)
@@ -593,9 +550,11 @@ static int make_entry(struct gen_build *b, size_t i, struct manifest_writer *mw,
 		return 0; /* the roots exist */
 	int r = parents(b, e->path);
 	if (r < 0) {
-		uc_log(UC_LOG_INFO,
-		       "%s: below a symlink in the skeleton: taken by its real path only", e->path);
-		e->cls = 0; /* not taken */
+		/* wanted paths are real paths (wanted.c): a parent that is not a
+		 * directory of the tree is a host changed since the walk */
+		uc_log(UC_LOG_WARN, "%s: a parent is not a directory in the skeleton: not taken",
+		       e->path);
+		e->cls = W_NOT_TAKEN;
 		return 0;
 	}
 	const char *base = strrchr(e->path, '/') + 1;
@@ -604,7 +563,7 @@ static int make_entry(struct gen_build *b, size_t i, struct manifest_writer *mw,
 	switch (e->mode & S_IFMT) {
 	case S_IFDIR:
 		type = 'd';
-		r = make_dir(b, e, base);
+		r = make_dir(b, e, base, w && w->home_parent);
 		break;
 	case S_IFLNK:
 		type = 'l';
@@ -617,7 +576,7 @@ static int make_entry(struct gen_build *b, size_t i, struct manifest_writer *mw,
 		    path_open_in_root(b->srcfd, e->path, O_PATH | O_NOFOLLOW, 0);
 		if (!w || !w->device_ok || fd < 0 || fstat(fd, &st) < 0) {
 			b->st->devices_skipped++;
-			e->cls = 0;
+			e->cls = W_NOT_TAKEN;
 			return 0;
 		}
 		r = make_device(b, e, base, &st);
@@ -629,11 +588,11 @@ static int make_entry(struct gen_build *b, size_t i, struct manifest_writer *mw,
 		b->st->bytes += e->size;
 		break;
 	default:
-		e->cls = 0; /* sockets and fifos are not skeleton material */
+		e->cls = W_NOT_TAKEN; /* sockets and fifos are not skeleton material */
 		return 0;
 	}
 	if (r == -ESTALE) {
-		e->cls = 0; /* changed since its stat: taken at the next update */
+		e->cls = W_NOT_TAKEN; /* changed since its stat: taken at the next update */
 		return 0;
 	}
 	if (r < 0)
@@ -694,9 +653,10 @@ static int open_store(struct gen_build *b, struct uc_error *err)
 static int load_previous(struct gen_build *b, struct uc_error *err)
 {
 	char gen[64];
-	int r = read_current(b->skelfd, gen, sizeof(gen));
+	int r = skel_read_current(b->skelfd, gen, sizeof(gen));
 	if (r == -ENOENT)
 		return 0;
+	rpmcache_read(&b->rpm_prev, b->skelfd);
 	if (b->o->first)
 		return uc_fail(err, UC_BADREQUEST, "a skeleton exists already (%s): use update",
 			       gen);
@@ -706,7 +666,22 @@ static int load_previous(struct gen_build *b, struct uc_error *err)
 	int gfd = openat(b->skelfd, gen, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (gfd < 0)
 		return uc_fail_errno(err, errno, "current generation %s", gen);
+	struct stat ist;
 	r = index_read(&b->prev, gfd, err);
+	if (r == 0 && fstatat(gfd, "index", &ist, AT_SYMLINK_NOFOLLOW) < 0)
+		r = uc_fail_errno(err, errno, "index");
+	if (r < 0) {
+		/* never wedge the skeleton on its own index: every path is then
+		 * new to this update (files read again, objects found by their
+		 * bytes) and the new generation gets a good index */
+		uc_log(UC_LOG_WARN, "%s/index: %s: reading every file again (slower)", gen,
+		       err->msg);
+		index_release(&b->prev);
+		*err = (struct uc_error){0};
+		b->st->index_rebuilt = true;
+		r = 0;
+	}
+	b->prev_elf_missing = elfscan_read_added(gfd, &b->prev_elf) == 1;
 	b->prevtreefd = openat(gfd, "tree", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	close(gfd);
 	if (r == 0 && b->prevtreefd < 0)
@@ -746,7 +721,7 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 		progress(b, "objects", i, b->next.n);
 		int e = object_for(b, i, err);
 		if (e == -ESTALE || e == -ENOENT)
-			b->next.v[i].cls = 0; /* changed or gone since its stat */
+			b->next.v[i].cls = W_NOT_TAKEN; /* changed or gone since its stat */
 		else if (e < 0)
 			r = err->kind ? e
 				      : uc_fail_errno(err, e, "skeleton: %s", b->next.v[i].path);
@@ -760,22 +735,28 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 	for (size_t i = 0; r == 0 && i < b->next.n; i++) {
 		b->srcfd = b->from_prev[i] ? b->prevtreefd : b->rootfd;
 		progress(b, "paths", i, b->next.n);
-		if (b->next.v[i].cls)
+		if (b->next.v[i].cls != W_NOT_TAKEN)
 			r = make_entry(b, i, mw, err);
 	}
 	progress(b, "paths", b->next.n, b->next.n);
+	if (r == 0) /* the linker cache, the ELF check */
+		r = elfscan_finish(b->rootfd, b->treefd, b->stubfd, b->genfd, mw, &b->next, &b->ws,
+				   b->st, err);
 	if (r == 0)
 		r = manifest_commit(mw, err);
 	else
 		manifest_abort(mw);
 	if (r == 0)
 		r = index_write(&b->next, b->genfd, err);
+	if (r == 0)
+		r = skel_cfg_missing_write(b->genfd, &b->ws.cfg_missing, err);
+
 	/* tree/ and stubs/ durable before the generation is published */
 	if (r == 0 && syncfs(b->genfd) < 0)
 		r = uc_fail_errno(err, errno, "syncfs");
 	if (r == 0 && renameat(b->skelfd, tmp, b->skelfd, gen) < 0)
 		r = uc_fail_errno(err, errno, "publishing %s", gen);
-	if (r == 0 && (r = switch_current(b->skelfd, gen)) < 0)
+	if (r == 0 && (r = skel_switch_current(b->skelfd, gen)) < 0)
 		r = uc_fail_errno(err, r, "switching current to %s", gen);
 	return r;
 }
@@ -792,9 +773,14 @@ static void release(struct gen_build *b)
 	free(b->staged);
 	free(b->from_prev);
 	strset_release(&b->keys);
+	strv_clear(&b->prev_elf);
 	index_release(&b->prev);
 	index_release(&b->next);
 	wanted_release(&b->ws);
+	free(b->prev_hit);
+	path_dircache_release(&b->sigdc);
+	rpmcache_release(&b->rpm_prev);
+	rpmcache_release(&b->wrpm.next);
 	store_close(&b->store);
 }
 
@@ -811,6 +797,7 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 			      .pstub = -1,
 			      .prevtreefd = -1};
 	memset(st, 0, sizeof(*st));
+	path_dircache_init(&b.sigdc);
 	store_init_empty(&b.store, 0);
 	unsigned next = 0;
 	bool changed = false;
@@ -818,35 +805,54 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 	if (r == 0)
 		r = load_previous(&b, err);
 	bool fast = r == 0 && b.have_prev && !o->only && !o->dont_clean;
-	if (fast) {
+	if (fast && !(b.prev_hit = calloc(b.prev.n + 1, sizeof(*b.prev_hit))))
+		r = uc_fail(err, UC_INTERNAL, "out of memory");
+	if (r == 0 && fast) {
 		b.probe = (struct wanted_probe){.same = same_as_prev, .ctx = &b};
-		r = wanted_build(&b.ws, o->cfg, o->conf, b.rootfd, &b.probe, err);
+		b.probe.elf_added = b.prev_elf_missing ? NULL : &b.prev_elf;
+		b.wrpm.prev = &b.rpm_prev;
+		r = wanted_build_rpm(&b.ws, o->cfg, o->conf, b.rootfd, &b.probe, &b.wrpm, err);
 		if (r == 0 && unchanged(&b)) {
+			wanted_report(&b.ws, st);
+			if (o->conf->rpms.n && !b.wrpm.reused && !o->dry_run)
+				rpmcache_save(&b.wrpm.next,
+					      b.skelfd); /* the rpmdb changed, not what it gives */
 			st->nothing_to_do = true;
-			read_current(b.skelfd, st->generation, sizeof(st->generation));
+			skel_read_current(b.skelfd, st->generation, sizeof(st->generation));
 			release(&b);
 			return 0;
 		}
-		/* something changed: the set again, whole this time */
+		/* something changed: the set again, whole this time (the
+		 * packages' files as this pass found them: the rpmdb once) */
 		wanted_release(&b.ws);
 		b.probe = (struct wanted_probe){0};
+		b.rpm_read = b.rpm_read || (o->conf->rpms.n && !b.wrpm.reused);
+		rpmcache_release(&b.rpm_prev);
+		b.rpm_prev = b.wrpm.next;
+		b.wrpm.next = (struct rpmcache){0};
 	}
+	b.wrpm.prev = &b.rpm_prev;
 	if (r == 0)
-		r = wanted_build(&b.ws, o->cfg, o->conf, b.rootfd, NULL, err);
+		r = wanted_build_rpm(&b.ws, o->cfg, o->conf, b.rootfd, NULL, &b.wrpm, err);
+	b.rpm_read = b.rpm_read || (r == 0 && o->conf->rpms.n && !b.wrpm.reused);
 	st->blacklisted = b.ws.blacklisted;
+	if (r == 0)
+		wanted_report(&b.ws, st);
 	if (r == 0)
 		r = collect(&b, &changed, err);
 	if (r == 0 && !changed) {
 		st->nothing_to_do = true;
-		read_current(b.skelfd, st->generation, sizeof(st->generation));
+		skel_read_current(b.skelfd, st->generation, sizeof(st->generation));
 	} else if (r == 0 && !o->dry_run) {
 		r = open_store(&b, err);
-		if (r == 0 && (r = scan_gens(&b, &next)) < 0)
+		if (r == 0 && (r = skel_scan_gens(b.skelfd, &next)) < 0)
 			r = uc_fail_errno(err, r, "skeleton generations");
 		snprintf(st->generation, sizeof(st->generation), "gen-%06u", next);
 		if (r == 0)
 			r = build(&b, st->generation, err);
 	}
+	if (r == 0 && b.rpm_read && !o->dry_run)
+		rpmcache_save(&b.wrpm.next, b.skelfd);
 	if (r < 0 && next) {
 		char tmp[80];
 		snprintf(tmp, sizeof(tmp), "%s.tmp", st->generation);

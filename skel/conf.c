@@ -45,6 +45,7 @@ struct pending {
 	char key[32];
 	char *value; /* accumulates continuation lines */
 	char where[PATH_MAX + 32];
+	const char *file; /* the cfg's name: a file without [section] is one section */
 };
 
 static int split_into(struct strv *sv, const char *value, bool paths, const char *where,
@@ -112,6 +113,23 @@ static int new_section(struct skel_conf *c, const char *name, const char *where,
 	return 0;
 }
 
+/* CageFS documents cfg files with no [section] line (comment= then
+ * paths=): such a file (or its lines before the first [section]) is one
+ * section named after the file, "ssh.cfg" -> "ssh". */
+static int implicit_section(struct skel_conf *c, struct pending *p, const char *where,
+			    struct uc_error *err)
+{
+	const char *base = strrchr(p->file, '/') ? strrchr(p->file, '/') + 1 : p->file;
+	size_t n = strlen(base);
+	if (n > 4 && strcmp(base + n - 4, ".cfg") == 0)
+		n -= 4;
+	char name[NAME_MAX + 1];
+	snprintf(name, sizeof(name), "%.*s", (int)n, base);
+	int r = new_section(c, name, where, err);
+	p->sec = r == 0 ? &c->v[c->n - 1] : NULL;
+	return r;
+}
+
 static int cfg_line(struct skel_conf *c, struct pending *p, char *line, const char *where,
 		    struct uc_error *err)
 {
@@ -150,9 +168,8 @@ static int cfg_line(struct skel_conf *c, struct pending *p, char *line, const ch
 	size_t klen = strcspn(s, "=:");
 	if (s[klen] == '\0')
 		return uc_fail(err, UC_BADREQUEST, "%s: expected 'key = value'", where);
-	if (!p->sec)
-		return uc_fail(err, UC_BADREQUEST, "%s: '%.*s' before any [section]", where,
-			       (int)klen, s);
+	if (!p->sec && (r = implicit_section(c, p, where, err)) < 0)
+		return r;
 	char *val = s + klen + 1;
 	s[klen] = '\0';
 	char *key = str_trim(s);
@@ -184,7 +201,7 @@ static int cfg_read_line(char *line, const char *where, unsigned lineno, void *a
 
 int skel_cfg_parse(struct skel_conf *c, FILE *f, const char *name, struct uc_error *err)
 {
-	struct cfg_read cr = {.c = c};
+	struct cfg_read cr = {.c = c, .p.file = name};
 	int r = uc_read_lines(f, name, cfg_read_line, &cr, err);
 	if (r == 0)
 		r = finish_key(&cr.p, err);

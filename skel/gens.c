@@ -144,6 +144,94 @@ static void count_objects(const struct uc_config *cfg, struct skel_status *st)
 	}
 }
 
+unsigned skel_gen_number(const char *name)
+{
+	unsigned n = 0;
+	return sscanf(name, "gen-%u", &n) == 1 ? n : 0;
+}
+
+int skel_read_current(int skelfd, char *gen, size_t size)
+{
+	ssize_t n = readlinkat(skelfd, "current", gen, size - 1);
+	if (n < 0)
+		return -errno;
+	gen[n] = '\0';
+	return skel_gen_number(gen) ? 0 : -EINVAL;
+}
+
+int skel_switch_current(int skelfd, const char *gen)
+{
+	unlinkat(skelfd, "current.tmp", 0);
+	if (symlinkat(gen, skelfd, "current.tmp") < 0 ||
+	    renameat(skelfd, "current.tmp", skelfd, "current") < 0)
+		return -errno;
+	return fsync(skelfd) < 0 ? -errno : 0;
+}
+
+int skel_scan_gens(int skelfd, unsigned *next)
+{
+	int fd = dup(skelfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (d)
+		rewinddir(d); /* a dup shares the offset of skelfd */
+	if (!d)
+		return -errno;
+	unsigned max = 0;
+	struct dirent *de;
+	struct strv tmps = STRV_INIT;
+	while ((de = readdir(d))) {
+		unsigned n = skel_gen_number(de->d_name);
+		size_t len = strlen(de->d_name);
+		if (n && len > 4 && strcmp(de->d_name + len - 4, ".tmp") == 0)
+			strv_push(&tmps, de->d_name);
+		if (n > max)
+			max = n;
+	}
+	closedir(d);
+	for (size_t i = 0; i < tmps.n; i++)
+		store_rm_tree(skelfd, tmps.v[i]);
+	strv_clear(&tmps);
+	*next = max + 1;
+	return 0;
+}
+
+int skel_cfg_missing_write(int genfd, const struct strv *missing, struct uc_error *err)
+{
+	int fd = openat(genfd, "cfg-missing", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+			0644);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return uc_fail_errno(err, errno, "cfg-missing");
+	}
+	for (size_t i = 0; i < missing->n; i++)
+		fprintf(f, "%s\n", missing->v[i]);
+	return fclose(f) == 0 ? 0 : uc_fail_errno(err, errno, "cfg-missing");
+}
+
+/* The generation's cfg-missing file (one path a line; absent before it existed). */
+static void read_cfg_missing(int gfd, struct strv *out)
+{
+	int fd = openat(gfd, "cfg-missing", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '/')
+			strv_push(out, line);
+	}
+	free(line);
+	fclose(f);
+}
+
 int skel_status(const struct uc_config *cfg, struct skel_status *st, struct uc_error *err)
 {
 	memset(st, 0, sizeof(*st));
@@ -163,6 +251,7 @@ int skel_status(const struct uc_config *cfg, struct skel_status *st, struct uc_e
 	int r = manifest_read(gfd, NULL, count_rec, st, err);
 	if (r < 0)
 		return r;
+	read_cfg_missing(gfd, &st->cfg_missing);
 	char tree[PATH_MAX];
 	snprintf(tree, sizeof(tree), "%s/skel/%s/tree", cfg->state_dir, st->current);
 	struct vdu v = {0};
@@ -180,6 +269,7 @@ void skel_status_release(struct skel_status *st)
 {
 	strv_clear(&st->generations);
 	strv_clear(&st->pinned);
+	strv_clear(&st->cfg_missing);
 }
 
 int skel_rollback(const struct uc_config *cfg, char *now, size_t size, struct uc_error *err)

@@ -19,6 +19,7 @@ struct skel_status {
 	uint64_t allocated; /* each inode of tree/ once */
 	uint64_t objects, objects_immutable;
 	struct strv generations, pinned;
+	struct strv cfg_missing; /* conf.d paths not on the host when it was built */
 };
 
 int skel_status(const struct uc_config *cfg, struct skel_status *st, struct uc_error *err);
@@ -30,3 +31,16 @@ int skel_rollback(const struct uc_config *cfg, char *now_current, size_t size,
  * generation uses. */
 int skel_gc(const struct uc_config *cfg, bool wait, uint64_t *gens_removed,
 	    uint64_t *objects_removed, struct uc_error *err);
+
+/* Helpers of skel/build.c: generation names are gen-NNNNNN. */
+unsigned skel_gen_number(const char *name);
+/* current's target into gen: 0, -ENOENT, -EINVAL (not a generation name). */
+int skel_read_current(int skelfd, char *gen, size_t size);
+/* current -> gen, by renaming a new symlink over it, fsynced. */
+int skel_switch_current(int skelfd, const char *gen);
+/* The next free generation number; leftovers of an interrupted build
+ * (gen-N.tmp) removed. */
+int skel_scan_gens(int skelfd, unsigned *next);
+/* gen/cfg-missing: the conf.d paths absent from sysroot when gen was built
+ * (status lists them). */
+int skel_cfg_missing_write(int genfd, const struct strv *missing, struct uc_error *err);

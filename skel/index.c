@@ -136,6 +136,8 @@ static int parse_fields(char *s, struct idx_ent *e)
 	if (end[0] != '\t' || !end[1] || end[2] != '\t')
 		return -EINVAL;
 	e->cls = end[1];
+	if (!e->cls || !strchr("sc-x", e->cls))
+		return -EINVAL;
 	s = end + 3;
 	size_t klen = strcspn(s, "\t");
 	if (klen > 64 || s[klen] != '\t')

@@ -261,8 +261,10 @@ int manifest_read(int dirfd, char *gen, manifest_cb cb, void *arg, struct uc_err
 	free(d);
 	if (!ok)
 		return uc_fail(err, UC_BADREQUEST, "manifest.zst damaged: checksum mismatch");
+	/* the header line ends at the first newline; with no record (an empty
+	 * skeleton) that is the newline just before the checksum line */
+	char *nl = memchr(text, '\n', body);
 	text[body - 1] = '\0';
-	char *nl = strchr(text, '\n');
 	if (gen)
 		snprintf(gen, 64, "%.*s", (int)(nl - text - strlen(MAGIC)), text + strlen(MAGIC));
 	for (char *line = nl + 1; r == 0 && line < text + body - 1;) {

@@ -19,6 +19,7 @@
 
 #include "lib/config.h"
 #include "lib/error.h"
+#include "lib/strv.h"
 #include "skel/conf.h"
 
 struct skel_stats {
@@ -29,7 +30,11 @@ struct skel_stats {
 	uint64_t bytes_read;	   /* content read (hashed, copied, compared) */
 	uint64_t suid_stripped, suid_kept, devices_skipped, missing, blacklisted;
 	uint64_t immutable_unsupported;
+	uint64_t cfg_missing; /* conf.d paths not on the host (named at -v, in status) */
+	uint64_t in_homes;    /* paths at or below a home of a user: never taken */
+	uint64_t elf_checked, elf_added, elf_missing; /* skel/elfscan.h */
 	bool nothing_to_do;
+	bool index_rebuilt; /* the current generation's index could not be read */
 	char generation[64];
 };
 
@@ -42,6 +47,7 @@ struct skel_opts {
 	bool wait_lock;
 	bool dont_clean;	 /* keep what is no longer wanted */
 	const struct strv *only; /* update-list: refresh only these paths */
+	struct strv *diffs;	 /* if set: "new PATH", "changed PATH", "gone PATH" */
 };
 
 struct suid_file {

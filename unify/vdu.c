@@ -74,13 +74,15 @@ static int walk(struct vdu *acc, int dfd, dev_t dev)
 	return r;
 }
 
+/* The path given is followed when it is a symlink (skel/current -> gen-N
+ * measures the generation, as du -H does); nothing below it is. */
 int vdu_walk(struct vdu *acc, const char *path, struct uc_error *err)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 && errno == ENOTDIR) {
 		/* a single file */
-		if (lstat(path, &st) < 0)
+		if (stat(path, &st) < 0)
 			return uc_fail_errno(err, errno, "%s", path);
 		return count(acc, &st) < 0 ? uc_fail(err, UC_INTERNAL, "out of memory") : 0;
 	}

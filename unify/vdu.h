@@ -38,7 +38,8 @@ struct vdu {
 	bool cross_mounts;
 };
 
-/* Walk path into acc (fresh for one PATH; reused across PATHs for a total). */
+/* Walk path into acc (fresh for one PATH; reused across PATHs for a total).
+ * A symlink given as path is followed (du -H), none below it. */
 int vdu_walk(struct vdu *acc, const char *path, struct uc_error *err);
 void vdu_sum(const struct vdu *acc, struct vdu_result *r);
 /* Add the inodes (and the links seen) of one walk to acc. */

@@ -164,9 +164,9 @@ assert_grep "stdin:1: 'relative/path' is not a clean absolute path" "$T/err" "up
 
 # A bad line anywhere: exit 3 naming file:line, current unchanged.
 before=$(readlink "$skel/current")
-echo "paths=/opt" > "$T/etc/conf.d/bad.cfg"
+echo "paths=opt" > "$T/etc/conf.d/bad.cfg"
 expect_exit 3 uc update
-assert_grep "bad.cfg:1: 'paths' before any \[section\]" "$T/err" "bad cfg"
+assert_grep "bad.cfg:1: paths: 'opt' is not an absolute path" "$T/err" "bad cfg"
 assert_eq "$(readlink "$skel/current")" "$before" "current after a bad cfg"
 rm "$T/etc/conf.d/bad.cfg"
 expect_exit 3 uc init

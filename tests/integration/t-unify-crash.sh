@@ -26,13 +26,22 @@ content() { listing --no-inodes "$@" | grep -v '/\.unicage-unify\.' | awk '{prin
 tpl_content=$(content tpl)
 expected() { for t in "$@"; do sed "s|^tpl/|$t/|" <<< "$tpl_content"; done; }
 
+# Kill delays are drawn from what one run takes on this machine now (a
+# fixed range was too long once unify got faster, and killed too few runs).
+cp -a tpl m1 && cp -a tpl m2 && cp -a g1 m0
+t0=$(date +%s%N)
+"$UC" unify --store "$T/fs/measure" m0 m1 m2 > /dev/null 2>&1
+run_us=$(( ($(date +%s%N) - t0) / 1000 ))
+# (m0-m2 and that store stay: their objects are +i, cleanup clears them)
+echo "one run takes ${run_us} us"
 rounds=${UC_KILL_ROUNDS:-60}
 killed=0
 for i in $(seq 1 "$rounds"); do
     cp -a tpl a$i && cp -a tpl b$i
     "$UC" unify --threads $((1 + i % 4)) g1 a$i b$i > /dev/null 2>&1 &
     pid=$!
-    sleep "0.0$((RANDOM % 40))"
+    d=$((RANDOM * run_us / 32768))
+    sleep "$((d / 1000000)).$(printf %06d $((d % 1000000)))"
     kill -9 $pid 2>/dev/null && killed=$((killed + 1))
     wait $pid 2>/dev/null || true
     got=$(content g1 a$i b$i)

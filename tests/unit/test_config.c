@@ -10,6 +10,8 @@
 
 #include "lib/config.h"
 
+#include <sys/capability.h>
+
 static int parse(struct uc_config *cfg, const char *text, struct uc_error *err)
 {
 	FILE *f = fmemopen((void *)text, strlen(text), "r");
@@ -105,6 +107,54 @@ static void test_bad_lines(void **st)
 	}
 }
 
+/* enter_caps: the allowlist root keeps in a cage; enter_drop_caps is gone */
+static void test_enter_caps(void **st)
+{
+	struct uc_config cfg;
+	struct uc_error err = {0};
+	uc_config_init(&cfg);
+	/* the default: root of the cage's files, nothing else */
+	assert_int_equal(cfg.n_enter_caps, 6);
+	assert_int_equal(cfg.enter_caps[0], CAP_CHOWN);
+	assert_false(cfg.cage_user_namespaces);
+	for (unsigned i = 0; i < cfg.n_enter_caps; i++) {
+		assert_int_not_equal(cfg.enter_caps[i], CAP_DAC_READ_SEARCH);
+		assert_int_not_equal(cfg.enter_caps[i], CAP_SYS_ADMIN);
+		assert_int_not_equal(cfg.enter_caps[i], CAP_SETFCAP);
+		assert_int_not_equal(cfg.enter_caps[i], CAP_NET_ADMIN);
+	}
+	assert_int_equal(parse(&cfg,
+			       "enter_caps = CAP_CHOWN, cap_fowner\n"
+			       "cage_user_namespaces = yes\n",
+			       &err),
+			 0);
+	assert_int_equal(cfg.n_enter_caps, 2);
+	assert_int_equal(cfg.enter_caps[1], CAP_FOWNER);
+	assert_true(cfg.cage_user_namespaces);
+	assert_int_equal(parse(&cfg, "enter_caps = none\n", &err), 0);
+	assert_int_equal(cfg.n_enter_caps, 0);
+	uc_config_release(&cfg);
+
+	static const struct bad cases[] = {
+	    {"# old\nenter_drop_caps = CAP_SYS_ADMIN\n",
+	     "test.conf:2: enter_drop_caps is gone: enter_caps replaces it"},
+	    {"enter_caps = CAP_CHOWN CAP_NO_SUCH\n",
+	     "test.conf:1: enter_caps: unknown capability 'CAP_NO_SUCH'"},
+	    {"\n\nenter_caps = 21\n", "test.conf:3: enter_caps: unknown capability '21'"},
+	    {"cage_user_namespaces = maybe\n",
+	     "test.conf:1: cage_user_namespaces must be yes or no"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uc_config_init(&cfg);
+		assert_int_not_equal(parse(&cfg, cases[i].text, &err), 0);
+		assert_int_equal(err.kind, UC_BADREQUEST);
+		if (strncmp(err.msg, cases[i].msg, strlen(cases[i].msg)) != 0)
+			fail_msg("case %zu: got '%s', want '%s'", i, err.msg, cases[i].msg);
+		assert_int_equal(cfg.n_enter_caps, 6); /* unchanged */
+		uc_config_release(&cfg);
+	}
+}
+
 static void test_nul_byte(void **st)
 {
 	struct uc_config cfg;
@@ -133,7 +183,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_defaults),	 cmocka_unit_test(test_good_lines),
 	    cmocka_unit_test(test_bad_lines),	 cmocka_unit_test(test_nul_byte),
-	    cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_missing_file), cmocka_unit_test(test_enter_caps),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

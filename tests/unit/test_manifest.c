@@ -37,7 +37,11 @@ static const struct manifest_rec recs[] = {
      "e95f3c8f9a822f95cc19d7db8732fc2b41fb3b4fd64169a0c1e39b61c834b3cf", "uc-base-1.0-1.noarch"},
     {"/usr/bin/link", 'l', 0777, 0, 0, 7, 1700000000, '-', "uc-tool", "uc-base-1.0-1.noarch"},
     {"/etc/odd\tname\nwith\\", 'f', 0644, 2, 2, 9, -1, 'c', "", ""},
+    {"/dev/null", 'c', 0666, 0, 0, 0, 1700000000, '-', "", ""},
+    {"/dev/loop0", 'b', 0660, 0, 6, 0, 1700000000, '-', "", ""},
+    {"/lib64", 'l', 0777, 0, 0, 9, 1700000000, '-', "usr/lib64", "filesystem-3.8-6.el8.x86_64"},
 };
+#define NRECS (sizeof(recs) / sizeof(recs[0]))
 
 struct seen {
 	size_t n;
@@ -64,7 +68,7 @@ static void write_it(void)
 	struct manifest_writer *w;
 	struct uc_error err = {0};
 	assert_int_equal(manifest_create(&w, dfd, "gen-000007", &err), 0);
-	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
+	for (size_t i = 0; i < NRECS; i++)
 		assert_int_equal(manifest_add(w, &recs[i]), 0);
 	assert_int_equal(manifest_commit(w, &err), 0);
 }
@@ -76,7 +80,7 @@ static void test_round_trip(void **state)
 	char gen[64];
 	write_it();
 	assert_int_equal(manifest_read(dfd, gen, check_rec, &s, &err), 0);
-	assert_int_equal(s.n, 4);
+	assert_int_equal(s.n, NRECS);
 	assert_string_equal(gen, "gen-000007");
 	struct stat st;
 	assert_int_equal(fstatat(dfd, "manifest.zst.tmp", &st, 0), -1); /* no temp left */
@@ -86,6 +90,21 @@ static int count(const struct manifest_rec *r, void *arg)
 {
 	(*(size_t *)arg)++;
 	return 0;
+}
+
+/* A generation with nothing wanted: a header and a checksum only (status
+ * and check read it; it crashed the reader). */
+static void test_empty(void **state)
+{
+	struct manifest_writer *w;
+	struct uc_error err = {0};
+	size_t n = 0;
+	char gen[64] = "";
+	assert_int_equal(manifest_create(&w, dfd, "gen-000001", &err), 0);
+	assert_int_equal(manifest_commit(w, &err), 0);
+	assert_int_equal(manifest_read(dfd, gen, count, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_string_equal(gen, "gen-000001");
 }
 
 static void test_damage(void **state)
@@ -123,6 +142,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_round_trip),
 	    cmocka_unit_test(test_damage),
+	    cmocka_unit_test(test_empty),
 	};
 	return cmocka_run_group_tests_name("manifest", tests, setup, teardown);
 }

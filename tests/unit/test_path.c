@@ -113,6 +113,46 @@ static void beneath_cases(void)
 	close(fd);
 }
 
+static void resolved(const char *path, bool follow, const char *want, const char *want_links)
+{
+	char real[PATH_MAX], got[PATH_MAX] = "";
+	struct strv links = STRV_INIT;
+	int r = path_resolve_in_root(rootfd, path, follow, real, sizeof(real), &links);
+	if (r < 0)
+		fail_msg("%s: %s", path, strerror(-r));
+	for (size_t i = 0; i < links.n; i++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", i ? " " : "",
+			 links.v[i]);
+	assert_string_equal(real, want);
+	assert_string_equal(got, want_links);
+	strv_clear(&links);
+}
+
+/* Real paths inside the tree, and the links met on the way. */
+static void test_resolve(void **st)
+{
+	resolved("/usr/lib/f", false, "/usr/lib/f", "");
+	resolved("/lib/f", false, "/usr/lib/f", "/lib");
+	resolved("/abs/f", false, "/usr/lib/f", "/abs");
+	resolved("/up/usr/lib/f", false, "/usr/lib/f", "/up"); /* .. stops at the root */
+	resolved("/up/abs/f", false, "/usr/lib/f", "/up /abs");
+	resolved("/lib", false, "/lib", "");
+	resolved("/lib", true, "/usr/lib", "/lib");
+	resolved("/lib/missing", false, "/usr/lib/missing", "/lib");
+	/* an absolute link names the tree's own path, never the host's */
+	resolved("/etc/passwd-link", true, "/etc/passwd", "/etc/passwd-link");
+	resolved("/", true, "/", "");
+	char real[PATH_MAX];
+	assert_int_equal(
+	    path_resolve_in_root(rootfd, "/usr/nope/x", false, real, sizeof(real), NULL), -ENOENT);
+	assert_int_equal(path_resolve_in_root(rootfd, "/etc/x/y", false, real, sizeof(real), NULL),
+			 -ENOTDIR);
+	lnk("loop2", "loop1");
+	lnk("loop1", "loop2");
+	assert_int_equal(path_resolve_in_root(rootfd, "/loop1/x", false, real, sizeof(real), NULL),
+			 -ELOOP);
+}
+
 static void test_openat2(void **st)
 {
 	path_force_fallback(false);
@@ -165,6 +205,7 @@ int main(void)
 	    cmocka_unit_test(test_string_helpers),
 	    cmocka_unit_test(test_openat2),
 	    cmocka_unit_test(test_fallback),
+	    cmocka_unit_test(test_resolve),
 	};
 	return cmocka_run_group_tests_name("path", tests, setup, teardown);
 }

@@ -52,12 +52,40 @@ static void test_cfg_good(void **state)
 	skel_conf_release(&c);
 }
 
+/* The CageFS documentation's format: no [section] line at all. */
+static void test_cfg_no_section(void **state)
+{
+	struct skel_conf c;
+	struct uc_error err = {0};
+	FILE *f = fmemopen((void *)"comment=Bash shell\npaths=/bin/bash, /lib64/libtinfo.so.6\n"
+				   "[more]\npaths=/usr/bin/ls\n",
+			   strlen("comment=Bash shell\npaths=/bin/bash, /lib64/libtinfo.so.6\n"
+				  "[more]\npaths=/usr/bin/ls\n"),
+			   "r");
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(skel_cfg_parse(&c, f, "/etc/unicage/conf.d/bash.cfg", &err), 0);
+	fclose(f);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.v[0].name, "bash");
+	assert_string_equal(c.v[0].comment, "Bash shell");
+	assert_int_equal(c.v[0].paths.n, 2);
+	assert_string_equal(c.v[0].paths.v[1], "/lib64/libtinfo.so.6");
+	assert_string_equal(c.v[0].where, "/etc/unicage/conf.d/bash.cfg:1");
+	assert_string_equal(c.v[1].name, "more");
+	skel_conf_release(&c);
+	/* paths= alone, file name without .cfg */
+	assert_int_equal(parse_cfg(&c, "paths=/bin\n", &err), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.v[0].name, "x");
+	assert_string_equal(c.v[0].paths.v[0], "/bin");
+	skel_conf_release(&c);
+}
+
 static void test_cfg_bad(void **state)
 {
 	static const struct {
 		const char *text, *msg;
 	} cases[] = {
-	    {"paths=/bin\n", "x.cfg:1: 'paths' before any [section]"},
 	    {"[a]\nfoo=1\n", "x.cfg:2: unknown key 'foo'"},
 	    {"[a]\njust words\n", "x.cfg:2: expected 'key = value'"},
 	    {"[a\n", "x.cfg:1: expected '[section]'"},
@@ -115,6 +143,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cfg_good),
 	    cmocka_unit_test(test_cfg_bad),
+	    cmocka_unit_test(test_cfg_no_section),
 	    cmocka_unit_test(test_lists),
 	};
 	return cmocka_run_group_tests_name("skel-conf", tests, NULL, NULL);

@@ -1,0 +1,353 @@
+/* ELF dependencies of the wanted set and of a generation (skel/elfscan.h). */
+#include "skel/elfscan.h"
+
+#include "lib/cleanup.h"
+#include "lib/hashset.h"
+#include "lib/log.h"
+#include "lib/path.h"
+#include "skel/elfdeps.h"
+#include "skel/ldcache.h"
+#include "skel/wanted.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ELFDEPS_FILE "elfdeps"
+#define ELFDEPS_MAGIC "unicage-elfdeps 1"
+
+static int missing_add(struct elf_report *rep, const char *program, const char *lib, int cls)
+{
+	if (rep->n == rep->cap) {
+		size_t cap = rep->cap ? rep->cap * 2 : 16;
+		struct elf_missing *v = realloc(rep->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		rep->v = v;
+		rep->cap = cap;
+	}
+	struct elf_missing *m = &rep->v[rep->n];
+	m->program = strdup(program);
+	m->lib = strdup(lib);
+	m->elfclass = cls;
+	if (!m->program || !m->lib) {
+		free(m->program);
+		free(m->lib);
+		return -ENOMEM;
+	}
+	rep->n++;
+	return 0;
+}
+
+void elf_report_release(struct elf_report *rep)
+{
+	for (size_t i = 0; i < rep->n; i++) {
+		free(rep->v[i].program);
+		free(rep->v[i].lib);
+	}
+	free(rep->v);
+	memset(rep, 0, sizeof(*rep));
+}
+
+/* One object of the tree: its interpreter and every DT_NEEDED found? */
+static int check_one(struct elf_tree *t, const char *path, const struct elf_info *info,
+		     struct elf_report *rep)
+{
+	char real[PATH_MAX];
+	int r = 0;
+	if (info->interp && elf_find_interp(t, info, real, sizeof(real), NULL) == -ENOENT)
+		r = missing_add(rep, path, info->interp, info->elfclass);
+	for (size_t i = 0; r == 0 && i < info->needed.n; i++)
+		if (elf_find_lib(t, path, info, info->needed.v[i], real, sizeof(real), NULL) ==
+		    -ENOENT)
+			r = missing_add(rep, path, info->needed.v[i], info->elfclass);
+	return r;
+}
+
+int elfscan_paths(int treefd, const struct strv *paths, struct elf_report *rep)
+{
+	struct elf_tree t;
+	int r = elf_tree_load(&t, treefd);
+	for (size_t i = 0; r == 0 && i < paths->n; i++) {
+		const char *p = paths->v[i];
+		if (p[0] != '/' || !p[1])
+			continue;
+		_cleanup_close_ int fd = tree_open_file(treefd, p);
+		if (fd < 0)
+			continue;
+		rep->files++;
+		struct elf_info info;
+		if (elf_info_read(fd, &info) != 0)
+			continue; /* not dynamic ELF, or damaged: nothing ld.so would load */
+		rep->elf_files++;
+		r = check_one(&t, p, &info, rep);
+		elf_info_release(&info);
+	}
+	elf_tree_release(&t);
+	return r;
+}
+
+/* ---- the elfdeps file ------------------------------------------------------------ */
+
+static void put_escaped(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\t' || *s == '\n' || *s == '\\')
+			fprintf(f, "\\%c", *s == '\t' ? 't' : *s == '\n' ? 'n' : '\\');
+		else
+			fputc(*s, f);
+	}
+}
+
+static void unescape(char *s)
+{
+	char *o = s;
+	for (; *s; s++) {
+		if (*s == '\\' && s[1]) {
+			s++;
+			*o++ = *s == 't' ? '\t' : *s == 'n' ? '\n' : *s;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+int elfscan_write(int genfd, const struct elf_report *rep, const struct strv *added)
+{
+	int fd = openat(genfd, ELFDEPS_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+			0644);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		int e = -errno;
+		if (fd >= 0)
+			close(fd);
+		return e;
+	}
+	fprintf(f, "%s\nchecked %llu %llu\n", ELFDEPS_MAGIC, (unsigned long long)rep->files,
+		(unsigned long long)rep->elf_files);
+	for (size_t i = 0; added && i < added->n; i++) {
+		fputs("added\t", f);
+		put_escaped(f, added->v[i]);
+		fputc('\n', f);
+	}
+	for (size_t i = 0; i < rep->n; i++) {
+		fprintf(f, "missing\t%d\t", rep->v[i].elfclass == ELFCLASS64 ? 64 : 32);
+		put_escaped(f, rep->v[i].program);
+		fputc('\t', f);
+		put_escaped(f, rep->v[i].lib);
+		fputc('\n', f);
+	}
+	int r = fflush(f) != 0 || fsync(fd) < 0 ? -errno : 0;
+	return fclose(f) != 0 && r == 0 ? -errno : r;
+}
+
+static int read_line(struct elf_report *rep, struct strv *added, char *line)
+{
+	unsigned long long a, b;
+	if (sscanf(line, "checked %llu %llu", &a, &b) == 2) {
+		rep->files = a;
+		rep->elf_files = b;
+		return 0;
+	}
+	if (strncmp(line, "added\t", 6) == 0) {
+		unescape(line + 6);
+		return added ? strv_push(added, line + 6) : 0;
+	}
+	char *f1 = strchr(line, '\t'), *f2 = f1 ? strchr(f1 + 1, '\t') : NULL;
+	char *f3 = f2 ? strchr(f2 + 1, '\t') : NULL;
+	if (strncmp(line, "missing\t", 8) != 0 || !f3)
+		return -EINVAL;
+	*f2 = *f3 = '\0';
+	unescape(f2 + 1);
+	unescape(f3 + 1);
+	return missing_add(rep, f2 + 1, f3 + 1, atoi(f1 + 1) == 64 ? ELFCLASS64 : ELFCLASS32);
+}
+
+int elfscan_read(int genfd, struct elf_report *rep, struct strv *added)
+{
+	memset(rep, 0, sizeof(*rep));
+	int fd = openat(genfd, ELFDEPS_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (!f) {
+		int e = -errno;
+		if (fd >= 0)
+			close(fd);
+		return e;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int r = 0, lineno = 0;
+	while (r == 0 && (n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] == '\n')
+			line[n - 1] = '\0';
+		if (lineno++ == 0)
+			r = strcmp(line, ELFDEPS_MAGIC) == 0 ? 0 : -EINVAL;
+		else
+			r = read_line(rep, added, line);
+	}
+	if (r == 0 && lineno == 0)
+		r = -EINVAL;
+	free(line);
+	fclose(f);
+	if (r < 0)
+		elf_report_release(rep);
+	return r;
+}
+
+/* ---- a new generation ------------------------------------------------------------ */
+
+/* One warning per missing library, naming who needs it. */
+static void warn_missing(const struct elf_report *rep)
+{
+	struct strset seen = {0};
+	for (size_t i = 0; i < rep->n; i++) {
+		if (strset_add(&seen, rep->v[i].lib) != 1)
+			continue;
+		size_t users = 0;
+		for (size_t k = i; k < rep->n; k++)
+			users += strcmp(rep->v[k].lib, rep->v[i].lib) == 0;
+		uc_log(UC_LOG_WARN,
+		       "%s is needed by %s%s and not in the generation (unicage check names the "
+		       "package)",
+		       rep->v[i].lib, rep->v[i].program, users > 1 ? " and other files" : "");
+	}
+	strset_release(&seen);
+}
+
+int elfscan_generation(int treefd, int genfd, const struct skel_index *next,
+		       const struct strv *added, struct skel_stats *st, struct uc_error *err)
+{
+	struct strv paths = STRV_INIT;
+	struct elf_report rep = {0};
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < next->n; i++) {
+		const struct idx_ent *e = &next->v[i];
+		if ((e->cls == 's' || e->cls == 'c') && S_ISREG(e->mode))
+			r = strv_push(&paths, e->path);
+	}
+	if (r == 0)
+		r = elfscan_paths(treefd, &paths, &rep);
+	strv_clear(&paths);
+	if (r == 0)
+		r = elfscan_write(genfd, &rep, added);
+	if (r == 0) {
+		warn_missing(&rep);
+		st->elf_checked = rep.elf_files;
+		st->elf_missing = rep.n;
+		st->elf_added = added ? added->n : 0;
+	}
+	elf_report_release(&rep);
+	return r < 0 ? uc_fail_errno(err, r, "ELF dependencies of the new generation") : 0;
+}
+
+int elfscan_finish(int rootfd, int treefd, int stubfd, int genfd, struct manifest_writer *mw,
+		   const struct skel_index *next, const struct wanted_set *ws,
+		   struct skel_stats *st, struct uc_error *err)
+{
+	int r = ldcache_make(rootfd, treefd, stubfd, mw, st, err);
+	return r < 0 ? r : elfscan_generation(treefd, genfd, next, &ws->elf_added, st, err);
+}
+
+/* ---- the wanted set ------------------------------------------------------------- */
+
+struct closure {
+	int rootfd;
+	const struct strv *black;
+	elfscan_add_fn add;
+	void *ctx;
+	struct strv *added;
+	struct elf_tree t;
+	struct strset done; /* real paths whose dependencies were followed */
+	struct strv queue;
+};
+
+/* path (a library, the interpreter or a link to them) into the set. */
+static int take(struct closure *c, const char *path, const char *who)
+{
+	if (wanted_blacklisted(c->black, path))
+		return 0;
+	int r = c->add(c->ctx, path);
+	if (r == 1) {
+		uc_log(UC_LOG_INFO, "elfdeps: %s added (needed by %s)", path, who);
+		r = strv_push(c->added, path);
+	}
+	return r < 0 ? r : 0;
+}
+
+/* What was found for who: its links and real path, taken; the real path
+ * queued to have its own dependencies followed. */
+static int found(struct closure *c, const char *real, const struct strv *links, const char *who)
+{
+	if (wanted_blacklisted(c->black, real))
+		return 0; /* left out: `update` and check report it missing */
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < links->n; i++)
+		r = take(c, links->v[i], who);
+	if (r == 0)
+		r = take(c, real, who);
+	if (r == 0 && strset_add(&c->done, real) == 1)
+		r = strv_push(&c->queue, real);
+	return r;
+}
+
+static int follow(struct closure *c, const char *path)
+{
+	char real[PATH_MAX], dep[PATH_MAX];
+	/* usually a real path already (opened through no link): no resolving */
+	_cleanup_close_ int fd = tree_open_file(c->rootfd, path);
+	snprintf(real, sizeof(real), "%s", path);
+	if (fd < 0 && tree_resolve(c->rootfd, path, real, sizeof(real), NULL) == 0)
+		fd = tree_open_file(c->rootfd, real);
+	struct elf_info info;
+	if (fd < 0 || elf_info_read(fd, &info) != 0)
+		return 0;
+	int r = 0;
+	struct strv links = STRV_INIT;
+	if (info.interp && elf_find_interp(&c->t, &info, dep, sizeof(dep), &links) == 0)
+		r = found(c, dep, &links, path);
+	for (size_t i = 0; r == 0 && i < info.needed.n; i++) {
+		strv_clear(&links);
+		if (elf_find_lib(&c->t, real, &info, info.needed.v[i], dep, sizeof(dep), &links) ==
+		    0)
+			r = found(c, dep, &links, path);
+	}
+	strv_clear(&links);
+	elf_info_release(&info);
+	return r;
+}
+
+int elfscan_wanted(int rootfd, const struct strv *programs, const struct strv *black,
+		   elfscan_add_fn add, void *ctx, struct strv *added)
+{
+	struct closure c = {
+	    .rootfd = rootfd, .black = black, .add = add, .ctx = ctx, .added = added};
+	int r = elf_tree_load(&c.t, rootfd);
+	for (size_t i = 0; r == 0 && i < programs->n; i++)
+		r = follow(&c, programs->v[i]);
+	for (size_t i = 0; r == 0 && i < c.queue.n; i++) /* grows while walked */
+		r = follow(&c, c.queue.v[i]);
+	elf_tree_release(&c.t);
+	strset_release(&c.done);
+	strv_clear(&c.queue);
+	return r;
+}
+
+int elfscan_read_added(int genfd, struct strv *added)
+{
+	struct elf_report rep;
+	if (elfscan_read(genfd, &rep, added) < 0) {
+		strv_clear(added);
+		return 0;
+	}
+	int r = rep.n > 0;
+	elf_report_release(&rep);
+	return r;
+}

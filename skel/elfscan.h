@@ -1,0 +1,63 @@
+/* ELF dependencies of the skeleton (skel/elfdeps.h applied to it):
+ *   - wanted set: the libraries (and the interpreter) that programs listed in
+ *     conf.d need are added to it, with the symlinks on the way, found in the
+ *     sysroot as its dynamic linker would find them (what jailkit's jk_cp
+ *     does), transitively; black-listed ones are not;
+ *   - generation: every ELF file of a new tree must find its interpreter and
+ *     each DT_NEEDED library inside that tree; what is missing is a warning of
+ *     `update` and, stored in the generation's `elfdeps` file, a FAILED line
+ *     of `unicage check` (`check --full` reads every file again). */
+#pragma once
+
+#include <stdint.h>
+
+#include "lib/error.h"
+#include "lib/strv.h"
+#include "skel/index.h"
+#include "skel/manifest.h"
+#include "skel/skel.h"
+#include "skel/wanted.h"
+
+struct elf_missing {
+	char *program; /* its path in the tree */
+	char *lib;     /* the DT_NEEDED name, or the interpreter's path */
+	int elfclass;  /* of the program: ELFCLASS32 / ELFCLASS64 */
+};
+
+struct elf_report {
+	struct elf_missing *v;
+	size_t n, cap;
+	uint64_t files;	    /* regular files looked at */
+	uint64_t elf_files; /* dynamic ELF objects among them */
+};
+
+/* Check each of paths (regular files, absolute, real paths of the tree). */
+int elfscan_paths(int treefd, const struct strv *paths, struct elf_report *rep);
+void elf_report_release(struct elf_report *rep);
+
+/* The generation's elfdeps file: what was added to the wanted set and what
+ * is missing. elfscan_read: -ENOENT when the generation has none. */
+int elfscan_write(int genfd, const struct elf_report *rep, const struct strv *added);
+int elfscan_read(int genfd, struct elf_report *rep, struct strv *added);
+/* Only the added paths (none when the file is absent or damaged); 1 when
+ * the generation also misses something (a no-op update must then look at
+ * the programs again: a black.list or host change may now let it be found). */
+int elfscan_read_added(int genfd, struct strv *added);
+
+/* skel/build.c, before publishing: check the new tree (the regular files of
+ * next), write gen/elfdeps, warn about what is missing, count it. */
+int elfscan_generation(int treefd, int genfd, const struct skel_index *next,
+		       const struct strv *added, struct skel_stats *st, struct uc_error *err);
+
+/* skel/build.c's hook before publishing: the generation's linker cache
+ * (skel/ldcache.h), then elfscan_generation with the set's additions. */
+int elfscan_finish(int rootfd, int treefd, int stubfd, int genfd, struct manifest_writer *mw,
+		   const struct skel_index *next, const struct wanted_set *ws,
+		   struct skel_stats *st, struct uc_error *err);
+
+/* skel/wanted.c: add(ctx, path) puts a path into the wanted set (1 if it
+ * was not there). programs are the conf.d paths of the set; what was added
+ * is appended to added. */
+typedef int (*elfscan_add_fn)(void *ctx, const char *path);
+int elfscan_wanted(int rootfd, const struct strv *programs, const struct strv *black,
+		   elfscan_add_fn add, void *ctx, struct strv *added);
