@@ -26,6 +26,11 @@ cage_fixture
 sed -i 's|^root:x:0:0:root:/root:/bin/sh$|root:x:0:0:root:/root:/bin/bash|' "$T/passwd" "$h/etc/passwd"
 mkdir -p "$h/root"
 chmod 0700 "$h/root"
+cat > "$T/etc/conf.d/root.cfg" <<'CFG'
+[root]
+comment=the repair shell's HOME (/root), in the skeleton
+paths=/root
+CFG
 cc -static -O2 -o "$T/probe" "$UNICAGE_SRC"/tests/integration/probe{,-root}.c ||
     fail "the probe helper does not build"
 install -m 0755 "$T/probe" "$h/usr/bin/uc-probe" # in the skeleton: root's, both modes
@@ -109,33 +114,42 @@ verdict() { # CLASS COND-OK WHY-OK WHY-BAD
     if [ "$2" = 0 ]; then result "$1" PASS "$3"; else result "$1" FAIL "$4"; fi
 }
 # on a terminal of its own (script(1)): CMD, then the caller's shell reads
-# what is waiting on its terminal; GOT[] must be empty
+# what is waiting on its terminal: GOT[] and a timeout (rc > 128), never an
+# end of file. script's stdin is a pipe that stays open and says nothing
+# (at the end of its stdin, script writes an EOF character to the terminal,
+# which would race with what was injected)
 tty_probe() { # CLASS CMD
-    local cls=$1 rc=0
+    local cls=$1 rc=0 quiet
     echo "--- $MODE $cls: $2 (on a pty), then the caller reads its terminal"
-    timeout 20 script -qec "$2; read -r -t 1 line; echo \"GOT[\$line]\"" /dev/null \
-        < /dev/null > "$T/p.out" 2>&1 || rc=$?
+    rm -f "$T/quiet"; mkfifo "$T/quiet"
+    sleep 60 > "$T/quiet" & quiet=$!
+    timeout 20 script -qec "$2; read -r -t 1 line; r=\$?; echo \"GOT[\$line] read=\$r\"" /dev/null \
+        < "$T/quiet" > "$T/p.out" 2>&1 || rc=$?
+    kill "$quiet"; wait "$quiet" 2>/dev/null || true
     sed 's/^/    /' "$T/p.out"
     if grep -q 'GOT\[.*INJECTED' "$T/p.out"; then
         result "$cls" FAIL "keystrokes landed in the caller's terminal"
-    elif grep -q 'GOT\[\]' "$T/p.out" && grep -q '^probe tiocsti' "$T/p.out"; then
+    elif grep -qE 'GOT\[\] read=(1[3-9][0-9]|2[0-9][0-9])' "$T/p.out" && grep -q '^probe tiocsti' "$T/p.out"; then
         result "$cls" PASS "nothing reached the caller's terminal"
     else
-        result "$cls" FAIL "the probe did not run (exit $rc)"
+        result "$cls" FAIL "broken: the probe did not run, or the terminal ended (exit $rc)"
     fi
 }
 
-# exec with --preserve-fds N; main has no such option (exit 3) and passes
-# every descriptor anyway: then the same without it, said so
+# exec with --preserve-fds N, before the user like every option of exec,
+# else after it (as --allow-uncaged may be); main has no such option (exit
+# 3, or 127 when taken for the command) and passes every descriptor
+# anyway: then the same without it, said so
 exec_keep() { # N CMD...
     local n=$1 rc=0; shift
     timeout 20 "$UC" exec --preserve-fds "$n" alice -- "$@" || rc=$?
-    if [ "$rc" = 3 ]; then
-        echo "note: --preserve-fds refused (exit 3): trying without it"
-        timeout 20 "$UC" exec alice -- "$@"
-        return
-    fi
-    return "$rc"
+    [ "$rc" = 3 ] || return "$rc"
+    echo "note: exec --preserve-fds $n alice refused (exit 3): trying exec alice --preserve-fds $n"
+    rc=0
+    timeout 20 "$UC" exec alice --preserve-fds "$n" -- "$@" || rc=$?
+    [ "$rc" = 3 ] || [ "$rc" = 127 ] || return "$rc"
+    echo "note: --preserve-fds refused (exit $rc): trying without it"
+    timeout 20 "$UC" exec alice -- "$@"
 }
 
 # --- alice's side, as the user: unicage exec ------------------------------------
@@ -181,6 +195,11 @@ host_net_changed() { # prints what changed on the host's side
 }
 net_probe() {
     echo "--- $MODE ip-root: ip addr/link/route add in enter, checked from the host's side"
+    if ! "$UC" enter alice -- ip -o link show dev lo > "$T/p.out" 2>&1; then
+        sed 's/^/    /' "$T/p.out"
+        result ip-root FAIL "broken: ip does not run in the repair shell"
+        return
+    fi
     uc enter alice -- ip addr add 10.99.0.1/32 dev lo 2>&1 | sed 's/^/    ip addr add: /' || true
     if [ -n "$linktype" ]; then
         local args=(type "$linktype"); [ "$linktype" = veth ] && args+=(peer name ucprobe1)
@@ -199,6 +218,10 @@ net_probe() {
 suid_probe() {
     probe suid-root "$UC" enter alice -- $P suid /home/alice
     local f bad=0 mode uid cap rc
+    if ! grep -q '^RESULT suid' "$T/p.out"; then
+        result suid-host FAIL "broken: the suid probe did not run"
+        return
+    fi
     for f in "$h"/home/alice/suid-*; do
         [ -f "$f" ] || continue
         read -r mode uid < <(stat -c '%a %u' "$f")
