@@ -215,7 +215,10 @@ static void check_config(const struct uc_config *cfg, struct check_report *rep)
 			snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad), " %s%s",
 				 cu.enabled.v[i], dup ? " (twice)" : " (system or excluded)");
 	}
-	if (*bad)
+	if (cu.broken.n) /* sessions go on, the users named there caged */
+		add(rep, "config: exclude/, users.enabled, users.disabled", CHECK_FAILED,
+		    "%s (that file excludes nobody)", cu.broken.v[0]);
+	else if (*bad)
 		add(rep, "config: exclude/, users.enabled, users.disabled", CHECK_FAILED,
 		    "users.enabled:%s", bad);
 	else

@@ -6,6 +6,7 @@
 #include "export/commit.h"
 #include "mount/cage.h"
 #include "mount/cagemp.h"
+#include "mount/etc.h"
 #include "skel/conf.h"
 
 #include <stdio.h>
@@ -21,7 +22,8 @@ static int mount_for_entry(const struct uc_config *cfg, const struct uc_user *u,
 		return r;
 	struct skel_conf conf = {0};
 	struct cage_mp mp = {0};
-	if ((r = skel_conf_load(&conf, cfg->config_dir, err)) < 0)
+	/* conf.d leniently: a bad line there stops update, not the cages */
+	if ((r = cage_etc_conf_load(cfg->config_dir, &conf, err)) < 0)
 		return r;
 	if ((r = cagemp_load(&mp, cfg->config_dir, err)) == 0) {
 		struct cage_mount_opts o = {0};

@@ -6,6 +6,7 @@
 #include "lib/json.h"
 #include "mount/cage.h"
 #include "mount/cagemp.h"
+#include "mount/etc.h"
 #include "mount/nsfs.h"
 #include "mount/users.h"
 #include "skel/conf.h"
@@ -41,7 +42,8 @@ static int load_inputs(struct mount_ctx *m)
 {
 	if (m->loaded)
 		return 0;
-	int r = skel_conf_load(&m->conf, m->cli->cfg.config_dir, &m->cli->err);
+	/* conf.d leniently: a bad line there stops update, not the cages */
+	int r = cage_etc_conf_load(m->cli->cfg.config_dir, &m->conf, &m->cli->err);
 	if (r == 0 && (r = cagemp_load(&m->mp, m->cli->cfg.config_dir, &m->cli->err)) < 0)
 		skel_conf_release(&m->conf);
 	m->loaded = r == 0;

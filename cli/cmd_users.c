@@ -169,6 +169,10 @@ int cmd_users(struct cli *cli, int argc, char **argv)
 	struct cage_users cu = {0};
 	if (r == 0)
 		r = cage_users_load(&cli->cfg, &cu, &cli->err);
+	/* sessions cage the users of a broken exclude/ file; a change of the
+	 * state waits until it is fixed */
+	if (r == 0 && mutating && cu.broken.n)
+		r = uc_fail(&cli->err, UC_BADREQUEST, "%s", cu.broken.v[0]);
 	if (r == 0) {
 		if (takes_users)
 			r = per_user(cli, verb, &args, &cu);

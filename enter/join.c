@@ -1,6 +1,7 @@
 #include "enter/join.h"
 
 #include "lib/cleanup.h"
+#include "lib/pwfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,57 +38,37 @@ static int join_slot(const struct uc_config *cfg, const struct slot *s, struct u
  * else /bin/bash, else /bin/sh. */
 static void root_shell(char *buf, size_t size)
 {
-	snprintf(buf, size, "/bin/sh");
-	FILE *f = fopen("/etc/passwd", "re");
-	char line[1024];
-	while (f && fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "root:", 5))
-			continue;
-		char *sh = strrchr(line, ':');
-		if (sh) {
-			sh[strcspn(sh, "\n")] = '\0';
-			if (sh[1] == '/' && access(sh + 1, X_OK) == 0) {
-				snprintf(buf, size, "%s", sh + 1);
-				fclose(f);
-				return;
-			}
-		}
+	snprintf(buf, size, "%s", access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh");
+	_cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
+	if (!f)
+		return;
+	struct pwfile p;
+	struct uc_error e = {0};
+	int r;
+	pwfile_init(&p, f, "/etc/passwd", PWFILE_PASSWD);
+	while ((r = pwfile_next(&p, &e)) != 0) {
+		if (r < 0 && r != -EINVAL)
+			break;
+		if (r < 0 || strcmp(p.field[0], "root"))
+			continue; /* a malformed line is skipped, as NSS skips it */
+		const char *sh = p.field[6];
+		if (sh[0] == '/' && access(sh, X_OK) == 0)
+			snprintf(buf, size, "%s", sh);
 		break;
 	}
-	if (f)
-		fclose(f);
-	if (access("/bin/bash", X_OK) == 0)
-		snprintf(buf, size, "/bin/bash");
+	pwfile_release(&p);
 }
 
 /* The user's groups as the cage's /etc/group has them (the cage's view is
- * the one that counts: it is what `id` inside shows). */
+ * the one that counts: it is what `id` inside shows). An empty password
+ * field (`wheel::10:alice`) is a field like any other. */
 static int cage_groups(const struct uc_user *u, gid_t *gids, int max)
 {
 	int n = 0;
 	gids[n++] = u->gid;
-	FILE *f = fopen("/etc/group", "re");
-	char line[8192];
-	while (f && fgets(line, sizeof(line), f) && n < max) {
-		line[strcspn(line, "\n")] = '\0';
-		char *save = NULL, *name = strtok_r(line, ":", &save);
-		char *pw = name ? strtok_r(NULL, ":", &save) : NULL;
-		char *gid = pw ? strtok_r(NULL, ":", &save) : NULL;
-		char *members = gid ? strtok_r(NULL, ":", &save) : NULL;
-		if (!members)
-			continue;
-		char *ms = NULL;
-		for (char *m = strtok_r(members, ",", &ms); m; m = strtok_r(NULL, ",", &ms)) {
-			char *end;
-			unsigned long g = strtoul(gid, &end, 10);
-			if (!strcmp(m, u->name) && !*end && (gid_t)g != u->gid) {
-				gids[n++] = (gid_t)g;
-				break;
-			}
-		}
-	}
+	_cleanup_fclose_ FILE *f = fopen("/etc/group", "re");
 	if (f)
-		fclose(f);
+		pwfile_member_gids(f, "/etc/group", u->name, u->gid, gids, &n, max);
 	return n;
 }
 

@@ -4,7 +4,6 @@
 #include "mount/users.h"
 
 #include <errno.h>
-#include <grp.h>
 #include <string.h>
 
 /* The newest slot, if it is what a new entry should join: bound, on the
@@ -48,9 +47,7 @@ int enter_run(const struct uc_config *cfg, const struct enter_opts *o, enter_mou
 				    cage_verdict_name(v),
 				    o->as_user ? ": --allow-uncaged runs CMD on the host" : "");
 		jr.as = JOIN_USER_UNCAGED;
-		ngroups = 256;
-		if (getgrouplist(u.name, u.gid, groups, &ngroups) < 0)
-			ngroups = 0;
+		ngroups = users_groups(cfg, &u, groups, 256);
 		jr.groups = groups;
 		jr.ngroups = ngroups;
 	} else if (mount) {

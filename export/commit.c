@@ -308,7 +308,7 @@ static void finish(const struct uc_config *cfg, int dir, const struct import_com
 	struct uc_error e = {0};
 	if (users_lookup(cfg, c->user, &u, &e) == 0) {
 		struct skel_conf conf = {0};
-		if (skel_conf_load(&conf, cfg->config_dir, &e) == 0) {
+		if (cage_etc_conf_load(cfg->config_dir, &conf, &e) == 0) {
 			cage_etc_generate(cfg, &conf, &u, NULL, &e);
 			skel_conf_release(&conf);
 		}

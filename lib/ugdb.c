@@ -2,6 +2,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/path.h"
+#include "lib/pwfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,51 +11,54 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Fields: name:password:id:... — only name and the third field matter here. */
-static int parse_entry(char *line, struct ug_ent *e)
+/* One entry: its name and the id of field 3 (uid or gid). NIS compat lines
+ * (+name, -name) and lines whose id is not a number are not entries. */
+static int take_entry(const struct pwfile *p, struct ug_ent *e)
 {
-	char *save = NULL;
-	char *name = strtok_r(line, ":\n", &save);
-	char *pw = name ? strtok_r(NULL, ":\n", &save) : NULL;
-	char *id = pw ? strtok_r(NULL, ":\n", &save) : NULL;
-	char *end;
-	if (!name || !id || name[0] == '+' || name[0] == '-' || name[0] == '#')
-		return -EINVAL;
-	errno = 0;
-	unsigned long v = strtoul(id, &end, 10);
-	if (errno || *end || end == id || v > UINT_MAX)
+	const char *name = p->field[0];
+	unsigned id;
+	if (name[0] == '+' || name[0] == '-' || pwfile_id(p->field[2], &id) < 0)
 		return -EINVAL;
 	e->name = strdup(name);
-	e->id = (unsigned)v;
+	e->id = id;
 	return e->name ? 0 : -ENOMEM;
 }
 
-int ugdb_parse(struct ug_ent **tab, size_t *n, FILE *f)
+static int push_entry(struct ug_ent **tab, size_t *n, size_t *tcap, struct ug_ent e)
 {
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0, tcap = *n;
-	while (getline(&line, &cap, f) >= 0) {
-		struct ug_ent e;
-		int r = parse_entry(line, &e);
-		if (r == -EINVAL)
-			continue; /* like NSS files: a malformed line is skipped */
-		if (r < 0)
-			return r;
-		if (*n == tcap) {
-			tcap = tcap ? tcap * 2 : 64;
-			struct ug_ent *t = realloc(*tab, tcap * sizeof(*t));
-			if (!t) {
-				free(e.name);
-				return -ENOMEM;
-			}
-			*tab = t;
+	if (*n == *tcap) {
+		size_t c = *tcap ? *tcap * 2 : 64;
+		struct ug_ent *t = realloc(*tab, c * sizeof(*t));
+		if (!t) {
+			free(e.name);
+			return -ENOMEM;
 		}
-		(*tab)[(*n)++] = e;
+		*tab = t;
+		*tcap = c;
 	}
+	(*tab)[(*n)++] = e;
 	return 0;
 }
 
-static int load_one(int rootfd, const char *path, struct ug_ent **tab, size_t *n,
+int ugdb_parse(struct ug_ent **tab, size_t *n, FILE *f, const char *name, unsigned nfields)
+{
+	struct pwfile p;
+	struct uc_error e = {0};
+	size_t tcap = *n;
+	int r;
+	pwfile_init(&p, f, name, nfields);
+	while ((r = pwfile_next(&p, &e)) != 0) {
+		struct ug_ent ent;
+		if (r == -EINVAL || (r > 0 && (r = take_entry(&p, &ent)) == -EINVAL))
+			continue; /* like NSS files: a malformed line is skipped */
+		if (r < 0 || (r = push_entry(tab, n, &tcap, ent)) < 0)
+			break;
+	}
+	pwfile_release(&p);
+	return r;
+}
+
+static int load_one(int rootfd, const char *path, unsigned nfields, struct ug_ent **tab, size_t *n,
 		    struct uc_error *err)
 {
 	int fd = path_open_in_root(rootfd, path, O_RDONLY | O_NOFOLLOW, 0);
@@ -67,7 +71,7 @@ static int load_one(int rootfd, const char *path, struct ug_ent **tab, size_t *n
 		close(fd);
 		return uc_fail_errno(err, errno, "fdopen %s", path);
 	}
-	int r = ugdb_parse(tab, n, f);
+	int r = ugdb_parse(tab, n, f, path, nfields);
 	if (r < 0)
 		return uc_fail_errno(err, r, "read %s in sysroot", path);
 	return 0;
@@ -76,9 +80,9 @@ static int load_one(int rootfd, const char *path, struct ug_ent **tab, size_t *n
 int ugdb_load_tree(struct ugdb *db, int rootfd, struct uc_error *err)
 {
 	memset(db, 0, sizeof(*db));
-	int r = load_one(rootfd, "etc/passwd", &db->users, &db->nusers, err);
+	int r = load_one(rootfd, "etc/passwd", PWFILE_PASSWD, &db->users, &db->nusers, err);
 	if (r == 0)
-		r = load_one(rootfd, "etc/group", &db->groups, &db->ngroups, err);
+		r = load_one(rootfd, "etc/group", PWFILE_GROUP, &db->groups, &db->ngroups, err);
 	if (r < 0)
 		ugdb_release(db);
 	return r;

@@ -24,8 +24,9 @@ struct ugdb {
 /* Load rootfd's etc/passwd and etc/group (resolved inside the tree). A
  * missing file is an empty table; "root" is always 0 (rpm does the same). */
 int ugdb_load_tree(struct ugdb *db, int rootfd, struct uc_error *err);
-/* Parse one passwd- or group-format stream into a table. */
-int ugdb_parse(struct ug_ent **tab, size_t *n, FILE *f);
+/* Parse one passwd- or group-format stream (nfields PWFILE_PASSWD or
+ * PWFILE_GROUP) into a table; malformed lines are skipped. */
+int ugdb_parse(struct ug_ent **tab, size_t *n, FILE *f, const char *name, unsigned nfields);
 void ugdb_release(struct ugdb *db);
 
 const char *ugdb_user_name(const struct ugdb *db, uid_t uid);

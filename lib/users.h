@@ -13,6 +13,7 @@ struct uc_user {
 	char *name;
 	uid_t uid;
 	gid_t gid;
+	char *gecos; /* the comment field of passwd(5), often empty */
 	char *home;
 	char *shell;
 };
@@ -31,5 +32,9 @@ int users_lookup_many(const struct uc_config *cfg, char *const *names, size_t n,
 		      struct uc_user *out, struct uc_error *err);
 /* Every user (in file or NSS order). */
 int users_all(const struct uc_config *cfg, struct uc_userlist *out, struct uc_error *err);
+/* u's groups on the host into gids[0..max-1], the primary group first: from
+ * group_file when unicage.conf names one, else NSS. Returns how many (at
+ * least 1; a list longer than max is cut to its primary group). */
+int users_groups(const struct uc_config *cfg, const struct uc_user *u, gid_t *gids, int max);
 void user_release(struct uc_user *u);
 void userlist_release(struct uc_userlist *l);

@@ -1,7 +1,9 @@
 #include "mount/etc.h"
 
 #include "lib/cleanup.h"
+#include "lib/log.h"
 #include "lib/path.h"
+#include "lib/pwfile.h"
 #include "lib/store.h"
 
 #include <dirent.h>
@@ -183,63 +185,53 @@ struct keep {
 	const struct strv *kept;    /* shadow files: names kept in passwd/group */
 };
 
-static bool keep_line(const struct keep *k, const char *line, bool by_name_only)
+static bool keep_entry(const struct keep *k, const struct pwfile *p, bool by_name_only)
 {
-	char name[256];
-	size_t n = strcspn(line, ":");
-	if (n == 0 || n >= sizeof(name) || line[n] != ':')
-		return false;
-	snprintf(name, sizeof(name), "%.*s", (int)n, line);
+	const char *name = p->field[0];
 	if (by_name_only)
 		return strv_contains(k->kept, name);
-	const char *f3 = strchr(line + n + 1, ':');
-	unsigned id = f3 ? (unsigned)strtoul(f3 + 1, NULL, 10) : UINT32_MAX;
+	unsigned id;
+	/* an id that is no number (a NIS "+" line) is no system account */
+	bool has_id = pwfile_id(p->field[2], &id) == 0;
 	if (strcmp(name, k->self) == 0)
 		return !k->self_from_db; /* passwd: written from NSS/passwd_file instead */
-	if (f3 && id == k->self_id && k->self_id >= k->cfg->min_uid)
+	if (has_id && id == k->self_id && k->self_id >= k->cfg->min_uid)
 		return !k->self_from_db;
-	return (f3 && id < k->cfg->min_uid) || strv_contains(k->names, name);
+	return (has_id && id < k->cfg->min_uid) || strv_contains(k->names, name);
 }
 
 /* Member lists of a group line keep only the accounts the cage has: another
  * user's name must not show in the cage's /etc either. */
-static void put_filtered(FILE *o, const char *line, const struct keep *k)
+static void put_members(FILE *o, char *list, const struct strv *members)
 {
-	unsigned field = 0;
-	for (const char *p = line; *p;) {
-		size_t n = strcspn(p, ":\n");
-		if (!k->members || field < k->list_from) {
-			fwrite(p, 1, n, o);
-		} else {
-			bool first = true;
-			for (const char *q = p; q < p + n;) {
-				size_t m = strcspn(q, ",:\n");
-				char name[256];
-				snprintf(name, sizeof(name), "%.*s", (int)(m < 255 ? m : 255), q);
-				if (m && strv_contains(k->members, name)) {
-					fprintf(o, "%s%s", first ? "" : ",", name);
-					first = false;
-				}
-				q += m + (q[m] == ',');
-			}
+	bool first = true;
+	for (char *m; (m = strsep(&list, ","));)
+		if (*m && strv_contains(members, m)) {
+			fprintf(o, "%s%s", first ? "" : ",", m);
+			first = false;
 		}
-		p += n;
-		if (*p == ':') {
-			fputc(':', o);
-			p++;
-			field++;
-		} else if (*p == '\n') {
-			fputc('\n', o);
-			p++;
-		}
-	}
 }
 
-/* Rewrite etcfd/name keeping the lines keep_line() keeps (names kept go to
- * out); extra is appended when not there already. A missing file stays missing
- * unless there is an extra line. */
-static int filter_file(int etcfd, const char *name, const struct keep *k, bool by_name_only,
-		       const char *extra, struct strv *out)
+static void put_entry(FILE *o, const struct pwfile *p, const struct keep *k)
+{
+	for (unsigned i = 0; i < p->nfields; i++) {
+		if (i)
+			fputc(':', o);
+		if (k->members && i >= k->list_from)
+			put_members(o, p->field[i], k->members);
+		else
+			fputs(p->field[i], o);
+	}
+	fputc('\n', o);
+}
+
+/* Rewrite etcfd/name (nfields per line) keeping the entries keep_entry()
+ * keeps (names kept go to out); extra, the line of k->self, is appended when
+ * no kept entry has that name. A missing file stays missing unless there is
+ * an extra line. A malformed line is left out, as NSS's files module skips
+ * it: one bad line of the host's files must not stop every cage. */
+static int filter_file(int etcfd, const char *name, unsigned nfields, const struct keep *k,
+		       bool by_name_only, const char *extra, struct strv *out)
 {
 	_cleanup_fclose_ FILE *in = NULL;
 	int fd = openat(etcfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -256,32 +248,47 @@ static int filter_file(int etcfd, const char *name, const struct keep *k, bool b
 	FILE *o = ofd >= 0 ? fdopen(ofd, "w") : NULL;
 	if (!o)
 		return -errno;
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
+	struct pwfile p;
+	struct uc_error e = {0};
+	int r = 0;
 	bool have_extra = false;
-	while (in && getline(&line, &cap, in) > 0) {
-		if (!keep_line(k, line, by_name_only))
+	pwfile_init(&p, in, name, nfields);
+	while (in && (r = pwfile_next(&p, &e)) != 0) {
+		if (r == -EINVAL)
 			continue;
-		put_filtered(o, line, k);
-		size_t n = strcspn(line, ":");
+		if (r < 0)
+			break;
+		if (!keep_entry(k, &p, by_name_only))
+			continue;
+		have_extra = have_extra || strcmp(p.field[0], k->self) == 0;
 		if (out)
-			strv_pushn(out, line, n);
-		have_extra =
-		    have_extra || (extra && strncmp(line, extra, strcspn(extra, ":") + 1) == 0);
+			strv_push(out, p.field[0]);
+		put_entry(o, &p, k);
 	}
-	if (extra && !have_extra) {
+	pwfile_release(&p);
+	if (r == 0 && extra && !have_extra) {
 		fprintf(o, "%s\n", extra);
 		if (out)
-			strv_pushn(out, extra, strcspn(extra, ":"));
+			strv_push(out, k->self);
 	}
-	int r = fflush(o) == 0 && fchown(ofd, st.st_uid, st.st_gid) == 0 &&
-			fchmod(ofd, st.st_mode & 07777) == 0
-		    ? 0
-		    : -errno;
+	if (r == 0 && (fflush(o) != 0 || fchown(ofd, st.st_uid, st.st_gid) < 0 ||
+		       fchmod(ofd, st.st_mode & 07777) < 0))
+		r = -errno;
 	fclose(o);
 	if (r == 0 && renameat(etcfd, tmp, etcfd, name) < 0)
 		r = -errno;
 	return r;
+}
+
+/* The GECOS field as the user database has it, unless it could end the
+ * field or the line (a ':', a control character: LDAP and other sources do
+ * not check what chfn checks): then it is left empty. */
+static const char *safe_gecos(const char *g)
+{
+	for (const unsigned char *c = (const unsigned char *)(g ? g : ""); *c; c++)
+		if (*c == ':' || *c < 0x20 || *c == 0x7f)
+			return "";
+	return g ? g : "";
 }
 
 static int filter_accounts(const struct uc_config *cfg, const struct skel_conf *conf,
@@ -295,9 +302,9 @@ static int filter_accounts(const struct uc_config *cfg, const struct skel_conf *
 		for (size_t j = 0; j < conf->v[i].groups.n; j++)
 			strv_push(&groups, conf->v[i].groups.v[j]);
 	}
-	char self[PATH_MAX + 256], selfgrp[300];
-	snprintf(self, sizeof(self), "%s:x:%u:%u::%s:%s", u->name, (unsigned)u->uid,
-		 (unsigned)u->gid, u->home, u->shell);
+	char self[PATH_MAX + 1024], selfgrp[300];
+	snprintf(self, sizeof(self), "%s:x:%u:%u:%s:%s:%s", u->name, (unsigned)u->uid,
+		 (unsigned)u->gid, safe_gecos(u->gecos), u->home, u->shell);
 	snprintf(selfgrp, sizeof(selfgrp), "%s:x:%u:", u->name, (unsigned)u->gid);
 	struct keep kp = {.cfg = cfg,
 			  .names = &users,
@@ -312,20 +319,86 @@ static int filter_accounts(const struct uc_config *cfg, const struct skel_conf *
 			  .kept = &kept_groups,
 			  .members = &kept_users,
 			  .list_from = 3};
-	int r = filter_file(etcfd, "passwd", &kp, false, self, &kept_users);
+	int r = filter_file(etcfd, "passwd", PWFILE_PASSWD, &kp, false, self, &kept_users);
 	if (r == 0)
-		r = filter_file(etcfd, "group", &kg, false, selfgrp, &kept_groups);
+		r = filter_file(etcfd, "group", PWFILE_GROUP, &kg, false, selfgrp, &kept_groups);
 	kp.self_from_db = false;
 	if (r == 0)
-		r = filter_file(etcfd, "shadow", &kp, true, NULL, NULL);
+		r = filter_file(etcfd, "shadow", PWFILE_SHADOW, &kp, true, NULL, NULL);
 	kg.list_from = 2; /* gshadow: name:password:admins:members */
 	if (r == 0)
-		r = filter_file(etcfd, "gshadow", &kg, true, NULL, NULL);
+		r = filter_file(etcfd, "gshadow", PWFILE_GSHADOW, &kg, true, NULL, NULL);
 	strv_clear(&users);
 	strv_clear(&groups);
 	strv_clear(&kept_users);
 	strv_clear(&kept_groups);
 	return r;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* One cfg file into out (its sections appended), or, when it does not
+ * parse, nothing of it (the reason logged): 0, or -ENOMEM. */
+static int take_cfg(struct skel_conf *out, const char *path)
+{
+	struct skel_conf one = {0};
+	struct uc_error e = {0};
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	int r = f ? skel_cfg_parse(&one, f, path, &e) : uc_fail_errno(&e, errno, "%s", path);
+	if (r < 0) {
+		uc_log(UC_LOG_WARN,
+		       "%s; cages take no users=/groups= from that file until it is fixed "
+		       "(update refuses it)",
+		       e.msg);
+		skel_conf_release(&one);
+		return 0;
+	}
+	struct skel_section *v = realloc(out->v, (out->n + one.n + 1) * sizeof(*v));
+	if (!v) {
+		skel_conf_release(&one);
+		return -ENOMEM;
+	}
+	memcpy(v + out->n, one.v, one.n * sizeof(*v)); /* the sections move */
+	out->v = v;
+	out->n += one.n;
+	one.n = 0;
+	skel_conf_release(&one);
+	return 0;
+}
+
+int cage_etc_conf_load(const char *config_dir, struct skel_conf *out, struct uc_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	char dir[PATH_MAX], path[PATH_MAX];
+	path_join(dir, sizeof(dir), config_dir, "conf.d");
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct strv names = STRV_INIT;
+	if (dfd < 0 || path_dir_names(dfd, &names) < 0) {
+		if (errno != ENOENT)
+			uc_log(UC_LOG_WARN, "%s: %s; cages take no users=/groups= from conf.d", dir,
+			       strerror(errno));
+		strv_clear(&names);
+		return 0;
+	}
+	if (names.n)
+		qsort(names.v, names.n, sizeof(*names.v), cmp_name);
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < names.n; i++) {
+		size_t n = strlen(names.v[i]);
+		if (n <= 4 || strcmp(names.v[i] + n - 4, ".cfg") || names.v[i][0] == '.' ||
+		    path_join(path, sizeof(path), dir, names.v[i]) < 0)
+			continue; /* what skel_conf_load reads, in its order */
+		r = take_cfg(out, path);
+	}
+	strv_clear(&names);
+	if (r < 0) {
+		skel_conf_release(out);
+		return uc_fail(err, UC_INTERNAL, "out of memory");
+	}
+	return 0;
 }
 
 int cage_etc_generate(const struct uc_config *cfg, const struct skel_conf *conf,

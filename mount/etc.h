@@ -16,6 +16,14 @@
 int cage_dir_path(const struct uc_config *cfg, const struct uc_user *u, char *buf, size_t size);
 /* The user's home as a path on this machine (below sysroot) into buf. */
 void host_home_path(const struct uc_config *cfg, const struct uc_user *u, char *buf, size_t size);
+/* What of config_dir a cage's /etc takes: the users= and groups= of
+ * conf.d/ *.cfg, read leniently. A cfg file with a bad line adds nothing
+ * (logged as a warning naming FILE:LINE) and the others still count;
+ * black.list and rpm.list are not read (a mount uses neither). So a broken
+ * conf.d stops `update` (which refuses it), never a user's session; leaving
+ * accounts out is the safe side (no other account's name shows). 0, or
+ * UC_INTERNAL when out of memory. */
+int cage_etc_conf_load(const char *config_dir, struct skel_conf *out, struct uc_error *err);
 /* Generate (or regenerate) the user's etc; the cage directory is created
  * root-owned 0700 if missing. */
 int cage_etc_generate(const struct uc_config *cfg, const struct skel_conf *conf,

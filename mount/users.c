@@ -2,6 +2,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/lines.h"
+#include "lib/log.h"
 #include "lib/path.h"
 
 #include <dirent.h>
@@ -79,8 +80,13 @@ static int state_dir(const struct uc_config *cfg, bool create, struct uc_error *
 	return fd < 0 ? -ENOENT : fd;
 }
 
-static int load_excluded(const struct uc_config *cfg, struct strv *out, struct uc_error *err)
+/* Every file of config_dir/exclude/. One with a bad line excludes nobody:
+ * the users it names stay caged (fail closed: an exclusion that cannot be
+ * read is no exclusion), the reason goes to cu->broken and is logged once
+ * per process; the names of the good files still count. */
+static int load_excluded(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err)
 {
+	static bool warned;
 	char dir[PATH_MAX];
 	path_join(dir, sizeof(dir), cfg->config_dir, "exclude");
 	DIR *d = opendir(dir);
@@ -93,10 +99,23 @@ static int load_excluded(const struct uc_config *cfg, struct strv *out, struct u
 		if (de->d_name[0] == '.')
 			continue;
 		path_join(path, sizeof(path), dir, de->d_name);
-		r = read_names(path, out, err);
+		struct strv names = STRV_INIT;
+		struct uc_error e = {0};
+		if (read_names(path, &names, &e) < 0) {
+			if (!warned)
+				uc_log(UC_LOG_WARN, "%s: the users named there are not excluded",
+				       e.msg);
+			r = strv_push(&cu->broken, e.msg);
+			strv_clear(&names); /* not even the lines before the bad one */
+		}
+		for (size_t i = 0; r == 0 && i < names.n; i++)
+			if (!strv_contains(&cu->excluded, names.v[i]))
+				r = strv_push(&cu->excluded, names.v[i]);
+		strv_clear(&names);
 	}
 	closedir(d);
-	return r;
+	warned = warned || cu->broken.n;
+	return r < 0 ? uc_fail(err, UC_INTERNAL, "out of memory") : 0;
 }
 
 int cage_users_load(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err)
@@ -119,7 +138,7 @@ int cage_users_load(const struct uc_config *cfg, struct cage_users *cu, struct u
 		r = read_names(p, &cu->disabled, err);
 	}
 	if (r == 0)
-		r = load_excluded(cfg, &cu->excluded, err);
+		r = load_excluded(cfg, cu, err);
 	if (r < 0)
 		cage_users_release(cu);
 	return r;
@@ -148,6 +167,7 @@ void cage_users_release(struct cage_users *cu)
 	strv_clear(&cu->enabled);
 	strv_clear(&cu->disabled);
 	strv_clear(&cu->excluded);
+	strv_clear(&cu->broken);
 }
 
 enum user_verdict cage_user_verdict(const struct uc_config *cfg, const struct cage_users *cu,

@@ -18,10 +18,15 @@ struct cage_users {
 	struct strv enabled;  /* the exceptions of Disable All */
 	struct strv disabled; /* the exceptions of Enable All */
 	struct strv excluded; /* config_dir/exclude/ */
+	struct strv broken;   /* "FILE:LINE: why" of each exclude/ file that excludes
+				 nobody because of a bad line */
 };
 
 enum user_verdict { U_ENABLED, U_DISABLED, U_SYSTEM, U_EXCLUDED };
 
+/* The state and exclude/. A bad line in users.enabled or users.disabled
+ * (unicage's own files) is UC_BADREQUEST; an exclude/ file with a bad line
+ * only lands in cu->broken (see load_excluded). */
 int cage_users_load(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err);
 int cage_users_save(const struct uc_config *cfg, const struct cage_users *cu, struct uc_error *err);
 void cage_users_release(struct cage_users *cu);

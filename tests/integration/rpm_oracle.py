@@ -3,15 +3,25 @@
 
   rpm_oracle.py db UNICAGE ROOT DBPATH        every package of an rpmdb, rpm -qa --qf
   rpm_oracle.py pkg UNICAGE FILE...           .rpm files, rpm -qp --qf
-  rpm_oracle.py verify UNICAGE ROOT DBPATH    --verify against rpm -Vv -a
+  rpm_oracle.py verify UNICAGE ROOT DBPATH    --verify against rpm -Vv -a, and what
+                                              it flags against rpm -Va
 
 Each rpm tag is queried as its own array (a package lacking one tag must not
 break the others), then zipped per package. Exit 0 when every file agrees;
 otherwise every difference is printed and the exit code is 1.
 """
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+
+# Debian's rpm keeps its default database under ~/.rpmdb: a HOME of our own,
+# so no run can create or read one of the caller's (every call also passes
+# --dbpath).
+os.environ["HOME"] = tempfile.mkdtemp(prefix="rpm-oracle-home.")
+atexit.register(shutil.rmtree, os.environ["HOME"], True)
 
 TAGS = ["FILENAMES", "FILEFLAGS", "FILESTATES:fstate", "FILEMODES", "FILEUSERNAME",
         "FILEGROUPNAME", "FILESIZES", "LONGFILESIZES", "FILEMTIMES", "FILEDIGESTS",
@@ -181,10 +191,34 @@ def mode_verify(uc, root, dbpath):
         if path != g["path"] or want != g["verify"]:
             errors.append("%s: rpm=%r (%s) unicage=%s %r" % (path, res, state, g["path"],
                                                                g["verify"]))
+    errors += verify_problems(root, dbpath, got)
     for e in errors:
         print(e)
     print("verify: %d files compared, %d differences" % (len(exp), len(errors)))
     return not errors
+
+
+def verify_problems(root, dbpath, got):
+    """What rpm -Va (not verbose) reports is what rpmscan flags: every file
+    whose result is not clean, except a missing %ghost or %missingok file,
+    and every replaced or wrong-color file (rpm names their state)."""
+    out = run(["rpm", "--root", root, "--dbpath", dbpath, "-Va", "--nodeps", "--noscripts"],
+              ok_codes=(0, 1))
+    exp = sorted((p, res) for p, res, _ in
+                 (parse_verify_line(l) for l in out.split("\n") if l.strip()))
+    mine = []
+    for g in got:
+        flags = g["flags"].split(",")
+        if g["verify"] in ("", ".........") and g["state"] not in ("replaced", "wrongcolor"):
+            continue
+        if g["verify"] == "missing" and ("ghost" in flags or "missingok" in flags):
+            continue
+        mine.append((g["path"], g["verify"]))
+    mine.sort()
+    if exp == mine:
+        print("rpm -Va: %d problems, the same as rpmscan's" % len(exp))
+        return []
+    return ["rpm -Va reports %r, rpmscan flags %r" % (exp, mine)]
 
 
 def main():

@@ -54,7 +54,7 @@ assert_eq "$(readlink "$e/motd.link")" "motd" "symlinks copied"
 # regenerate after a passwd change: swapped in whole
 sed -i 's|^alice:x:1001:1001:Alice:/home/alice:/bin/bash|alice:x:1001:1001:Alice:/home/alice:/bin/zsh|' "$T/passwd"
 expect_exit 0 uc update-etc alice
-assert_grep "^alice:x:1001:1001::/home/alice:/bin/zsh" "$e/passwd" "regenerated"
+assert_grep "^alice:x:1001:1001:Alice:/home/alice:/bin/zsh" "$e/passwd" "regenerated, GECOS kept"
 [ ! -e "$cage/etc.new" ] || fail "etc.new left behind"
 # without arguments: the caged users only
 expect_exit 0 uc enable bob

@@ -68,6 +68,41 @@ if have_shared; then
     chown 5:5 "$rr/opt/rpm-file-attrs/different-owner-and-group"
     $oracle db "$UC" "$rr" /var/lib/rpm
     $oracle verify "$UC" "$rr" /var/lib/rpm
+
+    # The real RHEL 8.4 root: Berkeley DB Packages, merged /usr, 15,726
+    # ghosts, docs not installed. Every file against rpm, --verify against
+    # rpm -Vv, and what it flags against rpm -Va, which (its README says)
+    # reports exactly one missing file.
+    rf=$T/rhel
+    rhel_root "$rf"
+    dbfiles() { (cd "$rf/var/lib/rpm" && ls -a | sort && sha *); }
+    before=$(dbfiles)
+    $oracle db "$UC" "$rf" /var/lib/rpm
+    $oracle verify "$UC" "$rf" /var/lib/rpm
+    assert_eq "$(dbfiles)" "$before" "the RHEL rpmdb changed by a scan"
+    uc rpmscan --sysroot "$rf" --all --verify --tsv > "$T/v.tsv"
+    assert_eq "$(awk -F'\t' 'NR > 1 && $15 !~ /^(\.*|missing)?$/' "$T/v.tsv" | wc -l)" 0 \
+        "RHEL files changed on disk"
+    assert_eq "$(awk -F'\t' '$15 == "missing" && $12 !~ /ghost|missingok/ {print $2 " " $14}' \
+        "$T/v.tsv")" "/usr/lib/locale/C.utf8/LC_COLLATE skip" "RHEL files missing"
+    rc=0
+    HOME=$T rpm --root "$rf" --dbpath /var/lib/rpm -Va > "$T/va.out" 2>/dev/null || rc=$?
+    assert_eq "$rc" 1 "rpm -Va exit code"
+    assert_eq "$(awk '{print $NF}' "$T/va.out")" "/usr/lib/locale/C.utf8/LC_COLLATE" "rpm -Va"
+    # Changed as a RHEL host changes: through the merged-/usr links (rpm
+    # -V chroots; rpmscan must resolve every link inside the root the same
+    # way, an absolute one and one climbing above / included), configs
+    # edited and touched, a binary chmod'ed, a symlink retargeted.
+    echo x >> "$rf/usr/lib64/libm.so.6"
+    rm "$rf/lib64" && ln -s /usr/lib64 "$rf/lib64"
+    mkdir -p "$rf/opt" && mv "$rf/usr/share/terminfo/x" "$rf/opt/x"
+    ln -s ../../../../../../../../opt/x "$rf/usr/share/terminfo/x"
+    chmod 0700 "$rf/usr/bin/bash"
+    touch -d 2020-01-01 "$rf/etc/bashrc"
+    echo '#' >> "$rf/etc/profile"
+    ln -sfn /etc/hostname "$rf/usr/bin/sh"
+    $oracle verify "$UC" "$rf" /var/lib/rpm > "$T/v.out" || { cat "$T/v.out"; fail "RHEL verify after changes"; }
+    assert_grep "rpm -Va: 7 problems, the same as rpmscan's" "$T/v.out" "RHEL changes seen"
 else
     echo "note: ../shared not present, real-data oracle skipped"
 fi

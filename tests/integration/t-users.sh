@@ -56,9 +56,19 @@ before=$(cat "$T/state/users/"*)
 expect_exit 4 uc enable alice nosuch
 assert_eq "$(cat "$T/state/users/"*)" "$before" "state changed by a failed enable"
 expect_exit 4 uc user-status nosuch
-# a bad exclude line is exit 3 naming file:line
+# a bad exclude line (doc/users.md): that file excludes nobody, so the users
+# it names are caged like anyone else (fail closed); listings and sessions go
+# on with a warning naming file:line; a change of the state is refused (exit
+# 3, nothing changed) until the file is fixed
 echo "two words" >> "$T/etc/exclude/services"
-expect_exit 3 uc list-enabled
+before=$(cat "$T/state/users/"*)
+expect_exit 3 uc enable bob
 assert_grep "services:3: 'two words' is not a user name" "$T/err" "exclude file:line"
+assert_eq "$(cat "$T/state/users/"*)" "$before" "state changed while exclude/ is broken"
+expect_exit 0 uc list-enabled
+assert_eq "$(tr '\n' ' ' < "$T/out")" "alice carol svc " "svc caged: its exclusion is unreadable"
+assert_grep "services:3: 'two words' is not a user name" "$T/err" "warning naming file:line"
+expect_exit 0 uc --json user-status svc
+assert_grep '"Enabled"' "$T/out" "svc's status"
 expect_exit 3 uc enable
 expect_exit 3 uc list-enabled alice
