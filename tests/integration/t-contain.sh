@@ -103,6 +103,8 @@ probe() {
         timeout 20 "$@" > "$T/p.out" 2>&1 < /dev/null || rc=$?
     fi
     sed 's/^/    /' "$T/p.out"
+    # a PASS needs the probe's own word for it, not just an exit status
+    [ "$rc" = 0 ] && ! grep -q '^RESULT [^ ]* contained: ' "$T/p.out" && rc=no-result
     case $rc in
     0) result "$cls" PASS "$(sed -n 's/^RESULT [^ ]* contained: //p' "$T/p.out" | tail -n 1)" ;;
     10) result "$cls" FAIL "$(sed -n 's/^RESULT [^ ]* ESCAPED: //p' "$T/p.out" | tail -n 1)" ;;
