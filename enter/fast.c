@@ -79,6 +79,8 @@ int enter_fast(const struct uc_config *cfg, const struct enter_opts *o, int *exi
 	cage_users_release(&cu);
 	if (v != U_ENABLED)
 		return -EAGAIN; /* the full binary refuses, with the reason */
+	if (!cage_ns_alive(cfg, &s))
+		return -EAGAIN; /* its init is gone: the full binary builds it again */
 	struct join_req jr = {.cfg = cfg,
 			      .u = &u,
 			      .slot = &s,

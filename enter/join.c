@@ -11,6 +11,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,16 +24,247 @@
 #define PATH_USER "/usr/local/bin:/usr/bin:/bin"
 #define PATH_ROOT "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-static int join_slot(const struct uc_config *cfg, const struct slot *s, struct uc_error *err)
+/* ---- into the cage: namespaces, the front that waits -------------------- */
+
+/* The cage's namespaces: the slot's mount namespace, the user's pid and IPC
+ * namespaces; opened and checked before anything is joined. */
+struct cage_fds {
+	int mnt, pid, ipc;
+};
+
+static void cage_fds_close(struct cage_fds *f)
+{
+	int *v[] = {&f->mnt, &f->pid, &f->ipc};
+	for (size_t i = 0; i < 3; i++)
+		if (*v[i] >= 0) {
+			close(*v[i]);
+			*v[i] = -1;
+		}
+}
+
+static int open_cage(const struct uc_config *cfg, const struct slot *s, struct cage_fds *f,
+		     struct uc_error *err)
 {
 	char h[PATH_MAX];
+	*f = (struct cage_fds){-1, -1, -1};
 	cage_handle_path(cfg, s->user, s->n, h, sizeof(h));
-	_cleanup_close_ int fd = open(h, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	f->mnt = open(h, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (f->mnt < 0)
 		return uc_fail_errno(err, errno, "cage of %s (slot %u)", s->user, s->n);
-	/* lands in the cage's root: it was built with pivot_root */
-	if (setns(fd, CLONE_NEWNS) < 0)
-		return uc_fail_errno(err, errno, "joining the cage of %s", s->user);
+	int r = cage_ns_open(cfg, s, &f->pid, &f->ipc);
+	if (r == -ESRCH)
+		r = uc_fail(err, UC_NOTFOUND,
+			    "the cage of %s lost its pid namespace (its init is gone): `unicage "
+			    "mount %s` builds it again",
+			    s->user, s->user);
+	else if (r < 0)
+		r = uc_fail_errno(err, -r, "the pid and IPC namespaces of %s", s->user);
+	if (r < 0)
+		cage_fds_close(f);
+	return r;
+}
+
+static pid_t front_child;
+
+/* A signal for the command: passed on, unless the terminal sent it to our
+ * process group, which the command is in too (it has it already). */
+static void forward(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	if (si->si_code == SI_KERNEL && getpgid(front_child) == getpgrp())
+		return;
+	kill(front_child, sig);
+}
+
+/* The caller of exec/enter, outside the cage: its command's status is
+ * passed on as its own (a signal that killed the command kills it, without
+ * a core), signals sent to it are passed to the command. */
+static _Noreturn void front_wait(pid_t child)
+{
+	static const int sigs[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM,
+				   SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH};
+	front_child = child;
+	struct sigaction sa = {.sa_sigaction = forward, .sa_flags = SA_SIGINFO | SA_RESTART};
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	int st;
+	while (waitpid(child, &st, 0) < 0)
+		if (errno != EINTR)
+			_exit(1);
+	if (!WIFSIGNALED(st))
+		_exit(WEXITSTATUS(st));
+	int sig = WTERMSIG(st);
+	signal(sig, SIG_DFL);
+	setrlimit(RLIMIT_CORE, &(struct rlimit){0, 0});
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+static int write_file(const char *path, const char *text)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t n = strlen(text);
+	return fd >= 0 && write(fd, text, n) == (ssize_t)n ? 0 : -errno;
+}
+
+/* The root parent writes the new user namespace's maps: every id to
+ * itself, so uid 0 there owns what uid 0 owns on the host, but only
+ * through what the cage shows, and holds no capability of the host. */
+static int map_all_ids(pid_t child)
+{
+	static const char map[] = "0 0 4294967295\n";
+	char p[64];
+	int r;
+	snprintf(p, sizeof(p), "/proc/%d/uid_map", (int)child);
+	if ((r = write_file(p, map)) < 0)
+		return r;
+	snprintf(p, sizeof(p), "/proc/%d/setgroups", (int)child);
+	if ((r = write_file(p, "allow")) < 0)
+		return r;
+	snprintf(p, sizeof(p), "/proc/%d/gid_map", (int)child);
+	return write_file(p, map);
+}
+
+/* The parent's half of root_session: the child has its user namespace
+ * when it writes; it goes on when it reads "k". */
+static void front_map(pid_t child, int sync)
+{
+	char c = 0;
+	ssize_t n = read(sync, &c, 1);
+	if (n == 0) { /* the child failed before (it said why): its status */
+		close(sync);
+		return;
+	}
+	int r = n == 1 && c == 'u' ? map_all_ids(child) : -EIO;
+	if (r == 0 && write(sync, "k", 1) == 1) {
+		close(sync);
+		return;
+	}
+	fprintf(stderr, "unicage: error: the repair shell's user namespace: %s\n", strerror(-r));
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	_exit(1);
+}
+
+/* enter, in the child: a user namespace of its own whose map covers every
+ * id (written by the parent: front_map). The cage's mount, pid and IPC
+ * namespaces were joined before (they belong to the host's user namespace,
+ * so root here cannot mount, unmount or remount in them; a copy of the
+ * mount namespace would have every mount locked), and capabilities of the
+ * host's user namespace are gone: no raw network, no kernel log, no
+ * modules, no file handles, no BPF, no host-wide perf. Returns 0 in the
+ * command's process. */
+static int root_session(int sync, struct uc_error *err)
+{
+	char c = 'u';
+	if (unshare(CLONE_NEWUSER) < 0)
+		return uc_fail_errno(err, errno, "a user namespace for the repair shell");
+	if (write(sync, &c, 1) != 1 || read(sync, &c, 1) != 1 || c != 'k')
+		return uc_fail(err, UC_INTERNAL,
+			       "the repair shell's user namespace was not mapped");
+	close(sync);
+	return 0;
+}
+
+/* Into the cage. The pid namespace is taken for the child (setns then fork:
+ * the command is in it from its first instruction; fork fails if the
+ * namespace's init is gone, so nothing ever runs outside). The caller
+ * stays outside as the front (front_wait, never returns); the child joins
+ * the IPC and mount namespaces and, for root, a user namespace, and
+ * returns 0. */
+static int join_slot(const struct uc_config *cfg, const struct slot *s, bool root, bool new_session,
+		     struct uc_error *err)
+{
+	struct cage_fds f;
+	int r = open_cage(cfg, s, &f, err);
+	if (r < 0)
+		return r;
+	int sv[2] = {-1, -1};
+	if (root && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		r = uc_fail_errno(err, errno, "socketpair");
+	else if (setns(f.pid, CLONE_NEWPID) < 0)
+		r = uc_fail_errno(err, errno, "joining the pid namespace of %s", s->user);
+	/* a caller that ignores SIGCHLD (some daemons do, and exec keeps it)
+	 * would have the command reaped by the kernel and its status lost:
+	 * the front waits with the default, the command gets the caller's */
+	struct sigaction chld, dfl = {.sa_handler = SIG_DFL};
+	sigaction(SIGCHLD, &dfl, &chld);
+	pid_t child = r < 0 ? -1 : (fflush(NULL), fork());
+	if (child <= 0)
+		sigaction(SIGCHLD, &chld, NULL);
+	if (r == 0 && child < 0 && errno == ENOMEM)
+		r = uc_fail(err, UC_NOTFOUND,
+			    "the pid namespace of %s lost its init: `unicage mount %s` builds it "
+			    "again",
+			    s->user, s->user);
+	else if (r == 0 && child < 0)
+		r = uc_fail_errno(err, errno, "starting a process in the cage of %s", s->user);
+	if (child > 0) {
+		cage_fds_close(&f);
+		if (root) {
+			close(sv[1]);
+			front_map(child, sv[0]);
+		}
+		front_wait(child);
+	}
+	if (r == 0) {
+		/* root of the host until the ids change: not ptrace-able by a
+		 * repair shell of this cage meanwhile (same uid 0) */
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+		/* the command leads a session of its own without a terminal
+		 * (the front took one already; with a relayed pty it keeps
+		 * the pty's) */
+		if (new_session && setsid() < 0)
+			r = uc_fail_errno(err, errno, "setsid");
+		else if (setns(f.ipc, CLONE_NEWIPC) < 0)
+			r = uc_fail_errno(err, errno, "joining the IPC namespace of %s", s->user);
+		/* lands in the cage's root: it was built with pivot_root */
+		else if (setns(f.mnt, CLONE_NEWNS) < 0)
+			r = uc_fail_errno(err, errno, "joining the cage of %s", s->user);
+	}
+	cage_fds_close(&f);
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (r == 0 && root)
+		r = root_session(sv[1], err);
+	else if (sv[1] >= 0)
+		close(sv[1]);
+	return r;
+}
+
+int join_for_children(const struct uc_config *cfg, const struct slot *s, struct uc_error *err)
+{
+	struct cage_fds f;
+	int r = open_cage(cfg, s, &f, err);
+	if (r < 0)
+		return r;
+	/* IPC and mount first: a failure leaves the caller's children where
+	 * they were; the pid namespace last (its effect is only on children) */
+	if (setns(f.ipc, CLONE_NEWIPC) < 0)
+		r = uc_fail_errno(err, errno, "joining the IPC namespace of %s", s->user);
+	else if (setns(f.mnt, CLONE_NEWNS) < 0)
+		r = uc_fail_errno(err, errno, "joining the cage of %s", s->user);
+	else if (setns(f.pid, CLONE_NEWPID) < 0)
+		r = uc_fail_errno(err, errno, "joining the pid namespace of %s", s->user);
+	cage_fds_close(&f);
+	return r;
+}
+
+/* Right before exec: the command dies with its front (a killed caller
+ * leaves nothing running in the cage on its behalf). Set last: a change of
+ * ids clears it. The front is outside the pid namespace: getppid() is 0
+ * while it lives. */
+static int tie_to_front(struct uc_error *err)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		return uc_fail_errno(err, errno, "PR_SET_PDEATHSIG");
+	if (getppid() != 0)
+		_exit(1); /* the front is gone already */
 	return 0;
 }
 
@@ -138,67 +371,6 @@ static int become_user(const struct uc_user *u, bool caged, const gid_t *groups,
 	return 0;
 }
 
-/* enter: the session gets a pid namespace of its own, with its own procfs
- * on /proc (in a private copy of the cage's mount namespace). Root sessions
- * of two cages share uid 0 and the same capabilities, so in the host's pid
- * namespace each could see the other and walk /proc/PID/root into the other
- * cage; in their own they see only their own processes.
- *   caller (host pid ns)  waits, passes the session's status on
- *   pid 1 of the session  reaps, leaves with the command's status (the
- *                         session's other processes end with it)
- *   the command           capabilities cut, then exec'd
- * Returns 0 in the command's process; the others never return. */
-static int root_session(struct uc_error *err)
-{
-	if (unshare(CLONE_NEWNS | CLONE_NEWPID) < 0)
-		return uc_fail_errno(err, errno, "a pid namespace for the session");
-	fflush(NULL);
-	pid_t init = fork();
-	if (init < 0)
-		return uc_fail_errno(err, errno, "fork");
-	int st;
-	if (init > 0) {
-		signal(SIGINT, SIG_IGN); /* the terminal's keys are the command's */
-		signal(SIGQUIT, SIG_IGN);
-		while (waitpid(init, &st, 0) < 0 && errno == EINTR)
-			;
-		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-	}
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	int fs = fsopen("proc", FSOPEN_CLOEXEC), m = -1;
-	if (fs >= 0 && fsconfig(fs, FSCONFIG_SET_STRING, "hidepid", "invisible", 0) == 0 &&
-	    fsconfig(fs, FSCONFIG_SET_STRING, "subset", "pid", 0) == 0 &&
-	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
-		m = fsmount(fs, FSMOUNT_CLOEXEC,
-			    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-	if (m < 0 || move_mount(m, "", AT_FDCWD, "/proc", MOVE_MOUNT_F_EMPTY_PATH) < 0) {
-		fprintf(stderr, "unicage: error: the session's /proc: %s\n", strerror(errno));
-		_exit(1); /* fail closed: no session that sees more than its own */
-	}
-	close(m);
-	close(fs);
-	pid_t cmd = fork();
-	if (cmd < 0)
-		_exit(1);
-	if (cmd == 0)
-		return 0;
-	signal(SIGINT, SIG_IGN);
-	signal(SIGQUIT, SIG_IGN);
-	int code = 1;
-	for (;;) {
-		pid_t p = wait(&st);
-		if (p < 0 && errno == EINTR)
-			continue;
-		if (p < 0)
-			break;
-		if (p == cmd) {
-			code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-			break;
-		}
-	}
-	_exit(code);
-}
-
 /* What sandbox.h applies, for this entry. */
 static struct sandbox sandbox_of(const struct join_req *r)
 {
@@ -219,14 +391,15 @@ int join_and_exec(const struct join_req *r, int *exit_code, struct uc_error *err
 {
 	*exit_code = -1;
 	int rc = 0;
+	bool caged = r->as != JOIN_USER_UNCAGED;
 	struct sandbox sb = sandbox_of(r);
 	/* before joining: the pty comes from the host's devpts, and the
 	 * relaying process stays outside the cage */
 	if ((rc = sandbox_detach(&sb, err)) < 0)
 		return rc;
-	if (r->as != JOIN_USER_UNCAGED && (rc = join_slot(r->cfg, r->slot, err)) < 0)
-		return rc;
-	if (r->as == JOIN_ROOT && (rc = root_session(err)) < 0)
+	/* the front stays outside, the child goes in (root: in a user
+	 * namespace of its own) */
+	if (caged && (rc = join_slot(r->cfg, r->slot, r->as == JOIN_ROOT, !sb.pty, err)) < 0)
 		return rc;
 	/* root starts in the cage's /root (or /), not in the user's home */
 	if (chdir(r->as == JOIN_ROOT ? "/root" : r->u->home) < 0 && chdir("/") < 0)
@@ -241,7 +414,7 @@ int join_and_exec(const struct join_req *r, int *exit_code, struct uc_error *err
 	if (r->as != JOIN_ROOT &&
 	    (rc = become_user(r->u, r->as == JOIN_USER, r->groups, r->ngroups, err)) < 0)
 		return rc;
-	if ((rc = sandbox_apply(&sb, err)) < 0)
+	if ((rc = sandbox_apply(&sb, err)) < 0 || (caged && (rc = tie_to_front(err)) < 0))
 		return rc;
 	fflush(NULL);
 	if (r->argv) {

@@ -1,11 +1,20 @@
 /* Joining a persisted cage and running something in it (DESIGN.md,
- * "Pipeline" step 5): setns(2) into the slot's mount namespace, the home as
- * cwd, a clean environment, then either root with only the enter_caps
- * capabilities (enter), or the user's own ids, groups from the cage's
- * /etc/group, no capability at all and no_new_privs (exec); both contained
- * by enter/sandbox.h (nothing of the caller, seccomp, Landlock scoping).
- * The command's exit status, signals and stdin/stdout/stderr are the
- * caller's. setns of a mount namespace needs a single-threaded caller. */
+ * "Pipeline" step 5, doc/enter.md):
+ *   the caller   sandbox_detach() (descriptors, a new session or a relayed
+ *                pty); opens the slot's mount namespace and the user's pid
+ *                and IPC namespaces (checked: the init alive),
+ *                setns(CLONE_NEWPID), fork; then stays outside as the
+ *                front: waits, passes signals on, exits with the command's
+ *                status
+ *   the child    pid N of the cage's pid namespace: setns IPC, mount (lands
+ *                in the cage's root), for root a user namespace mapping
+ *                every id to itself (maps written by the front); cwd, a
+ *                clean environment, the user's own ids and groups from the
+ *                cage's /etc/group (exec), sandbox_apply() (enter_caps for
+ *                root, keyring, Landlock, seccomp); dies with the front
+ *                (PR_SET_PDEATHSIG); exec.
+ * setns of a mount namespace needs a single-threaded caller. This is the
+ * one way into a cage (exec, enter, PAM sessions). */
 #pragma once
 
 #include <stdbool.h>
@@ -33,7 +42,23 @@ struct join_req {
 	unsigned preserve_fds; /* exec --preserve-fds N */
 };
 
-/* Does not return when the command runs. Returns -errno with err set when
- * the cage cannot be joined; when the command itself cannot be executed,
- * *exit_code is 127 (not found) or 126 (not executable), as shells do. */
+/* Does not return when the command runs (the caller becomes the front and
+ * exits with the command's status). Returns -errno with err set when the
+ * cage cannot be joined (before the fork: in the caller; after it: in the
+ * child, which must report and _exit); when the command itself cannot be
+ * executed, *exit_code is 127 (not found) or 126 (not executable), as
+ * shells do. */
 int join_and_exec(const struct join_req *r, int *exit_code, struct uc_error *err);
+
+/* For a caller that forks the session itself (a PAM session module): the
+ * calling process joins the slot's mount namespace and the user's IPC
+ * namespace, and its pid namespace for children, all checked first as
+ * join_and_exec does; its next fork(2) is a process of the cage (and fails
+ * if the cage's init died since: nothing runs outside). No ids, no
+ * capabilities, no environment: the caller's child must take the user's
+ * (as become_user does) before it runs anything of hers. The caller must be
+ * single-threaded, and can make no thread afterwards (the kernel refuses
+ * CLONE_THREAD while a process's pid namespace for children is not its
+ * own; so does an exit that needs one, such as LeakSanitizer's: _exit);
+ * after an error after the IPC setns it must not fork a session. */
+int join_for_children(const struct uc_config *cfg, const struct slot *s, struct uc_error *err);

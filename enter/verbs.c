@@ -16,7 +16,7 @@ static int current_slot(const struct uc_config *cfg, const char *user, struct sl
 	if (cage_mode_known(cfg, &mode, why, sizeof(why)) < 0 ||
 	    skel_current_gen(cfg, gen, sizeof(gen), &e) < 0 || cage_newest(cfg, user, out, &e) < 0)
 		return -EAGAIN;
-	return strcmp(out->gen, gen) || out->mode != mode ? -EAGAIN : 0;
+	return strcmp(out->gen, gen) || out->mode != mode || !cage_ns_alive(cfg, out) ? -EAGAIN : 0;
 }
 
 int enter_run(const struct uc_config *cfg, const struct enter_opts *o, enter_mount_fn mount,

@@ -22,9 +22,19 @@
 
 #define ATTR_BIND (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
 
+/* Mounts made by the builder child itself: it is in the user's pid and
+ * IPC namespaces, and a procfs or mqueue belongs to the namespace of the
+ * process that creates it. */
+enum attach_kind {
+	ATTACH_FD,     /* fd: made in the caller */
+	ATTACH_PROC,   /* the pid namespace's procfs, then its masks */
+	ATTACH_MQUEUE, /* the IPC namespace's POSIX message queues */
+};
+
 /* One detached mount and where it goes in the cage. */
 struct attach {
 	int fd;
+	enum attach_kind kind;
 	char path[PATH_MAX]; /* absolute, inside the cage */
 	bool create;	     /* make the mount point (overlay mode: in upper/) */
 	unsigned order;	     /* tie-break: built-in mounts before cage.mp ones */
@@ -48,15 +58,14 @@ static void plan_release(struct plan *p)
 	free(p->v);
 }
 
-static int plan_add(struct plan *p, int fd, const char *path, bool create)
+static int plan_push(struct plan *p, int fd, enum attach_kind kind, const char *path, bool create)
 {
-	if (fd < 0)
-		return fd;
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? 2 * p->cap : 16;
 		struct attach *v = realloc(p->v, cap * sizeof(*v));
 		if (!v) {
-			close(fd);
+			if (fd >= 0)
+				close(fd);
 			return -ENOMEM;
 		}
 		p->v = v;
@@ -64,11 +73,17 @@ static int plan_add(struct plan *p, int fd, const char *path, bool create)
 	}
 	struct attach *a = &p->v[p->n];
 	a->fd = fd;
+	a->kind = kind;
 	a->create = create;
 	a->order = (unsigned)p->n;
 	snprintf(a->path, sizeof(a->path), "%s", path);
 	p->n++;
 	return 0;
+}
+
+static int plan_add(struct plan *p, int fd, const char *path, bool create)
+{
+	return fd < 0 ? fd : plan_push(p, fd, ATTACH_FD, path, create);
 }
 
 /* Parents before children; equal paths keep their order (a cage.mp line may
@@ -337,8 +352,8 @@ static int add_dev(struct plan *p)
 	for (size_t i = 0; i < UC_ARRAY_SIZE(links); i++)
 		if (symlinkat(links[i][1], d, links[i][0]) < 0)
 			goto fail;
-	if (mkdirat(d, "pts", 0755) < 0 || mkdirat(d, "shm", 0700) < 0 ||
-	    fchmodat(d, "shm", 01777, 0) < 0)
+	if (mkdirat(d, "pts", 0755) < 0 || mkdirat(d, "mqueue", 0755) < 0 ||
+	    mkdirat(d, "shm", 0700) < 0 || fchmodat(d, "shm", 01777, 0) < 0)
 		goto fail;
 	int r = plan_add(p, d, "/dev", true);
 	if (r < 0)
@@ -445,9 +460,10 @@ static int make_plan(const struct cage_spec *s, struct plan *p)
 	_cleanup_close_ int homefd = -1;
 	if ((r = add_home(s, sysroot, &homefd, p)) < 0 || (r = add_tmp(s, homefd, p)) < 0)
 		return r;
-	const char *proc[] = {"hidepid", "invisible", "subset", "pid", NULL};
-	r = plan_add(p, fs_mount("proc", proc, ATTR_BIND | MOUNT_ATTR_NOEXEC, p), "/proc", true);
-	if (r < 0 || (r = add_dev(p)) < 0 || (r = add_mp(s, sysroot, homefd, p)) < 0)
+	r = plan_push(p, -1, ATTACH_PROC, "/proc", true);
+	if (r < 0 || (r = add_dev(p)) < 0 ||
+	    (r = plan_push(p, -1, ATTACH_MQUEUE, "/dev/mqueue", false)) < 0 ||
+	    (r = add_mp(s, sysroot, homefd, p)) < 0)
 		return r;
 	qsort(p->v, p->n, sizeof(*p->v), attach_cmp);
 	return 0;
@@ -484,9 +500,136 @@ static int slave(int m)
 	return mount_setattr(m, "", AT_EMPTY_PATH, &ma, sizeof(ma));
 }
 
+/* ---- in the child: the pid namespace's /proc, the IPC namespace's mqueue -- */
+
+/* What a hosting user (or root of a repair shell, uid 0 of the host in a
+ * user namespace: the owner of every root-owned file) has no business
+ * reading or writing in /proc. runc's and moby's default lists (masked:
+ * asound acpi kcore keys latency_stats timer_list timer_stats sched_debug
+ * scsi interrupts; read-only: bus fs irq sys sysrq-trigger) plus key-users
+ * (every uid that holds keys), kallsyms, kmsg and kpage* (physical page
+ * flags: read by DAC alone, no capability asked). Files are covered by an
+ * empty read-only file, directories by an empty read-only directory or
+ * bound read-only on themselves. Names this kernel does not have are
+ * skipped. */
+static const char *const proc_masked[] = {
+    "kcore",	   "keys",	    "key-users",     "timer_list", "timer_stats",
+    "sched_debug", "kallsyms",	    "kmsg",	     "kpagecount", "kpageflags",
+    "kpagecgroup", "latency_stats", "sysrq-trigger", "interrupts", NULL};
+static const char *const proc_masked_dirs[] = {"acpi", "asound", "scsi", NULL};
+static const char *const proc_readonly[] = {"sys", "irq", "bus", "fs", NULL};
+
+#define ATTR_PROC (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
+
+static int over(int src, int dir, const char *name)
+{
+	struct mount_attr ma = {.attr_set = ATTR_PROC | MOUNT_ATTR_RDONLY};
+	_cleanup_close_ int t = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (t < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (mount_setattr(src, "", AT_EMPTY_PATH, &ma, sizeof(ma)) < 0 ||
+	    move_mount(src, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return -errno;
+	return 0;
+}
+
+/* An empty file and an empty directory to mask with: a tiny tmpfs of the
+ * cage's own (nodev: /dev/null could not serve), one superblock for all. */
+static int mask_source(struct plan *p)
+{
+	const char *opts[] = {"mode", "0555", "size", "4k", "nr_inodes", "4", NULL};
+	int t = fs_mount("tmpfs", opts, ATTR_PROC, p);
+	if (t < 0)
+		return t;
+	int f = openat(t, "empty", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	if (f < 0 || mkdirat(t, "empty.d", 0555) < 0) {
+		int e = errno;
+		if (f >= 0)
+			close(f);
+		close(t);
+		return snprintf(p->msg, p->msgsize, "the /proc masks"), -e;
+	}
+	close(f);
+	return t;
+}
+
+static int mask_with(int src, const char *what, int procfd, const char *const *names,
+		     struct plan *p)
+{
+	for (size_t i = 0; names[i]; i++) {
+		_cleanup_close_ int m =
+		    (int)open_tree(src, what, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		int r = m < 0 ? -errno : over(m, procfd, names[i]);
+		if (r < 0)
+			return snprintf(p->msg, p->msgsize, "masking /proc/%s", names[i]), r;
+	}
+	return 0;
+}
+
+static int mask_proc(int procfd, struct plan *p)
+{
+	_cleanup_close_ int src = mask_source(p);
+	int r = src < 0 ? src : mask_with(src, "empty", procfd, proc_masked, p);
+	if (r == 0)
+		r = mask_with(src, "empty.d", procfd, proc_masked_dirs, p);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; proc_readonly[i]; i++) {
+		_cleanup_close_ int m =
+		    (int)open_tree(procfd, proc_readonly[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		r = m < 0 ? (errno == ENOENT ? 0 : -errno) : over(m, procfd, proc_readonly[i]);
+		if (r < 0)
+			return snprintf(p->msg, p->msgsize, "/proc/%s read-only", proc_readonly[i]),
+			       r;
+	}
+	return 0;
+}
+
+/* No hidepid: the pid namespace already holds the user's processes only
+ * (and her init and root's repair sessions). hidepid asks ptrace access,
+ * which Landlock refuses between two sessions of the same user (each
+ * entry is a Landlock domain of its own: enter/sandbox.h), so a session
+ * would not see what she started in another. */
+static int make_child_mount(struct attach *a, struct plan *p)
+{
+	const char *proc[] = {NULL};
+	const char *none[] = {NULL};
+	if (a->kind == ATTACH_PROC)
+		a->fd = fs_mount("proc", proc, ATTR_PROC, p);
+	else
+		a->fd = fs_mount("mqueue", none, ATTR_PROC, p);
+	return a->fd < 0 ? a->fd : 0;
+}
+
+static int attach_one(int rootfd, struct attach *a, struct plan *p)
+{
+	int r = a->kind == ATTACH_FD ? 0 : make_child_mount(a, p);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int t = open_target(rootfd, a->path, a->create);
+	if (t < 0)
+		return snprintf(p->msg, p->msgsize, "mount point %s%s", a->path,
+				t == -ELOOP || t == -ENOTDIR ? " is a symlink or not a directory"
+				: t == -ENOENT		     ? " does not exist in the skeleton"
+							     : ""),
+		       t;
+	if (move_mount(a->fd, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0 ||
+	    slave(a->fd) < 0)
+		return snprintf(p->msg, p->msgsize, "mounting %s", a->path), -errno;
+	if (a->kind == ATTACH_PROC) {
+		/* t is the mount point below; the procfs is on top of it now */
+		_cleanup_close_ int top = open_target(rootfd, a->path, false);
+		return top < 0 ? (snprintf(p->msg, p->msgsize, "%s", a->path), top)
+			       : mask_proc(top, p);
+	}
+	return 0;
+}
+
 static int cage_setup(void *arg, char *msg, size_t size)
 {
 	struct plan *p = arg;
+	p->msg = msg;
+	p->msgsize = size;
 	if (move_mount(p->root, "", AT_FDCWD, "/r", MOVE_MOUNT_F_EMPTY_PATH) < 0 ||
 	    slave(p->root) < 0)
 		return snprintf(msg, size, "attaching the cage's root"), -errno;
@@ -494,21 +637,9 @@ static int cage_setup(void *arg, char *msg, size_t size)
 	if (rootfd < 0)
 		return snprintf(msg, size, "the cage's root"), -errno;
 	for (size_t i = 0; i < p->n; i++) {
-		struct attach *a = &p->v[i];
-		int t = open_target(rootfd, a->path, a->create);
-		if (t < 0)
-			return snprintf(msg, size, "mount point %s%s", a->path,
-					t == -ELOOP || t == -ENOTDIR
-					    ? " is a symlink or not a directory"
-					: t == -ENOENT ? " does not exist in the skeleton"
-						       : ""),
-			       t;
-		int r =
-		    move_mount(a->fd, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-		int e = errno;
-		close(t);
-		if (r < 0 || slave(a->fd) < 0)
-			return snprintf(msg, size, "mounting %s", a->path), -(r < 0 ? e : errno);
+		int r = attach_one(rootfd, &p->v[i], p);
+		if (r < 0)
+			return r;
 	}
 	/* setns(2) into this namespace lands in the cage's root only after a
 	 * real pivot_root (a chroot would leave the template as the root) */
@@ -553,8 +684,12 @@ int cage_assemble(const struct cage_spec *s, int nsdir, int template_fd, const c
 		  ino_t *ino, struct uc_error *err)
 {
 	struct build b = {.s = s};
-	struct nsfs_builder nb = {
-	    .setup = build_setup, .prepare = build_prepare, .discard = build_discard, .arg = &b};
+	struct nsfs_builder nb = {.setup = build_setup,
+				  .prepare = build_prepare,
+				  .discard = build_discard,
+				  .arg = &b,
+				  .pidns_fd = s->pidns_fd,
+				  .ipcns_fd = s->ipcns_fd};
 	int r = nsfs_create(nsdir, template_fd, name, &nb, ino, err);
 	if (r < 0) {
 		char m[sizeof(err->msg)];

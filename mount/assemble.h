@@ -5,7 +5,9 @@
  *   /etc         the user's generated etc, read-only
  *   /home/<user> the user's home at its path (bind mode: on a tmpfs over its parent)
  *   /tmp, /var/tmp  ~/.unicage/tmp, made with the user's fsuid, never through a link
- *   /proc        a new procfs, hidepid=invisible,subset=pid
+ *   /proc        the procfs of the user's pid namespace, what a user has no
+ *                business reading masked
+ *   /dev/mqueue  the mqueue of the user's IPC namespace
  *   /dev         a small tmpfs: null zero full random urandom tty, shm/, a new devpts
  *   cage.mp      shared, read-only, per-user and split directories
  *
@@ -32,6 +34,7 @@ struct cage_spec {
 	const char *gen;	/* generation name under state_dir/skel */
 	enum uc_cage_mode mode; /* UC_CAGE_OVERLAY or UC_CAGE_BIND */
 	unsigned slot;		/* the overlay's workdir is work/<slot> */
+	int pidns_fd, ipcns_fd; /* the user's pid and IPC namespaces (mount/pidns.h) */
 };
 
 /* Build the cage and bind its namespace at nsdir/name; *ino: its inode. */

@@ -9,6 +9,7 @@
 #include "mount/etc.h"
 #include "mount/mode.h"
 #include "mount/nsfs.h"
+#include "mount/pidns.h"
 #include "mount/users.h"
 
 #include <ctype.h>
@@ -83,20 +84,6 @@ static void kill_ns(ino_t ino)
 
 /* ---- slot records --------------------------------------------------------- */
 
-static int write_text(int dfd, const char *name, const char *text)
-{
-	char tmp[NAME_MAX + 1];
-	snprintf(tmp, sizeof(tmp), ".%.200s.tmp", name);
-	_cleanup_close_ int fd =
-	    openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	size_t len = strlen(text);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
-		return fd < 0 ? -errno : -EIO;
-	if (renameat(dfd, tmp, dfd, name) < 0)
-		return -errno;
-	return 0;
-}
-
 static int write_info(int nsdir, const struct slot *s)
 {
 	char name[32], text[512];
@@ -104,9 +91,10 @@ static int write_info(int nsdir, const struct slot *s)
 	if (ud < 0)
 		return ud;
 	snprintf(name, sizeof(name), "%u.info", s->n);
-	snprintf(text, sizeof(text), "user=%s\nuid=%u\ngen=%s\nmode=%s\nino=%llu\n", s->user,
-		 (unsigned)s->uid, s->gen, uc_cage_mode_names[s->mode], (unsigned long long)s->ino);
-	return write_text(ud, name, text);
+	snprintf(text, sizeof(text), "user=%s\nuid=%u\ngen=%s\nmode=%s\nino=%llu\npidns=%llu\n",
+		 s->user, (unsigned)s->uid, s->gen, uc_cage_mode_names[s->mode],
+		 (unsigned long long)s->ino, (unsigned long long)s->pidns);
+	return cage_write_text(ud, name, text);
 }
 
 /* ---- release -------------------------------------------------------------- */
@@ -151,17 +139,25 @@ static void sweep_user(const struct uc_config *cfg, int nsdir, struct slotlist *
 	for (size_t i = 0; i < l->n; i++)
 		if (l->v[i].bound && l->v[i].n > newest)
 			newest = l->v[i].n;
+	unsigned kept = 0;
 	for (size_t i = 0; i < l->n; i++) {
 		struct slot *s = &l->v[i];
-		if (s->bound && s->n == newest)
+		if (s->bound && s->n == newest) {
+			kept++;
 			continue;
+		}
 		if (s->procs && kill) {
 			kill_ns(s->ino);
 			s->procs = 0;
 		}
 		if (!s->procs)
 			slot_forget(cfg, nsdir, s);
+		else
+			kept++;
 	}
+	/* no slot left: nothing runs in the user's pid namespace but its init */
+	if (l->n && !kept)
+		cage_init_stop(nsdir, l->v[0].user);
 }
 
 static int user_lock(int nsdir, const char *user, struct uc_error *err)
@@ -206,7 +202,7 @@ static int write_pin(const struct uc_config *cfg, const struct slot *s)
 	char name[NAME_MAX + 1];
 	snprintf(name, sizeof(name), "%.200s.%u", s->user, s->n);
 	snprintf(text, sizeof(text), "%s\n", s->gen);
-	return dfd < 0 ? -errno : write_text(dfd, name, text);
+	return dfd < 0 ? -errno : cage_write_text(dfd, name, text);
 }
 
 /* cages_dir/NN/<user>/state: what the newest slot is (for people and
@@ -220,7 +216,7 @@ static void write_state(const struct uc_config *cfg, const struct uc_user *u, co
 	snprintf(text, sizeof(text), "slot=%u\ngeneration=%s\nmode=%s\n", s->n, s->gen,
 		 uc_cage_mode_names[s->mode]);
 	if (dfd >= 0)
-		write_text(dfd, "state", text);
+		cage_write_text(dfd, "state", text);
 }
 
 static int build_slot(const struct uc_config *cfg, const struct skel_conf *conf,
@@ -240,10 +236,29 @@ static int build_slot(const struct uc_config *cfg, const struct skel_conf *conf,
 		slot_forget(cfg, nsdir, s);
 		return tmpl;
 	}
+	/* the user's pid and IPC namespaces: the slot's /proc and /dev/mqueue
+	 * are theirs */
+	struct cage_init ci;
+	_cleanup_close_ int pidns = -1, ipcns = -1;
+	if ((r = cage_init_ensure(cfg, nsdir, tmpl, s->user, &ci, err)) < 0) {
+		slot_forget(cfg, nsdir, s);
+		return r;
+	}
+	s->pidns = ci.pidns;
+	if ((r = cage_ns_open(cfg, s, &pidns, &ipcns)) < 0) {
+		slot_forget(cfg, nsdir, s);
+		return uc_fail_errno(err, -r, "%s's pid and IPC namespaces", s->user);
+	}
 	char name[NAME_MAX + 1];
 	snprintf(name, sizeof(name), "%.200s.%u", s->user, s->n);
-	struct cage_spec spec = {
-	    .cfg = cfg, .u = u, .mp = mp, .gen = s->gen, .mode = s->mode, .slot = s->n};
+	struct cage_spec spec = {.cfg = cfg,
+				 .u = u,
+				 .mp = mp,
+				 .gen = s->gen,
+				 .mode = s->mode,
+				 .slot = s->n,
+				 .pidns_fd = pidns,
+				 .ipcns_fd = ipcns};
 	r = cage_assemble(&spec, nsdir, tmpl, name, &s->ino, err);
 	if (r == 0 && (r = write_info(nsdir, s)) < 0)
 		uc_fail_errno(err, -r, "recording slot %u of %s", s->n, u->name);
@@ -288,15 +303,25 @@ int cage_mount(const struct uc_config *cfg, const struct skel_conf *conf, const 
 		if (l.v[i].bound && (!newest || l.v[i].n > newest->n))
 			newest = &l.v[i];
 	}
-	if (newest && !o->new_slot && !strcmp(newest->gen, s.gen) && newest->mode == s.mode) {
+	/* current: same generation and mode, built on the user's live pid
+	 * namespace (a killed init took the slot's processes and its /proc) */
+	struct cage_init ci;
+	bool alive = cage_init_get(nsdir, u->name, &ci) == 0;
+	if (newest && !o->new_slot && !strcmp(newest->gen, s.gen) && newest->mode == s.mode &&
+	    alive && newest->pidns == ci.pidns) {
 		*out = *newest;
 		slotlist_release(&l);
 		return 0;
 	}
 	s.n = top + 1;
 	slotlist_release(&l);
-	if ((r = build_slot(cfg, conf, mp, u, nsdir, &s, err)) < 0)
+	if ((r = build_slot(cfg, conf, mp, u, nsdir, &s, err)) < 0) {
+		/* a first cage that failed leaves no init behind */
+		if (rescan(nsdir, u->name, &l) == 0 && l.n == 0)
+			cage_init_stop(nsdir, u->name);
+		slotlist_release(&l);
 		return r;
+	}
 	*out = s;
 	*created = true;
 	/* the older slots: released now if idle (or stopped, with kill) */
@@ -337,6 +362,8 @@ int cage_umount(const struct uc_config *cfg, const char *user, bool kill, unsign
 		nsfs_release(nsdir, name);
 		(*busy)++;
 	}
+	if (!*busy)
+		cage_init_stop(nsdir, user);
 	slotlist_release(&l);
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -100,10 +101,18 @@ static void child_report(int fd, int r, const char *msg)
 		_exit(2);
 }
 
-static _Noreturn void child_main(int rep, int go, int cpu, int template_fd, ns_setup_fn setup,
-				 void *arg)
+static _Noreturn void child_main(int rep, int go, int cpu, int template_fd, int ipcns_fd,
+				 ns_setup_fn setup, void *arg)
 {
 	char msg[sizeof(((struct report *)0)->msg)] = "";
+	/* in the user's pid namespace already (see fork_builder): root of the
+	 * host, visible there for a moment, must not be ptrace-able by root
+	 * of a repair shell (same uid 0) */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (ipcns_fd >= 0 && setns(ipcns_fd, CLONE_NEWIPC) < 0) {
+		child_report(rep, -errno, "joining the cage's IPC namespace");
+		_exit(1);
+	}
 	if (cpu >= 0) {
 		cpu_set_t set;
 		CPU_ZERO(&set);
@@ -140,12 +149,12 @@ static int online_cpus(int *cpus, int max)
 	return k;
 }
 
-/* Bind /proc/PID/ns/mnt at nsdir/name. -ELOOP is the kernel's namespace
- * loop check: see nsfs_create. */
-static int bind_handle(pid_t pid, int nsdir, const char *name, ino_t *ino)
+/* Bind /proc/PID/ns/<kind> at nsdir/name. -ELOOP is the kernel's namespace
+ * loop check (mount namespaces only): see nsfs_create. */
+int nsfs_bind_proc(pid_t pid, const char *kind, int nsdir, const char *name, ino_t *ino)
 {
 	char src[64];
-	snprintf(src, sizeof(src), "/proc/%d/ns/mnt", (int)pid);
+	snprintf(src, sizeof(src), "/proc/%d/ns/%s", (int)pid, kind);
 	struct stat st;
 	if (stat(src, &st) < 0)
 		return -errno;
@@ -174,7 +183,25 @@ static int reap(pid_t pid)
 
 /* One attempt: 0, -EAGAIN (the loop check refused this CPU's namespace id),
  * or an error set in err. */
-static int create_once(int nsdir, int template_fd, const char *name, ns_setup_fn setup, void *arg,
+/* fork, the child born in the pid namespace pidns_fd (when >= 0): what it
+ * mounts as procfs is that namespace's. The caller's own namespace for
+ * children is restored at once. */
+static pid_t fork_builder(int pidns_fd)
+{
+	if (pidns_fd < 0)
+		return fork();
+	_cleanup_close_ int self = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (self < 0 || setns(pidns_fd, CLONE_NEWPID) < 0)
+		return -1;
+	pid_t pid = fork();
+	int e = errno;
+	if (pid != 0 && setns(self, CLONE_NEWPID) < 0)
+		abort(); /* every later child would land in the cage */
+	errno = e;
+	return pid;
+}
+
+static int create_once(int nsdir, int template_fd, const char *name, const struct nsfs_builder *b,
 		       int cpu, ino_t *ino, struct uc_error *err)
 {
 	int rp[2], gp[2];
@@ -186,11 +213,11 @@ static int create_once(int nsdir, int template_fd, const char *name, ns_setup_fn
 		return uc_fail_errno(err, errno, "pipe");
 	}
 	fflush(NULL);
-	pid_t pid = fork();
+	pid_t pid = fork_builder(b->pidns_fd);
 	if (pid == 0) {
 		close(rp[0]);
 		close(gp[1]);
-		child_main(rp[1], gp[0], cpu, template_fd, setup, arg);
+		child_main(rp[1], gp[0], cpu, template_fd, b->ipcns_fd, b->setup, b->arg);
 	}
 	close(rp[1]);
 	close(gp[0]);
@@ -209,7 +236,7 @@ static int create_once(int nsdir, int template_fd, const char *name, ns_setup_fn
 		r = uc_fail(err, UC_INTERNAL, "the namespace builder died");
 	else if (rep.r < 0)
 		r = uc_fail_errno(err, -rep.r, "%s", rep.msg);
-	else if ((r = bind_handle(pid, nsdir, name, ino)) == -EINVAL || r == -ELOOP)
+	else if ((r = nsfs_bind_proc(pid, "mnt", nsdir, name, ino)) == -EINVAL || r == -ELOOP)
 		r = -EAGAIN; /* the loop check: mount(2) says EINVAL, move_mount ELOOP */
 	else if (r < 0)
 		r = uc_fail_errno(err, -r, "binding the namespace handle %s", name);
@@ -269,7 +296,7 @@ int nsfs_create(int nsdir, int template_fd, const char *name, const struct nsfs_
 		int cpu = ncpu > 0 ? cpus[(start + i) % ncpu] : -1;
 		int r = b->prepare ? b->prepare(b->arg, err) : 0;
 		if (r == 0)
-			r = create_once(nsdir, template_fd, name, b->setup, b->arg, cpu, ino, err);
+			r = create_once(nsdir, template_fd, name, b, cpu, ino, err);
 		if (b->discard)
 			b->discard(b->arg);
 		if (r != -EAGAIN) {
@@ -335,7 +362,7 @@ int nsfs_template(const struct uc_config *cfg, int nsdir, struct uc_error *err)
 		return lk;
 	if (!nsfs_is_bound(nsdir, NSFS_TEMPLATE, NULL)) { /* not built meanwhile */
 		ino_t ino;
-		struct nsfs_builder b = {.setup = template_setup};
+		struct nsfs_builder b = {.setup = template_setup, .pidns_fd = -1, .ipcns_fd = -1};
 		int r = nsfs_create(nsdir, -1, NSFS_TEMPLATE, &b, &ino, err);
 		if (r < 0)
 			return r;

@@ -35,6 +35,9 @@ struct nsfs_builder {
 	int (*prepare)(void *arg, struct uc_error *err);
 	void (*discard)(void *arg);
 	void *arg;
+	/* the cage's pid and IPC namespaces the builder joins (-1: none): the
+	 * procfs and mqueue it mounts are theirs */
+	int pidns_fd, ipcns_fd;
 };
 
 /* Create a namespace, run setup in it, and bind its handle at nsdir/name
@@ -42,6 +45,9 @@ struct nsfs_builder {
  * the namespace's inode (as /proc/PID/ns/mnt shows it). */
 int nsfs_create(int nsdir, int template_fd, const char *name, const struct nsfs_builder *b,
 		ino_t *ino, struct uc_error *err);
+/* Bind /proc/PID/ns/<kind> ("mnt", "pid", "ipc") at nsdir/name (created);
+ * *ino: the namespace's inode. -errno. */
+int nsfs_bind_proc(pid_t pid, const char *kind, int nsdir, const char *name, ino_t *ino);
 /* Whether nsdir/name is a bound handle; its namespace inode in *ino. */
 bool nsfs_is_bound(int nsdir, const char *name, ino_t *ino);
 /* Unmount (detached) and remove nsdir/name. */

@@ -6,6 +6,7 @@
 # EXIT by bench_start.
 bench_cleanup() {
     set +e
+    "$src/scripts/stop-cage-inits.sh" "$w"
     findmnt -rn -o TARGET | grep "^$w" | sort -r | while read -r m; do umount -l "$m"; done
     chattr -R -i "$w" 2>/dev/null
     rm -rf "$w" "$w.img"

@@ -2,12 +2,14 @@
 # make bench, case exec (run by scripts/bench.sh in its own `unshare -m`):
 #   scripts/bench-exec.sh UNICAGE WORKDIR
 # `unicage exec USER -- /bin/true` against plain `/bin/true`, against
-# `nsenter --mount=HANDLE -S UID -G GID /bin/true` (the same cage, the same
-# user) and against the floor of any exec-through tool (a static program
-# that only execs its argument), same run, whole-process times: the median
-# of 7 batches of 300 runs each. Two floors are measured beside them: a
-# static program that only execs its argument, and one that joins the cage
-# with setns(2) and execs (no checks, no ids, no capability drop).
+# `nsenter --mount --pid --ipc -S UID -G GID /bin/true` (the same cage, the
+# same user) and against floors, same run, whole-process times: the median
+# of 7 batches of 300 runs each. Floors: a static program that only execs
+# its argument; one that joins the mount namespace and execs; and the floor
+# of an entry with the cage's pid namespace (the goal's: setns into the
+# pid, IPC and mount namespaces, fork once, setuid, exec, wait; no checks,
+# no capability drop). Then `unicage enter alice -- /bin/true`, without and
+# with a pty.
 set -euo pipefail
 UC=${1:?usage: bench-exec.sh UNICAGE WORKDIR}
 w=${2:?usage: bench-exec.sh UNICAGE WORKDIR}
@@ -23,7 +25,45 @@ printf '#include <unistd.h>\nextern char **environ;\nint main(int c, char **v) {
 ${CC:-cc} -O2 -static -o "$w/floor" "$w/floor.c"
 printf '#define _GNU_SOURCE\n#include <fcntl.h>\n#include <sched.h>\n#include <unistd.h>\nextern char **environ;\nint main(int c, char **v) { int fd = open(v[1], O_RDONLY | O_CLOEXEC); if (fd < 0 || setns(fd, CLONE_NEWNS)) return 1; execve(v[2], v + 2, environ); return 127; }\n' > "$w/floor-ns.c"
 ${CC:-cc} -O2 -static -o "$w/floor-ns" "$w/floor-ns.c"
+# the floor of an entry into a cage with its pid namespace: setns into the
+# user's pid, IPC and mount namespaces, fork once, the ids, exec, wait
+cat > "$w/floor-cage.c" <<'C'
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+extern char **environ;
+int main(int c, char **v)
+{
+	if (c < 6)
+		return 2;
+	int m = open(v[1], O_RDONLY | O_CLOEXEC), p = open(v[2], O_RDONLY | O_CLOEXEC),
+	    i = open(v[3], O_RDONLY | O_CLOEXEC);
+	unsigned id = (unsigned)atoi(v[4]);
+	gid_t g = id;
+	if (m < 0 || p < 0 || i < 0 || setns(p, CLONE_NEWPID))
+		return 1;
+	pid_t k = fork();
+	if (k == 0) {
+		if (setns(i, CLONE_NEWIPC) || setns(m, CLONE_NEWNS) || setgroups(1, &g) ||
+		    setresgid(id, id, id) || setresuid(id, id, id))
+			_exit(1);
+		execve(v[5], v + 5, environ);
+		_exit(127);
+	}
+	int st;
+	if (k < 0 || waitpid(k, &st, 0) < 0)
+		return 1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}
+C
+${CC:-cc} -O2 -static -o "$w/floor-cage" "$w/floor-cage.c"
 [ "$("$UC" exec alice -- id -un)" = alice ] || { echo "bench: exec does not work" >&2; exit 1; }
+[ "$("$w/floor-cage" "$handle" "$w/run/ns/alice.pid" "$w/run/ns/alice.ipc" 1001 /usr/bin/id -un)" = alice ] ||
+    { echo "bench: the cage floor does not work" >&2; exit 1; }
 
 per_call() { # CMD...: median over 7 batches of 300, in microseconds per call
     local t=() s e i b
@@ -38,7 +78,8 @@ per_call() { # CMD...: median over 7 batches of 300, in microseconds per call
 plain=$(per_call /bin/true)
 floor=$(per_call "$w/floor" /bin/true)
 floorns=$(per_call "$w/floor-ns" "$handle" /bin/true)
-nsent=$(per_call nsenter --mount="$handle" -S 1001 -G 1001 /bin/true)
+floorcage=$(per_call "$w/floor-cage" "$handle" "$w/run/ns/alice.pid" "$w/run/ns/alice.ipc" 1001 /bin/true)
+nsent=$(per_call nsenter --mount="$handle" --pid="$w/run/ns/alice.pid" --ipc="$w/run/ns/alice.ipc" -S 1001 -G 1001 /bin/true)
 ucx=$(per_call "$UC" exec alice -- /bin/true)
 core=$(per_call "$(dirname "$UC")/unicage-core" exec alice -- /bin/true)
 r() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
@@ -46,6 +87,18 @@ printf 'exec /bin/true, whole process, median per call:\n'
 printf '  plain /bin/true                          %6s us\n' "$plain"
 printf '  a static program that only execs it      %6s us   %sx plain (the floor of any exec-through tool)\n' "$floor" "$(r "$floor" "$plain")"
 printf '  a static program: setns, then exec       %6s us   %sx plain (the floor in a cage: no ids, no checks)\n' "$floorns" "$(r "$floorns" "$plain")"
-printf '  nsenter --mount=HANDLE -S -G /bin/true   %6s us   %sx plain\n' "$nsent" "$(r "$nsent" "$plain")"
-printf '  unicage exec alice -- /bin/true          %6s us   %sx plain (goal <= 1.3), %sx nsenter\n' "$ucx" "$(r "$ucx" "$plain")" "$(r "$ucx" "$nsent")"
+printf '  a static program: setns pid ipc mnt, fork, ids, exec, wait  %6s us   %sx plain (the floor of an entry with the pid namespace)\n' "$floorcage" "$(r "$floorcage" "$plain")"
+printf '  nsenter --mount --pid --ipc -S -G /bin/true   %6s us   %sx plain\n' "$nsent" "$(r "$nsent" "$plain")"
+printf '  unicage exec alice -- /bin/true          %6s us   %sx plain, %sx the cage floor (goal <= 1.15), %sx nsenter\n' "$ucx" "$(r "$ucx" "$plain")" "$(r "$ucx" "$floorcage")" "$(r "$ucx" "$nsent")"
 printf '  unicage-core exec (the full binary)      %6s us   %sx plain (what exec cost before the small front)\n' "$core" "$(r "$core" "$plain")"
+# enter: root's repair session (the user namespace, maps written by the
+# front), without and with a terminal (script(1) gives it a pty)
+ent=$(per_call "$UC" enter alice -- /bin/true)
+printf '  unicage enter alice -- /bin/true         %6s us   (goal: an interactive enter starts in <= 50 ms)\n' "$ent"
+if command -v script > /dev/null; then
+    pty_call() { script -qec "$UC enter alice -- /bin/true" /dev/null > /dev/null; }
+    entpty=$(per_call pty_call)
+    scriptonly() { script -qec /bin/true /dev/null > /dev/null; }
+    spty=$(per_call scriptonly)
+    printf '  script -c "unicage enter alice -- /bin/true" (a pty)  %6s us   (script -c /bin/true alone %s us)\n' "$entpty" "$spty"
+fi

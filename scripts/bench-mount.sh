@@ -9,7 +9,9 @@
 #   - one cage: median time of `unicage mount USER` for a new cage, and its mounts
 #   - the same cages by hand with util-linux (unshare --mount=FILE, mount,
 #     pivot_root: what an administrator would script), side by side, 200 each
-#   - 2,000 cages: time, kernel memory (Slab, MemAvailable before/after)
+#   - 2,000 cages (each with its user's pid and IPC namespaces and init):
+#     time, kernel memory (Slab, MemAvailable before/after), the inits' RSS
+#     and PSS
 #   - one host mount+umount with 0, 200 (both kinds) and 2,000 cages present
 set -euo pipefail
 UC=${1:?usage: bench-mount.sh UNICAGE WORKDIR}
@@ -95,7 +97,8 @@ a=() b=()
 for i in $(seq "$side"); do
     s=$(date +%s%N); "$UC" mount "$(user "$i")" > /dev/null; e=$(date +%s%N); a+=("$(ms "$s" "$e")")
 done
-mounts=$(nsenter --mount="$w/run/ns/u0001.1" cat /proc/self/mountinfo | wc -l)
+mounts=$(nsenter --mount="$w/run/ns/u0001.1" --pid="$w/run/ns/u0001.pid" cat /proc/self/mountinfo | awk '$5 !~ "^/proc/"' | wc -l)
+masks=$(nsenter --mount="$w/run/ns/u0001.1" --pid="$w/run/ns/u0001.pid" cat /proc/self/mountinfo | awk '$5 ~ "^/proc/"' | wc -l)
 host_uc=$(host_mount_cost)
 "$UC" umount-all > /dev/null
 for i in $(seq "$side"); do
@@ -107,7 +110,7 @@ for i in $(seq "$side"); do umount -l "$w/byhand/ns/$(user "$i")"; done
 ma=$(printf '%s\n' "${a[@]}" | median) mb=$(printf '%s\n' "${b[@]}" | median)
 printf 'mount one cage (median of %s)  unicage mount %s ms   by hand (unshare+mount+pivot_root) %s ms   ratio %s\n' \
     "$side" "$ma" "$mb" "$(awk -v a="$ma" -v b="$mb" 'BEGIN {printf "%.2f", a / b}')"
-echo "mounts per cage: unicage $mounts (goal <= 16), by hand $mounts_hand"
+echo "mounts per cage: unicage $mounts (goal <= 16) and $masks read-only /proc masks, by hand $mounts_hand"
 echo "by hand: $hand_retries unshare runs failed on the namespace-id quirk and were retried"
 echo "host mount+umount with $side cages present: unicage $host_uc ms, by hand $host_hand ms"
 
@@ -135,6 +138,19 @@ printf 'kernel memory after dropping caches: Slab %+d MiB (%d KiB per cage), Mem
     $(((slab1 - slab0) / 1024)) $(((slab1 - slab0) / users)) $(((avail1 - avail0) / 1024)) \
     $(((mnt1 - mnt0) / 1024)) $(((mnt1 - mnt0) / users))
 echo "  largest slab growth (KiB): $(join "$w/slab0" "$w/slab1" | awk '{d = ($3 - $2) / 1024; if (d > 0) printf "%s %d\n", $1, d}' | sort -k2 -nr | head -8 | tr '\n' ' ')"
+# the inits (one per user, pid 1 of her pid namespace), parked in this
+# run's template namespace: their resident and proportional set sizes
+tmpl="mnt:[$(stat -L -c %i "$w/run/ns/.template")]"
+inits=0 rss=0 pss=0
+for p in $(pgrep -x unicage-init); do
+    [ "$(readlink "/proc/$p/ns/mnt" 2>/dev/null)" = "$tmpl" ] || continue
+    inits=$((inits + 1))
+    read -r r q < <(awk '$1 == "Rss:" {r = $2} $1 == "Pss:" {q = $2} END {print r, q}' "/proc/$p/smaps_rollup")
+    rss=$((rss + r)) pss=$((pss + q))
+done
+printf 'process memory: %s inits, RSS %d KiB each, PSS %d KiB each (%d MiB of PSS for all)\n' \
+    "$inits" $((rss / (inits ? inits : 1))) $((pss / (inits ? inits : 1))) $((pss / 1024))
+[ "$inits" = "$users" ] || { echo "bench: $inits inits for $users cages" >&2; exit 1; }
 echo "host mount+umount with $users cages: $(host_mount_cost) ms"
 n=$("$UC" list | tail -n +2 | wc -l)
 [ "$n" = "$users" ] || { echo "bench: $n cages listed, expected $users" >&2; exit 1; }

@@ -17,6 +17,7 @@ demo=$(mktemp -d "${TMPDIR:-/tmp}/unicage-demo.XXXXXX")
 # unified files are immutable (+i): clear that before removing the tree
 cleanup() {
     set +e
+    "$(dirname "$0")/stop-cage-inits.sh" "$demo"
     findmnt -rn -o TARGET | grep "^$demo" | sort -r | while read -r m; do umount -l "$m"; done
     chattr -R -i "$demo" 2>/dev/null
     rm -rf "$demo"
@@ -108,16 +109,16 @@ run "$UC" enable alice bob
 run "$UC" mount alice bob
 run "$UC" list
 ns=$demo/run/ns
-in_alice() { printf '$ nsenter --mount=%s %s\n' "$ns/alice.$1" "${*:2}"; nsenter --mount="$ns/alice.$1" "${@:2}"; }
+in_alice() { printf '$ nsenter --mount=%s --pid=%s %s\n' "$ns/alice.$1" "$ns/alice.pid" "${*:2}"; nsenter --mount="$ns/alice.$1" --pid="$ns/alice.pid" --ipc="$ns/alice.ipc" "${@:2}"; }
 in_alice 1 cat /etc/passwd
 in_alice 1 ls /home
 echo "--- its mounts (mount point, source):"
 in_alice 1 cat /proc/self/mountinfo | cut -d" " -f5,9 | column -t
-echo "--- bob runs a process; as alice, /proc shows only hers:"
-nsenter --mount="$ns/bob.1" -S 1002 -G 1002 sleep 60 & bobs=$!
+echo "--- bob runs a process; alice's cage has a pid namespace of its own: /proc shows only hers:"
+"$UC" exec bob -- sleep 60 & bobs=$!
 sleep 0.2
-printf '$ nsenter --mount=%s -S 1001 -G 1001 ls /proc   (bob'"'"'s pid is %s)\n' "$ns/alice.1" "$bobs"
-nsenter --mount="$ns/alice.1" -S 1001 -G 1001 ls /proc | tr '\n' ' '; echo
+echo "\$ $UC exec alice -- ls /proc   (bob's sleep runs in his own cage)"
+"$UC" exec alice -- ls /proc | tr '\n' ' '; echo
 kill "$bobs"; wait "$bobs" 2>/dev/null || true
 echo "--- root in alice's cage rewrites a shared file: alice's copy only, the object stays +i:"
 in_alice 1 sh -c 'echo "alice was here" > /usr/bin/uc-tool; cat /usr/bin/uc-tool'
@@ -140,8 +141,9 @@ step "A package update on the host: a new generation, new slots; running process
 rpm --root "$demo/host" --dbpath /var/lib/rpm --nodeps --noscripts --replacefiles \
     -U "$demo/rpms/upgrade/uc-base-1.1-1.noarch.rpm" 2>/dev/null || true
 echo "\$ rpm -U uc-base-1.1 on the host"
+"$UC" exec alice -- sleep 30 & old=$!
+sleep 0.3
 run "$UC" update
-nsenter --mount="$ns/alice.1" sleep 30 & old=$!
 run "$UC" mount alice
 run "$UC" list
 echo "--- slot 1 (a process still runs there) keeps generation 1, slot 2 has the update:"

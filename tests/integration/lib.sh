@@ -19,6 +19,8 @@ cleanup() {
     set +e +o pipefail
     local c
     for c in "${CLEANUP_CMDS[@]}"; do eval "$c" 2>/dev/null; done
+    # the cages' inits (one per user) would outlive the test
+    "$UNICAGE_SRC/scripts/stop-cage-inits.sh" "$T"
     # Unmount everything below $T, deepest first, then clear immutable flags.
     if command -v findmnt >/dev/null; then
         findmnt -rn -o TARGET | grep "^$T" | sort -r | while read -r m; do

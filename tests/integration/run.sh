@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run every tests/integration/t-*.sh against the real binary, each in a new
-# private mount namespace (unshare -m --propagation private) with its own
-# temporary root; prints one line per test and "N passed, N failed, N skipped".
+# private mount namespace (unshare -m --propagation private; a test with a
+# line "# unshare: -n -i" also gets new network and IPC namespaces) with its
+# own temporary root; prints one line per test and "N passed, N failed, N skipped".
 #   tests/integration/run.sh /abs/path/to/unicage [t-name...]
 # UNICAGE_TEST_MUST_WORK=1 (CI): a skipped test counts as a failure.
 set -u
@@ -31,8 +32,12 @@ for t in "${tests[@]}"; do
         rc=77
         echo "unshare -m --propagation private is not permitted here" > "$log"
     else
+        # a test that starts services or tests IPC asks for more with a
+        # header line "# unshare: -n -i" (only these flags are taken)
+        extra=$(sed -n 's/^# unshare: \(\(-[ni] *\)*\)$/\1/p' "$t" | head -n 1)
         start=$(date +%s%N)
-        unshare -m --propagation private bash "$t" > "$log" 2>&1
+        # shellcheck disable=SC2086
+        unshare -m $extra --propagation private bash "$t" > "$log" 2>&1
         rc=$?
     fi
     tenths=$(( ($(date +%s%N) - ${start:-$(date +%s%N)}) / 100000000 ))

@@ -42,10 +42,17 @@ sleep 0.3
 expect_exit 0 uc exec alice -- ls /proc
 grep -qx "$bobp" "$T/out" && fail "alice sees bob's process"
 kill -9 "$bobp"; wait "$bobp" 2>/dev/null || true
-# the exec'd command is the process itself (no intermediate process)
-"$UC" exec alice -- sh -c 'echo $$ > /tmp/pid' & p=$!
-wait "$p"
-assert_eq "$(cat "$h/home/alice/.unicage/tmp/pid")" "$p" "the command is exec'd in place (same pid)"
+# the command runs in alice's pid namespace (the front forks once and waits)
+pidns=$(stat -L -c %i "$ns/alice.pid")
+assert_eq "$(uc exec alice -- sh -c 'stat -L -c %i /proc/self/ns/pid')" "$pidns" "exec: in alice's pid namespace"
+[ "$(stat -L -c %i /proc/self/ns/pid)" != "$pidns" ] || fail "the test runs in alice's pid namespace?"
+# signals sent to the front reach the command; a signal's death is passed on
+rc=0; timeout -s TERM 0.5 "$UC" exec alice -- sleep 30 || rc=$?
+assert_eq "$rc" 124 "SIGTERM to the front stops the command (timeout's 124)"
+rc=0; (trap '' CHLD; exec "$UC" exec alice -- sh -c 'exit 9') || rc=$?
+assert_eq "$rc" 9 "a caller that ignores SIGCHLD still gets the status"
+rc=0; "$UC" exec alice -- sh -c 'kill -KILL $$' || rc=$?
+assert_eq "$rc" 137 "a command killed by a signal: the front dies of it too"
 
 # --- enter: root, capabilities cut -----------------------------------------
 expect_exit 0 uc enter alice -- sh -c 'id -u; grep -E "^(CapBnd|CapEff|CapPrm|CapInh|CapAmb)" /proc/self/status; echo "$PS1"; pwd; echo "home=$HOME inputrc=$INPUTRC histfile=[$HISTFILE]"'
@@ -67,20 +74,22 @@ expect_exit 1 uc enter alice -- chattr -i /usr/lib/uc-lib/libuc.so.1 /no/such 2>
 expect_exit 0 uc enter alice -- sh -c 'mount -t tmpfs none /tmp 2>&1; echo "rc=$?"'
 assert_grep "rc=32" "$T/out" "mount fails in enter"
 grep -qiE "permission denied|not permitted|must be superuser" "$T/out" || fail "mount refused for lack of CAP_SYS_ADMIN: $(cat "$T/out")"
-# a root session sees only its own processes (a pid namespace of its own):
-# another cage's root session, and the host, are not there
+# a root session is in the cage's pid namespace: it sees alice's processes
+# and nothing else (not bob's root session, not the host)
 "$UC" enter bob -- sleep 300 & bobenter=$!
 on_cleanup "kill -9 $bobenter"
-sleep 0.5
-expect_exit 0 uc enter alice -- ls /proc
-nums=$(grep -E '^[0-9]+$' "$T/out" | tr '\n' ' ')
-[ "$(grep -cE '^[0-9]+$' "$T/out")" -le 3 ] || fail "enter sees more than its own session: $nums"
-for p in $(pgrep -f 'sleep 300'); do
-    if grep -qx "$p" "$T/out"; then fail "alice's root session sees bob's ($p)"; fi
+"$UC" exec alice -- sh -c 'echo $$ > /tmp/apid; exec sleep 301' & aliceexec=$!
+on_cleanup "kill -9 $aliceexec"
+for _ in $(seq 50); do [ -s "$h/home/alice/.unicage/tmp/apid" ] && break; sleep 0.1; done
+expect_exit 0 uc enter alice -- sh -c 'stat -L -c %i /proc/self/ns/pid; ls /proc'
+assert_eq "$(head -1 "$T/out")" "$pidns" "enter: in alice's pid namespace"
+grep -qx "$(cat "$h/home/alice/.unicage/tmp/apid")" "$T/out" || fail "alice's root session does not see her process"
+for p in $(pgrep -f 'sleep 30[01]'); do
+    if grep -qx "$p" "$T/out"; then fail "alice's root session sees a host pid ($p)"; fi
 done
-expect_exit 0 uc enter alice -- sh -c 'echo $$'
-assert_eq "$(cat "$T/out")" "2" "the session's command is pid 2 (pid 1 reaps)"
-kill "$bobenter" 2>/dev/null; wait "$bobenter" 2>/dev/null || true
+expect_exit 0 uc enter bob -- sh -c 'for p in /proc/[0-9]*; do cat $p/cmdline; echo; done'
+grep -q 'sleep.301' "$T/out" && fail "bob's root session sees alice's process"
+kill "$bobenter" "$aliceexec" 2>/dev/null; wait "$bobenter" "$aliceexec" 2>/dev/null || true
 # the shell itself
 echo 'id -un; echo "in $UNICAGE_CAGE"' | "$UC" enter alice > "$T/out" 2>&1 || fail "enter's shell"
 assert_grep "^root$" "$T/out" "enter's shell runs as root"

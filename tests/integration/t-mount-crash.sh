@@ -33,8 +33,12 @@ s=$(sed -n 's/^alice: [a-z ]*mounted (slot \([0-9]*\).*/\1/p' "$T/out")
 nsenter --mount="$ns/alice.$s" cat /etc/passwd > "$T/pw" || fail "the cage after the crashes does not work"
 assert_grep '^alice:' "$T/pw" "alice's /etc after the crashes"
 grep -q '^bob:' "$T/pw" && fail "bob in alice's /etc after the crashes"
-n=$(nsenter --mount="$ns/alice.$s" cat /proc/self/mountinfo | wc -l)
-assert_eq "$n" 8 "the cage after the crashes has all its mounts"
+n=$(nsenter --mount="$ns/alice.$s" --pid="$ns/alice.pid" cat /proc/self/mountinfo | awk '$5 !~ "^/proc/"' | wc -l)
+assert_eq "$n" 9 "the cage after the crashes has all its mounts"
+# one init per user, parked in this run's template namespace
+tmpl="mnt:[$(stat -L -c %i "$ns/.template")]"
+n=0; for p in $(pgrep -x unicage-init); do [ "$(readlink "/proc/$p/ns/mnt")" = "$tmpl" ] && n=$((n + 1)); done
+assert_eq "$n" 2 "one init for alice, one for bob"
 nsenter --mount="$ns/bob.1" cat /etc/passwd | grep -q '^bob:' || fail "bob's cage hurt by alice's crashes"
 expect_exit 0 uc remount-all                 # releases what the crashes left
 expect_exit 0 uc umount-all

@@ -12,17 +12,18 @@ ns=$T/run/ns
 state=$T/fs/state
 pids=()
 on_cleanup 'kill -9 "${pids[@]}"'
-bg_user() { # USER UID SLOT CMD... &: as as_user, the process keeps the pid $! names
-    local u=$1 id=$2 s=$3; shift 3
-    exec nsenter --mount="$ns/$u.$s" -S "$id" -G "$id" "$@"
+bg_user() { # USER UID SLOT CMD... &: through unicage exec (SLOT is the newest);
+    # $! is the front, outside the cage; killing it kills the command
+    local u=$1; shift 3
+    exec "$UC" exec "$u" -- "$@"
 }
-in_cage() { # USER SLOT CMD...: as root in that slot
+in_cage() { # USER SLOT CMD...: as root in that slot (and the user's pid, IPC namespaces)
     local u=$1 s=$2; shift 2
-    nsenter --mount="$ns/$u.$s" "$@"
+    nsenter --mount="$ns/$u.$s" --pid="$ns/$u.pid" --ipc="$ns/$u.ipc" "$@"
 }
 as_user() { # USER UID SLOT CMD...: as the user in that slot
     local u=$1 id=$2 s=$3; shift 3
-    nsenter --mount="$ns/$u.$s" -S "$id" -G "$id" "$@"
+    nsenter --mount="$ns/$u.$s" --pid="$ns/$u.pid" --ipc="$ns/$u.ipc" -S "$id" -G "$id" "$@"
 }
 
 expect_exit 0 uc init
@@ -53,26 +54,37 @@ in_cage alice 1 sh -c 'echo hi > /tmp/t && echo hi > /var/tmp/v'
 [ -f "$h/home/alice/.unicage/tmp/t" ] && [ -f "$h/home/alice/.unicage/tmp/v" ] || fail "/tmp and /var/tmp not in the home"
 in_cage alice 1 sh -c 'test -c /dev/null && test -c /dev/urandom && test -c /dev/pts/ptmx && test -d /dev/shm' ||
     fail "/dev incomplete"
-in_cage alice 1 sh -c 'test -e /proc/kcore || test -e /proc/sys' && fail "/proc shows more than processes (subset=pid)"
+for f in meminfo stat loadavg uptime cpuinfo; do
+    [ -n "$(in_cage alice 1 cat /proc/$f)" ] || fail "/proc/$f missing: /proc lacks the system files programs need"
+done
+for f in key-users keys kpageflags kpagecount timer_list kallsyms kmsg interrupts; do
+    [ -e "/proc/$f" ] || continue
+    [ -z "$(in_cage alice 1 cat "/proc/$f" 2>/dev/null | head -c 1)" ] || fail "/proc/$f is readable in the cage"
+done
+[ ! -d /proc/acpi ] || [ -z "$(in_cage alice 1 ls /proc/acpi)" ] || fail "/proc/acpi not masked"
+in_cage alice 1 sh -c 'echo cage > /proc/sys/kernel/hostname' 2>/dev/null && fail "/proc/sys writable in the cage"
+[ "$(hostname)" != cage ] || fail "the cage changed the host's name"
 
-# mounts per cage (empty cage.mp), every one nosuid, all but /dev(/pts) nodev
+# mounts per cage (empty cage.mp), every one nosuid, all but /dev(/pts) nodev;
+# the /proc masks (read-only binds over /proc/NAME) counted apart
 in_cage alice 1 cat /proc/self/mountinfo > "$T/mi"
-n=$(wc -l < "$T/mi")
-echo "mounts per cage (empty cage.mp): $n"
+n=$(awk '$5 !~ "^/proc/"' "$T/mi" | wc -l)
+echo "mounts per cage (empty cage.mp): $n, and $(awk '$5 ~ "^/proc/"' "$T/mi" | wc -l) /proc masks"
 [ "$n" -le 16 ] || fail "$n mounts in a cage (at most 16)"
+awk '$5 ~ "^/proc/" && $6 !~ /^ro,/ {print "a /proc mask not read-only: " $5}' "$T/mi" | grep . && fail "a writable /proc mask"
 awk '$6 !~ /nosuid/ {print "not nosuid: " $5}' "$T/mi" | grep . && fail "a mount without nosuid"
 awk '$5 != "/dev" && $5 != "/dev/pts" && $6 !~ /nodev/ {print "not nodev: " $5}' "$T/mi" | grep . &&
     fail "a mount without nodev"
 grep -q "$T/run" "$T/mi" && fail "the host's mounts leaked into the cage"
 
 # --- /proc: bob's processes are invisible to alice ----------------------------
-bg_user bob 1002 1 sleep 600 & pids+=($!)
-bg_user alice 1001 1 sleep 600 & pids+=($!)
+bg_user bob 1002 1 sh -c 'echo $$ > /tmp/me; exec sleep 602' & pids+=($!)
+bg_user alice 1001 1 sh -c 'echo $$ > /tmp/me; exec sleep 601' & pids+=($!)
 pb=${pids[0]} pa=${pids[1]}
-for _ in $(seq 50); do [ "$(stat -c %u /proc/$pb 2>/dev/null)" = 1002 ] && [ "$(stat -c %u /proc/$pa 2>/dev/null)" = 1001 ] && break; sleep 0.1; done
-as_user alice 1001 1 ls /proc > "$T/procs"
-grep -qx "$pa" "$T/procs" || fail "alice does not see her own process"
-grep -qx "$pb" "$T/procs" && fail "alice sees bob's process"
+for _ in $(seq 50); do [ -s "$h/home/alice/.unicage/tmp/me" ] && [ -s "$h/home/bob/.unicage/tmp/me" ] && break; sleep 0.1; done
+as_user alice 1001 1 sh -c 'ls /proc; cat /proc/[0-9]*/cmdline' > "$T/procs"
+grep -qx "$(cat "$h/home/alice/.unicage/tmp/me")" "$T/procs" || fail "alice does not see her own process"
+grep -q 'sleep.602' "$T/procs" && fail "alice sees bob's process"
 expect_exit 0 uc list
 assert_grep "^alice .* 1 gen-000001 .*overlay .* 1 mounted" "$T/out" "list: alice's slot with one process"
 expect_exit 0 uc list --json
@@ -138,8 +150,9 @@ assert_eq "$(in_cage alice "$s" stat -c '%U %a' /var/cache/app)" "alice 700" "pe
 assert_eq "$(in_cage alice "$s" ls /srv/split)" "alice" "split: only alice's part"
 assert_eq "$(in_cage alice "$s" cat /srv/split/alice/file)" "alice's part" "split: alice's part is the host's"
 in_cage alice "$s" cat /proc/self/mountinfo > "$T/mi"
-echo "mounts per cage (4 cage.mp lines): $(wc -l < "$T/mi")"
-[ "$(wc -l < "$T/mi")" -le 16 ] || fail "too many mounts with cage.mp"
+n=$(awk '$5 !~ "^/proc/"' "$T/mi" | wc -l)
+echo "mounts per cage (4 cage.mp lines): $n (and the /proc masks)"
+[ "$n" -le 16 ] || fail "too many mounts with cage.mp"
 printf '/srv/shared\n%%\n' > "$T/etc/cage.mp"
 expect_exit 3 uc remount alice
 assert_grep "cage.mp:2" "$T/err" "a bad cage.mp line is named"

@@ -1,0 +1,29 @@
+/* The per-user init (doc/mount.md, "The cage's pid and IPC namespaces").
+ *
+ * Every caged user has one pid namespace and one IPC namespace, shared by
+ * all her slots: after a skeleton update her new sessions still see and can
+ * signal what she started before. A pid namespace lives as long as its pid
+ * 1: unicage-init (cli/init.c), started in both namespaces and in the
+ * template's mount namespace, ignoring every signal (orphans are reaped by
+ * the kernel). Its namespaces' handles are bound at run_dir/ns/<user>.pid
+ * and <user>.ipc, its pid recorded in run_dir/ns/.slots/<user>/init. A
+ * killed init takes every process of the namespace with it; the next mount
+ * or entry sees it (cage_init_get) and builds a new pair and a new slot;
+ * nothing is ever run outside: fork(2) into a pid namespace whose init is
+ * gone fails. Everything here runs under the user's cage lock. */
+#pragma once
+
+#include "lib/config.h"
+#include "lib/error.h"
+#include "mount/slots.h"
+
+/* The user's live init, started (with new namespaces) when there is none:
+ * template_fd is the template namespace it is parked in. */
+int cage_init_ensure(const struct uc_config *cfg, int nsdir, int template_fd, const char *user,
+		     struct cage_init *ci, struct uc_error *err);
+/* Kill the user's init (every process of its pid namespace dies with it),
+ * release its handles and record. */
+void cage_init_stop(int nsdir, const char *user);
+
+/* text into dfd/name atomically (a temporary name, then rename). */
+int cage_write_text(int dfd, const char *name, const char *text);
