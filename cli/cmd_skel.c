@@ -1,6 +1,6 @@
 /* `unicage init` and `unicage update`: build a skeleton generation. */
 #include "cli/cli.h"
-#include "cli/counters.h"
+#include "cli/update_front.h"
 
 #include "export/commit.h"
 
@@ -61,61 +61,7 @@ static int read_paths(struct cli *cli, struct strv *paths)
 static void print_stats(struct cli *cli, const struct skel_stats *s, bool dry_run,
 			const struct strv *diffs)
 {
-#define F(n) CLI_COUNTER(struct skel_stats, n)
-	static const struct cli_counter f[] = {
-	    F(paths),
-	    F(files),
-	    F(dirs),
-	    F(links),
-	    F(devices),
-	    F(shared),
-	    F(config),
-	    F(bytes),
-	    F(objects_created),
-	    F(objects_reused),
-	    F(unchanged_unread),
-	    F(bytes_read),
-	    F(suid_stripped),
-	    F(suid_kept),
-	    F(devices_skipped),
-	    F(missing),
-	    F(blacklisted),
-	    F(immutable_unsupported),
-	    F(cfg_missing),
-	    F(in_homes),
-	    F(elf_checked),
-	    F(elf_added),
-	    F(elf_missing),
-	};
-#undef F
-	const struct cli_counters c = {f, sizeof(f) / sizeof(f[0]), false};
-	if (cli->json) {
-		struct json j;
-		json_init(&j, stdout);
-		json_envelope_begin(&j);
-		json_object_begin(&j);
-		json_kv_string(&j, "generation", s->generation);
-		json_kv_bool(&j, "nothing_to_do", s->nothing_to_do);
-		json_kv_bool(&j, "dry_run", dry_run);
-		cli_counters_json(&c, s, &j);
-		json_object_end(&j);
-		json_envelope_end(&j);
-		return;
-	}
-	if (cli->verbosity < 0)
-		return; /* -q: nothing when all went well */
-	if (s->nothing_to_do) {
-		printf("nothing to do: %s is up to date\n", s->generation);
-		return;
-	}
-	if (dry_run) {
-		printf("dry run: the wanted files changed; update would build a new generation\n");
-		for (size_t i = 0; i < diffs->n; i++)
-			printf("  %s\n", diffs->v[i]);
-		return;
-	}
-	printf("generation %s is current\n", s->generation);
-	cli_counters_print(&c, s, stdout);
+	skel_print_stats(cli->json, cli->verbosity, s, dry_run, diffs);
 }
 
 static int run(struct cli *cli, const char *verb, bool first, int argc, char **argv)

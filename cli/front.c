@@ -5,6 +5,7 @@
  * librpm, libmount, zstd...). The full binary implements every verb,
  * including enter and exec when a cage must be mounted first; the front
  * never reports an error it can leave to it. */
+#include "cli/update_front.h"
 #include "cli/vdu_front.h"
 #include "enter/fast.h"
 #include "lib/config.h"
@@ -62,6 +63,17 @@ static int find_verb(int argc, char **argv, const char **config)
 	return -1;
 }
 
+/* -v and -q given before the verb. */
+static int front_verbosity(char **argv, int at)
+{
+	int v = 0;
+	for (int i = 1; i < at; i++)
+		v += !strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose") ? 1
+		     : !strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet") ? -1
+									     : 0;
+	return v;
+}
+
 int main(int argc, char **argv)
 {
 	int code_vdu;
@@ -71,6 +83,10 @@ int main(int argc, char **argv)
 	/* vdu (libc only) here: unicage-core's start would be most of its time */
 	int vdu = !strcmp(base, "vdu") ? 0 : at == 1 && !strcmp(argv[1], "vdu") ? 1 : -1;
 	if (vdu >= 0 && (code_vdu = vdu_front(argc - vdu, argv + vdu)) >= 0)
+		return code_vdu;
+	/* a no-op update proven from its records (skel/noop.h), else the full one */
+	if (at >= 0 && !strcmp(argv[at], "update") &&
+	    (code_vdu = update_front(argc - at, argv + at, config, front_verbosity(argv, at))) >= 0)
 		return code_vdu;
 	if (at < 0 || (strcmp(argv[at], "exec") && strcmp(argv[at], "enter")))
 		exec_core(argv);

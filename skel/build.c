@@ -11,6 +11,7 @@
 #include "skel/elfscan.h"
 #include "skel/index.h"
 #include "skel/manifest.h"
+#include "skel/noop.h"
 #include "skel/wanted.h"
 
 #include <dirent.h>
@@ -816,9 +817,28 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 		b.probe.elf_added = b.prev_elf_missing ? NULL : &b.prev_elf;
 		b.probe.elf_recheck = &b.prev_recheck;
 		b.wrpm.prev = &b.rpm_prev;
+		char cur[64];
+		/* what the lean no-op (skel/noop.h) will check, taken before the
+		 * set is built and compared after it */
+		_cleanup_free_ char *snap = skel_read_current(b.skelfd, cur, sizeof(cur)) == 0 &&
+						    !b.prev_recheck.n && !b.prev_elf_missing &&
+						    !st->index_rebuilt
+						? noop_snapshot(o->cfg, o->conf, b.rootfd, cur)
+						: NULL;
 		r = wanted_build_rpm(&b.ws, o->cfg, o->conf, b.rootfd, &b.probe, &b.wrpm, err);
 		if (r == 0 && unchanged(&b)) {
 			wanted_report(&b.ws, st);
+			if (snap)
+				noop_record(b.skelfd, snap, o->cfg, o->conf, b.rootfd, &b.prev,
+					    &b.ws, &b.wrpm.next, st);
+			else
+				noop_forget(b.skelfd);
+			if (!snap)
+				uc_debug(
+				    UC_AREA_GENERAL, "skel/noop: not recorded (%s)",
+				    b.prev_recheck.n || b.prev_elf_missing
+					? "the generation misses libraries: rechecked each time"
+					: "an input it cannot prove");
 			if (o->conf->rpms.n && !b.wrpm.reused && !o->dry_run)
 				rpmcache_save(&b.wrpm.next,
 					      b.skelfd); /* the rpmdb changed, not what it gives */
@@ -849,6 +869,7 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 		st->nothing_to_do = true;
 		skel_read_current(b.skelfd, st->generation, sizeof(st->generation));
 	} else if (r == 0 && !o->dry_run) {
+		noop_forget(b.skelfd); /* a new generation: the next no-op records again */
 		r = open_store(&b, err);
 		if (r == 0 && (r = skel_scan_gens(b.skelfd, &next)) < 0)
 			r = uc_fail_errno(err, r, "skeleton generations");

@@ -11,6 +11,7 @@
 #include "rpmscan/rpmscan.h"
 #include "skel/elfscan.h"
 #include "skel/ldcache.h"
+#include "skel/noop.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -746,11 +747,5 @@ void wanted_report(const struct wanted_set *ws, struct skel_stats *st)
 {
 	st->cfg_missing = ws->cfg_missing.n;
 	st->in_homes = ws->in_homes;
-	for (size_t i = 0; i < ws->cfg_missing.n; i++)
-		uc_log(UC_LOG_INFO, "conf.d path not on this host: %s", ws->cfg_missing.v[i]);
-	for (size_t i = 0; i < ws->cfg_homes.n; i++)
-		uc_log(UC_LOG_WARN,
-		       "conf.d path %s reaches users' homes: homes are never taken, a directory "
-		       "holding homes is taken empty (root, 0755)",
-		       ws->cfg_homes.v[i]);
+	noop_say_paths(&ws->cfg_missing, &ws->cfg_homes);
 }
