@@ -18,7 +18,40 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+/* When this process started: the config and conf.d were read after it,
+ * before the snapshot; a file changed since then may be newer than what
+ * the generation was compared with, so no record is made for it. */
+static struct timespec started;
+__attribute__((constructor)) static void note_start(void)
+{
+	clock_gettime(CLOCK_REALTIME, &started);
+}
+
+/* Does an id line of the snapshot name a file changed since the start (a
+ * margin for the kernel's coarse timestamps)? */
+static bool changed_since_start(const char *snap, const char *state_dir)
+{
+	double start = (double)started.tv_sec + started.tv_nsec / 1e9 - 0.011; /* a jiffy at HZ=100 */
+	for (const char *s = strstr(snap, "\nid\t"); s; s = strstr(s + 1, "\nid\t")) {
+		const char *t = strchr(s + 4, '\t');
+		size_t sl = strlen(state_dir);
+		if (!strncmp(s + 4, state_dir, sl) && s[4 + sl] == '/')
+			continue; /* written under the skeleton's lock only */
+		unsigned long long dev, ino, size;
+		double mtime, ctime;
+		if (t && sscanf(t + 1, "%llu %llu %llu %lf %lf", &dev, &ino, &size, &mtime,
+				&ctime) == 5 &&
+		    (ctime >= start || mtime >= start)) {
+			uc_debug(UC_AREA_GENERAL, "skel/noop: %.*s changed as it started",
+				 (int)(t - s - 4), s + 4);
+			return true;
+		}
+	}
+	return false;
+}
 
 static bool has_glob(const char *s)
 {
@@ -198,8 +231,11 @@ static int put_rpm_out(FILE *f, int rootfd, const struct skel_index *index,
 		const char *p = rpm->v[i].path;
 		if (!noop_clean_word(p))
 			return -1;
-		if (path_resolve_in_root(rootfd, p, false, real, sizeof(real), NULL) == 0 &&
-		    index_find(index, real))
+		/* in the index as it is: its directories are the index's own (a
+		 * change of one is a changed entry); else where it leads */
+		if (index_find(index, p) ||
+		    (path_resolve_in_root(rootfd, p, false, real, sizeof(real), NULL) == 0 &&
+		     index_find(index, real)))
 			continue;
 		noop_put_res(f, rootfd, p, false);
 	}
@@ -243,6 +279,10 @@ void noop_record(int skelfd, const char *snapshot, const struct uc_config *cfg,
 	_cleanup_free_ char *again = noop_snapshot(cfg, conf, rootfd, g);
 	if (!again || strcmp(again, snapshot) != 0) {
 		uc_debug(UC_AREA_GENERAL, "skel/noop: not recorded (changed while it ran)");
+		return;
+	}
+	if (changed_since_start(snapshot, cfg->state_dir)) {
+		uc_debug(UC_AREA_GENERAL, "skel/noop: not recorded (a file changed as it started)");
 		return;
 	}
 	FILE *f = open_memstream(&buf, &len);
