@@ -820,11 +820,11 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 		char cur[64];
 		/* what the lean no-op (skel/noop.h) will check, taken before the
 		 * set is built and compared after it */
-		_cleanup_free_ char *snap = skel_read_current(b.skelfd, cur, sizeof(cur)) == 0 &&
-						    !b.prev_recheck.n && !b.prev_elf_missing &&
-						    !st->index_rebuilt
-						? noop_snapshot(o->cfg, o->conf, b.rootfd, cur)
-						: NULL;
+		_cleanup_free_ char *snap =
+		    skel_read_current(b.skelfd, cur, sizeof(cur)) == 0 && !b.prev_recheck.n &&
+			    !b.prev_elf_missing && !st->index_rebuilt
+			? noop_snapshot(o->cfg, o->conf, b.rootfd, &b.prev, cur)
+			: NULL;
 		r = wanted_build_rpm(&b.ws, o->cfg, o->conf, b.rootfd, &b.probe, &b.wrpm, err);
 		if (r == 0 && unchanged(&b)) {
 			wanted_report(&b.ws, st);

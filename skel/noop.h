@@ -36,7 +36,7 @@ struct wanted_set;
  * both agree. NULL when no record can be made (a glob in a directory name,
  * NSS beyond files, a path with a tab or newline...). */
 char *noop_snapshot(const struct uc_config *cfg, const struct skel_conf *conf, int rootfd,
-		    const char *gen);
+		    const struct skel_index *index, const char *gen);
 /* Write state_dir/skel/noop (a failure is only said at -v: the next update
  * is then a full one). */
 void noop_record(int skelfd, const char *snapshot, const struct uc_config *cfg,

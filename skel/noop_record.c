@@ -34,7 +34,8 @@ __attribute__((constructor)) static void note_start(void)
  * margin for the kernel's coarse timestamps)? */
 static bool changed_since_start(const char *snap, const char *state_dir)
 {
-	double start = (double)started.tv_sec + started.tv_nsec / 1e9 - 0.011; /* a jiffy at HZ=100 */
+	double start =
+	    (double)started.tv_sec + started.tv_nsec / 1e9 - 0.011; /* a jiffy at HZ=100 */
 	for (const char *s = strstr(snap, "\nid\t"); s; s = strstr(s + 1, "\nid\t")) {
 		const char *t = strchr(s + 4, '\t');
 		size_t sl = strlen(state_dir);
@@ -42,8 +43,9 @@ static bool changed_since_start(const char *snap, const char *state_dir)
 			continue; /* written under the skeleton's lock only */
 		unsigned long long dev, ino, size;
 		double mtime, ctime;
-		if (t && sscanf(t + 1, "%llu %llu %llu %lf %lf", &dev, &ino, &size, &mtime,
-				&ctime) == 5 &&
+		if (t &&
+		    sscanf(t + 1, "%llu %llu %llu %lf %lf", &dev, &ino, &size, &mtime, &ctime) ==
+			5 &&
 		    (ctime >= start || mtime >= start)) {
 			uc_debug(UC_AREA_GENERAL, "skel/noop: %.*s changed as it started",
 				 (int)(t - s - 4), s + 4);
@@ -53,6 +55,16 @@ static bool changed_since_start(const char *snap, const char *state_dir)
 	return false;
 }
 
+/* A cfg path the index holds as it is, not a link: it resolves to itself
+ * while the index's entries (its directories) are unchanged; else where
+ * it leads is recorded. */
+static void put_cfg_res(FILE *f, int rootfd, const struct skel_index *index, const char *p)
+{
+	const struct idx_ent *e = index ? index_find(index, p) : NULL;
+	if (!e || S_ISLNK(e->mode))
+		noop_put_res(f, rootfd, p, true);
+}
+
 static bool has_glob(const char *s)
 {
 	return strpbrk(s, "*?[") != NULL;
@@ -60,10 +72,11 @@ static bool has_glob(const char *s)
 
 /* A cfg pattern: a plain path resolved; a glob (wildcards in its last
  * component only) by its directory's identity and each match resolved. */
-static int put_pattern(FILE *f, const struct uc_config *cfg, int rootfd, const char *p)
+static int put_pattern(FILE *f, const struct uc_config *cfg, int rootfd,
+		       const struct skel_index *index, const char *p)
 {
 	if (!has_glob(p)) {
-		noop_put_res(f, rootfd, p, true);
+		put_cfg_res(f, rootfd, index, p);
 		return 0;
 	}
 	const char *sl = strrchr(p, '/');
@@ -80,7 +93,7 @@ static int put_pattern(FILE *f, const struct uc_config *cfg, int rootfd, const c
 		return -1;
 	size_t skip = strcmp(cfg->sysroot, "/") == 0 ? 0 : strlen(cfg->sysroot);
 	for (size_t i = 0; gr == 0 && i < g.gl_pathc; i++)
-		noop_put_res(f, rootfd, g.gl_pathv[i] + skip, true);
+		put_cfg_res(f, rootfd, index, g.gl_pathv[i] + skip);
 	if (gr == 0)
 		globfree(&g);
 	return 0;
@@ -181,7 +194,7 @@ static int put_homes(FILE *f, const struct uc_config *cfg, int rootfd)
 }
 
 char *noop_snapshot(const struct uc_config *cfg, const struct skel_conf *conf, int rootfd,
-		    const char *gen)
+		    const struct skel_index *index, const char *gen)
 {
 	char *buf = NULL, path[PATH_MAX];
 	size_t len = 0;
@@ -209,7 +222,7 @@ char *noop_snapshot(const struct uc_config *cfg, const struct skel_conf *conf, i
 		for (size_t l = 0; l < 2; l++)
 			for (size_t i = 0; r == 0 && i < lists[l]->n; i++)
 				r = noop_clean_word(lists[l]->v[i])
-					? put_pattern(f, cfg, rootfd, lists[l]->v[i])
+					? put_pattern(f, cfg, rootfd, index, lists[l]->v[i])
 					: -1;
 	}
 	if (r == 0)
@@ -240,6 +253,31 @@ static int put_rpm_out(FILE *f, int rootfd, const struct skel_index *index,
 		noop_put_res(f, rootfd, p, false);
 	}
 	return 0;
+}
+
+/* A link of the index whose target enters a directory and leaves it again
+ * ("a/../b"): resolving it looks at "a", which may be neither on the way
+ * nor in the index. No such link, or no record. */
+static bool links_plain(const struct uc_config *cfg, const struct skel_index *index)
+{
+	for (size_t i = 0; i < index->n; i++) {
+		char full[PATH_MAX], t[PATH_MAX];
+		if (!S_ISLNK(index->v[i].mode) ||
+		    path_join(full, sizeof(full), cfg->sysroot, index->v[i].path) < 0)
+			continue;
+		ssize_t n = readlink(full, t, sizeof(t) - 1);
+		if (n < 0)
+			return false;
+		t[n] = '\0';
+		bool name = false;
+		char *save = NULL;
+		for (char *c = strtok_r(t, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+			if (!strcmp(c, "..") && name)
+				return false;
+			name = strcmp(c, ".") && strcmp(c, "..");
+		}
+	}
+	return true;
 }
 
 void noop_forget(int skelfd)
@@ -276,13 +314,18 @@ void noop_record(int skelfd, const char *snapshot, const struct uc_config *cfg,
 	char g[64];
 	if (!gen || sscanf(gen + 5, "%63[^\n]", g) != 1)
 		return;
-	_cleanup_free_ char *again = noop_snapshot(cfg, conf, rootfd, g);
+	_cleanup_free_ char *again = noop_snapshot(cfg, conf, rootfd, index, g);
 	if (!again || strcmp(again, snapshot) != 0) {
 		uc_debug(UC_AREA_GENERAL, "skel/noop: not recorded (changed while it ran)");
 		return;
 	}
 	if (changed_since_start(snapshot, cfg->state_dir)) {
 		uc_debug(UC_AREA_GENERAL, "skel/noop: not recorded (a file changed as it started)");
+		return;
+	}
+	if (!links_plain(cfg, index)) {
+		uc_debug(UC_AREA_GENERAL,
+			 "skel/noop: not recorded (a link climbs out of a directory it names)");
 		return;
 	}
 	FILE *f = open_memstream(&buf, &len);
