@@ -148,23 +148,24 @@ static int parse_fields(char *s, struct idx_ent *e)
 	return *end == '\n' || *end == '\0' ? 0 : -EINVAL;
 }
 
-int index_read(struct skel_index *ix, int dirfd, struct uc_error *err)
+/* The file whole into *text; each line parsed and handed to fn (the
+ * entries' paths point into *text). */
+static int index_parse(int dirfd, char **text, int (*fn)(void *, const struct idx_ent *), void *ctx,
+		       struct uc_error *err)
 {
-	memset(ix, 0, sizeof(*ix));
 	_cleanup_close_ int fd = openat(dirfd, "index", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0)
 		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "index");
-	if (fstat(fd, &st) < 0 || !(ix->text = malloc((size_t)st.st_size + 1)))
+	if (fstat(fd, &st) < 0 || !(*text = malloc((size_t)st.st_size + 1)))
 		return uc_fail_errno(err, errno ? errno : ENOMEM, "index");
-	if (read(fd, ix->text, (size_t)st.st_size) != st.st_size)
+	if (read(fd, *text, (size_t)st.st_size) != st.st_size)
 		return uc_fail(err, UC_BADREQUEST, "index: short read");
-	ix->text[st.st_size] = '\0';
-	ix->by_path.borrow = true;
+	(*text)[st.st_size] = '\0';
 	static const char magic[] = "unicage-index 1\n";
-	if (strncmp(ix->text, magic, strlen(magic)) != 0)
+	if (strncmp(*text, magic, strlen(magic)) != 0)
 		return uc_fail(err, UC_BADREQUEST, "index: unknown format");
-	for (char *line = ix->text + strlen(magic); *line;) {
+	for (char *line = *text + strlen(magic); *line;) {
 		char *nl = strchr(line, '\n');
 		char *tab = strchr(line, '\t');
 		if (!nl || !tab || tab > nl)
@@ -175,11 +176,33 @@ int index_read(struct skel_index *ix, int dirfd, struct uc_error *err)
 		struct idx_ent e = {.path = line};
 		if (parse_fields(tab + 1, &e) < 0)
 			return uc_fail(err, UC_BADREQUEST, "index: bad line for %s", line);
-		if (index_add(ix, &e) < 0)
-			return uc_fail(err, UC_INTERNAL, "out of memory");
+		int r = fn(ctx, &e);
+		if (r != 0)
+			return r < 0 ? uc_fail(err, UC_INTERNAL, "out of memory") : r;
 		line = nl + 1;
 	}
 	return 0;
+}
+
+static int add_one(void *ctx, const struct idx_ent *e)
+{
+	return index_add(ctx, e);
+}
+
+int index_read(struct skel_index *ix, int dirfd, struct uc_error *err)
+{
+	memset(ix, 0, sizeof(*ix));
+	ix->by_path.borrow = true;
+	return index_parse(dirfd, &ix->text, add_one, ix, err);
+}
+
+int index_each(int dirfd, int (*fn)(void *ctx, const struct idx_ent *e), void *ctx,
+	       struct uc_error *err)
+{
+	char *text = NULL;
+	int r = index_parse(dirfd, &text, fn, ctx, err);
+	free(text);
+	return r;
 }
 
 void index_release(struct skel_index *ix)

@@ -37,5 +37,9 @@ bool index_same(const struct idx_ent *a, const struct idx_ent *b);
 int index_write(const struct skel_index *ix, int dirfd, struct uc_error *err);
 /* A missing index is an empty one. */
 int index_read(struct skel_index *ix, int dirfd, struct uc_error *err);
+/* Each entry of dirfd's index handed to fn, without keeping them: 0, fn's
+ * positive return (stops), or -errno (err set). A missing index has none. */
+int index_each(int dirfd, int (*fn)(void *ctx, const struct idx_ent *e), void *ctx,
+	       struct uc_error *err);
 void index_release(struct skel_index *ix);
 void index_fill_stat(struct idx_ent *e, const struct stat *st);

@@ -203,37 +203,41 @@ static int read_record(int skelfd, char **text)
 	return 0;
 }
 
+struct index_check {
+	struct checker *c;
+	struct path_dircache dc;
+	size_t n;
+};
+
+/* 0 as the host has it now, 1 (why set) when not */
+static int check_entry(void *ctx, const struct idx_ent *e)
+{
+	struct index_check *ic = ctx;
+	struct stat st;
+	ic->n++;
+	if (path_lstat_in_root(&ic->dc, ic->c->rootfd, e->path, &st) < 0)
+		return !doubt(ic->c, "gone", e->path);
+	struct idx_ent now = *e;
+	index_fill_stat(&now, &st);
+	if (now.dev != e->dev || now.ino != e->ino || now.size != e->size ||
+	    now.mtime_ns != e->mtime_ns || now.ctime_ns != e->ctime_ns)
+		return !doubt(ic->c, "changed", e->path);
+	return 0;
+}
+
 /* Every entry of the generation's index as the host has it now. */
 static int check_index(struct checker *c)
 {
-	char path[80];
-	snprintf(path, sizeof(path), "%s", c->gen);
 	_cleanup_close_ int gfd =
-	    openat(c->skelfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct skel_index ix = {0};
+	    openat(c->skelfd, c->gen, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct index_check ic = {.c = c};
 	struct uc_error err = {0};
-	if (gfd < 0 || index_read(&ix, gfd, &err) < 0) {
-		index_release(&ix);
+	path_dircache_init(&ic.dc);
+	int r = gfd < 0 ? -1 : index_each(gfd, check_entry, &ic, &err);
+	path_dircache_release(&ic.dc);
+	if (r < 0 || (r == 0 && ic.n == 0))
 		return doubt(c, "the index cannot be read", NULL);
-	}
-	struct path_dircache dc;
-	path_dircache_init(&dc);
-	int ok = 1;
-	for (size_t i = 0; ok && i < ix.n; i++) {
-		struct stat st;
-		struct idx_ent e = ix.v[i];
-		if (path_lstat_in_root(&dc, c->rootfd, e.path, &st) < 0) {
-			ok = doubt(c, "gone", e.path);
-			break;
-		}
-		index_fill_stat(&e, &st);
-		if (e.dev != ix.v[i].dev || e.ino != ix.v[i].ino || e.size != ix.v[i].size ||
-		    e.mtime_ns != ix.v[i].mtime_ns || e.ctime_ns != ix.v[i].ctime_ns)
-			ok = doubt(c, "changed", e.path);
-	}
-	path_dircache_release(&dc);
-	index_release(&ix);
-	return ok;
+	return r == 0;
 }
 
 static int check_all(struct checker *c)
