@@ -285,10 +285,15 @@ static int filter_file(int etcfd, const char *name, unsigned nfields, const stru
  * not check what chfn checks): then it is left empty. */
 static const char *safe_gecos(const char *g)
 {
-	for (const unsigned char *c = (const unsigned char *)(g ? g : ""); *c; c++)
+	return g && cage_etc_field_ok(g) ? g : "";
+}
+
+bool cage_etc_field_ok(const char *s)
+{
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
 		if (*c == ':' || *c < 0x20 || *c == 0x7f)
-			return "";
-	return g ? g : "";
+			return false;
+	return true;
 }
 
 static int filter_accounts(const struct uc_config *cfg, const struct skel_conf *conf,
@@ -424,6 +429,14 @@ int cage_etc_generate(const struct uc_config *cfg, const struct skel_conf *conf,
 		      const struct uc_user *u, const char *gen, struct uc_error *err)
 {
 	char dir[PATH_MAX], custom[PATH_MAX];
+	/* fail closed: a name, home or shell that ends a field or a line would
+	 * add fields or whole lines (a uid 0 account) to the cage's passwd */
+	if (!cage_etc_field_ok(u->name) || !cage_etc_field_ok(u->home) ||
+	    !cage_etc_field_ok(u->shell))
+		return uc_fail(err, UC_BADREQUEST,
+			       "%s: the user database gives a name, home or shell with ':' or a "
+			       "control character: no cage is built for it",
+			       u->name);
 	int r = make_cage_dir(cfg, u, dir, sizeof(dir));
 	if (r < 0)
 		return uc_fail_errno(err, r, "cage directory of %s", u->name);

@@ -7,6 +7,8 @@
  * etc is taken, NULL for current. */
 #pragma once
 
+#include <stdbool.h>
+
 #include "lib/config.h"
 #include "lib/error.h"
 #include "lib/users.h"
@@ -23,6 +25,9 @@ void host_home_path(const struct uc_config *cfg, const struct uc_user *u, char *
  * conf.d stops `update` (which refuses it), never a user's session; leaving
  * accounts out is the safe side (no other account's name shows). 0, or
  * UC_INTERNAL when out of memory. */
+/* Whether s can stand as one field of a passwd line: no ':' and no control
+ * character (what NSS sources such as LDAP do not check). */
+bool cage_etc_field_ok(const char *s);
 int cage_etc_conf_load(const char *config_dir, struct skel_conf *out, struct uc_error *err);
 /* Generate (or regenerate) the user's etc; the cage directory is created
  * root-owned 0700 if missing. */

@@ -213,23 +213,6 @@ int unify_run(const struct unify_opts *o, struct unify_stats *stats, struct uc_e
  * xattrs (ACLs, capabilities) and times, renamed over the unified name. The
  * object is never written: only its name here is replaced. Renaming over a
  * +i inode needs the flag off for that moment, under the store's lock. */
-static int copy_data(int in, int out, uint64_t size)
-{
-	uint64_t done = 0;
-	while (done < size) {
-		ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)(size - done), 0);
-		if (n == 0)
-			break;
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		done += (uint64_t)n;
-	}
-	return done == size ? 0 : -ESTALE;
-}
-
 static int make_copy(int pfd, const char *tmp, int src, const struct stat *st)
 {
 	struct xattr_set xa;
@@ -242,7 +225,7 @@ static int make_copy(int pfd, const char *tmp, int src, const struct stat *st)
 		return -errno;
 	}
 	struct timespec times[2] = {st->st_atim, st->st_mtim};
-	r = copy_data(src, out, (uint64_t)st->st_size);
+	r = store_copy_data(src, out, (uint64_t)st->st_size);
 	/* chown first: it clears setuid bits and capabilities, set after it */
 	if (r == 0 && fchown(out, st->st_uid, st->st_gid) < 0)
 		r = -errno;

@@ -25,6 +25,17 @@ static void put(const char *dir, const char *name, const char *text)
 	fclose(f);
 }
 
+static void test_field_ok(void **state)
+{
+	assert_true(cage_etc_field_ok("/home/alice"));
+	assert_true(cage_etc_field_ok("Alice Example, Room 1"));
+	assert_true(cage_etc_field_ok(""));
+	assert_false(cage_etc_field_ok("/home/x:0:0::/root:/bin/sh"));
+	assert_false(cage_etc_field_ok("/bin/sh\nroot2::0:0::/:/bin/sh"));
+	assert_false(cage_etc_field_ok("a\tb"));
+	assert_false(cage_etc_field_ok("a\x7f"));
+}
+
 static void test_lenient(void **state)
 {
 	char root[] = "/tmp/test_etc.XXXXXX", confd[PATH_MAX];
@@ -58,6 +69,6 @@ static void test_lenient(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(test_lenient)};
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_field_ok), cmocka_unit_test(test_lenient)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
