@@ -178,6 +178,19 @@ tr -d '\r\000' < "$T/o2" | sed 's/\^@//g' > "$T/o3" # script(1) sends its EOF as
 assert_grep "^control=\[echo INJECTED\]$" "$T/o3" "control: TIOCSTI from the caller's own session reaches its terminal"
 assert_grep "^got=\[\]$" "$T/o3" "nothing reached the caller's terminal"
 grep -q "^INJECTED" "$T/o3" && fail "an injected command ran"
+# only the fds that are a terminal get the pty: a pipe stays a pipe (both ways)
+cat > "$T/tty3.sh" <<SH
+"$UC" exec alice -- sh -c 'echo "piped-out"; [ -t 0 ] && echo "stdin-tty" >&2; [ -t 1 ] || echo "stdout-pipe" >&2' | sed 's/^/through-pipe: /'
+echo "piped-in" | "$UC" exec alice -- sh -c 'cat; [ -t 0 ] || echo "stdin-pipe"; [ -t 1 ] && echo "stdout-tty"'
+SH
+script -qec "bash $T/tty3.sh" /dev/null < /dev/null > "$T/o2" 2>&1 || true
+tr -d '\r' < "$T/o2" > "$T/o3"
+assert_grep "^through-pipe: piped-out$" "$T/o3" "exec on a terminal, stdout a pipe: the output goes through the pipe"
+assert_grep "^stdin-tty$" "$T/o3" "... stdin and stderr on the relayed pty"
+assert_grep "^stdout-pipe$" "$T/o3" "... stdout left a pipe"
+assert_grep "^piped-in$" "$T/o3" "stdin a pipe: the command reads it"
+assert_grep "^stdin-pipe$" "$T/o3" "... stdin left a pipe"
+assert_grep "^stdout-tty$" "$T/o3" "... stdout on the relayed pty"
 # enter's interactive shell runs on a new pty relayed by unicage
 printf 'echo "in=$UNICAGE_CAGE"; %s tiocsti; exit 3\n' $probe > "$T/in"
 rc=0; script -qec "$UC enter alice" /dev/null < "$T/in" > "$T/o2" 2>&1 || rc=$?
