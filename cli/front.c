@@ -5,6 +5,7 @@
  * librpm, libmount, zstd...). The full binary implements every verb,
  * including enter and exec when a cage must be mounted first; the front
  * never reports an error it can leave to it. */
+#include "cli/vdu_front.h"
 #include "enter/fast.h"
 #include "lib/config.h"
 #include "lib/log.h"
@@ -63,9 +64,14 @@ static int find_verb(int argc, char **argv, const char **config)
 
 int main(int argc, char **argv)
 {
+	int code_vdu;
 	const char *config = NULL, *base = strrchr(argv[0], '/');
 	base = base ? base + 1 : argv[0];
 	int at = strcmp(base, "unicage") ? -1 : find_verb(argc, argv, &config);
+	/* vdu (libc only) here: unicage-core's start would be most of its time */
+	int vdu = !strcmp(base, "vdu") ? 0 : at == 1 && !strcmp(argv[1], "vdu") ? 1 : -1;
+	if (vdu >= 0 && (code_vdu = vdu_front(argc - vdu, argv + vdu)) >= 0)
+		return code_vdu;
 	if (at < 0 || (strcmp(argv[at], "exec") && strcmp(argv[at], "enter")))
 		exec_core(argv);
 	struct uc_config cfg;

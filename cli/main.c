@@ -125,7 +125,11 @@ int main(int argc, char **argv)
 		}
 	}
 	uc_config_release(&cli.cfg);
+#if defined(__SANITIZE_ADDRESS__)
+	/* for the leak checker only: rpmFreeRpmrc() creates librpm's Lua state
+	 * if no verb did, just to free it (~0.3 ms of every run) */
 	rpmFreeMacros(NULL);
 	rpmFreeRpmrc();
+#endif
 	return code;
 }

@@ -17,6 +17,8 @@ struct dirwork {
 	char *path; /* with want_paths */
 };
 
+struct walker;
+
 struct walkq {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -25,6 +27,10 @@ struct walkq {
 	unsigned busy; /* threads reading a directory */
 	const struct pwalk_opts *o;
 	int err;
+	/* helpers are started only once directories queue up: a small walk
+	 * (most cfg directories) costs no thread creation */
+	struct walker *w;
+	size_t nth, started; /* walkers wanted; running (w[0] is the caller) */
 };
 
 struct walker {
@@ -32,6 +38,21 @@ struct walker {
 	void *tctx;
 	pthread_t th;
 };
+
+static void *walk_thread(void *arg);
+
+/* Under q->mu: another walker when two directories wait for one. */
+static void maybe_start(struct walkq *q)
+{
+	if (q->n < 2 || q->started >= q->nth)
+		return;
+	struct walker *w = &q->w[q->started];
+	*w = (struct walker){.q = q, .tctx = q->o->tctx[q->started]};
+	if (pthread_create(&w->th, NULL, walk_thread, w) == 0)
+		q->started++;
+	else
+		q->nth = q->started; /* no more tries: the running ones do it all */
+}
 
 size_t pwalk_threads(void)
 {
@@ -53,6 +74,7 @@ static int q_push(struct walkq *q, int fd, dev_t dev, char *path)
 		q->cap = cap;
 	}
 	q->v[q->n++] = (struct dirwork){fd, dev, path};
+	maybe_start(q);
 	pthread_cond_signal(&q->cv);
 	pthread_mutex_unlock(&q->mu);
 	return 0;
@@ -162,23 +184,22 @@ int pwalk(int dirfd, const char *path, dev_t dev, const struct pwalk_opts *o)
 		     : o->nthreads > PWALK_MAX_THREADS ? PWALK_MAX_THREADS
 						       : o->nthreads;
 	uc_raise_fd_limit();
+	/* the caller is walker 0; the others start as work queues up */
+	q.w = w;
+	q.nth = nth;
+	q.started = 1;
 	char *p = o->want_paths ? strdup(path) : NULL;
 	if ((o->want_paths && !p) || q_push(&q, dirfd, dev, p) < 0) {
 		close(dirfd);
 		free(p);
 		return -ENOMEM;
 	}
-	size_t started = 0;
-	for (; started < nth; started++) {
-		w[started] = (struct walker){.q = &q, .tctx = o->tctx[started]};
-		if (pthread_create(&w[started].th, NULL, walk_thread, &w[started]) != 0)
-			break;
-	}
-	if (started == 0) {
-		w[0] = (struct walker){.q = &q, .tctx = o->tctx[0]};
-		walk_thread(&w[0]);
-	}
-	for (size_t i = 0; i < started; i++)
+	w[0] = (struct walker){.q = &q, .tctx = o->tctx[0]};
+	walk_thread(&w[0]);
+	pthread_mutex_lock(&q.mu);
+	size_t started = q.started; /* every walker is done or finishing: none starts now */
+	pthread_mutex_unlock(&q.mu);
+	for (size_t i = 1; i < started; i++)
 		pthread_join(w[i].th, NULL);
 	/* after an error, directories may be left queued */
 	for (size_t i = 0; i < q.n; i++) {

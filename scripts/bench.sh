@@ -27,6 +27,19 @@ median_ms() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
+# The floor of a no-op update (scripts/stat-floor.c: only the lstat of every
+# path of the current generation's index) against the same find, same run:
+#   stat_floor STATE_DIR SYSROOT FIND_MS UPDATE_MS
+stat_floor() {
+    local bin=$data/stat-floor idx f
+    [ "$bin" -nt "$src/scripts/stat-floor.c" ] ||
+        ${CC:-cc} -O2 -static -o "$bin" "$src/scripts/stat-floor.c"
+    idx=$1/skel/$(readlink "$1/skel/current")/index
+    f=$(median_ms "$bin" "$2" "$idx")
+    printf '           floor (a static program: only the lstat of the %s indexed paths) %8s ms   floor/find %s   update/floor %s\n' \
+        "$("$bin" "$2" "$idx")" "$f" "$(ratio "$f" "$3")" "$(ratio "$4" "$f")"
+}
+
 # The largest rpmdb available: a synthetic host with N packages of M files
 # (real RPMs, built and installed like the fixtures), unless the machine has
 # a larger real one at /var/lib/rpm.
@@ -173,6 +186,7 @@ case_skel() {
     b2=$(cd "$host" && median_ms find ${paths//\//} -printf '%C@')
     printf 'skel no-op update %8s ms   find PATHS -printf \x27\x27 %8s ms   ratio %s (goal <= 1.5)\n' "$a" "$b" "$(ratio "$a" "$b")"
     printf '                                 find PATHS -printf %%C@ %8s ms   ratio %s (a walk that stats every file, as update must)\n' "$b2" "$(ratio "$a" "$b2")"
+    stat_floor "$w/state" "$host" "$b" "$a"
     # 1% of the regular files changed on the host
     local n
     n=$(cd "$host" && find usr etc -type f | awk 'NR % 100 == 0' | tee "$w/changed.txt" | wc -l)
@@ -222,6 +236,7 @@ case_rhel() {
     a=$(UNICAGE_CONFIG=$w/unicage.conf median_ms "$UC" update)
     b=$(median_ms find "$host" -printf '')
     printf 'rhel no-op update %8s ms   find ROOTFS -printf \x27\x27 %8s ms   ratio %s (goal <= 1.5)\n' "$a" "$b" "$(ratio "$a" "$b")"
+    stat_floor "$w/state" "$host" "$b" "$a"
     chattr -R -i "$w" 2>/dev/null || true
     rm -rf "$w"
 }

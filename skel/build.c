@@ -49,8 +49,9 @@ struct gen_build {
 	char **staged;	    /* per next-index entry: store/tmp name of its new object */
 	struct strset keys; /* keys staged in this run (identical files: one copy) */
 	size_t nstaged;
-	struct strv prev_elf;  /* the current generation's elfdeps additions */
-	bool prev_elf_missing; /* ... and it misses libraries */
+	struct strv prev_elf;	  /* the current generation's elfdeps additions */
+	struct strv prev_recheck; /* ... the objects to look at again */
+	bool prev_elf_missing;	  /* ... it misses libraries and has no recheck list */
 };
 
 static bool suid_allowed(const struct uc_config *cfg, const char *path)
@@ -442,11 +443,13 @@ static int make_link(struct gen_build *b, const struct idx_ent *e, const char *b
 	if (n < 0)
 		return -errno;
 	target[n] = '\0';
-	int dirs[2] = {b->ptree, b->pstub};
-	for (int i = 0; i < 2; i++)
-		if (symlinkat(target, dirs[i], base) < 0 ||
-		    fchownat(dirs[i], base, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0)
-			return -errno;
+	/* stubs/ gets the same inode (linkat never follows a symlink without
+	 * AT_SYMLINK_FOLLOW): one inode fewer to allocate per link, and the
+	 * two trees cannot differ */
+	if (symlinkat(target, b->ptree, base) < 0 ||
+	    fchownat(b->ptree, base, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    linkat(b->ptree, base, b->pstub, base, 0) < 0)
+		return -errno;
 	b->st->links++;
 	return 0;
 }
@@ -681,7 +684,7 @@ static int load_previous(struct gen_build *b, struct uc_error *err)
 		b->st->index_rebuilt = true;
 		r = 0;
 	}
-	b->prev_elf_missing = elfscan_read_added(gfd, &b->prev_elf) == 1;
+	b->prev_elf_missing = elfscan_read_added(gfd, &b->prev_elf, &b->prev_recheck) == 1;
 	b->prevtreefd = openat(gfd, "tree", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	close(gfd);
 	if (r == 0 && b->prevtreefd < 0)
@@ -774,6 +777,7 @@ static void release(struct gen_build *b)
 	free(b->from_prev);
 	strset_release(&b->keys);
 	strv_clear(&b->prev_elf);
+	strv_clear(&b->prev_recheck);
 	index_release(&b->prev);
 	index_release(&b->next);
 	wanted_release(&b->ws);
@@ -810,6 +814,7 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 	if (r == 0 && fast) {
 		b.probe = (struct wanted_probe){.same = same_as_prev, .ctx = &b};
 		b.probe.elf_added = b.prev_elf_missing ? NULL : &b.prev_elf;
+		b.probe.elf_recheck = &b.prev_recheck;
 		b.wrpm.prev = &b.rpm_prev;
 		r = wanted_build_rpm(&b.ws, o->cfg, o->conf, b.rootfd, &b.probe, &b.wrpm, err);
 		if (r == 0 && unchanged(&b)) {

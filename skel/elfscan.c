@@ -22,6 +22,9 @@
 
 #define ELFDEPS_FILE "elfdeps"
 #define ELFDEPS_MAGIC "unicage-elfdeps 1"
+/* the recheck entry of NSS modules nsswitch.conf names and the sysroot
+ * lacked (never a path: those start with '/') */
+#define NSS_MARK "nsswitch.conf:"
 
 static int missing_add(struct elf_report *rep, const char *program, const char *lib, int cls)
 {
@@ -120,7 +123,8 @@ static void unescape(char *s)
 	*o = '\0';
 }
 
-int elfscan_write(int genfd, const struct elf_report *rep, const struct strv *added)
+int elfscan_write(int genfd, const struct elf_report *rep, const struct strv *added,
+		  const struct strv *recheck)
 {
 	int fd = openat(genfd, ELFDEPS_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
 			0644);
@@ -138,6 +142,14 @@ int elfscan_write(int genfd, const struct elf_report *rep, const struct strv *ad
 		put_escaped(f, added->v[i]);
 		fputc('\n', f);
 	}
+	/* the closure's objects with a dependency not taken: what a no-op
+	 * update looks at again ("closure" says the list is complete) */
+	fputs("closure\n", f);
+	for (size_t i = 0; recheck && i < recheck->n; i++) {
+		fputs("recheck\t", f);
+		put_escaped(f, recheck->v[i]);
+		fputc('\n', f);
+	}
 	for (size_t i = 0; i < rep->n; i++) {
 		fprintf(f, "missing\t%d\t", rep->v[i].elfclass == ELFCLASS64 ? 64 : 32);
 		put_escaped(f, rep->v[i].program);
@@ -149,9 +161,22 @@ int elfscan_write(int genfd, const struct elf_report *rep, const struct strv *ad
 	return fclose(f) != 0 && r == 0 ? -errno : r;
 }
 
-static int read_line(struct elf_report *rep, struct strv *added, char *line)
+struct elfdeps_lists {
+	struct strv *added, *recheck;
+	bool closure; /* a "closure" line: recheck is complete */
+};
+
+static int read_line(struct elf_report *rep, struct elfdeps_lists *l, char *line)
 {
 	unsigned long long a, b;
+	if (strcmp(line, "closure") == 0) {
+		l->closure = true;
+		return 0;
+	}
+	if (strncmp(line, "recheck\t", 8) == 0) {
+		unescape(line + 8);
+		return l->recheck ? strv_push(l->recheck, line + 8) : 0;
+	}
 	if (sscanf(line, "checked %llu %llu", &a, &b) == 2) {
 		rep->files = a;
 		rep->elf_files = b;
@@ -159,7 +184,7 @@ static int read_line(struct elf_report *rep, struct strv *added, char *line)
 	}
 	if (strncmp(line, "added\t", 6) == 0) {
 		unescape(line + 6);
-		return added ? strv_push(added, line + 6) : 0;
+		return l->added ? strv_push(l->added, line + 6) : 0;
 	}
 	char *f1 = strchr(line, '\t'), *f2 = f1 ? strchr(f1 + 1, '\t') : NULL;
 	char *f3 = f2 ? strchr(f2 + 1, '\t') : NULL;
@@ -171,7 +196,7 @@ static int read_line(struct elf_report *rep, struct strv *added, char *line)
 	return missing_add(rep, f2 + 1, f3 + 1, atoi(f1 + 1) == 64 ? ELFCLASS64 : ELFCLASS32);
 }
 
-int elfscan_read(int genfd, struct elf_report *rep, struct strv *added)
+static int read_file(int genfd, struct elf_report *rep, struct elfdeps_lists *l)
 {
 	memset(rep, 0, sizeof(*rep));
 	int fd = openat(genfd, ELFDEPS_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -192,7 +217,7 @@ int elfscan_read(int genfd, struct elf_report *rep, struct strv *added)
 		if (lineno++ == 0)
 			r = strcmp(line, ELFDEPS_MAGIC) == 0 ? 0 : -EINVAL;
 		else
-			r = read_line(rep, added, line);
+			r = read_line(rep, l, line);
 	}
 	if (r == 0 && lineno == 0)
 		r = -EINVAL;
@@ -201,6 +226,12 @@ int elfscan_read(int genfd, struct elf_report *rep, struct strv *added)
 	if (r < 0)
 		elf_report_release(rep);
 	return r;
+}
+
+int elfscan_read(int genfd, struct elf_report *rep, struct strv *added)
+{
+	struct elfdeps_lists l = {.added = added};
+	return read_file(genfd, rep, &l);
 }
 
 /* ---- a new generation ------------------------------------------------------------ */
@@ -224,7 +255,8 @@ static void warn_missing(const struct elf_report *rep)
 }
 
 int elfscan_generation(int treefd, int genfd, const struct skel_index *next,
-		       const struct strv *added, struct skel_stats *st, struct uc_error *err)
+		       const struct strv *added, const struct strv *recheck, struct skel_stats *st,
+		       struct uc_error *err)
 {
 	struct strv paths = STRV_INIT;
 	struct elf_report rep = {0};
@@ -238,7 +270,7 @@ int elfscan_generation(int treefd, int genfd, const struct skel_index *next,
 		r = elfscan_paths(treefd, &paths, &rep);
 	strv_clear(&paths);
 	if (r == 0)
-		r = elfscan_write(genfd, &rep, added);
+		r = elfscan_write(genfd, &rep, added, recheck);
 	if (r == 0) {
 		warn_missing(&rep);
 		st->elf_checked = rep.elf_files;
@@ -254,7 +286,9 @@ int elfscan_finish(int rootfd, int treefd, int stubfd, int genfd, struct manifes
 		   struct skel_stats *st, struct uc_error *err)
 {
 	int r = ldcache_make(rootfd, treefd, stubfd, mw, st, err);
-	return r < 0 ? r : elfscan_generation(treefd, genfd, next, &ws->elf_added, st, err);
+	return r < 0 ? r
+		     : elfscan_generation(treefd, genfd, next, &ws->elf_added, &ws->elf_recheck, st,
+					  err);
 }
 
 /* ---- the wanted set ------------------------------------------------------------- */
@@ -265,6 +299,8 @@ struct closure {
 	elfscan_add_fn add;
 	void *ctx;
 	struct strv *added;
+	struct strv *recheck; /* objects with a dependency not found or black-listed */
+	bool again;	      /* elfscan_recheck: follow nothing further */
 	struct elf_tree t;
 	struct strset done; /* real paths whose dependencies were followed */
 	struct strv queue;
@@ -272,11 +308,14 @@ struct closure {
 	unsigned machine; /* its e_machine: NSS modules must match */
 };
 
-/* path (a library, the interpreter or a link to them) into the set. */
-static int take(struct closure *c, const char *path, const char *who)
+/* path (a library, the interpreter or a link to them) into the set;
+ * *held: black.list kept it out. */
+static int take(struct closure *c, const char *path, const char *who, bool *held)
 {
-	if (wanted_blacklisted(c->black, path))
+	if (wanted_blacklisted(c->black, path)) {
+		*held = true;
 		return 0;
+	}
 	int r = c->add(c->ctx, path);
 	if (r == 1) {
 		uc_log(UC_LOG_INFO, "elfdeps: %s added (needed by %s)", path, who);
@@ -287,16 +326,19 @@ static int take(struct closure *c, const char *path, const char *who)
 
 /* What was found for who: its links and real path, taken; the real path
  * queued to have its own dependencies followed. */
-static int found(struct closure *c, const char *real, const struct strv *links, const char *who)
+static int found(struct closure *c, const char *real, const struct strv *links, const char *who,
+		 bool *held)
 {
-	if (wanted_blacklisted(c->black, real))
-		return 0; /* left out: `update` and check report it missing */
+	if (wanted_blacklisted(c->black, real)) {
+		*held = true; /* left out: `update` and check report it missing */
+		return 0;
+	}
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < links->n; i++)
-		r = take(c, links->v[i], who);
+		r = take(c, links->v[i], who, held);
 	if (r == 0)
-		r = take(c, real, who);
-	if (r == 0 && strset_add(&c->done, real) == 1)
+		r = take(c, real, who, held);
+	if (r == 0 && !c->again && strset_add(&c->done, real) == 1)
 		r = strv_push(&c->queue, real);
 	return r;
 }
@@ -317,17 +359,26 @@ static int follow(struct closure *c, const char *path)
 		c->machine = info.machine;
 	}
 	int r = 0;
+	bool held = false; /* a dependency not found, or black-listed */
 	struct strv links = STRV_INIT;
-	if (info.interp && elf_find_interp(&c->t, &info, dep, sizeof(dep), &links) == 0)
-		r = found(c, dep, &links, path);
+	if (info.interp) {
+		if (elf_find_interp(&c->t, &info, dep, sizeof(dep), &links) == 0)
+			r = found(c, dep, &links, path, &held);
+		else
+			held = true;
+	}
 	for (size_t i = 0; r == 0 && i < info.needed.n; i++) {
 		strv_clear(&links);
 		if (elf_find_lib(&c->t, real, &info, info.needed.v[i], dep, sizeof(dep), &links) ==
 		    0)
-			r = found(c, dep, &links, path);
+			r = found(c, dep, &links, path, &held);
+		else
+			held = true;
 	}
 	strv_clear(&links);
 	elf_info_release(&info);
+	if (r == 0 && held && c->recheck)
+		r = strv_push(c->recheck, path);
 	return r;
 }
 
@@ -340,26 +391,54 @@ static int take_nss(struct closure *c)
 	struct strv sonames = STRV_INIT, links = STRV_INIT;
 	struct elf_info libc = {.elfclass = c->elfclass, .machine = c->machine};
 	char dep[PATH_MAX];
+	bool held = false;
 	int r = c->elfclass ? nss_modules(c->rootfd, &sonames) : 0;
 	for (size_t i = 0; r == 0 && i < sonames.n; i++) {
 		strv_clear(&links);
 		if (elf_find_lib(&c->t, "/etc/nsswitch.conf", &libc, sonames.v[i], dep, sizeof(dep),
-				 &links) == 0)
-			r = found(c, dep, &links, "/etc/nsswitch.conf");
-		else
-			uc_log(UC_LOG_INFO, "elfdeps: nsswitch.conf names %s, not in the sysroot",
-			       sonames.v[i]);
+				 &links) == 0) {
+			r = found(c, dep, &links, "/etc/nsswitch.conf", &held);
+		} else {
+			held = true;
+			if (!c->again)
+				uc_log(UC_LOG_INFO,
+				       "elfdeps: nsswitch.conf names %s, not in the sysroot",
+				       sonames.v[i]);
+		}
 	}
 	strv_clear(&links);
 	strv_clear(&sonames);
+	/* looked at again by a no-op update, for this class and machine */
+	char mark[64];
+	snprintf(mark, sizeof(mark), "%s%d:%u", NSS_MARK, c->elfclass, c->machine);
+	if (r == 0 && held && c->recheck)
+		r = strv_push(c->recheck, mark);
 	return r;
 }
 
-int elfscan_wanted(int rootfd, const struct strv *programs, const struct strv *black,
-		   elfscan_add_fn add, void *ctx, struct strv *added)
+/* A recheck entry: an object's path, or NSS_MARK with a class and machine. */
+static int recheck_one(struct closure *c, const char *what)
 {
-	struct closure c = {
-	    .rootfd = rootfd, .black = black, .add = add, .ctx = ctx, .added = added};
+	int cls;
+	unsigned machine;
+	if (strncmp(what, NSS_MARK, strlen(NSS_MARK)) != 0)
+		return follow(c, what);
+	if (sscanf(what + strlen(NSS_MARK), "%d:%u", &cls, &machine) != 2)
+		return 0;
+	c->elfclass = cls;
+	c->machine = machine;
+	return take_nss(c);
+}
+
+int elfscan_wanted(int rootfd, const struct strv *programs, const struct strv *black,
+		   elfscan_add_fn add, void *ctx, struct strv *added, struct strv *recheck)
+{
+	struct closure c = {.rootfd = rootfd,
+			    .black = black,
+			    .add = add,
+			    .ctx = ctx,
+			    .added = added,
+			    .recheck = recheck};
 	int r = elf_tree_load(&c.t, rootfd);
 	for (size_t i = 0; r == 0 && i < programs->n; i++)
 		r = follow(&c, programs->v[i]);
@@ -373,14 +452,33 @@ int elfscan_wanted(int rootfd, const struct strv *programs, const struct strv *b
 	return r;
 }
 
-int elfscan_read_added(int genfd, struct strv *added)
+int elfscan_recheck(int rootfd, const struct strv *objects, const struct strv *black,
+		    elfscan_add_fn add, void *ctx, struct strv *added)
+{
+	struct closure c = {.rootfd = rootfd,
+			    .black = black,
+			    .add = add,
+			    .ctx = ctx,
+			    .added = added,
+			    .again = true};
+	int r = objects->n ? elf_tree_load(&c.t, rootfd) : 0;
+	for (size_t i = 0; r == 0 && i < objects->n; i++)
+		r = recheck_one(&c, objects->v[i]);
+	if (objects->n)
+		elf_tree_release(&c.t);
+	return r;
+}
+
+int elfscan_read_added(int genfd, struct strv *added, struct strv *recheck)
 {
 	struct elf_report rep;
-	if (elfscan_read(genfd, &rep, added) < 0) {
+	struct elfdeps_lists l = {.added = added, .recheck = recheck};
+	if (read_file(genfd, &rep, &l) < 0) {
 		strv_clear(added);
+		strv_clear(recheck);
 		return 0;
 	}
-	int r = rep.n > 0;
+	int r = rep.n > 0 && !l.closure;
 	elf_report_release(&rep);
 	return r;
 }

@@ -37,17 +37,21 @@ void elf_report_release(struct elf_report *rep);
 
 /* The generation's elfdeps file: what was added to the wanted set and what
  * is missing. elfscan_read: -ENOENT when the generation has none. */
-int elfscan_write(int genfd, const struct elf_report *rep, const struct strv *added);
+int elfscan_write(int genfd, const struct elf_report *rep, const struct strv *added,
+		  const struct strv *recheck);
 int elfscan_read(int genfd, struct elf_report *rep, struct strv *added);
-/* Only the added paths (none when the file is absent or damaged); 1 when
- * the generation also misses something (a no-op update must then look at
- * the programs again: a black.list or host change may now let it be found). */
-int elfscan_read_added(int genfd, struct strv *added);
+/* The added paths and the closure's objects to look at again (recheck: a
+ * dependency was not found or was black-listed); none when the file is
+ * absent or damaged. 1 when the generation misses something and the file
+ * has no recheck list (written before it had one): a no-op update must
+ * then read every program again. */
+int elfscan_read_added(int genfd, struct strv *added, struct strv *recheck);
 
 /* skel/build.c, before publishing: check the new tree (the regular files of
  * next), write gen/elfdeps, warn about what is missing, count it. */
 int elfscan_generation(int treefd, int genfd, const struct skel_index *next,
-		       const struct strv *added, struct skel_stats *st, struct uc_error *err);
+		       const struct strv *added, const struct strv *recheck, struct skel_stats *st,
+		       struct uc_error *err);
 
 /* skel/build.c's hook before publishing: the generation's linker cache
  * (skel/ldcache.h), then elfscan_generation with the set's additions. */
@@ -57,7 +61,15 @@ int elfscan_finish(int rootfd, int treefd, int stubfd, int genfd, struct manifes
 
 /* skel/wanted.c: add(ctx, path) puts a path into the wanted set (1 if it
  * was not there). programs are the conf.d paths of the set; what was added
- * is appended to added. */
+ * is appended to added; each object (program or library) with a
+ * dependency not found or kept out by black.list, to recheck. */
 typedef int (*elfscan_add_fn)(void *ctx, const char *path);
 int elfscan_wanted(int rootfd, const struct strv *programs, const struct strv *black,
-		   elfscan_add_fn add, void *ctx, struct strv *added);
+		   elfscan_add_fn add, void *ctx, struct strv *added, struct strv *recheck);
+/* A no-op update's part of it: the dependencies of objects (a generation's
+ * recheck list) looked up again, and added when found now (which makes the
+ * set differ from the generation); what they find is not followed further:
+ * their files are unchanged, so everything else the closure found is as it
+ * was. */
+int elfscan_recheck(int rootfd, const struct strv *objects, const struct strv *black,
+		    elfscan_add_fn add, void *ctx, struct strv *added);

@@ -44,6 +44,26 @@ struct builder {
 	struct strv walked;	 /* directories taken whole so far */
 };
 
+/* dst = the len bytes of src and a NUL (what snprintf "%.*s" does,
+ * without printf's machinery: it showed in the no-op update's profile,
+ * several copies per path). 0, or -ENAMETOOLONG with dst cut. */
+static int copy_n(char *dst, size_t size, const char *src, size_t len)
+{
+	int r = 0;
+	if (len >= size) {
+		len = size - 1;
+		r = -ENAMETOOLONG;
+	}
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+	return r;
+}
+
+static int copy_str(char *dst, size_t size, const char *src)
+{
+	return copy_n(dst, size, src, strlen(src));
+}
+
 /* Below a directory already taken whole? (paths=/usr, /bin with /bin ->
  * usr/bin: /usr/bin is walked once) */
 static bool walked_already(const struct builder *b, const char *real)
@@ -65,7 +85,7 @@ static int home_kind(const struct strset *homes, const struct strset *parents, c
 	if (!homes->n)
 		return H_NONE;
 	char buf[PATH_MAX];
-	snprintf(buf, sizeof(buf), "%s", path);
+	copy_str(buf, sizeof(buf), path);
 	for (;;) {
 		if (strset_contains(homes, buf))
 			return H_IN_HOME;
@@ -126,7 +146,7 @@ static int load_homes(struct builder *b, struct uc_error *err)
 bool wanted_blacklisted(const struct strv *black, const char *path)
 {
 	char buf[PATH_MAX];
-	snprintf(buf, sizeof(buf), "%s", path);
+	bool copied = false; /* only patterns need the copy (called for every path) */
 	for (size_t i = 0; i < black->n; i++) {
 		if (!strpbrk(black->v[i], "*?[\\")) {
 			/* a plain path (the built-in ones): itself or a parent */
@@ -134,6 +154,9 @@ bool wanted_blacklisted(const struct strv *black, const char *path)
 				return true;
 			continue;
 		}
+		if (!copied)
+			copy_str(buf, sizeof(buf), path);
+		copied = true;
 		/* the path itself and each parent directory */
 		for (size_t len = strlen(buf); len > 0; len--) {
 			if (buf[len] != '\0' && buf[len] != '/')
@@ -364,7 +387,7 @@ static int dir_real(struct builder *b, const char *dir, char *real, size_t size)
 {
 	size_t i;
 	if (b->last_dir[0] && strcmp(dir, b->last_dir) == 0) {
-		snprintf(real, size, "%s", b->last_real);
+		copy_str(real, size, b->last_real);
 		return b->last_r;
 	}
 	if (!strset_get(&b->dirs, dir, &i)) {
@@ -377,9 +400,9 @@ static int dir_real(struct builder *b, const char *dir, char *real, size_t size)
 			return -ENOMEM;
 	}
 	int r = i == SIZE_MAX ? -ENOENT : 0;
-	snprintf(real, size, "%s", r == 0 ? b->dir_real.v[i] : dir);
-	snprintf(b->last_dir, sizeof(b->last_dir), "%s", dir);
-	snprintf(b->last_real, sizeof(b->last_real), "%s", real);
+	copy_str(real, size, r == 0 ? b->dir_real.v[i] : dir);
+	copy_str(b->last_dir, sizeof(b->last_dir), dir);
+	copy_str(b->last_real, sizeof(b->last_real), real);
 	b->last_r = r;
 	return r;
 }
@@ -390,15 +413,18 @@ static int parent_real(struct builder *b, const char *path, char *real, size_t s
 {
 	const char *sl = strrchr(path, '/');
 	if (!sl || sl == path)
-		return snprintf(real, size, "%s", path) < (int)size ? 0 : -ENAMETOOLONG;
+		return copy_str(real, size, path);
 	char dir[PATH_MAX], rd[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%.*s", (int)(sl - path), path);
+	if (copy_n(dir, sizeof(dir), path, (size_t)(sl - path)) < 0)
+		return -ENAMETOOLONG;
 	int r = dir_real(b, dir, rd, sizeof(rd));
 	if (r < 0)
 		return r;
-	return snprintf(real, size, "%s%s", strcmp(rd, "/") ? rd : "", sl) < (int)size
-		   ? 0
-		   : -ENAMETOOLONG;
+	size_t rl = strcmp(rd, "/") ? strlen(rd) : 0;
+	if (rl >= size)
+		return -ENAMETOOLONG;
+	memcpy(real, rd, rl);
+	return copy_str(real + rl, size - rl, sl);
 }
 
 /* A cfg path at its real path, with st its lstat: the directory through
@@ -500,7 +526,7 @@ static int rpm_take(struct builder *b, const char *path, char cls, const char *n
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) /* its directory is not on the host: counted as missing */
-		snprintf(real, sizeof(real), "%s", path);
+		copy_str(real, sizeof(real), path);
 	if (strcmp(real, path) != 0 && wanted_blacklisted(&b->black, path)) {
 		b->ws->blacklisted++; /* black-listed by the name the package gives it */
 		return 0;
@@ -600,11 +626,18 @@ static int add_elfdeps(struct builder *b)
 	for (size_t i = 0; b->probe && b->probe->elf_added && r >= 0 && i < b->probe->elf_added->n;
 	     i++)
 		r = add_elf(b, b->probe->elf_added->v[i]);
+	if (b->probe && b->probe->elf_added && b->probe->elf_recheck && r >= 0) {
+		struct strv found = STRV_INIT; /* anything here makes the set differ */
+		r = elfscan_recheck(b->rootfd, b->probe->elf_recheck, &b->black, add_elf, b,
+				    &found);
+		strv_clear(&found);
+	}
 	for (size_t i = 0; !b->probe && r >= 0 && i < b->ws->n; i++)
 		if (!b->ws->v[i].pkg && b->ws->v[i].have_st && S_ISREG(b->ws->v[i].st.st_mode))
 			r = strv_push(&programs, b->ws->v[i].path);
 	if (!b->probe && r >= 0)
-		r = elfscan_wanted(b->rootfd, &programs, &b->black, add_elf, b, &b->ws->elf_added);
+		r = elfscan_wanted(b->rootfd, &programs, &b->black, add_elf, b, &b->ws->elf_added,
+				   &b->ws->elf_recheck);
 	strv_clear(&programs);
 	return r < 0 ? r : 0;
 }
@@ -621,7 +654,7 @@ static int add_parents(struct builder *b)
 	size_t n = b->ws->n;
 	for (size_t i = 0; i < n; i++) {
 		char p[PATH_MAX];
-		snprintf(p, sizeof(p), "%s", b->ws->v[i].path);
+		copy_str(p, sizeof(p), b->ws->v[i].path);
 		for (char *s = strrchr(p, '/'); s && s > p; s = strrchr(p, '/')) {
 			*s = '\0';
 			if (strset_contains(&b->seen, p))
@@ -705,6 +738,7 @@ void wanted_release(struct wanted_set *ws)
 	strv_clear(&ws->cfg_missing);
 	strv_clear(&ws->cfg_homes);
 	strv_clear(&ws->elf_added);
+	strv_clear(&ws->elf_recheck);
 	memset(ws, 0, sizeof(*ws));
 }
 

@@ -35,6 +35,7 @@ struct wanted_set {
 	struct strv cfg_missing; /* conf.d paths (and globs) found nowhere in sysroot */
 	struct strv cfg_homes;	 /* conf.d paths that reach homes */
 	struct strv elf_added;	 /* libraries conf.d programs need (skel/elfscan.h) */
+	struct strv elf_recheck; /* objects with a dependency not taken (skel/elfscan.h) */
 };
 
 /* The no-op fast path of an update: the paths found by walking directories
@@ -50,6 +51,8 @@ struct wanted_probe {
 	/* the current generation's ELF additions, taken as named paths; NULL:
 	 * unknown, the probe says "differs" */
 	const struct strv *elf_added;
+	/* objects whose dependencies are looked up again (elfscan_recheck) */
+	const struct strv *elf_recheck;
 };
 
 /* The wanted set is made of real paths of the sysroot: a path named below

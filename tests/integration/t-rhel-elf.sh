@@ -103,6 +103,10 @@ echo '/usr/lib64/libtinfo*' > "$T/etc/black.list"
 expect_exit 0 uc update
 assert_grep "warning: libtinfo.so.6 is needed by /usr/bin/bash" "$T/err" "update warns"
 assert_grep "^  elf_missing  *1" "$T/out" "elf_missing counter"
+# while it misses a library, a no-op update is still a no-op (only the
+# objects with a dependency not taken are looked at again)
+expect_exit 0 uc update
+assert_grep "nothing to do" "$T/out" "a no-op update of a generation that misses a library"
 expect_exit 1 uc check
 assert_grep "^FAILED .*ELF dependencies: .*/usr/bin/bash needs libtinfo.so.6, not in the generation; ncurses-libs provides it, but black.list hides the host's /usr/lib64/libtinfo.so.6" "$T/out" "check names program, library, package, black.list"
 expect_exit 1 uc check --full
@@ -122,6 +126,10 @@ assert_grep "warning: libtinfo.so.6 is needed by /usr/bin/bash" "$T/err" "update
 expect_exit 1 uc check
 assert_grep "^FAILED .*/usr/bin/bash needs libtinfo.so.6, not in the generation; ncurses-libs provides it: unicage addrpm ncurses-libs" "$T/out" "check names the package to add"
 mv "$T/tinfo.saved" "$h/usr/lib64/libtinfo.so.6.1"
+# back on the host: the next update finds it (no stale no-op)
+expect_exit 0 uc -v update
+assert_grep "generation gen-" "$T/out" "update after the library came back"
+assert_grep "elfdeps: /usr/lib64/libtinfo.so.6.1 added" "$T/err" "the library back on the host is added"
 echo '/usr/lib64/libtinfo*' > "$T/etc/black.list"
 expect_exit 0 uc update
 # lifted again: the next update finds it (no stale no-op)

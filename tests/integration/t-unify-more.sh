@@ -100,6 +100,10 @@ for p in t1 t7 r1 q1 "$T/fs"; do
     expect_exit 0 uc --json vdu "$p"
     got=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["data"]["paths"][0]; print(r["apparent_bytes"], r["allocated_bytes"], r["private_bytes"], r["shared_bytes"], r["inodes"])' "$T/out")
     assert_eq "$got" "$(vdu_ref "$p")" "vdu $p"
+    # the verb first: the front (static) runs vdu itself; same result
+    expect_exit 0 uc vdu --json "$p"
+    got=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["data"]["paths"][0]; print(r["apparent_bytes"], r["allocated_bytes"], r["private_bytes"], r["shared_bytes"], r["inodes"])' "$T/out")
+    assert_eq "$got" "$(vdu_ref "$p")" "vdu $p (run by the front)"
 done
 # allocated bytes equal du -s (each inode once, this filesystem only)
 expect_exit 0 uc --json vdu "$T/fs"
