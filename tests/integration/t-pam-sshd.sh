@@ -6,8 +6,10 @@
 # ~/.ssh/authorized_keys and lands in her cage: `ssh alice@127.0.0.1 'id;
 # ls /home; exit 7'` exits 7 and sees her home only, no bob in /etc/passwd,
 # only the cage's processes; an interactive login through a pty (script):
-# `tty` names it; sftp put/get and scp; bob (disabled) logs in uncaged; a
-# caged user whose cage cannot be built is refused.
+# `tty` names it; sftp put/get and scp; a skeleton update leaves a running
+# session alone and the next login gets the new generation; bob (disabled)
+# logs in uncaged; a caged user whose cage cannot be built is refused; bob
+# caged sees nothing of alice's running session.
 . "$(dirname "$0")/lib.sh"
 . "$UNICAGE_SRC/pam/testlib.sh"
 [ -x /usr/sbin/sshd ] && command -v ssh >/dev/null || skip "no openssh-server/client (scripts/install-deps.sh)"
@@ -100,6 +102,21 @@ expect_exit 0 scp -q -F /dev/null -i "$T/ssh/id" -P "$port" -o BatchMode=yes \
     -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "$T/put.txt" alice@127.0.0.1:scp.txt
 assert_eq "$(cat "$h/home/alice/scp.txt")" "from the host" "scp"
 
+# --- a skeleton update: alice's running session goes on in its slot, a new
+# login gets the new generation (the slots rule holds for PAM entries)
+atmp=$h/home/alice/.unicage/tmp
+ssh "${sshopts[@]}" alice@127.0.0.1 'echo $$ > /tmp/running; exec sleep 120' > /dev/null 2>&1 & long=$!
+on_cleanup "kill $long"
+for _ in $(seq 100); do [ -s "$atmp/running" ] && break; sleep 0.05; done
+[ -s "$atmp/running" ] || fail "alice's long session did not start"
+echo new > "$h/usr/bin/uc-new-file"
+expect_exit 0 uc update
+expect_exit 0 ssh "${sshopts[@]}" alice@127.0.0.1 "cat /usr/bin/uc-new-file; kill -0 $(cat "$atmp/running") && echo alive"
+assert_eq "$(cat "$T/out")" "new
+alive" "a login after the update: the new generation, the running session seen alive"
+wait_log "alice: session joins the cage (slot 2, generation gen-000002)" "the new login's new slot"
+kill -0 "$long" || fail "alice's running session ended with the update"
+
 # --- bob (disabled) logs in uncaged; a caged user whose cage cannot be built is refused
 expect_exit 0 ssh "${sshopts[@]}" bob@127.0.0.1 'cat /proc/1/comm; id -un'
 assert_eq "$(tail -n 1 "$T/out")" bob "bob logs in"
@@ -115,8 +132,11 @@ rc=0; ssh "${sshopts[@]}" bob@127.0.0.1 "touch /tmp/ran" > "$T/out" 2> "$T/err" 
 [ ! -e "$h/tmp/ran" ] && [ ! -e /tmp/ran ] || fail "bob's command ran without a cage"
 wait_log "bob: session refused" "the broken cage's login is refused"
 mv "$T/fs/state/skel/$gen/stubs.away" "$T/fs/state/skel/$gen/stubs"
-expect_exit 0 ssh "${sshopts[@]}" bob@127.0.0.1 'ls /home'
-assert_eq "$(cat "$T/out")" bob "bob's repaired cage"
+# bob caged while alice's session runs: nothing of hers
+expect_exit 0 ssh "${sshopts[@]}" bob@127.0.0.1 'ls /home; ps -eo args'
+assert_eq "$(head -n 1 "$T/out")" bob "bob's repaired cage: his home only"
+grep -q 'sleep 120' "$T/out" && fail "bob sees alice's running session"
+assert_grep 'ps -eo args' "$T/out" "bob's ps sees his own process"
 kill "$sshd_pid"; wait "$sshd_pid" 2>/dev/null || true
 expect_exit 0 uc umount-all
 echo "t-pam-sshd: ok"
