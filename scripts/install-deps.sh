@@ -10,7 +10,7 @@ debian_pkgs=(
     libelf-dev libseccomp-dev             # ELF checks of a generation (elfutils), the cages' seccomp filter
     libcmocka-dev                         # unit tests
     libpam0g-dev                          # pam_unicage.so
-    pamtester openssh-server openssh-client cron  # the PAM module's tests (a private sshd on loopback, cron)
+    pamtester openssh-server openssh-client cron rsync  # the PAM module's tests (a private sshd on loopback, cron, rsync over ssh)
     rpm                                   # rpm and rpmbuild: fixtures and the oracle
     acl attr e2fsprogs util-linux bsdutils python3 zstd libcap2-bin procps  # integration tests (setfacl, setfattr, chattr, setcap, unshare, nsenter, findmnt, pgrep, script)
     jdupes rdfind hyperfine debootstrap   # benchmarks and corpus A
@@ -21,7 +21,7 @@ el_pkgs=(
     elfutils-libelf-devel libseccomp-devel
     libcmocka-devel
     pam-devel
-    pamtester openssh-server openssh-clients cronie
+    pamtester openssh-server openssh-clients cronie rsync
     rpm rpm-build
     acl attr e2fsprogs util-linux python3 zstd libcap procps-ng
     jdupes rdfind hyperfine

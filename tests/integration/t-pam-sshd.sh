@@ -6,7 +6,7 @@
 # ~/.ssh/authorized_keys and lands in her cage: `ssh alice@127.0.0.1 'id;
 # ls /home; exit 7'` exits 7 and sees her home only, no bob in /etc/passwd,
 # only the cage's processes; an interactive login through a pty (script):
-# `tty` names it; sftp put/get and scp; a skeleton update leaves a running
+# `tty` names it; sftp put/get, scp and rsync over ssh; a skeleton update leaves a running
 # session alone and the next login gets the new generation; bob (disabled)
 # logs in uncaged; a caged user whose cage cannot be built is refused; bob
 # caged sees nothing of alice's running session.
@@ -14,7 +14,8 @@
 . "$UNICAGE_SRC/pam/testlib.sh"
 [ -x /usr/sbin/sshd ] && command -v ssh >/dev/null || skip "no openssh-server/client (scripts/install-deps.sh)"
 cage_fixture
-"$UNICAGE_SRC/scripts/make-cage-host.sh" "$h" ps tty grep >/dev/null
+"$UNICAGE_SRC/scripts/make-cage-host.sh" "$h" ps tty grep stty >/dev/null
+command -v rsync >/dev/null && "$UNICAGE_SRC/scripts/make-cage-host.sh" "$h" rsync >/dev/null
 expect_exit 0 uc init
 expect_exit 0 uc enable alice
 ip link set lo up
@@ -82,13 +83,14 @@ wait_log "alice: session joins the cage" "the ssh session joined the cage"
 
 # --- an interactive login on a pty ------------------------------------------------
 rc=0
-printf 'tty; echo "home=$(ls /home)"; exit 3\n' |
+printf 'tty; stty size; echo "home=$(ls /home)"; exit 3\n' |
     script -qefc "ssh ${sshopts[*]} -tt alice@127.0.0.1" "$T/typescript" > "$T/script.out" 2>&1 || rc=$?
 [ -e "$T/typescript" ] || fail "script: $(cat "$T/script.out")"
 tr -d '\r' < "$T/typescript" > "$T/out"
 assert_eq "$rc" 3 "interactive: the shell's exit status"
 grep -Eq '(^|\$ )/dev/pts/[0-9]+$' "$T/out" || fail "interactive: tty names no pty: $(cat "$T/out")"
 assert_grep '^home=alice$' "$T/out" "interactive: ls /home in the cage"
+assert_grep '^[0-9][0-9]* [0-9][0-9]*$' "$T/out" "interactive: stty size on the session's pty"
 
 # --- sftp and scp (internal-sftp, in the session's process: the cage) ---------------
 echo "from the host" > "$T/put.txt"
@@ -101,6 +103,17 @@ grep -q bob "$T/out" && fail "sftp ls /home shows bob's home"
 expect_exit 0 scp -q -F /dev/null -i "$T/ssh/id" -P "$port" -o BatchMode=yes \
     -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "$T/put.txt" alice@127.0.0.1:scp.txt
 assert_eq "$(cat "$h/home/alice/scp.txt")" "from the host" "scp"
+if command -v rsync >/dev/null; then
+    mkdir -p "$T/tree/sub"; echo one > "$T/tree/a"; echo two > "$T/tree/sub/b"
+    expect_exit 0 rsync -a -e "ssh ${sshopts[*]}" "$T/tree/" alice@127.0.0.1:tree/
+    assert_eq "$(cat "$h/home/alice/tree/a" "$h/home/alice/tree/sub/b")" "one
+two" "rsync over ssh into alice's home"
+    expect_exit 0 rsync -a -e "ssh ${sshopts[*]}" alice@127.0.0.1:/etc/passwd "$T/cage-passwd"
+    grep -q '^bob:' "$T/cage-passwd" && fail "rsync from the cage reads the host's /etc/passwd"
+    assert_grep '^alice:' "$T/cage-passwd" "rsync from the cage's /etc"
+else
+    echo "note: no rsync here: rsync over ssh not tried" >&2
+fi
 
 # --- a skeleton update: alice's running session goes on in its slot, a new
 # login gets the new generation (the slots rule holds for PAM entries)
