@@ -45,14 +45,15 @@
 #include "skel/conf.h"
 
 struct pam_args {
-	const char *config; /* config=FILE; else UC_DEFAULT_CONFIG */
+	const char *config; /* config=FILE (must exist); NULL: UC_DEFAULT_CONFIG when it
+			       exists, else the built-in defaults (as the CLI) */
 	bool fail_open;
 	bool debug;
 };
 
 static int parse_args(pam_handle_t *ph, int argc, const char **argv, struct pam_args *a)
 {
-	*a = (struct pam_args){.config = UC_DEFAULT_CONFIG};
+	*a = (struct pam_args){.config = NULL};
 	for (int i = 0; i < argc; i++) {
 		if (strncmp(argv[i], "config=", 7) == 0 && argv[i][7] == '/')
 			a->config = argv[i] + 7;
@@ -212,6 +213,7 @@ static int run(pam_handle_t *ph, const struct pam_args *a, const char *user)
 	if (uc_config_init(&cfg) < 0)
 		return refuse(ph, a, user, true, "out of memory");
 	int rc;
+	/* with NULL the library would take $UNICAGE_CONFIG: scrub_env() removed it */
 	if (uc_config_load(&cfg, a->config, &err) < 0) {
 		rc = refuse(ph, a, user, true, err.msg);
 		uc_config_release(&cfg);

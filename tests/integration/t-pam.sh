@@ -73,6 +73,18 @@ wait_log "alice: session refused: the calling process has [0-9]* threads" "a thr
 
 # --- su from root ----------------------------------------------------------------
 pam_test_users
+# the caller's environment is not taken: without config= the module reads
+# /etc/unicage/unicage.conf (or the defaults), never $UNICAGE_CONFIG (here
+# the test's, where alice is caged; a setuid su's caller could set it)
+if [ ! -e /etc/unicage/unicage.conf ]; then
+    printf 'session required %s debug\nsession required pam_permit.so\n' "$PAMMOD" > "$T/pam.d/uc-noconf"
+    UNICAGE_CONFIG=$UNICAGE_CONFIG pamtester uc-noconf alice open_session close_session > /dev/null 2>&1 || true
+    wait_log "(uc-noconf:session): alice: " "the module without config="
+    grep "(uc-noconf:session): alice: " "$T/syslog" | grep -q "joins the cage" &&
+        fail "the module took UNICAGE_CONFIG from the caller's environment"
+else
+    echo "note: the host has /etc/unicage/unicage.conf: the environment check not run" >&2
+fi
 for s in su su-l; do
     cat > "$T/pam.d/$s" <<PAM
 auth     sufficient pam_rootok.so
