@@ -14,15 +14,16 @@ const char enter_usage[] =
     "  is not): HOME=/root of the cage, a clean environment, no rc file, a\n"
     "  prompt naming the cage, only the enter_caps capabilities and the\n"
     "  seccomp filter; on a terminal, on a new pty that unicage relays.\n"
-    "  With -- CMD, CMD runs instead of the shell (plain stdio, a new\n"
-    "  session; --pty: a relayed pty).";
+    "  With -- CMD, CMD runs instead of the shell (your stdio, a new\n"
+    "  session; a terminal among them is a relayed pty; --pty: all three).";
 
 const char exec_usage[] =
     "USER [--allow-uncaged] [--preserve-fds N] [--pty] [--] CMD...\n\n"
     "  CMD as USER inside the cage: its exit status, signals and stdin/stdout/\n"
     "  stderr are yours; nothing else of yours: no other descriptor (unless\n"
     "  --preserve-fds N: fds 3..3+N-1 too), a new session keyring, a new\n"
-    "  session without your terminal (--pty: a new pty unicage relays).\n"
+    "  session without your terminal: a terminal on fds 0-2 is replaced by a\n"
+    "  new pty unicage relays (--pty: on all three).\n"
     "  The user's ids and groups, no capability, no_new_privs, cwd = home.\n"
     "  A user who is not caged is refused unless --allow-uncaged (then CMD\n"
     "  runs as the user on the host). 126/127: CMD could not be executed / was\n"

@@ -64,16 +64,19 @@ static int open_cage(const struct uc_config *cfg, const struct slot *s, struct c
 	return r;
 }
 
-static pid_t front_child;
+/* 0 once reaped: a pid the kernel may give to another process is never
+ * signalled (a signal to the front between the reap and its exit) */
+static volatile pid_t front_child;
 
 /* A signal for the command: passed on, unless the terminal sent it to our
  * process group, which the command is in too (it has it already). */
 static void forward(int sig, siginfo_t *si, void *ctx)
 {
 	(void)ctx;
-	if (si->si_code == SI_KERNEL && getpgid(front_child) == getpgrp())
+	pid_t c = front_child;
+	if (c <= 0 || (si->si_code == SI_KERNEL && getpgid(c) == getpgrp()))
 		return;
-	kill(front_child, sig);
+	kill(c, sig);
 }
 
 /* The caller of exec/enter, outside the cage: its command's status is
@@ -92,6 +95,7 @@ static _Noreturn void front_wait(pid_t child)
 	while (waitpid(child, &st, 0) < 0)
 		if (errno != EINTR)
 			_exit(1);
+	front_child = 0;
 	if (!WIFSIGNALED(st))
 		_exit(WEXITSTATUS(st));
 	int sig = WTERMSIG(st);
@@ -371,9 +375,27 @@ static int become_user(const struct uc_user *u, bool caged, const gid_t *groups,
 	return 0;
 }
 
-/* What sandbox.h applies, for this entry. */
+/* Which of fds 0-2 are terminals (bits). */
+static unsigned terminal_fds(void)
+{
+	unsigned m = 0;
+	for (int fd = 0; fd < 3; fd++)
+		m |= isatty(fd) ? 1u << fd : 0;
+	return m;
+}
+
+/* What sandbox.h applies, for this entry. A caller's terminal is never
+ * handed to the command, even as a plain descriptor: what the command
+ * leaves behind (a daemon forked by alice's ~/.bash_profile, her PHP)
+ * would keep it after unicage returns, read what the admin types next and
+ * write escape sequences to it at leisure (sudo's use_pty, its default
+ * since 1.9.14, for the same reason). A terminal on 0-2 is replaced by a
+ * relayed pty, hung up when the command ends; --pty and enter's
+ * interactive shell get the pty on all three. */
 static struct sandbox sandbox_of(const struct join_req *r)
 {
+	unsigned ttys = terminal_fds();
+	bool all = r->pty || (r->as == JOIN_ROOT && !r->argv && (ttys & 1));
 	return (struct sandbox){.who = r->as == JOIN_ROOT   ? SANDBOX_ROOT
 				       : r->as == JOIN_USER ? SANDBOX_USER
 							    : SANDBOX_UNCAGED,
@@ -381,9 +403,8 @@ static struct sandbox sandbox_of(const struct join_req *r)
 				.caps = r->cfg->enter_caps,
 				.n_caps = r->cfg->n_enter_caps,
 				.preserve_fds = r->preserve_fds,
-				/* enter's interactive shell always */
-				.pty = r->pty ||
-				       (r->as == JOIN_ROOT && !r->argv && isatty(STDIN_FILENO)),
+				.pty = all || ttys,
+				.pty_fds = all ? 7 : ttys,
 				.tty_owner = r->as == JOIN_ROOT ? 0 : r->u->uid};
 }
 

@@ -34,16 +34,17 @@ static int open_pty(int *master, int *slave, struct uc_error *err)
 }
 
 /* The child: a new session (no terminal of the caller's), the slave on
- * 0-2; it becomes the controlling terminal of the command's own session
+ * the fds of `fds` (bits 0-2; the others are left as they are: a pipe
+ * stays a pipe); it becomes the controlling terminal of the command's own session
  * later (pty_take_ctty), inside the cage's pid namespace: a shell that
  * cannot see the terminal's foreground process group fails at exit. */
-static int child_side(int master, int slave, struct uc_error *err)
+static int child_side(int master, int slave, unsigned fds, struct uc_error *err)
 {
 	close(master);
 	if (setsid() < 0)
 		return uc_fail_errno(err, errno, "setsid");
 	for (int fd = 0; fd < 3; fd++)
-		if (dup2(slave, fd) < 0)
+		if ((fds & (1u << fd)) && dup2(slave, fd) < 0)
 			return uc_fail_errno(err, errno, "dup2");
 	if (slave > 2)
 		close(slave);
@@ -52,6 +53,8 @@ static int child_side(int master, int slave, struct uc_error *err)
 
 struct relay {
 	int master, sig;
+	int term;   /* the caller's terminal (window size), or -1 */
+	int out_fd; /* where the pty's output goes: stdout, else stderr, else stdin */
 	pid_t child;
 	bool in_open, tty, child_done;
 	int status;
@@ -69,10 +72,10 @@ static void restore_tty(void)
 	raw_set = false;
 }
 
-static void copy_winsize(int master)
+static void copy_winsize(int term, int master)
 {
 	struct winsize ws;
-	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+	if (term >= 0 && ioctl(term, TIOCGWINSZ, &ws) == 0)
 		ioctl(master, TIOCSWINSZ, &ws);
 }
 
@@ -94,8 +97,8 @@ static void on_signal(struct relay *rl)
 	while (read(rl->sig, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		int s = (int)si.ssi_signo;
 		if (s == SIGWINCH)
-			copy_winsize(rl->master);
-		else if (s != SIGCHLD)
+			copy_winsize(rl->term, rl->master);
+		else if (s != SIGCHLD && !rl->child_done) /* reaped: its pid may be another's */
 			kill(rl->child, s);
 	}
 	int st;
@@ -137,7 +140,7 @@ static bool pump(struct relay *rl, const struct pollfd *p)
 		}
 	}
 	while (rl->out_len) {
-		ssize_t n = write(STDOUT_FILENO, rl->out + rl->out_off, rl->out_len);
+		ssize_t n = write(rl->out_fd, rl->out + rl->out_off, rl->out_len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -195,15 +198,19 @@ static void raw_mode(void)
 		raw_set = true;
 }
 
-int pty_relay(uid_t owner, struct uc_error *err)
+int pty_relay(uid_t owner, unsigned fds, struct uc_error *err)
 {
 	int master = -1, slave = -1;
 	int r = open_pty(&master, &slave, err);
 	if (r < 0)
 		return r;
-	bool tty = isatty(STDIN_FILENO);
-	if (tty)
-		copy_winsize(master);
+	fds &= 7;
+	bool tty = (fds & 1) && isatty(STDIN_FILENO);
+	int term = -1;
+	for (int fd = 0; fd < 3 && term < 0; fd++)
+		if ((fds & (1u << fd)) && isatty(fd))
+			term = fd;
+	copy_winsize(term, master);
 	if (owner && fchown(slave, owner, (gid_t)-1) < 0) {
 		close(master);
 		close(slave);
@@ -217,7 +224,7 @@ int pty_relay(uid_t owner, struct uc_error *err)
 		return uc_fail_errno(err, errno, "fork");
 	}
 	if (child == 0)
-		return child_side(master, slave, err);
+		return child_side(master, slave, fds, err);
 	close(slave);
 	/* the signals come through a signalfd, read in the loop */
 	static const int sigs[] = {SIGCHLD, SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGQUIT};
@@ -225,8 +232,15 @@ int pty_relay(uid_t owner, struct uc_error *err)
 	sigemptyset(&set);
 	for (size_t i = 0; i < UC_ARRAY_SIZE(sigs); i++)
 		sigaddset(&set, sigs[i]);
-	struct relay rl = {
-	    .master = master, .child = child, .in_open = true, .tty = tty, .status = 1};
+	struct relay rl = {.master = master,
+			   .term = term,
+			   .out_fd = (fds & 2)	 ? 1
+				     : (fds & 4) ? 2
+						 : 0,
+			   .child = child,
+			   .in_open = (fds & 1) != 0,
+			   .tty = tty,
+			   .status = 1};
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 ||
 	    (rl.sig = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0 ||
 	    fcntl(master, F_SETFL, O_NONBLOCK) < 0) {
@@ -238,13 +252,13 @@ int pty_relay(uid_t owner, struct uc_error *err)
 	relay_loop(&rl);
 }
 
-int pty_take_ctty(struct uc_error *err)
+int pty_take_ctty(int fd, struct uc_error *err)
 {
 	/* a session leader already (exec, no process in between) keeps its
 	 * session; a process forked since starts one */
 	if (getsid(0) != getpid() && setsid() < 0)
 		return uc_fail_errno(err, errno, "setsid");
-	if (ioctl(STDIN_FILENO, TIOCSCTTY, 0) < 0)
+	if (ioctl(fd, TIOCSCTTY, 0) < 0)
 		return uc_fail_errno(err, errno, "the pty as controlling terminal");
 	return 0;
 }

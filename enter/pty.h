@@ -11,15 +11,18 @@
 #include "lib/error.h"
 
 /* Opens the pty and forks. The parent never returns: it puts the caller's
- * terminal (when stdin is one) in raw mode, relays stdin -> pty and pty ->
- * stdout, passes window size changes on (SIGWINCH), forwards SIGINT,
- * SIGTERM, SIGHUP and SIGQUIT, restores the terminal and exits with the
+ * terminal (when stdin is one) in raw mode, relays stdin -> pty (when fd 0
+ * is in `fds`) and pty -> stdout (else stderr, else stdin: the terminal),
+ * passes window size changes on (SIGWINCH), forwards SIGINT, SIGTERM,
+ * SIGHUP and SIGQUIT, restores the terminal, closes the master (what the
+ * command left behind holding the slave is hung up) and exits with the
  * child's status (128+N for a signal). The child returns 0 as the leader
- * of a new session with the pty's slave on fds 0-2 (given to `owner`
- * unless 0); nothing of the caller's terminal left. */
-int pty_relay(uid_t owner, struct uc_error *err);
+ * of a new session with the pty's slave (given to `owner` unless 0) on
+ * the fds of `fds` (bits 0-2: all three for --pty, the caller's terminals
+ * otherwise); nothing of the caller's terminal left. */
+int pty_relay(uid_t owner, unsigned fds, struct uc_error *err);
 
 /* In the process that runs the command (after any fork into the cage's pid
- * namespace): a session of its own whose controlling terminal is fd 0, the
+ * namespace): a session of its own whose controlling terminal is fd, the
  * pty's slave. */
-int pty_take_ctty(struct uc_error *err);
+int pty_take_ctty(int fd, struct uc_error *err);

@@ -35,12 +35,13 @@ static int keep_fds(unsigned n, struct uc_error *err)
 	return 0;
 }
 
-static pid_t waited_child = -1;
+static volatile pid_t waited_child = -1; /* -1 once reaped (see join.c) */
 
 static void forward(int sig)
 {
-	if (waited_child > 0)
-		kill(waited_child, sig);
+	pid_t c = waited_child;
+	if (c > 0)
+		kill(c, sig);
 }
 
 /* The caller leads its process group (an interactive shell's job): setsid
@@ -69,6 +70,7 @@ static int session_by_fork(struct uc_error *err)
 	while (waitpid(p, &st, 0) < 0)
 		if (errno != EINTR)
 			_exit(1);
+	waited_child = -1;
 	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 }
 
@@ -78,7 +80,7 @@ int sandbox_detach(const struct sandbox *sb, struct uc_error *err)
 	if (r < 0)
 		return r;
 	if (sb->pty)
-		return pty_relay(sb->tty_owner, err);
+		return pty_relay(sb->tty_owner, sb->pty_fds ? sb->pty_fds : 7, err);
 	/* no shared controlling terminal: TIOCSTI and /dev/tty need one */
 	if (setsid() >= 0)
 		return 0;
@@ -168,7 +170,7 @@ int sandbox_walls(const struct sandbox *sb, struct uc_error *err)
 int sandbox_apply(const struct sandbox *sb, struct uc_error *err)
 {
 	int r = 0;
-	if (sb->pty && (r = pty_take_ctty(err)) < 0)
+	if (sb->pty && (r = pty_take_ctty(__builtin_ctz(sb->pty_fds ? sb->pty_fds : 7), err)) < 0)
 		return r;
 	if (sb->who == SANDBOX_ROOT && (r = sandbox_cap_allowlist(sb->caps, sb->n_caps, err)) < 0)
 		return r;

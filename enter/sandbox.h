@@ -35,6 +35,7 @@ struct sandbox {
 	unsigned n_caps;
 	unsigned preserve_fds; /* fds 3 .. 3+N-1 are passed on (cleared of FD_CLOEXEC) */
 	bool pty;	       /* a new pty relayed by a process outside the cage */
+	unsigned pty_fds;      /* with pty: which of fds 0-2 get its slave (bits; 0: all) */
 	uid_t tty_owner;       /* the pty's slave is given to this uid */
 };
 

@@ -46,12 +46,17 @@ static const struct deny deny_all[] = {
     {-1, "io_uring_setup", EPERM},
     {-1, "io_uring_enter", EPERM},
     {-1, "io_uring_register", EPERM},
+    /* a key the kernel cannot find is asked of /sbin/request-key, run as
+     * root of the host (call_usermodehelper: every namespace and capability
+     * of the host) with the type, description and callout the caller chose:
+     * keyutils' request-key.conf hands "debug:*" and others to scripts.
+     * Nothing in a cage needs the upcall (keyctl and add_key stay) */
+    {-1, "request_key", EPERM},
 };
 
 /* Root's repair shell only: keys (root's user keyring is the host's). */
 static const struct deny deny_root[] = {
     {-1, "add_key", EPERM},
-    {-1, "request_key", EPERM},
     {-1, "keyctl", EPERM},
     /* seccomp cannot read the xattr name: no xattr is set from the repair
      * shell (security.capability, but also ACLs: doc/enter.md) */

@@ -12,8 +12,8 @@
 #include "mount/slots.h"
 
 struct enter_opts {
-	bool as_user;	    /* exec */
-	bool allow_uncaged; /* exec --allow-uncaged */
+	bool as_user;	       /* exec */
+	bool allow_uncaged;    /* exec --allow-uncaged */
 	bool pty;	       /* --pty (enter: the default for an interactive shell) */
 	unsigned preserve_fds; /* exec --preserve-fds N */
 	const char *user;

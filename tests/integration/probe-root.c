@@ -276,7 +276,12 @@ int p_procmask(void)
 	static const char *const rd[] = {"kcore", "keys", "timer_list", "sched_debug", "kallsyms"};
 	for (size_t i = 0; i < sizeof(rd) / sizeof(rd[0]); i++)
 		proc_file(rd[i], O_RDONLY);
-	proc_file("sysrq-trigger", O_WRONLY);
+	/* opened, never written: core_pattern and modprobe name programs the
+	 * kernel runs as the host's root */
+	static const char *const wr[] = {"sysrq-trigger", "sys/kernel/core_pattern",
+					 "sys/kernel/modprobe", "sys/kernel/sysrq"};
+	for (size_t i = 0; i < sizeof(wr) / sizeof(wr[0]); i++)
+		proc_file(wr[i], O_WRONLY);
 	return verdict("procmask", "kernel internals of /proc are masked",
-		       "a kernel file of /proc is readable (or sysrq-trigger writable)");
+		       "a kernel file of /proc is readable (or one is writable)");
 }

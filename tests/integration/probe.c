@@ -271,6 +271,59 @@ static int p_keyring(int argc, char **argv)
 	return verdict("keyring", "the caller's key is invisible", "the caller's key was found");
 }
 
+/* keyupcall: a key the kernel does not have is asked of /sbin/request-key,
+ * which the kernel runs as root of the host (every namespace, every
+ * capability) with the type, description and callout chosen here. Any
+ * answer but the filter's EPERM means the kernel looked the key up, and
+ * would have started the helper on the host (ENOKEY where it is missing) */
+static int p_keyupcall(void)
+{
+	long id = syscall(SYS_request_key, "user", "debug:uc-probe", "uc-probe callout",
+			  KEY_SPEC_SESSION_KEYRING);
+	int e = errno;
+	tried(id >= 0 || e != EPERM, "request_key(user, debug:uc-probe, callout): %s%s", err(id),
+	      id < 0 && e != EPERM ? " (the kernel looked it up: an upcall to the host)" : "");
+	return verdict("keyupcall", "request_key refused before any upcall",
+		       "request_key reached the kernel's upcall to /sbin/request-key");
+}
+
+/* linger: what the command leaves behind must not keep the caller's
+ * terminal. A child in a session of its own outlives the command; once
+ * the caller's `unicage exec` has returned, it writes a marker to the
+ * stdout it inherited and tries TIOCSTI there. The caller's terminal must
+ * not show the marker (through a relayed pty, the pty is hung up when the
+ * command ends: EIO). What the child saw goes to FILE too. */
+static int p_linger(int argc, char **argv)
+{
+	if (argc < 1)
+		return broken("linger", "usage: linger FILE");
+	/* before the fork: the hangup may come before the child's first step */
+	signal(SIGHUP, SIG_IGN);
+	pid_t p = fork();
+	if (p < 0)
+		return broken("linger", "fork: %s", strerror(errno));
+	if (p > 0) {
+		printf("  left a child behind (pid %d) holding fds 0-2\n", (int)p);
+		printf("RESULT linger contained: judged by the caller (see the test)\n");
+		return CONTAINED;
+	}
+	setsid();
+	sleep(2);
+	static const char m[] = "LINGER-WROTE-ON-THE-CALLERS-TERMINAL\r\n";
+	ssize_t w = write(1, m, sizeof(m) - 1);
+	int we = errno;
+	char c = '#';
+	int ti = ioctl(1, TIOCSTI, &c);
+	int te = errno;
+	FILE *f = fopen(argv[0], "we");
+	if (f) {
+		fprintf(f, "write: %s\nTIOCSTI: %s\n", w < 0 ? strerror(we) : "written",
+			ti < 0 ? strerror(te) : "injected");
+		fclose(f);
+	}
+	_exit(0);
+}
+
 /* withkey session|user DESC PAYLOAD -- CMD...: the scene for p_keyring (a
  * new session keyring of the test's own, or root's user keyring); the key
  * is invalidated when CMD is done */
@@ -625,6 +678,10 @@ int main(int argc, char **argv)
 		return p_perf();
 	if (!strcmp(c, "keyring"))
 		return p_keyring(n, a);
+	if (!strcmp(c, "keyupcall"))
+		return p_keyupcall();
+	if (!strcmp(c, "linger"))
+		return p_linger(n, a);
 	if (!strcmp(c, "pids"))
 		return p_pids(n, a);
 	if (!strcmp(c, "signal"))

@@ -138,6 +138,31 @@ tty_probe() { # CLASS CMD
     fi
 }
 
+# a child the command leaves behind must not keep the caller's terminal
+# once unicage has returned: 2 s later it writes a marker to the stdout it
+# inherited (and says what happened in alice's /tmp)
+linger_probe() { # CLASS ENTRY...
+    local cls=$1 quiet note=$h/home/alice/.unicage/tmp/uc-linger; shift
+    echo "--- $MODE $cls: $* -- $P linger (on a pty), then the caller's terminal waits 3 s"
+    rm -f "$note" "$T/quiet"; mkfifo "$T/quiet"
+    sleep 60 > "$T/quiet" & quiet=$!
+    timeout 20 script -qec "$* -- $P linger /tmp/uc-linger; echo UNICAGE-RETURNED; sleep 3; echo WAITED" \
+        /dev/null < "$T/quiet" > "$T/p.out" 2>&1 || true
+    kill "$quiet"; wait "$quiet" 2>/dev/null || true
+    sed 's/^/    /' "$T/p.out"
+    [ -f "$note" ] && sed 's/^/    the child: /' "$note"
+    if sed -n '/UNICAGE-RETURNED/,$p' "$T/p.out" | grep -q LINGER-WROTE; then
+        result "$cls" FAIL "a process left in the cage wrote to the caller's terminal after unicage returned"
+    elif ! grep -q WAITED "$T/p.out" || ! grep -q '^write: ' "$note" 2>/dev/null; then
+        result "$cls" FAIL "broken: the probe's child did not run, or the terminal ended"
+    elif grep -q '^write: written' "$note"; then
+        result "$cls" FAIL "the child still wrote to a terminal of the caller's"
+    else
+        result "$cls" PASS "the caller's terminal is out of reach once the command ended ($(head -n 1 "$note"))"
+    fi
+    rm -f "$note"
+}
+
 # exec with --preserve-fds N, before the user like every option of exec,
 # else after it (as --allow-uncaged may be); main has no such option (exit
 # 3, or 127 when taken for the command) and passes every descriptor
@@ -164,6 +189,8 @@ user_probes() {
     probe perf-user "$UC" exec alice -- $P perf
     probe keyring-session-user "$T/probe" withkey session uc-probe-sess "root's session secret" -- \
         "$UC" exec alice -- $P keyring session uc-probe-sess
+    probe keyupcall-user "$UC" exec alice -- $P keyupcall
+    linger_probe linger-exec "$UC" exec alice
     probe pids-user "$UC" exec alice -- $P pids "$bob_cage" "$bob_host" "$root_sleep" "$alice_host" -u 1002
     probe signal-user exec_keep 1 $P signal 3 "$alice_host" 3< "/proc/$alice_host"
     probe ipc-user "$UC" exec alice -- $P ipc 0x7563001 0x7563002 0x7563003 \
@@ -301,6 +328,8 @@ root_probes() {
     probe procmask-root "$UC" enter alice -- $P procmask
     suid_probe
     tty_probe tiocsti-enter "$UC enter alice -- $P tiocsti"
+    linger_probe linger-enter "$UC" enter alice
+    probe keyupcall-root "$UC" enter alice -- $P keyupcall
     interactive_probe
     timeout 20 "$UC" enter alice -- sh -c 'echo "$HOME"' > "$T/out" 2>&1 || true
     local home=0

@@ -159,9 +159,9 @@ assert_eq "$(cat "$T/o2")" "key: ok" "control: the key is in the caller's sessio
 assert_eq "$(cat "$T/o2")" "key: ENOKEY" "exec: the caller's session keyring is not the command's"
 "$T/probe-host" addkey "$UC" enter alice -- $probe findkey > "$T/o2"
 assert_eq "$(cat "$T/o2")" "key: EPERM" "enter: no keyctl for root in a cage"
-# exec: no shared terminal: TIOCSTI into the caller's terminal is refused, and
-# a --pty command's injection stays in its own pty (script(1) is the caller's
-# terminal; `read` would get what reached it)
+# exec: no shared terminal: on a terminal, the command gets a relayed pty of
+# its own (--pty or not, exec or enter -- CMD): TIOCSTI works there and stays
+# in it (script(1) is the caller's terminal; `read` would get what reached it)
 cat > "$T/tty.sh" <<SH
 "$T/probe-host" tiocsti > /dev/null
 read -r -t 1 c || true
@@ -174,11 +174,23 @@ echo "got=[\${x:-}]"
 SH
 script -qec "bash $T/tty.sh" /dev/null < /dev/null > "$T/o2" 2>&1 || true
 tr -d '\r\000' < "$T/o2" | sed 's/\^@//g' > "$T/o3" # script(1) sends its EOF as a NUL (^@ when echoed)
-[ "$(grep -c '^TIOCSTI: EPERM$' "$T/o3")" = 2 ] || { cat "$T/o3"; fail "TIOCSTI on the caller's terminal was not refused"; }
-assert_grep "^TIOCSTI: ok$" "$T/o3" "--pty: TIOCSTI works on the command's own pty"
+[ "$(grep -c '^TIOCSTI: ok$' "$T/o3")" = 3 ] || { cat "$T/o3"; fail "exec, exec --pty, enter -- CMD on a terminal: not each on a pty of its own"; }
 assert_grep "^control=\[echo INJECTED\]$" "$T/o3" "control: TIOCSTI from the caller's own session reaches its terminal"
 assert_grep "^got=\[\]$" "$T/o3" "nothing reached the caller's terminal"
 grep -q "^INJECTED" "$T/o3" && fail "an injected command ran"
+# only the fds that are a terminal get the pty: a pipe stays a pipe (both ways)
+cat > "$T/tty3.sh" <<SH
+"$UC" exec alice -- sh -c 'echo "piped-out"; [ -t 0 ] && echo "stdin-tty" >&2; [ -t 1 ] || echo "stdout-pipe" >&2' | sed 's/^/through-pipe: /'
+echo "piped-in" | "$UC" exec alice -- sh -c 'cat; [ -t 0 ] || echo "stdin-pipe"; [ -t 1 ] && echo "stdout-tty"'
+SH
+script -qec "bash $T/tty3.sh" /dev/null < /dev/null > "$T/o2" 2>&1 || true
+tr -d '\r' < "$T/o2" > "$T/o3"
+assert_grep "^through-pipe: piped-out$" "$T/o3" "exec on a terminal, stdout a pipe: the output goes through the pipe"
+assert_grep "^stdin-tty$" "$T/o3" "... stdin and stderr on the relayed pty"
+assert_grep "^stdout-pipe$" "$T/o3" "... stdout left a pipe"
+assert_grep "^piped-in$" "$T/o3" "stdin a pipe: the command reads it"
+assert_grep "^stdin-pipe$" "$T/o3" "... stdin left a pipe"
+assert_grep "^stdout-tty$" "$T/o3" "... stdout on the relayed pty"
 # enter's interactive shell runs on a new pty relayed by unicage
 printf 'echo "in=$UNICAGE_CAGE"; %s tiocsti; exit 3\n' $probe > "$T/in"
 rc=0; script -qec "$UC enter alice" /dev/null < "$T/in" > "$T/o2" 2>&1 || rc=$?

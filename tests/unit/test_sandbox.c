@@ -118,6 +118,8 @@ static void everyone_denied(void)
 	EXPECT(TRY(syscall(SYS_ioperm, 0, 0, 0)) == -EPERM);
 	EXPECT(TRY(syscall(SYS_userfaultfd, 0)) == -EPERM);
 	EXPECT(TRY(syscall(SYS_io_uring_setup, 1, NULL)) == -EPERM);
+	/* the upcall would run /sbin/request-key as the host's root */
+	EXPECT(TRY(syscall(SYS_request_key, "user", "debug:k", "callout", 0)) == -EPERM);
 	/* sock_diag refused, other netlink families not */
 	EXPECT(TRY(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG)) == -EACCES);
 	EXPECT(TRY(socket(AF_NETLINK, SOCK_DGRAM, NETLINK_SOCK_DIAG)) == -EACCES);
