@@ -9,6 +9,8 @@ debian_pkgs=(
     librpm-dev libacl1-dev libattr1-dev libzstd-dev libmount-dev libcap-dev libarchive-dev zlib1g-dev
     libelf-dev libseccomp-dev             # ELF checks of a generation (elfutils), the cages' seccomp filter
     libcmocka-dev                         # unit tests
+    libpam0g-dev                          # pam_unicage.so
+    pamtester openssh-server openssh-client cron rsync  # the PAM module's tests (a private sshd on loopback, cron, rsync over ssh)
     rpm                                   # rpm and rpmbuild: fixtures and the oracle
     acl attr e2fsprogs util-linux bsdutils python3 zstd libcap2-bin procps  # integration tests (setfacl, setfattr, chattr, setcap, unshare, nsenter, findmnt, pgrep, script)
     jdupes rdfind hyperfine debootstrap   # benchmarks and corpus A
@@ -18,6 +20,8 @@ el_pkgs=(
     rpm-devel libacl-devel libattr-devel libzstd-devel libmount-devel libcap-devel libarchive-devel zlib-devel
     elfutils-libelf-devel libseccomp-devel
     libcmocka-devel
+    pam-devel
+    pamtester openssh-server openssh-clients cronie rsync
     rpm rpm-build
     acl attr e2fsprogs util-linux python3 zstd libcap procps-ng
     jdupes rdfind hyperfine
@@ -35,7 +39,19 @@ if command -v apt-get >/dev/null 2>&1 && [ -e /etc/debian_version ]; then
     if [ ${#missing[@]} -gt 0 ]; then
         echo "install-deps: installing ${missing[*]}"
         $sudo_ apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+        # openssh-server (tests only) must not start the host's sshd: a
+        # policy-rc.d that refuses every start while apt installs (kept if
+        # the admin has one)
+        prc=""
+        if [ ! -e /usr/sbin/policy-rc.d ]; then
+            prc=/usr/sbin/policy-rc.d
+            printf '#!/bin/sh\nexit 101\n' | $sudo_ tee "$prc" >/dev/null
+            $sudo_ chmod 0755 "$prc"
+        fi
+        rc=0
+        DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+        [ -z "$prc" ] || $sudo_ rm -f "$prc"
+        [ "$rc" = 0 ] || exit "$rc"
     fi
 elif command -v dnf >/dev/null 2>&1; then
     # EL needs EPEL for cmocka, jdupes and hyperfine; CRB for some -devel packages.
@@ -52,7 +68,7 @@ else
     echo "  ${debian_pkgs[*]}" >&2
     exit 1
 fi
-for lib in rpm libacl libattr libzstd mount libcap cmocka libarchive libelf libseccomp; do
+for lib in rpm libacl libattr libzstd mount libcap cmocka libarchive libelf libseccomp pam; do
     pkg-config --exists "$lib" || { echo "install-deps: pkg-config cannot find $lib" >&2; exit 1; }
 done
 echo "install-deps: all dependencies present"
