@@ -25,3 +25,27 @@ int uc_read_lines(FILE *f, const char *name, uc_line_fn fn, void *arg, struct uc
 		return uc_fail_errno(err, errno, "%s: read", name);
 	return 0;
 }
+
+void uc_put_escaped(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		if (*s == '\t' || *s == '\n' || *s == '\\')
+			fprintf(f, "\\%c", *s == '\t' ? 't' : *s == '\n' ? 'n' : '\\');
+		else
+			fputc(*s, f);
+}
+
+char *uc_unescape(char *s)
+{
+	char *o = s, *r = s;
+	for (; *s; s++) {
+		if (*s == '\\' && s[1]) {
+			s++;
+			*o++ = *s == 't' ? '\t' : *s == 'n' ? '\n' : *s;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+	return r;
+}

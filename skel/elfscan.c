@@ -3,6 +3,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/hashset.h"
+#include "lib/lines.h"
 #include "lib/log.h"
 #include "lib/path.h"
 #include "skel/elfdeps.h"
@@ -99,30 +100,6 @@ int elfscan_paths(int treefd, const struct strv *paths, struct elf_report *rep)
 
 /* ---- the elfdeps file ------------------------------------------------------------ */
 
-static void put_escaped(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\t' || *s == '\n' || *s == '\\')
-			fprintf(f, "\\%c", *s == '\t' ? 't' : *s == '\n' ? 'n' : '\\');
-		else
-			fputc(*s, f);
-	}
-}
-
-static void unescape(char *s)
-{
-	char *o = s;
-	for (; *s; s++) {
-		if (*s == '\\' && s[1]) {
-			s++;
-			*o++ = *s == 't' ? '\t' : *s == 'n' ? '\n' : *s;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-}
-
 int elfscan_write(int genfd, const struct elf_report *rep, const struct strv *added,
 		  const struct strv *recheck)
 {
@@ -139,7 +116,7 @@ int elfscan_write(int genfd, const struct elf_report *rep, const struct strv *ad
 		(unsigned long long)rep->elf_files);
 	for (size_t i = 0; added && i < added->n; i++) {
 		fputs("added\t", f);
-		put_escaped(f, added->v[i]);
+		uc_put_escaped(f, added->v[i]);
 		fputc('\n', f);
 	}
 	/* the closure's objects with a dependency not taken: what a no-op
@@ -147,14 +124,14 @@ int elfscan_write(int genfd, const struct elf_report *rep, const struct strv *ad
 	fputs("closure\n", f);
 	for (size_t i = 0; recheck && i < recheck->n; i++) {
 		fputs("recheck\t", f);
-		put_escaped(f, recheck->v[i]);
+		uc_put_escaped(f, recheck->v[i]);
 		fputc('\n', f);
 	}
 	for (size_t i = 0; i < rep->n; i++) {
 		fprintf(f, "missing\t%d\t", rep->v[i].elfclass == ELFCLASS64 ? 64 : 32);
-		put_escaped(f, rep->v[i].program);
+		uc_put_escaped(f, rep->v[i].program);
 		fputc('\t', f);
-		put_escaped(f, rep->v[i].lib);
+		uc_put_escaped(f, rep->v[i].lib);
 		fputc('\n', f);
 	}
 	int r = fflush(f) != 0 || fsync(fd) < 0 ? -errno : 0;
@@ -174,7 +151,7 @@ static int read_line(struct elf_report *rep, struct elfdeps_lists *l, char *line
 		return 0;
 	}
 	if (strncmp(line, "recheck\t", 8) == 0) {
-		unescape(line + 8);
+		uc_unescape(line + 8);
 		return l->recheck ? strv_push(l->recheck, line + 8) : 0;
 	}
 	if (sscanf(line, "checked %llu %llu", &a, &b) == 2) {
@@ -183,7 +160,7 @@ static int read_line(struct elf_report *rep, struct elfdeps_lists *l, char *line
 		return 0;
 	}
 	if (strncmp(line, "added\t", 6) == 0) {
-		unescape(line + 6);
+		uc_unescape(line + 6);
 		return l->added ? strv_push(l->added, line + 6) : 0;
 	}
 	char *f1 = strchr(line, '\t'), *f2 = f1 ? strchr(f1 + 1, '\t') : NULL;
@@ -191,8 +168,8 @@ static int read_line(struct elf_report *rep, struct elfdeps_lists *l, char *line
 	if (strncmp(line, "missing\t", 8) != 0 || !f3)
 		return -EINVAL;
 	*f2 = *f3 = '\0';
-	unescape(f2 + 1);
-	unescape(f3 + 1);
+	uc_unescape(f2 + 1);
+	uc_unescape(f3 + 1);
 	return missing_add(rep, f2 + 1, f3 + 1, atoi(f1 + 1) == 64 ? ELFCLASS64 : ELFCLASS32);
 }
 

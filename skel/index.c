@@ -1,6 +1,7 @@
 #include "skel/index.h"
 
 #include "lib/cleanup.h"
+#include "lib/lines.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,16 +58,6 @@ void index_fill_stat(struct idx_ent *e, const struct stat *st)
 	e->gid = st->st_gid;
 }
 
-/* Paths are written with \t, \n and \\ escaped, like the manifest. */
-static void put_path(FILE *f, const char *s)
-{
-	for (; *s; s++)
-		if (*s == '\t' || *s == '\n' || *s == '\\')
-			fprintf(f, "\\%c", *s == '\t' ? 't' : *s == '\n' ? 'n' : '\\');
-		else
-			fputc(*s, f);
-}
-
 int index_write(const struct skel_index *ix, int dirfd, struct uc_error *err)
 {
 	int fd =
@@ -80,7 +71,7 @@ int index_write(const struct skel_index *ix, int dirfd, struct uc_error *err)
 	fputs("unicage-index 1\n", f);
 	for (size_t i = 0; i < ix->n; i++) {
 		const struct idx_ent *e = &ix->v[i];
-		put_path(f, e->path);
+		uc_put_escaped(f, e->path);
 		fprintf(f,
 			"\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRId64 "\t%" PRId64
 			"\t%o\t%u\t%u\t%c\t%s\t%u\n",
@@ -92,20 +83,6 @@ int index_write(const struct skel_index *ix, int dirfd, struct uc_error *err)
 	if (r == 0 && renameat(dirfd, "index.tmp", dirfd, "index") < 0)
 		r = -errno;
 	return r < 0 ? uc_fail_errno(err, r, "index") : 0;
-}
-
-static void unescape(char *s)
-{
-	char *o = s;
-	for (; *s; s++) {
-		if (*s == '\\' && s[1]) {
-			s++;
-			*o++ = *s == 't' ? '\t' : *s == 'n' ? '\n' : *s;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
 }
 
 /* The fields after the path (strtoull, not sscanf: an index has a line per
@@ -172,7 +149,7 @@ static int index_parse(int dirfd, char **text, int (*fn)(void *, const struct id
 			return uc_fail(err, UC_BADREQUEST, "index: bad line");
 		*nl = '\0';
 		*tab = '\0';
-		unescape(line);
+		uc_unescape(line);
 		struct idx_ent e = {.path = line};
 		if (parse_fields(tab + 1, &e) < 0)
 			return uc_fail(err, UC_BADREQUEST, "index: bad line for %s", line);

@@ -1,6 +1,7 @@
 #include "skel/manifest.h"
 
 #include "lib/cleanup.h"
+#include "lib/lines.h"
 #include "lib/objkey.h"
 
 #include <errno.h>
@@ -194,21 +195,6 @@ static int slurp(int dirfd, char **text, size_t *len)
 	return 0;
 }
 
-static char *unescape(char *s)
-{
-	char *o = s, *r = s;
-	for (; *s; s++) {
-		if (*s == '\\' && s[1]) {
-			s++;
-			*o++ = *s == 't' ? '\t' : *s == 'n' ? '\n' : *s;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-	return r;
-}
-
 static int parse_rec(char *line, struct manifest_rec *r)
 {
 	char *f[10];
@@ -223,7 +209,7 @@ static int parse_rec(char *line, struct manifest_rec *r)
 		}
 	}
 	char *end;
-	r->path = unescape(f[0]);
+	r->path = uc_unescape(f[0]);
 	r->type = f[1][0];
 	r->mode = (unsigned)strtoul(f[2], &end, 8);
 	r->uid = (unsigned)strtoul(f[3], NULL, 10);
@@ -231,8 +217,8 @@ static int parse_rec(char *line, struct manifest_rec *r)
 	r->size = strtoull(f[5], NULL, 10);
 	r->mtime = strtoll(f[6], NULL, 10);
 	r->cls = f[7][0];
-	r->ref = unescape(f[8]);
-	r->pkg = unescape(f[9]);
+	r->ref = uc_unescape(f[8]);
+	r->pkg = uc_unescape(f[9]);
 	return r->path[0] == '/' ? 0 : -EBADMSG;
 }
 

@@ -1,6 +1,7 @@
 #include "skel/rpmcache.h"
 
 #include "lib/cleanup.h"
+#include "lib/lines.h"
 #include "lib/log.h"
 #include "lib/path.h"
 
@@ -104,29 +105,6 @@ int rpmcache_add(struct rpmcache *c, const char *path, char cls, const char *nev
 	return 0;
 }
 
-static void put_esc(FILE *f, const char *s)
-{
-	for (; *s; s++)
-		if (*s == '\t' || *s == '\n' || *s == '\\')
-			fprintf(f, "\\%c", *s == '\t' ? 't' : *s == '\n' ? 'n' : '\\');
-		else
-			fputc(*s, f);
-}
-
-static void unescape(char *s)
-{
-	char *o = s;
-	for (; *s; s++) {
-		if (*s == '\\' && s[1]) {
-			s++;
-			*o++ = *s == 't' ? '\t' : *s == 'n' ? '\n' : *s;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-}
-
 int rpmcache_write(const struct rpmcache *c, int gendirfd, struct uc_error *err)
 {
 	int fd = openat(gendirfd, "rpm-files.tmp",
@@ -139,9 +117,9 @@ int rpmcache_write(const struct rpmcache *c, int gendirfd, struct uc_error *err)
 	}
 	fprintf(f, MAGIC "key %s\nghosts %zu\n", c->key ? c->key : "", c->ghosts);
 	for (size_t i = 0; i < c->n; i++) {
-		put_esc(f, c->v[i].path);
+		uc_put_escaped(f, c->v[i].path);
 		fprintf(f, "\t%c\t", c->v[i].cls);
-		put_esc(f, c->v[i].nevra);
+		uc_put_escaped(f, c->v[i].nevra);
 		fputc('\n', f);
 	}
 	int r = fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : -errno;
@@ -161,8 +139,8 @@ static bool parse_line(char *line, struct rpmcache *c)
 	*t1 = '\0';
 	char cls = t1[1];
 	char *nevra = t1 + 3;
-	unescape(line);
-	unescape(nevra);
+	uc_unescape(line);
+	uc_unescape(nevra);
 	return line[0] == '/' && rpmcache_add(c, line, cls, nevra) == 0;
 }
 
