@@ -34,15 +34,12 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "enter/entry_mount.h"
 #include "enter/join.h"
-#include "export/commit.h"
 #include "lib/config.h"
 #include "lib/users.h"
 #include "mount/cage.h"
-#include "mount/cagemp.h"
-#include "mount/etc.h"
 #include "mount/users.h"
-#include "skel/conf.h"
 
 struct pam_args {
 	const char *config; /* config=FILE (must exist); NULL: UC_DEFAULT_CONFIG when it
@@ -125,31 +122,17 @@ static bool init_beside_module(char *path, size_t size)
 	return n > 0 && (size_t)n < size && access(path, X_OK) == 0;
 }
 
-/* As `unicage exec` mounts a cage (cli/cmd_enter.c, mount_for_entry): an
- * import a crash stopped is finished first; conf.d leniently. */
+/* As `unicage exec` mounts a cage, with the init beside this module. */
 static int mount_cage(const struct uc_config *cfg, const struct uc_user *u, struct slot *s,
 		      struct uc_error *err)
 {
-	int r = import_pending(cfg, u->name) ? import_recover(cfg, u->name, err) : 0;
-	if (r < 0)
-		return r;
-	struct skel_conf conf = {0};
-	struct cage_mp mp = {0};
-	if ((r = cage_etc_conf_load(cfg->config_dir, &conf, err)) < 0)
-		return r;
-	if ((r = cagemp_load(&mp, cfg->config_dir, err)) == 0) {
-		struct cage_mount_opts o = {0};
-		bool created;
-		char init[PATH_MAX];
-		bool set_init = init_beside_module(init, sizeof(init));
-		if (set_init)
-			setenv("UNICAGE_INIT", init, 1);
-		r = cage_mount(cfg, &conf, &mp, u, &o, s, &created, err);
-		if (set_init)
-			unsetenv("UNICAGE_INIT");
-		cagemp_release(&mp);
-	}
-	skel_conf_release(&conf);
+	char init[PATH_MAX];
+	bool set_init = init_beside_module(init, sizeof(init));
+	if (set_init)
+		setenv("UNICAGE_INIT", init, 1);
+	int r = entry_mount_cage(cfg, u, s, err);
+	if (set_init)
+		unsetenv("UNICAGE_INIT");
 	return r;
 }
 
