@@ -887,34 +887,3 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 	release(&b);
 	return r;
 }
-
-int skel_suids(const struct skel_opts *o, struct suid_file **out, size_t *n, struct uc_error *err)
-{
-	struct wanted_set ws;
-	*out = NULL;
-	*n = 0;
-	_cleanup_close_ int rootfd = open(o->cfg->sysroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return uc_fail_errno(err, errno, "sysroot %s", o->cfg->sysroot);
-	int r = wanted_build(&ws, o->cfg, o->conf, rootfd, NULL, err);
-	for (size_t i = 0; r == 0 && i < ws.n; i++) {
-		struct stat st;
-		_cleanup_close_ int fd =
-		    path_open_in_root(rootfd, ws.v[i].path, O_PATH | O_NOFOLLOW, 0);
-		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-		    !(st.st_mode & (S_ISUID | S_ISGID)))
-			continue;
-		struct suid_file *v = realloc(*out, (*n + 1) * sizeof(*v));
-		if (!v) {
-			r = uc_fail(err, UC_INTERNAL, "out of memory");
-			break;
-		}
-		*out = v;
-		v[*n] =
-		    (struct suid_file){strdup(ws.v[i].path), st.st_mode & 07777,
-				       !o->cfg->strip_suid || suid_allowed(o->cfg, ws.v[i].path)};
-		(*n)++;
-	}
-	wanted_release(&ws);
-	return r;
-}
