@@ -183,6 +183,30 @@ static int splice_link(char *buf, size_t size, const char *target, const char *r
 	return 0;
 }
 
+/* The next component of *p into comp (slashes skipped), *p moved past it;
+ * *last: nothing follows. 1, 0 at the end of the path, -ENAMETOOLONG. */
+static int next_component(char **p, char comp[NAME_MAX + 1], bool *last)
+{
+	char *s = *p;
+	while (*s == '/')
+		s++;
+	if (*s == '\0') {
+		*p = s;
+		return 0;
+	}
+	size_t n = strcspn(s, "/");
+	if (n > NAME_MAX)
+		return -ENAMETOOLONG;
+	memcpy(comp, s, n);
+	comp[n] = '\0';
+	s += n;
+	while (*s == '/')
+		s++;
+	*last = *s == '\0';
+	*p = s;
+	return 1;
+}
+
 /* The fallback: resolve one component at a time with O_NOFOLLOW. In "in_root"
  * mode symlinks are read and resolved against the walk (absolute ones from
  * rootfd) and ".." stops at rootfd; otherwise any symlink is ELOOP and ".." is
@@ -199,26 +223,18 @@ static int walk_open(int rootfd, const char *path, int flags, mode_t mode, bool 
 		return -ENAMETOOLONG;
 	char *p = buf;
 	for (;;) {
-		while (*p == '/')
-			p++;
-		if (*p == '\0') {
+		char comp[NAME_MAX + 1];
+		bool last;
+		int c = next_component(&p, comp, &last);
+		if (c == 0) {
 			r = openat(walk_top(&w), ".", flags | O_CLOEXEC, mode);
 			r = r < 0 ? -errno : r;
 			break;
 		}
-		size_t n = strcspn(p, "/");
-		char comp[NAME_MAX + 1];
-		if (n > NAME_MAX) {
-			r = -ENAMETOOLONG;
+		if (c < 0) {
+			r = c;
 			break;
 		}
-		memcpy(comp, p, n);
-		comp[n] = '\0';
-		char *rest = p + n;
-		while (*rest == '/')
-			rest++;
-		bool last = *rest == '\0';
-		p = rest;
 		if (strcmp(comp, ".") == 0)
 			continue;
 		if (strcmp(comp, "..") == 0) {
@@ -242,7 +258,7 @@ static int walk_open(int rootfd, const char *path, int flags, mode_t mode, bool 
 				if (target[0] == '/')
 					while (w.n)
 						walk_pop(&w);
-				r = splice_link(buf, sizeof(buf), target, rest);
+				r = splice_link(buf, sizeof(buf), target, p);
 				if (r < 0)
 					break;
 				p = buf;
@@ -321,23 +337,13 @@ int path_resolve_in_root(int rootfd, const char *path, bool follow_last, char *r
 	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
 		return -ENAMETOOLONG;
 	for (char *p = buf; r == 0;) {
-		while (*p == '/')
-			p++;
-		if (*p == '\0')
-			break;
-		size_t n = strcspn(p, "/");
 		char comp[NAME_MAX + 1];
-		if (n > NAME_MAX) {
-			r = -ENAMETOOLONG;
+		bool last;
+		int c = next_component(&p, comp, &last);
+		if (c <= 0) {
+			r = c;
 			break;
 		}
-		memcpy(comp, p, n);
-		comp[n] = '\0';
-		char *rest = p + n;
-		while (*rest == '/')
-			rest++;
-		bool last = *rest == '\0';
-		p = rest;
 		if (strcmp(comp, ".") == 0)
 			continue;
 		if (strcmp(comp, "..") == 0) {
@@ -353,7 +359,7 @@ int path_resolve_in_root(int rootfd, const char *path, bool follow_last, char *r
 		if (S_ISLNK(st.st_mode) && (!last || follow_last)) {
 			r = ++hops > 40 ? -ELOOP
 					: resolve_link(&w, cur, sizeof(cur), comp, buf, sizeof(buf),
-						       rest, links);
+						       p, links);
 			p = buf;
 			continue;
 		}
