@@ -6,6 +6,9 @@
 #   fixture_rpms, fixture_root DIR    the fixture RPMs and a fake host with them
 #   fail MSG, skip MSG, expect_exit CODE CMD..., assert_eq A B MSG
 set -euo pipefail
+# script(1) runs its command with $SHELL, and CI may start with none (then
+# it is /bin/sh, dash here): the tests' commands are bash
+export SHELL=/bin/bash
 UC=${UNICAGE_BIN:?run through tests/integration/run.sh}
 T=$(mktemp -d /tmp/unicage-test.XXXXXX)
 

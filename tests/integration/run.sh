@@ -53,6 +53,9 @@ for t in "${tests[@]}"; do
         fi ;;
     *)
         fail=$((fail + 1)); echo "FAIL $name (exit $rc)"
+        # a suite of many cases (t-contain) says "=> CASE: FAIL": what led
+        # to each, then the end of the log
+        grep -B 12 -E '^=> .*: FAIL' "$log" | sed 's/^/    : /' | head -n 120
         sed 's/^/    | /' "$log" | tail -n 40 ;;
     esac
 done
