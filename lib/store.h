@@ -105,8 +105,9 @@ typedef int (*store_object_fn)(int subfd, const char *sub, const char *name, voi
 int store_foreach_object(int objfd, store_object_fn fn, void *arg);
 
 /* Remove dfd/name and everything below it; names of +i inodes (objects)
- * need the flag off for the moment: call under the store's lock. */
-void store_rm_tree(int dfd, const char *name);
+ * need the flag off for the moment: call under the store's lock. Returns 0
+ * or the first failure (-errno), having removed all it could. */
+int store_rm_tree(int dfd, const char *name);
 /* The same by path (its parent opened, never following its last component). */
 void store_rm_path(const char *path);
 
