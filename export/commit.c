@@ -483,13 +483,10 @@ int import_recover_locked(const struct uc_config *cfg, const char *user, struct 
 			if (r < 0) {
 				/* stuck (say, the new tree was removed by hand): say
 				 * how to give the import up, the record stays */
-				char msg[sizeof(err->msg)];
-				snprintf(msg, sizeof(msg), "%s", err->msg);
-				return uc_fail(
-				    err, err->kind,
-				    "%.160s; to give the import of %.32s up (each tree "
-				    "stays as it is now) remove %.160s/imports/%.32s.intent",
-				    msg, user, cfg->state_dir, user);
+				return uc_error_suffix(err, r,
+						       "to give the import of %s up (each tree "
+						       "stays as it is now) remove %s/imports/%s.intent",
+						       user, cfg->state_dir, user);
 			}
 		}
 		finish(cfg, dir, &c);
