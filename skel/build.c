@@ -821,8 +821,8 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 		/* what the lean no-op (skel/noop.h) will check, taken before the
 		 * set is built and compared after it */
 		_cleanup_free_ char *snap =
-		    skel_read_current(b.skelfd, cur, sizeof(cur)) == 0 && !b.prev_recheck.n &&
-			    !b.prev_elf_missing && !st->index_rebuilt
+		    skel_read_current(b.skelfd, cur, sizeof(cur)) == 0 && !b.prev_elf_missing &&
+			    !st->index_rebuilt
 			? noop_snapshot(o->cfg, o->conf, b.rootfd, &b.prev, cur)
 			: NULL;
 		r = wanted_build_rpm(&b.ws, o->cfg, o->conf, b.rootfd, &b.probe, &b.wrpm, err);
@@ -836,8 +836,8 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 			if (!snap)
 				uc_debug(
 				    UC_AREA_GENERAL, "skel/noop: not recorded (%s)",
-				    b.prev_recheck.n || b.prev_elf_missing
-					? "the generation misses libraries: rechecked each time"
+				    b.prev_elf_missing
+					? "the generation misses libraries and has no recheck list"
 					: "an input it cannot prove");
 			if (o->conf->rpms.n && !b.wrpm.reused && !o->dry_run)
 				rpmcache_save(&b.wrpm.next,
