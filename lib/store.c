@@ -36,6 +36,19 @@ int fs_set_immutable(int fd, bool on)
 	return ioctl(fd, FS_IOC_SETFLAGS, &want) < 0 ? -errno : 0;
 }
 
+int fs_set_owner_mode(int fd, uid_t uid, gid_t gid, mode_t mode)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	bool chown_ = st.st_uid != uid || st.st_gid != gid;
+	if (chown_ && fchown(fd, uid, gid) < 0)
+		return -errno;
+	if ((chown_ || (st.st_mode & 07777) != (mode & 07777)) && fchmod(fd, mode & 07777) < 0)
+		return -errno;
+	return 0;
+}
+
 bool obj_meta_equal(const struct stat *a, const struct xattr_set *xa, const struct stat *b,
 		    const struct xattr_set *xb, bool with_mtime)
 {
@@ -415,17 +428,17 @@ int store_stage_copy(struct store *s, int srcfd, const struct stat *st, const st
 		     char *tmpname, size_t size, struct uc_error *err)
 {
 	snprintf(tmpname, size, "%ld.%u", (long)s->pid, atomic_fetch_add(&s->tmpseq, 1));
-	int fd =
-	    openat(s->tmpfd, tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* created with its permission bits (store/tmp is root's, 0700: nobody
+	 * sees it before it is whole) so that mostly no fchmod is needed */
+	int fd = openat(s->tmpfd, tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			st->st_mode & 0777);
 	if (fd < 0)
 		return uc_fail_errno(err, errno, "store %s/tmp", s->path);
 	struct timespec times[2] = {st->st_mtim, st->st_mtim};
 	int r = copy_content(srcfd, fd, (uint64_t)st->st_size);
-	/* chown before chmod and xattrs: it would clear setuid bits and caps */
-	if (r == 0 && fchown(fd, st->st_uid, st->st_gid) < 0)
-		r = -errno;
-	if (r == 0 && fchmod(fd, st->st_mode & 07777) < 0)
-		r = -errno;
+	/* owner and mode before xattrs: chown would clear setuid bits and caps */
+	if (r == 0)
+		r = fs_set_owner_mode(fd, st->st_uid, st->st_gid, st->st_mode);
 	if (r == 0 && xa)
 		r = xattrs_apply(fd, xa);
 	if (r == 0 && futimens(fd, times) < 0)

@@ -115,6 +115,12 @@ void store_rm_path(const char *path);
  * filesystem or the caller cannot. */
 int fs_set_immutable(int fd, bool on);
 int fs_get_immutable(int fd, bool *on);
+/* fd's owner made uid:gid and its permission bits mode (07777), with only
+ * the calls that change something: a new inode mostly has them already
+ * (root's, with the mode it was created with), and on XFS or a journaled
+ * ext4 each fchown or fchmod is a transaction. The mode goes after the
+ * owner (chown clears set-id bits). 0 or -errno. */
+int fs_set_owner_mode(int fd, uid_t uid, gid_t gid, mode_t mode);
 
 /* Same metadata as far as the object key sees it (type, mode, owner, mtime
  * when it counts, xattrs)? */

@@ -391,9 +391,9 @@ static int parents(struct gen_build *b, const char *path)
 
 static int set_meta(int fd, const struct idx_ent *e, const struct xattr_set *xa, bool times)
 {
-	if (fchown(fd, e->uid, e->gid) < 0 || fchmod(fd, e->mode & 07777) < 0)
-		return -errno;
-	int r = xa ? xattrs_apply(fd, xa) : 0;
+	int r = fs_set_owner_mode(fd, e->uid, e->gid, e->mode);
+	if (r == 0 && xa)
+		r = xattrs_apply(fd, xa);
 	struct timespec t[2] = {{e->mtime_ns / 1000000000, e->mtime_ns % 1000000000},
 				{e->mtime_ns / 1000000000, e->mtime_ns % 1000000000}};
 	if (r == 0 && times && futimens(fd, t) < 0)
@@ -418,7 +418,7 @@ static int make_dir(struct gen_build *b, const struct idx_ent *e, const char *ba
 	int r = bare ? 0 : host_xattrs(b, e->path, &xa); /* bare: a home parent, no ACL */
 	int fds[2] = {-1, -1}, dirs[2] = {b->ptree, b->pstub};
 	for (int i = 0; r == 0 && i < 2; i++) {
-		if (mkdirat(dirs[i], base, 0700) < 0)
+		if (mkdirat(dirs[i], base, e->mode & 0777) < 0) /* set_meta: mostly no fchmod */
 			r = -errno;
 		else if ((fds[i] = openat(dirs[i], base,
 					  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
@@ -476,8 +476,8 @@ static int make_config(struct gen_build *b, const struct idx_ent *e, const char 
 	struct xattr_set xa;
 	if (xattrs_read(in, &xa) < 0)
 		return -errno;
-	int out =
-	    openat(b->ptree, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int out = openat(b->ptree, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			 e->mode & 0777);
 	int r = out < 0 ? -errno : store_copy_data(in, out, e->size);
 	if (r == 0)
 		r = set_meta(out, e, &xa, true);
@@ -516,7 +516,8 @@ static int make_shared(struct gen_build *b, const struct idx_ent *e, const char 
 	struct stat ost;
 	if (xattrs_read(ofd, &xa) < 0 || fstat(ofd, &ost) < 0)
 		return -errno;
-	int s = openat(b->pstub, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int s = openat(b->pstub, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		       e->mode & 0777);
 	r = s < 0 ? -errno : 0;
 	if (r == 0 && ftruncate(s, (off_t)e->size) < 0)
 		r = -errno;
