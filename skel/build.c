@@ -255,19 +255,29 @@ static int object_for(struct gen_build *b, size_t i, struct uc_error *err)
 	st.st_mode = e->mode; /* setuid bits as the skeleton has them */
 	int r = objkey_compute(fd, &st, &xa, false, &key);
 	b->st->bytes_read += (uint64_t)st.st_size;
+	char hex[2 * OBJKEY_LEN + 1];
+	objkey_hex(&key, hex);
+	size_t suffix;
+	if (r == 0 && strset_get(&b->keys, hex, &suffix)) {
+		/* the same as a file already staged in this run: its object
+		 * (not in the store before the placing, so not looked up) */
+		xattrs_release(&xa);
+		objkey_hex(&key, e->key);
+		e->suffix = (unsigned)suffix;
+		return 0;
+	}
 	struct obj_src src = {fd, &st, &xa, false, &key};
 	struct store_obj obj = {.fd = -1};
 	if (r == 0)
 		r = store_lookup(&b->store, &src, &obj, err);
 	b->st->bytes_read += r == 1 ? (uint64_t)st.st_size : 0; /* the byte compare */
-	char hex[2 * OBJKEY_LEN + 1];
-	objkey_hex(&key, hex);
 	if (r == 1) {
 		b->st->objects_reused++;
-	} else if (r == 0 && !strset_contains(&b->keys, hex)) {
+	} else if (r == 0) {
 		char tmp[64];
 		r = store_stage_copy(&b->store, fd, &st, &xa, tmp, sizeof(tmp), err);
-		if (r == 0 && (!(b->staged[i] = strdup(tmp)) || strset_add(&b->keys, hex) < 0))
+		if (r == 0 && (!(b->staged[i] = strdup(tmp)) ||
+			       strset_put(&b->keys, hex, obj.suffix) < 0))
 			r = -ENOMEM;
 		b->nstaged += r == 0;
 	}
