@@ -5,6 +5,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/log.h"
+#include "lib/sys.h"
 #include "skel/gens.h"
 #include "skel/current.h"
 #include "skel/elfscan.h"
@@ -478,16 +479,24 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 	if (!b->staged || !b->from_prev)
 		return uc_fail(err, UC_INTERNAL, "out of memory");
 	struct manifest_writer *mw = NULL;
+	struct timespec t0;
+	uc_clock_now(&t0);
 	if ((r = make_objects(b, err)) < 0 || (r = manifest_create(&mw, b->genfd, gen, err)) < 0)
 		return r;
+	uc_debug(UC_AREA_GENERAL, "build %s: objects at %ld ms", gen, uc_ms_since(&t0));
 	if ((r = make_paths(b, mw, err)) < 0) {
 		manifest_abort(mw);
 		return r;
 	}
+	uc_debug(UC_AREA_GENERAL, "build %s: paths, linker cache, ELF check at %ld ms", gen,
+		 uc_ms_since(&t0));
 	if ((r = manifest_commit(mw, err)) < 0 || (r = index_write(&b->next, b->genfd, err)) < 0 ||
 	    (r = skel_cfg_missing_write(b->genfd, &b->ws.cfg_missing, err)) < 0)
 		return r;
-	return publish(b, tmp, gen, err); /* tree/ and stubs/ durable first */
+	uc_debug(UC_AREA_GENERAL, "build %s: manifest and index at %ld ms", gen, uc_ms_since(&t0));
+	r = publish(b, tmp, gen, err); /* tree/ and stubs/ durable first */
+	uc_debug(UC_AREA_GENERAL, "build %s: published at %ld ms", gen, uc_ms_since(&t0));
+	return r;
 }
 
 static void release(struct gen_build *b)
