@@ -92,11 +92,13 @@ wait_log "alice: session walls: no_new_privs, seccomp filter (user namespaces re
 # --- the walls of an entry (cage_user_namespaces = no, the default) -------------
 cp "$T/probe" "$h/home/alice/probe"; chown alice:alice "$h/home/alice/probe"
 ssh "${sshopts[@]}" alice@127.0.0.1 'unshare -U sh -c "exit 0" 2> /tmp/e; echo "userns=$? $(cat /tmp/e)";
-    grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status; ./probe userns' > "$T/out" 2>&1 || true
+    grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status; ./probe userns; ./probe sockdiag' > "$T/out" 2>&1 || true
 assert_grep '^userns=1 unshare: .*Operation not permitted$' "$T/out" "ssh: unshare -U fails in the session"
 assert_grep '^NoNewPrivs:	1$' "$T/out" "ssh: no_new_privs in the session"
 assert_grep '^Seccomp:	2$' "$T/out" "ssh: the seccomp filter in the session"
 assert_grep '^unshare(CLONE_NEWUSER): EPERM$' "$T/out" "ssh: the filter refuses CLONE_NEWUSER"
+# (a user may open sock_diag on a plain host: `ss` does; the filter refuses it)
+assert_grep '^sock_diag: EACCES$' "$T/out" "ssh: the filter refuses sock_diag (the host's sockets)"
 if "$UC" check 2>&1 | grep -q "landlock scoping: yes"; then
     "$T/probe" listen "t-pam-sshd-$$" & lp=$!
     on_cleanup "kill -9 $lp"
@@ -192,9 +194,11 @@ wait_log "alice: session joins the cage (slot 2, generation gen-000002)" "the ne
 kill -0 "$long" || fail "alice's running session ended with the update"
 
 # --- bob (disabled) logs in uncaged; a caged user whose cage cannot be built is refused
-expect_exit 0 ssh "${sshopts[@]}" bob@127.0.0.1 'cat /proc/1/comm; id -un'
+expect_exit 0 ssh "${sshopts[@]}" bob@127.0.0.1 'cat /proc/1/comm; grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status; id -un'
 assert_eq "$(tail -n 1 "$T/out")" bob "bob logs in"
 [ "$(head -n 1 "$T/out")" != unicage-init ] || fail "bob (disabled) landed in a cage"
+assert_grep '^NoNewPrivs:	0$' "$T/out" "an uncaged session gets no walls (PAM_IGNORE changes nothing)"
+assert_grep '^Seccomp:	0$' "$T/out" "an uncaged session gets no seccomp filter"
 expect_exit 0 uc enable bob
 # his cage cannot be built: the generation's stubs are gone (sshd still
 # authenticates him: his home and key are there)
