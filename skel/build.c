@@ -324,14 +324,11 @@ static int place_staged(struct gen_build *b, struct uc_error *err)
 	return 0;
 }
 
-/* A progress line on a terminal: what phase, how far. */
+/* Progress: every 512 entries, and at the end of each phase. */
 static void progress(struct gen_build *b, const char *phase, size_t done, size_t total)
 {
-	if (!b->o->progress || (done % 512 != 0 && done != total))
-		return;
-	fprintf(stderr, "\rskel: %s %zu/%zu", phase, done, total);
-	if (done == total)
-		fputc('\n', stderr);
+	if (done % 512 == 0 || done == total)
+		uc_progress(&b->o->progress, "skel", phase, done, total, done == total);
 }
 
 /* ---- the whole build ------------------------------------------------------ */
