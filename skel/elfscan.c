@@ -8,6 +8,7 @@
 #include "lib/path.h"
 #include "skel/elfdeps.h"
 #include "skel/ldcache.h"
+#include "skel/noop.h"
 #include "skel/nss.h"
 #include "skel/wanted.h"
 
@@ -430,7 +431,7 @@ int elfscan_wanted(int rootfd, const struct strv *programs, const struct strv *b
 }
 
 int elfscan_recheck(int rootfd, const struct strv *objects, const struct strv *black,
-		    elfscan_add_fn add, void *ctx, struct strv *added)
+		    elfscan_add_fn add, void *ctx, struct strv *added, struct strv *probes)
 {
 	struct closure c = {.rootfd = rootfd,
 			    .black = black,
@@ -438,7 +439,14 @@ int elfscan_recheck(int rootfd, const struct strv *objects, const struct strv *b
 			    .ctx = ctx,
 			    .added = added,
 			    .again = true};
-	int r = objects->n ? elf_tree_load(&c.t, rootfd) : 0;
+	static const char *const read_first[] = {"/etc/ld.so.conf", "/etc/ld.so.cache",
+						 "/etc/nsswitch.conf"};
+	int r = 0;
+	for (size_t i = 0; probes && objects->n && r == 0 && i < UC_ARRAY_SIZE(read_first); i++)
+		r = noop_res_line(rootfd, read_first[i], probes);
+	if (r == 0 && objects->n)
+		r = elf_tree_load(&c.t, rootfd);
+	c.t.probes = probes;
 	for (size_t i = 0; r == 0 && i < objects->n; i++)
 		r = recheck_one(&c, objects->v[i]);
 	if (objects->n)
