@@ -234,7 +234,10 @@ static void zr_close(struct zread *z)
 }
 
 /* More decompressed bytes into z->out: 1, 0 at the end of the stream,
- * -EBADMSG when it is corrupt, truncated or larger than its cap. */
+ * -EBADMSG when it is corrupt, truncated or larger than its cap. With all
+ * input read, zstd may still hold decoded bytes of a block (it decodes
+ * 128 KiB blocks into 64 KiB here): it is called until it gives nothing
+ * more. */
 static int zr_fill(struct zread *z)
 {
 	z->out.pos = z->out_pos = 0;
@@ -246,11 +249,14 @@ static int zr_fill(struct zread *z)
 			z->in = (ZSTD_inBuffer){z->ibuf, (size_t)n, 0};
 			z->in_eof = n == 0;
 		}
-		if (z->in.pos == z->in.size && z->in_eof)
-			return z->ret == 0 ? 0 : -EBADMSG; /* a frame cut short */
+		bool drained = z->in.pos == z->in.size && z->in_eof;
+		if (drained && z->ret == 0)
+			return 0; /* the last frame ended and everything was handed out */
 		z->ret = ZSTD_decompressStream(z->d, &z->out, &z->in);
 		if (ZSTD_isError(z->ret))
 			return -EBADMSG;
+		if (drained && z->out.pos == 0 && z->ret != 0)
+			return -EBADMSG; /* a frame cut short */
 	}
 	z->total += z->out.pos;
 	return z->total > z->cap ? -EBADMSG : 1;

@@ -30,7 +30,9 @@ for t in "$@"; do
         fail=1
         continue
     fi
-    slow=$(nice -n 19 "$build/fuzz/$t" -t 100 "$corpus" 2>&1 | tail -n 1)
+    out=$(nice -n 19 "$build/fuzz/$t" -t 100 "$corpus" 2>&1)
+    grep '^slow: ' <<<"$out"
+    slow=$(tail -n 1 <<<"$out")
     echo "fuzz $t: ${execs:-?} executions in $((end - start)) s, corpus $(ls "$corpus" | wc -l) inputs; $slow"
     case $slow in *", 0 slower"*) ;; *) fail=1 ;; esac
 done

@@ -140,6 +140,48 @@ static void test_damage(void **state)
 	assert_int_equal(err.kind, UC_NOTFOUND);
 }
 
+static int check_big(const struct manifest_rec *r, void *arg)
+{
+	size_t *n = arg;
+	char want[64];
+	snprintf(want, sizeof(want), "/usr/share/data/d%zu/file-%zu", *n % 97, *n);
+	assert_string_equal(r->path, want);
+	assert_int_equal(r->size, *n * 7);
+	(*n)++;
+	return 0;
+}
+
+/* Manifests of real skeletons are megabytes: read as a stream, each block
+ * decoded in pieces (zstd decodes 128 KiB blocks, the reader takes 64 KiB
+ * at a time and must drain what zstd holds after the last input byte). */
+static void test_large(void **state)
+{
+	static const size_t counts[] = {1, 500, 4099, 20000, 100000};
+	for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+		struct manifest_writer *w;
+		struct uc_error err = {0};
+		assert_int_equal(manifest_create(&w, dfd, "gen-big", &err), 0);
+		uint64_t x = 88172645463325252ULL;
+		for (size_t i = 0; i < counts[c]; i++) {
+			char path[64], key[65];
+			snprintf(path, sizeof(path), "/usr/share/data/d%zu/file-%zu", i % 97, i);
+			for (int k = 0; k < 64; k++) {
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				key[k] = "0123456789abcdef"[x & 15];
+			}
+			key[64] = '\0';
+			struct manifest_rec r = {path,	'f',	    0644, 0,   0,
+						 i * 7, 1700000000, 's',  key, "pkg-1.0-1.x86_64"};
+			assert_int_equal(manifest_add(w, &r), 0);
+		}
+		assert_int_equal(manifest_commit(w, &err), 0);
+		size_t n = 0;
+		if (manifest_read(dfd, NULL, check_big, &n, &err) != 0)
+			fail_msg("%zu records: %s", counts[c], err.msg);
+		assert_int_equal(n, counts[c]);
+	}
+}
+
 /* body + its right checksum line, compressed, as dfd/manifest.zst */
 static void put_plain(const char *body, size_t len)
 {
@@ -240,7 +282,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_round_trip), cmocka_unit_test(test_damage),
 	    cmocka_unit_test(test_empty),      cmocka_unit_test(test_refused),
-	    cmocka_unit_test(test_bomb),
+	    cmocka_unit_test(test_large),      cmocka_unit_test(test_bomb),
 	};
 	return cmocka_run_group_tests_name("manifest", tests, setup, teardown);
 }
