@@ -5,7 +5,9 @@
 
 #include "lib/cleanup.h"
 #include "lib/log.h"
+#include "lib/sys.h"
 #include "skel/gens.h"
+#include "skel/current.h"
 #include "skel/elfscan.h"
 #include "skel/noop.h"
 #include "skel/wanted.h"
@@ -276,8 +278,8 @@ static int object_for(struct gen_build *b, size_t i, struct uc_error *err)
 	} else if (r == 0) {
 		char tmp[64];
 		r = store_stage_copy(&b->store, fd, &st, &xa, tmp, sizeof(tmp), err);
-		if (r == 0 && (!(b->staged[i] = strdup(tmp)) ||
-			       strset_put(&b->keys, hex, obj.suffix) < 0))
+		if (r == 0 &&
+		    (!(b->staged[i] = strdup(tmp)) || strset_put(&b->keys, hex, obj.suffix) < 0))
 			r = -ENOMEM;
 		b->nstaged += r == 0;
 	}
@@ -324,14 +326,11 @@ static int place_staged(struct gen_build *b, struct uc_error *err)
 	return 0;
 }
 
-/* A progress line on a terminal: what phase, how far. */
+/* Progress: every 512 entries, and at the end of each phase. */
 static void progress(struct gen_build *b, const char *phase, size_t done, size_t total)
 {
-	if (!b->o->progress || (done % 512 != 0 && done != total))
-		return;
-	fprintf(stderr, "\rskel: %s %zu/%zu", phase, done, total);
-	if (done == total)
-		fputc('\n', stderr);
+	if (done % 512 == 0 || done == total)
+		uc_progress(&b->o->progress, "skel", phase, done, total, done == total);
 }
 
 /* ---- the whole build ------------------------------------------------------ */
@@ -366,7 +365,7 @@ static int open_store(struct gen_build *b, struct uc_error *err)
 static int load_previous(struct gen_build *b, struct uc_error *err)
 {
 	char gen[64];
-	int r = skel_read_current(b->skelfd, gen, sizeof(gen));
+	int r = skel_current_read(b->skelfd, gen, sizeof(gen));
 	if (r == -ENOENT)
 		return 0;
 	rpmcache_read(&b->rpm_prev, b->skelfd);
@@ -415,19 +414,11 @@ static int make_gen_dirs(struct gen_build *b, const char *tmp, struct uc_error *
 	return b->treefd < 0 || b->stubfd < 0 ? uc_fail_errno(err, errno, "generation %s", tmp) : 0;
 }
 
-/* Objects first (read, hash, stage copies, one syncfs, place), then every
- * path in order, the manifest and the index; then the rename. */
-static int build(struct gen_build *b, const char *gen, struct uc_error *err)
+/* Every shared file's object: read, hashed, staged when new; one syncfs,
+ * then placed. */
+static int make_objects(struct gen_build *b, struct uc_error *err)
 {
-	char tmp[80];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", gen);
-	int r = make_gen_dirs(b, tmp, err);
-	b->staged = calloc(b->next.n + 1, sizeof(*b->staged));
-	if (!b->from_prev)
-		b->from_prev = calloc(b->next.n + 1, sizeof(*b->from_prev));
-	if (r == 0 && (!b->staged || !b->from_prev))
-		r = uc_fail(err, UC_INTERNAL, "out of memory");
-	for (size_t i = 0; r == 0 && i < b->next.n; i++) {
+	for (size_t i = 0; i < b->next.n; i++) {
 		if (b->next.v[i].cls != W_SHARED)
 			continue;
 		b->srcfd = b->from_prev[i] ? b->prevtreefd : b->rootfd;
@@ -436,15 +427,18 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 		if (e == -ESTALE || e == -ENOENT)
 			b->next.v[i].cls = W_NOT_TAKEN; /* changed or gone since its stat */
 		else if (e < 0)
-			r = err->kind ? e
-				      : uc_fail_errno(err, e, "skeleton: %s", b->next.v[i].path);
+			return err->kind ? e
+					 : uc_fail_errno(err, e, "skeleton: %s", b->next.v[i].path);
 	}
 	progress(b, "objects", b->next.n, b->next.n);
-	if (r == 0)
-		r = place_staged(b, err);
-	struct manifest_writer *mw = NULL;
-	if (r == 0)
-		r = manifest_create(&mw, b->genfd, gen, err);
+	return place_staged(b, err);
+}
+
+/* Every path in order into tree/ and stubs/ and the manifest; then the
+ * linker cache and the ELF check, which add to the manifest too. */
+static int make_paths(struct gen_build *b, struct manifest_writer *mw, struct uc_error *err)
+{
+	int r = 0;
 	for (size_t i = 0; r == 0 && i < b->next.n; i++) {
 		b->srcfd = b->from_prev[i] ? b->prevtreefd : b->rootfd;
 		progress(b, "paths", i, b->next.n);
@@ -452,26 +446,56 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 			r = skel_make_entry(b, i, mw, err);
 	}
 	progress(b, "paths", b->next.n, b->next.n);
-	skel_seal_fresh(b);
-	if (r == 0) /* the linker cache, the ELF check */
-		r = elfscan_finish(b->rootfd, b->treefd, b->stubfd, b->genfd, mw, &b->next, &b->ws,
-				   b->st, err);
-	if (r == 0)
-		r = manifest_commit(mw, err);
-	else
-		manifest_abort(mw);
-	if (r == 0)
-		r = index_write(&b->next, b->genfd, err);
-	if (r == 0)
-		r = skel_cfg_missing_write(b->genfd, &b->ws.cfg_missing, err);
+	skel_seal_fresh(b); /* even after a failure: no object stays without +i */
+	if (r < 0)
+		return r;
+	return elfscan_finish(b->rootfd, b->treefd, b->stubfd, b->genfd, mw, &b->next, &b->ws,
+			      b->st, err);
+}
 
-	/* tree/ and stubs/ durable before the generation is published */
-	if (r == 0 && syncfs(b->genfd) < 0)
-		r = uc_fail_errno(err, errno, "syncfs");
-	if (r == 0 && renameat(b->skelfd, tmp, b->skelfd, gen) < 0)
-		r = uc_fail_errno(err, errno, "publishing %s", gen);
-	if (r == 0 && (r = skel_switch_current(b->skelfd, gen)) < 0)
-		r = uc_fail_errno(err, r, "switching current to %s", gen);
+/* tmp made durable and renamed to gen, then current switched to it. */
+static int publish(struct gen_build *b, const char *tmp, const char *gen, struct uc_error *err)
+{
+	if (syncfs(b->genfd) < 0)
+		return uc_fail_errno(err, errno, "syncfs");
+	if (renameat(b->skelfd, tmp, b->skelfd, gen) < 0)
+		return uc_fail_errno(err, errno, "publishing %s", gen);
+	int r = skel_current_switch(b->skelfd, gen);
+	return r < 0 ? uc_fail_errno(err, r, "switching current to %s", gen) : 0;
+}
+
+/* Objects first, then every path in order, the manifest and the index;
+ * then the rename. A failure leaves gen.tmp (removed by the caller). */
+static int build(struct gen_build *b, const char *gen, struct uc_error *err)
+{
+	char tmp[80];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", gen);
+	int r = make_gen_dirs(b, tmp, err);
+	if (r < 0)
+		return r;
+	b->staged = calloc(b->next.n + 1, sizeof(*b->staged));
+	if (!b->from_prev)
+		b->from_prev = calloc(b->next.n + 1, sizeof(*b->from_prev));
+	if (!b->staged || !b->from_prev)
+		return uc_fail(err, UC_INTERNAL, "out of memory");
+	struct manifest_writer *mw = NULL;
+	struct timespec t0;
+	uc_clock_now(&t0);
+	if ((r = make_objects(b, err)) < 0 || (r = manifest_create(&mw, b->genfd, gen, err)) < 0)
+		return r;
+	uc_debug(UC_AREA_GENERAL, "build %s: objects at %ld ms", gen, uc_ms_since(&t0));
+	if ((r = make_paths(b, mw, err)) < 0) {
+		manifest_abort(mw);
+		return r;
+	}
+	uc_debug(UC_AREA_GENERAL, "build %s: paths, linker cache, ELF check at %ld ms", gen,
+		 uc_ms_since(&t0));
+	if ((r = manifest_commit(mw, err)) < 0 || (r = index_write(&b->next, b->genfd, err)) < 0 ||
+	    (r = skel_cfg_missing_write(b->genfd, &b->ws.cfg_missing, err)) < 0)
+		return r;
+	uc_debug(UC_AREA_GENERAL, "build %s: manifest and index at %ld ms", gen, uc_ms_since(&t0));
+	r = publish(b, tmp, gen, err); /* tree/ and stubs/ durable first */
+	uc_debug(UC_AREA_GENERAL, "build %s: published at %ld ms", gen, uc_ms_since(&t0));
 	return r;
 }
 
@@ -500,6 +524,93 @@ static void release(struct gen_build *b)
 	store_close(&b->store);
 }
 
+/* The no-op fast path: the walk only checks the wanted paths against the
+ * current generation. 1: nothing changed (reported, the lean no-op's
+ * record written), 0: something did (the set is made again, whole), or
+ * -errno. */
+static int try_noop(struct gen_build *b, struct uc_error *err)
+{
+	const struct skel_opts *o = b->o;
+	struct skel_stats *st = b->st;
+	if (!(b->prev_hit = calloc(b->prev.n + 1, sizeof(*b->prev_hit))))
+		return uc_fail(err, UC_INTERNAL, "out of memory");
+	b->probe = (struct wanted_probe){.same = same_as_prev, .ctx = b};
+	b->probe.elf_added = b->prev_elf_missing ? NULL : &b->prev_elf;
+	b->probe.elf_recheck = &b->prev_recheck;
+	b->wrpm.prev = &b->rpm_prev;
+	char cur[64];
+	/* what the lean no-op (skel/noop.h) will check, taken before the set
+	 * is built and compared after it */
+	_cleanup_free_ char *snap = skel_current_read(b->skelfd, cur, sizeof(cur)) == 0 &&
+					    !b->prev_elf_missing && !st->index_rebuilt
+					? noop_snapshot(o->cfg, o->conf, b->rootfd, &b->prev, cur)
+					: NULL;
+	int r = wanted_build_rpm(&b->ws, o->cfg, o->conf, b->rootfd, &b->probe, &b->wrpm, err);
+	if (r < 0)
+		return r;
+	if (!unchanged(b)) {
+		/* the set again, whole this time (the packages' files as this
+		 * pass found them: the rpmdb once) */
+		wanted_release(&b->ws);
+		b->probe = (struct wanted_probe){0};
+		b->rpm_read = b->rpm_read || (o->conf->rpms.n && !b->wrpm.reused);
+		rpmcache_release(&b->rpm_prev);
+		b->rpm_prev = b->wrpm.next;
+		b->wrpm.next = (struct rpmcache){0};
+		return 0;
+	}
+	wanted_report(&b->ws, st);
+	if (snap) {
+		noop_record(b->skelfd, snap, o->cfg, o->conf, b->rootfd, &b->prev, &b->ws,
+			    &b->wrpm.next, st);
+	} else {
+		noop_forget(b->skelfd);
+		uc_debug(UC_AREA_GENERAL, "skel/noop: not recorded (%s)",
+			 b->prev_elf_missing
+			     ? "the generation misses libraries and has no recheck list"
+			     : "an input it cannot prove");
+	}
+	if (o->conf->rpms.n && !b->wrpm.reused && !o->dry_run)
+		rpmcache_save(&b->wrpm.next, b->skelfd); /* the rpmdb changed, not what it gives */
+	st->nothing_to_do = true;
+	skel_current_read(b->skelfd, st->generation, sizeof(st->generation));
+	return 1;
+}
+
+/* The wanted set made whole, compared with the current generation, and a
+ * new generation built when they differ (not with --dry-run). */
+static int full_update(struct gen_build *b, unsigned *next, struct uc_error *err)
+{
+	const struct skel_opts *o = b->o;
+	struct skel_stats *st = b->st;
+	bool changed = false;
+	b->wrpm.prev = &b->rpm_prev;
+	int r = wanted_build_rpm(&b->ws, o->cfg, o->conf, b->rootfd, NULL, &b->wrpm, err);
+	if (r < 0)
+		return r;
+	b->rpm_read = b->rpm_read || (o->conf->rpms.n && !b->wrpm.reused);
+	st->blacklisted = b->ws.blacklisted;
+	wanted_report(&b->ws, st);
+	if ((r = collect(b, &changed, err)) < 0)
+		return r;
+	if (!changed) {
+		st->nothing_to_do = true;
+		skel_current_read(b->skelfd, st->generation, sizeof(st->generation));
+	} else if (!o->dry_run) {
+		noop_forget(b->skelfd); /* a new generation: the next no-op records again */
+		if ((r = open_store(b, err)) < 0)
+			return r;
+		if ((r = skel_scan_gens(b->skelfd, next)) < 0)
+			return uc_fail_errno(err, r, "skeleton generations");
+		snprintf(st->generation, sizeof(st->generation), SKEL_GEN_FMT, *next);
+		if ((r = build(b, st->generation, err)) < 0)
+			return r;
+	}
+	if (b->rpm_read && !o->dry_run)
+		rpmcache_save(&b->wrpm.next, b->skelfd);
+	return 0;
+}
+
 int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error *err)
 {
 	struct gen_build b = {.o = o,
@@ -516,85 +627,18 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 	path_dircache_init(&b.sigdc);
 	store_init_empty(&b.store, 0);
 	unsigned next = 0;
-	bool changed = false;
 	int r = open_state(&b, err);
 	if (r == 0)
 		r = load_previous(&b, err);
-	bool fast = r == 0 && b.have_prev && !o->only && !o->dont_clean;
-	if (fast && !(b.prev_hit = calloc(b.prev.n + 1, sizeof(*b.prev_hit))))
-		r = uc_fail(err, UC_INTERNAL, "out of memory");
-	if (r == 0 && fast) {
-		b.probe = (struct wanted_probe){.same = same_as_prev, .ctx = &b};
-		b.probe.elf_added = b.prev_elf_missing ? NULL : &b.prev_elf;
-		b.probe.elf_recheck = &b.prev_recheck;
-		b.wrpm.prev = &b.rpm_prev;
-		char cur[64];
-		/* what the lean no-op (skel/noop.h) will check, taken before the
-		 * set is built and compared after it */
-		_cleanup_free_ char *snap =
-		    skel_read_current(b.skelfd, cur, sizeof(cur)) == 0 && !b.prev_elf_missing &&
-			    !st->index_rebuilt
-			? noop_snapshot(o->cfg, o->conf, b.rootfd, &b.prev, cur)
-			: NULL;
-		r = wanted_build_rpm(&b.ws, o->cfg, o->conf, b.rootfd, &b.probe, &b.wrpm, err);
-		if (r == 0 && unchanged(&b)) {
-			wanted_report(&b.ws, st);
-			if (snap)
-				noop_record(b.skelfd, snap, o->cfg, o->conf, b.rootfd, &b.prev,
-					    &b.ws, &b.wrpm.next, st);
-			else
-				noop_forget(b.skelfd);
-			if (!snap)
-				uc_debug(
-				    UC_AREA_GENERAL, "skel/noop: not recorded (%s)",
-				    b.prev_elf_missing
-					? "the generation misses libraries and has no recheck list"
-					: "an input it cannot prove");
-			if (o->conf->rpms.n && !b.wrpm.reused && !o->dry_run)
-				rpmcache_save(&b.wrpm.next,
-					      b.skelfd); /* the rpmdb changed, not what it gives */
-			st->nothing_to_do = true;
-			skel_read_current(b.skelfd, st->generation, sizeof(st->generation));
-			release(&b);
-			return 0;
-		}
-		/* something changed: the set again, whole this time (the
-		 * packages' files as this pass found them: the rpmdb once) */
-		wanted_release(&b.ws);
-		b.probe = (struct wanted_probe){0};
-		b.rpm_read = b.rpm_read || (o->conf->rpms.n && !b.wrpm.reused);
-		rpmcache_release(&b.rpm_prev);
-		b.rpm_prev = b.wrpm.next;
-		b.wrpm.next = (struct rpmcache){0};
-	}
-	b.wrpm.prev = &b.rpm_prev;
+	if (r == 0 && b.have_prev && !o->only && !o->dont_clean)
+		r = try_noop(&b, err);
 	if (r == 0)
-		r = wanted_build_rpm(&b.ws, o->cfg, o->conf, b.rootfd, NULL, &b.wrpm, err);
-	b.rpm_read = b.rpm_read || (r == 0 && o->conf->rpms.n && !b.wrpm.reused);
-	st->blacklisted = b.ws.blacklisted;
-	if (r == 0)
-		wanted_report(&b.ws, st);
-	if (r == 0)
-		r = collect(&b, &changed, err);
-	if (r == 0 && !changed) {
-		st->nothing_to_do = true;
-		skel_read_current(b.skelfd, st->generation, sizeof(st->generation));
-	} else if (r == 0 && !o->dry_run) {
-		noop_forget(b.skelfd); /* a new generation: the next no-op records again */
-		r = open_store(&b, err);
-		if (r == 0 && (r = skel_scan_gens(b.skelfd, &next)) < 0)
-			r = uc_fail_errno(err, r, "skeleton generations");
-		snprintf(st->generation, sizeof(st->generation), "gen-%06u", next);
-		if (r == 0)
-			r = build(&b, st->generation, err);
-	}
-	if (r == 0 && b.rpm_read && !o->dry_run)
-		rpmcache_save(&b.wrpm.next, b.skelfd);
-	if (r < 0 && next) {
+		r = full_update(&b, &next, err);
+	if (r < 0 && next) { /* a generation begun: what it made goes */
 		char tmp[80];
 		snprintf(tmp, sizeof(tmp), "%s.tmp", st->generation);
 		store_rm_tree(b.skelfd, tmp);
 	}
 	release(&b);
-	return r;
+	return r < 0 ? r : 0;
 }

@@ -117,6 +117,10 @@ script -qec "UNICAGE_CONFIG=$confA $UC export alice" /dev/null > "$T/tty" 2>&1 &
 assert_grep "not writing an archive to a terminal" "$T/tty" "export to a terminal refused"
 script -qec "UNICAGE_CONFIG=$confB $UC import -" /dev/null > "$T/tty" 2>&1 && fail "import read a terminal"
 assert_grep "not reading an archive from a terminal" "$T/tty" "import from a terminal refused"
+# to a file, with stderr on a terminal: progress in MB, ending at its total
+script -qec "UNICAGE_CONFIG=$confA $UC export alice -o $T/tty.tar.zst" /dev/null > "$T/tty" 2>&1 ||
+    fail "export -o with a terminal: $(cat "$T/tty")"
+grep -qE 'export: MB ([0-9]+)/\1' "$T/tty" || fail "no export progress: $(cat "$T/tty")"
 
 # --- an existing cage: only with --force ------------------------------------------
 expect_exit 3 ucB import "$T/alice.tar.zst"

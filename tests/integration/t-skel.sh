@@ -186,3 +186,14 @@ assert_eq "$(readlink "$skel/current")" "$before" "current after a bad cfg"
 rm "$T/etc/conf.d/bad.cfg"
 expect_exit 3 uc init
 assert_grep "exists already" "$T/err" "init twice"
+
+# progress on a terminal (the CLI prints what the library reports), none
+# with -q or --json
+echo "progress" > "$h/opt/app/lib/libapp.so"
+script -qec "$UC update" /dev/null > "$T/tty" 2>&1 || fail "update on a terminal: $(cat "$T/tty")"
+grep -qE 'skel: objects [0-9]+/[0-9]+' "$T/tty" || fail "no progress on a terminal: $(cat "$T/tty")"
+grep -qE 'skel: paths ([0-9]+)/\1' "$T/tty" || fail "progress does not end at its total: $(cat "$T/tty")"
+echo "quiet" > "$h/opt/app/lib/libapp.so"
+script -qec "$UC -q update" /dev/null > "$T/tty" 2>&1 || fail "update -q on a terminal"
+grep -q 'skel:' "$T/tty" && fail "progress with -q: $(cat "$T/tty")"
+true
