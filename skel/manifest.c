@@ -375,6 +375,7 @@ static int check_pass(struct zread *z, char *gen)
 	int r = zr_line(z);
 	if (r <= 0 || parse_header(z, gen) < 0)
 		return r < 0 ? r : -EBADMSG;
+	rpmInitCrypto(); /* libgcrypt: uninitialised, it logs a warning (to syslog in PAM) */
 	if (sha256_begin(&h) < 0)
 		return -ENOMEM;
 	sha256_update(&h, z->line, z->len);
