@@ -296,8 +296,8 @@ bool cage_etc_field_ok(const char *s)
 	return true;
 }
 
-static int filter_accounts(const struct uc_config *cfg, const struct skel_conf *conf,
-			   const struct uc_user *u, int etcfd)
+int cage_etc_filter_accounts(const struct uc_config *cfg, const struct skel_conf *conf,
+			     const struct uc_user *u, int etcfd)
 {
 	struct strv users = STRV_INIT, groups = STRV_INIT, kept_users = STRV_INIT,
 		    kept_groups = STRV_INIT;
@@ -453,7 +453,7 @@ int cage_etc_generate(const struct uc_config *cfg, const struct skel_conf *conf,
 	    openat(cfd, "etc.new", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	r = efd < 0 ? -errno : sfd >= 0 ? copy_tree(sfd, efd) : 0;
 	if (r == 0)
-		r = filter_accounts(cfg, conf, u, efd);
+		r = cage_etc_filter_accounts(cfg, conf, u, efd);
 	snprintf(custom, sizeof(custom), "%s/custom.etc/%s", cfg->config_dir, u->name);
 	int cust = r == 0 ? open(custom, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
 	if (cust >= 0) {

@@ -6,6 +6,8 @@
  * state_dir/users.lock. */
 #pragma once
 
+#include <stdio.h>
+
 #include "lib/config.h"
 #include "lib/error.h"
 #include "lib/strv.h"
@@ -28,6 +30,11 @@ enum user_verdict { U_ENABLED, U_DISABLED, U_SYSTEM, U_EXCLUDED };
  * (unicage's own files) is UC_BADREQUEST; an exclude/ file with a bad line
  * only lands in cu->broken (see load_excluded). */
 int cage_users_load(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err);
+/* One user name per line (# comments, blank lines), as users.enabled,
+ * users.disabled and each exclude/ file hold them, appended to out unless
+ * there already; a line that is not a name is UC_BADREQUEST naming
+ * NAME:LINE. */
+int cage_users_parse_names(FILE *f, const char *name, struct strv *out, struct uc_error *err);
 int cage_users_save(const struct uc_config *cfg, const struct cage_users *cu, struct uc_error *err);
 void cage_users_release(struct cage_users *cu);
 
