@@ -1,4 +1,5 @@
 #include "check/check.h"
+#include "mount/lifecycle.h"
 
 #include "enter/landlock.h"
 #include "export/commit.h"
@@ -665,6 +666,30 @@ static void check_stale(const struct uc_config *cfg, struct check_report *rep)
 		add(rep, "stale: slots and pins", CHECK_OK, "none");
 }
 
+/* Cages of accounts that are gone, or whose name a new account took
+ * (mount/lifecycle.h): removed by clean. */
+static void check_orphans(const struct uc_config *cfg, struct check_report *rep)
+{
+	struct strv v = STRV_INIT;
+	struct uc_error err = {0};
+	char list[500] = "";
+	unsigned count = 0;
+	if (lifecycle_orphans(cfg, &v, &err) < 0) {
+		add(rep, "orphaned cages", CHECK_SKIPPED, "%s", err.msg);
+		return;
+	}
+	for (size_t i = 0; i < v.n; i++)
+		list_append(list, sizeof(list), v.v[i], &count);
+	strv_clear(&v);
+	if (count)
+		add(rep, "orphaned cages", CHECK_FAILED,
+		    "%u in %s: %s (no such account, or made for another uid; unicage clean "
+		    "removes them)",
+		    count, cfg->cages_dir, list);
+	else
+		add(rep, "orphaned cages", CHECK_OK, "none");
+}
+
 /* Imports a crash stopped (export/commit.h): finished by gc. */
 static void check_imports(const struct uc_config *cfg, struct check_report *rep)
 {
@@ -701,4 +726,5 @@ void check_run(const struct uc_config *cfg, const struct check_opts *o, struct c
 	check_imports(cfg, rep);
 	check_cages(cfg, o->exe, rep);
 	check_stale(cfg, rep);
+	check_orphans(cfg, rep);
 }

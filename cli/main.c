@@ -5,6 +5,8 @@
 #include "lib/json.h"
 #include "lib/log.h"
 
+#include <unistd.h>
+
 #include <getopt.h>
 #include <rpm/rpmlib.h>
 #include <rpm/rpmmacro.h>
@@ -88,10 +90,19 @@ static int parse_global(struct cli *cli, int argc, char **argv, int *exit_code)
 	return optind;
 }
 
+/* The verb table's flags are done here, once (cli_prepare), then the verb. */
 static int run_verb(struct cli *cli, const struct verb *v, int argc, char **argv)
 {
+	int lockfd[2] = {-1, -1};
+	int r = cli_prepare(cli, v, argc, argv, lockfd);
 	optind = 0; /* full getopt reset: the verb parses its own argv */
-	int r = v->run(cli, argc, argv);
+	if (r == 0)
+		r = v->run(cli, argc, argv);
+	else if (r > 0)
+		r = 0; /* its help */
+	for (int i = 0; i < 2; i++)
+		if (lockfd[i] >= 0)
+			close(lockfd[i]);
 	fflush(stdout);
 	if (ferror(stdout) && r >= 0)
 		r = uc_fail(&cli->err, UC_INTERNAL, "write error on standard output");
@@ -115,7 +126,14 @@ int main(int argc, char **argv)
 		if (at >= 0) {
 			uc_log_init(cli.verbosity);
 			v = verb_find(argv[at]);
-			if (!v) {
+			const struct verb *near = v ? NULL : verb_nearest(argv[at]);
+			if (!v && near) {
+				uc_fail(&cli.err, UC_BADREQUEST,
+					"unknown verb '%s'; did you mean '%s'? (see 'unicage "
+					"--help')",
+					argv[at], near->name);
+				code = report(&cli, -1);
+			} else if (!v) {
 				uc_fail(&cli.err, UC_BADREQUEST,
 					"unknown verb '%s' (see 'unicage --help')", argv[at]);
 				code = report(&cli, -1);

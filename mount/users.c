@@ -225,3 +225,27 @@ int cage_user_set(const struct uc_config *cfg, struct cage_users *cu, const stru
 		strv_remove(list, u->name);
 	return 0;
 }
+
+bool cage_users_forget(struct cage_users *cu, const char *name)
+{
+	size_t n = cu->enabled.n + cu->disabled.n;
+	strv_remove(&cu->enabled, name);
+	strv_remove(&cu->disabled, name);
+	return cu->enabled.n + cu->disabled.n != n;
+}
+
+bool cage_users_rename(struct cage_users *cu, const char *old, const char *nu)
+{
+	struct strv *lists[] = {&cu->enabled, &cu->disabled};
+	bool changed = false;
+	for (size_t i = 0; i < 2; i++) {
+		if (!strv_contains(lists[i], old))
+			continue;
+		strv_remove(lists[i], old);
+		/* out of memory: the name is dropped, never another one's */
+		if (!strv_contains(lists[i], nu))
+			strv_push(lists[i], nu);
+		changed = true;
+	}
+	return changed;
+}
