@@ -87,12 +87,6 @@ struct imp {
 	struct timespec t0;	     /* the start, for UNICAGE_DEBUG=export */
 };
 
-static uint64_t knob(const char *name, uint64_t def)
-{
-	const char *v = getenv(name);
-	return v && *v ? strtoull(v, NULL, 10) : def;
-}
-
 static int reject(struct imp *x, const char *entry, const char *why)
 {
 	return uc_fail(x->err, UC_BADREQUEST, "archive entry '%s': %s", entry ? entry : "?", why);
@@ -787,8 +781,8 @@ int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct
 	umask(x.umask);
 	for (unsigned t = 0; t < T_N; t++)
 		x.tmpfd[t] = -1;
-	x.max_entries = knob("UNICAGE_IMPORT_MAX_ENTRIES", 10000000);
-	x.max_size = knob("UNICAGE_IMPORT_MAX_SIZE", 64ull << 30);
+	x.max_entries = cfg->import_max_entries;
+	x.max_size = cfg->import_max_size;
 	xman_init(&x.man);
 	x.a = archive_read_new();
 	int r = x.a ? 0 : uc_fail(err, UC_INTERNAL, "out of memory");

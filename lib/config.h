@@ -5,6 +5,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "lib/error.h"
@@ -34,6 +35,12 @@ struct uc_config {
 	/* cage_user_namespaces = no (default): seccomp refuses CLONE_NEWUSER
 	 * in cages (doc/enter.md) */
 	bool cage_user_namespaces;
+	/* import refuses archives with more entries or bytes than these */
+	unsigned import_max_entries;
+	uint64_t import_max_size;
+	/* cagefs_compat = yes, or config_dir = /etc/cagefs: config_dir is a
+	 * CageFS configuration read as it is (doc/cagefs.md) */
+	bool cagefs_compat;
 };
 
 /* cage_mode = auto|overlay|bind: auto probes the kernel once (overlay with a

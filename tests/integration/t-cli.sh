@@ -112,3 +112,13 @@ expect_exit 3 uc export -o
 assert_grep "needs a value" "$T/err" "missing value"
 # the test build has the test hooks; the default build must not (make check
 # also greps `strings` of the installed binaries: tests/check-no-hooks.sh)
+printf '#!/bin/sh\ntouch %s/fake-core-ran\nexit 0\n' "$T" > "$T/fake-core"; chmod +x "$T/fake-core"
+UNICAGE_CORE=$T/fake-core expect_exit 0 "$UC" --version
+[ -e "$T/fake-core-ran" ] || fail "the test build ignores UNICAGE_CORE"
+rm -f "$T/fake-core-ran"
+release=$(dirname "$UC")/../unicage # make check runs build/test/unicage
+if [ -x "$release" ]; then
+    UNICAGE_CORE=$T/fake-core expect_exit 0 "$release" --version
+    [ ! -e "$T/fake-core-ran" ] || fail "the installed build runs what UNICAGE_CORE names"
+    assert_grep "^unicage [0-9]" "$T/out" "the release build's own core answered"
+fi
