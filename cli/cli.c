@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 
 #include "lib/cleanup.h"
+#include "lib/json.h"
 #include "lib/lock.h"
 #include "lib/log.h"
 
@@ -323,4 +324,38 @@ void cli_print_verb_help(const struct verb *v)
 	       "  -v, --verbose       more messages (UNICAGE_DEBUG=rpm,path,config for debug)\n"
 	       "  -q, --quiet         fewer messages\n"
 	       "  -h, --help          this help\n");
+}
+
+int cli_report(struct cli *cli, int r)
+{
+	if (r >= 0 && cli->err.kind == UC_OK)
+		return 0;
+	if (cli->err.kind == UC_OK)
+		uc_fail_errno(&cli->err, r, "%s", "unicage");
+	if (cli->json && cli->err_reported)
+		; /* closed its own envelope */
+	else if (cli->json)
+		json_envelope_error(stdout, cli->err.kind, cli->err.msg);
+	else
+		uc_log(UC_LOG_ERROR, "%s", cli->err.msg);
+	return (int)cli->err.kind;
+}
+
+/* The verb table's flags are done here, once (cli_prepare), then the verb. */
+int cli_run_verb(struct cli *cli, const struct verb *v, int argc, char **argv)
+{
+	int lockfd[2] = {-1, -1};
+	int r = cli_prepare(cli, v, argc, argv, lockfd);
+	optind = 0; /* full getopt reset: the verb parses its own argv */
+	if (r == 0)
+		r = v->run(cli, argc, argv);
+	else if (r > 0)
+		r = 0; /* its help */
+	for (int i = 0; i < 2; i++)
+		if (lockfd[i] >= 0)
+			close(lockfd[i]);
+	fflush(stdout);
+	if (ferror(stdout) && r >= 0)
+		r = uc_fail(&cli->err, UC_INTERNAL, "write error on standard output");
+	return cli_report(cli, r);
 }

@@ -62,6 +62,14 @@ int cli_getopt(struct cli *cli, int argc, char **argv);
  * JSON (the envelope is the answer), in text unless -q. Reports (list,
  * status, ...) print regardless. */
 bool cli_says(const struct cli *cli);
+/* The error of a verb (r < 0, or cli->err set) printed once, as text on
+ * stderr or the JSON envelope; the exit code. */
+int cli_report(struct cli *cli, int r);
+/* Run verb v on argv (argv[0] the verb's name): cli_prepare, the verb,
+ * the locks released, the outcome reported. The exit code. */
+int cli_run_verb(struct cli *cli, const struct verb *v, int argc, char **argv);
+/* cagefsctl's options as unicage verbs (cli/cagefsctl.c): the exit code. */
+int cagefsctl_main(struct cli *cli, int argc, char **argv);
 /* Common work of run_verb before the verb: 0 to run it, 1 when done
  * (help printed), <0 on error (cli->err set). *lockfd: a lock to close. */
 int cli_prepare(struct cli *cli, const struct verb *v, int argc, char **argv, int lockfd[2]);

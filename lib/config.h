@@ -58,3 +58,8 @@ int uc_config_parse(struct uc_config *cfg, FILE *f, const char *name, struct uc_
 /* Load the configuration: `path` (from -c) or else $UNICAGE_CONFIG must exist;
  * with neither, UC_DEFAULT_CONFIG is read when it exists. cfg must be init'ed. */
 int uc_config_load(struct uc_config *cfg, const char *path, struct uc_error *err);
+
+/* Set key to value in the unicage.conf at path (created if missing),
+ * atomically, every other line kept; the result must parse (else
+ * UC_BADREQUEST and nothing changed). lib/config_write.c. */
+int uc_config_set(const char *path, const char *key, const char *value, struct uc_error *err);

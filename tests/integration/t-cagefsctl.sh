@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# `cagefsctl` (argv[0], the link make install makes): CloudLinux cagefsctl's
+# options run as unicage verbs (doc/cagefs.md), each one here; an option
+# unicage does not have is exit 3 naming it; --set-min-uid rewrites
+# unicage.conf atomically, keeping its comments.
+. "$(dirname "$0")/lib.sh"
+cage_fixture
+ns=$T/run/ns
+ln -s "$UC" "$T/cagefsctl"
+cf() { "$T/cagefsctl" "$@"; }
+
+expect_exit 0 cf --help
+assert_grep "^usage: cagefsctl" "$T/out" "cagefsctl help"
+# what unicage does not have: exit 3 naming the option, nothing done
+for o in --reinit --hardlink --create-mp --mount-skel --set-update-period --unmount-dir \
+    --list-logged-in --setup-cl-selector --frobnicate -x; do
+    expect_exit 3 cf "$o"
+    assert_grep "option '$o' is not supported by unicage" "$T/err" "$o refused by name"
+done
+[ ! -e "$T/fs/state/skel" ] || fail "a refused option did something"
+expect_exit 3 cf
+expect_exit 3 cf --init --update
+assert_grep "one action at a time" "$T/err" "two actions"
+
+# skeleton
+expect_exit 0 cf --init
+[ -L "$T/fs/state/skel/current" ] || fail "--init made no skeleton"
+expect_exit 0 cf --update
+expect_exit 0 cf --force-update
+expect_exit 0 cf --update --dont-clean
+expect_exit 0 cf --wait-lock -u
+expect_exit 0 cf -v --update
+echo /usr/bin/sh | expect_exit 0 cf --update-list
+expect_exit 0 cf --list-rpm
+assert_grep "uc-core" "$T/out" "--list-rpm"
+expect_exit 0 cf --delrpm uc-core
+uc list-rpm | grep -qx uc-core && fail "--delrpm did not remove uc-core"
+expect_exit 0 cf --addrpm uc-core
+uc list-rpm | grep -qx uc-core || fail "--addrpm did not add uc-core"
+expect_exit 4 cf --addrpm no-such-package
+expect_exit 0 cf --print-suids
+# users
+expect_exit 0 cf --display-user-mode
+assert_grep "Mode: Disable All" "$T/out" "--display-user-mode"
+expect_exit 0 cf --enable alice bob
+assert_eq "$(cf --list-enabled | tr '\n' ' ')" "alice bob " "--enable, --list-enabled"
+expect_exit 0 cf --disable bob
+assert_eq "$(cf --list-disabled | tr '\n' ' ')" "bob " "--disable, --list-disabled"
+expect_exit 0 cf --user-status alice bob
+assert_grep "^alice: Enabled" "$T/out" "--user-status alice"
+assert_grep "^bob: Disabled" "$T/out" "--user-status bob"
+expect_exit 0 cf --toggle-mode
+assert_grep "Mode: Enable All" "$T/out" "--toggle-mode"
+expect_exit 0 cf --disable-all
+expect_exit 0 cf --enable-all
+assert_grep "Mode: Enable All" "$T/out" "--enable-all"
+expect_exit 0 cf --getprefix alice
+assert_eq "$(cat "$T/out")" "01" "--getprefix"
+expect_exit 0 cf --enable bob
+# cages
+expect_exit 0 cf --update-etc alice
+expect_exit 0 cf --force-update-etc
+expect_exit 0 cf --remount alice
+[ -e "$ns/alice.1" ] || fail "--remount made no slot"
+expect_exit 0 cf -m bob
+expect_exit 0 cf --list
+assert_grep "^alice " "$T/out" "--list"
+expect_exit 0 cf -l
+expect_exit 0 cf --remount-all
+[ -e "$ns/alice.2" ] || fail "--remount-all made no new slot"
+expect_exit 0 cf --unmount bob
+[ ! -e "$ns/bob.1" ] || fail "--unmount left bob's slot"
+expect_exit 0 cf -W
+[ ! -e "$ns/alice.2" ] || fail "--unmount-all left alice's slot"
+expect_exit 0 cf --enter alice < /dev/null
+expect_exit 0 cf --sanity-check
+assert_grep "OK       orphaned cages" "$T/out" "--sanity-check is unicage check"
+mkdir -p "$T/fs/state/cages/05/gone"
+expect_exit 0 cf --clean-var-cagefs
+assert_grep "05/gone" "$T/out" "--clean-var-cagefs"
+[ ! -e "$T/fs/state/cages/05/gone" ] || fail "--clean-var-cagefs left a cage of nobody"
+# --tmpwatch: unicage tmpwatch when this build has it
+if uc --help | grep -q '^  tmpwatch '; then
+    expect_exit 0 cf --tmpwatch
+else
+    expect_exit 3 cf --tmpwatch
+    assert_grep "no tmpwatch verb in this build" "$T/err" "--tmpwatch without the verb"
+fi
+
+# --set-min-uid / --get-min-uid: unicage.conf rewritten atomically, comments kept
+sed -i '1i # the hosting accounts start at 1000\n' "$UNICAGE_CONFIG"
+echo "# the end" >> "$UNICAGE_CONFIG"
+expect_exit 0 cf --get-min-uid
+assert_eq "$(cat "$T/out")" "1000" "--get-min-uid default"
+ino=$(stat -c %i "$UNICAGE_CONFIG")
+expect_exit 0 cf --set-min-uid 1002
+expect_exit 0 cf --get-min-uid
+assert_eq "$(cat "$T/out")" "1002" "--set-min-uid"
+assert_grep "^# the hosting accounts start at 1000$" "$UNICAGE_CONFIG" "comment kept"
+assert_grep "^# the end$" "$UNICAGE_CONFIG" "last comment kept"
+assert_grep "^sysroot = $h$" "$UNICAGE_CONFIG" "other keys kept"
+[ "$(stat -c %i "$UNICAGE_CONFIG")" != "$ino" ] || fail "--set-min-uid wrote in place (not atomic)"
+expect_exit 0 cf --set-min-uid 1001
+assert_eq "$(grep -c '^min_uid' "$UNICAGE_CONFIG")" 1 "one min_uid line"
+cp "$UNICAGE_CONFIG" "$T/conf.before"
+expect_exit 3 cf --set-min-uid lots
+expect_exit 3 cf --set-min-uid '1
+sysroot = /'
+expect_exit 3 cf --set-min-uid
+cmp -s "$UNICAGE_CONFIG" "$T/conf.before" || fail "a refused --set-min-uid changed unicage.conf"
+ls -a "$T" | grep -q '\.tmp$' && fail "a temporary file was left"
+expect_exit 2 setpriv --reuid=65534 --regid=65534 --clear-groups "$T/cagefsctl" --set-min-uid 5
+expect_exit 2 setpriv --reuid=65534 --regid=65534 --clear-groups "$T/cagefsctl" --remount-all
+
+# --remove-all (--do-not-ask)
+expect_exit 0 cf --do-not-ask --remove-all < /dev/null
+[ ! -e "$T/fs/state/skel" ] || fail "--remove-all left the skeleton"
+[ -f "$T/etc/rpm.list" ] || fail "--remove-all removed the configuration"
+echo ok
