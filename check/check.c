@@ -1,4 +1,5 @@
 #include "check/check.h"
+#include "check/cagefs.h"
 #include "mount/lifecycle.h"
 
 #include "enter/landlock.h"
@@ -252,6 +253,45 @@ static void check_config(const struct uc_config *cfg, struct check_report *rep)
 		    cu.mode == CAGE_ENABLE_ALL ? "Enable All" : "Disable All", cu.enabled.n,
 		    cu.disabled.n, cu.excluded.n);
 	cage_users_release(&cu);
+}
+
+static void list_append(char *buf, size_t size, const char *item, unsigned *count);
+
+static void join_names(const struct strv *v, char *buf, size_t size)
+{
+	unsigned count = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < v->n; i++)
+		list_append(buf, size, v->v[i], &count);
+}
+
+/* A CageFS configuration: what is read, what is not (doc/cagefs.md). */
+static void check_cagefs(const struct uc_config *cfg, struct check_report *rep)
+{
+	struct strv read = STRV_INIT, unsupported = STRV_INIT;
+	bool looks;
+	char list[500];
+	if (check_cagefs_files(cfg, &read, &unsupported, &looks) < 0) {
+		add(rep, "config: CageFS files", CHECK_SKIPPED, "%s: %s", cfg->config_dir,
+		    strerror(errno));
+	} else if (!cfg->cagefs_compat && looks) {
+		join_names(&unsupported, list, sizeof(list));
+		add(rep, "config: CageFS files", CHECK_FAILED,
+		    "%s is a CageFS configuration (%s): set cagefs_compat = yes in unicage.conf, "
+		    "else these are not read",
+		    cfg->config_dir, list);
+	} else if (cfg->cagefs_compat || looks) {
+		join_names(&read, list, sizeof(list));
+		add(rep, "config: CageFS files read", CHECK_OK, "%s: %s", cfg->config_dir,
+		    *list ? list : "none");
+		if (unsupported.n) {
+			join_names(&unsupported, list, sizeof(list));
+			add(rep, "config: CageFS files not supported", CHECK_SKIPPED,
+			    "ignored by unicage: %s", list);
+		}
+	}
+	strv_clear(&read);
+	strv_clear(&unsupported);
 }
 
 /* ---- the current generation ------------------------------------------------- */
@@ -720,6 +760,7 @@ void check_run(const struct uc_config *cfg, const struct check_opts *o, struct c
 	check_landlock(rep);
 	check_mode(cfg, rep);
 	check_config(cfg, rep);
+	check_cagefs(cfg, rep);
 	check_generation(cfg, o->full, rep);
 	check_elf(cfg, o->full, rep);
 	/* before the cages' exec, which would finish a stopped import */

@@ -362,6 +362,9 @@ int uc_config_parse(struct uc_config *cfg, FILE *f, const char *name, struct uc_
 static int finalize(struct uc_config *cfg)
 {
 	char buf[PATH_MAX];
+	/* CageFS's own directory is read as CageFS writes it (doc/cagefs.md) */
+	if (strcmp(cfg->config_dir, "/etc/cagefs") == 0)
+		cfg->cagefs_compat = true;
 	if (cfg->cages_dir)
 		return 0;
 	if (path_join(buf, sizeof(buf), cfg->state_dir, "cages") < 0)

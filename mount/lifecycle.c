@@ -20,13 +20,7 @@
 
 bool lifecycle_name_ok(const char *name)
 {
-	size_t len = strlen(name);
-	if (len == 0 || len > 255 || name[0] == '.' || name[0] == '-')
-		return false;
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		if (*p <= ' ' || *p == 0x7f || *p == '/' || *p == ':')
-			return false;
-	return true;
+	return cage_user_name_ok(name);
 }
 
 static int bad_name(struct uc_error *err, const char *name)

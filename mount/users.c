@@ -1,4 +1,5 @@
 #include "mount/users.h"
+#include "mount/users_cagefs.h"
 
 #include "lib/cleanup.h"
 #include "lib/lines.h"
@@ -121,6 +122,14 @@ static int load_excluded(const struct uc_config *cfg, struct cage_users *cu, str
 int cage_users_load(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err)
 {
 	memset(cu, 0, sizeof(*cu));
+	if (cfg->cagefs_compat) {
+		int r = cagefs_users_load(cfg, cu, err);
+		if (r == 0)
+			r = load_excluded(cfg, cu, err);
+		if (r < 0)
+			cage_users_release(cu);
+		return r;
+	}
 	char p[PATH_MAX], mode[32] = "";
 	path_join(p, sizeof(p), cfg->state_dir, "users/mode");
 	FILE *f = fopen(p, "re");
@@ -146,6 +155,8 @@ int cage_users_load(const struct uc_config *cfg, struct cage_users *cu, struct u
 
 int cage_users_save(const struct uc_config *cfg, const struct cage_users *cu, struct uc_error *err)
 {
+	if (cfg->cagefs_compat)
+		return cagefs_users_save(cfg, cu, err);
 	_cleanup_close_ int dfd = state_dir(cfg, true, err);
 	if (dfd < 0)
 		return dfd;

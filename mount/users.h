@@ -43,3 +43,7 @@ int cage_users_toggle(const struct uc_config *cfg, struct cage_users *cu, struct
  * both lists, or renamed in them. True when something changed (then save). */
 bool cage_users_forget(struct cage_users *cu, const char *name);
 bool cage_users_rename(struct cage_users *cu, const char *old, const char *nu);
+/* A name that can name a cage directory and a state entry: 1-255 bytes, no
+ * '/', ':', white space or control character, not starting with '.' or '-'
+ * (mount/users_cagefs.c; libc only, for the front). */
+bool cage_user_name_ok(const char *name);

@@ -116,4 +116,80 @@ expect_exit 2 setpriv --reuid=65534 --regid=65534 --clear-groups "$T/cagefsctl" 
 expect_exit 0 cf --do-not-ask --remove-all < /dev/null
 [ ! -e "$T/fs/state/skel" ] || fail "--remove-all left the skeleton"
 [ -f "$T/etc/rpm.list" ] || fail "--remove-all removed the configuration"
+
+# --- a CageFS configuration read as it is (cagefs_compat = yes) -------------
+# made from the formats CageFS documents: cagefs.mp, users.disabled/ (Enable
+# All) holding one file per user, exclude/, custom.etc/, black.list and
+# custom.black.list, conf.d/*.cfg; and files unicage does not support
+c=$T/cagefs
+mkdir -p "$c/conf.d" "$c/users.disabled" "$c/exclude" "$c/custom.etc/alice" "$c/etc.safe"
+cp "$T/etc/conf.d/base.cfg" "$c/conf.d/"
+cat > "$c/conf.d/openssh-clients.cfg" <<'CFG'
+[openssh-clients]
+
+comment=OpenSSH Clients
+
+paths=/usr/bin/id, /usr/bin/ls
+
+devices=/dev/null
+CFG
+cp "$T/etc/black.list" "$c/black.list"
+echo /usr/bin/touch > "$c/custom.black.list"
+cp "$T/etc/rpm.list" "$c/rpm.list"
+printf '/srv/shared\n!/srv/ro\n' > "$c/cagefs.mp"
+: > "$c/users.disabled/bob"
+printf 'svc\n' > "$c/exclude/panel"
+echo "alice's motd" > "$c/custom.etc/alice/motd"
+: > "$c/cagefs.ini"; : > "$c/etc.safe/disable.etcfs"; echo 'SENDMAIL=/usr/sbin/sendmail' > "$c/x.proxy.commands"
+cat > "$T/compat.conf" <<CONF
+sysroot = $h
+config_dir = $c
+state_dir = $T/fs/state
+run_dir = $T/run
+passwd_file = $T/passwd
+group_file = $T/group
+CONF
+# without cagefs_compat: check says the directory is a CageFS one, not read
+expect_exit 1 uc -c "$T/compat.conf" check
+assert_grep "FAILED   config: CageFS files: $c is a CageFS configuration" "$T/out" "a copied /etc/cagefs is not misread silently"
+echo "cagefs_compat = yes" >> "$T/compat.conf"
+cc() { UNICAGE_CONFIG=$T/compat.conf "$T/cagefsctl" "$@"; }
+ucc() { "$UC" -c "$T/compat.conf" "$@"; }
+expect_exit 0 cc --init
+[ -e "$T/fs/state/skel/current/tree/usr/bin/id" ] || fail "conf.d/*.cfg of the CageFS tree not taken"
+[ ! -e "$T/fs/state/skel/current/tree/usr/bin/touch" ] || fail "custom.black.list not applied"
+expect_exit 0 cc --display-user-mode
+assert_grep "Mode: Enable All" "$T/out" "users.disabled/ means Enable All"
+assert_eq "$(cc --list-disabled | tr '\n' ' ')" "bob " "users.disabled/bob"
+assert_eq "$(cc --list-enabled | tr '\n' ' ')" "alice " "everyone else enabled"
+expect_exit 0 ucc check
+assert_grep "OK       config: CageFS files read: $c: cagefs.mp, custom.black.list, users.disabled" "$T/out" "check says what it read"
+assert_grep "SKIPPED  config: CageFS files not supported: ignored by unicage: cagefs.ini, etc.safe, x.proxy.commands" "$T/out" "check says what it does not support"
+assert_grep "1 mount point\|2 mount point" "$T/out" "cagefs.mp read"
+expect_exit 0 cc --remount alice
+slot=$(ucc --json list | python3 -c 'import json,sys; print(max(x["slot"] for x in json.load(sys.stdin)["data"] if x["user"]=="alice"))')
+grep -q ' /srv/shared ' <(nsenter --mount="$ns/alice.$slot" --pid="$ns/alice.pid" cat /proc/self/mountinfo) || fail "cagefs.mp's /srv/shared not mounted in the cage"
+assert_eq "$(nsenter --mount="$ns/alice.$slot" cat /etc/motd)" "alice's motd" "custom.etc/alice of the CageFS tree"
+# changes are written the CageFS way: a file per user in the mode's directory
+expect_exit 0 cc --enable bob
+[ ! -e "$c/users.disabled/bob" ] || fail "--enable bob left users.disabled/bob"
+expect_exit 0 cc --disable alice
+[ -f "$c/users.disabled/alice" ] || fail "--disable alice wrote no users.disabled/alice"
+expect_exit 0 cc --toggle-mode
+[ -d "$c/users.enabled" ] && [ ! -e "$c/users.disabled" ] || fail "toggle-mode: users.enabled/ is the mode now: $(ls "$c")"
+[ -f "$c/users.enabled/bob" ] && [ ! -e "$c/users.enabled/alice" ] || fail "toggle-mode: users.enabled/ holds who was caged: $(ls "$c/users.enabled")"
+assert_grep "Mode: Disable All" <(cc --display-user-mode) "toggled"
+expect_exit 0 cc --enable bob
+[ -f "$c/users.enabled/bob" ] || fail "--enable in Disable All: users.enabled/bob"
+# files in a two-digit prefix directory count too
+mkdir -p "$c/users.enabled/01"; : > "$c/users.enabled/01/alice"
+assert_eq "$(cc --list-enabled | tr '\n' ' ')" "alice bob " "users.enabled/01/alice"
+# bad entries are refused naming the file, nothing changes
+: > "$c/users.enabled/a:b"
+expect_exit 3 cc --list-enabled
+assert_grep "users.enabled/a:b: not a file named by a user" "$T/err" "bad entry"
+rm "$c/users.enabled/a:b"
+rm -r "$c/users.enabled"; : > "$c/users.enabled"
+expect_exit 3 cc --display-user-mode
+assert_grep "users.enabled is not a directory" "$T/err" "users.enabled as a file"
 echo ok
