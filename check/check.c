@@ -294,6 +294,40 @@ static void check_cagefs(const struct uc_config *cfg, struct check_report *rep)
 	strv_clear(&unsupported);
 }
 
+static int by_uid(const void *a, const void *b)
+{
+	uid_t x = ((const struct uc_user *)a)->uid, y = ((const struct uc_user *)b)->uid;
+	return x < y ? -1 : x > y;
+}
+
+/* Accounts sharing a uid are one user to the kernel: their cages (one per
+ * name) separate nothing between them (doc/users.md, "Duplicate uids"). */
+static void check_duplicate_uids(const struct uc_config *cfg, struct check_report *rep)
+{
+	struct uc_userlist all;
+	struct uc_error err = {0};
+	char list[500] = "", item[600];
+	unsigned count = 0;
+	if (users_all(cfg, &all, &err) < 0) {
+		add(rep, "users: duplicate uids", CHECK_SKIPPED, "%s", err.msg);
+		return;
+	}
+	qsort(all.v, all.n, sizeof(*all.v), by_uid);
+	for (size_t i = 1; i < all.n; i++)
+		if (all.v[i].uid == all.v[i - 1].uid && all.v[i].uid >= cfg->min_uid) {
+			snprintf(item, sizeof(item), "%.200s and %.200s (uid %u)",
+				 all.v[i - 1].name, all.v[i].name, (unsigned)all.v[i].uid);
+			list_append(list, sizeof(list), item, &count);
+		}
+	userlist_release(&all);
+	if (count)
+		add(rep, "users: duplicate uids", CHECK_FAILED,
+		    "%u: %s: one user to the kernel, their cages do not separate them", count,
+		    list);
+	else
+		add(rep, "users: duplicate uids", CHECK_OK, "none at or above min_uid");
+}
+
 /* ---- the current generation ------------------------------------------------- */
 
 struct gen_check {
@@ -761,6 +795,7 @@ void check_run(const struct uc_config *cfg, const struct check_opts *o, struct c
 	check_mode(cfg, rep);
 	check_config(cfg, rep);
 	check_cagefs(cfg, rep);
+	check_duplicate_uids(cfg, rep);
 	check_generation(cfg, o->full, rep);
 	check_elf(cfg, o->full, rep);
 	/* before the cages' exec, which would finish a stopped import */

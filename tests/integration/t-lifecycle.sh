@@ -148,6 +148,13 @@ assert_grep "07/ghost" "$T/out" "clean names what it removed"
 [ ! -e "$T/fs/state/skel/pins/ghost.3" ] || fail "clean left ghost's pin"
 expect_exit 0 uc check
 assert_grep "OK       orphaned cages: none" "$T/out" "no orphan after clean"
+assert_grep "OK       users: duplicate uids: none" "$T/out" "no duplicate uid"
+# duplicate uids: one user to the kernel; check says so (doc/users.md)
+cp "$T/passwd" "$T/passwd.nodup"
+echo 'twin:x:1001:1001::/home/alice:/bin/sh' >> "$T/passwd"
+expect_exit 1 uc check
+assert_grep "FAILED   users: duplicate uids: 1: .*twin.*(uid 1001)" "$T/out" "check names duplicate uids"
+cp "$T/passwd.nodup" "$T/passwd"
 
 # --- the userdel hook -------------------------------------------------------
 hook=$UNICAGE_SRC/hooks/unicage-userdel
