@@ -143,7 +143,7 @@ const struct verb *verb_nearest(const char *name)
 	size_t best_d = 3, n_prefix = 0;
 	for (const struct verb *v = verbs; v->name; v++) {
 		size_t d = edit_distance(name, v->name);
-		if (d < best_d) {
+		if (d < best_d && d < strlen(name)) { /* not a short word made over */
 			best_d = d;
 			best = v;
 		}
