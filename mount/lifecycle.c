@@ -115,6 +115,12 @@ static int remove_tree(const char *path, struct uc_error *err)
 static int kill_slots(const struct uc_config *cfg, const char *name, struct uc_error *err)
 {
 	unsigned busy = 0;
+	char ns[PATH_MAX];
+	/* no cage was ever mounted (a userdel on a fresh host): nothing to
+	 * stop, and run_dir is not made for it */
+	snprintf(ns, sizeof(ns), "%.4000s/ns", cfg->run_dir);
+	if (access(ns, F_OK) < 0 && errno == ENOENT)
+		return 0;
 	int r = cage_umount(cfg, name, true, &busy, err);
 	if (r == 0 && busy)
 		r = uc_fail(err, UC_INTERNAL, "%s: %u slot(s) still running after SIGKILL", name,

@@ -32,6 +32,9 @@ expect_exit 3 uc user-created alice bob
 expect_exit 3 uc user-created -q
 expect_exit 0 uc -q user-created alice
 assert_eq "$(cat "$T/out")" "" "-q: nothing said"
+expect_exit 0 uc user-deleted ghost0
+assert_grep "ghost0: no cage" "$T/out" "user-deleted of a name with nothing"
+[ ! -e "$T/run/ns" ] || fail "user-deleted on a host with no cage mounted made run_dir/ns"
 
 # --- umount of a deleted user; user-deleted --------------------------------
 expect_exit 0 uc mount alice bob
