@@ -87,7 +87,8 @@ int enter_fast(const struct uc_config *cfg, const struct enter_opts *o, int *exi
 			      .as = o->as_user ? JOIN_USER : JOIN_ROOT,
 			      .argv = o->cmd,
 			      .pty = o->pty,
-			      .preserve_fds = o->preserve_fds};
+			      .preserve_fds = o->preserve_fds,
+			      .env = &o->env};
 	*joined = true;
 	return join_and_exec(&jr, exit_code, err);
 }
