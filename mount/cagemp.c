@@ -92,6 +92,11 @@ int cagemp_load(struct cage_mp *mp, const char *config_dir, struct uc_error *err
 	memset(mp, 0, sizeof(*mp));
 	path_join(path, sizeof(path), config_dir, "cage.mp");
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	if (!f && errno == ENOENT) {
+		/* a CageFS configuration (doc/cagefs.md): the same syntax */
+		path_join(path, sizeof(path), config_dir, "cagefs.mp");
+		f = fopen(path, "re");
+	}
 	if (!f)
 		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", path);
 	return cagemp_parse(mp, f, path, err);

@@ -1,4 +1,5 @@
 #include "mount/users.h"
+#include "mount/users_cagefs.h"
 
 #include "lib/cleanup.h"
 #include "lib/hashset.h"
@@ -144,6 +145,14 @@ static int load_excluded(const struct uc_config *cfg, struct cage_users *cu, str
 int cage_users_load(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err)
 {
 	memset(cu, 0, sizeof(*cu));
+	if (cfg->cagefs_compat) {
+		int r = cagefs_users_load(cfg, cu, err);
+		if (r == 0)
+			r = load_excluded(cfg, cu, err);
+		if (r < 0)
+			cage_users_release(cu);
+		return r;
+	}
 	char p[PATH_MAX], mode[32] = "";
 	path_join(p, sizeof(p), cfg->state_dir, "users/mode");
 	FILE *f = fopen(p, "re");
@@ -169,6 +178,8 @@ int cage_users_load(const struct uc_config *cfg, struct cage_users *cu, struct u
 
 int cage_users_save(const struct uc_config *cfg, const struct cage_users *cu, struct uc_error *err)
 {
+	if (cfg->cagefs_compat)
+		return cagefs_users_save(cfg, cu, err);
 	_cleanup_close_ int dfd = state_dir(cfg, true, err);
 	if (dfd < 0)
 		return dfd;
@@ -247,4 +258,28 @@ int cage_user_set(const struct uc_config *cfg, struct cage_users *cu, const stru
 	if (!listed)
 		strv_remove(list, u->name);
 	return 0;
+}
+
+bool cage_users_forget(struct cage_users *cu, const char *name)
+{
+	size_t n = cu->enabled.n + cu->disabled.n;
+	strv_remove(&cu->enabled, name);
+	strv_remove(&cu->disabled, name);
+	return cu->enabled.n + cu->disabled.n != n;
+}
+
+bool cage_users_rename(struct cage_users *cu, const char *old, const char *nu)
+{
+	struct strv *lists[] = {&cu->enabled, &cu->disabled};
+	bool changed = false;
+	for (size_t i = 0; i < 2; i++) {
+		if (!strv_contains(lists[i], old))
+			continue;
+		strv_remove(lists[i], old);
+		/* out of memory: the name is dropped, never another one's */
+		if (!strv_contains(lists[i], nu))
+			strv_push(lists[i], nu);
+		changed = true;
+	}
+	return changed;
 }

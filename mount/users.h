@@ -46,3 +46,11 @@ int cage_user_set(const struct uc_config *cfg, struct cage_users *cu, const stru
 		  bool enable, struct uc_error *err);
 /* Switch the mode, keeping every user's state. */
 int cage_users_toggle(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err);
+/* The lifecycle's edits of the state (mount/lifecycle.h): a name out of
+ * both lists, or renamed in them. True when something changed (then save). */
+bool cage_users_forget(struct cage_users *cu, const char *name);
+bool cage_users_rename(struct cage_users *cu, const char *old, const char *nu);
+/* A name that can name a cage directory and a state entry: 1-255 bytes, no
+ * '/', ':', white space or control character, not starting with '.' or '-'
+ * (mount/users_cagefs.c; libc only, for the front). */
+bool cage_user_name_ok(const char *name);
