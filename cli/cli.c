@@ -64,6 +64,7 @@ const struct verb verbs[] = {
     {"import", cmd_import, "a cage from an archive, checked whole before it is put in place",
      import_usage, VERB_NEED_ROOT},
     {"list", cmd_mount, "cages: user, slot, generation, mode, processes", mount_usage, 0},
+    {"tmpwatch", cmd_tmpwatch, "remove old files from every cage's /tmp", tmpwatch_usage, VERB_NEED_ROOT},
     {NULL, NULL, NULL, NULL, 0},
 };
 

@@ -91,5 +91,7 @@ extern const char enter_usage[], exec_usage[];
 extern const char mount_usage[];
 extern const char users_usage[];
 extern const char printsuids_usage[];
+int cmd_tmpwatch(struct cli *cli, int argc, char **argv);
+extern const char tmpwatch_usage[];
 /* Take the skeleton's exclusive lock (state_dir/skel.lock); fd or <0. */
 int cli_skel_lock(struct cli *cli, bool wait);

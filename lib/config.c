@@ -56,6 +56,8 @@ static const struct key_desc keys[] = {
     KEY(cage_mode, KEY_MODE),
     KEY(enter_caps, KEY_CAPS),
     KEY(cage_user_namespaces, KEY_BOOL),
+    KEY(tmpwatch_hours, KEY_UINT),
+    KEY(tmpwatch_dirs, KEY_PATH_LIST),
 };
 #undef KEY
 
@@ -77,6 +79,7 @@ int uc_config_init(struct uc_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->min_uid = 1000;
 	cfg->strip_suid = true;
+	cfg->tmpwatch_hours = 720;
 	for (size_t i = 0; i < UC_ARRAY_SIZE(default_enter_caps); i++)
 		cfg->enter_caps[cfg->n_enter_caps++] = default_enter_caps[i];
 	if (set_str(&cfg->sysroot, "/") < 0 || set_str(&cfg->state_dir, "/var/lib/unicage") < 0 ||
@@ -98,6 +101,7 @@ void uc_config_release(struct uc_config *cfg)
 	free(cfg->source);
 	strv_clear(&cfg->local_paths);
 	strv_clear(&cfg->suid_allow);
+	strv_clear(&cfg->tmpwatch_dirs);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -111,7 +115,9 @@ static int config_copy(struct uc_config *dst, const struct uc_config *src)
 	dst->cage_user_namespaces = src->cage_user_namespaces;
 	memcpy(dst->enter_caps, src->enter_caps, sizeof(dst->enter_caps));
 	dst->n_enter_caps = src->n_enter_caps;
-	if (strv_copy(&dst->suid_allow, &src->suid_allow) < 0)
+	dst->tmpwatch_hours = src->tmpwatch_hours;
+	if (strv_copy(&dst->suid_allow, &src->suid_allow) < 0 ||
+	    strv_copy(&dst->tmpwatch_dirs, &src->tmpwatch_dirs) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < UC_ARRAY_SIZE(keys); i++) {
 		if (keys[i].type != KEY_PATH)

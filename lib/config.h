@@ -34,6 +34,11 @@ struct uc_config {
 	/* cage_user_namespaces = no (default): seccomp refuses CLONE_NEWUSER
 	 * in cages (doc/enter.md) */
 	bool cage_user_namespaces;
+	/* unicage tmpwatch (proxy/tmpwatch.h): files not accessed for this
+	 * many hours go, from every cage's /tmp and these per-user (`@`)
+	 * directories of cage.mp */
+	unsigned tmpwatch_hours;
+	struct strv tmpwatch_dirs;
 };
 
 /* cage_mode = auto|overlay|bind: auto probes the kernel once (overlay with a
