@@ -114,4 +114,21 @@ printf 'helper=/bin/true\n' > "$T/etc/custom.proxy.commands"
 expect_exit 0 px alice helper id
 assert_eq "$(cat "$T/out")" "" "custom.proxy.commands replaces an alias"
 rm "$T/etc/custom.proxy.commands"
+
+# --- restrict_path: a file option's value is opened in her home by the daemon -------
+mkdir -p "$T/etc/filters"
+echo "reader=$T/bin/t-helper" >> "$T/etc/proxy.commands"
+printf '{"restrict_path": ["--file"], "strict_options": true, "operands": ["read"]}\n' > "$T/etc/filters/reader.json"
+expect_exit 0 uc exec alice -- sh -c 'echo hers > /home/alice/note; ln -sf /etc/hostname /home/alice/hostlink; mkdir -p /home/alice/dd; cd /home/alice && unicage-proxyexec reader read --file note; unicage-proxyexec reader read --file /home/alice/note; unicage-proxyexec reader read --file=/home/alice/note'
+assert_eq "$(cat "$T/out")" "hers
+hers
+hers" "restrict_path: her file, as a descriptor"
+for bad in /home/alice/hostlink /etc/passwd /home/alice/../bob/x /home/alice; do
+    expect_exit 2 uc exec alice -- unicage-proxyexec reader read --file "$bad"
+    assert_grep "is not a file in alice's home" "$T/err" "restrict_path refuses $bad"
+done
+printf '{"restrict_path": ["--file"], "denny": []}\n' > "$T/etc/filters/reader.json"
+expect_exit 1 uc exec alice -- unicage-proxyexec reader read --file /home/alice/note
+sleep 0.1
+assert_grep "reader.json: unknown key \"denny\"" "$T/proxyd.log" "a bad filter names its file in the log"
 echo "t-proxy: ok"
