@@ -5,6 +5,7 @@
 #include "lib/cleanup.h"
 #include "lib/log.h"
 #include "lib/path.h"
+#include "skel/current.h"
 #include "skel/gens.h"
 #include "skel/wanted.h"
 
@@ -112,6 +113,18 @@ void noop_put_res(FILE *f, int rootfd, const char *path, bool follow)
 	char o[PATH_MAX + 64];
 	noop_outcome(rootfd, path, follow, o, sizeof(o));
 	fprintf(f, "res\t%c\t%s\t%s\n", follow ? 'f' : 'n', path, o);
+}
+
+int noop_res_line(int rootfd, const char *path, struct strv *out)
+{
+	char o[PATH_MAX + 64], line[2 * PATH_MAX + 80];
+	if (!noop_clean_word(path))
+		return strv_push(out, NOOP_UNPROVABLE);
+	noop_outcome(rootfd, path, true, o, sizeof(o));
+	if (!noop_clean_word(o) ||
+	    snprintf(line, sizeof(line), "res\tf\t%s\t%s", path, o) >= (int)sizeof(line))
+		return strv_push(out, NOOP_UNPROVABLE);
+	return strv_push(out, line);
 }
 
 /* ---- the check (the front) ------------------------------------------------- */
@@ -243,7 +256,7 @@ static int check_index(struct checker *c)
 static int check_all(struct checker *c)
 {
 	_cleanup_free_ char *text = NULL;
-	if (skel_read_current(c->skelfd, c->gen, sizeof(c->gen)) < 0)
+	if (skel_current_read(c->skelfd, c->gen, sizeof(c->gen)) < 0)
 		return doubt(c, "no current generation", NULL);
 	if (read_record(c->skelfd, &text) < 0)
 		return doubt(c, "no skel/noop record", NULL);
