@@ -8,6 +8,7 @@
 #include "lib/error.h"
 #include "lib/log.h"
 #include "proxy/listen.h"
+#include "proxy/proto.h"
 #include "proxy/serve.h"
 
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -62,6 +64,54 @@ static int detach(void)
 	return chdir("/") < 0 ? -errno : 0;
 }
 
+/* Serving processes that run: at most MAX_PER_UID per caller's uid (a
+ * caged user cannot fill the machine with root processes) and MAX_KIDS in
+ * all. Reaped before each accept's count (SIGCHLD stays default: zombies
+ * wait for the next connection, bounded by the same table). */
+#define MAX_KIDS 1024
+#define MAX_PER_UID 32
+
+struct kid {
+	pid_t pid;
+	uid_t uid;
+};
+static struct kid kids[MAX_KIDS];
+
+static void reap(void)
+{
+	pid_t p;
+	while ((p = waitpid(-1, NULL, WNOHANG)) > 0)
+		for (size_t i = 0; i < MAX_KIDS; i++)
+			if (kids[i].pid == p)
+				kids[i].pid = 0;
+}
+
+/* A free slot for uid, or -1 when it has too many. */
+static int kid_slot(uid_t uid)
+{
+	int free_slot = -1, n = 0;
+	for (int i = 0; i < MAX_KIDS; i++) {
+		if (!kids[i].pid) {
+			if (free_slot < 0)
+				free_slot = i;
+		} else if (kids[i].uid == uid) {
+			n++;
+		}
+	}
+	return n >= MAX_PER_UID ? -1 : free_slot;
+}
+
+static void serve_one(const struct uc_config *cfg, int lfd, int c, bool verbose)
+{
+	close(lfd);
+	signal(SIGPIPE, SIG_IGN);
+	struct uc_error err = {0};
+	int code = proxy_serve(cfg, c, &err);
+	if (code == UC_INTERNAL || (code && verbose))
+		say(code == UC_INTERNAL ? LOG_ERR : LOG_NOTICE, "refused: ", err.msg);
+	_exit(code);
+}
+
 static void serve_forever(const struct uc_config *cfg, int lfd, bool verbose)
 {
 	for (;;) {
@@ -71,19 +121,23 @@ static void serve_forever(const struct uc_config *cfg, int lfd, bool verbose)
 				say(LOG_ERR, "accept: ", strerror(errno));
 			continue;
 		}
-		pid_t p = fork();
-		if (p == 0) {
-			close(lfd);
-			signal(SIGCHLD, SIG_DFL);
-			signal(SIGPIPE, SIG_IGN);
-			struct uc_error err = {0};
-			int code = proxy_serve(cfg, c, &err);
-			if (code && verbose)
-				say(LOG_NOTICE, "refused: ", err.msg);
-			_exit(code);
+		reap();
+		struct ucred uc;
+		socklen_t len = sizeof(uc);
+		int slot =
+		    getsockopt(c, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0 ? kid_slot(uc.uid) : -1;
+		if (slot < 0) {
+			proxy_msg_send(c, PXM_ERROR, UC_PERMISSION, "too many requests at once");
+			close(c);
+			continue;
 		}
+		pid_t p = fork();
+		if (p == 0)
+			serve_one(cfg, lfd, c, verbose);
 		if (p < 0)
 			say(LOG_ERR, "fork: ", strerror(errno));
+		else
+			kids[slot] = (struct kid){p, uc.uid};
 		close(c);
 	}
 }
@@ -139,9 +193,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "unicage-proxyd: %s\n", err.msg);
 		return err.kind ? (int)err.kind : 1;
 	}
-	/* serving processes are reaped by the kernel; each one waits for its
-	 * own command */
-	signal(SIGCHLD, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	if (!foreground) {
 		openlog("unicage-proxyd", LOG_PID, LOG_DAEMON);

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -72,6 +73,10 @@ static int recv_request(int conn, struct request *rq, struct uc_error *err)
 		char buf[CMSG_SPACE(4 * sizeof(int))];
 		struct cmsghdr align;
 	} u;
+	/* a caller that connects and sends nothing does not keep a root
+	 * process waiting for ever */
+	struct timeval tmo = {10, 0};
+	setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
 	struct iovec iov = {rq->buf, PROXY_MAX_REQUEST};
 	struct msghdr mh = {.msg_iov = &iov,
 			    .msg_iovlen = 1,
@@ -92,6 +97,8 @@ static int recv_request(int conn, struct request *rq, struct uc_error *err)
 			nfds++;
 		}
 	}
+	struct timeval none = {0, 0};
+	setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none));
 	if (n <= 0)
 		return uc_fail(err, UC_BADREQUEST, "no request");
 	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || nfds != 3)

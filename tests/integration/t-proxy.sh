@@ -58,6 +58,19 @@ rc=0; nsenter --pid="$T/run/ns/alice.pid" -- \
     setpriv --reuid 1001 --regid 1001 --clear-groups env UNICAGE_PROXY_SOCKET=$sock "$PROXYEXEC" helper id > "$T/out" 2> "$T/err" || rc=$?
 assert_eq "$rc" 2 "alice's pid namespace with the host's mounts is refused"
 assert_grep "not in her cage's files" "$T/err" "the refusal says which check"
+# a caller holding connections: 32 serving processes per uid, then refused
+setpriv --reuid 1001 --regid 1001 --clear-groups /usr/bin/python3 -c '
+import socket, sys
+held = []
+for i in range(32):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1]); held.append(s)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1])
+s.settimeout(5)
+print(s.recv(2048)[16:].decode())
+' "$sock" > "$T/out"
+assert_eq "$(cat "$T/out")" "too many requests at once" "a 33rd connection of one uid is refused"
+sleep 0.5
+expect_exit 0 px alice helper exit 0
 expect_exit 4 px alice no-such-alias
 assert_grep "no proxied command no-such-alias" "$T/err" "unknown alias"
 
