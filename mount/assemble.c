@@ -6,6 +6,7 @@
 #include "mount/etc.h"
 #include "mount/nsfs.h"
 #include "proxy/commands.h"
+#include "proxy/proto.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -332,7 +333,7 @@ static int add_tmp(const struct cage_spec *s, int homefd, struct plan *p)
 	return r;
 }
 
-static int add_dev(struct plan *p)
+static int add_dev(const struct cage_spec *s, struct plan *p)
 {
 	static const struct {
 		const char *name;
@@ -356,6 +357,10 @@ static int add_dev(struct plan *p)
 	for (size_t i = 0; i < UC_ARRAY_SIZE(links); i++)
 		if (symlinkat(links[i][1], d, links[i][0]) < 0)
 			goto fail;
+	/* bind mode's read-only root has no /run/unicage/proxy: the proxy's
+	 * socket directory goes here (add_proxy) */
+	if (s->mode == UC_CAGE_BIND && mkdirat(d, "unicage-proxy", 0755) < 0)
+		goto fail;
 	if (mkdirat(d, "pts", 0755) < 0 || mkdirat(d, "mqueue", 0755) < 0 ||
 	    mkdirat(d, "shm", 0700) < 0 || fchmodat(d, "shm", 01777, 0) < 0)
 		goto fail;
@@ -442,8 +447,9 @@ static int add_mp(const struct cage_spec *s, int sysroot, int homefd, struct pla
 /* unicage-proxyd's socket directory, run_dir/proxy, read-only at
  * /run/unicage/proxy (doc/proxy.md, "The socket"): one path in every cage,
  * and the directory (not the socket) is bound, so a restarted daemon's new
- * socket is seen by cages built before. Bind mode's read-only root has the
- * mount point only if the skeleton has it: else the cage has no proxy. */
+ * socket is seen by cages built before. Bind mode's read-only root cannot
+ * take a new mount point: there it is /dev/unicage-proxy (the cage's own
+ * /dev), where the wrapper looks second. */
 static int add_proxy(const struct cage_spec *s, struct plan *p)
 {
 	char dir[PATH_MAX];
@@ -454,11 +460,10 @@ static int add_proxy(const struct cage_spec *s, struct plan *p)
 		return snprintf(p->msg, p->msgsize, "%s", dir), -errno;
 	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
 		return snprintf(p->msg, p->msgsize, "%s is not root's own directory", dir), -EPERM;
-	int r =
-	    plan_add(p, clone_path(dir, true, p), "/run/unicage/proxy", s->mode != UC_CAGE_BIND);
-	if (r == 0)
-		p->v[p->n - 1].optional = s->mode == UC_CAGE_BIND;
-	return r;
+	return plan_add(p, clone_path(dir, true, p),
+			s->mode == UC_CAGE_BIND ? PROXY_SOCKET_DIR_BIND_MODE
+						: PROXY_SOCKET_DIR_IN_CAGE,
+			s->mode != UC_CAGE_BIND);
 }
 
 /* The wrapper (unicage-proxyexec, beside this program) read-only on the
@@ -479,8 +484,8 @@ static int add_wrappers(const struct cage_spec *s, struct plan *p)
 		snprintf(exe, sizeof(exe), "%s/unicage-proxyexec", UNICAGE_LIBEXECDIR);
 	_cleanup_close_ int w = cmds.n ? open(exe, O_PATH | O_NOFOLLOW | O_CLOEXEC) : -1;
 	if (cmds.n && w < 0)
-		uc_log(UC_LOG_WARN, "the proxy wrapper %s: %s: no proxy wrappers in %s's cage",
-		       exe, strerror(errno), s->u->name);
+		uc_log(UC_LOG_WARN, "the proxy wrapper %s: %s: no proxy wrappers in %s's cage", exe,
+		       strerror(errno), s->u->name);
 	int r = 0;
 	for (size_t i = 0; w >= 0 && r == 0 && i < cmds.n; i++) {
 		if (access(cmds.v[i].path, X_OK) < 0)
@@ -527,7 +532,7 @@ static int make_plan(const struct cage_spec *s, struct plan *p)
 	if ((r = add_home(s, sysroot, &homefd, p)) < 0 || (r = add_tmp(s, homefd, p)) < 0)
 		return r;
 	r = plan_push(p, -1, ATTACH_PROC, "/proc", true);
-	if (r < 0 || (r = add_dev(p)) < 0 ||
+	if (r < 0 || (r = add_dev(s, p)) < 0 ||
 	    (r = plan_push(p, -1, ATTACH_MQUEUE, "/dev/mqueue", false)) < 0 ||
 	    (r = add_mp(s, sysroot, homefd, p)) < 0 || (r = add_proxy(s, p)) < 0 ||
 	    (r = add_wrappers(s, p)) < 0)

@@ -51,11 +51,8 @@ static void on_signal(int sig)
 	errno = e;
 }
 
-static int connect_daemon(void)
+static int connect_to(const char *path)
 {
-	const char *path = getenv("UNICAGE_PROXY_SOCKET"); /* tests; who calls is the kernel's */
-	if (!path || !*path)
-		path = PROXY_SOCKET_IN_CAGE;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
@@ -69,6 +66,16 @@ static int connect_daemon(void)
 		return -e;
 	}
 	return fd;
+}
+
+/* /run/unicage/proxy (overlay mode), else /dev/unicage-proxy (bind mode) */
+static int connect_daemon(void)
+{
+	const char *path = getenv("UNICAGE_PROXY_SOCKET"); /* tests; who calls is the kernel's */
+	if (path && *path)
+		return connect_to(path);
+	int fd = connect_to(PROXY_SOCKET_IN_CAGE);
+	return fd == -ENOENT ? connect_to(PROXY_SOCKET_BIND_MODE) : fd;
 }
 
 static int send_request(int sock, const char *alias, const char *exe, int argc, char **argv,

@@ -144,4 +144,13 @@ printf '{"restrict_path": ["--file"], "denny": []}\n' > "$T/etc/filters/reader.j
 expect_exit 1 uc exec alice -- unicage-proxyexec reader read --file /home/alice/note
 sleep 0.1
 assert_grep "reader.json: unknown key \"denny\"" "$T/proxyd.log" "a bad filter names its file in the log"
+# --- bind mode: the socket directory in the cage's own /dev --------------------------
+expect_exit 0 uc umount-all
+echo "cage_mode = bind" >> "$UNICAGE_CONFIG"
+expect_exit 0 px alice helper id
+assert_eq "$(cat "$T/out")" "1001 1001 1001 euid=1001 ruid=1001 PROXYEXEC_UID=1001 PROXYEXEC_GID=1001" "bind mode: the proxy works"
+expect_exit 0 uc exec alice -- sh -c 'ls /dev/unicage-proxy; ls -d /run/unicage/proxy 2>/dev/null || echo no-run'
+assert_eq "$(cat "$T/out")" "proxyexec.sock
+no-run" "bind mode: the socket in /dev/unicage-proxy"
+expect_exit 0 uc umount-all
 echo "t-proxy: ok"
