@@ -38,30 +38,20 @@ static int parse_hours(struct cli *cli, const char *v, unsigned *out)
 	return 0;
 }
 
+const struct option tmpwatch_longopts[] = {{"hours", required_argument, NULL, OPT_HOURS},
+					   {NULL, 0, NULL, 0}};
+
 int cmd_tmpwatch(struct cli *cli, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONG, {"hours", required_argument, NULL, OPT_HOURS}, {NULL, 0, NULL, 0}};
-	bool help = false;
 	const char *hours_arg = NULL;
-	int opt;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":c:vqh", longopts, NULL)) != -1) {
+	int opt, r;
+	while ((opt = cli_getopt(cli, argc, argv)) != -1)
 		if (opt == OPT_HOURS)
 			hours_arg = optarg;
-		else if (!cli_common_option(cli, opt, optarg, &help))
-			return cli_usage_error(cli, "tmpwatch", "unknown option '%s'",
-					       argv[optind - 1]);
-	}
-	if (help) {
-		cli_print_verb_help(verb_find("tmpwatch"));
-		return 0;
-	}
 	if (optind < argc)
 		return cli_usage_error(cli, "tmpwatch", "takes no arguments");
-	int r = cli_load_config(cli);
 	unsigned hours = cli->cfg.tmpwatch_hours;
-	if (r < 0 || (hours_arg && (r = parse_hours(cli, hours_arg, &hours)) < 0))
+	if (hours_arg && (r = parse_hours(cli, hours_arg, &hours)) < 0)
 		return r;
 	struct shown s = {cli->verbosity > 0, cli->json};
 	struct tmpwatch_stats st;
