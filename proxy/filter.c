@@ -126,6 +126,16 @@ int proxy_filter_parse(const char *text, const char *name, struct proxy_filter *
 		if (r < 0)
 			return r;
 	}
+	/* without strict_options an option is only looked at by its first
+	 * characters: getopt's grouped short options (-vf FILE) and
+	 * abbreviated long ones (--fil FILE) would carry a path past
+	 * restrict_path (the CVE-2020-36772 class); deny is not a boundary
+	 * either then (doc/proxy.md) */
+	if (f->restrict_path.n && !f->strict)
+		return uc_fail(err, UC_BADREQUEST,
+			       "%s: restrict_path needs \"strict_options\": true (grouped or "
+			       "abbreviated options would pass a path past it)",
+			       name);
 	return 0;
 }
 

@@ -151,7 +151,8 @@ static void test_filter_operands(void **state)
 	assert_string_equal(run(&f, "--long=v --long w"), "--long=v|--long|w");
 	assert_string_equal(run(&f, "--longer"), "--longer"); /* '*': a value attached */
 	proxy_filter_release(&f);
-	filter(&f, "{\"operands\": \"none\", \"restrict_path\": [\"-F\"]}");
+	filter(&f, "{\"operands\": \"none\", \"restrict_path\": [\"-F\"], "
+		   "\"strict_options\": true}");
 	assert_string_equal(run(&f, "x"), "REFUSED: argument 'x' is not allowed");
 	/* no path mapper given: a restrict_path value is refused */
 	assert_string_equal(run(&f, "-F /etc/x"), "REFUSED: ");
@@ -180,6 +181,8 @@ static void test_filter_bad(void **state)
 	bad_filter("[]", "f.json:1: expected a JSON object");
 	bad_filter("{} {}", "f.json:1: ");
 	bad_filter("{\"deny\": [", "unexpected end of file");
+	/* -vf FILE and --fil FILE would pass restrict_path without it */
+	bad_filter("{\"restrict_path\": [\"-f\"]}", "restrict_path needs \"strict_options\": true");
 }
 
 static void test_request(void **state)
