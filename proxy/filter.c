@@ -227,6 +227,24 @@ struct applying {
 	size_t whysize;
 };
 
+/* arg is the restrict_path option e exactly: "e VALUE" (*next), "--e=VALUE"
+ * or, for a one-letter option, "-eVALUE" (*at: where VALUE starts). Only
+ * these: "--filexyz" is not "--file". */
+static bool rp_match(const char *e, const char *arg, bool *next, size_t *at)
+{
+	size_t n = strlen(e);
+	if (strncmp(arg, e, n) != 0)
+		return false;
+	if (arg[n] == '\0')
+		return *next = true;
+	*next = false;
+	if (!strncmp(e, "--", 2) && arg[n] == '=')
+		return *at = n + 1, true;
+	if (n == 2 && e[0] == '-' && e[1] != '-')
+		return *at = n, true;
+	return false;
+}
+
 /* One option (and its value when it takes the next argument): how many
  * arguments it used, or -errno. */
 static int apply_option(struct applying *a, int argc, const char *const *argv, int i)
@@ -235,11 +253,9 @@ static int apply_option(struct applying *a, int argc, const char *const *argv, i
 	bool next = false, rp = false, allowed = false;
 	if (prefix_of_any(&a->f->deny, arg))
 		return snprintf(a->why, a->whysize, "option %s is not allowed", arg), -EPERM;
-	for (size_t k = 0; k < a->f->restrict_path.n && !rp; k++) {
-		char e[512];
-		snprintf(e, sizeof(e), "%s*", a->f->restrict_path.v[k]);
-		rp = opt_match(e, arg, &next);
-	}
+	size_t at = 0; /* where an attached value starts */
+	for (size_t k = 0; k < a->f->restrict_path.n && !rp; k++)
+		rp = rp_match(a->f->restrict_path.v[k], arg, &next, &at);
 	for (size_t k = 0; k < a->f->allow.n && !allowed && !rp; k++)
 		allowed = opt_match(a->f->allow.v[k], arg, &next);
 	if (!rp && !allowed && a->f->strict)
@@ -252,19 +268,9 @@ static int apply_option(struct applying *a, int argc, const char *const *argv, i
 		return next ? 2 : 1;
 	}
 	/* the value of a restrict_path option: opened by the daemon */
-	const char *value = next ? argv[i + 1] : NULL;
+	const char *value = next ? argv[i + 1] : arg + at;
 	char opt[512], mapped[64];
-	snprintf(opt, sizeof(opt), "%s", arg);
-	if (!value) {
-		for (size_t k = 0; k < a->f->restrict_path.n; k++) {
-			size_t n = strlen(a->f->restrict_path.v[k]);
-			if (!strncmp(arg, a->f->restrict_path.v[k], n)) {
-				value = arg + n + (arg[n] == '=');
-				snprintf(opt, sizeof(opt), "%.*s", (int)(value - arg), arg);
-				break;
-			}
-		}
-	}
+	snprintf(opt, sizeof(opt), "%.*s", next ? (int)strlen(arg) : (int)at, arg);
 	if (!a->map || a->map(a->ctx, value, mapped, sizeof(mapped), a->why, a->whysize) < 0)
 		return -EPERM;
 	if (next) {

@@ -91,6 +91,18 @@ static void filter(struct proxy_filter *f, const char *json)
 
 /* args (space separated) through f: the result joined by '|', or
  * "REFUSED: why". */
+/* a mapper that says which value it was asked for */
+static int fake_map(void *ctx, const char *value, char *out, size_t size, char *why, size_t ws)
+{
+	(void)ctx;
+	(void)why;
+	(void)ws;
+	snprintf(out, size, "<%s>", value);
+	return 0;
+}
+
+static proxy_path_map_fn run_map; /* NULL: none */
+
 static char *run(const struct proxy_filter *f, const char *args)
 {
 	static char out[1024];
@@ -102,7 +114,7 @@ static char *run(const struct proxy_filter *f, const char *args)
 		argv[argc++] = s;
 	struct strv v = STRV_INIT;
 	char why[256] = "";
-	if (proxy_filter_apply(f, "alice", argc, argv, NULL, NULL, &v, why, sizeof(why)) < 0) {
+	if (proxy_filter_apply(f, "alice", argc, argv, run_map, NULL, &v, why, sizeof(why)) < 0) {
 		snprintf(out, sizeof(out), "REFUSED: %s", why);
 	} else {
 		out[0] = '\0';
@@ -156,6 +168,19 @@ static void test_filter_operands(void **state)
 	assert_string_equal(run(&f, "x"), "REFUSED: argument 'x' is not allowed");
 	/* no path mapper given: a restrict_path value is refused */
 	assert_string_equal(run(&f, "-F /etc/x"), "REFUSED: ");
+	proxy_filter_release(&f);
+	/* restrict_path: the option exactly, its value in every spelling
+	 * getopt takes, and nothing that only starts like it */
+	filter(&f, "{\"restrict_path\": [\"-F\", \"--file\"], \"strict_options\": true}");
+	run_map = fake_map;
+	assert_string_equal(run(&f, "-F a"), "-F|<a>");
+	assert_string_equal(run(&f, "-Fa"), "-F<a>");
+	assert_string_equal(run(&f, "--file a"), "--file|<a>");
+	assert_string_equal(run(&f, "--file=a"), "--file=<a>");
+	assert_string_equal(run(&f, "--filexyz=a"), "REFUSED: option --filexyz=a is not allowed");
+	assert_string_equal(run(&f, "--fil a"), "REFUSED: option --fil is not allowed");
+	assert_string_equal(run(&f, "-vF a"), "REFUSED: option -vF is not allowed");
+	run_map = NULL;
 	proxy_filter_release(&f);
 }
 
