@@ -320,19 +320,22 @@ static pid_t start(struct job *j, struct strv *argv, struct strv *env, struct uc
 
 static bool forwarded(int sig)
 {
+	/* the wrapper's list (proxy/wrapper.c, doc/proxy.md) */
 	static const int ok[] = {SIGHUP,  SIGINT,  SIGQUIT,  SIGTERM, SIGUSR1,
-				 SIGUSR2, SIGALRM, SIGWINCH, SIGCONT, SIGTSTP};
+				 SIGUSR2, SIGALRM, SIGWINCH, SIGCONT};
 	for (size_t i = 0; i < UC_ARRAY_SIZE(ok); i++)
 		if (ok[i] == sig)
 			return true;
 	return false;
 }
 
-static void signal_job(pid_t pid, int sig)
+/* To the command itself, through its pidfd: not to its process group,
+ * whose members may run with other ids (exim's delivery processes), which
+ * root's kill would reach past the kernel's permission check (review
+ * finding). */
+static void signal_job(int pfd, pid_t pid, int sig)
 {
-	/* the command leads its own session: its process group is what a
-	 * terminal would signal */
-	if (kill(-pid, sig) < 0)
+	if (pfd < 0 || syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0) < 0)
 		kill(pid, sig);
 }
 
@@ -356,13 +359,13 @@ static int relay(int conn, pid_t pid)
 			ssize_t n = recv(conn, &m, sizeof(m), MSG_DONTWAIT);
 			if (n == (ssize_t)sizeof(m) && m.magic == PROXY_MAGIC &&
 			    m.type == PXM_SIGNAL && forwarded(m.value))
-				signal_job(pid, m.value);
+				signal_job(pfd, pid, m.value);
 			else if (n == 0)
 				p[1].revents |= POLLHUP;
 		}
 		if (!hung && (p[1].revents & (POLLHUP | POLLERR))) {
 			hung = true; /* the caller is gone: as a terminal hangup */
-			signal_job(pid, SIGHUP);
+			signal_job(pfd, pid, SIGHUP);
 		}
 	}
 	int st = 0;
