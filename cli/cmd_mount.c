@@ -3,6 +3,7 @@
 
 #include "export/commit.h"
 
+#include "lib/audit.h"
 #include "lib/json.h"
 #include "mount/cage.h"
 #include "mount/cagemp.h"
@@ -205,6 +206,8 @@ int cmd_mount(struct cli *cli, int argc, char **argv)
 	int r = cli_load_config(cli);
 	if (r < 0)
 		return r;
+	if (m.kill)
+		uc_audit(m.verb, takes_users ? argv + optind : NULL, argv, NULL);
 	/* JSON is kept until the end: on an error only the error envelope
 	 * is printed */
 	char *buf = NULL;

@@ -1,6 +1,7 @@
 #include "enter/fast.h"
 
 #include "enter/join.h"
+#include "lib/audit.h"
 #include "lib/cleanup.h"
 #include "lib/pwfile.h"
 #include "mount/slots.h"
@@ -88,6 +89,7 @@ int enter_fast(const struct uc_config *cfg, const struct enter_opts *o, int *exi
 			      .argv = o->cmd,
 			      .pty = o->pty,
 			      .preserve_fds = o->preserve_fds};
+	uc_audit(o->as_user ? "exec" : "enter", (char *[]){(char *)o->user, NULL}, o->cmd, NULL);
 	*joined = true;
 	return join_and_exec(&jr, exit_code, err);
 }
