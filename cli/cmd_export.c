@@ -1,5 +1,6 @@
 /* export, import: a cage to an archive and back (export/export.h). */
 #include "cli/cli.h"
+#include "cli/progress.h"
 
 #include "export/export.h"
 #include "lib/audit.h"
@@ -45,7 +46,7 @@ static int export_to(struct cli *cli, struct export_opts *o, const char *out)
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return uc_fail_errno(&cli->err, errno, "%s", tmp);
-		o->progress = isatty(2);
+		o->progress = cli_progress(cli);
 	}
 	o->out_fd = fd;
 	r = cage_export(&cli->cfg, o, &st, &cli->err);

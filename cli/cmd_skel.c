@@ -1,5 +1,6 @@
 /* `unicage init` and `unicage update`: build a skeleton generation. */
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "cli/update_front.h"
 
 #include "export/commit.h"
@@ -115,7 +116,7 @@ static int run(struct cli *cli, const char *verb, bool first, int argc, char **a
 			      .first = first,
 			      .dry_run = dry,
 			      .wait_lock = wait,
-			      .progress = !cli->json && isatty(STDERR_FILENO),
+			      .progress = cli_progress(cli),
 			      .dont_clean = dont_clean,
 			      .only = list ? &only : NULL,
 			      .diffs = dry && cli->verbosity > 0 ? &diffs : NULL};

@@ -1,5 +1,6 @@
 /* `unicage unify` (vunify): options, progress, statistics. */
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "cli/counters.h"
 
 #include "lib/json.h"
@@ -218,7 +219,7 @@ int cmd_unify(struct cli *cli, int argc, char **argv)
 		c.o.report = report;
 		c.o.report_arg = cli->json ? stderr : stdout;
 	}
-	c.o.progress = !cli->json && cli->verbosity >= 0 && isatty(STDERR_FILENO);
+	c.o.progress = cli_progress(cli);
 	struct unify_stats st = {0};
 	r = unify_run(&c.o, &st, &cli->err);
 	if (r == 0)

@@ -53,13 +53,18 @@ bool is_import_tmp(const char *name, const char *user)
 
 /* ---- the intent record ------------------------------------------------------ */
 
-static int imports_dir(const struct uc_config *cfg, struct uc_error *err)
+/* state_dir/imports, made by the commit that needs it (create); readers
+ * get -ENOENT (err untouched) when no import ever got that far, so that a
+ * refused import leaves nothing behind */
+static int imports_dir(const struct uc_config *cfg, bool create, struct uc_error *err)
 {
 	char p[PATH_MAX];
 	snprintf(p, sizeof(p), "%.4000s/imports", cfg->state_dir);
-	if (mkdir(p, 0700) < 0 && errno != EEXIST)
+	if (create && mkdir(p, 0700) < 0 && errno != EEXIST)
 		return uc_fail_errno(err, errno, "%s", p);
 	int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && !create && errno == ENOENT)
+		return -ENOENT;
 	return fd < 0 ? uc_fail_errno(err, errno, "%s", p) : fd;
 }
 
@@ -378,7 +383,7 @@ int import_commit(const struct uc_config *cfg, struct import_commit *c, struct u
 		c->t[i].dev = st.st_dev;
 		c->t[i].ino = st.st_ino;
 	}
-	_cleanup_close_ int dir = imports_dir(cfg, err);
+	_cleanup_close_ int dir = imports_dir(cfg, true, err);
 	if (dir < 0)
 		return dir;
 	c->pending = false;
@@ -461,11 +466,11 @@ static void sweep_tmp(const struct uc_config *cfg, const char *user)
 
 int import_recover_locked(const struct uc_config *cfg, const char *user, struct uc_error *err)
 {
-	_cleanup_close_ int dir = imports_dir(cfg, err);
-	if (dir < 0)
+	_cleanup_close_ int dir = imports_dir(cfg, false, err);
+	if (dir < 0 && dir != -ENOENT)
 		return dir;
 	struct import_commit c;
-	int found = intent_read(dir, cfg->state_dir, user, &c, err);
+	int found = dir < 0 ? 0 : intent_read(dir, cfg->state_dir, user, &c, err);
 	if (found < 0)
 		return found;
 	if (found) {
@@ -478,13 +483,10 @@ int import_recover_locked(const struct uc_config *cfg, const char *user, struct 
 			if (r < 0) {
 				/* stuck (say, the new tree was removed by hand): say
 				 * how to give the import up, the record stays */
-				char msg[sizeof(err->msg)];
-				snprintf(msg, sizeof(msg), "%s", err->msg);
-				return uc_fail(
-				    err, err->kind,
-				    "%.160s; to give the import of %.32s up (each tree "
-				    "stays as it is now) remove %.160s/imports/%.32s.intent",
-				    msg, user, cfg->state_dir, user);
+				return uc_error_suffix(err, r,
+						       "to give the import of %s up (each tree "
+						       "stays as it is now) remove %s/imports/%s.intent",
+						       user, cfg->state_dir, user);
 			}
 		}
 		finish(cfg, dir, &c);
@@ -494,7 +496,8 @@ int import_recover_locked(const struct uc_config *cfg, const char *user, struct 
 	char name[256], tmp[300];
 	intent_name(name, sizeof(name), user);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
-	unlinkat(dir, tmp, 0);
+	if (dir >= 0)
+		unlinkat(dir, tmp, 0);
 	return found;
 }
 
@@ -557,11 +560,12 @@ static void users_with_intent(int dir, struct strv *out)
 
 int import_recover_all(const struct uc_config *cfg, struct uc_error *err)
 {
-	_cleanup_close_ int dir = imports_dir(cfg, err);
-	if (dir < 0)
+	_cleanup_close_ int dir = imports_dir(cfg, false, err);
+	if (dir < 0 && dir != -ENOENT)
 		return dir;
 	struct strv users = STRV_INIT;
-	users_with_intent(dir, &users);
+	if (dir >= 0)
+		users_with_intent(dir, &users);
 	users_with_tmp(cfg, false, &users);
 	int done = 0, r = 0;
 	for (size_t i = 0; r >= 0 && i < users.n; i++)

@@ -251,12 +251,10 @@ static void add_acls(struct archive_entry *e, const char *proc, bool dir)
 static void progress(struct exp *x, bool done)
 {
 	time_t now = time(NULL);
-	if (!x->o->progress || (!done && now == x->last_progress))
+	if (!uc_progress_wanted(&x->o->progress) || (!done && now == x->last_progress))
 		return;
 	x->last_progress = now;
-	fprintf(stderr, "\rexport %s: %llu / %llu MB%s", x->o->user,
-		(unsigned long long)(x->st->bytes >> 20), (unsigned long long)(x->total >> 20),
-		done ? "\n" : "");
+	uc_progress(&x->o->progress, "export", "MB", x->st->bytes >> 20, x->total >> 20, done);
 }
 
 static int write_data(struct exp *x, const struct item *it, int fd)

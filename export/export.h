@@ -12,12 +12,13 @@
 
 #include "lib/config.h"
 #include "lib/error.h"
+#include "lib/progress.h"
 
 struct export_opts {
 	const char *user;
 	int out_fd; /* the stream (a file or a pipe) */
 	bool with_home;
-	bool progress; /* bytes written, on stderr */
+	struct uc_progress progress; /* MB written (lib/progress.h) */
 };
 
 struct export_stats {

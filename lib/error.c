@@ -1,6 +1,7 @@
 #include "lib/error.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -74,6 +75,47 @@ int uc_fail_errno(struct uc_error *err, int errnum, const char *fmt, ...)
 		snprintf(err->msg + len, sizeof(err->msg) - len, ": %s", strerror(errnum));
 	}
 	return -errnum;
+}
+
+/* The callee's message and the context around it, cut to fit msg. */
+static void wrap(struct uc_error *err, bool before, const char *fmt, va_list ap)
+{
+	if (!err)
+		return;
+	char ctx[sizeof(err->msg)], old[sizeof(err->msg)];
+	vsnprintf(ctx, sizeof(ctx), fmt, ap);
+	memcpy(old, err->msg, sizeof(old));
+	old[sizeof(old) - 1] = '\0';
+	if (before) {
+		snprintf(err->msg, sizeof(err->msg), "%.200s: %.300s", ctx, old);
+		return;
+	}
+	/* the context is what says what to do: the callee's part is cut */
+	size_t c = strnlen(ctx, 300), o = strlen(old);
+	if (o > sizeof(err->msg) - 3 - c)
+		o = sizeof(err->msg) - 3 - c;
+	memcpy(err->msg, old, o);
+	memcpy(err->msg + o, "; ", 2);
+	memcpy(err->msg + o + 2, ctx, c);
+	err->msg[o + 2 + c] = '\0';
+}
+
+int uc_error_prefix(struct uc_error *err, int r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	wrap(err, true, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int uc_error_suffix(struct uc_error *err, int r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	wrap(err, false, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 const char *uc_kind_name(enum uc_kind kind)

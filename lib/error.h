@@ -33,6 +33,15 @@ int uc_fail(struct uc_error *err, enum uc_kind kind, const char *fmt, ...)
 int uc_fail_errno(struct uc_error *err, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Context for an error a callee filled in, keeping its kind and errno
+ * (crun's crun_error_wrap): "PREFIX: what the callee said", or "what the
+ * callee said; SUFFIX". Return r, so that `return uc_error_prefix(err, r,
+ * "cage of %s", name);` passes the failure on. */
+int uc_error_prefix(struct uc_error *err, int r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int uc_error_suffix(struct uc_error *err, int r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Kind an errno maps to. */
 enum uc_kind uc_kind_from_errno(int errnum);
 

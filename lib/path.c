@@ -428,6 +428,18 @@ int path_lstat_in_root(struct path_dircache *c, int rootfd, const char *path, st
 	return fstatat(fd, sl + 1, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 }
 
+int path_openat_in_root(struct path_dircache *c, int rootfd, const char *path, int flags)
+{
+	const char *sl = strrchr(path, '/');
+	if (!sl || !sl[1])
+		return -EINVAL;
+	int fd = dircache_fd(c, rootfd, path, (size_t)(sl - path));
+	if (fd < 0)
+		return fd;
+	int r = openat(fd, sl + 1, flags | O_NOFOLLOW | O_CLOEXEC);
+	return r < 0 ? -errno : r;
+}
+
 int path_open_in_root(int rootfd, const char *path, int flags, mode_t mode)
 {
 	int r = try_openat2(rootfd, path, flags, mode, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);

@@ -61,6 +61,10 @@ struct path_dircache {
 void path_dircache_init(struct path_dircache *c);
 /* 0 or -errno (-ENOENT: not there). "/" is rootfd itself. */
 int path_lstat_in_root(struct path_dircache *c, int rootfd, const char *path, struct stat *st);
+/* path's last component opened in its directory (kept in c) with flags |
+ * O_NOFOLLOW | O_CLOEXEC: the files of a tree read in path order take one
+ * openat each. fd or -errno. */
+int path_openat_in_root(struct path_dircache *c, int rootfd, const char *path, int flags);
 void path_dircache_release(struct path_dircache *c);
 
 /* Open relpath below dirfd following no symlink at all and never leaving

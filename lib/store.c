@@ -36,6 +36,19 @@ int fs_set_immutable(int fd, bool on)
 	return ioctl(fd, FS_IOC_SETFLAGS, &want) < 0 ? -errno : 0;
 }
 
+int fs_set_owner_mode(int fd, uid_t uid, gid_t gid, mode_t mode)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	bool chown_ = st.st_uid != uid || st.st_gid != gid;
+	if (chown_ && fchown(fd, uid, gid) < 0)
+		return -errno;
+	if ((chown_ || (st.st_mode & 07777) != (mode & 07777)) && fchmod(fd, mode & 07777) < 0)
+		return -errno;
+	return 0;
+}
+
 bool obj_meta_equal(const struct stat *a, const struct xattr_set *xa, const struct stat *b,
 		    const struct xattr_set *xb, bool with_mtime)
 {
@@ -415,17 +428,17 @@ int store_stage_copy(struct store *s, int srcfd, const struct stat *st, const st
 		     char *tmpname, size_t size, struct uc_error *err)
 {
 	snprintf(tmpname, size, "%ld.%u", (long)s->pid, atomic_fetch_add(&s->tmpseq, 1));
-	int fd =
-	    openat(s->tmpfd, tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* created with its permission bits (store/tmp is root's, 0700: nobody
+	 * sees it before it is whole) so that mostly no fchmod is needed */
+	int fd = openat(s->tmpfd, tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			st->st_mode & 0777);
 	if (fd < 0)
 		return uc_fail_errno(err, errno, "store %s/tmp", s->path);
 	struct timespec times[2] = {st->st_mtim, st->st_mtim};
 	int r = copy_content(srcfd, fd, (uint64_t)st->st_size);
-	/* chown before chmod and xattrs: it would clear setuid bits and caps */
-	if (r == 0 && fchown(fd, st->st_uid, st->st_gid) < 0)
-		r = -errno;
-	if (r == 0 && fchmod(fd, st->st_mode & 07777) < 0)
-		r = -errno;
+	/* owner and mode before xattrs: chown would clear setuid bits and caps */
+	if (r == 0)
+		r = fs_set_owner_mode(fd, st->st_uid, st->st_gid, st->st_mode);
 	if (r == 0 && xa)
 		r = xattrs_apply(fd, xa);
 	if (r == 0 && futimens(fd, times) < 0)
@@ -455,39 +468,71 @@ int store_place(struct store *s, const char *tmpname, const char *name, struct u
 	return r;
 }
 
-/* Remove a directory tree of ours; names of +i objects need the flag off
- * for the moment (we hold the store's lock). */
-void store_rm_tree(int dfd, const char *name)
+/* d_type is a hint: filesystems that do not fill it in (XFS with ftype=0,
+ * common on EL7; ext4 without the filetype feature) say DT_UNKNOWN, and
+ * then only a stat tells a directory. */
+static bool entry_is_dir(int dfd, const struct dirent *de)
+{
+	if (de->d_type != DT_UNKNOWN)
+		return de->d_type == DT_DIR;
+	struct stat st;
+	return fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Unlink one non-directory; a +i object needs the flag off for the moment
+ * (we hold the store's lock), and back on for its other names. */
+static int rm_entry(int dfd, const char *name)
+{
+	if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EPERM)
+		return -errno;
+	int f = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (f < 0)
+		return -errno;
+	int r = fs_set_immutable(f, false);
+	if (r == 0 && unlinkat(dfd, name, 0) < 0)
+		r = -errno;
+	struct stat st;
+	if (fstat(f, &st) == 0 && st.st_nlink > 0)
+		fs_set_immutable(f, true);
+	close(f);
+	return r;
+}
+
+/* Remove a directory tree of ours. Goes on past a failure so that as much
+ * as possible goes, and returns the first one (-errno), 0 when all went. */
+int store_rm_tree(int dfd, const char *name)
 {
 	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (fd < 0 && (errno == ENOTDIR || errno == ELOOP))
+		return rm_entry(dfd, name); /* not a directory: just the name */
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	DIR *d = fdopendir(fd);
 	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		unlinkat(dfd, name, 0);
-		return;
+		int r = -errno;
+		close(fd);
+		return r;
 	}
+	int first = 0, r;
 	struct dirent *de;
+	errno = 0;
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (de->d_type == DT_DIR) {
-			store_rm_tree(dirfd(d), de->d_name);
-			continue;
-		}
-		if (unlinkat(dirfd(d), de->d_name, 0) == 0 || errno != EPERM)
-			continue;
-		int f =
-		    openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-		if (f >= 0 && fs_set_immutable(f, false) == 0) {
-			unlinkat(dirfd(d), de->d_name, 0);
-			fs_set_immutable(f, true);
-		}
-		if (f >= 0)
-			close(f);
+		r = entry_is_dir(dirfd(d), de) ? store_rm_tree(dirfd(d), de->d_name)
+					       : rm_entry(dirfd(d), de->d_name);
+		if (r < 0 && first == 0)
+			first = r;
+		errno = 0;
 	}
+	if (errno && first == 0)
+		first = -errno;
 	closedir(d);
-	unlinkat(dfd, name, AT_REMOVEDIR);
+	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT && first == 0)
+		first = -errno;
+	return first;
 }
 
 void store_rm_path(const char *path)

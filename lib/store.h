@@ -105,8 +105,9 @@ typedef int (*store_object_fn)(int subfd, const char *sub, const char *name, voi
 int store_foreach_object(int objfd, store_object_fn fn, void *arg);
 
 /* Remove dfd/name and everything below it; names of +i inodes (objects)
- * need the flag off for the moment: call under the store's lock. */
-void store_rm_tree(int dfd, const char *name);
+ * need the flag off for the moment: call under the store's lock. Returns 0
+ * or the first failure (-errno), having removed all it could. */
+int store_rm_tree(int dfd, const char *name);
 /* The same by path (its parent opened, never following its last component). */
 void store_rm_path(const char *path);
 
@@ -114,6 +115,12 @@ void store_rm_path(const char *path);
  * filesystem or the caller cannot. */
 int fs_set_immutable(int fd, bool on);
 int fs_get_immutable(int fd, bool *on);
+/* fd's owner made uid:gid and its permission bits mode (07777), with only
+ * the calls that change something: a new inode mostly has them already
+ * (root's, with the mode it was created with), and on XFS or a journaled
+ * ext4 each fchown or fchmod is a transaction. The mode goes after the
+ * owner (chown clears set-id bits). 0 or -errno. */
+int fs_set_owner_mode(int fd, uid_t uid, gid_t gid, mode_t mode);
 
 /* Same metadata as far as the object key sees it (type, mode, owner, mtime
  * when it counts, xattrs)? */

@@ -691,10 +691,5 @@ int cage_assemble(const struct cage_spec *s, int nsdir, int template_fd, const c
 				  .pidns_fd = s->pidns_fd,
 				  .ipcns_fd = s->ipcns_fd};
 	int r = nsfs_create(nsdir, template_fd, name, &nb, ino, err);
-	if (r < 0) {
-		char m[sizeof(err->msg)];
-		memcpy(m, err->msg, sizeof(m));
-		snprintf(err->msg, sizeof(err->msg), "cage of %s: %.400s", s->u->name, m);
-	}
-	return r;
+	return r < 0 ? uc_error_prefix(err, r, "cage of %s", s->u->name) : r;
 }

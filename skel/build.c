@@ -1,20 +1,15 @@
 /* Building a generation: the wanted set taken from sysroot into a new
  * gen-N.tmp (tree/, stubs/, manifest.zst, index), renamed to gen-N, then
  * `current` switched by rename(2). Nothing published is ever modified. */
-#include "skel/skel.h"
+#include "skel/build_int.h"
 
 #include "lib/cleanup.h"
 #include "lib/log.h"
-#include "lib/path.h"
-#include "lib/store.h"
 #include "skel/gens.h"
 #include "skel/elfscan.h"
-#include "skel/index.h"
-#include "skel/manifest.h"
 #include "skel/noop.h"
 #include "skel/wanted.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -22,50 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <sys/xattr.h>
 #include <unistd.h>
-
-struct gen_build {
-	const struct skel_opts *o;
-	struct skel_stats *st;
-	int rootfd, skelfd, genfd, treefd, stubfd;
-	struct store store;
-	struct skel_index prev, next;
-	bool have_prev;		    /* a current generation exists */
-	struct wanted_probe probe;  /* the no-op fast path of the walk */
-	atomic_uchar *prev_hit;	    /* per prev entry: found unchanged by the probe */
-	struct path_dircache sigdc; /* signature(): the last parent directory */
-	int prevtreefd;		    /* the current generation's tree/ */
-	bool *from_prev;	    /* per next entry: taken from the previous generation */
-	int srcfd;		    /* where the entry being made is read: sysroot or prevtree */
-	struct wanted_set ws;
-	struct rpmcache rpm_prev; /* skel/rpm-files: the packages' files as last read */
-	bool rpm_read;		  /* the rpmdb was read: rpm-files is written again */
-	struct wanted_rpm wrpm;
-	/* the parent directory last opened in tree/ and stubs/ (entries come
-	 * sorted, so siblings share it) */
-	char parent[PATH_MAX];
-	int ptree, pstub;
-	char **staged;	    /* per next-index entry: store/tmp name of its new object */
-	struct strset keys; /* keys staged in this run (identical files: one copy) */
-	size_t nstaged;
-	struct strv prev_elf;	  /* the current generation's elfdeps additions */
-	struct strv prev_recheck; /* ... the objects to look at again */
-	bool prev_elf_missing;	  /* ... it misses libraries and has no recheck list */
-};
 
 static bool suid_allowed(const struct uc_config *cfg, const char *path)
 {
 	return strv_contains(&cfg->suid_allow, path);
-}
-
-/* The object name of a key kept as hex in an index. */
-static void key_from_hex(const char *hex, unsigned suffix, char *name, size_t size)
-{
-	struct objkey key;
-	objkey_from_hex(hex, &key);
-	objkey_name(&key, suffix, name, size);
 }
 
 /* ---- what the host has: one stat per wanted path -------------------------- */
@@ -273,22 +229,6 @@ static int collect(struct gen_build *b, bool *changed, struct uc_error *err)
 
 /* ---- objects -------------------------------------------------------------- */
 
-static int open_host_file(struct gen_build *b, const struct idx_ent *e)
-{
-	int fd =
-	    path_open_in_root(b->srcfd, e->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0);
-	struct stat st;
-	if (fd < 0)
-		return fd;
-	bool ours = b->srcfd == b->prevtreefd; /* our own tree: other inode numbers */
-	if (fstat(fd, &st) < 0 || (!ours && (st.st_ino != e->ino || st.st_dev != e->dev)) ||
-	    !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -ESTALE; /* replaced since the stat: taken at the next update */
-	}
-	return fd;
-}
-
 /* The object of one shared file: reused from the index without reading, or
  * hashed, looked up (bytes compared) and, when new, staged as a copy. */
 static int object_for(struct gen_build *b, size_t i, struct uc_error *err)
@@ -305,7 +245,7 @@ static int object_for(struct gen_build *b, size_t i, struct uc_error *err)
 			return 0;
 		}
 	}
-	_cleanup_close_ int fd = open_host_file(b, e);
+	_cleanup_close_ int fd = skel_open_host_file(b, e);
 	if (fd < 0)
 		return fd;
 	struct stat st;
@@ -315,19 +255,29 @@ static int object_for(struct gen_build *b, size_t i, struct uc_error *err)
 	st.st_mode = e->mode; /* setuid bits as the skeleton has them */
 	int r = objkey_compute(fd, &st, &xa, false, &key);
 	b->st->bytes_read += (uint64_t)st.st_size;
+	char hex[2 * OBJKEY_LEN + 1];
+	objkey_hex(&key, hex);
+	size_t suffix;
+	if (r == 0 && strset_get(&b->keys, hex, &suffix)) {
+		/* the same as a file already staged in this run: its object
+		 * (not in the store before the placing, so not looked up) */
+		xattrs_release(&xa);
+		objkey_hex(&key, e->key);
+		e->suffix = (unsigned)suffix;
+		return 0;
+	}
 	struct obj_src src = {fd, &st, &xa, false, &key};
 	struct store_obj obj = {.fd = -1};
 	if (r == 0)
 		r = store_lookup(&b->store, &src, &obj, err);
 	b->st->bytes_read += r == 1 ? (uint64_t)st.st_size : 0; /* the byte compare */
-	char hex[2 * OBJKEY_LEN + 1];
-	objkey_hex(&key, hex);
 	if (r == 1) {
 		b->st->objects_reused++;
-	} else if (r == 0 && !strset_contains(&b->keys, hex)) {
+	} else if (r == 0) {
 		char tmp[64];
 		r = store_stage_copy(&b->store, fd, &st, &xa, tmp, sizeof(tmp), err);
-		if (r == 0 && (!(b->staged[i] = strdup(tmp)) || strset_add(&b->keys, hex) < 0))
+		if (r == 0 &&
+		    (!(b->staged[i] = strdup(tmp)) || strset_put(&b->keys, hex, obj.suffix) < 0))
 			r = -ENOMEM;
 		b->nstaged += r == 0;
 	}
@@ -356,273 +306,29 @@ static int place_staged(struct gen_build *b, struct uc_error *err)
 			unlinkat(b->store.tmpfd, b->staged[i], 0); /* placed by an identical file */
 		else if (r < 0)
 			return r;
+		if (r == 0 && strset_put(&b->fresh, name, 0) < 0)
+			return uc_fail(err, UC_INTERNAL, "out of memory");
 		b->st->objects_created += r == 0;
 	}
+	/* how many names of tree/ each new object will have */
+	for (size_t i = 0; i < b->next.n; i++) {
+		struct idx_ent *e = &b->next.v[i];
+		char name[OBJNAME_MAX];
+		size_t left;
+		if (e->cls != W_SHARED || !S_ISREG(e->mode))
+			continue;
+		key_from_hex(e->key, e->suffix, name, sizeof(name));
+		if (strset_get(&b->fresh, name, &left) && strset_put(&b->fresh, name, left + 1) < 0)
+			return uc_fail(err, UC_INTERNAL, "out of memory");
+	}
 	return 0;
 }
 
-/* ---- tree/ and stubs/ ----------------------------------------------------- */
-
-/* The parent directory of path in tree/ and stubs/, opened without following
- * any symlink: a wanted path below a symlinked directory of the host (merged
- * /usr: /lib -> usr/lib) is reached through its real path, never through a
- * link of the tree — which could point anywhere on this machine. */
-static int parents(struct gen_build *b, const char *path)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if (b->ptree >= 0 && strcmp(dir, b->parent) == 0)
-		return 0;
-	if (b->ptree >= 0)
-		close(b->ptree);
-	if (b->pstub >= 0)
-		close(b->pstub);
-	b->ptree = b->pstub = -1;
-	b->parent[0] = '\0';
-	const char *r = dir[0] ? dir + 1 : ".";
-	b->ptree = path_open_beneath(b->treefd, r, O_PATH | O_DIRECTORY, 0);
-	b->pstub = path_open_beneath(b->stubfd, r, O_PATH | O_DIRECTORY, 0);
-	if (b->ptree < 0 || b->pstub < 0)
-		return b->ptree < 0 ? b->ptree : b->pstub;
-	snprintf(b->parent, sizeof(b->parent), "%s", dir);
-	return 0;
-}
-
-static int set_meta(int fd, const struct idx_ent *e, const struct xattr_set *xa, bool times)
-{
-	if (fchown(fd, e->uid, e->gid) < 0 || fchmod(fd, e->mode & 07777) < 0)
-		return -errno;
-	int r = xa ? xattrs_apply(fd, xa) : 0;
-	struct timespec t[2] = {{e->mtime_ns / 1000000000, e->mtime_ns % 1000000000},
-				{e->mtime_ns / 1000000000, e->mtime_ns % 1000000000}};
-	if (r == 0 && times && futimens(fd, t) < 0)
-		r = -errno;
-	return r;
-}
-
-static int host_xattrs(struct gen_build *b, const char *path, struct xattr_set *xa)
-{
-	int fd = path_open_in_root(b->srcfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
-	memset(xa, 0, sizeof(*xa));
-	if (fd < 0)
-		return 0; /* a directory we may not read: its xattrs stay behind */
-	int r = xattrs_read(fd, xa);
-	close(fd);
-	return r;
-}
-
-static int make_dir(struct gen_build *b, const struct idx_ent *e, const char *base, bool bare)
-{
-	struct xattr_set xa = {0};
-	int r = bare ? 0 : host_xattrs(b, e->path, &xa); /* bare: a home parent, no ACL */
-	int fds[2] = {-1, -1}, dirs[2] = {b->ptree, b->pstub};
-	for (int i = 0; r == 0 && i < 2; i++) {
-		if (mkdirat(dirs[i], base, 0700) < 0)
-			r = -errno;
-		else if ((fds[i] = openat(dirs[i], base,
-					  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-			r = -errno;
-		else
-			r = set_meta(fds[i], e, &xa, false);
-	}
-	for (int i = 0; i < 2; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	xattrs_release(&xa);
-	b->st->dirs++;
-	return r;
-}
-
-static int make_link(struct gen_build *b, const struct idx_ent *e, const char *base, char *target,
-		     size_t size)
-{
-	ssize_t n = -1;
-	_cleanup_close_ int fd = path_open_in_root(b->srcfd, e->path, O_PATH | O_NOFOLLOW, 0);
-	if (fd >= 0)
-		n = readlinkat(fd, "", target, size - 1);
-	if (n < 0)
-		return -errno;
-	target[n] = '\0';
-	/* stubs/ gets the same inode (linkat never follows a symlink without
-	 * AT_SYMLINK_FOLLOW): one inode fewer to allocate per link, and the
-	 * two trees cannot differ */
-	if (symlinkat(target, b->ptree, base) < 0 ||
-	    fchownat(b->ptree, base, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    linkat(b->ptree, base, b->pstub, base, 0) < 0)
-		return -errno;
-	b->st->links++;
-	return 0;
-}
-
-static int make_device(struct gen_build *b, const struct idx_ent *e, const char *base,
-		       const struct stat *st)
-{
-	int dirs[2] = {b->ptree, b->pstub};
-	for (int i = 0; i < 2; i++)
-		if (mknodat(dirs[i], base, e->mode, st->st_rdev) < 0 ||
-		    fchownat(dirs[i], base, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0)
-			return -errno;
-	b->st->devices++;
-	return 0;
-}
-
-/* A config file: a private copy in tree/, hardlinked into stubs/ (not +i). */
-static int make_config(struct gen_build *b, const struct idx_ent *e, const char *base)
-{
-	_cleanup_close_ int in = open_host_file(b, e);
-	if (in < 0)
-		return in;
-	struct xattr_set xa;
-	if (xattrs_read(in, &xa) < 0)
-		return -errno;
-	int out =
-	    openat(b->ptree, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	int r = out < 0 ? -errno : store_copy_data(in, out, e->size);
-	if (r == 0)
-		r = set_meta(out, e, &xa, true);
-	if (out >= 0)
-		close(out);
-	xattrs_release(&xa);
-	if (r == 0 && linkat(b->ptree, base, b->pstub, base, 0) < 0)
-		r = -errno;
-	b->st->bytes_read += e->size;
-	b->st->config++;
-	return r;
-}
-
-/* A shared file: tree/ gets a hardlink to its object; stubs/ a sparse stub
- * with the real size and metadata naming the object for overlayfs's
- * data-only layer: trusted.overlay.metacopy (empty) and .redirect
- * "/XX/<20 hex>" (24 bytes: with no other xattr it fits in a 256-byte ext4
- * inode, so a stub costs no data block). */
-static int make_shared(struct gen_build *b, const struct idx_ent *e, const char *base)
-{
-	char name[OBJNAME_MAX], redirect[OBJNAME_MAX + 1];
-	key_from_hex(e->key, e->suffix, name, sizeof(name));
-	_cleanup_close_ int ofd = openat(b->store.objfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (ofd < 0)
-		return -errno;
-	bool sealed = false;
-	fs_get_immutable(ofd, &sealed);
-	if (sealed)
-		fs_set_immutable(ofd, false);
-	int r = linkat(ofd, "", b->ptree, base, AT_EMPTY_PATH) < 0 ? -errno : 0;
-	if (fs_set_immutable(ofd, true) < 0)
-		b->st->immutable_unsupported++;
-	if (r < 0)
-		return r;
-	struct xattr_set xa;
-	struct stat ost;
-	if (xattrs_read(ofd, &xa) < 0 || fstat(ofd, &ost) < 0)
-		return -errno;
-	int s = openat(b->pstub, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	r = s < 0 ? -errno : 0;
-	if (r == 0 && ftruncate(s, (off_t)e->size) < 0)
-		r = -errno;
-	if (r == 0)
-		r = set_meta(s, e, &xa, true);
-	snprintf(redirect, sizeof(redirect), "/%s", name);
-	if (r == 0 && (fsetxattr(s, "trusted.overlay.metacopy", "", 0, 0) < 0 ||
-		       fsetxattr(s, "trusted.overlay.redirect", redirect, strlen(redirect), 0) < 0))
-		r = -errno;
-	if (s >= 0)
-		close(s);
-	xattrs_release(&xa);
-	b->st->shared++;
-	return r;
-}
-
-static int make_entry(struct gen_build *b, size_t i, struct manifest_writer *mw,
-		      struct uc_error *err)
-{
-	struct idx_ent *e = &b->next.v[i];
-	const struct wanted *w = NULL;
-	char target[PATH_MAX] = "";
-	struct stat st;
-	for (size_t lo = 0, hi = b->ws.n; lo < hi && !w;) { /* ws is sorted by path */
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(b->ws.v[mid].path, e->path);
-		if (c == 0)
-			w = &b->ws.v[mid];
-		else if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (strcmp(e->path, "/") == 0)
-		return 0; /* the roots exist */
-	int r = parents(b, e->path);
-	if (r < 0) {
-		/* wanted paths are real paths (wanted.c): a parent that is not a
-		 * directory of the tree is a host changed since the walk */
-		uc_log(UC_LOG_WARN, "%s: a parent is not a directory in the skeleton: not taken",
-		       e->path);
-		e->cls = W_NOT_TAKEN;
-		return 0;
-	}
-	const char *base = strrchr(e->path, '/') + 1;
-	char type = 'f';
-	st.st_rdev = 0;
-	switch (e->mode & S_IFMT) {
-	case S_IFDIR:
-		type = 'd';
-		r = make_dir(b, e, base, w && w->home_parent);
-		break;
-	case S_IFLNK:
-		type = 'l';
-		r = make_link(b, e, base, target, sizeof(target));
-		break;
-	case S_IFCHR:
-	case S_IFBLK: {
-		type = S_ISCHR(e->mode) ? 'c' : 'b';
-		_cleanup_close_ int fd =
-		    path_open_in_root(b->srcfd, e->path, O_PATH | O_NOFOLLOW, 0);
-		if (!w || !w->device_ok || fd < 0 || fstat(fd, &st) < 0) {
-			b->st->devices_skipped++;
-			e->cls = W_NOT_TAKEN;
-			return 0;
-		}
-		r = make_device(b, e, base, &st);
-		break;
-	}
-	case S_IFREG:
-		r = e->cls == W_CONFIG ? make_config(b, e, base) : make_shared(b, e, base);
-		b->st->files++;
-		b->st->bytes += e->size;
-		break;
-	default:
-		e->cls = W_NOT_TAKEN; /* sockets and fifos are not skeleton material */
-		return 0;
-	}
-	if (r == -ESTALE) {
-		e->cls = W_NOT_TAKEN; /* changed since its stat: taken at the next update */
-		return 0;
-	}
-	if (r < 0)
-		return uc_fail_errno(err, r, "skeleton: %s", e->path);
-	b->st->paths++;
-	struct manifest_rec rec = {e->path,
-				   type,
-				   e->mode & 07777,
-				   e->uid,
-				   e->gid,
-				   e->size,
-				   e->mtime_ns / 1000000000,
-				   e->cls == W_OTHER ? '-' : e->cls,
-				   e->cls == W_SHARED ? e->key : target,
-				   w && w->pkg ? w->pkg : ""};
-	return manifest_add(mw, &rec) < 0 ? uc_fail(err, UC_INTERNAL, "writing manifest.zst") : 0;
-}
-
-/* A progress line on a terminal: what phase, how far. */
+/* Progress: every 512 entries, and at the end of each phase. */
 static void progress(struct gen_build *b, const char *phase, size_t done, size_t total)
 {
-	if (!b->o->progress || (done % 512 != 0 && done != total))
-		return;
-	fprintf(stderr, "\rskel: %s %zu/%zu", phase, done, total);
-	if (done == total)
-		fputc('\n', stderr);
+	if (done % 512 == 0 || done == total)
+		uc_progress(&b->o->progress, "skel", phase, done, total, done == total);
 }
 
 /* ---- the whole build ------------------------------------------------------ */
@@ -706,19 +412,11 @@ static int make_gen_dirs(struct gen_build *b, const char *tmp, struct uc_error *
 	return b->treefd < 0 || b->stubfd < 0 ? uc_fail_errno(err, errno, "generation %s", tmp) : 0;
 }
 
-/* Objects first (read, hash, stage copies, one syncfs, place), then every
- * path in order, the manifest and the index; then the rename. */
-static int build(struct gen_build *b, const char *gen, struct uc_error *err)
+/* Every shared file's object: read, hashed, staged when new; one syncfs,
+ * then placed. */
+static int make_objects(struct gen_build *b, struct uc_error *err)
 {
-	char tmp[80];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", gen);
-	int r = make_gen_dirs(b, tmp, err);
-	b->staged = calloc(b->next.n + 1, sizeof(*b->staged));
-	if (!b->from_prev)
-		b->from_prev = calloc(b->next.n + 1, sizeof(*b->from_prev));
-	if (r == 0 && (!b->staged || !b->from_prev))
-		r = uc_fail(err, UC_INTERNAL, "out of memory");
-	for (size_t i = 0; r == 0 && i < b->next.n; i++) {
+	for (size_t i = 0; i < b->next.n; i++) {
 		if (b->next.v[i].cls != W_SHARED)
 			continue;
 		b->srcfd = b->from_prev[i] ? b->prevtreefd : b->rootfd;
@@ -727,42 +425,68 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 		if (e == -ESTALE || e == -ENOENT)
 			b->next.v[i].cls = W_NOT_TAKEN; /* changed or gone since its stat */
 		else if (e < 0)
-			r = err->kind ? e
-				      : uc_fail_errno(err, e, "skeleton: %s", b->next.v[i].path);
+			return err->kind ? e
+					 : uc_fail_errno(err, e, "skeleton: %s", b->next.v[i].path);
 	}
 	progress(b, "objects", b->next.n, b->next.n);
-	if (r == 0)
-		r = place_staged(b, err);
-	struct manifest_writer *mw = NULL;
-	if (r == 0)
-		r = manifest_create(&mw, b->genfd, gen, err);
+	return place_staged(b, err);
+}
+
+/* Every path in order into tree/ and stubs/ and the manifest; then the
+ * linker cache and the ELF check, which add to the manifest too. */
+static int make_paths(struct gen_build *b, struct manifest_writer *mw, struct uc_error *err)
+{
+	int r = 0;
 	for (size_t i = 0; r == 0 && i < b->next.n; i++) {
 		b->srcfd = b->from_prev[i] ? b->prevtreefd : b->rootfd;
 		progress(b, "paths", i, b->next.n);
 		if (b->next.v[i].cls != W_NOT_TAKEN)
-			r = make_entry(b, i, mw, err);
+			r = skel_make_entry(b, i, mw, err);
 	}
 	progress(b, "paths", b->next.n, b->next.n);
-	if (r == 0) /* the linker cache, the ELF check */
-		r = elfscan_finish(b->rootfd, b->treefd, b->stubfd, b->genfd, mw, &b->next, &b->ws,
-				   b->st, err);
-	if (r == 0)
-		r = manifest_commit(mw, err);
-	else
-		manifest_abort(mw);
-	if (r == 0)
-		r = index_write(&b->next, b->genfd, err);
-	if (r == 0)
-		r = skel_cfg_missing_write(b->genfd, &b->ws.cfg_missing, err);
+	skel_seal_fresh(b); /* even after a failure: no object stays without +i */
+	if (r < 0)
+		return r;
+	return elfscan_finish(b->rootfd, b->treefd, b->stubfd, b->genfd, mw, &b->next, &b->ws,
+			      b->st, err);
+}
 
-	/* tree/ and stubs/ durable before the generation is published */
-	if (r == 0 && syncfs(b->genfd) < 0)
-		r = uc_fail_errno(err, errno, "syncfs");
-	if (r == 0 && renameat(b->skelfd, tmp, b->skelfd, gen) < 0)
-		r = uc_fail_errno(err, errno, "publishing %s", gen);
-	if (r == 0 && (r = skel_switch_current(b->skelfd, gen)) < 0)
-		r = uc_fail_errno(err, r, "switching current to %s", gen);
-	return r;
+/* tmp made durable and renamed to gen, then current switched to it. */
+static int publish(struct gen_build *b, const char *tmp, const char *gen, struct uc_error *err)
+{
+	if (syncfs(b->genfd) < 0)
+		return uc_fail_errno(err, errno, "syncfs");
+	if (renameat(b->skelfd, tmp, b->skelfd, gen) < 0)
+		return uc_fail_errno(err, errno, "publishing %s", gen);
+	int r = skel_switch_current(b->skelfd, gen);
+	return r < 0 ? uc_fail_errno(err, r, "switching current to %s", gen) : 0;
+}
+
+/* Objects first, then every path in order, the manifest and the index;
+ * then the rename. A failure leaves gen.tmp (removed by the caller). */
+static int build(struct gen_build *b, const char *gen, struct uc_error *err)
+{
+	char tmp[80];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", gen);
+	int r = make_gen_dirs(b, tmp, err);
+	if (r < 0)
+		return r;
+	b->staged = calloc(b->next.n + 1, sizeof(*b->staged));
+	if (!b->from_prev)
+		b->from_prev = calloc(b->next.n + 1, sizeof(*b->from_prev));
+	if (!b->staged || !b->from_prev)
+		return uc_fail(err, UC_INTERNAL, "out of memory");
+	struct manifest_writer *mw = NULL;
+	if ((r = make_objects(b, err)) < 0 || (r = manifest_create(&mw, b->genfd, gen, err)) < 0)
+		return r;
+	if ((r = make_paths(b, mw, err)) < 0) {
+		manifest_abort(mw);
+		return r;
+	}
+	if ((r = manifest_commit(mw, err)) < 0 || (r = index_write(&b->next, b->genfd, err)) < 0 ||
+	    (r = skel_cfg_missing_write(b->genfd, &b->ws.cfg_missing, err)) < 0)
+		return r;
+	return publish(b, tmp, gen, err); /* tree/ and stubs/ durable first */
 }
 
 static void release(struct gen_build *b)
@@ -777,6 +501,7 @@ static void release(struct gen_build *b)
 	free(b->staged);
 	free(b->from_prev);
 	strset_release(&b->keys);
+	strset_release(&b->fresh);
 	strv_clear(&b->prev_elf);
 	strv_clear(&b->prev_recheck);
 	index_release(&b->prev);
@@ -787,6 +512,93 @@ static void release(struct gen_build *b)
 	rpmcache_release(&b->rpm_prev);
 	rpmcache_release(&b->wrpm.next);
 	store_close(&b->store);
+}
+
+/* The no-op fast path: the walk only checks the wanted paths against the
+ * current generation. 1: nothing changed (reported, the lean no-op's
+ * record written), 0: something did (the set is made again, whole), or
+ * -errno. */
+static int try_noop(struct gen_build *b, struct uc_error *err)
+{
+	const struct skel_opts *o = b->o;
+	struct skel_stats *st = b->st;
+	if (!(b->prev_hit = calloc(b->prev.n + 1, sizeof(*b->prev_hit))))
+		return uc_fail(err, UC_INTERNAL, "out of memory");
+	b->probe = (struct wanted_probe){.same = same_as_prev, .ctx = b};
+	b->probe.elf_added = b->prev_elf_missing ? NULL : &b->prev_elf;
+	b->probe.elf_recheck = &b->prev_recheck;
+	b->wrpm.prev = &b->rpm_prev;
+	char cur[64];
+	/* what the lean no-op (skel/noop.h) will check, taken before the set
+	 * is built and compared after it */
+	_cleanup_free_ char *snap = skel_read_current(b->skelfd, cur, sizeof(cur)) == 0 &&
+					    !b->prev_elf_missing && !st->index_rebuilt
+					? noop_snapshot(o->cfg, o->conf, b->rootfd, &b->prev, cur)
+					: NULL;
+	int r = wanted_build_rpm(&b->ws, o->cfg, o->conf, b->rootfd, &b->probe, &b->wrpm, err);
+	if (r < 0)
+		return r;
+	if (!unchanged(b)) {
+		/* the set again, whole this time (the packages' files as this
+		 * pass found them: the rpmdb once) */
+		wanted_release(&b->ws);
+		b->probe = (struct wanted_probe){0};
+		b->rpm_read = b->rpm_read || (o->conf->rpms.n && !b->wrpm.reused);
+		rpmcache_release(&b->rpm_prev);
+		b->rpm_prev = b->wrpm.next;
+		b->wrpm.next = (struct rpmcache){0};
+		return 0;
+	}
+	wanted_report(&b->ws, st);
+	if (snap) {
+		noop_record(b->skelfd, snap, o->cfg, o->conf, b->rootfd, &b->prev, &b->ws,
+			    &b->wrpm.next, st);
+	} else {
+		noop_forget(b->skelfd);
+		uc_debug(UC_AREA_GENERAL, "skel/noop: not recorded (%s)",
+			 b->prev_elf_missing
+			     ? "the generation misses libraries and has no recheck list"
+			     : "an input it cannot prove");
+	}
+	if (o->conf->rpms.n && !b->wrpm.reused && !o->dry_run)
+		rpmcache_save(&b->wrpm.next, b->skelfd); /* the rpmdb changed, not what it gives */
+	st->nothing_to_do = true;
+	skel_read_current(b->skelfd, st->generation, sizeof(st->generation));
+	return 1;
+}
+
+/* The wanted set made whole, compared with the current generation, and a
+ * new generation built when they differ (not with --dry-run). */
+static int full_update(struct gen_build *b, unsigned *next, struct uc_error *err)
+{
+	const struct skel_opts *o = b->o;
+	struct skel_stats *st = b->st;
+	bool changed = false;
+	b->wrpm.prev = &b->rpm_prev;
+	int r = wanted_build_rpm(&b->ws, o->cfg, o->conf, b->rootfd, NULL, &b->wrpm, err);
+	if (r < 0)
+		return r;
+	b->rpm_read = b->rpm_read || (o->conf->rpms.n && !b->wrpm.reused);
+	st->blacklisted = b->ws.blacklisted;
+	wanted_report(&b->ws, st);
+	if ((r = collect(b, &changed, err)) < 0)
+		return r;
+	if (!changed) {
+		st->nothing_to_do = true;
+		skel_read_current(b->skelfd, st->generation, sizeof(st->generation));
+	} else if (!o->dry_run) {
+		noop_forget(b->skelfd); /* a new generation: the next no-op records again */
+		if ((r = open_store(b, err)) < 0)
+			return r;
+		if ((r = skel_scan_gens(b->skelfd, next)) < 0)
+			return uc_fail_errno(err, r, "skeleton generations");
+		snprintf(st->generation, sizeof(st->generation), "gen-%06u", *next);
+		if ((r = build(b, st->generation, err)) < 0)
+			return r;
+	}
+	if (b->rpm_read && !o->dry_run)
+		rpmcache_save(&b->wrpm.next, b->skelfd);
+	return 0;
 }
 
 int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error *err)
@@ -805,85 +617,18 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 	path_dircache_init(&b.sigdc);
 	store_init_empty(&b.store, 0);
 	unsigned next = 0;
-	bool changed = false;
 	int r = open_state(&b, err);
 	if (r == 0)
 		r = load_previous(&b, err);
-	bool fast = r == 0 && b.have_prev && !o->only && !o->dont_clean;
-	if (fast && !(b.prev_hit = calloc(b.prev.n + 1, sizeof(*b.prev_hit))))
-		r = uc_fail(err, UC_INTERNAL, "out of memory");
-	if (r == 0 && fast) {
-		b.probe = (struct wanted_probe){.same = same_as_prev, .ctx = &b};
-		b.probe.elf_added = b.prev_elf_missing ? NULL : &b.prev_elf;
-		b.probe.elf_recheck = &b.prev_recheck;
-		b.wrpm.prev = &b.rpm_prev;
-		char cur[64];
-		/* what the lean no-op (skel/noop.h) will check, taken before the
-		 * set is built and compared after it */
-		_cleanup_free_ char *snap =
-		    skel_read_current(b.skelfd, cur, sizeof(cur)) == 0 && !b.prev_recheck.n &&
-			    !b.prev_elf_missing && !st->index_rebuilt
-			? noop_snapshot(o->cfg, o->conf, b.rootfd, &b.prev, cur)
-			: NULL;
-		r = wanted_build_rpm(&b.ws, o->cfg, o->conf, b.rootfd, &b.probe, &b.wrpm, err);
-		if (r == 0 && unchanged(&b)) {
-			wanted_report(&b.ws, st);
-			if (snap)
-				noop_record(b.skelfd, snap, o->cfg, o->conf, b.rootfd, &b.prev,
-					    &b.ws, &b.wrpm.next, st);
-			else
-				noop_forget(b.skelfd);
-			if (!snap)
-				uc_debug(
-				    UC_AREA_GENERAL, "skel/noop: not recorded (%s)",
-				    b.prev_recheck.n || b.prev_elf_missing
-					? "the generation misses libraries: rechecked each time"
-					: "an input it cannot prove");
-			if (o->conf->rpms.n && !b.wrpm.reused && !o->dry_run)
-				rpmcache_save(&b.wrpm.next,
-					      b.skelfd); /* the rpmdb changed, not what it gives */
-			st->nothing_to_do = true;
-			skel_read_current(b.skelfd, st->generation, sizeof(st->generation));
-			release(&b);
-			return 0;
-		}
-		/* something changed: the set again, whole this time (the
-		 * packages' files as this pass found them: the rpmdb once) */
-		wanted_release(&b.ws);
-		b.probe = (struct wanted_probe){0};
-		b.rpm_read = b.rpm_read || (o->conf->rpms.n && !b.wrpm.reused);
-		rpmcache_release(&b.rpm_prev);
-		b.rpm_prev = b.wrpm.next;
-		b.wrpm.next = (struct rpmcache){0};
-	}
-	b.wrpm.prev = &b.rpm_prev;
+	if (r == 0 && b.have_prev && !o->only && !o->dont_clean)
+		r = try_noop(&b, err);
 	if (r == 0)
-		r = wanted_build_rpm(&b.ws, o->cfg, o->conf, b.rootfd, NULL, &b.wrpm, err);
-	b.rpm_read = b.rpm_read || (r == 0 && o->conf->rpms.n && !b.wrpm.reused);
-	st->blacklisted = b.ws.blacklisted;
-	if (r == 0)
-		wanted_report(&b.ws, st);
-	if (r == 0)
-		r = collect(&b, &changed, err);
-	if (r == 0 && !changed) {
-		st->nothing_to_do = true;
-		skel_read_current(b.skelfd, st->generation, sizeof(st->generation));
-	} else if (r == 0 && !o->dry_run) {
-		noop_forget(b.skelfd); /* a new generation: the next no-op records again */
-		r = open_store(&b, err);
-		if (r == 0 && (r = skel_scan_gens(b.skelfd, &next)) < 0)
-			r = uc_fail_errno(err, r, "skeleton generations");
-		snprintf(st->generation, sizeof(st->generation), "gen-%06u", next);
-		if (r == 0)
-			r = build(&b, st->generation, err);
-	}
-	if (r == 0 && b.rpm_read && !o->dry_run)
-		rpmcache_save(&b.wrpm.next, b.skelfd);
-	if (r < 0 && next) {
+		r = full_update(&b, &next, err);
+	if (r < 0 && next) { /* a generation begun: what it made goes */
 		char tmp[80];
 		snprintf(tmp, sizeof(tmp), "%s.tmp", st->generation);
 		store_rm_tree(b.skelfd, tmp);
 	}
 	release(&b);
-	return r;
+	return r < 0 ? r : 0;
 }

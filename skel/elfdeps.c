@@ -1,6 +1,7 @@
 /* ELF dependencies inside one tree (skel/elfdeps.h): libelf for the headers,
  * a chroot-style resolver for paths, ld.so's search order for libraries. */
 #include "skel/elfdeps.h"
+#include "skel/noop.h"
 
 #include "lib/cleanup.h"
 #include "lib/path.h"
@@ -493,6 +494,8 @@ static int try_path(struct elf_tree *t, const char *path, const struct elf_info 
 		struct strv l = STRV_INIT;
 		char rp[PATH_MAX], enc[PATH_MAX * 4];
 		v = 0;
+		if (t->probes && noop_res_line(t->rootfd, path, t->probes) < 0)
+			return -ENOMEM;
 		if (tree_resolve(t->rootfd, path, rp, sizeof(rp), &l) == 0 && !strchr(rp, '\n') &&
 		    compatible(t, rp, obj)) {
 			size_t o = (size_t)snprintf(enc, sizeof(enc), "%s", rp);

@@ -59,6 +59,10 @@ struct elf_tree {
 	struct strset memo;	   /* "class:machine:dir/name" -> index in found, +1; 0 missing */
 	struct strv found;	   /* per memo hit: "REAL\nLINK\nLINK..." */
 	struct strset compat;	   /* real path -> class<<16|machine, +1 (0: not ELF) */
+	/* when set: per path tried, a "res" line of the lean no-op's record
+	 * (skel/noop.h) saying where it led just before it was tried (so that
+	 * whatever appears there after the try makes the record fail) */
+	struct strv *probes;
 };
 
 /* Read the tree's etc/ld.so.conf (with includes) and etc/ld.so.cache; both

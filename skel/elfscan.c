@@ -8,6 +8,7 @@
 #include "lib/path.h"
 #include "skel/elfdeps.h"
 #include "skel/ldcache.h"
+#include "skel/noop.h"
 #include "skel/nss.h"
 #include "skel/wanted.h"
 
@@ -78,13 +79,19 @@ static int check_one(struct elf_tree *t, const char *path, const struct elf_info
 int elfscan_paths(int treefd, const struct strv *paths, struct elf_report *rep)
 {
 	struct elf_tree t;
+	struct path_dircache dc;
+	path_dircache_init(&dc);
 	int r = elf_tree_load(&t, treefd);
 	for (size_t i = 0; r == 0 && i < paths->n; i++) {
 		const char *p = paths->v[i];
+		struct stat st;
 		if (p[0] != '/' || !p[1])
 			continue;
-		_cleanup_close_ int fd = tree_open_file(treefd, p);
-		if (fd < 0)
+		/* a generation's own tree, which nothing else writes: opened in
+		 * its directory (paths come sorted), no check for a file
+		 * replaced in between */
+		_cleanup_close_ int fd = path_openat_in_root(&dc, treefd, p, O_RDONLY | O_NONBLOCK);
+		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 			continue;
 		rep->files++;
 		struct elf_info info;
@@ -95,6 +102,7 @@ int elfscan_paths(int treefd, const struct strv *paths, struct elf_report *rep)
 		elf_info_release(&info);
 	}
 	elf_tree_release(&t);
+	path_dircache_release(&dc);
 	return r;
 }
 
@@ -430,7 +438,7 @@ int elfscan_wanted(int rootfd, const struct strv *programs, const struct strv *b
 }
 
 int elfscan_recheck(int rootfd, const struct strv *objects, const struct strv *black,
-		    elfscan_add_fn add, void *ctx, struct strv *added)
+		    elfscan_add_fn add, void *ctx, struct strv *added, struct strv *probes)
 {
 	struct closure c = {.rootfd = rootfd,
 			    .black = black,
@@ -438,7 +446,14 @@ int elfscan_recheck(int rootfd, const struct strv *objects, const struct strv *b
 			    .ctx = ctx,
 			    .added = added,
 			    .again = true};
-	int r = objects->n ? elf_tree_load(&c.t, rootfd) : 0;
+	static const char *const read_first[] = {"/etc/ld.so.conf", "/etc/ld.so.cache",
+						 "/etc/nsswitch.conf"};
+	int r = 0;
+	for (size_t i = 0; probes && objects->n && r == 0 && i < UC_ARRAY_SIZE(read_first); i++)
+		r = noop_res_line(rootfd, read_first[i], probes);
+	if (r == 0 && objects->n)
+		r = elf_tree_load(&c.t, rootfd);
+	c.t.probes = probes;
 	for (size_t i = 0; r == 0 && i < objects->n; i++)
 		r = recheck_one(&c, objects->v[i]);
 	if (objects->n)

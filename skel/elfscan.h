@@ -70,6 +70,8 @@ int elfscan_wanted(int rootfd, const struct strv *programs, const struct strv *b
  * recheck list) looked up again, and added when found now (which makes the
  * set differ from the generation); what they find is not followed further:
  * their files are unchanged, so everything else the closure found is as it
- * was. */
+ * was. probes (if not NULL) gets the "res" lines of the lean no-op's record
+ * (skel/noop.h) that would find a change in any of it: every path tried,
+ * and the sysroot's ld.so.conf and ld.so.cache, as they were before. */
 int elfscan_recheck(int rootfd, const struct strv *objects, const struct strv *black,
-		    elfscan_add_fn add, void *ctx, struct strv *added);
+		    elfscan_add_fn add, void *ctx, struct strv *added, struct strv *probes);

@@ -383,8 +383,12 @@ int skel_gc(const struct uc_config *cfg, bool wait, uint64_t *gens_removed,
 			r = keep_keys(skelfd, gens.v[i], &keep, err);
 			continue;
 		}
-		store_rm_tree(skelfd, gens.v[i]);
-		(*gens_removed)++;
+		int rr = store_rm_tree(skelfd, gens.v[i]);
+		if (rr < 0)
+			r = uc_fail_errno(err, rr, "gc: removing %s/skel/%s", cfg->state_dir,
+					  gens.v[i]);
+		else
+			(*gens_removed)++;
 	}
 	if (r == 0)
 		*objects_removed = sweep_objects(&store, &keep);

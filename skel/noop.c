@@ -114,6 +114,18 @@ void noop_put_res(FILE *f, int rootfd, const char *path, bool follow)
 	fprintf(f, "res\t%c\t%s\t%s\n", follow ? 'f' : 'n', path, o);
 }
 
+int noop_res_line(int rootfd, const char *path, struct strv *out)
+{
+	char o[PATH_MAX + 64], line[2 * PATH_MAX + 80];
+	if (!noop_clean_word(path))
+		return strv_push(out, NOOP_UNPROVABLE);
+	noop_outcome(rootfd, path, true, o, sizeof(o));
+	if (!noop_clean_word(o) ||
+	    snprintf(line, sizeof(line), "res\tf\t%s\t%s", path, o) >= (int)sizeof(line))
+		return strv_push(out, NOOP_UNPROVABLE);
+	return strv_push(out, line);
+}
+
 /* ---- the check (the front) ------------------------------------------------- */
 
 struct checker {

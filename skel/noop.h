@@ -13,7 +13,9 @@
  *   - the rpmdb key (skel/rpmcache.h);
  *   - where each cfg path, glob match, home and each package file the index
  *     lacks (missing, black-listed, in a home) resolves inside sysroot;
- *   - what the no-op printed (counters, the conf.d paths it named).
+ *   - what the no-op printed (counters, the conf.d paths it named);
+ *   - for a generation that misses libraries, where the full no-op's
+ *     recheck looked (elfscan_recheck's probes), as it was before it looked.
  * The index's own entries are checked by one lstat each: a new name in a
  * directory changes the directory's mtime and ctime. */
 #pragma once
@@ -64,6 +66,10 @@ bool noop_clean_word(const char *s);
 void noop_put_id(FILE *f, const char *path);
 void noop_outcome(int rootfd, const char *path, bool follow, char *out, size_t size);
 void noop_put_res(FILE *f, int rootfd, const char *path, bool follow);
+/* The same "res" line (a final link followed, no newline) onto out, or
+ * NOOP_UNPROVABLE for a path no record line can hold: 0 or -ENOMEM. */
+#define NOOP_UNPROVABLE "unprovable"
+int noop_res_line(int rootfd, const char *path, struct strv *out);
 
 /* What update says about the conf.d paths (wanted_report and the front). */
 void noop_say_paths(const struct strv *missing, const struct strv *homes);

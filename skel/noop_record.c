@@ -344,6 +344,12 @@ void noop_record(int skelfd, const char *snapshot, const struct uc_config *cfg,
 		fprintf(f, "missing\t%s\n", ws->cfg_missing.v[i]);
 	for (size_t i = 0; r == 0 && i < ws->cfg_homes.n; i++)
 		fprintf(f, "homes\t%s\n", ws->cfg_homes.v[i]);
+	/* a generation that misses libraries: where its recheck looked */
+	for (size_t i = 0; r == 0 && i < ws->elf_probes.n; i++)
+		if (strcmp(ws->elf_probes.v[i], NOOP_UNPROVABLE) == 0)
+			r = -1;
+		else
+			fprintf(f, "%s\n", ws->elf_probes.v[i]);
 	fputs("end\n", f);
 	if (fclose(f) == 0 && r == 0 && write_file(skelfd, buf, len) < 0)
 		uc_log(UC_LOG_INFO, "skel/noop: not written: the next update is a full one");

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "lib/config.h"
+#include "lib/progress.h"
 #include "lib/error.h"
 #include "lib/strv.h"
 #include "skel/conf.h"
@@ -43,7 +44,7 @@ struct skel_opts {
 	const struct skel_conf *conf;
 	bool first; /* init: there must be no generation yet */
 	bool dry_run;
-	bool progress;
+	struct uc_progress progress; /* objects and paths made (lib/progress.h) */
 	bool wait_lock;
 	bool dont_clean;	 /* keep what is no longer wanted */
 	const struct strv *only; /* update-list: refresh only these paths */

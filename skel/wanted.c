@@ -629,8 +629,8 @@ static int add_elfdeps(struct builder *b)
 		r = add_elf(b, b->probe->elf_added->v[i]);
 	if (b->probe && b->probe->elf_added && b->probe->elf_recheck && r >= 0) {
 		struct strv found = STRV_INIT; /* anything here makes the set differ */
-		r = elfscan_recheck(b->rootfd, b->probe->elf_recheck, &b->black, add_elf, b,
-				    &found);
+		r = elfscan_recheck(b->rootfd, b->probe->elf_recheck, &b->black, add_elf, b, &found,
+				    &b->ws->elf_probes);
 		strv_clear(&found);
 	}
 	for (size_t i = 0; !b->probe && r >= 0 && i < b->ws->n; i++)
@@ -740,6 +740,7 @@ void wanted_release(struct wanted_set *ws)
 	strv_clear(&ws->cfg_homes);
 	strv_clear(&ws->elf_added);
 	strv_clear(&ws->elf_recheck);
+	strv_clear(&ws->elf_probes);
 	memset(ws, 0, sizeof(*ws));
 }
 
@@ -774,9 +775,9 @@ int skel_suids(const struct skel_opts *o, struct suid_file **out, size_t *n, str
 			break;
 		}
 		*out = v;
-		v[*n] =
-		    (struct suid_file){strdup(ws.v[i].path), st.st_mode & 07777,
-				       !o->cfg->strip_suid || strv_contains(&o->cfg->suid_allow, ws.v[i].path)};
+		v[*n] = (struct suid_file){strdup(ws.v[i].path), st.st_mode & 07777,
+					   !o->cfg->strip_suid ||
+					       strv_contains(&o->cfg->suid_allow, ws.v[i].path)};
 		(*n)++;
 	}
 	wanted_release(&ws);

@@ -36,6 +36,7 @@ struct wanted_set {
 	struct strv cfg_homes;	 /* conf.d paths that reach homes */
 	struct strv elf_added;	 /* libraries conf.d programs need (skel/elfscan.h) */
 	struct strv elf_recheck; /* objects with a dependency not taken (skel/elfscan.h) */
+	struct strv elf_probes;	 /* a no-op's recheck: what it looked at (elfscan_recheck) */
 };
 
 /* The no-op fast path of an update: the paths found by walking directories

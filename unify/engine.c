@@ -610,15 +610,15 @@ static unsigned thread_count(const struct unify_opts *o)
 
 static void progress(struct engine *e, pthread_t *th, unsigned nth)
 {
-	while (e->u->o->progress && atomic_load(&e->done) < e->ngroups) {
-		fprintf(stderr, "\runify: %zu/%zu groups", atomic_load(&e->done), e->ngroups);
+	const struct uc_progress *p = &e->u->o->progress;
+	while (uc_progress_wanted(p) && atomic_load(&e->done) < e->ngroups) {
+		uc_progress(p, "unify", "groups", atomic_load(&e->done), e->ngroups, false);
 		struct timespec ts = {0, 200 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
 	for (unsigned i = 0; i < nth; i++)
 		pthread_join(th[i], NULL);
-	if (e->u->o->progress)
-		fprintf(stderr, "\runify: %zu/%zu groups\n", e->ngroups, e->ngroups);
+	uc_progress(p, "unify", "groups", e->ngroups, e->ngroups, true);
 }
 
 int unify_names(struct unify_run *u, struct uc_error *err)

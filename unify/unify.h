@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "lib/error.h"
+#include "lib/progress.h"
 #include "lib/strv.h"
 #include "unify/exclude.h"
 
@@ -40,9 +41,9 @@ struct unify_opts {
 	const struct excludes *excludes;
 	unify_report_fn report; /* NULL: quiet */
 	void *report_arg;
-	bool verbose;	  /* report every decision, not only actions */
-	bool progress;	  /* a progress line on stderr */
-	unsigned threads; /* 0: automatic */
+	bool verbose;		     /* report every decision, not only actions */
+	struct uc_progress progress; /* groups done (lib/progress.h) */
+	unsigned threads;	     /* 0: automatic */
 };
 
 /* Why a file is not a candidate at all ("skipped: ..."), or NULL. */

@@ -117,6 +117,10 @@ script -qec "UNICAGE_CONFIG=$confA $UC export alice" /dev/null > "$T/tty" 2>&1 &
 assert_grep "not writing an archive to a terminal" "$T/tty" "export to a terminal refused"
 script -qec "UNICAGE_CONFIG=$confB $UC import -" /dev/null > "$T/tty" 2>&1 && fail "import read a terminal"
 assert_grep "not reading an archive from a terminal" "$T/tty" "import from a terminal refused"
+# to a file, with stderr on a terminal: progress in MB, ending at its total
+script -qec "UNICAGE_CONFIG=$confA $UC export alice -o $T/tty.tar.zst" /dev/null > "$T/tty" 2>&1 ||
+    fail "export -o with a terminal: $(cat "$T/tty")"
+grep -qE 'export: MB ([0-9]+)/\1' "$T/tty" || fail "no export progress: $(cat "$T/tty")"
 
 # --- an existing cage: only with --force ------------------------------------------
 expect_exit 3 ucB import "$T/alice.tar.zst"
@@ -155,6 +159,17 @@ assert_grep "more entries than the limit" "$T/err" "the entry limit"
 UNICAGE_IMPORT_MAX_SIZE=10 expect_exit 3 ucB import --force --user carol "$T/alice.tar.zst"
 assert_grep "larger than the size limit" "$T/err" "the size limit"
 assert_eq "$(snapB)" "$before" "host B unchanged by every hostile archive"
+# refused for a user with no cage on B yet: not even the cage's parent
+# directory, custom.etc/ or the imports record directory is left behind
+whole() { find "$T/fs/stateB" "$T/etcB" "$hB/home" -printf '%p %y %m %u %g\n' | sort; }
+mv "$T/etcB/custom.etc" "$T/custom.etc.B"
+rmdir "$T/fs/stateB/imports" # empty between imports
+before=$(whole)
+for a in "$T"/hostile/*.tar.zst; do
+    expect_exit 3 ucB import --user bob "$a"
+done
+assert_eq "$(whole)" "$before" "the state tree after refused imports of a new cage"
+mv "$T/custom.etc.B" "$T/etcB/custom.etc"
 ls "$T/fs/stateB/cages/03" | grep -q import && fail "a temporary directory was left behind"
 # --- a cage in use: every export is consistent or refused ----------------------------
 ucA mount alice >/dev/null

@@ -14,6 +14,9 @@ cat > "$T/etc/conf.d/extra.cfg" <<'CFG'
 [extra]
 paths=/etc/profile.d, /usr/bin/no-such-tool, /usr/share/licenses/bash*
 CFG
+# a library directory of ld.so.conf outside every cfg path (see below)
+mkdir -p "$h/opt/uc-libs"
+echo /opt/uc-libs > "$h/etc/ld.so.conf.d/uc-test.conf"
 expect_exit 0 uc addrpm bash
 expect_exit 0 uc init
 
@@ -32,10 +35,22 @@ must_be_full() { # WHAT
     assert_eq "$(path_taken)" lean "$1: not lean again once recorded"
 }
 
-# a generation that misses libraries rechecks them at each update: never lean
+# a generation that misses libraries (here: NSS modules nsswitch.conf names
+# that UBI micro lacks, libraries of packages not taken) rechecks them at
+# each full update; the record holds where those lookups looked, so the
+# lean path proves them too
 assert_eq "$(path_taken)" full "first update after init (no record yet)"
-assert_grep "not recorded (the generation misses libraries" "$T/err" "why no record"
-assert_eq "$(path_taken)" full "a generation with a recheck list"
+assert_eq "$(path_taken)" lean "a generation with a recheck list, recorded"
+grep -q "^res	f	/opt/uc-libs/libnss_myhostname.so.2	" "$skel/noop" ||
+    fail "the record lacks the lookup in ld.so.conf's /opt/uc-libs"
+grep -q "/opt/uc-libs" "$skel/current/index" && fail "premise: /opt/uc-libs is in the index"
+# the missing module appears where only the recheck looks (a directory of
+# ld.so.conf outside every cfg path: no directory of the index changes)
+cp "$h/usr/lib64/libnss_files.so.2" "$h/opt/uc-libs/libnss_myhostname.so.2"
+assert_eq "$(path_taken)" full "a missing library appeared in a directory the recheck searches"
+assert_grep "/opt/uc-libs/libnss_myhostname.so.2" "$skel/current/elfdeps" "the library found by the full update"
+path_taken > /dev/null
+assert_eq "$(path_taken)" lean "lean again once recorded"
 # every package taken: nothing missing
 HOME=$T rpm --root "$h" --dbpath /var/lib/rpm -qa --qf '%{NAME}\n' > "$T/etc/rpm.list"
 assert_eq "$(path_taken)" full "rpm.list changed"

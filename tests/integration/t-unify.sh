@@ -136,3 +136,10 @@ expect_exit 4 uc unify "$T/nonexistent"
 echo "exclude-line" > ex.list; printf '/usr/bin/\n+\n' > bad.list
 expect_exit 3 uc unify --exclude-from bad.list g1
 assert_grep "bad.list:2: empty pattern" "$T/err" "exclude file:line"
+
+# progress on a terminal, reported by the library and printed by the CLI
+script -qec "$UC unify g1 g2" /dev/null > "$T/tty" 2>&1 || fail "unify on a terminal: $(cat "$T/tty")"
+grep -qE 'unify: groups ([0-9]+)/\1' "$T/tty" || fail "no unify progress: $(cat "$T/tty")"
+script -qec "$UC --json unify g1 g2" /dev/null > "$T/tty" 2>&1 || true
+grep -q 'unify: groups' "$T/tty" && fail "progress with --json"
+true
