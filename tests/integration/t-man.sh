@@ -9,7 +9,10 @@
 . "$(dirname "$0")/lib.sh"
 command -v man >/dev/null || skip "no man (package man-db)"
 src=$UNICAGE_SRC
-mandir=$(dirname "$UC")/man
+bdir=$(dirname "$UC")
+# the build directory (a test build of binaries sits in BUILD/test/)
+[ -d "$bdir/man" ] || bdir=$(dirname "$bdir")
+mandir=$bdir/man
 pages=(unicage.8 unicage.conf.5 unicage-cage.mp.5 unicage-conf.d.5 pam_unicage.8)
 [ -f "$src/proxy/daemon.c" ] && pages+=(unicage-proxyd.8)
 render() { MANWIDTH=100 LC_ALL=C.UTF-8 man -l "$mandir/$1" 2> "$T/man.err" | col -bx; }

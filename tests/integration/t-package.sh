@@ -21,6 +21,8 @@ export HOME=$T/home # Debian's rpm: ~/.rpmdb, ~/.rpmmacros
 mkdir -p "$HOME"
 src=$UNICAGE_SRC
 bdir=$(dirname "$UC")
+# the build directory (a test build of binaries sits in BUILD/test/)
+[ -f "$bdir/.cflags" ] || bdir=$(dirname "$bdir")
 # the sub-make must build into the same directory with the same flags
 san=$(grep -o -- '-fsanitize=[^ ]*' "$bdir/.cflags" 2>/dev/null | head -n 1 | cut -d= -f2 || true)
 mk() { make -s -C "$src" ${san:+SANITIZE=$san} "$@"; }

@@ -13,6 +13,8 @@
 command -v systemd-analyze >/dev/null || skip "no systemd-analyze (package systemd)"
 src=$UNICAGE_SRC
 bdir=$(dirname "$UC")
+# the build directory (a test build of binaries sits in BUILD/test/)
+[ -f "$bdir/.cflags" ] || bdir=$(dirname "$bdir")
 san=$(grep -o -- '-fsanitize=[^ ]*' "$bdir/.cflags" 2>/dev/null | head -n 1 | cut -d= -f2 || true)
 
 # --- systemd-analyze verify ------------------------------------------------
