@@ -25,7 +25,7 @@ bdir=$(dirname "$UC")
 [ -f "$bdir/.cflags" ] || bdir=$(dirname "$bdir")
 # the sub-make must build into the same directory with the same flags
 san=$(grep -o -- '-fsanitize=[^ ]*' "$bdir/.cflags" 2>/dev/null | head -n 1 | cut -d= -f2 || true)
-mk() { make -s -C "$src" ${san:+SANITIZE=$san} "$@"; }
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$src" ${san:+SANITIZE=$san} "$@"; }
 ver=$(sed -n 's/^VERSION *:= *//p' "$src/GNUmakefile")
 
 # --- build ---------------------------------------------------------------
@@ -35,7 +35,7 @@ else # a tree from a tarball: the same files, without git
     tar -C "$(dirname "$src")" --exclude=build --exclude=build-san \
         --transform "s|^$(basename "$src")|unicage-$ver|" -czf "$T/unicage-$ver.tar.gz" "$(basename "$src")"
 fi
-rpmbuild -ta --nodeps --define "_topdir $T/rpmbuild" "$T/unicage-$ver.tar.gz" > "$T/rpmbuild.log" 2>&1 ||
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL rpmbuild -ta --nodeps --define "_topdir $T/rpmbuild" "$T/unicage-$ver.tar.gz" > "$T/rpmbuild.log" 2>&1 ||
     { tail -n 40 "$T/rpmbuild.log" >&2; fail "rpmbuild -ta failed"; }
 pkg=$(ls "$T"/rpmbuild/RPMS/*/unicage-"$ver"-*.rpm)
 ls "$T"/rpmbuild/SRPMS/unicage-"$ver"-*.src.rpm >/dev/null || fail "no source rpm"

@@ -21,7 +21,7 @@ san=$(grep -o -- '-fsanitize=[^ ]*' "$bdir/.cflags" 2>/dev/null | head -n 1 | cu
 r=$T/root
 mkdir -p "$r/usr/lib/systemd"
 cp -a /usr/lib/systemd/system "$r/usr/lib/systemd/"
-make -s -C "$src" ${san:+SANITIZE=$san} install DESTDIR="$r" > /dev/null
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$src" ${san:+SANITIZE=$san} install DESTDIR="$r" > /dev/null
 units=$(ls "$r"/usr/local/lib/systemd/system/unicage-*)
 [ "$(echo "$units" | wc -l)" -ge 3 ] || fail "make install put fewer than 3 units"
 for u in boot.service update.service update.timer; do
