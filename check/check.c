@@ -1,7 +1,7 @@
 #include "check/check.h"
 
 #include "enter/landlock.h"
-#include "export/commit.h"
+#include "mount/treeswap.h"
 #include "lib/strv.h"
 
 #include "lib/cleanup.h"
@@ -665,7 +665,7 @@ static void check_stale(const struct uc_config *cfg, struct check_report *rep)
 		add(rep, "stale: slots and pins", CHECK_OK, "none");
 }
 
-/* Imports a crash stopped (export/commit.h): finished by gc. */
+/* Imports a crash stopped (mount/treeswap.h): finished by gc. */
 static void check_imports(const struct uc_config *cfg, struct check_report *rep)
 {
 	struct strv v = STRV_INIT;

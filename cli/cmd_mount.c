@@ -1,8 +1,6 @@
 /* Cages: mount, umount, remount, remount-all, umount-all, list. */
 #include "cli/cli.h"
 
-#include "export/commit.h"
-
 #include "lib/audit.h"
 #include "lib/json.h"
 #include "mount/cage.h"
@@ -75,11 +73,6 @@ static int do_mount(struct mount_ctx *m, const struct uc_user *u, bool new_slot)
 {
 	int r = load_inputs(m);
 	if (r < 0)
-		return r;
-	/* an import of this user that stopped while putting the cage in
-	 * place is finished first: never a half-replaced cage mounted */
-	if (import_pending(&m->cli->cfg, u->name) &&
-	    (r = import_recover(&m->cli->cfg, u->name, &m->cli->err)) < 0)
 		return r;
 	struct cage_mount_opts o = {.new_slot = new_slot, .kill = m->kill};
 	struct slot s;

@@ -3,7 +3,7 @@
 #include "cli/progress.h"
 #include "cli/update_front.h"
 
-#include "export/commit.h"
+#include "mount/treeswap.h"
 
 #include "mount/cage.h"
 #include "mount/mode.h"

@@ -1,6 +1,5 @@
 #include "enter/entry_mount.h"
 
-#include "export/commit.h"
 #include "mount/cage.h"
 #include "mount/cagemp.h"
 #include "mount/etc.h"
@@ -9,10 +8,8 @@
 int entry_mount_cage(const struct uc_config *cfg, const struct uc_user *u, struct slot *out,
 		     struct uc_error *err)
 {
-	int r = import_pending(cfg, u->name) ? import_recover(cfg, u->name, err) : 0;
-	if (r < 0)
-		return r;
 	struct skel_conf conf = {0};
+	int r;
 	struct cage_mp mp = {0};
 	if ((r = cage_etc_conf_load(cfg->config_dir, &conf, err)) < 0)
 		return r;

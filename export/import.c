@@ -5,7 +5,7 @@
  * its temporary root, never following a link. */
 #include "export/import_int.h"
 
-#include "export/commit.h"
+#include "mount/treeswap.h"
 #include "export/workers.h"
 #include "export/xman.h"
 #include "lib/cleanup.h"
@@ -196,7 +196,7 @@ static int places(struct imp *x)
 /* ---- commit ------------------------------------------------------------------ */
 
 /* The last touches on the temporary trees, made durable, then swapped in
- * (export/commit.c: crash-safe). */
+ * (mount/treeswap.c: crash-safe). */
 static int commit(struct imp *x)
 {
 	/* another account: the old user's home mount point (an empty

@@ -28,11 +28,19 @@ int uc_read_lines(FILE *f, const char *name, uc_line_fn fn, void *arg, struct uc
 
 void uc_put_escaped(FILE *f, const char *s)
 {
-	for (; *s; s++)
-		if (*s == '\t' || *s == '\n' || *s == '\\')
-			fprintf(f, "\\%c", *s == '\t' ? 't' : *s == '\n' ? 'n' : '\\');
-		else
-			fputc(*s, f);
+	/* runs between the characters to escape in one fwrite each: a
+	 * manifest or index writes a path per line (fputc per character was
+	 * a tenth of an init's user time) */
+	for (;;) {
+		size_t n = strcspn(s, "\t\n\\");
+		fwrite(s, 1, n, f);
+		s += n;
+		if (!*s)
+			return;
+		fputc('\\', f);
+		fputc(*s == '\t' ? 't' : *s == '\n' ? 'n' : '\\', f);
+		s++;
+	}
 }
 
 char *uc_unescape(char *s)

@@ -135,11 +135,27 @@ void objkey_hex(const struct objkey *key, char *buf)
 	buf[2 * OBJKEY_LEN] = '\0';
 }
 
+static int nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Exactly 2 * OBJKEY_LEN hex digits (sscanf's %2hhx took a sign or a
+ * space too, and cost 32 calls per key). */
 int objkey_from_hex(const char *hex, struct objkey *key)
 {
-	for (int i = 0; i < OBJKEY_LEN; i++)
-		if (sscanf(hex + 2 * i, "%2hhx", &key->b[i]) != 1)
+	for (int i = 0; i < OBJKEY_LEN; i++) {
+		int hi = nibble(hex[2 * i]), lo = hi < 0 ? -1 : nibble(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
 			return -EINVAL;
+		key->b[i] = (uint8_t)(hi << 4 | lo);
+	}
 	return 0;
 }
 

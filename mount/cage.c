@@ -10,6 +10,7 @@
 #include "mount/mode.h"
 #include "mount/nsfs.h"
 #include "mount/pidns.h"
+#include "mount/treeswap.h"
 #include "mount/users.h"
 
 #include <ctype.h>
@@ -285,6 +286,10 @@ int cage_mount(const struct uc_config *cfg, const struct skel_conf *conf, const 
 	_cleanup_close_ int lk = user_lock(nsdir, u->name, err);
 	if (lk < 0)
 		return lk;
+	/* an import of this user that stopped while putting the cage in
+	 * place is finished first: never a half-replaced cage mounted */
+	if (import_pending(cfg, u->name) && (r = import_recover_locked(cfg, u->name, err)) < 0)
+		return r;
 	struct slot s = {.uid = u->uid};
 	char why[512];
 	snprintf(s.user, sizeof(s.user), "%s", u->name);

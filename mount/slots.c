@@ -331,17 +331,6 @@ int cage_require_enabled(const struct uc_config *cfg, const struct uc_user *u, s
 		       v == U_DISABLED ? ": unicage enable USER first" : "");
 }
 
-int skel_current_gen(const struct uc_config *cfg, char *gen, size_t size, struct uc_error *err)
-{
-	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%.4000s/skel/current", cfg->state_dir);
-	ssize_t n = readlink(p, gen, size - 1);
-	if (n <= 0)
-		return uc_fail(err, UC_NOTFOUND, "no skeleton generation (unicage init first)");
-	gen[n] = '\0';
-	return 0;
-}
-
 int cage_newest(const struct uc_config *cfg, const char *user, struct slot *out,
 		struct uc_error *err)
 {

@@ -11,6 +11,7 @@
 #include "lib/config.h"
 #include "lib/error.h"
 #include "lib/users.h"
+#include "skel/current.h" /* skel_current_gen, for the front */
 
 struct slot {
 	char user[256];
@@ -80,8 +81,6 @@ void cage_ns_path(const struct uc_config *cfg, const char *user, const char *kin
 int cage_require_enabled(const struct uc_config *cfg, const struct uc_user *u,
 			 struct uc_error *err);
 
-/* The name of the current generation (state_dir/skel/current). */
-int skel_current_gen(const struct uc_config *cfg, char *gen, size_t size, struct uc_error *err);
 /* The newest bound slot of user: 0, or UC_NOTFOUND. */
 int cage_newest(const struct uc_config *cfg, const char *user, struct slot *out,
 		struct uc_error *err);

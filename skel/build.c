@@ -5,7 +5,9 @@
 
 #include "lib/cleanup.h"
 #include "lib/log.h"
+#include "lib/sys.h"
 #include "skel/gens.h"
+#include "skel/current.h"
 #include "skel/elfscan.h"
 #include "skel/noop.h"
 #include "skel/wanted.h"
@@ -363,7 +365,7 @@ static int open_store(struct gen_build *b, struct uc_error *err)
 static int load_previous(struct gen_build *b, struct uc_error *err)
 {
 	char gen[64];
-	int r = skel_read_current(b->skelfd, gen, sizeof(gen));
+	int r = skel_current_read(b->skelfd, gen, sizeof(gen));
 	if (r == -ENOENT)
 		return 0;
 	rpmcache_read(&b->rpm_prev, b->skelfd);
@@ -458,7 +460,7 @@ static int publish(struct gen_build *b, const char *tmp, const char *gen, struct
 		return uc_fail_errno(err, errno, "syncfs");
 	if (renameat(b->skelfd, tmp, b->skelfd, gen) < 0)
 		return uc_fail_errno(err, errno, "publishing %s", gen);
-	int r = skel_switch_current(b->skelfd, gen);
+	int r = skel_current_switch(b->skelfd, gen);
 	return r < 0 ? uc_fail_errno(err, r, "switching current to %s", gen) : 0;
 }
 
@@ -477,16 +479,24 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 	if (!b->staged || !b->from_prev)
 		return uc_fail(err, UC_INTERNAL, "out of memory");
 	struct manifest_writer *mw = NULL;
+	struct timespec t0;
+	uc_clock_now(&t0);
 	if ((r = make_objects(b, err)) < 0 || (r = manifest_create(&mw, b->genfd, gen, err)) < 0)
 		return r;
+	uc_debug(UC_AREA_GENERAL, "build %s: objects at %ld ms", gen, uc_ms_since(&t0));
 	if ((r = make_paths(b, mw, err)) < 0) {
 		manifest_abort(mw);
 		return r;
 	}
+	uc_debug(UC_AREA_GENERAL, "build %s: paths, linker cache, ELF check at %ld ms", gen,
+		 uc_ms_since(&t0));
 	if ((r = manifest_commit(mw, err)) < 0 || (r = index_write(&b->next, b->genfd, err)) < 0 ||
 	    (r = skel_cfg_missing_write(b->genfd, &b->ws.cfg_missing, err)) < 0)
 		return r;
-	return publish(b, tmp, gen, err); /* tree/ and stubs/ durable first */
+	uc_debug(UC_AREA_GENERAL, "build %s: manifest and index at %ld ms", gen, uc_ms_since(&t0));
+	r = publish(b, tmp, gen, err); /* tree/ and stubs/ durable first */
+	uc_debug(UC_AREA_GENERAL, "build %s: published at %ld ms", gen, uc_ms_since(&t0));
+	return r;
 }
 
 static void release(struct gen_build *b)
@@ -531,7 +541,7 @@ static int try_noop(struct gen_build *b, struct uc_error *err)
 	char cur[64];
 	/* what the lean no-op (skel/noop.h) will check, taken before the set
 	 * is built and compared after it */
-	_cleanup_free_ char *snap = skel_read_current(b->skelfd, cur, sizeof(cur)) == 0 &&
+	_cleanup_free_ char *snap = skel_current_read(b->skelfd, cur, sizeof(cur)) == 0 &&
 					    !b->prev_elf_missing && !st->index_rebuilt
 					? noop_snapshot(o->cfg, o->conf, b->rootfd, &b->prev, cur)
 					: NULL;
@@ -563,7 +573,7 @@ static int try_noop(struct gen_build *b, struct uc_error *err)
 	if (o->conf->rpms.n && !b->wrpm.reused && !o->dry_run)
 		rpmcache_save(&b->wrpm.next, b->skelfd); /* the rpmdb changed, not what it gives */
 	st->nothing_to_do = true;
-	skel_read_current(b->skelfd, st->generation, sizeof(st->generation));
+	skel_current_read(b->skelfd, st->generation, sizeof(st->generation));
 	return 1;
 }
 
@@ -585,14 +595,14 @@ static int full_update(struct gen_build *b, unsigned *next, struct uc_error *err
 		return r;
 	if (!changed) {
 		st->nothing_to_do = true;
-		skel_read_current(b->skelfd, st->generation, sizeof(st->generation));
+		skel_current_read(b->skelfd, st->generation, sizeof(st->generation));
 	} else if (!o->dry_run) {
 		noop_forget(b->skelfd); /* a new generation: the next no-op records again */
 		if ((r = open_store(b, err)) < 0)
 			return r;
 		if ((r = skel_scan_gens(b->skelfd, next)) < 0)
 			return uc_fail_errno(err, r, "skeleton generations");
-		snprintf(st->generation, sizeof(st->generation), "gen-%06u", *next);
+		snprintf(st->generation, sizeof(st->generation), SKEL_GEN_FMT, *next);
 		if ((r = build(b, st->generation, err)) < 0)
 			return r;
 	}

@@ -6,6 +6,7 @@
 #include "lib/lines.h"
 #include "lib/log.h"
 #include "lib/path.h"
+#include "lib/sys.h"
 #include "skel/elfdeps.h"
 #include "skel/ldcache.h"
 #include "skel/noop.h"
@@ -270,10 +271,15 @@ int elfscan_finish(int rootfd, int treefd, int stubfd, int genfd, struct manifes
 		   const struct skel_index *next, const struct wanted_set *ws,
 		   struct skel_stats *st, struct uc_error *err)
 {
+	struct timespec t0;
+	uc_clock_now(&t0);
 	int r = ldcache_make(rootfd, treefd, stubfd, mw, st, err);
-	return r < 0 ? r
-		     : elfscan_generation(treefd, genfd, next, &ws->elf_added, &ws->elf_recheck, st,
-					  err);
+	uc_debug(UC_AREA_GENERAL, "elfscan: linker cache in %ld ms", uc_ms_since(&t0));
+	if (r < 0)
+		return r;
+	r = elfscan_generation(treefd, genfd, next, &ws->elf_added, &ws->elf_recheck, st, err);
+	uc_debug(UC_AREA_GENERAL, "elfscan: ELF check done at %ld ms", uc_ms_since(&t0));
+	return r;
 }
 
 /* ---- the wanted set ------------------------------------------------------------- */

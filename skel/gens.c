@@ -1,5 +1,7 @@
 #include "skel/gens.h"
 
+#include "skel/current.h"
+
 #include "lib/cleanup.h"
 #include "lib/hashset.h"
 #include "lib/objkey.h"
@@ -47,9 +49,7 @@ static int list_gens(int skelfd, struct strv *out)
 		return -errno;
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		unsigned n;
-		char rest[8] = "";
-		if (sscanf(de->d_name, "gen-%u%7s", &n, rest) == 1 && strlen(de->d_name) == 10)
+		if (skel_gen_parse(de->d_name, NULL))
 			strv_push(out, de->d_name);
 	}
 	closedir(d);
@@ -84,15 +84,6 @@ static int list_pins(int skelfd, struct strv *out)
 		}
 	}
 	closedir(d);
-	return 0;
-}
-
-static int current_of(int skelfd, char *gen, size_t size)
-{
-	ssize_t n = readlinkat(skelfd, "current", gen, size - 1);
-	if (n < 0)
-		return -errno;
-	gen[n] = '\0';
 	return 0;
 }
 
@@ -144,30 +135,6 @@ static void count_objects(const struct uc_config *cfg, struct skel_status *st)
 	}
 }
 
-unsigned skel_gen_number(const char *name)
-{
-	unsigned n = 0;
-	return sscanf(name, "gen-%u", &n) == 1 ? n : 0;
-}
-
-int skel_read_current(int skelfd, char *gen, size_t size)
-{
-	ssize_t n = readlinkat(skelfd, "current", gen, size - 1);
-	if (n < 0)
-		return -errno;
-	gen[n] = '\0';
-	return skel_gen_number(gen) ? 0 : -EINVAL;
-}
-
-int skel_switch_current(int skelfd, const char *gen)
-{
-	unlinkat(skelfd, "current.tmp", 0);
-	if (symlinkat(gen, skelfd, "current.tmp") < 0 ||
-	    renameat(skelfd, "current.tmp", skelfd, "current") < 0)
-		return -errno;
-	return fsync(skelfd) < 0 ? -errno : 0;
-}
-
 int skel_scan_gens(int skelfd, unsigned *next)
 {
 	int fd = dup(skelfd);
@@ -180,9 +147,9 @@ int skel_scan_gens(int skelfd, unsigned *next)
 	struct dirent *de;
 	struct strv tmps = STRV_INIT;
 	while ((de = readdir(d))) {
-		unsigned n = skel_gen_number(de->d_name);
-		size_t len = strlen(de->d_name);
-		if (n && len > 4 && strcmp(de->d_name + len - 4, ".tmp") == 0)
+		bool tmp;
+		unsigned n = skel_gen_parse(de->d_name, &tmp);
+		if (n && tmp)
 			strv_push(&tmps, de->d_name);
 		if (n > max)
 			max = n;
@@ -240,7 +207,7 @@ int skel_status(const struct uc_config *cfg, struct skel_status *st, struct uc_e
 		return skelfd;
 	list_gens(skelfd, &st->generations);
 	list_pins(skelfd, &st->pinned);
-	if (current_of(skelfd, st->current, sizeof(st->current)) < 0)
+	if (skel_current_read(skelfd, st->current, sizeof(st->current)) < 0)
 		return uc_fail(err, UC_NOTFOUND, "no current generation (unicage init)");
 	_cleanup_close_ int gfd =
 	    openat(skelfd, st->current, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -279,7 +246,7 @@ int skel_rollback(const struct uc_config *cfg, char *now, size_t size, struct uc
 		return skelfd;
 	char cur[64];
 	struct strv gens = STRV_INIT;
-	if (current_of(skelfd, cur, sizeof(cur)) < 0)
+	if (skel_current_read(skelfd, cur, sizeof(cur)) < 0)
 		return uc_fail(err, UC_NOTFOUND, "no current generation");
 	list_gens(skelfd, &gens);
 	const char *prev = NULL;
@@ -290,10 +257,8 @@ int skel_rollback(const struct uc_config *cfg, char *now, size_t size, struct uc
 	if (!prev) {
 		r = uc_fail(err, UC_NOTFOUND, "no generation older than %s to roll back to", cur);
 	} else {
-		unlinkat(skelfd, "current.tmp", 0);
-		if (symlinkat(prev, skelfd, "current.tmp") < 0 ||
-		    renameat(skelfd, "current.tmp", skelfd, "current") < 0 || fsync(skelfd) < 0)
-			r = uc_fail_errno(err, errno, "switching current to %s", prev);
+		if ((r = skel_current_switch(skelfd, prev)) < 0)
+			r = uc_fail_errno(err, -r, "switching current to %s", prev);
 		else
 			snprintf(now, size, "%s", prev);
 	}
@@ -368,7 +333,7 @@ int skel_gc(const struct uc_config *cfg, bool wait, uint64_t *gens_removed,
 	if (skelfd < 0)
 		return skelfd;
 	char cur[64] = "", spath[PATH_MAX];
-	current_of(skelfd, cur, sizeof(cur));
+	skel_current_read(skelfd, cur, sizeof(cur));
 	struct strv gens = STRV_INIT, pins = STRV_INIT;
 	struct strset keep = {0};
 	struct store store;

@@ -32,12 +32,7 @@ int skel_rollback(const struct uc_config *cfg, char *now_current, size_t size,
 int skel_gc(const struct uc_config *cfg, bool wait, uint64_t *gens_removed,
 	    uint64_t *objects_removed, struct uc_error *err);
 
-/* Helpers of skel/build.c: generation names are gen-NNNNNN. */
-unsigned skel_gen_number(const char *name);
-/* current's target into gen: 0, -ENOENT, -EINVAL (not a generation name). */
-int skel_read_current(int skelfd, char *gen, size_t size);
-/* current -> gen, by renaming a new symlink over it, fsynced. */
-int skel_switch_current(int skelfd, const char *gen);
+/* Helpers of skel/build.c (names and current: skel/current.h). */
 /* The next free generation number; leftovers of an interrupted build
  * (gen-N.tmp) removed. */
 int skel_scan_gens(int skelfd, unsigned *next);

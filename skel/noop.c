@@ -5,6 +5,7 @@
 #include "lib/cleanup.h"
 #include "lib/log.h"
 #include "lib/path.h"
+#include "skel/current.h"
 #include "skel/gens.h"
 #include "skel/wanted.h"
 
@@ -255,7 +256,7 @@ static int check_index(struct checker *c)
 static int check_all(struct checker *c)
 {
 	_cleanup_free_ char *text = NULL;
-	if (skel_read_current(c->skelfd, c->gen, sizeof(c->gen)) < 0)
+	if (skel_current_read(c->skelfd, c->gen, sizeof(c->gen)) < 0)
 		return doubt(c, "no current generation", NULL);
 	if (read_record(c->skelfd, &text) < 0)
 		return doubt(c, "no skel/noop record", NULL);

@@ -158,6 +158,20 @@ group_file = $T/group
 CONF
 }
 
+# on_terminal CMD: CMD (a shell command line) run by script(1) on a
+# terminal of its own, its output on stdout. script's stdin is a pipe that
+# stays open and says nothing: at the end of its stdin script writes an EOF
+# character to the terminal, which races with what the command reads or a
+# probe injects (with < /dev/null it lands at once).
+on_terminal() {
+    local quiet rc=0
+    rm -f "$T/.quiet"; mkfifo "$T/.quiet"
+    sleep 60 > "$T/.quiet" & quiet=$!
+    timeout 60 script -qec "$1" /dev/null < "$T/.quiet" || rc=$?
+    kill "$quiet" 2>/dev/null; wait "$quiet" 2>/dev/null || true
+    return $rc
+}
+
 # rhel_root DIR: the real RHEL 8.4 (UBI micro) root filesystem of
 # ../shared/data/rootfs extracted into DIR as its README says (root,
 # numeric owners, modes kept). Skips the test without ../shared.

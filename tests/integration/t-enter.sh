@@ -172,7 +172,7 @@ echo "control=[\${c:-}]"
 read -r -t 1 x || true
 echo "got=[\${x:-}]"
 SH
-script -qec "bash $T/tty.sh" /dev/null < /dev/null > "$T/o2" 2>&1 || true
+on_terminal "bash $T/tty.sh" > "$T/o2" 2>&1 || true
 tr -d '\r\000' < "$T/o2" | sed 's/\^@//g' > "$T/o3" # script(1) sends its EOF as a NUL (^@ when echoed)
 [ "$(grep -c '^TIOCSTI: ok$' "$T/o3")" = 3 ] || { cat "$T/o3"; fail "exec, exec --pty, enter -- CMD on a terminal: not each on a pty of its own"; }
 assert_grep "^control=\[echo INJECTED\]$" "$T/o3" "control: TIOCSTI from the caller's own session reaches its terminal"
@@ -183,7 +183,7 @@ cat > "$T/tty3.sh" <<SH
 "$UC" exec alice -- sh -c 'echo "piped-out"; [ -t 0 ] && echo "stdin-tty" >&2; [ -t 1 ] || echo "stdout-pipe" >&2' | sed 's/^/through-pipe: /'
 echo "piped-in" | "$UC" exec alice -- sh -c 'cat; [ -t 0 ] || echo "stdin-pipe"; [ -t 1 ] && echo "stdout-tty"'
 SH
-script -qec "bash $T/tty3.sh" /dev/null < /dev/null > "$T/o2" 2>&1 || true
+on_terminal "bash $T/tty3.sh" > "$T/o2" 2>&1 || true
 tr -d '\r' < "$T/o2" > "$T/o3"
 assert_grep "^through-pipe: piped-out$" "$T/o3" "exec on a terminal, stdout a pipe: the output goes through the pipe"
 assert_grep "^stdin-tty$" "$T/o3" "... stdin and stderr on the relayed pty"

@@ -1,4 +1,4 @@
-/* Import's crash-safe commit (export/commit.c), without root: two trees in
+/* Import's crash-safe commit (mount/treeswap.c), without root: two trees in
  * a temporary directory (one replacing an existing tree, one new), the
  * commit killed (SIGKILL, in a child) at each of its points, then recovery
  * in this process: every tree is the new one, the old ones and the record
@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "export/commit.h"
+#include "mount/treeswap.h"
 #include "lib/config.h"
 #include "lib/store.h"
 

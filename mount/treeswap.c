@@ -1,4 +1,4 @@
-#include "export/commit.h"
+#include "mount/treeswap.h"
 
 #include "lib/cleanup.h"
 #include "lib/lock.h"
