@@ -88,7 +88,8 @@ int enter_fast(const struct uc_config *cfg, const struct enter_opts *o, int *exi
 			      .as = o->as_user ? JOIN_USER : JOIN_ROOT,
 			      .argv = o->cmd,
 			      .pty = o->pty,
-			      .preserve_fds = o->preserve_fds};
+			      .preserve_fds = o->preserve_fds,
+			      .env = &o->env};
 	uc_audit(o->as_user ? "exec" : "enter", (char *[]){(char *)o->user, NULL}, o->cmd, NULL);
 	*joined = true;
 	return join_and_exec(&jr, exit_code, err);

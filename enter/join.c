@@ -320,7 +320,11 @@ static int set_env(const struct join_req *r, const char *shell)
 	const char *term = getenv("TERM"), *lang = getenv("LANG");
 	char *t = term ? strdup(term) : NULL, *l = lang ? strdup(lang) : NULL;
 	bool root = r->as == JOIN_ROOT;
-	int rc = clearenv();
+	/* exec --keep-env: the caller's values, read before they are gone */
+	struct exec_env_kept kept;
+	int rc = exec_env_capture(r->env, &kept);
+	if (rc == 0)
+		rc = clearenv();
 	if (rc == 0)
 		rc = setenv("HOME", root ? "/root" : r->u->home, 1) |
 		     setenv("USER", root ? "root" : r->u->name, 1) |
@@ -338,6 +342,10 @@ static int set_env(const struct join_req *r, const char *shell)
 		rc = setenv("PS1", ps1, 1) | setenv("UNICAGE_CAGE", r->u->name, 1) |
 		     setenv("INPUTRC", "/dev/null", 1) | setenv("HISTFILE", "", 1);
 	}
+	/* the kept and --env values last: they win over the defaults (a CGI's
+	 * own PATH, a panel's HOME); frees kept */
+	int ra = exec_env_apply(r->env, &kept);
+	rc = rc == 0 ? ra : rc;
 	free(t);
 	free(l);
 	return rc == 0 ? 0 : -ENOMEM;
@@ -375,6 +383,17 @@ static int become_user(const struct uc_user *u, bool caged, const gid_t *groups,
 	return 0;
 }
 
+/* exec without a command: the user's shell as a login shell ("-sh", as
+ * login and `su -` start it: it reads her profile, with her ids). */
+static void exec_login_shell(const char *shell)
+{
+	const char *base = strrchr(shell, '/');
+	char arg0[NAME_MAX + 2];
+	snprintf(arg0, sizeof(arg0), "-%.*s", NAME_MAX, base ? base + 1 : shell);
+	char *argv[] = {arg0, NULL};
+	execv(shell, argv);
+}
+
 /* Which of fds 0-2 are terminals (bits). */
 static unsigned terminal_fds(void)
 {
@@ -391,11 +410,11 @@ static unsigned terminal_fds(void)
  * write escape sequences to it at leisure (sudo's use_pty, its default
  * since 1.9.14, for the same reason). A terminal on 0-2 is replaced by a
  * relayed pty, hung up when the command ends; --pty and enter's
- * interactive shell get the pty on all three. */
+ * interactive shell (and exec's login shell) get the pty on all three. */
 static struct sandbox sandbox_of(const struct join_req *r)
 {
 	unsigned ttys = terminal_fds();
-	bool all = r->pty || (r->as == JOIN_ROOT && !r->argv && (ttys & 1));
+	bool all = r->pty || (!r->argv && (ttys & 1));
 	return (struct sandbox){.who = r->as == JOIN_ROOT   ? SANDBOX_ROOT
 				       : r->as == JOIN_USER ? SANDBOX_USER
 							    : SANDBOX_UNCAGED,
@@ -429,17 +448,23 @@ int join_and_exec(const struct join_req *r, int *exit_code, struct uc_error *err
 	if (r->as == JOIN_ROOT)
 		root_shell(shell, sizeof(shell));
 	else
-		snprintf(shell, sizeof(shell), "%s", r->u->shell);
+		snprintf(shell, sizeof(shell), "%s", r->u->shell[0] ? r->u->shell : "/bin/sh");
 	if ((rc = set_env(r, shell)) < 0)
 		return uc_fail_errno(err, -rc, "environment");
 	if (r->as != JOIN_ROOT &&
 	    (rc = become_user(r->u, r->as == JOIN_USER, r->groups, r->ngroups, err)) < 0)
+		return rc;
+	/* --cwd with the user's ids: what she may enter, seen from the cage */
+	if (r->as != JOIN_ROOT && r->env && r->env->cwd &&
+	    (rc = exec_env_chdir(r->env->cwd, r->u->home, err)) < 0)
 		return rc;
 	if ((rc = sandbox_apply(&sb, err)) < 0 || (caged && (rc = tie_to_front(err)) < 0))
 		return rc;
 	fflush(NULL);
 	if (r->argv) {
 		execvp(r->argv[0], r->argv);
+	} else if (r->as != JOIN_ROOT) {
+		exec_login_shell(shell);
 	} else {
 		/* a repair shell: bash reads no rc file, profile or history
 		 * (the prompt that names the cage stays) */

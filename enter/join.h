@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 
+#include "enter/exec_env.h"
 #include "lib/config.h"
 #include "lib/error.h"
 #include "lib/users.h"
@@ -35,11 +36,13 @@ struct join_req {
 	const struct uc_user *u;
 	const struct slot *slot; /* NULL with JOIN_USER_UNCAGED */
 	enum join_as as;
-	char **argv;	     /* the command; NULL: a shell (JOIN_ROOT only) */
+	char **argv;	     /* the command; NULL: a shell (root's repair shell, the user's
+				login shell) */
 	const gid_t *groups; /* JOIN_USER_UNCAGED: the host's groups of the user */
 	int ngroups;
-	bool pty;	       /* a relayed pty (enter's interactive shell: always) */
-	unsigned preserve_fds; /* exec --preserve-fds N */
+	bool pty;		    /* a relayed pty (enter's interactive shell: always) */
+	unsigned preserve_fds;	    /* exec --preserve-fds N */
+	const struct exec_env *env; /* exec --env, --keep-env, --cwd; NULL: none */
 };
 
 /* Does not return when the command runs (the caller becomes the front and

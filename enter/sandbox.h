@@ -1,5 +1,5 @@
 /* Containment of every entry into a cage (doc/enter.md, "Containment"):
- * what `exec`, `enter` and (later) PAM sessions apply, in two calls.
+ * what `exec`, `enter` and PAM sessions apply.
  *
  *   sandbox_detach()  first, still root, before joining anything: nothing of
  *                     the caller goes in: descriptors beyond 0-2 (and the
@@ -10,11 +10,11 @@
  *                     capabilities cut to the enter_caps allowlist; a new
  *                     session keyring; Landlock scoping; the seccomp filter.
  *
- * A PAM session module (sshd, cron and su own the terminal and the
- * descriptors): sandbox_new_keyring() with the user's ids in place (as
- * pam_keyinit does) and sandbox_walls() in the process that becomes the
- * session (the filter and the Landlock domain are inherited, never
- * removed: not in sshd's monitor), with .who = SANDBOX_USER. */
+ * The PAM session module (sshd, cron and su own the terminal, the
+ * descriptors and the ids): sandbox_walls() alone, with .who =
+ * SANDBOX_USER, in the service's process of that session right after
+ * joining (pam/pam_unicage.c says why there: its children, the session,
+ * inherit it); the keyring is pam_keyinit's. */
 #pragma once
 
 #include <stdbool.h>

@@ -40,7 +40,8 @@ int enter_run(const struct uc_config *cfg, const struct enter_opts *o, enter_mou
 			      .as = o->as_user ? JOIN_USER : JOIN_ROOT,
 			      .argv = o->cmd,
 			      .pty = o->pty,
-			      .preserve_fds = o->preserve_fds};
+			      .preserve_fds = o->preserve_fds,
+			      .env = &o->env};
 	struct slot s;
 	gid_t groups[256];
 	int ngroups;

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "enter/exec_env.h"
 #include "lib/config.h"
 #include "lib/error.h"
 #include "lib/users.h"
@@ -16,8 +17,9 @@ struct enter_opts {
 	bool allow_uncaged;    /* exec --allow-uncaged */
 	bool pty;	       /* --pty (enter: the default for an interactive shell) */
 	unsigned preserve_fds; /* exec --preserve-fds N */
+	struct exec_env env;   /* exec --env, --keep-env, --cwd */
 	const char *user;
-	char **cmd; /* NULL: enter's shell */
+	char **cmd; /* NULL: enter's shell, exec's login shell of the user */
 };
 
 extern const char enter_usage[], exec_usage[];

@@ -5,20 +5,27 @@
  *
  * pam_sm_open_session: PAM_USER decided as `unicage user-status` does
  * (cage_user_verdict); not caged: PAM_IGNORE. Caged: the cage is mounted
- * as the full binary's exec mounts it (cli/cmd_enter.c's mount_for_entry),
- * then join_for_children(): the caller (sshd's monitor, cron's job
- * process, su's parent) is in the cage's mount and IPC namespaces and its
- * next fork is in the user's pid namespace. Anything that fails is
- * PAM_SESSION_ERR with the reason in syslog (fail closed); `fail_open`
- * lets a session go on uncaged when nothing was joined yet.
+ * as the full binary's exec mounts it (entry_mount_cage), then
+ * join_for_children(): the caller (sshd's monitor, cron's job process,
+ * su's parent) is in the cage's mount and IPC namespaces and its next fork
+ * is in the user's pid namespace; then the walls of a caged entry
+ * (sandbox_walls: no_new_privs, Landlock scoping, the seccomp filter with
+ * cage_user_namespaces). Anything that fails is PAM_SESSION_ERR with the
+ * reason in syslog (fail closed); `fail_open` lets a session go on uncaged
+ * when nothing was joined yet.
  *
- * What is applied where: the module runs in a root process of the service
- * that outlives the user's session child and is shared with later steps
- * of the service (sshd's monitor allocates the pty, logs, closes the
- * session), so it applies no seccomp filter, no Landlock domain and no
- * no_new_privs: they would be the service's for good. The cage's walls
- * for sessions are its namespaces (mount: nosuid, the cage's files only;
- * pid; IPC); the session keyring is pam_keyinit's (doc/pam.md). */
+ * Where the walls go: PAM gives a session module no hook in the process
+ * that becomes the session (the service forks it, or vforks: Debian
+ * cron; an atfork handler would miss that), so they are applied in the
+ * caller, and its children inherit them. Every caller this module is
+ * meant for is a process of this one session that ends with it: sshd's
+ * per-connection monitor (it forks the user's child right after PAM, then
+ * allocates ptys, writes utmp/wtmp/lastlog and closes the session: file
+ * and pty work the walls do not touch), Debian cron's per-job process
+ * (it forks the job and runs sendmail), cronie's job child, su's parent
+ * (waits, closes the session). None of them makes a user namespace,
+ * loads BPF, uses io_uring or connects to an abstract socket afterwards.
+ * The session keyring is pam_keyinit's (doc/pam.md). */
 #define PAM_SM_SESSION
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -36,7 +43,10 @@
 
 #include "enter/entry_mount.h"
 #include "enter/join.h"
+#include "enter/landlock.h"
+#include "enter/sandbox.h"
 #include "lib/config.h"
+#include "lib/log.h"
 #include "lib/users.h"
 #include "mount/cage.h"
 #include "mount/users.h"
@@ -151,9 +161,35 @@ static int single_threaded(struct uc_error *err)
 	return 0;
 }
 
+/* The walls of a caged entry, in the calling process for good (see the
+ * top of this file): what `exec` applies but the ids and capabilities,
+ * which are the service's to set in the session's child. */
+static int session_walls(pam_handle_t *ph, const struct uc_config *cfg, const char *name,
+			 bool debug, struct uc_error *err)
+{
+	struct sandbox sb = {.who = SANDBOX_USER, .user_namespaces = cfg->cage_user_namespaces};
+	int abi;
+	bool scoped = landlock_can_scope(&abi);
+	if (!scoped)
+		pam_syslog(ph, LOG_WARNING,
+			   "%s: landlock scoping: no (kernel >= 6.12 has it): abstract unix "
+			   "sockets outside the cage are not fenced off",
+			   name);
+	uc_log_init(-1); /* that warning went to syslog, not the service's stderr */
+	int r = sandbox_walls(&sb, err);
+	uc_log_init(0);
+	if (r == 0 && debug)
+		pam_syslog(ph, LOG_DEBUG,
+			   "%s: session walls: no_new_privs, seccomp filter (user namespaces %s), "
+			   "landlock scoping %s",
+			   name, sb.user_namespaces ? "allowed" : "refused", scoped ? "on" : "off");
+	return r;
+}
+
 /* The decision and the join; *v is the user's verdict when known. */
 static enum outcome open_session(pam_handle_t *ph, const struct uc_config *cfg, const char *name,
-				 struct uc_user *u, enum user_verdict *v, struct uc_error *err)
+				 bool debug, struct uc_user *u, enum user_verdict *v,
+				 struct uc_error *err)
 {
 	struct cage_users cu = {0};
 	if (users_lookup(cfg, name, u, err) < 0)
@@ -167,12 +203,17 @@ static enum outcome open_session(pam_handle_t *ph, const struct uc_config *cfg, 
 	struct slot s;
 	if (single_threaded(err) < 0 || mount_cage(cfg, u, &s, err) < 0)
 		return OUT_FAILED;
-	/* said before: from here on the process's /dev/log is the cage's */
+	/* said before the join: it also connects syslog(3)'s socket to the
+	 * host's /dev/log (the cage has none), and the lines this module
+	 * logs after the join go through that connection (doc/pam.md,
+	 * "Syslog") */
 	pam_syslog(ph, LOG_INFO, "%s: session joins the cage (slot %u, generation %s)", name, s.n,
 		   s.gen);
 	/* an error in there may leave the process half in (IPC joined): never
 	 * fail open after it */
-	return join_for_children(cfg, &s, err) < 0 ? OUT_FAILED_JOINING : OUT_JOINED;
+	if (join_for_children(cfg, &s, err) < 0 || session_walls(ph, cfg, name, debug, err) < 0)
+		return OUT_FAILED_JOINING;
+	return OUT_JOINED;
 }
 
 static int refuse(pam_handle_t *ph, const struct pam_args *a, const char *user, bool may_open,
@@ -202,7 +243,7 @@ static int run(pam_handle_t *ph, const struct pam_args *a, const char *user)
 		uc_config_release(&cfg);
 		return rc;
 	}
-	switch (open_session(ph, &cfg, user, &u, &v, &err)) {
+	switch (open_session(ph, &cfg, user, a->debug, &u, &v, &err)) {
 	case OUT_UNCAGED:
 		if (a->debug)
 			pam_syslog(ph, LOG_DEBUG, "%s: not caged (%s)", user,

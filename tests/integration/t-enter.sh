@@ -270,6 +270,6 @@ rc=0; uc exec bob -- sh -c "touch $T/ran" 2> "$T/err" || rc=$?
 [ ! -e "$T/ran" ] || fail "the command ran over a corrupt generation"
 mv "$T/fs/state/skel/$gen/stubs.away" "$T/fs/state/skel/$gen/stubs"
 expect_exit 0 uc exec bob -- id -un
-expect_exit 3 uc exec alice
+expect_exit 3 uc exec alice --  # nothing after --: refused (no CMD at all is the login shell: t-exec-env)
 expect_exit 0 uc umount-all
 echo ok

@@ -5,8 +5,11 @@
 # built pam_unicage.so (issue 14): alice logs in with a key from her own
 # ~/.ssh/authorized_keys and lands in her cage: `ssh alice@127.0.0.1 'id;
 # ls /home; exit 7'` exits 7 and sees her home only, no bob in /etc/passwd,
-# only the cage's processes; an interactive login through a pty (script):
-# `tty` names it; sftp put/get, scp and rsync over ssh; a skeleton update leaves a running
+# only the cage's processes; the session has the walls of an entry
+# (unshare -U fails, no_new_privs, seccomp, Landlock: no abstract socket
+# of the host) and the module's line after the join reaches syslog; an interactive login through a pty (script):
+# `tty` names it, job control (jobs, kill %1), a window size change
+# reaches it (SIGWINCH to ssh, stty size); sftp put/get, scp and rsync over ssh; a skeleton update leaves a running
 # session alone and the next login gets the new generation; bob (disabled)
 # logs in uncaged; a caged user whose cage cannot be built is refused; bob
 # caged sees nothing of alice's running session.
@@ -14,7 +17,8 @@
 . "$UNICAGE_SRC/pam/testlib.sh"
 [ -x /usr/sbin/sshd ] && command -v ssh >/dev/null || skip "no openssh-server/client (scripts/install-deps.sh)"
 cage_fixture
-"$UNICAGE_SRC/scripts/make-cage-host.sh" "$h" ps tty grep stty >/dev/null
+"$UNICAGE_SRC/scripts/make-cage-host.sh" "$h" ps tty grep stty unshare >/dev/null
+cc -static -O2 -o "$T/probe" "$UNICAGE_SRC/tests/integration/enter-probe.c"
 command -v rsync >/dev/null && "$UNICAGE_SRC/scripts/make-cage-host.sh" "$h" rsync >/dev/null
 expect_exit 0 uc init
 expect_exit 0 uc enable alice
@@ -80,17 +84,77 @@ assert_grep '^alice:' "$T/out" "ssh: alice in the cage's passwd"
 grep -q '^bob:' "$T/out" && fail "ssh: bob in the cage's /etc/passwd"
 grep -q 'python3\|sshd -D\|t-pam' "$T/out" && fail "ssh: ps shows the host's processes: $(cat "$T/out")"
 wait_log "alice: session joins the cage" "the ssh session joined the cage"
+# the module's own lines after the join reach the host's syslog (the cage
+# has no /dev/log: they go through the connection made before the join)
+wait_log "alice: session walls: no_new_privs, seccomp filter (user namespaces refused)" \
+    "a line logged after the join"
 
-# --- an interactive login on a pty ------------------------------------------------
-rc=0
-printf 'tty; stty size; echo "home=$(ls /home)"; exit 3\n' |
-    script -qefc "ssh ${sshopts[*]} -tt alice@127.0.0.1" "$T/typescript" > "$T/script.out" 2>&1 || rc=$?
+# --- the walls of an entry (cage_user_namespaces = no, the default) -------------
+cp "$T/probe" "$h/home/alice/probe"; chown alice:alice "$h/home/alice/probe"
+ssh "${sshopts[@]}" alice@127.0.0.1 'unshare -U sh -c "exit 0" 2> /tmp/e; echo "userns=$? $(cat /tmp/e)";
+    grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status; ./probe userns; ./probe sockdiag' > "$T/out" 2>&1 || true
+assert_grep '^userns=1 unshare: .*Operation not permitted$' "$T/out" "ssh: unshare -U fails in the session"
+assert_grep '^NoNewPrivs:	1$' "$T/out" "ssh: no_new_privs in the session"
+assert_grep '^Seccomp:	2$' "$T/out" "ssh: the seccomp filter in the session"
+assert_grep '^unshare(CLONE_NEWUSER): EPERM$' "$T/out" "ssh: the filter refuses CLONE_NEWUSER"
+# (a user may open sock_diag on a plain host: `ss` does; the filter refuses it)
+assert_grep '^sock_diag: EACCES$' "$T/out" "ssh: the filter refuses sock_diag (the host's sockets)"
+if "$UC" check 2>&1 | grep -q "landlock scoping: yes"; then
+    "$T/probe" listen "t-pam-sshd-$$" & lp=$!
+    on_cleanup "kill -9 $lp"
+    sleep 0.2
+    expect_exit 0 "$T/probe" connect "t-pam-sshd-$$"
+    assert_grep "^connect: ok$" "$T/out" "control: the host reaches its abstract socket"
+    ssh "${sshopts[@]}" alice@127.0.0.1 "./probe connect t-pam-sshd-$$" > "$T/out" 2>&1 || true
+    assert_grep "^connect: EPERM$" "$T/out" "ssh: an abstract socket of the host is unreachable (Landlock)"
+    kill -9 "$lp"; wait "$lp" 2>/dev/null || true
+else
+    echo "note: no Landlock scoping in this kernel: the abstract socket wall not tried" >&2
+fi
+
+# --- an interactive login on a pty: tty, job control, a window size change -------
+# script(1) is the terminal; ssh runs in the background of a shell on it
+# (its stdin the terminal), so that the test can resize the terminal and
+# send ssh the SIGWINCH a terminal emulator's resize sends
+atmp=$h/home/alice/.unicage/tmp
+rm -f "$atmp/up" "$atmp/resized"
+cat > "$T/tty.sh" <<SH
+stty rows 30 cols 100
+ssh ${sshopts[*]} -tt alice@127.0.0.1 < /dev/tty & p=\$!
+while [ ! -e "$atmp/up" ]; do sleep 0.05; done
+stty rows 41 cols 123
+kill -WINCH \$p
+touch "$atmp/resized"
+wait \$p
+echo "rc=\$?"
+SH
+cat > "$T/in" <<'IN'
+tty; stty size; echo "home=$(ls /home)"
+sleep 100 &
+echo "bg pid=$! pgid=$(ps -o pgid= -p $!) shell=$(ps -o pgid= -p $$)"
+jobs
+kill %1
+wait
+touch /tmp/up; while [ ! -e /tmp/resized ]; do sleep 0.05; done; sleep 0.3; stty size; exit 3
+IN
+script -qefc "bash $T/tty.sh" "$T/typescript" < "$T/in" > "$T/script.out" 2>&1 || true
 [ -e "$T/typescript" ] || fail "script: $(cat "$T/script.out")"
-tr -d '\r' < "$T/typescript" > "$T/out"
-assert_eq "$rc" 3 "interactive: the shell's exit status"
+tr -d '\r\000' < "$T/typescript" | sed 's/\^@//g' > "$T/out"
+assert_grep '^rc=3$' "$T/out" "interactive: the shell's exit status"
 grep -Eq '(^|\$ )/dev/pts/[0-9]+$' "$T/out" || fail "interactive: tty names no pty: $(cat "$T/out")"
 assert_grep '^home=alice$' "$T/out" "interactive: ls /home in the cage"
-assert_grep '^[0-9][0-9]* [0-9][0-9]*$' "$T/out" "interactive: stty size on the session's pty"
+grep -Eq '(^|\$ )30 100$' "$T/out" || fail "interactive: the session's pty has not the client's window size"
+grep -Eq '(^|\$ )41 123$' "$T/out" ||
+    fail "interactive: a window size change does not reach the session (SIGWINCH, window-change)"
+grep -Eq '(^|\$ )\[1\] *\+? *Running +sleep 100' "$T/out" || fail "job control: jobs shows no running job"
+grep -Eq '(^|\$ )\[1\] *\+? *Terminated +sleep 100' "$T/out" || fail "job control: kill %1 did not end the job"
+# a job of its own: the background job leads its own process group
+line=$(grep -o 'bg pid=[0-9]* pgid= *[0-9]* shell= *[0-9]*$' "$T/out" | tail -n 1 | tr -s ' ' || true)
+pid=$(echo "$line" | sed -n 's/^bg pid=\([0-9]*\) pgid= *\([0-9]*\) shell= *\([0-9]*\)$/\1/p')
+pgid=$(echo "$line" | sed -n 's/^bg pid=\([0-9]*\) pgid= *\([0-9]*\) shell= *\([0-9]*\)$/\2/p')
+shpg=$(echo "$line" | sed -n 's/^bg pid=\([0-9]*\) pgid= *\([0-9]*\) shell= *\([0-9]*\)$/\3/p')
+[ -n "$pid" ] && [ "$pid" = "$pgid" ] && [ "$pgid" != "$shpg" ] ||
+    fail "job control: the background job is not a process group of its own: '$line'"
 
 # --- sftp and scp (internal-sftp, in the session's process: the cage) ---------------
 echo "from the host" > "$T/put.txt"
@@ -117,7 +181,6 @@ fi
 
 # --- a skeleton update: alice's running session goes on in its slot, a new
 # login gets the new generation (the slots rule holds for PAM entries)
-atmp=$h/home/alice/.unicage/tmp
 ssh "${sshopts[@]}" alice@127.0.0.1 'echo $$ > /tmp/running; exec sleep 120' > /dev/null 2>&1 & long=$!
 on_cleanup "kill $long"
 for _ in $(seq 100); do [ -s "$atmp/running" ] && break; sleep 0.05; done
@@ -131,9 +194,11 @@ wait_log "alice: session joins the cage (slot 2, generation gen-000002)" "the ne
 kill -0 "$long" || fail "alice's running session ended with the update"
 
 # --- bob (disabled) logs in uncaged; a caged user whose cage cannot be built is refused
-expect_exit 0 ssh "${sshopts[@]}" bob@127.0.0.1 'cat /proc/1/comm; id -un'
+expect_exit 0 ssh "${sshopts[@]}" bob@127.0.0.1 'cat /proc/1/comm; grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status; id -un'
 assert_eq "$(tail -n 1 "$T/out")" bob "bob logs in"
 [ "$(head -n 1 "$T/out")" != unicage-init ] || fail "bob (disabled) landed in a cage"
+assert_grep '^NoNewPrivs:	0$' "$T/out" "an uncaged session gets no walls (PAM_IGNORE changes nothing)"
+assert_grep '^Seccomp:	0$' "$T/out" "an uncaged session gets no seccomp filter"
 expect_exit 0 uc enable bob
 # his cage cannot be built: the generation's stubs are gone (sshd still
 # authenticates him: his home and key are there)

@@ -5,13 +5,15 @@
 # fail_open; a bad argument refuses), and su from root with a private
 # /etc/pam.d/su{,-l}: `su - alice -c CMD` and `su alice -c CMD` run in
 # alice's cage (her home only, no bob in /etc/passwd, only the cage's
-# processes). The users, /etc/pam.d and /dev/log are the test's own
+# processes), with the walls of an entry (unshare -U fails unless
+# cage_user_namespaces = yes; no_new_privs; seccomp). The users,
+# /etc/pam.d and /dev/log are the test's own
 # (bind mounts in its mount namespace).
 . "$(dirname "$0")/lib.sh"
 . "$UNICAGE_SRC/pam/testlib.sh"
 command -v pamtester >/dev/null || skip "no pamtester (scripts/install-deps.sh)"
 cage_fixture
-"$UNICAGE_SRC/scripts/make-cage-host.sh" "$h" ps id >/dev/null
+"$UNICAGE_SRC/scripts/make-cage-host.sh" "$h" ps id unshare grep >/dev/null
 expect_exit 0 uc init
 expect_exit 0 uc enable alice
 pam_private_etc
@@ -105,6 +107,17 @@ for form in "su - alice -c" "su alice -c"; do
 done
 rc=0; su - alice -c 'exit 5' || rc=$?
 assert_eq "$rc" 5 "su: the command's exit status"
+# the walls of an entry (cage_user_namespaces = no, the default)
+expect_exit 0 su alice -c 'unshare -U sh -c "exit 0" 2> /tmp/e; echo "userns=$? $(cat /tmp/e)"; grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status'
+assert_grep '^userns=1 unshare: .*Operation not permitted$' "$T/out" "su: unshare -U fails in the session"
+assert_grep '^NoNewPrivs:	1$' "$T/out" "su: no_new_privs"
+assert_grep '^Seccomp:	2$' "$T/out" "su: the seccomp filter"
+wait_log "(su:session): alice: session walls: no_new_privs, seccomp filter (user namespaces refused)" "su: the walls line after the join"
+# cage_user_namespaces = yes: the filter lets CLONE_NEWUSER through
+echo "cage_user_namespaces = yes" >> "$UNICAGE_CONFIG"
+expect_exit 0 su alice -c 'unshare -U sh -c "exit 0"; echo "userns=$?"'
+assert_grep '^userns=0$' "$T/out" "su: cage_user_namespaces = yes allows a user namespace"
+sed -i '/^cage_user_namespaces/d' "$UNICAGE_CONFIG"
 # an uncaged user's su is the host's
 expect_exit 0 uc disable bob
 expect_exit 0 su bob -c 'ls /proc/1/root/ >/dev/null 2>&1; echo $$; cat /etc/passwd'

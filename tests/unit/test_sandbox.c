@@ -500,6 +500,81 @@ static void test_exec_options(void **st)
 	}
 }
 
+/* exec --env, --keep-env, --cwd (enter/exec_env.c) */
+static void test_exec_env_options(void **st)
+{
+	struct enter_opts o;
+	struct uc_error err = {0};
+	assert_int_equal(parse_args(&o, &err, "exec", "--env", "A=1=2", "alice", "--env=B=",
+				    "--keep-env", "TERM,X_1", "--cwd=site", "--", "id", NULL),
+			 0);
+	assert_int_equal(o.env.n_set, 2);
+	assert_string_equal(o.env.set[0], "A=1=2");
+	assert_string_equal(o.env.set[1], "B=");
+	assert_int_equal(o.env.n_keep, 1);
+	assert_int_equal(o.env.n_keep_names, 2);
+	assert_string_equal(o.env.cwd, "site");
+	assert_string_equal(o.cmd[0], "id");
+	/* no CMD: exec's login shell */
+	assert_int_equal(parse_args(&o, &err, "exec", "alice", "--cwd", "/srv", NULL), 0);
+	assert_null(o.cmd);
+	static const char *const bad[][6] = {
+	    {"exec", "alice", "--env", "=x", NULL},
+	    {"exec", "alice", "--env", "NOEQ", NULL},
+	    {"exec", "alice", "--env", "9A=x", NULL},
+	    {"exec", "alice", "--env", "A-B=x", NULL},
+	    {"exec", "alice", "--env", NULL},
+	    {"exec", "alice", "--keep-env", "A,", NULL},
+	    {"exec", "alice", "--keep-env", "A=B", NULL},
+	    {"exec", "alice", "--keep-env", "", NULL},
+	    {"exec", "alice", "--cwd", "a/../b", NULL},
+	    {"exec", "alice", "--cwd", "..", NULL},
+	    {"exec", "alice", "--cwd", "", NULL},
+	    {"enter", "alice", "--env", "A=1", NULL},
+	    {"enter", "--cwd", "/", "alice", NULL},
+	    {"exec", "alice", "--", NULL},
+	};
+	for (size_t i = 0; i < UC_ARRAY_SIZE(bad); i++) {
+		err = (struct uc_error){0};
+		assert_int_not_equal(parse_args(&o, &err, bad[i][0], bad[i][1], bad[i][2],
+						bad[i][3], bad[i][4], NULL),
+				     0);
+		assert_int_equal(err.kind, UC_BADREQUEST);
+	}
+	/* '..' as a part of a name is a name */
+	assert_int_equal(parse_args(&o, &err, "exec", "alice", "--cwd", "a/..b/c..", "id", NULL),
+			 0);
+	char name[300];
+	memset(name, 'A', sizeof(name));
+	assert_false(exec_env_name_ok(name, 256));
+	assert_true(exec_env_name_ok(name, 255));
+	assert_true(exec_env_name_ok("_x9", 3));
+	assert_false(exec_env_name_ok("", 0));
+}
+
+/* --keep-env's values are the caller's, --env's win over them */
+static void test_exec_env_apply(void **st)
+{
+	struct exec_env e = {0};
+	struct uc_error err = {0};
+	setenv("UC_T_KEEP", "kept value", 1);
+	setenv("UC_T_BOTH", "from the caller", 1);
+	unsetenv("UC_T_UNSET");
+	assert_int_equal(exec_env_add_keep(&e, "UC_T_KEEP,UC_T_UNSET,UC_T_BOTH", &err), 0);
+	assert_int_equal(exec_env_add_set(&e, "UC_T_BOTH=given", &err), 0);
+	struct exec_env_kept k;
+	assert_int_equal(exec_env_capture(&e, &k), 0);
+	assert_int_equal(k.n, 2);
+	unsetenv("UC_T_KEEP");
+	unsetenv("UC_T_BOTH");
+	assert_int_equal(exec_env_apply(&e, &k), 0);
+	assert_string_equal(getenv("UC_T_KEEP"), "kept value");
+	assert_string_equal(getenv("UC_T_BOTH"), "given");
+	assert_null(getenv("UC_T_UNSET"));
+	unsetenv("UC_T_KEEP");
+	unsetenv("UC_T_BOTH");
+}
+
 static int setup(void **st)
 {
 	return mkdtemp(dir) ? 0 : -1;
@@ -521,6 +596,7 @@ int main(void)
 	    cmocka_unit_test(test_other_abi_killed), cmocka_unit_test(test_filter_precompiled),
 	    cmocka_unit_test(test_cap_allowlist),    cmocka_unit_test(test_scopes),
 	    cmocka_unit_test(test_landlock_scope),   cmocka_unit_test(test_exec_options),
+	    cmocka_unit_test(test_exec_env_options), cmocka_unit_test(test_exec_env_apply),
 	};
 	return cmocka_run_group_tests_name("sandbox", tests, setup, teardown);
 }
