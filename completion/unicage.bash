@@ -100,7 +100,7 @@ _unicage() {
     case $prev in
     -c | --config | -o | --exclude-from | --rpm)
         COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --sysroot | --store)
+    --sysroot | --store | --cwd)
         COMPREPLY=($(compgen -d -- "$cur")); return ;;
     esac
     if [ -z "$verb" ]; then
