@@ -1,4 +1,6 @@
 #include "check/check.h"
+#include "check/cagefs.h"
+#include "mount/lifecycle.h"
 
 #include "enter/landlock.h"
 #include "mount/treeswap.h"
@@ -251,6 +253,79 @@ static void check_config(const struct uc_config *cfg, struct check_report *rep)
 		    cu.mode == CAGE_ENABLE_ALL ? "Enable All" : "Disable All", cu.enabled.n,
 		    cu.disabled.n, cu.excluded.n);
 	cage_users_release(&cu);
+}
+
+static void list_append(char *buf, size_t size, const char *item, unsigned *count);
+
+static void join_names(const struct strv *v, char *buf, size_t size)
+{
+	unsigned count = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < v->n; i++)
+		list_append(buf, size, v->v[i], &count);
+}
+
+/* A CageFS configuration: what is read, what is not (doc/cagefs.md). */
+static void check_cagefs(const struct uc_config *cfg, struct check_report *rep)
+{
+	struct strv read = STRV_INIT, unsupported = STRV_INIT;
+	bool looks;
+	char list[500];
+	if (check_cagefs_files(cfg, &read, &unsupported, &looks) < 0) {
+		add(rep, "config: CageFS files", CHECK_SKIPPED, "%s: %s", cfg->config_dir,
+		    strerror(errno));
+	} else if (!cfg->cagefs_compat && looks) {
+		join_names(&unsupported, list, sizeof(list));
+		add(rep, "config: CageFS files", CHECK_FAILED,
+		    "%s is a CageFS configuration (%s): set cagefs_compat = yes in unicage.conf, "
+		    "else these are not read",
+		    cfg->config_dir, list);
+	} else if (cfg->cagefs_compat || looks) {
+		join_names(&read, list, sizeof(list));
+		add(rep, "config: CageFS files read", CHECK_OK, "%s: %s", cfg->config_dir,
+		    *list ? list : "none");
+		if (unsupported.n) {
+			join_names(&unsupported, list, sizeof(list));
+			add(rep, "config: CageFS files not supported", CHECK_SKIPPED,
+			    "ignored by unicage: %s", list);
+		}
+	}
+	strv_clear(&read);
+	strv_clear(&unsupported);
+}
+
+static int by_uid(const void *a, const void *b)
+{
+	uid_t x = ((const struct uc_user *)a)->uid, y = ((const struct uc_user *)b)->uid;
+	return x < y ? -1 : x > y;
+}
+
+/* Accounts sharing a uid are one user to the kernel: their cages (one per
+ * name) separate nothing between them (doc/users.md, "Duplicate uids"). */
+static void check_duplicate_uids(const struct uc_config *cfg, struct check_report *rep)
+{
+	struct uc_userlist all;
+	struct uc_error err = {0};
+	char list[500] = "", item[600];
+	unsigned count = 0;
+	if (users_all(cfg, &all, &err) < 0) {
+		add(rep, "users: duplicate uids", CHECK_SKIPPED, "%s", err.msg);
+		return;
+	}
+	qsort(all.v, all.n, sizeof(*all.v), by_uid);
+	for (size_t i = 1; i < all.n; i++)
+		if (all.v[i].uid == all.v[i - 1].uid && all.v[i].uid >= cfg->min_uid) {
+			snprintf(item, sizeof(item), "%.200s and %.200s (uid %u)",
+				 all.v[i - 1].name, all.v[i].name, (unsigned)all.v[i].uid);
+			list_append(list, sizeof(list), item, &count);
+		}
+	userlist_release(&all);
+	if (count)
+		add(rep, "users: duplicate uids", CHECK_FAILED,
+		    "%u: %s: one user to the kernel, their cages do not separate them", count,
+		    list);
+	else
+		add(rep, "users: duplicate uids", CHECK_OK, "none at or above min_uid");
 }
 
 /* ---- the current generation ------------------------------------------------- */
@@ -665,6 +740,30 @@ static void check_stale(const struct uc_config *cfg, struct check_report *rep)
 		add(rep, "stale: slots and pins", CHECK_OK, "none");
 }
 
+/* Cages of accounts that are gone, or whose name a new account took
+ * (mount/lifecycle.h): removed by clean. */
+static void check_orphans(const struct uc_config *cfg, struct check_report *rep)
+{
+	struct strv v = STRV_INIT;
+	struct uc_error err = {0};
+	char list[500] = "";
+	unsigned count = 0;
+	if (lifecycle_orphans(cfg, &v, &err) < 0) {
+		add(rep, "orphaned cages", CHECK_SKIPPED, "%s", err.msg);
+		return;
+	}
+	for (size_t i = 0; i < v.n; i++)
+		list_append(list, sizeof(list), v.v[i], &count);
+	strv_clear(&v);
+	if (count)
+		add(rep, "orphaned cages", CHECK_FAILED,
+		    "%u in %s: %s (no such account, or made for another uid; unicage clean "
+		    "removes them)",
+		    count, cfg->cages_dir, list);
+	else
+		add(rep, "orphaned cages", CHECK_OK, "none");
+}
+
 /* Imports a crash stopped (mount/treeswap.h): finished by gc. */
 static void check_imports(const struct uc_config *cfg, struct check_report *rep)
 {
@@ -695,10 +794,13 @@ void check_run(const struct uc_config *cfg, const struct check_opts *o, struct c
 	check_landlock(rep);
 	check_mode(cfg, rep);
 	check_config(cfg, rep);
+	check_cagefs(cfg, rep);
+	check_duplicate_uids(cfg, rep);
 	check_generation(cfg, o->full, rep);
 	check_elf(cfg, o->full, rep);
 	/* before the cages' exec, which would finish a stopped import */
 	check_imports(cfg, rep);
 	check_cages(cfg, o->exe, rep);
 	check_stale(cfg, rep);
+	check_orphans(cfg, rep);
 }

@@ -10,6 +10,7 @@
  *            and +i, a sample re-hashed to its key (full: all of them)
  *   cages    `unicage exec USER -- id -un` for the first two caged users
  *   stale    slots and pins left by cages that are gone
+ *   orphans  cages of accounts that are gone (mount/lifecycle.h)
  * Nothing is changed (a cage may be mounted by the exec check). */
 #pragma once
 

@@ -18,6 +18,7 @@ const char check_usage[] =
     "           and read every ELF file of it again (default: what update found)";
 
 enum { OPT_FULL = 0x400 };
+const struct option check_longopts[] = {{"full", no_argument, NULL, OPT_FULL}, {NULL, 0, NULL, 0}};
 
 /* The command users run (the front beside this binary), else this one. */
 static void unicage_exe(char *buf, size_t size)
@@ -29,27 +30,12 @@ static void unicage_exe(char *buf, size_t size)
 
 int cmd_check(struct cli *cli, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONG, {"full", no_argument, NULL, OPT_FULL}, {NULL, 0, NULL, 0}};
-	bool help = false, full = false;
-	int opt;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":c:vqh", longopts, NULL)) != -1) {
-		if (opt == OPT_FULL)
-			full = true;
-		else if (!cli_common_option(cli, opt, optarg, &help))
-			return cli_usage_error(cli, "check", "unknown option '%s'",
-					       argv[optind - 1]);
-	}
-	if (help) {
-		cli_print_verb_help(verb_find("check"));
-		return 0;
-	}
+	bool full = false;
+	int opt, r = 0;
+	while ((opt = cli_getopt(cli, argc, argv)) != -1)
+		full = full || opt == OPT_FULL;
 	if (optind < argc)
 		return cli_usage_error(cli, "check", "takes no arguments");
-	int r = cli_load_config(cli);
-	if (r < 0)
-		return r;
 	char exe[PATH_MAX];
 	unicage_exe(exe, sizeof(exe));
 	struct check_opts o = {.full = full, .exe = exe};
@@ -68,7 +54,12 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 			json_object_end(&j);
 		}
 		json_array_end(&j);
-		json_envelope_end(&j);
+		/* a failed check is not "ok" for a panel reading only metadata */
+		if (check_failed(&rep))
+			json_envelope_end_result(&j, uc_kind_name(UC_INTERNAL),
+						 "some checks FAILED");
+		else
+			json_envelope_end(&j);
 	} else {
 		for (size_t i = 0; i < rep.n; i++)
 			printf("%-8s %s: %s\n", check_result_name(rep.v[i].result), rep.v[i].name,

@@ -30,6 +30,13 @@ const char import_usage[] =
     "  replaces an existing cage (kept until the new one is in place).";
 
 enum { OPT_WITH_HOME = 0x500, OPT_USER, OPT_UID, OPT_FORCE };
+const struct option export_longopts[] = {{"with-home", no_argument, NULL, OPT_WITH_HOME},
+					 {"output", required_argument, NULL, 'o'},
+					 {NULL, 0, NULL, 0}};
+const struct option import_longopts[] = {{"user", required_argument, NULL, OPT_USER},
+					 {"uid", required_argument, NULL, OPT_UID},
+					 {"force", no_argument, NULL, OPT_FORCE},
+					 {NULL, 0, NULL, 0}};
 
 static int export_to(struct cli *cli, struct export_opts *o, const char *out)
 {
@@ -70,7 +77,7 @@ static int export_to(struct cli *cli, struct export_opts *o, const char *out)
 			json_kv_uint(&j, "bytes", st.bytes);
 			json_object_end(&j);
 			json_envelope_end(&j);
-		} else {
+		} else if (cli_says(cli)) {
 			printf("%s: %" PRIu64 " entries, %" PRIu64 " files, %" PRIu64 " bytes\n",
 			       out, st.entries, st.files, st.bytes);
 		}
@@ -80,27 +87,14 @@ static int export_to(struct cli *cli, struct export_opts *o, const char *out)
 
 int cmd_export(struct cli *cli, int argc, char **argv)
 {
-	static const struct option longopts[] = {CLI_COMMON_LONG,
-						 {"with-home", no_argument, NULL, OPT_WITH_HOME},
-						 {"output", required_argument, NULL, 'o'},
-						 {NULL, 0, NULL, 0}};
 	struct export_opts o = {0};
 	const char *out = NULL;
-	bool help = false;
 	int opt;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":c:vqho:", longopts, NULL)) != -1) {
+	while ((opt = cli_getopt(cli, argc, argv)) != -1) {
 		if (opt == OPT_WITH_HOME)
 			o.with_home = true;
 		else if (opt == 'o')
 			out = optarg;
-		else if (!cli_common_option(cli, opt, optarg, &help))
-			return cli_usage_error(cli, "export", "unknown option '%s'",
-					       argv[optind - 1]);
-	}
-	if (help) {
-		cli_print_verb_help(verb_find("export"));
-		return 0;
 	}
 	/* `unicage export alice -` as well as `-o -` */
 	if (optind + 2 == argc && !strcmp(argv[optind + 1], "-") && !out)
@@ -109,8 +103,7 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 		return cli_usage_error(cli, "export",
 				       "name one USER (then -o FILE, or - for standard output)");
 	o.user = argv[optind];
-	int r = cli_load_config(cli);
-	return r < 0 ? r : export_to(cli, &o, out);
+	return export_to(cli, &o, out);
 }
 
 static void print_import(struct cli *cli, const struct import_report *rep)
@@ -132,6 +125,8 @@ static void print_import(struct cli *cli, const struct import_report *rep)
 		json_envelope_end(&j);
 		return;
 	}
+	if (!cli_says(cli))
+		return;
 	printf("%s: imported (%" PRIu64 " entries, %" PRIu64 " files, %" PRIu64 " bytes)\n",
 	       rep->user, rep->entries, rep->files, rep->bytes);
 	if (rep->gen_differs)
@@ -150,16 +145,9 @@ static void print_import(struct cli *cli, const struct import_report *rep)
 
 int cmd_import(struct cli *cli, int argc, char **argv)
 {
-	static const struct option longopts[] = {CLI_COMMON_LONG,
-						 {"user", required_argument, NULL, OPT_USER},
-						 {"uid", required_argument, NULL, OPT_UID},
-						 {"force", no_argument, NULL, OPT_FORCE},
-						 {NULL, 0, NULL, 0}};
 	struct import_opts o = {.uid = -1};
-	bool help = false;
 	int opt;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":c:vqh", longopts, NULL)) != -1) {
+	while ((opt = cli_getopt(cli, argc, argv)) != -1) {
 		char *end;
 		if (opt == OPT_USER) {
 			o.user = optarg;
@@ -169,20 +157,11 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 				return cli_usage_error(cli, "import", "--uid takes a number");
 		} else if (opt == OPT_FORCE) {
 			o.force = true;
-		} else if (!cli_common_option(cli, opt, optarg, &help)) {
-			return cli_usage_error(cli, "import", "unknown option '%s'",
-					       argv[optind - 1]);
 		}
-	}
-	if (help) {
-		cli_print_verb_help(verb_find("import"));
-		return 0;
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error(cli, "import", "name one FILE (or - for standard input)");
-	int r = cli_load_config(cli);
-	if (r < 0)
-		return r;
+	int r;
 	const char *in = argv[optind];
 	if (!strcmp(in, "-") && isatty(0))
 		return uc_fail(&cli->err, UC_BADREQUEST,

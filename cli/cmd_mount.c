@@ -6,6 +6,7 @@
 #include "mount/cage.h"
 #include "mount/cagemp.h"
 #include "mount/etc.h"
+#include "mount/lifecycle.h"
 #include "mount/nsfs.h"
 #include "mount/users.h"
 #include "skel/conf.h"
@@ -14,18 +15,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char mount_usage[] =
-    "USER...            (mount, umount, remount)\n"
-    "       (none)             (remount-all, umount-all, list)\n\n"
-    "  --kill     remount, remount-all, umount, umount-all: stop the processes\n"
-    "             still running in older slots (SIGTERM, then SIGKILL after 3 s)\n\n"
-    "  mount: build the user's cage unless its newest slot is current;\n"
-    "  remount: always a new slot (processes in older slots keep running);\n"
-    "  umount: no new entries; idle slots released, busy ones kept until\n"
-    "  their processes exit; remount-all: every mounted cage (disabled users'\n"
-    "  cages are unmounted); list: user, slot, generation, mode, processes.";
+#define MOUNT_HELP                                                                                 \
+	"  --kill     remount, remount-all, umount, umount-all: stop the processes\n"              \
+	"             still running in older slots (SIGTERM, then SIGKILL after 3 s)\n\n"          \
+	"  mount: build the user's cage unless its newest slot is current;\n"                      \
+	"  remount: always a new slot (processes in older slots keep running);\n"                  \
+	"  umount: no new entries; idle slots released, busy ones kept until\n"                    \
+	"  their processes exit; remount-all: every mounted cage (disabled users'\n"               \
+	"  cages are unmounted); list: user, slot, generation, mode, processes."
+const char mount_usage_user[] = "[--kill] USER...\n\n" MOUNT_HELP;
+const char mount_usage_none[] = "[--kill]\n\n" MOUNT_HELP;
+const char mount_usage_list[] = "\n\n" MOUNT_HELP;
+const char mount_usage_mount[] = "USER...\n\n" MOUNT_HELP;
 
 enum { OPT_KILL = 0x200 };
+const struct option mount_longopts[] = {{"kill", no_argument, NULL, OPT_KILL}, {NULL, 0, NULL, 0}};
 
 struct mount_ctx {
 	struct cli *cli;
@@ -51,6 +55,8 @@ static int load_inputs(struct mount_ctx *m)
 
 static void report(struct mount_ctx *m, const char *user, const char *what, const struct slot *s)
 {
+	if (!m->cli->json && !cli_says(m->cli))
+		return;
 	if (m->cli->json) {
 		json_object_begin(&m->j);
 		json_kv_string(&m->j, "user", user);
@@ -101,10 +107,38 @@ static int do_umount(struct mount_ctx *m, const char *user)
 	return 0;
 }
 
+/* umount takes names, not accounts: a deleted user's cage is unmounted too.
+ * A name with neither an account nor slots is exit 4, before anything. */
+static int umount_names(struct mount_ctx *m, int argc, char **argv)
+{
+	int r = 0;
+	for (int i = 0; r == 0 && i < argc; i++) {
+		struct uc_user u;
+		struct slotlist l = {0};
+		if (!lifecycle_name_ok(argv[i]))
+			return uc_fail(&m->cli->err, UC_BADREQUEST,
+				       "umount: '%s' is not a user name", argv[i]);
+		if (users_lookup(&m->cli->cfg, argv[i], &u, NULL) == 0) {
+			user_release(&u);
+			continue;
+		}
+		r = cage_slots(&m->cli->cfg, argv[i], &l, &m->cli->err);
+		if (r == 0 && l.n == 0)
+			r = uc_fail(&m->cli->err, UC_NOTFOUND, "unknown user '%s' (and no cage)",
+				    argv[i]);
+		slotlist_release(&l);
+	}
+	for (int i = 0; r == 0 && i < argc; i++)
+		r = do_umount(m, argv[i]);
+	return r;
+}
+
 /* Users named on the command line: all looked up (unknown: exit 4) before
  * anything is done. */
 static int per_user(struct mount_ctx *m, int argc, char **argv)
 {
+	if (!strcmp(m->verb, "umount"))
+		return umount_names(m, argc, argv);
 	struct uc_userlist users = {.v = calloc((size_t)argc + 1, sizeof(struct uc_user))};
 	int r = users.v ? 0 : uc_fail(&m->cli->err, UC_INTERNAL, "out of memory");
 	if (r == 0 &&
@@ -173,32 +207,16 @@ static int list(struct mount_ctx *m)
 
 int cmd_mount(struct cli *cli, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONG, {"kill", no_argument, NULL, OPT_KILL}, {NULL, 0, NULL, 0}};
 	struct mount_ctx m = {.cli = cli, .verb = argv[0]};
-	bool help = false;
 	bool takes_users =
 	    !strcmp(m.verb, "mount") || !strcmp(m.verb, "umount") || !strcmp(m.verb, "remount");
-	int opt;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":c:vqh", longopts, NULL)) != -1) {
-		if (opt == OPT_KILL && strcmp(m.verb, "list") && strcmp(m.verb, "mount"))
-			m.kill = true;
-		else if (!cli_common_option(cli, opt, optarg, &help))
-			return cli_usage_error(cli, m.verb, "unknown option '%s'",
-					       argv[optind - 1]);
-	}
-	if (help) {
-		cli_print_verb_help(verb_find(m.verb));
-		return 0;
-	}
+	int opt, r = 0;
+	while ((opt = cli_getopt(cli, argc, argv)) != -1)
+		m.kill = m.kill || opt == OPT_KILL;
 	if (takes_users && optind >= argc)
 		return cli_usage_error(cli, m.verb, "name at least one USER");
 	if (!takes_users && optind < argc)
 		return cli_usage_error(cli, m.verb, "takes no USER");
-	int r = cli_load_config(cli);
-	if (r < 0)
-		return r;
 	if (m.kill)
 		uc_audit(m.verb, takes_users ? argv + optind : NULL, argv, NULL);
 	/* JSON is kept until the end: on an error only the error envelope

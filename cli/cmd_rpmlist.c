@@ -27,36 +27,23 @@ const char addrpm_usage[] =
 const char delrpm_usage[] = "PKG... [--wait-lock]";
 const char listrpm_usage[] = "";
 
-enum { OPT_REQUIRES = 0x500, OPT_WAIT_LOCK };
+enum { OPT_REQUIRES = 0x500 };
+const struct option addrpm_longopts[] = {{"requires", no_argument, NULL, OPT_REQUIRES},
+					 {NULL, 0, NULL, 0}};
 
 struct rpmlist_args {
 	struct strv pkgs;
-	bool requires, wait, help;
+	bool requires;
 };
 
 static int parse(struct cli *cli, const char *verb, struct rpmlist_args *a, int argc, char **argv,
 		 bool takes_pkgs)
 {
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONG,
-	    {"requires", no_argument, NULL, OPT_REQUIRES},
-	    {"wait-lock", no_argument, NULL, OPT_WAIT_LOCK},
-	    {NULL, 0, NULL, 0},
-	};
 	int opt;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":c:vqh", longopts, NULL)) != -1) {
-		if (cli_common_option(cli, opt, optarg, &a->help))
-			continue;
-		if (opt == OPT_REQUIRES && strcmp(verb, "addrpm") == 0)
-		a->requires = true;
-		else if (opt == OPT_WAIT_LOCK && takes_pkgs) a->wait = true;
-		else return cli_usage_error(cli, verb, "unknown option '%s'", argv[optind - 1]);
-	}
+	while ((opt = cli_getopt(cli, argc, argv)) != -1)
+	a->requires = a->requires || opt == OPT_REQUIRES;
 	for (int i = optind; i < argc; i++)
 		strv_push(&a->pkgs, argv[i]);
-	if (a->help)
-		return 0;
 	if (takes_pkgs && a->pkgs.n == 0)
 		return cli_usage_error(cli, verb, "name at least one package");
 	if (!takes_pkgs && a->pkgs.n)
@@ -147,19 +134,16 @@ static void print_names(struct cli *cli, const char *key, const struct strv *a, 
 	}
 }
 
-/* Common start: options, configuration, the skeleton's lock, the config_dir
- * read whole (a bad line anywhere stops here, before anything changes). */
+/* Common start: options, then the config_dir read whole (a bad line
+ * anywhere stops here, before anything changes); the configuration and the
+ * skeleton's lock are run_verb's. */
 static int begin(struct cli *cli, const char *verb, struct rpmlist_args *a, int argc, char **argv,
 		 bool mutating, struct skel_conf *conf, int *lockfd)
 {
 	*lockfd = -1;
 	int r = parse(cli, verb, a, argc, argv, mutating);
-	if (r < 0 || a->help)
+	if (r < 0)
 		return r;
-	if ((r = cli_load_config(cli)) < 0)
-		return r;
-	if (mutating && (*lockfd = cli_skel_lock(cli, a->wait)) < 0)
-		return *lockfd;
 	return skel_conf_load(conf, cli->cfg.config_dir, &cli->err);
 }
 
@@ -170,9 +154,7 @@ int cmd_addrpm(struct cli *cli, int argc, char **argv)
 	struct strv names = STRV_INIT, added = STRV_INIT, listed = STRV_INIT, via = STRV_INIT;
 	int lockfd;
 	int r = begin(cli, "addrpm", &a, argc, argv, true, &conf, &lockfd);
-	if (r == 0 && a.help)
-		cli_print_verb_help(verb_find("addrpm"));
-	if (r == 0 && !a.help) {
+	if (r == 0) {
 		struct rpmscan_opts o = {.sysroot = cli->cfg.sysroot,
 					 .dbpath = cli->cfg.rpm_dbpath,
 					 .packages = &a.pkgs,
@@ -185,9 +167,9 @@ int cmd_addrpm(struct cli *cli, int argc, char **argv)
 		if (to == &added)
 			strv_push(&conf.rpms, names.v[i]);
 	}
-	if (r == 0 && !a.help && added.n)
+	if (r == 0 && added.n)
 		r = skel_rpmlist_write(cli->cfg.config_dir, &conf.rpms, &cli->err);
-	if (r == 0 && !a.help)
+	if (r == 0 && cli_says(cli))
 		print_names(cli, "added", &added, "already listed", &listed, &via);
 	if (lockfd >= 0)
 		close(lockfd);
@@ -207,18 +189,16 @@ int cmd_delrpm(struct cli *cli, int argc, char **argv)
 	struct strv keep = STRV_INIT;
 	int lockfd;
 	int r = begin(cli, "delrpm", &a, argc, argv, true, &conf, &lockfd);
-	if (r == 0 && a.help)
-		cli_print_verb_help(verb_find("delrpm"));
-	for (size_t i = 0; r == 0 && !a.help && i < a.pkgs.n; i++)
+	for (size_t i = 0; r == 0 && i < a.pkgs.n; i++)
 		if (!strv_contains(&conf.rpms, a.pkgs.v[i]))
 			r = uc_fail(&cli->err, UC_NOTFOUND, "delrpm: %s is not in %s/rpm.list",
 				    a.pkgs.v[i], cli->cfg.config_dir);
-	for (size_t i = 0; r == 0 && !a.help && i < conf.rpms.n; i++)
+	for (size_t i = 0; r == 0 && i < conf.rpms.n; i++)
 		if (!strv_contains(&a.pkgs, conf.rpms.v[i]))
 			strv_push(&keep, conf.rpms.v[i]);
-	if (r == 0 && !a.help)
+	if (r == 0)
 		r = skel_rpmlist_write(cli->cfg.config_dir, &keep, &cli->err);
-	if (r == 0 && !a.help)
+	if (r == 0 && cli_says(cli))
 		print_names(cli, "removed", &a.pkgs, NULL, NULL, NULL);
 	if (lockfd >= 0)
 		close(lockfd);
@@ -234,9 +214,7 @@ int cmd_listrpm(struct cli *cli, int argc, char **argv)
 	struct skel_conf conf = {0};
 	int lockfd;
 	int r = begin(cli, "list-rpm", &a, argc, argv, false, &conf, &lockfd);
-	if (r == 0 && a.help)
-		cli_print_verb_help(verb_find("list-rpm"));
-	else if (r == 0)
+	if (r == 0)
 		print_names(cli, "packages", &conf.rpms, NULL, NULL, NULL);
 	strv_clear(&a.pkgs);
 	skel_conf_release(&conf);

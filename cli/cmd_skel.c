@@ -31,7 +31,12 @@ const char updatelist_usage[] =
     "  a new generation where only the paths read from stdin (one per line,\n"
     "  absolute; a directory with all below it) are taken again from sysroot";
 
-enum { OPT_WAIT_LOCK = 0x600, OPT_DONT_CLEAN };
+enum { OPT_DONT_CLEAN = 0x600 };
+const struct option update_longopts[] = {{"dry-run", no_argument, NULL, 'n'},
+					 {"dont-clean", no_argument, NULL, OPT_DONT_CLEAN},
+					 {NULL, 0, NULL, 0}};
+const struct option updatelist_longopts[] = {{"dry-run", no_argument, NULL, 'n'},
+					     {NULL, 0, NULL, 0}};
 
 /* update-list: the paths on stdin. A bad line is exit 3 naming stdin:N. */
 static int read_paths(struct cli *cli, struct strv *paths)
@@ -67,46 +72,20 @@ static void print_stats(struct cli *cli, const struct skel_stats *s, bool dry_ru
 
 static int run(struct cli *cli, const char *verb, bool first, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONG,
-	    {"wait-lock", no_argument, NULL, OPT_WAIT_LOCK},
-	    {"dry-run", no_argument, NULL, 'n'},
-	    {"dont-clean", no_argument, NULL, OPT_DONT_CLEAN},
-	    {NULL, 0, NULL, 0},
-	};
-	bool help = false, wait = false, dry = false, dont_clean = false;
+	bool dry = false, dont_clean = false;
 	bool list = strcmp(verb, "update-list") == 0;
 	struct strv only = STRV_INIT;
-	int opt;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":c:vqhn", longopts, NULL)) != -1) {
-		if (cli_common_option(cli, opt, optarg, &help))
-			continue;
-		if (opt == OPT_WAIT_LOCK)
-			wait = true;
-		else if (opt == 'n' && !first)
-			dry = true;
-		else if (opt == OPT_DONT_CLEAN && strcmp(verb, "update") == 0)
-			dont_clean = true;
-		else
-			return cli_usage_error(cli, verb, "unknown option '%s'", argv[optind - 1]);
-	}
-	if (help) {
-		cli_print_verb_help(verb_find(verb));
-		return 0;
+	int opt, r = 0;
+	while ((opt = cli_getopt(cli, argc, argv)) != -1) {
+		dry = dry || opt == 'n';
+		dont_clean = dont_clean || opt == OPT_DONT_CLEAN;
 	}
 	if (optind < argc)
 		return cli_usage_error(cli, verb, "takes no arguments");
-	int r = cli_load_config(cli);
-	if (r == 0 && list)
-		r = read_paths(cli, &only);
-	if (r < 0) {
+	if (list && (r = read_paths(cli, &only)) < 0) {
 		strv_clear(&only);
 		return r;
 	}
-	int lockfd = cli_skel_lock(cli, wait);
-	if (lockfd < 0)
-		return lockfd;
 	struct skel_conf conf;
 	r = skel_conf_load(&conf, cli->cfg.config_dir, &cli->err);
 	struct skel_stats st;
@@ -115,7 +94,7 @@ static int run(struct cli *cli, const char *verb, bool first, int argc, char **a
 			      .conf = &conf,
 			      .first = first,
 			      .dry_run = dry,
-			      .wait_lock = wait,
+			      .wait_lock = cli->wait_lock,
 			      .progress = cli_progress(cli),
 			      .dont_clean = dont_clean,
 			      .only = list ? &only : NULL,
@@ -127,7 +106,6 @@ static int run(struct cli *cli, const char *verb, bool first, int argc, char **a
 	strv_clear(&diffs);
 	skel_conf_release(&conf);
 	strv_clear(&only);
-	close(lockfd);
 	return r;
 }
 
@@ -157,32 +135,12 @@ const char gc_usage[] =
     "  slots, remove generations neither current nor pinned, and objects\n"
     "  nothing uses";
 
-/* Options of verbs that take only --wait-lock. */
-static int simple_args(struct cli *cli, const char *verb, int argc, char **argv, bool *wait,
-		       bool *help)
+/* Verbs that take no argument (their options are run_verb's). */
+static int no_args(struct cli *cli, const char *verb, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONG,
-	    {"wait-lock", no_argument, NULL, OPT_WAIT_LOCK},
-	    {NULL, 0, NULL, 0},
-	};
-	int opt;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":c:vqh", longopts, NULL)) != -1) {
-		if (cli_common_option(cli, opt, optarg, help))
-			continue;
-		if (opt == OPT_WAIT_LOCK && wait)
-			*wait = true;
-		else
-			return cli_usage_error(cli, verb, "unknown option '%s'", argv[optind - 1]);
-	}
-	if (*help) {
-		cli_print_verb_help(verb_find(verb));
-		return 0;
-	}
-	if (optind < argc)
-		return cli_usage_error(cli, verb, "takes no arguments");
-	return cli_load_config(cli);
+	while (cli_getopt(cli, argc, argv) != -1)
+		;
+	return optind < argc ? cli_usage_error(cli, verb, "takes no arguments") : 0;
 }
 
 static void print_status(struct cli *cli, const struct skel_status *s, const char *mode,
@@ -258,9 +216,8 @@ static void print_status(struct cli *cli, const struct skel_status *s, const cha
 
 int cmd_status(struct cli *cli, int argc, char **argv)
 {
-	bool help = false;
-	int r = simple_args(cli, "status", argc, argv, NULL, &help);
-	if (r < 0 || help)
+	int r = no_args(cli, "status", argc, argv);
+	if (r < 0)
 		return r;
 	struct skel_status st;
 	r = skel_status(&cli->cfg, &st, &cli->err);
@@ -279,26 +236,13 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	return r;
 }
 
-static int locked(struct cli *cli, const char *verb, int argc, char **argv, bool *help, int *lockfd)
-{
-	bool wait = false;
-	*lockfd = -1;
-	int r = simple_args(cli, verb, argc, argv, &wait, help);
-	if (r < 0 || *help)
-		return r;
-	*lockfd = cli_skel_lock(cli, wait);
-	return *lockfd < 0 ? *lockfd : 0;
-}
-
 int cmd_rollback(struct cli *cli, int argc, char **argv)
 {
-	bool help = false;
-	int lockfd;
 	char now[64];
-	int r = locked(cli, "rollback", argc, argv, &help, &lockfd);
-	if (r == 0 && !help)
+	int r = no_args(cli, "rollback", argc, argv);
+	if (r == 0)
 		r = skel_rollback(&cli->cfg, now, sizeof(now), &cli->err);
-	if (r == 0 && !help) {
+	if (r == 0 && cli_says(cli)) {
 		if (cli->json) {
 			struct json j;
 			json_init(&j, stdout);
@@ -311,26 +255,22 @@ int cmd_rollback(struct cli *cli, int argc, char **argv)
 			printf("current generation is now %s\n", now);
 		}
 	}
-	if (lockfd >= 0)
-		close(lockfd);
 	return r;
 }
 
 int cmd_gc(struct cli *cli, int argc, char **argv)
 {
-	bool help = false;
-	int lockfd;
 	uint64_t gens = 0, objs = 0;
-	int r = locked(cli, "gc", argc, argv, &help, &lockfd);
+	int r = no_args(cli, "gc", argc, argv);
 	/* imports a crash stopped: finished (or their temporary dirs removed) */
 	int imports = 0;
-	if (r == 0 && !help && (r = imports = import_recover_all(&cli->cfg, &cli->err)) > 0)
+	if (r == 0 && (r = imports = import_recover_all(&cli->cfg, &cli->err)) > 0)
 		r = 0;
-	if (r == 0 && !help)
+	if (r == 0)
 		r = cage_sweep_all(&cli->cfg, &cli->err); /* idle slots unpin first */
-	if (r == 0 && !help)
+	if (r == 0)
 		r = skel_gc(&cli->cfg, true, &gens, &objs, &cli->err);
-	if (r == 0 && !help) {
+	if (r == 0 && cli_says(cli)) {
 		if (cli->json) {
 			struct json j;
 			json_init(&j, stdout);
@@ -348,8 +288,6 @@ int cmd_gc(struct cli *cli, int argc, char **argv)
 			       gens, objs);
 		}
 	}
-	if (lockfd >= 0)
-		close(lockfd);
 	return r;
 }
 
@@ -360,9 +298,8 @@ const char printsuids_usage[] =
 
 int cmd_printsuids(struct cli *cli, int argc, char **argv)
 {
-	bool help = false;
-	int r = simple_args(cli, "print-suids", argc, argv, NULL, &help);
-	if (r < 0 || help)
+	int r = no_args(cli, "print-suids", argc, argv);
+	if (r < 0)
 		return r;
 	struct skel_conf conf;
 	struct suid_file *v = NULL;

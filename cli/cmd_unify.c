@@ -43,11 +43,26 @@ enum {
 	OPT_THREADS
 };
 
+/* the store's lock is taken by unify_run itself (--store may name another) */
+const struct option unify_longopts[] = {
+    {"store", required_argument, NULL, OPT_STORE},
+    {"ignore-mtime", no_argument, NULL, OPT_IGNORE_MTIME},
+    {"system-owners", no_argument, NULL, OPT_SYSTEM_OWNERS},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
+    {"exclude-from", required_argument, NULL, OPT_EXCLUDE_FROM},
+    {"rpmdb", no_argument, NULL, OPT_RPMDB},
+    {"dry-run", no_argument, NULL, 'n'},
+    {"wait-lock", no_argument, NULL, OPT_WAIT_LOCK},
+    {"split", no_argument, NULL, OPT_SPLIT},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {NULL, 0, NULL, 0},
+};
+
 struct unify_cmd {
 	struct unify_opts o;
 	struct strv args;
 	struct excludes ex;
-	bool split, help;
+	bool split;
 	char *store_buf;
 };
 
@@ -61,25 +76,8 @@ static void report(void *arg, const char *path, const char *what)
 
 static int parse(struct cli *cli, struct unify_cmd *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    CLI_COMMON_LONG,
-	    {"store", required_argument, NULL, OPT_STORE},
-	    {"ignore-mtime", no_argument, NULL, OPT_IGNORE_MTIME},
-	    {"system-owners", no_argument, NULL, OPT_SYSTEM_OWNERS},
-	    {"exclude", required_argument, NULL, OPT_EXCLUDE},
-	    {"exclude-from", required_argument, NULL, OPT_EXCLUDE_FROM},
-	    {"rpmdb", no_argument, NULL, OPT_RPMDB},
-	    {"dry-run", no_argument, NULL, 'n'},
-	    {"wait-lock", no_argument, NULL, OPT_WAIT_LOCK},
-	    {"split", no_argument, NULL, OPT_SPLIT},
-	    {"threads", required_argument, NULL, OPT_THREADS},
-	    {NULL, 0, NULL, 0},
-	};
 	int opt, r;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":c:vqhn", longopts, NULL)) != -1) {
-		if (cli_common_option(cli, opt, optarg, &c->help))
-			continue;
+	while ((opt = cli_getopt(cli, argc, argv)) != -1) {
 		switch (opt) {
 		case OPT_STORE:
 			c->o.store = optarg;
@@ -113,17 +111,11 @@ static int parse(struct cli *cli, struct unify_cmd *c, int argc, char **argv)
 		case OPT_THREADS:
 			c->o.threads = (unsigned)strtoul(optarg, NULL, 10);
 			break;
-		case ':':
-			return cli_usage_error(cli, "unify", "option '%s' needs a value",
-					       argv[optind - 1]);
-		default:
-			return cli_usage_error(cli, "unify", "unknown option '%s'",
-					       argv[optind - 1]);
 		}
 	}
 	for (int i = optind; i < argc; i++)
 		strv_push(&c->args, argv[i]);
-	if (!c->help && c->args.n == 0)
+	if (c->args.n == 0)
 		return cli_usage_error(
 		    cli, "unify", c->split ? "--split needs a PATH" : "name at least one TREE");
 	return 0;
@@ -163,6 +155,8 @@ static void print_stats(struct cli *cli, const struct unify_stats *s, bool dry_r
 		json_envelope_end(&j);
 		return;
 	}
+	if (!cli_says(cli))
+		return;
 	printf("%s", dry_run ? "dry run, nothing changed:\n" : "");
 	cli_counters_print(&c, s, stdout);
 	if (atomic_load(&s->immutable_unsupported))
@@ -176,7 +170,7 @@ static int run_split(struct cli *cli, struct unify_cmd *c)
 		int r = unify_split(&c->o, c->args.v[i], &cli->err);
 		if (r < 0)
 			return r;
-		if (!cli->json)
+		if (!cli->json && cli_says(cli))
 			printf("%s: private copy\n", c->args.v[i]);
 	}
 	if (cli->json) {
@@ -196,12 +190,6 @@ int cmd_unify(struct cli *cli, int argc, char **argv)
 	struct unify_cmd c = {0};
 	char store[PATH_MAX];
 	int r = parse(cli, &c, argc, argv);
-	if (r == 0 && c.help) {
-		cli_print_verb_help(verb_find("unify"));
-		goto out;
-	}
-	if (r == 0)
-		r = cli_load_config(cli);
 	if (r < 0)
 		goto out;
 	path_join(store, sizeof(store), cli->cfg.state_dir, "store");

@@ -16,29 +16,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char users_usage[] =
-    "USER...  (enable, disable, user-status)\n"
-    "       (none)   (enable-all, disable-all, toggle-mode, list-enabled,\n"
-    "                 list-disabled, display-user-mode)\n\n"
-    "  Disable All mode (the default): only users.enabled are caged;\n"
-    "  Enable All mode: every user but users.disabled. Users below min_uid and\n"
-    "  those listed in config_dir/exclude/ are never caged.";
+#define USERS_HELP                                                                                 \
+	"  Disable All mode (the default): only users.enabled are caged;\n"                        \
+	"  Enable All mode: every user but users.disabled. Users below min_uid and\n"              \
+	"  those listed in config_dir/exclude/ are never caged."
+const char users_usage_user[] = "USER...\n\n" USERS_HELP;
+const char users_usage_none[] = "\n\n" USERS_HELP;
 
 static const char *mode_name(enum cage_mode m)
 {
 	return m == CAGE_ENABLE_ALL ? "Enable All" : "Disable All";
-}
-
-static int users_lock(struct cli *cli)
-{
-	if (mkdir(cli->cfg.state_dir, 0755) < 0 && errno != EEXIST)
-		return uc_fail_errno(&cli->err, errno, "state directory %s", cli->cfg.state_dir);
-	int dfd = open(cli->cfg.state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return uc_fail_errno(&cli->err, errno, "state directory %s", cli->cfg.state_dir);
-	int fd = uc_lock_take(dfd, "users.lock", "the users' state", UC_LOCK_WAIT, &cli->err);
-	close(dfd);
-	return fd;
 }
 
 static void print_pairs(struct cli *cli, const struct strv *names, const struct strv *states,
@@ -57,33 +44,63 @@ static void print_pairs(struct cli *cli, const struct strv *names, const struct 
 			json_object_end(&j);
 		}
 		json_array_end(&j);
-		json_envelope_end(&j);
+		if (cli->err.kind != UC_OK) {
+			json_envelope_end_result(&j, uc_kind_name(cli->err.kind), cli->err.msg);
+			cli->err_reported = true;
+		} else {
+			json_envelope_end(&j);
+		}
 		return;
 	}
 	for (size_t i = 0; i < names->n; i++)
 		printf(states ? "%s: %s\n" : "%s\n", names->v[i], states ? states->v[i] : "");
 }
 
-/* enable / disable / user-status: each USER looked up first; an unknown one
- * is exit 4 before anything changes. */
-static int per_user(struct cli *cli, const char *verb, struct strv *args, struct cage_users *cu)
+/* user-status: each USER reported, an unknown one as such (exit 4 after
+ * the others are printed). */
+static int status_each(struct cli *cli, struct strv *args, struct cage_users *cu)
 {
-	bool set = strcmp(verb, "user-status") != 0;
+	struct strv names = STRV_INIT, states = STRV_INIT;
+	int r = 0;
+	for (size_t i = 0; i < args->n; i++) {
+		struct uc_user u;
+		struct uc_error e = {0};
+		strv_push(&names, args->v[i]);
+		if (users_lookup(&cli->cfg, args->v[i], &u, &e) < 0) {
+			strv_push(&states, e.kind == UC_NOTFOUND ? "unknown user" : e.msg);
+			if (cli->err.kind == UC_OK)
+				cli->err = e;
+			r = -1;
+			continue;
+		}
+		strv_push(&states, cage_verdict_name(cage_user_verdict(&cli->cfg, cu, &u)));
+		user_release(&u);
+	}
+	print_pairs(cli, &names, &states, "status");
+	strv_clear(&names);
+	strv_clear(&states);
+	return r;
+}
+
+/* enable / disable: each USER looked up first; an unknown one is exit 4
+ * before anything changes. */
+static int set_each(struct cli *cli, const char *verb, struct strv *args, struct cage_users *cu)
+{
 	bool enable = strcmp(verb, "enable") == 0;
 	struct strv names = STRV_INIT, states = STRV_INIT;
 	struct uc_user *u = calloc(args->n + 1, sizeof(*u));
 	int r = u ? 0 : uc_fail(&cli->err, UC_INTERNAL, "out of memory");
 	for (size_t i = 0; r == 0 && i < args->n; i++)
 		r = users_lookup(&cli->cfg, args->v[i], &u[i], &cli->err);
-	for (size_t i = 0; r == 0 && set && i < args->n; i++)
+	for (size_t i = 0; r == 0 && i < args->n; i++)
 		r = cage_user_set(&cli->cfg, cu, &u[i], enable, &cli->err);
-	if (r == 0 && set)
+	if (r == 0)
 		r = cage_users_save(&cli->cfg, cu, &cli->err);
 	for (size_t i = 0; r == 0 && i < args->n; i++) {
 		strv_push(&names, u[i].name);
 		strv_push(&states, cage_verdict_name(cage_user_verdict(&cli->cfg, cu, &u[i])));
 	}
-	if (r == 0)
+	if (r == 0 && cli_says(cli))
 		print_pairs(cli, &names, &states, "status");
 	for (size_t i = 0; u && i < args->n; i++)
 		user_release(&u[i]);
@@ -123,6 +140,7 @@ static int mode_verb(struct cli *cli, const char *verb, struct cage_users *cu)
 		r = cage_users_toggle(&cli->cfg, cu, &cli->err);
 	if (r == 0 && strcmp(verb, "display-user-mode") != 0)
 		r = cage_users_save(&cli->cfg, cu, &cli->err);
+	bool report = strcmp(verb, "display-user-mode") == 0;
 	if (r == 0 && cli->json) {
 		struct json j;
 		json_init(&j, stdout);
@@ -131,7 +149,7 @@ static int mode_verb(struct cli *cli, const char *verb, struct cage_users *cu)
 		json_kv_string(&j, "mode", mode_name(cu->mode));
 		json_object_end(&j);
 		json_envelope_end(&j);
-	} else if (r == 0) {
+	} else if (r == 0 && (report || cli_says(cli))) {
 		printf("Mode: %s\n", mode_name(cu->mode));
 	}
 	return r;
@@ -139,19 +157,12 @@ static int mode_verb(struct cli *cli, const char *verb, struct cage_users *cu)
 
 int cmd_users(struct cli *cli, int argc, char **argv)
 {
-	static const struct option longopts[] = {CLI_COMMON_LONG, {NULL, 0, NULL, 0}};
 	const char *verb = argv[0];
-	bool help = false, takes_users = !strcmp(verb, "enable") || !strcmp(verb, "disable") ||
-					 !strcmp(verb, "user-status");
-	int opt;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":c:vqh", longopts, NULL)) != -1)
-		if (!cli_common_option(cli, opt, optarg, &help))
-			return cli_usage_error(cli, verb, "unknown option '%s'", argv[optind - 1]);
-	if (help) {
-		cli_print_verb_help(verb_find(verb));
-		return 0;
-	}
+	bool takes_users =
+	    !strcmp(verb, "enable") || !strcmp(verb, "disable") || !strcmp(verb, "user-status");
+	bool mutating = cli->verb->flags & VERB_USERS_LOCK;
+	while (cli_getopt(cli, argc, argv) != -1)
+		;
 	if (takes_users && optind >= argc)
 		return cli_usage_error(cli, verb, "name at least one USER");
 	if (!takes_users && optind < argc)
@@ -159,23 +170,17 @@ int cmd_users(struct cli *cli, int argc, char **argv)
 	struct strv args = STRV_INIT;
 	for (int i = optind; i < argc; i++)
 		strv_push(&args, argv[i]);
-	int r = cli_load_config(cli);
-	bool mutating = !strcmp(verb, "enable") || !strcmp(verb, "disable") ||
-			!strcmp(verb, "enable-all") || !strcmp(verb, "disable-all") ||
-			!strcmp(verb, "toggle-mode");
-	int lockfd = r == 0 && mutating ? users_lock(cli) : -1;
-	if (mutating && lockfd < 0 && r == 0)
-		r = lockfd;
 	struct cage_users cu = {0};
-	if (r == 0)
-		r = cage_users_load(&cli->cfg, &cu, &cli->err);
+	int r = cage_users_load(&cli->cfg, &cu, &cli->err);
 	/* sessions cage the users of a broken exclude/ file; a change of the
 	 * state waits until it is fixed */
 	if (r == 0 && mutating && cu.broken.n)
 		r = uc_fail(&cli->err, UC_BADREQUEST, "%s", cu.broken.v[0]);
 	if (r == 0) {
-		if (takes_users)
-			r = per_user(cli, verb, &args, &cu);
+		if (!strcmp(verb, "user-status"))
+			r = status_each(cli, &args, &cu);
+		else if (takes_users)
+			r = set_each(cli, verb, &args, &cu);
 		else if (!strcmp(verb, "list-enabled"))
 			r = listing(cli, &cu, U_ENABLED);
 		else if (!strcmp(verb, "list-disabled"))
@@ -185,8 +190,6 @@ int cmd_users(struct cli *cli, int argc, char **argv)
 	}
 	cage_users_release(&cu);
 	strv_clear(&args);
-	if (lockfd >= 0)
-		close(lockfd);
 	return r;
 }
 
@@ -198,25 +201,13 @@ const char updateetc_usage[] =
 
 int cmd_updateetc(struct cli *cli, int argc, char **argv)
 {
-	static const struct option longopts[] = {CLI_COMMON_LONG, {NULL, 0, NULL, 0}};
-	bool help = false;
-	int opt;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":c:vqh", longopts, NULL)) != -1)
-		if (!cli_common_option(cli, opt, optarg, &help))
-			return cli_usage_error(cli, "update-etc", "unknown option '%s'",
-					       argv[optind - 1]);
-	if (help) {
-		cli_print_verb_help(verb_find("update-etc"));
-		return 0;
-	}
+	while (cli_getopt(cli, argc, argv) != -1)
+		;
 	struct skel_conf conf = {0};
 	struct cage_users cu = {0};
 	struct uc_userlist users = {0};
 	struct strv done = STRV_INIT;
-	int r = cli_load_config(cli);
-	if (r == 0)
-		r = skel_conf_load(&conf, cli->cfg.config_dir, &cli->err);
+	int r = skel_conf_load(&conf, cli->cfg.config_dir, &cli->err);
 	if (r == 0)
 		r = cage_users_load(&cli->cfg, &cu, &cli->err);
 	if (r == 0 && optind < argc) {
@@ -235,7 +226,7 @@ int cmd_updateetc(struct cli *cli, int argc, char **argv)
 		if (r == 0)
 			strv_push(&done, users.v[i].name);
 	}
-	if (r == 0) {
+	if (r == 0 && cli_says(cli)) {
 		if (cli->json) {
 			struct json j;
 			json_init(&j, stdout);

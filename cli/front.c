@@ -25,9 +25,13 @@
 static _Noreturn void exec_core(char **argv)
 {
 	char path[PATH_MAX];
+#ifdef UNICAGE_TEST_HOOKS
+	/* the test build only: no variable chooses what an installed root
+	 * binary runs */
 	const char *env = getenv("UNICAGE_CORE");
 	if (env && *env)
 		execv(env, argv);
+#endif
 	/* the build tree: beside it; an install: PREFIX/sbin and
 	 * PREFIX/libexec/unicage, whatever PREFIX was */
 	char up[PATH_MAX];

@@ -2,8 +2,9 @@
  * verb (rpmscan, vunify, vdu) that behaves as `unicage VERB`. */
 #include "cli/cli.h"
 
-#include "lib/json.h"
 #include "lib/log.h"
+
+#include <unistd.h>
 
 #include <getopt.h>
 #include <rpm/rpmlib.h>
@@ -36,21 +37,6 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
-static int report(struct cli *cli, int r)
-{
-	if (r >= 0 && cli->err.kind == UC_OK)
-		return 0;
-	if (cli->err.kind == UC_OK)
-		uc_fail_errno(&cli->err, r, "%s", "unicage");
-	if (cli->json && cli->err_reported)
-		; /* closed its own envelope */
-	else if (cli->json)
-		json_envelope_error(stdout, cli->err.kind, cli->err.msg);
-	else
-		uc_log(UC_LOG_ERROR, "%s", cli->err.msg);
-	return (int)cli->err.kind;
-}
-
 static const struct verb *alias_verb(const char *argv0)
 {
 	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
@@ -76,7 +62,7 @@ static int parse_global(struct cli *cli, int argc, char **argv, int *exit_code)
 		if (!cli_common_option(cli, opt, optarg, &help)) {
 			uc_fail(&cli->err, UC_BADREQUEST,
 				"unknown option '%s' (see 'unicage --help')", argv[optind - 1]);
-			*exit_code = report(cli, -1);
+			*exit_code = cli_report(cli, -1);
 			return -1;
 		}
 	}
@@ -88,16 +74,6 @@ static int parse_global(struct cli *cli, int argc, char **argv, int *exit_code)
 	return optind;
 }
 
-static int run_verb(struct cli *cli, const struct verb *v, int argc, char **argv)
-{
-	optind = 0; /* full getopt reset: the verb parses its own argv */
-	int r = v->run(cli, argc, argv);
-	fflush(stdout);
-	if (ferror(stdout) && r >= 0)
-		r = uc_fail(&cli->err, UC_INTERNAL, "write error on standard output");
-	return report(cli, r);
-}
-
 int main(int argc, char **argv)
 {
 	struct cli cli = {.prog = "unicage"};
@@ -107,20 +83,30 @@ int main(int argc, char **argv)
 		return UC_INTERNAL;
 	}
 	const struct verb *v = alias_verb(argv[0]);
-	if (v) {
+	if (!strcmp(base_name(argv[0]), "cagefsctl")) {
 		uc_log_init(0);
-		code = run_verb(&cli, v, argc, argv);
+		code = cagefsctl_main(&cli, argc, argv);
+	} else if (v) {
+		uc_log_init(0);
+		code = cli_run_verb(&cli, v, argc, argv);
 	} else {
 		int at = parse_global(&cli, argc, argv, &code);
 		if (at >= 0) {
 			uc_log_init(cli.verbosity);
 			v = verb_find(argv[at]);
-			if (!v) {
+			const struct verb *near = v ? NULL : verb_nearest(argv[at]);
+			if (!v && near) {
+				uc_fail(&cli.err, UC_BADREQUEST,
+					"unknown verb '%s'; did you mean '%s'? (see 'unicage "
+					"--help')",
+					argv[at], near->name);
+				code = cli_report(&cli, -1);
+			} else if (!v) {
 				uc_fail(&cli.err, UC_BADREQUEST,
 					"unknown verb '%s' (see 'unicage --help')", argv[at]);
-				code = report(&cli, -1);
+				code = cli_report(&cli, -1);
 			} else {
-				code = run_verb(&cli, v, argc - at, argv + at);
+				code = cli_run_verb(&cli, v, argc - at, argv + at);
 			}
 		}
 	}

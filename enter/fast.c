@@ -8,10 +8,12 @@
 #include "mount/users.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* s into buf at *off (NUL-terminated): where it went, or NULL when full. */
 static char *keep(char *buf, size_t size, size_t *off, const char *s)
@@ -58,6 +60,22 @@ static int cage_identity(const struct uc_config *cfg, const struct slot *s, stru
 	return r == 1 && u->name && u->home && u->shell ? 0 : -EAGAIN;
 }
 
+/* The cage's fds out of 3..min-1 (--preserve-fds: a closed one there must
+ * stay closed, to be refused as such): 0 or -1. */
+static int fds_above(struct cage_fds *f, int min)
+{
+	int *v[] = {&f->mnt, &f->pid, &f->ipc};
+	for (size_t i = 0; i < 3; i++) {
+		if (*v[i] >= min)
+			continue;
+		int fd = fcntl(*v[i], F_DUPFD_CLOEXEC, min);
+		close(*v[i]);
+		if ((*v[i] = fd) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int enter_fast(const struct uc_config *cfg, const struct enter_opts *o, int *exit_code,
 	       bool *joined, struct uc_error *err)
 {
@@ -80,8 +98,14 @@ int enter_fast(const struct uc_config *cfg, const struct enter_opts *o, int *exi
 	cage_users_release(&cu);
 	if (v != U_ENABLED)
 		return -EAGAIN; /* the full binary refuses, with the reason */
-	if (!cage_ns_alive(cfg, &s))
+	/* opened once, here: they say the init is alive, and join uses them */
+	struct cage_fds fds;
+	if (cage_fds_open(cfg, &s, &fds, &e) < 0)
 		return -EAGAIN; /* its init is gone: the full binary builds it again */
+	if (fds_above(&fds, 3 + (int)o->preserve_fds) < 0) {
+		cage_fds_close(&fds);
+		return -EAGAIN;
+	}
 	struct join_req jr = {.cfg = cfg,
 			      .u = &u,
 			      .slot = &s,
@@ -89,8 +113,11 @@ int enter_fast(const struct uc_config *cfg, const struct enter_opts *o, int *exi
 			      .argv = o->cmd,
 			      .pty = o->pty,
 			      .preserve_fds = o->preserve_fds,
-			      .env = &o->env};
+			      .env = &o->env,
+			      .fds = &fds};
 	uc_audit(o->as_user ? "exec" : "enter", (char *[]){(char *)o->user, NULL}, o->cmd, NULL);
 	*joined = true;
-	return join_and_exec(&jr, exit_code, err);
+	int r = join_and_exec(&jr, exit_code, err);
+	cage_fds_close(&fds); /* what join did not take (a failure before it) */
+	return r;
 }

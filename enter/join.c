@@ -26,13 +26,7 @@
 
 /* ---- into the cage: namespaces, the front that waits -------------------- */
 
-/* The cage's namespaces: the slot's mount namespace, the user's pid and IPC
- * namespaces; opened and checked before anything is joined. */
-struct cage_fds {
-	int mnt, pid, ipc;
-};
-
-static void cage_fds_close(struct cage_fds *f)
+void cage_fds_close(struct cage_fds *f)
 {
 	int *v[] = {&f->mnt, &f->pid, &f->ipc};
 	for (size_t i = 0; i < 3; i++)
@@ -42,8 +36,8 @@ static void cage_fds_close(struct cage_fds *f)
 		}
 }
 
-static int open_cage(const struct uc_config *cfg, const struct slot *s, struct cage_fds *f,
-		     struct uc_error *err)
+int cage_fds_open(const struct uc_config *cfg, const struct slot *s, struct cage_fds *f,
+		  struct uc_error *err)
 {
 	char h[PATH_MAX];
 	*f = (struct cage_fds){-1, -1, -1};
@@ -181,12 +175,14 @@ static int root_session(int sync, struct uc_error *err)
  * stays outside as the front (front_wait, never returns); the child joins
  * the IPC and mount namespaces and, for root, a user namespace, and
  * returns 0. */
-static int join_slot(const struct uc_config *cfg, const struct slot *s, bool root, bool new_session,
-		     struct uc_error *err)
+static int join_slot(const struct uc_config *cfg, const struct slot *s, struct cage_fds *given,
+		     bool root, bool new_session, struct uc_error *err)
 {
 	struct cage_fds f;
-	int r = open_cage(cfg, s, &f, err);
-	if (r < 0)
+	int r = 0;
+	if (given)
+		f = *given, *given = (struct cage_fds){-1, -1, -1};
+	else if ((r = cage_fds_open(cfg, s, &f, err)) < 0)
 		return r;
 	int sv[2] = {-1, -1};
 	if (root && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
@@ -244,7 +240,7 @@ static int join_slot(const struct uc_config *cfg, const struct slot *s, bool roo
 int join_for_children(const struct uc_config *cfg, const struct slot *s, struct uc_error *err)
 {
 	struct cage_fds f;
-	int r = open_cage(cfg, s, &f, err);
+	int r = cage_fds_open(cfg, s, &f, err);
 	if (r < 0)
 		return r;
 	/* IPC and mount first: a failure leaves the caller's children where
@@ -424,7 +420,10 @@ static struct sandbox sandbox_of(const struct join_req *r)
 				.preserve_fds = r->preserve_fds,
 				.pty = all || ttys,
 				.pty_fds = all ? 7 : ttys,
-				.tty_owner = r->as == JOIN_ROOT ? 0 : r->u->uid};
+				.tty_owner = r->as == JOIN_ROOT ? 0 : r->u->uid,
+				.keep = {r->fds ? r->fds->mnt : -1, r->fds ? r->fds->pid : -1,
+					 r->fds ? r->fds->ipc : -1},
+				.n_keep = r->fds ? 3 : 0};
 }
 
 int join_and_exec(const struct join_req *r, int *exit_code, struct uc_error *err)
@@ -439,7 +438,8 @@ int join_and_exec(const struct join_req *r, int *exit_code, struct uc_error *err
 		return rc;
 	/* the front stays outside, the child goes in (root: in a user
 	 * namespace of its own) */
-	if (caged && (rc = join_slot(r->cfg, r->slot, r->as == JOIN_ROOT, !sb.pty, err)) < 0)
+	if (caged &&
+	    (rc = join_slot(r->cfg, r->slot, r->fds, r->as == JOIN_ROOT, !sb.pty, err)) < 0)
 		return rc;
 	/* root starts in the cage's /root (or /), not in the user's home */
 	if (chdir(r->as == JOIN_ROOT ? "/root" : r->u->home) < 0 && chdir("/") < 0)

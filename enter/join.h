@@ -31,6 +31,16 @@ enum join_as {
 	JOIN_USER_UNCAGED, /* exec --allow-uncaged of a user who is not caged */
 };
 
+/* The slot's mount namespace handle and the user's pid and IPC
+ * namespaces, opened and checked (the init alive) before anything is
+ * joined. */
+struct cage_fds {
+	int mnt, pid, ipc;
+};
+int cage_fds_open(const struct uc_config *cfg, const struct slot *s, struct cage_fds *f,
+		  struct uc_error *err);
+void cage_fds_close(struct cage_fds *f);
+
 struct join_req {
 	const struct uc_config *cfg;
 	const struct uc_user *u;
@@ -43,6 +53,9 @@ struct join_req {
 	bool pty;		    /* a relayed pty (enter's interactive shell: always) */
 	unsigned preserve_fds;	    /* exec --preserve-fds N */
 	const struct exec_env *env; /* exec --env, --keep-env, --cwd; NULL: none */
+	/* the slot's namespaces already opened (the static front checked the
+	 * cage with them); taken over. NULL: opened here */
+	struct cage_fds *fds;
 };
 
 /* Does not return when the command runs (the caller becomes the front and

@@ -18,9 +18,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* fds 3..3+n-1 survive the exec, every other one above 2 is closed. */
-static int keep_fds(unsigned n, struct uc_error *err)
+/* Every fd above 2 closed but fds 3..3+N-1 (--preserve-fds: they survive
+ * the exec) and unicage's own sb->keep (close-on-exec, above them). */
+static int keep_fds(const struct sandbox *sb, struct uc_error *err)
 {
+	unsigned n = sb->preserve_fds;
 	if (n > SANDBOX_MAX_PRESERVE_FDS)
 		return uc_fail(err, UC_BADREQUEST, "--preserve-fds %u: at most %d", n,
 			       SANDBOX_MAX_PRESERVE_FDS);
@@ -30,7 +32,25 @@ static int keep_fds(unsigned n, struct uc_error *err)
 			return uc_fail(err, UC_BADREQUEST,
 				       "--preserve-fds %u: descriptor %u is not open", n, fd);
 	}
-	if (syscall(SYS_close_range, 3 + n, ~0U, 0) < 0)
+	/* the ranges between the kept ones, in order (at most a few) */
+	unsigned lo = 3 + n;
+	for (;;) {
+		unsigned next = ~0U;
+		for (unsigned i = 0; i < sb->n_keep; i++)
+			if (sb->keep[i] >= 0 && (unsigned)sb->keep[i] >= lo &&
+			    (unsigned)sb->keep[i] < next)
+				next = (unsigned)sb->keep[i];
+		if (next == ~0U)
+			break;
+		if (next < 3 + n)
+			return uc_fail(err, UC_BADREQUEST,
+				       "--preserve-fds %u: descriptor %u is unicage's own", n,
+				       next);
+		if (next > lo && syscall(SYS_close_range, lo, next - 1, 0) < 0)
+			return uc_fail_errno(err, errno, "closing the caller's descriptors");
+		lo = next + 1;
+	}
+	if (syscall(SYS_close_range, lo, ~0U, 0) < 0)
 		return uc_fail_errno(err, errno, "closing the caller's descriptors");
 	return 0;
 }
@@ -76,7 +96,7 @@ static int session_by_fork(struct uc_error *err)
 
 int sandbox_detach(const struct sandbox *sb, struct uc_error *err)
 {
-	int r = keep_fds(sb->preserve_fds, err);
+	int r = keep_fds(sb, err);
 	if (r < 0)
 		return r;
 	if (sb->pty)

@@ -37,6 +37,10 @@ struct sandbox {
 	bool pty;	       /* a new pty relayed by a process outside the cage */
 	unsigned pty_fds;      /* with pty: which of fds 0-2 get its slave (bits; 0: all) */
 	uid_t tty_owner;       /* the pty's slave is given to this uid */
+	/* fds of unicage's own that sandbox_detach must not close (they stay
+	 * close-on-exec): the cage's namespaces, opened before it */
+	int keep[3];
+	unsigned n_keep;
 };
 
 /* The most --preserve-fds accepts. */

@@ -33,12 +33,6 @@
 
 #define MANIFEST_MAX (64u << 20)
 
-static uint64_t knob(const char *name, uint64_t def)
-{
-	const char *v = getenv(name);
-	return v && *v ? strtoull(v, NULL, 10) : def;
-}
-
 /* ---- the first entry: the manifest --------------------------------------- */
 
 static int read_manifest(struct imp *x)
@@ -422,8 +416,8 @@ int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct
 	uc_clock_now(&x.t0);
 	for (unsigned t = 0; t < T_N; t++)
 		x.t[t].fd = -1;
-	x.max_entries = knob("UNICAGE_IMPORT_MAX_ENTRIES", 10000000);
-	x.max_size = knob("UNICAGE_IMPORT_MAX_SIZE", 64ull << 30);
+	x.max_entries = cfg->import_max_entries;
+	x.max_size = cfg->import_max_size;
 	xman_init(&x.man);
 	int r = import_run(&x);
 	imp_release(&x, r == 0);

@@ -1,6 +1,8 @@
 #include "export/xman.h"
 
 #include "lib/cleanup.h"
+#include "lib/lines.h"
+#include "lib/path.h"
 #include "lib/sha256.h"
 
 #include <ctype.h>
@@ -56,27 +58,18 @@ const char *xman_file_hex(const struct xman *m, const char *path)
 	return strset_get(&m->files, path, &i) ? m->hexes.v[i] : NULL;
 }
 
-static void put_escaped(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\n')
-			fputs("\\n", f);
-		else if (*s == '\t')
-			fputs("\\t", f);
-		else if (*s == '\\')
-			fputs("\\\\", f);
-		else
-			fputc(*s, f);
-	}
-}
-
 int xman_format(const struct xman *m, char **out, size_t *len)
 {
 	FILE *f = open_memstream(out, len);
 	if (!f)
 		return -ENOMEM;
-	fprintf(f, "unicage-export %u\nhost %s\nuser %s\nuid %u\ngid %u\ngeneration %s\n",
-		m->version, m->host, m->user, (unsigned)m->uid, (unsigned)m->gid, m->gen);
+	/* host is for the reader (gethostname may give nothing): no line when
+	 * empty, as the parser takes a manifest without one */
+	fprintf(f, "unicage-export %u\n", m->version);
+	if (m->host[0])
+		fprintf(f, "host %s\n", m->host);
+	fprintf(f, "user %s\nuid %u\ngid %u\ngeneration %s\n", m->user, (unsigned)m->uid,
+		(unsigned)m->gid, m->gen);
 	fprintf(f, "generation_manifest_sha256 %s\ncreated %" PRId64 "\nenabled %s\nwith_home %s\n",
 		m->gen_sha[0] ? m->gen_sha : "-", m->created, m->enabled ? "yes" : "no",
 		m->with_home ? "yes" : "no");
@@ -84,7 +77,7 @@ int xman_format(const struct xman *m, char **out, size_t *len)
 		fprintf(f, "peruser %s\n", m->peruser.v[i]);
 	for (size_t i = 0; i < m->paths.n; i++) {
 		fprintf(f, "file %s ", m->hexes.v[i]);
-		put_escaped(f, m->paths.v[i]);
+		uc_put_escaped(f, m->paths.v[i]);
 		fputc('\n', f);
 	}
 	return fclose(f) == 0 ? 0 : -ENOMEM;
@@ -139,6 +132,23 @@ static int set_word(char *dst, size_t size, const char *v)
 	return 0;
 }
 
+/* What is wrong with an archive entry's name ("upper/...", as import's
+ * check_name says it), or NULL. */
+static const char *bad_entry_name(const char *p)
+{
+	if (!*p)
+		return "empty";
+	if (p[0] == '/')
+		return "an absolute path";
+	for (const char *c = p; *c;) {
+		size_t n = strcspn(c, "/");
+		if (n == 2 && c[0] == '.' && c[1] == '.')
+			return "a path with a '..' component";
+		c += n + (c[n] == '/');
+	}
+	return path_is_clean_relative(p) ? NULL : "not a clean relative path";
+}
+
 static int parse_line(struct xman *m, char *line, unsigned lineno, struct uc_error *err)
 {
 	char *sp = strchr(line, ' ');
@@ -189,8 +199,14 @@ static int parse_line(struct xman *m, char *line, unsigned lineno, struct uc_err
 			r = -EINVAL;
 		else {
 			*sp2 = '\0';
-			r = !is_hex64(v) || unescape(sp2 + 1) < 0 ? -EINVAL
-								  : xman_add_file(m, sp2 + 1, v);
+			const char *why = NULL;
+			r = !is_hex64(v) || unescape(sp2 + 1) < 0 ? -EINVAL : 0;
+			if (r == 0 && (why = bad_entry_name(sp2 + 1)))
+				return uc_fail(err, UC_BADREQUEST,
+					       XMAN_NAME ":%u: bad value for 'file': '%s' is %s",
+					       lineno, sp2 + 1, why);
+			if (r == 0)
+				r = xman_add_file(m, sp2 + 1, v);
 			if (r == -EEXIST)
 				return uc_fail(err, UC_BADREQUEST,
 					       XMAN_NAME ":%u: file listed twice", lineno);
@@ -202,6 +218,25 @@ static int parse_line(struct xman *m, char *line, unsigned lineno, struct uc_err
 	return 0;
 }
 
+/* The keys of one value each: a second line for one is refused (which of
+ * two users would the archive be?). */
+static int once(const char *line, unsigned lineno, unsigned *seen, struct uc_error *err)
+{
+	static const char *const single[] = {"host",	"user",	      "uid",
+					     "gid",	"generation", "generation_manifest_sha256",
+					     "created", "enabled",    "with_home"};
+	size_t klen = strcspn(line, " ");
+	for (size_t i = 0; i < UC_ARRAY_SIZE(single); i++) {
+		if (strlen(single[i]) != klen || strncmp(line, single[i], klen) != 0)
+			continue;
+		if (*seen & (1u << i))
+			return uc_fail(err, UC_BADREQUEST, XMAN_NAME ":%u: '%s' given twice",
+				       lineno, single[i]);
+		*seen |= 1u << i;
+	}
+	return 0;
+}
+
 int xman_parse(struct xman *m, const char *text, size_t len, struct uc_error *err)
 {
 	xman_init(m);
@@ -210,11 +245,20 @@ int xman_parse(struct xman *m, const char *text, size_t len, struct uc_error *er
 	char *buf = strndup(text, len);
 	if (!buf)
 		return uc_fail(err, UC_INTERNAL, "out of memory");
-	unsigned lineno = 0;
+	unsigned lineno = 0, seen = 0;
 	int r = 0;
-	char *save = NULL;
-	for (char *l = strtok_r(buf, "\n", &save); r == 0 && l; l = strtok_r(NULL, "\n", &save))
-		r = parse_line(m, l, ++lineno, err);
+	/* every line counted (strtok_r skipped blank ones: messages named the
+	 * wrong line); blank lines are allowed, the first line is the header */
+	for (char *l = buf, *next; r == 0 && l; l = next) {
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = '\0';
+		else if (!*l)
+			break; /* after the last newline */
+		lineno++;
+		if (*l || lineno == 1)
+			r = once(l, lineno, &seen, err) ?: parse_line(m, l, lineno, err);
+	}
 	free(buf);
 	if (r == 0 && lineno == 0)
 		r = uc_fail(err, UC_BADREQUEST, XMAN_NAME ": empty");

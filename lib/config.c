@@ -20,6 +20,7 @@ enum key_type {
 	KEY_BOOL,      /* yes/no, true/false, on/off, 1/0 */
 	KEY_MODE,      /* one of uc_cage_mode_names */
 	KEY_CAPS,      /* capability names (CAP_SYS_ADMIN or sys_admin), space or comma separated */
+	KEY_SIZE,      /* bytes: decimal, with an optional K, M, G or T (1024) */
 };
 
 /* The only capabilities root holds in a cage (enter_caps, an allowlist):
@@ -56,6 +57,9 @@ static const struct key_desc keys[] = {
     KEY(cage_mode, KEY_MODE),
     KEY(enter_caps, KEY_CAPS),
     KEY(cage_user_namespaces, KEY_BOOL),
+    KEY(import_max_entries, KEY_UINT),
+    KEY(import_max_size, KEY_SIZE),
+    KEY(cagefs_compat, KEY_BOOL),
 };
 #undef KEY
 
@@ -77,6 +81,8 @@ int uc_config_init(struct uc_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->min_uid = 1000;
 	cfg->strip_suid = true;
+	cfg->import_max_entries = 10000000;
+	cfg->import_max_size = 64ull << 30;
 	for (size_t i = 0; i < UC_ARRAY_SIZE(default_enter_caps); i++)
 		cfg->enter_caps[cfg->n_enter_caps++] = default_enter_caps[i];
 	if (set_str(&cfg->sysroot, "/") < 0 || set_str(&cfg->state_dir, "/var/lib/unicage") < 0 ||
@@ -109,6 +115,9 @@ static int config_copy(struct uc_config *dst, const struct uc_config *src)
 	dst->strip_suid = src->strip_suid;
 	dst->cage_mode = src->cage_mode;
 	dst->cage_user_namespaces = src->cage_user_namespaces;
+	dst->import_max_entries = src->import_max_entries;
+	dst->import_max_size = src->import_max_size;
+	dst->cagefs_compat = src->cagefs_compat;
 	memcpy(dst->enter_caps, src->enter_caps, sizeof(dst->enter_caps));
 	dst->n_enter_caps = src->n_enter_caps;
 	if (strv_copy(&dst->suid_allow, &src->suid_allow) < 0)
@@ -135,6 +144,26 @@ static int parse_uint(const char *v, unsigned *out)
 	if (errno || *end || n > UINT_MAX)
 		return -EINVAL;
 	*out = (unsigned)n;
+	return 0;
+}
+
+static int parse_size(const char *v, uint64_t *out)
+{
+	static const char units[] = "KMGT";
+	char *end;
+	if (!isdigit((unsigned char)v[0]))
+		return -EINVAL;
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 10);
+	const char *u = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
+	if (errno || (*end && (!u || end[1])))
+		return -EINVAL;
+	for (const char *p = units; u && p <= u; p++) {
+		if (n > UINT64_MAX / 1024)
+			return -EINVAL;
+		n *= 1024;
+	}
+	*out = n;
 	return 0;
 }
 
@@ -227,6 +256,12 @@ static int set_key(struct uc_config *cfg, const struct key_desc *k, const char *
 		return 0;
 	case KEY_CAPS:
 		return parse_caps(cfg, v, where, k->name, err);
+	case KEY_SIZE:
+		if (parse_size(v, field) < 0)
+			return uc_fail(err, UC_BADREQUEST,
+				       "%s: %s must be a size in bytes (K, M, G, T allowed), not '%s'",
+				       where, k->name, v);
+		return 0;
 	case KEY_MODE:
 		for (int i = 0; i < (int)UC_ARRAY_SIZE(uc_cage_mode_names); i++)
 			if (strcmp(v, uc_cage_mode_names[i]) == 0) {
@@ -327,6 +362,9 @@ int uc_config_parse(struct uc_config *cfg, FILE *f, const char *name, struct uc_
 static int finalize(struct uc_config *cfg)
 {
 	char buf[PATH_MAX];
+	/* CageFS's own directory is read as CageFS writes it (doc/cagefs.md) */
+	if (strcmp(cfg->config_dir, "/etc/cagefs") == 0)
+		cfg->cagefs_compat = true;
 	if (cfg->cages_dir)
 		return 0;
 	if (path_join(buf, sizeof(buf), cfg->state_dir, "cages") < 0)

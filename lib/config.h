@@ -5,6 +5,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "lib/error.h"
@@ -34,6 +35,12 @@ struct uc_config {
 	/* cage_user_namespaces = no (default): seccomp refuses CLONE_NEWUSER
 	 * in cages (doc/enter.md) */
 	bool cage_user_namespaces;
+	/* import refuses archives with more entries or bytes than these */
+	unsigned import_max_entries;
+	uint64_t import_max_size;
+	/* cagefs_compat = yes, or config_dir = /etc/cagefs: config_dir is a
+	 * CageFS configuration read as it is (doc/cagefs.md) */
+	bool cagefs_compat;
 };
 
 /* cage_mode = auto|overlay|bind: auto probes the kernel once (overlay with a
@@ -51,3 +58,8 @@ int uc_config_parse(struct uc_config *cfg, FILE *f, const char *name, struct uc_
 /* Load the configuration: `path` (from -c) or else $UNICAGE_CONFIG must exist;
  * with neither, UC_DEFAULT_CONFIG is read when it exists. cfg must be init'ed. */
 int uc_config_load(struct uc_config *cfg, const char *path, struct uc_error *err);
+
+/* Set key to value in the unicage.conf at path (created if missing),
+ * atomically, every other line kept; the result must parse (else
+ * UC_BADREQUEST and nothing changed). lib/config_write.c. */
+int uc_config_set(const char *path, const char *key, const char *value, struct uc_error *err);

@@ -204,9 +204,16 @@ void json_envelope_begin(struct json *j)
 
 void json_envelope_end(struct json *j)
 {
+	json_envelope_end_result(j, "ok", NULL);
+}
+
+void json_envelope_end_result(struct json *j, const char *result, const char *message)
+{
 	json_key(j, "metadata");
 	json_object_begin(j);
-	json_kv_string(j, "result", "ok");
+	json_kv_string(j, "result", result);
+	if (message)
+		json_kv_string(j, "message", message);
 	json_object_end(j);
 	json_object_end(j);
 	fputc('\n', j->f);

@@ -43,5 +43,8 @@ void json_kv_bool(struct json *j, const char *key, bool v);
  * "metadata": {"result": "ok"}. */
 void json_envelope_begin(struct json *j);
 void json_envelope_end(struct json *j);
+/* The same with another result (a report whose data is the answer but
+ * which did not succeed: check) and a message (NULL: none). */
+void json_envelope_end_result(struct json *j, const char *result, const char *message);
 /* A whole error envelope: {"data": null, "metadata": {"result": Kind, "message": msg}}. */
 void json_envelope_error(FILE *f, enum uc_kind kind, const char *msg);

@@ -2,6 +2,7 @@
  * one place that numbers lines for "FILE:LINE" messages and refuses NUL bytes. */
 #pragma once
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "lib/error.h"
@@ -19,3 +20,11 @@ int uc_read_lines(FILE *f, const char *name, uc_line_fn fn, void *arg, struct uc
 void uc_put_escaped(FILE *f, const char *s);
 /* Undo uc_put_escaped in place; returns s. */
 char *uc_unescape(char *s);
+
+/* Strict numbers of those records and lists: digits of base (10 or 8)
+ * only, a '-' first for the signed one; no blank, no '+', no wrap: a value
+ * above max (or outside int64_t) is -EINVAL, where strtoul would turn
+ * "4294967296" into 0 and "-1" into 4294967295. *end (may be NULL) gets
+ * the first byte after the digits, which the caller checks. */
+int uc_parse_u64(const char *s, int base, uint64_t max, uint64_t *out, char **end);
+int uc_parse_s64(const char *s, int64_t *out, char **end);

@@ -15,6 +15,7 @@ void uc_raise_fd_limit(void)
 	}
 }
 
+#ifdef UNICAGE_TEST_HOOKS
 void uc_test_pause(const char *knob)
 {
 	const char *f = getenv(knob);
@@ -26,6 +27,7 @@ void uc_test_pause(const char *knob)
 	for (int i = 0; i < 3000 && access(f, F_OK) == 0; i++)
 		usleep(10000);
 }
+#endif
 
 void uc_clock_now(struct timespec *t)
 {

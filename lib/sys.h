@@ -11,8 +11,14 @@ struct timespec;
 void uc_clock_now(struct timespec *t);
 long uc_ms_since(const struct timespec *t0);
 
-/* Tests only: when the environment variable `knob` names a file, create it
- * and wait (up to 30 s) until it is removed, so that a test can change
- * things exactly at that point (UNICAGE_TEST_EXPORT_PAUSE,
- * UNICAGE_TEST_IMPORT_PAUSE). */
+/* Tests only (built with -DUNICAGE_TEST_HOOKS, the test build of make
+ * check; doc/testing.md): when the environment variable `knob` names a
+ * file, create it and wait (up to 30 s) until it is removed, so that a test
+ * can change things exactly at that point (UNICAGE_TEST_EXPORT_PAUSE,
+ * UNICAGE_TEST_IMPORT_PAUSE). In other builds it is nothing, and the
+ * knob's name is not in the binary. */
+#ifdef UNICAGE_TEST_HOOKS
 void uc_test_pause(const char *knob);
+#else
+#define uc_test_pause(knob) ((void)0)
+#endif

@@ -1,6 +1,7 @@
 #include "mount/cagemp.h"
 
 #include "lib/cleanup.h"
+#include "lib/hashset.h"
 #include "lib/lines.h"
 #include "lib/path.h"
 #include "lib/strv.h"
@@ -10,8 +11,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int parse_line(struct cage_mp *mp, char *line, const char *where, struct uc_error *err)
+struct mp_read {
+	struct cage_mp *mp;
+	struct strset seen; /* the paths so far (a search per line was quadratic) */
+};
+
+/* MODE of @/path,MODE: octal digits only, permission bits only (strtoul
+ * took "+700", " 700" and "-0"). */
+static int parse_mode(char *v, mode_t *mode)
 {
+	uint64_t m;
+	char *end;
+	v = str_trim(v);
+	if (uc_parse_u64(v, 8, 07777, &m, &end) < 0 || *end)
+		return -EINVAL;
+	*mode = (mode_t)m;
+	return 0;
+}
+
+static int parse_line(struct mp_read *rd, char *line, const char *where, struct uc_error *err)
+{
+	struct cage_mp *mp = rd->mp;
 	char *s = str_trim(line);
 	if (!*s || *s == '#')
 		return 0;
@@ -26,12 +46,9 @@ static int parse_line(struct cage_mp *mp, char *line, const char *where, struct 
 			return uc_fail(err, UC_BADREQUEST, "%s: '@%s' needs ,MODE (octal)", where,
 				       s);
 		*comma = '\0';
-		char *end;
-		unsigned long m = strtoul(str_trim(comma + 1), &end, 8);
-		if (!*str_trim(comma + 1) || *end || m > 07777)
+		if (parse_mode(comma + 1, &e.mode) < 0)
 			return uc_fail(err, UC_BADREQUEST, "%s: bad MODE '%s' (octal, e.g. 700)",
 				       where, comma + 1);
-		e.mode = (mode_t)m;
 	} else if (comma) {
 		return uc_fail(err, UC_BADREQUEST, "%s: ',' only after @/path", where);
 	}
@@ -39,9 +56,11 @@ static int parse_line(struct cage_mp *mp, char *line, const char *where, struct 
 	if (!path_is_clean_absolute(s) || strcmp(s, "/") == 0)
 		return uc_fail(err, UC_BADREQUEST, "%s: '%s' is not a clean absolute path", where,
 			       s);
-	for (size_t i = 0; i < mp->n; i++)
-		if (strcmp(mp->v[i].path, s) == 0)
-			return uc_fail(err, UC_BADREQUEST, "%s: %s is listed twice", where, s);
+	int added = strset_add(&rd->seen, s);
+	if (added < 0)
+		return uc_fail(err, UC_INTERNAL, "out of memory");
+	if (added == 0)
+		return uc_fail(err, UC_BADREQUEST, "%s: %s is listed twice", where, s);
 	struct mp_entry *v = realloc(mp->v, (mp->n + 1) * sizeof(*v));
 	if (v)
 		mp->v = v;
@@ -59,7 +78,9 @@ static int mp_line(char *line, const char *where, unsigned lineno, void *arg, st
 int cagemp_parse(struct cage_mp *mp, FILE *f, const char *name, struct uc_error *err)
 {
 	memset(mp, 0, sizeof(*mp));
-	int r = uc_read_lines(f, name, mp_line, mp, err);
+	struct mp_read rd = {.mp = mp};
+	int r = uc_read_lines(f, name, mp_line, &rd, err);
+	strset_release(&rd.seen);
 	if (r < 0)
 		cagemp_release(mp);
 	return r;
@@ -71,6 +92,11 @@ int cagemp_load(struct cage_mp *mp, const char *config_dir, struct uc_error *err
 	memset(mp, 0, sizeof(*mp));
 	path_join(path, sizeof(path), config_dir, "cage.mp");
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	if (!f && errno == ENOENT) {
+		/* a CageFS configuration (doc/cagefs.md): the same syntax */
+		path_join(path, sizeof(path), config_dir, "cagefs.mp");
+		f = fopen(path, "re");
+	}
 	if (!f)
 		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", path);
 	return cagemp_parse(mp, f, path, err);

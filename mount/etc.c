@@ -5,6 +5,7 @@
 #include "lib/path.h"
 #include "lib/pwfile.h"
 #include "lib/store.h"
+#include "mount/pidns.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -37,9 +38,20 @@ static int mkdir_mode(const char *p, mode_t mode)
 	return 0;
 }
 
-/* cages_dir/NN/<user>, root-owned 0700 (what the user must own comes later). */
-static int make_cage_dir(const struct uc_config *cfg, const struct uc_user *u, char *dir,
-			 size_t size)
+/* dir/owner: the uid the cage is for (mount/lifecycle.h), written once. */
+static int write_owner(const char *dir, uid_t uid)
+{
+	char text[32];
+	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	if (faccessat(dfd, "owner", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	snprintf(text, sizeof(text), "%u\n", (unsigned)uid);
+	return cage_write_text(dfd, "owner", text);
+}
+
+int cage_dir_make(const struct uc_config *cfg, const struct uc_user *u, char *dir, size_t size)
 {
 	char nn[PATH_MAX];
 	int r = cage_dir_path(cfg, u, dir, size);
@@ -50,7 +62,7 @@ static int make_cage_dir(const struct uc_config *cfg, const struct uc_user *u, c
 	    (r = mkdir_mode(cfg->cages_dir, 0755)) < 0 || (r = mkdir_mode(nn, 0755)) < 0 ||
 	    (r = mkdir_mode(dir, 0700)) < 0)
 		return r;
-	return 0;
+	return write_owner(dir, u->uid);
 }
 
 static int copy_file(int sdir, int ddir, const char *name, const struct stat *st)
@@ -296,8 +308,8 @@ bool cage_etc_field_ok(const char *s)
 	return true;
 }
 
-static int filter_accounts(const struct uc_config *cfg, const struct skel_conf *conf,
-			   const struct uc_user *u, int etcfd)
+int cage_etc_filter_accounts(const struct uc_config *cfg, const struct skel_conf *conf,
+			     const struct uc_user *u, int etcfd)
 {
 	struct strv users = STRV_INIT, groups = STRV_INIT, kept_users = STRV_INIT,
 		    kept_groups = STRV_INIT;
@@ -437,7 +449,7 @@ int cage_etc_generate(const struct uc_config *cfg, const struct skel_conf *conf,
 			       "%s: the user database gives a name, home or shell with ':' or a "
 			       "control character: no cage is built for it",
 			       u->name);
-	int r = make_cage_dir(cfg, u, dir, sizeof(dir));
+	int r = cage_dir_make(cfg, u, dir, sizeof(dir));
 	if (r < 0)
 		return uc_fail_errno(err, r, "cage directory of %s", u->name);
 	_cleanup_close_ int sfd = -1;
@@ -453,7 +465,7 @@ int cage_etc_generate(const struct uc_config *cfg, const struct skel_conf *conf,
 	    openat(cfd, "etc.new", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	r = efd < 0 ? -errno : sfd >= 0 ? copy_tree(sfd, efd) : 0;
 	if (r == 0)
-		r = filter_accounts(cfg, conf, u, efd);
+		r = cage_etc_filter_accounts(cfg, conf, u, efd);
 	snprintf(custom, sizeof(custom), "%s/custom.etc/%s", cfg->config_dir, u->name);
 	int cust = r == 0 ? open(custom, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
 	if (cust >= 0) {

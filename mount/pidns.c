@@ -37,16 +37,30 @@ int cage_write_text(int dfd, const char *name, const char *text)
 	return 0;
 }
 
-/* unicage-init beside this binary (the build tree, or LIBEXECDIR beside
- * unicage-core), else LIBEXECDIR; UNICAGE_INIT overrides (tests). */
+static const char *init_binary; /* cage_init_binary_set */
+
+void cage_init_binary_set(const char *path)
+{
+	init_binary = path;
+}
+
+/* The one cage_init_binary_set names, else unicage-init beside this binary
+ * (the build tree, or LIBEXECDIR beside unicage-core), else LIBEXECDIR;
+ * UNICAGE_INIT overrides in the test build only. */
 static int open_init_binary(char *path, size_t size)
 {
-	const char *env = getenv("UNICAGE_INIT");
 	int fd = -1;
+	if (init_binary) {
+		snprintf(path, size, "%s", init_binary);
+		return open(path, O_PATH | O_CLOEXEC);
+	}
+#ifdef UNICAGE_TEST_HOOKS
+	const char *env = getenv("UNICAGE_INIT");
 	if (env && *env) {
 		snprintf(path, size, "%s", env);
 		return open(path, O_PATH | O_CLOEXEC);
 	}
+#endif
 	if (path_beside_self(path, size, "unicage-init") == 0 &&
 	    (fd = open(path, O_PATH | O_CLOEXEC)) >= 0)
 		return fd;

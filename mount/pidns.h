@@ -25,5 +25,11 @@ int cage_init_ensure(const struct uc_config *cfg, int nsdir, int template_fd, co
  * release its handles and record. */
 void cage_init_stop(int nsdir, const char *user);
 
+/* The unicage-init to start (an absolute path), NULL for the default:
+ * beside this binary, else LIBEXECDIR. pam_unicage.so names the one beside
+ * itself (/proc/self/exe is the service's there). Not thread-safe: set it
+ * around the mount, as the module does. */
+void cage_init_binary_set(const char *path);
+
 /* text into dfd/name atomically (a temporary name, then rename). */
 int cage_write_text(int dfd, const char *name, const char *text);

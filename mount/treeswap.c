@@ -31,9 +31,11 @@ static int crash_n; /* counted from the start of import_commit */
 
 static void crash_point(void)
 {
+#ifdef UNICAGE_TEST_HOOKS /* the test build only */
 	const char *k = getenv("UNICAGE_TEST_IMPORT_CRASH");
 	if (k && atoi(k) == ++crash_n)
 		kill(getpid(), SIGKILL);
+#endif
 }
 
 void import_tmp_name(char *buf, size_t size, const char *user, int pid)

@@ -1,6 +1,8 @@
 #include "mount/users.h"
+#include "mount/users_cagefs.h"
 
 #include "lib/cleanup.h"
+#include "lib/hashset.h"
 #include "lib/lines.h"
 #include "lib/log.h"
 #include "lib/path.h"
@@ -15,19 +17,41 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* One name per line, # comments; a line that is not a user name is an error. */
+struct names_read {
+	struct strv *out;
+	struct strset seen; /* out's names (a list search per line was quadratic) */
+};
+
+/* One name per line, # comments; a line that is not a user name (a blank,
+ * '/', ':' or a control character in it) is an error. */
 static int name_line(char *line, const char *where, unsigned lineno, void *arg,
 		     struct uc_error *err)
 {
-	struct strv *out = arg;
+	struct names_read *nr = arg;
 	char *s = str_trim(line);
 	if (!*s || *s == '#')
 		return 0;
-	if (strpbrk(s, " \t/:"))
+	bool ok = true;
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		ok = ok && *c > ' ' && *c != 0x7f && *c != '/' && *c != ':';
+	if (!ok)
 		return uc_fail(err, UC_BADREQUEST, "%s: '%s' is not a user name", where, s);
-	if (!strv_contains(out, s) && strv_push(out, s) < 0)
+	int added = strset_add(&nr->seen, s);
+	if (added < 0 || (added > 0 && strv_push(nr->out, s) < 0))
 		return uc_fail(err, UC_INTERNAL, "out of memory");
 	return 0;
+}
+
+int cage_users_parse_names(FILE *f, const char *name, struct strv *out, struct uc_error *err)
+{
+	struct names_read nr = {.out = out};
+	int r = 0;
+	for (size_t i = 0; r >= 0 && i < out->n; i++)
+		r = strset_add(&nr.seen, out->v[i]);
+	r = r < 0 ? uc_fail(err, UC_INTERNAL, "out of memory")
+		  : uc_read_lines(f, name, name_line, &nr, err);
+	strset_release(&nr.seen);
+	return r;
 }
 
 static int read_names(const char *path, struct strv *out, struct uc_error *err)
@@ -35,7 +59,7 @@ static int read_names(const char *path, struct strv *out, struct uc_error *err)
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	if (!f)
 		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", path);
-	return uc_read_lines(f, path, name_line, out, err);
+	return cage_users_parse_names(f, path, out, err);
 }
 
 static int write_file(int dirfd, const char *name, const char *text, struct uc_error *err)
@@ -121,6 +145,14 @@ static int load_excluded(const struct uc_config *cfg, struct cage_users *cu, str
 int cage_users_load(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err)
 {
 	memset(cu, 0, sizeof(*cu));
+	if (cfg->cagefs_compat) {
+		int r = cagefs_users_load(cfg, cu, err);
+		if (r == 0)
+			r = load_excluded(cfg, cu, err);
+		if (r < 0)
+			cage_users_release(cu);
+		return r;
+	}
 	char p[PATH_MAX], mode[32] = "";
 	path_join(p, sizeof(p), cfg->state_dir, "users/mode");
 	FILE *f = fopen(p, "re");
@@ -146,6 +178,8 @@ int cage_users_load(const struct uc_config *cfg, struct cage_users *cu, struct u
 
 int cage_users_save(const struct uc_config *cfg, const struct cage_users *cu, struct uc_error *err)
 {
+	if (cfg->cagefs_compat)
+		return cagefs_users_save(cfg, cu, err);
 	_cleanup_close_ int dfd = state_dir(cfg, true, err);
 	if (dfd < 0)
 		return dfd;
@@ -224,4 +258,28 @@ int cage_user_set(const struct uc_config *cfg, struct cage_users *cu, const stru
 	if (!listed)
 		strv_remove(list, u->name);
 	return 0;
+}
+
+bool cage_users_forget(struct cage_users *cu, const char *name)
+{
+	size_t n = cu->enabled.n + cu->disabled.n;
+	strv_remove(&cu->enabled, name);
+	strv_remove(&cu->disabled, name);
+	return cu->enabled.n + cu->disabled.n != n;
+}
+
+bool cage_users_rename(struct cage_users *cu, const char *old, const char *nu)
+{
+	struct strv *lists[] = {&cu->enabled, &cu->disabled};
+	bool changed = false;
+	for (size_t i = 0; i < 2; i++) {
+		if (!strv_contains(lists[i], old))
+			continue;
+		strv_remove(lists[i], old);
+		/* out of memory: the name is dropped, never another one's */
+		if (!strv_contains(lists[i], nu))
+			strv_push(lists[i], nu);
+		changed = true;
+	}
+	return changed;
 }

@@ -6,6 +6,8 @@
  * state_dir/users.lock. */
 #pragma once
 
+#include <stdio.h>
+
 #include "lib/config.h"
 #include "lib/error.h"
 #include "lib/strv.h"
@@ -28,6 +30,11 @@ enum user_verdict { U_ENABLED, U_DISABLED, U_SYSTEM, U_EXCLUDED };
  * (unicage's own files) is UC_BADREQUEST; an exclude/ file with a bad line
  * only lands in cu->broken (see load_excluded). */
 int cage_users_load(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err);
+/* One user name per line (# comments, blank lines), as users.enabled,
+ * users.disabled and each exclude/ file hold them, appended to out unless
+ * there already; a line that is not a name is UC_BADREQUEST naming
+ * NAME:LINE. */
+int cage_users_parse_names(FILE *f, const char *name, struct strv *out, struct uc_error *err);
 int cage_users_save(const struct uc_config *cfg, const struct cage_users *cu, struct uc_error *err);
 void cage_users_release(struct cage_users *cu);
 
@@ -39,3 +46,11 @@ int cage_user_set(const struct uc_config *cfg, struct cage_users *cu, const stru
 		  bool enable, struct uc_error *err);
 /* Switch the mode, keeping every user's state. */
 int cage_users_toggle(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err);
+/* The lifecycle's edits of the state (mount/lifecycle.h): a name out of
+ * both lists, or renamed in them. True when something changed (then save). */
+bool cage_users_forget(struct cage_users *cu, const char *name);
+bool cage_users_rename(struct cage_users *cu, const char *old, const char *nu);
+/* A name that can name a cage directory and a state entry: 1-255 bytes, no
+ * '/', ':', white space or control character, not starting with '.' or '-'
+ * (mount/users_cagefs.c; libc only, for the front). */
+bool cage_user_name_ok(const char *name);

@@ -49,6 +49,7 @@
 #include "lib/log.h"
 #include "lib/users.h"
 #include "mount/cage.h"
+#include "mount/pidns.h"
 #include "mount/users.h"
 
 struct pam_args {
@@ -139,10 +140,9 @@ static int mount_cage(const struct uc_config *cfg, const struct uc_user *u, stru
 	char init[PATH_MAX];
 	bool set_init = init_beside_module(init, sizeof(init));
 	if (set_init)
-		setenv("UNICAGE_INIT", init, 1);
+		cage_init_binary_set(init);
 	int r = entry_mount_cage(cfg, u, s, err);
-	if (set_init)
-		unsetenv("UNICAGE_INIT");
+	cage_init_binary_set(NULL);
 	return r;
 }
 

@@ -30,7 +30,7 @@ if [ "$fs" != here ]; then
     *) "mkfs.$fs" -q -F "$img" ;;
     esac
     mount -o loop "$img" "$w"
-    trap 'chattr -R -i "$w" 2>/dev/null; umount "$w"; rm -f "$img"' EXIT
+    trap 'chattr -R -i "$w" 2>/dev/null || true; umount "$w"; rm -f "$img"' EXIT
 fi
 host=$w/host
 rm -rf "$w/host" "$w/etc"

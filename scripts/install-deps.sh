@@ -9,6 +9,7 @@ debian_pkgs=(
     librpm-dev libacl1-dev libattr1-dev libzstd-dev libmount-dev libcap-dev libarchive-dev zlib1g-dev
     libelf-dev libseccomp-dev             # ELF checks of a generation (elfutils), the cages' seccomp filter
     libcmocka-dev                         # unit tests
+    clang libclang-rt-14-dev              # make fuzz (libFuzzer, ASan, UBSan runtimes)
     libpam0g-dev                          # pam_unicage.so
     pamtester openssh-server openssh-client cron rsync  # the PAM module's tests (a private sshd on loopback, cron, rsync over ssh)
     rpm                                   # rpm and rpmbuild: fixtures and the oracle
@@ -21,6 +22,7 @@ el_pkgs=(
     rpm-devel libacl-devel libattr-devel libzstd-devel libmount-devel libcap-devel libarchive-devel zlib-devel
     elfutils-libelf-devel libseccomp-devel
     libcmocka-devel
+    clang compiler-rt
     pam-devel
     pamtester openssh-server openssh-clients cronie rsync
     rpm rpm-build

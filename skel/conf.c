@@ -1,6 +1,7 @@
 #include "skel/conf.h"
 
 #include "lib/cleanup.h"
+#include "lib/hashset.h"
 #include "lib/lines.h"
 #include "lib/path.h"
 
@@ -28,6 +29,26 @@ static bool good_path(const char *p)
 			return false;
 	}
 	return strlen(p) < PATH_MAX;
+}
+
+/* "/" (or a glob of every top directory) in paths= would take the whole host into the skeleton:
+ * what a cfg names is below a top-level directory. */
+static bool whole_host(const char *p)
+{
+	return !*p || strcmp(p, "/") == 0 || strspn(p + 1, "*?") == strlen(p + 1);
+}
+
+/* A package name of rpm.list as rpm reads one (a name or N-[E:]V-R label):
+ * no blank, control character, '/', or glob (rpmdb lookups take no
+ * patterns; a '*' would name nothing and say nothing). */
+static bool good_package(const char *n)
+{
+	if (!*n || n[0] == '-')
+		return false;
+	for (; *n; n++)
+		if ((unsigned char)*n <= ' ' || *n == 0x7f || strchr("/*?[]\\", *n))
+			return false;
+	return true;
 }
 
 static bool good_name(const char *n)
@@ -60,7 +81,10 @@ static int split_into(struct strv *sv, const char *value, bool paths, const char
 		if (!*it)
 			continue;
 		bool ok = paths ? good_path(it) : good_name(it);
-		if (!ok)
+		if (ok && paths && whole_host(it))
+			r = uc_fail(err, UC_BADREQUEST, "%s: %s: '%s' is the whole host", where,
+				    key, it);
+		else if (!ok)
 			r = uc_fail(err, UC_BADREQUEST, "%s: %s: '%s' is not %s", where, key, it,
 				    paths ? "an absolute path or glob" : "a user or group name");
 		else if (strv_push(sv, it) < 0)
@@ -84,8 +108,11 @@ static int finish_key(struct pending *p, struct uc_error *err)
 		r = split_into(&s->paths, p->value, true, p->where, "paths", err);
 	} else if (strcmp(p->key, "devices") == 0) {
 		r = split_into(&s->devices, p->value, true, p->where, "devices", err);
+		/* a device node or a few: "/dev" itself (or a glob of all of it) is every
+		 * device of the host */
 		for (size_t i = 0; r == 0 && i < s->devices.n; i++)
-			if (!path_has_prefix(s->devices.v[i], "/dev"))
+			if (!path_has_prefix(s->devices.v[i], "/dev") ||
+			    whole_host(s->devices.v[i] + strlen("/dev")))
 				r = uc_fail(err, UC_BADREQUEST,
 					    "%s: devices: '%s' is not below /dev", p->where,
 					    s->devices.v[i]);
@@ -212,6 +239,7 @@ int skel_cfg_parse(struct skel_conf *c, FILE *f, const char *name, struct uc_err
 struct list_read {
 	struct strv *out;
 	bool paths;
+	struct strset seen; /* out's entries (a strv search per line was quadratic) */
 };
 
 static int list_line(char *line, const char *where, unsigned lineno, void *arg,
@@ -224,17 +252,27 @@ static int list_line(char *line, const char *where, unsigned lineno, void *arg,
 	if (lr->paths && !good_path(s))
 		return uc_fail(err, UC_BADREQUEST, "%s: '%s' is not an absolute path or glob",
 			       where, s);
-	if (!lr->paths && (strpbrk(s, " \t/") || s[0] == '-'))
+	if (!lr->paths && !good_package(s))
 		return uc_fail(err, UC_BADREQUEST, "%s: '%s' is not a package name", where, s);
-	if (!strv_contains(lr->out, s) && strv_push(lr->out, s) < 0)
+	int added = strset_add(&lr->seen, s);
+	if (added < 0 || (added > 0 && strv_push(lr->out, s) < 0))
 		return uc_fail(err, UC_INTERNAL, "out of memory");
 	return 0;
 }
 
 int skel_list_parse(struct strv *out, FILE *f, const char *name, bool paths, struct uc_error *err)
 {
-	struct list_read lr = {out, paths};
-	return uc_read_lines(f, name, list_line, &lr, err);
+	struct list_read lr = {.out = out, .paths = paths};
+	int r = 0;
+	/* out may hold a first file's entries (black.list, then custom.black.list) */
+	for (size_t i = 0; r >= 0 && i < out->n; i++)
+		r = strset_add(&lr.seen, out->v[i]);
+	if (r >= 0)
+		r = uc_read_lines(f, name, list_line, &lr, err);
+	else
+		r = uc_fail(err, UC_INTERNAL, "out of memory");
+	strset_release(&lr.seen);
+	return r;
 }
 
 static int with_file(const char *dir, const char *name, struct uc_error *err,

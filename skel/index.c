@@ -85,43 +85,66 @@ int index_write(const struct skel_index *ix, int dirfd, struct uc_error *err)
 	return r < 0 ? uc_fail_errno(err, r, "index") : 0;
 }
 
-/* The fields after the path (strtoull, not sscanf: an index has a line per
- * file of the skeleton, read at every update). */
-static int parse_fields(char *s, struct idx_ent *e)
+/* One number and the tab after it; *s moves past both. */
+static int num_u(char **s, int base, uint64_t max, uint64_t *v)
 {
 	char *end;
-	uint64_t *u[] = {&e->dev, &e->ino, &e->size};
-	for (size_t i = 0; i < 3; i++) {
-		*u[i] = strtoull(s, &end, 10);
-		if (*end != '\t')
+	if (uc_parse_u64(*s, base, max, v, &end) < 0 || *end != '\t')
+		return -EINVAL;
+	*s = end + 1;
+	return 0;
+}
+
+static int num_s(char **s, int64_t *v)
+{
+	char *end;
+	if (uc_parse_s64(*s, v, &end) < 0 || *end != '\t')
+		return -EINVAL;
+	*s = end + 1;
+	return 0;
+}
+
+/* 64 lowercase hex digits (as objkey_hex writes them), or "-": the key of a
+ * record names an object file, built from it by objkey_from_hex. */
+static int take_key(char **s, char *key)
+{
+	size_t klen = strcspn(*s, "\t");
+	if ((*s)[klen] != '\t')
+		return -EINVAL;
+	if (klen == 1 && **s == '-') {
+		key[0] = '\0';
+	} else {
+		if (klen != 64 || strspn(*s, "0123456789abcdef") < 64)
 			return -EINVAL;
-		s = end + 1;
+		memcpy(key, *s, 64);
+		key[64] = '\0';
 	}
-	e->mtime_ns = strtoll(s, &end, 10);
-	if (*end != '\t')
+	*s += klen + 1;
+	return 0;
+}
+
+/* The fields after the path (strtoull, not sscanf: an index has a line per
+ * file of the skeleton, read at every update). Every number is checked
+ * whole and in range: a wrapped uid or gid would be the owner of a file. */
+static int parse_fields(char *s, struct idx_ent *e)
+{
+	uint64_t mode, uid, gid, suffix;
+	if (num_u(&s, 10, UINT64_MAX, &e->dev) < 0 || num_u(&s, 10, UINT64_MAX, &e->ino) < 0 ||
+	    num_u(&s, 10, UINT64_MAX, &e->size) < 0 || num_s(&s, &e->mtime_ns) < 0 ||
+	    num_s(&s, &e->ctime_ns) < 0 || num_u(&s, 8, 0177777, &mode) < 0 ||
+	    num_u(&s, 10, UINT32_MAX - 1, &uid) < 0 || num_u(&s, 10, UINT32_MAX - 1, &gid) < 0)
 		return -EINVAL;
-	e->ctime_ns = strtoll(end + 1, &end, 10);
-	if (*end != '\t')
+	e->mode = (unsigned)mode;
+	e->uid = (unsigned)uid;
+	e->gid = (unsigned)gid;
+	e->cls = s[0];
+	if (!e->cls || !strchr("sc-x", e->cls) || s[1] != '\t')
 		return -EINVAL;
-	e->mode = (unsigned)strtoul(end + 1, &end, 8);
-	if (*end != '\t')
+	s += 2;
+	char *end;
+	if (take_key(&s, e->key) < 0 || uc_parse_u64(s, 10, UINT32_MAX, &suffix, &end) < 0)
 		return -EINVAL;
-	e->uid = (unsigned)strtoul(end + 1, &end, 10);
-	if (*end != '\t')
-		return -EINVAL;
-	e->gid = (unsigned)strtoul(end + 1, &end, 10);
-	if (end[0] != '\t' || !end[1] || end[2] != '\t')
-		return -EINVAL;
-	e->cls = end[1];
-	if (!e->cls || !strchr("sc-x", e->cls))
-		return -EINVAL;
-	s = end + 3;
-	size_t klen = strcspn(s, "\t");
-	if (klen > 64 || s[klen] != '\t')
-		return -EINVAL;
-	snprintf(e->key, sizeof(e->key), "%.*s", (int)klen,
-		 strncmp(s, "-", klen) == 0 && klen == 1 ? "" : s);
-	e->suffix = (unsigned)strtoul(s + klen + 1, &end, 10);
+	e->suffix = (unsigned)suffix;
 	return *end == '\n' || *end == '\0' ? 0 : -EINVAL;
 }
 
@@ -139,6 +162,8 @@ static int index_parse(int dirfd, char **text, int (*fn)(void *, const struct id
 	if (read(fd, *text, (size_t)st.st_size) != st.st_size)
 		return uc_fail(err, UC_BADREQUEST, "index: short read");
 	(*text)[st.st_size] = '\0';
+	if (memchr(*text, '\0', (size_t)st.st_size))
+		return uc_fail(err, UC_BADREQUEST, "index: NUL byte");
 	static const char magic[] = "unicage-index 1\n";
 	if (strncmp(*text, magic, strlen(magic)) != 0)
 		return uc_fail(err, UC_BADREQUEST, "index: unknown format");
@@ -151,7 +176,7 @@ static int index_parse(int dirfd, char **text, int (*fn)(void *, const struct id
 		*tab = '\0';
 		uc_unescape(line);
 		struct idx_ent e = {.path = line};
-		if (parse_fields(tab + 1, &e) < 0)
+		if (line[0] != '/' || parse_fields(tab + 1, &e) < 0)
 			return uc_fail(err, UC_BADREQUEST, "index: bad line for %s", line);
 		int r = fn(ctx, &e);
 		if (r != 0)

@@ -3,10 +3,12 @@
 #include "lib/cleanup.h"
 #include "lib/lines.h"
 #include "lib/objkey.h"
+#include "lib/sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <rpm/rpmcrypto.h>
 #include <rpm/rpmpgp.h>
 #include <stdio.h>
@@ -85,16 +87,8 @@ int manifest_create(struct manifest_writer **wp, int dirfd, const char *gen, str
 
 static void put_field(FILE *f, const char *s)
 {
-	for (; s && *s; s++) {
-		if (*s == '\t')
-			fputs("\\t", f);
-		else if (*s == '\n')
-			fputs("\\n", f);
-		else if (*s == '\\')
-			fputs("\\\\", f);
-		else
-			fputc(*s, f);
-	}
+	if (s)
+		uc_put_escaped(f, s);
 }
 
 int manifest_add(struct manifest_writer *w, const struct manifest_rec *r)
@@ -160,108 +154,287 @@ void manifest_abort(struct manifest_writer *w)
 	free(w);
 }
 
-/* Whole file, decompressed, into memory (manifests are a few MB). */
-static int slurp(int dirfd, char **text, size_t *len)
+/* Reading: the stream is decompressed block by block and split into lines
+ * (never held whole: an 8 KiB file can expand to gigabytes). Two passes
+ * over the same open file: the first checks every line and the checksum,
+ * the second hands the records to the caller, so no record is used before
+ * the whole manifest is known good. */
+#define MAX_LINE (4 * PATH_MAX + 512) /* path, link target, package, numbers */
+#define MAX_RATIO 64		      /* records carry a 64-hex key: ~5x in practice */
+#define MIN_CAP (1 << 20)
+
+struct zread {
+	int fd;
+	ZSTD_DCtx *d;
+	ZSTD_inBuffer in;
+	ZSTD_outBuffer out;
+	size_t out_pos; /* consumed part of out */
+	size_t ret;	/* last ZSTD_decompressStream result: 0 at a frame's end */
+	bool in_eof;
+	uint64_t total, cap;
+	char *line;
+	size_t len;
+	unsigned char ibuf[1 << 16], obuf[1 << 16];
+};
+
+/* Rewind z to the start of the file. */
+static int zr_rewind(struct zread *z)
 {
-	_cleanup_close_ int fd = openat(dirfd, "manifest.zst", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0)
+	if (lseek(z->fd, 0, SEEK_SET) < 0)
 		return -errno;
-	_cleanup_free_ unsigned char *z = malloc((size_t)st.st_size + 1);
-	if (!z)
-		return -ENOMEM;
-	if (read(fd, z, (size_t)st.st_size) != st.st_size)
-		return -EIO;
-	ZSTD_DCtx *dctx = ZSTD_createDCtx();
-	FILE *f = open_memstream(text, len);
-	ZSTD_inBuffer in = {z, (size_t)st.st_size, 0};
-	unsigned char out[1 << 16];
-	size_t ret = 1;
-	while (dctx && f && in.pos < in.size) {
-		ZSTD_outBuffer o = {out, sizeof(out), 0};
-		ret = ZSTD_decompressStream(dctx, &o, &in);
-		if (ZSTD_isError(ret))
-			break;
-		fwrite(out, 1, o.pos, f);
-	}
-	ZSTD_freeDCtx(dctx);
-	if (f)
-		fclose(f);
-	if (!f || ZSTD_isError(ret) || ret != 0) {
-		free(*text);
-		*text = NULL;
-		return -EBADMSG; /* truncated or corrupt stream */
-	}
+	ZSTD_DCtx_reset(z->d, ZSTD_reset_session_only);
+	z->in = (ZSTD_inBuffer){z->ibuf, 0, 0};
+	z->out = (ZSTD_outBuffer){z->obuf, sizeof(z->obuf), 0};
+	z->out_pos = 0;
+	z->ret = 1;
+	z->in_eof = false;
+	z->total = 0;
 	return 0;
 }
 
+/* The decompressed size allowed: what the frame header declares when it
+ * declares it, and never more than MAX_RATIO times the file. */
+static uint64_t zr_cap(const unsigned char *head, size_t n, uint64_t file_size)
+{
+	uint64_t cap = file_size * MAX_RATIO;
+	if (cap < MIN_CAP)
+		cap = MIN_CAP;
+	unsigned long long declared = ZSTD_getFrameContentSize(head, n);
+	if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != ZSTD_CONTENTSIZE_ERROR &&
+	    declared < cap)
+		cap = declared;
+	return cap;
+}
+
+static int zr_open(struct zread *z, int dirfd)
+{
+	z->fd = openat(dirfd, "manifest.zst", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (z->fd < 0 || fstat(z->fd, &st) < 0)
+		return -errno;
+	z->d = ZSTD_createDCtx();
+	if (!z->d)
+		return -ENOMEM;
+	/* the writer's level 3 uses a 2 MiB window: 8 MiB at most, not the
+	 * 128 MiB a hostile frame header may ask for */
+	ZSTD_DCtx_setParameter(z->d, ZSTD_d_windowLogMax, 23);
+	ssize_t n = pread(z->fd, z->ibuf, 32, 0);
+	if (n < 0)
+		return -errno;
+	z->cap = zr_cap(z->ibuf, (size_t)n, (uint64_t)st.st_size);
+	return zr_rewind(z);
+}
+
+static void zr_close(struct zread *z)
+{
+	if (z->fd >= 0)
+		close(z->fd);
+	ZSTD_freeDCtx(z->d);
+	free(z->line);
+}
+
+/* More decompressed bytes into z->out: 1, 0 at the end of the stream,
+ * -EBADMSG when it is corrupt, truncated or larger than its cap. With all
+ * input read, zstd may still hold decoded bytes of a block (it decodes
+ * 128 KiB blocks into 64 KiB here): it is called until it gives nothing
+ * more. */
+static int zr_fill(struct zread *z)
+{
+	z->out.pos = z->out_pos = 0;
+	while (z->out.pos == 0) {
+		if (z->in.pos == z->in.size && !z->in_eof) {
+			ssize_t n = read(z->fd, z->ibuf, sizeof(z->ibuf));
+			if (n < 0)
+				return -errno;
+			z->in = (ZSTD_inBuffer){z->ibuf, (size_t)n, 0};
+			z->in_eof = n == 0;
+		}
+		bool drained = z->in.pos == z->in.size && z->in_eof;
+		if (drained && z->ret == 0)
+			return 0; /* the last frame ended and everything was handed out */
+		z->ret = ZSTD_decompressStream(z->d, &z->out, &z->in);
+		if (ZSTD_isError(z->ret))
+			return -EBADMSG;
+		if (drained && z->out.pos == 0 && z->ret != 0)
+			return -EBADMSG; /* a frame cut short */
+	}
+	z->total += z->out.pos;
+	return z->total > z->cap ? -EBADMSG : 1;
+}
+
+/* The next line into z->line (NUL-terminated, its '\n' kept, length
+ * z->len): 1, 0 at the end, -EBADMSG for a line over MAX_LINE or holding
+ * a NUL byte. A last line without '\n' is returned as it is. */
+static int zr_line(struct zread *z)
+{
+	if (!z->line && !(z->line = malloc(MAX_LINE + 1)))
+		return -ENOMEM;
+	z->len = 0;
+	for (;;) {
+		if (z->out_pos == z->out.pos) {
+			int r = zr_fill(z);
+			if (r < 0)
+				return r;
+			if (r == 0)
+				break;
+		}
+		const unsigned char *b = z->obuf + z->out_pos;
+		size_t avail = z->out.pos - z->out_pos;
+		const unsigned char *nl = memchr(b, '\n', avail);
+		size_t take = nl ? (size_t)(nl - b) + 1 : avail;
+		if (z->len + take > MAX_LINE)
+			return -EBADMSG;
+		memcpy(z->line + z->len, b, take);
+		z->len += take;
+		z->out_pos += take;
+		if (nl)
+			break;
+	}
+	z->line[z->len] = '\0';
+	if (strlen(z->line) != z->len)
+		return -EBADMSG;
+	return z->len > 0;
+}
+
+/* One field ending at a tab (or, for the last, at the end of the line). */
+static char *next_field(char **s, bool last)
+{
+	char *f = *s, *t = strchr(f, '\t');
+	if (last)
+		return t ? NULL : f; /* a tenth tab: not a record */
+	if (!t)
+		return NULL;
+	*t = '\0';
+	*s = t + 1;
+	return f;
+}
+
+static bool one_of(const char *f, const char *set)
+{
+	return f[0] && !f[1] && strchr(set, f[0]);
+}
+
+/* A record line without its '\n'. Every number whole and in range (an owner
+ * that wrapped would be another owner). */
 static int parse_rec(char *line, struct manifest_rec *r)
 {
 	char *f[10];
-	for (int i = 0; i < 10; i++) {
-		f[i] = line;
-		char *t = strchr(line, '\t');
-		if (!t && i < 9)
+	for (int i = 0; i < 10; i++)
+		if (!(f[i] = next_field(&line, i == 9)))
 			return -EBADMSG;
-		if (t) {
-			*t = '\0';
-			line = t + 1;
-		}
-	}
-	char *end;
+	uint64_t mode, uid, gid;
+	char *end = NULL;
+	if (!one_of(f[1], "fdlcbps") || !one_of(f[7], "sc-") ||
+	    uc_parse_u64(f[2], 8, 07777, &mode, &end) < 0 || *end ||
+	    uc_parse_u64(f[3], 10, UINT32_MAX - 1, &uid, &end) < 0 || *end ||
+	    uc_parse_u64(f[4], 10, UINT32_MAX - 1, &gid, &end) < 0 || *end ||
+	    uc_parse_u64(f[5], 10, UINT64_MAX, &r->size, &end) < 0 || *end ||
+	    uc_parse_s64(f[6], &r->mtime, &end) < 0 || *end)
+		return -EBADMSG;
 	r->path = uc_unescape(f[0]);
 	r->type = f[1][0];
-	r->mode = (unsigned)strtoul(f[2], &end, 8);
-	r->uid = (unsigned)strtoul(f[3], NULL, 10);
-	r->gid = (unsigned)strtoul(f[4], NULL, 10);
-	r->size = strtoull(f[5], NULL, 10);
-	r->mtime = strtoll(f[6], NULL, 10);
+	r->mode = (unsigned)mode;
+	r->uid = (unsigned)uid;
+	r->gid = (unsigned)gid;
 	r->cls = f[7][0];
 	r->ref = uc_unescape(f[8]);
 	r->pkg = uc_unescape(f[9]);
 	return r->path[0] == '/' ? 0 : -EBADMSG;
 }
 
+#define TAG "checksum sha256 "
+
+/* "unicage-manifest 1 GEN\n": GEN into gen (64 bytes; may be NULL). */
+static int parse_header(const struct zread *z, char *gen)
+{
+	size_t m = strlen(MAGIC);
+	const char *g = z->line + m;
+	size_t n = z->len - m - 1;
+	if (z->len < m + 2 || strncmp(z->line, MAGIC, m) != 0 || z->line[z->len - 1] != '\n' ||
+	    n >= 64 || strcspn(g, " \t\r\n") != n)
+		return -EBADMSG;
+	if (gen)
+		snprintf(gen, 64, "%.*s", (int)n, g);
+	return 0;
+}
+
+/* The checksum line (z->line) is right for digest h of what came before. */
+static bool sum_line_ok(const struct zread *z, struct sha256 *h)
+{
+	char hex[65];
+	sha256_end_hex(h, hex);
+	return z->len == strlen(TAG) + 65 && z->line[z->len - 1] == '\n' &&
+	       strncmp(z->line + strlen(TAG), hex, 64) == 0;
+}
+
+/* Pass one: the header, every record well formed, the checksum line last
+ * and right. */
+static int check_pass(struct zread *z, char *gen)
+{
+	struct sha256 h;
+	int r = zr_line(z);
+	if (r <= 0 || parse_header(z, gen) < 0)
+		return r < 0 ? r : -EBADMSG;
+	rpmInitCrypto(); /* libgcrypt: uninitialised, it logs a warning (to syslog in PAM) */
+	if (sha256_begin(&h) < 0)
+		return -ENOMEM;
+	sha256_update(&h, z->line, z->len);
+	while ((r = zr_line(z)) > 0) {
+		if (strncmp(z->line, TAG, strlen(TAG)) == 0) {
+			if (!sum_line_ok(z, &h))
+				return -EBADMSG;
+			r = zr_line(z); /* nothing may follow it */
+			return r < 0 ? r : r > 0 ? -EBADMSG : 0;
+		}
+		sha256_update(&h, z->line, z->len);
+		struct manifest_rec rec;
+		if (z->line[z->len - 1] != '\n')
+			break; /* cut short */
+		z->line[z->len - 1] = '\0';
+		if (parse_rec(z->line, &rec) < 0)
+			break;
+	}
+	sha256_end_hex(&h, (char[65]){0}); /* frees the digest */
+	return r < 0 ? r : -EBADMSG;
+}
+
+/* Pass two: the records, known good, to cb. */
+static int record_pass(struct zread *z, manifest_cb cb, void *arg)
+{
+	int r = zr_line(z); /* the header */
+	while (r > 0 && (r = zr_line(z)) > 0 && strncmp(z->line, TAG, strlen(TAG)) != 0) {
+		struct manifest_rec rec;
+		z->line[z->len - 1] = '\0';
+		if (parse_rec(z->line, &rec) < 0)
+			return -EBADMSG; /* the file changed between the passes */
+		if ((r = cb(&rec, arg)) != 0)
+			return r;
+		r = 1;
+	}
+	return r < 0 ? r : 0;
+}
+
 int manifest_read(int dirfd, char *gen, manifest_cb cb, void *arg, struct uc_error *err)
 {
-	_cleanup_free_ char *text = NULL;
-	size_t len = 0;
-	int r = slurp(dirfd, &text, &len);
-	if (r == -ENOENT)
-		return uc_fail(err, UC_NOTFOUND, "manifest.zst missing");
-	if (r < 0)
-		return uc_fail(err, UC_BADREQUEST, "manifest.zst damaged: %s", strerror(-r));
-	/* the checksum line is the last one; it covers everything before it */
-	char *last = len > 1 ? memrchr(text, '\n', len - 1) : NULL;
-	const char *tag = "checksum sha256 ";
-	if (!last || strncmp(last + 1, tag, strlen(tag)) != 0 ||
-	    strncmp(text, MAGIC, strlen(MAGIC)) != 0)
-		return uc_fail(err, UC_BADREQUEST, "manifest.zst damaged: no header or checksum");
-	size_t body = (size_t)(last + 1 - text);
-	void *d = NULL;
-	rpmInitCrypto();
-	DIGEST_CTX sha = rpmDigestInit(PGPHASHALGO_SHA256, RPMDIGEST_NONE);
-	rpmDigestUpdate(sha, text, body);
-	rpmDigestFinal(sha, &d, NULL, 1);
-	bool ok = d && strncmp(last + 1 + strlen(tag), d, 64) == 0;
-	free(d);
-	if (!ok)
-		return uc_fail(err, UC_BADREQUEST, "manifest.zst damaged: checksum mismatch");
-	/* the header line ends at the first newline; with no record (an empty
-	 * skeleton) that is the newline just before the checksum line */
-	char *nl = memchr(text, '\n', body);
-	text[body - 1] = '\0';
-	if (gen)
-		snprintf(gen, 64, "%.*s", (int)(nl - text - strlen(MAGIC)), text + strlen(MAGIC));
-	for (char *line = nl + 1; r == 0 && line < text + body - 1;) {
-		char *next = strchr(line, '\n');
-		if (next)
-			*next = '\0';
-		struct manifest_rec rec;
-		if (parse_rec(line, &rec) < 0)
-			return uc_fail(err, UC_BADREQUEST, "manifest.zst damaged: bad record");
-		r = cb(&rec, arg);
-		line = next ? next + 1 : text + body;
+	struct zread *z = calloc(1, sizeof(*z));
+	if (!z)
+		return uc_fail(err, UC_INTERNAL, "out of memory");
+	int r = zr_open(z, dirfd);
+	if (r == -ENOENT) {
+		r = uc_fail(err, UC_NOTFOUND, "manifest.zst missing");
+	} else if (r < 0) {
+		r = uc_fail_errno(err, -r, "manifest.zst");
+	} else if ((r = check_pass(z, gen)) < 0) {
+		r = r == -EBADMSG ? uc_fail(err, UC_BADREQUEST,
+					    "manifest.zst damaged (bad header, record or checksum, "
+					    "or larger than %llu bytes)",
+					    (unsigned long long)z->cap)
+				  : uc_fail_errno(err, -r, "manifest.zst");
+	} else if ((r = zr_rewind(z)) == 0 && (r = record_pass(z, cb, arg)) < 0) {
+		r = r == -EBADMSG ? uc_fail(err, UC_BADREQUEST, "manifest.zst damaged: bad record")
+				  : uc_fail_errno(err, -r, "manifest.zst");
 	}
+	zr_close(z);
+	free(z);
 	return r;
 }

@@ -154,9 +154,12 @@ for a in "$T"/hostile/*.tar.zst; do
     grep -q "$(cat "$T/hostile/$n.expect")" "$T/err" || fail "$n: the refusal does not say '$(cat "$T/hostile/$n.expect")': $(cat "$T/err")"
     [ ! -e /etc/evil ] && [ ! -e "$T/evil" ] || fail "$n wrote outside"
 done
-UNICAGE_IMPORT_MAX_ENTRIES=3 expect_exit 3 ucB import --force --user carol "$T/alice.tar.zst"
+# the limits are unicage.conf keys (import_max_entries, import_max_size)
+{ cat "$confB"; echo "import_max_entries = 3"; } > "$T/limitsB.conf"
+expect_exit 3 "$UC" -c "$T/limitsB.conf" import --force --user carol "$T/alice.tar.zst"
 assert_grep "more entries than the limit" "$T/err" "the entry limit"
-UNICAGE_IMPORT_MAX_SIZE=10 expect_exit 3 ucB import --force --user carol "$T/alice.tar.zst"
+{ cat "$confB"; echo "import_max_size = 10"; } > "$T/limitsB.conf"
+expect_exit 3 "$UC" -c "$T/limitsB.conf" import --force --user carol "$T/alice.tar.zst"
 assert_grep "larger than the size limit" "$T/err" "the size limit"
 assert_eq "$(snapB)" "$before" "host B unchanged by every hostile archive"
 # refused for a user with no cage on B yet: not even the cage's parent

@@ -77,8 +77,10 @@ cat > "$T/want" <<'LIST'
 /usr/lib/tmpfiles.d/unicage.conf
 /usr/lib64/security/pam_unicage.so
 /usr/libexec/unicage/rpm-trigger
+/usr/libexec/unicage/unicage-userdel
 /usr/libexec/unicage/unicage-core
 /usr/libexec/unicage/unicage-init
+/usr/sbin/cagefsctl
 /usr/sbin/rpmscan
 /usr/sbin/unicage
 /usr/sbin/vdu
@@ -111,7 +113,7 @@ diff -u "$T/want" "$T/files" || fail "the package's file list"
 assert_eq "$(stat -c %a "$R/usr/sbin/unicage")" 755 "unicage's mode"
 assert_eq "$(stat -c %a "$R/var/lib/unicage")" 700 "state_dir's mode"
 assert_eq "$(stat -c %a "$R/run/unicage/ns")" 700 "run_dir/ns's mode"
-file -L "$R/usr/sbin/unicage" | grep -q 'statically linked' || fail "the front is not static"
+file -L "$R/usr/sbin/unicage" | grep -q -E 'static(-pie)? linked|statically linked' || fail "the front is not static"
 [ -L "$R/usr/sbin/vunify" ] && [ "$(readlink "$R/usr/sbin/vunify")" = unicage ] || fail "vunify is not a link to unicage"
 # %config(noreplace): every /etc/unicage file, nothing else
 rpmR -q --qf '[%{FILEFLAGS:fflags}:%{FILENAMES}\n]' unicage | awk -F: '$1 ~ /c/ { print $1, $2 }' | sort > "$T/conf"

@@ -91,6 +91,8 @@ ls -d /tmp/unicage-rpmdb.* 2>/dev/null && fail "snapshot directory left behind" 
 echo "not an rpm" > "$T/bad.rpm"
 expect_exit 3 uc rpmscan --rpm "$T/bad.rpm"
 assert_grep "not an rpm package" "$T/err" "garbage .rpm"
+plain_msg=$(sed -n 's/^unicage: error: //p' "$T/err")
+assert_eq "$plain_msg" "$T/bad.rpm: not an rpm package" "garbage .rpm message"
 size=$(stat -c %s "$rpms/uc-base-1.0-1.noarch.rpm")
 head -c 1500 "$rpms/uc-base-1.0-1.noarch.rpm" > "$T/hdr-trunc.rpm"
 expect_exit 3 uc rpmscan --rpm "$T/hdr-trunc.rpm"
@@ -102,7 +104,9 @@ expect_exit 3 uc rpmscan --rpm "$T"
 assert_grep "is a directory" "$T/err" "directory as .rpm"
 expect_exit 4 uc rpmscan --rpm "$T/nosuch.rpm"
 expect_exit 3 uc --json rpmscan --rpm "$T/bad.rpm"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d=={"data":None,"metadata":{"result":"BadRequest","message":d["metadata"]["message"]}}, d' "$T/out"
+# the envelope, with the message the plain output gave (it was compared
+# with itself)
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d=={"data":None,"metadata":{"result":"BadRequest","message":sys.argv[2]}}, d' "$T/out" "$plain_msg"
 # an intact one is fine, and nothing was installed anywhere
 expect_exit 0 uc rpmscan --tsv --rpm "$rpms/uc-base-1.0-1.noarch.rpm"
 assert_eq "$(tail -n +2 "$T/out" | wc -l)" 22 "uc-base.rpm files"

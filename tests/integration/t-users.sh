@@ -72,3 +72,35 @@ expect_exit 0 uc --json user-status svc
 assert_grep '"Enabled"' "$T/out" "svc's status"
 expect_exit 3 uc enable
 expect_exit 3 uc list-enabled alice
+
+# user-status of several users reports each; an unknown one is said, does
+# not hide the others, and the exit is 4
+echo > "$T/etc/exclude/services"
+expect_exit 4 uc user-status alice nosuch bob
+assert_grep "^alice: Enabled" "$T/out" "alice reported beside an unknown user"
+assert_grep "^nosuch: unknown user" "$T/out" "the unknown user said"
+assert_grep "^bob: Disabled" "$T/out" "bob reported after an unknown user"
+expect_exit 4 uc --json user-status nosuch alice
+python3 - "$T/out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["metadata"]["result"] == "NotFound", d
+st = {x["user"]: x["status"] for x in d["data"]}
+assert st == {"nosuch": "unknown user", "alice": "Enabled"}, st
+PY
+# -q: the verbs that change something say nothing; reports still print
+for v in "enable carol" "disable carol" "toggle-mode" "toggle-mode" "enable-all" "disable-all"; do
+    # shellcheck disable=SC2086
+    expect_exit 0 uc -q $v
+    assert_eq "$(cat "$T/out")" "" "-q $v printed"
+    # shellcheck disable=SC2086
+    expect_exit 0 uc $v -q
+    assert_eq "$(cat "$T/out")" "" "$v -q printed"
+done
+expect_exit 0 uc -q display-user-mode
+assert_grep "Mode: Disable All" "$T/out" "-q display-user-mode still reports"
+expect_exit 0 uc -q enable alice
+expect_exit 0 uc -q list-enabled
+assert_grep "alice" "$T/out" "-q list-enabled still reports"
+expect_exit 0 uc -q --json enable carol
+assert_grep '"result":"ok"' "$T/out" "-q keeps the JSON answer"

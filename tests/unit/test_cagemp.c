@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mount/cagemp.h"
@@ -54,6 +55,12 @@ static void test_bad(void **state)
 	    {"!/\n", "cage.mp:1: '/' is not a clean absolute path"},
 	    {"/a/../b\n", "cage.mp:1: '/a/../b'"},
 	    {"/a\n%/a\n", "cage.mp:2: /a is listed twice"},
+	    /* strtoul took these as modes */
+	    {"@/x,+700\n", "cage.mp:1: bad MODE"},
+	    {"@/x,-0\n", "cage.mp:1: bad MODE"},
+	    {"@/x,0x1ff\n", "cage.mp:1: bad MODE"},
+	    {"@/x,7 00\n", "cage.mp:1: bad MODE"},
+	    {"@/x,10000\n", "cage.mp:1: bad MODE"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct cage_mp mp;
@@ -66,11 +73,35 @@ static void test_bad(void **state)
 	}
 }
 
+/* 20,000 lines (the duplicate check is a hash set, it searched the list
+ * for each line), the repeat of the first found on the last. */
+static void test_many(void **state)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	for (int i = 0; i < 20000; i++)
+		fprintf(m, "@/srv/d%d,700\n", i);
+	fprintf(m, "/srv/d0\n");
+	fclose(m);
+	struct cage_mp mp;
+	struct uc_error err = {0};
+	assert_int_not_equal(parse(&mp, text, &err), 0);
+	assert_string_equal(err.msg, "cage.mp:20001: /srv/d0 is listed twice");
+	text[len - strlen("/srv/d0\n")] = '\0';
+	assert_int_equal(parse(&mp, text, &err), 0);
+	assert_int_equal(mp.n, 20000);
+	assert_string_equal(mp.v[19999].path, "/srv/d19999");
+	cagemp_release(&mp);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_kinds),
 	    cmocka_unit_test(test_bad),
+	    cmocka_unit_test(test_many),
 	};
 	return cmocka_run_group_tests_name("cage.mp", tests, NULL, NULL);
 }

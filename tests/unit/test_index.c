@@ -107,10 +107,29 @@ static void test_damaged(void **state)
 	    "unicage-index 1\n/a\t1\t2\n",
 	    "unicage-index 1\n/a\t1\t2\t0\t0\t0\t100644\t0\t0\tq\t-\t0\n",
 	    "unicage-index 1\n/a\t1\t2\t0\t0\t0\t100644\t0\t0\ts\t-\t0",
+	    /* a key that is not hex: an object name of uninitialised bytes */
+	    "unicage-index 1\n/a\t1\t2\t0\t0\t0\t100644\t0\t0\ts\t"
+	    "zz5f3c8f9a822f95cc19d7db8732fc2b41fb3b4fd64169a0c1e39b61c834b3cf\t0\n",
+	    "unicage-index 1\n/a\t1\t2\t0\t0\t0\t100644\t0\t0\ts\tE95F\t0\n",
+	    /* numbers that wrap: gid 2^32 is gid 0, -1 is 4294967295 */
+	    "unicage-index 1\n/a\t1\t2\t0\t0\t0\t100644\t0\t4294967296\tc\t-\t0\n",
+	    "unicage-index 1\n/a\t1\t2\t0\t0\t0\t100644\t-1\t0\tc\t-\t0\n",
+	    "unicage-index 1\n/a\t1\t2\t0\t0\t0\t+100644\t0\t0\tc\t-\t0\n",
+	    "unicage-index 1\n/a\t-1\t2\t0\t0\t0\t100644\t0\t0\tc\t-\t0\n",
+	    "unicage-index 1\n/a\t1\t2\t0\t0\t0\t100644\t0\t0\tc\t-\t4294967296\n",
+	    "unicage-index 1\na\t1\t2\t0\t0\t0\t100644\t0\t0\tc\t-\t0\n",
 	};
+	/* a NUL ended the index silently: the lines after it were lost */
+	static const char nul_end[] = "unicage-index 1\n/a\t1\t2\t0\t0\t0\t100644\t0\t0\tc\t-\t0\n"
+				      "\0/b\t1\t3\t0\t0\t0\t100644\t0\t0\tc\t-\t0\n";
 	struct skel_index ix;
 	struct uc_error err = {0};
 	put(nul, sizeof(nul) - 1);
+	assert_int_not_equal(index_read(&ix, dfd, &err), 0);
+	assert_int_equal(err.kind, UC_BADREQUEST);
+	index_release(&ix);
+	err = (struct uc_error){0};
+	put(nul_end, sizeof(nul_end) - 1);
 	assert_int_not_equal(index_read(&ix, dfd, &err), 0);
 	assert_int_equal(err.kind, UC_BADREQUEST);
 	index_release(&ix);

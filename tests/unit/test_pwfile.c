@@ -160,8 +160,8 @@ static void test_ids_members(void **state)
 	assert_int_equal(id, 0);
 	assert_int_equal(pwfile_id("4294967294", &id), 0);
 	assert_int_equal(id, 4294967294u);
-	static const char *const bad[] = {"",	"-1", "+1",	    " 1",
-					  "1 ", "1x", "4294967295", "99999999999999999999"};
+	static const char *const bad[] = {
+	    "", "-1", "+1", " 1", "1 ", "1x", "4294967295", "4294967296", "99999999999999999999"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
 		assert_int_equal(pwfile_id(bad[i], &id), -EINVAL);
 	assert_true(pwfile_member("alice", "alice"));

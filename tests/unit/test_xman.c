@@ -82,6 +82,22 @@ static void test_bad(void **state)
 	expect_bad("unicage-export 1\ngeneration g\n", "no user or generation");
 	expect_bad("unicage-export 1\nuser a\ngeneration g\nfile " H1 " upper/bad\\escape\n",
 		   "UNICAGE-MANIFEST:4");
+	/* an archive entry name that is empty, climbs or is absolute */
+	expect_bad("unicage-export 1\nuser a\ngeneration g\nfile " H1 " \n",
+		   "UNICAGE-MANIFEST:4: bad value for 'file': '' is empty");
+	expect_bad("unicage-export 1\nuser a\ngeneration g\nfile " H1 " ../etc/x\n",
+		   "UNICAGE-MANIFEST:4: bad value for 'file'");
+	expect_bad("unicage-export 1\nuser a\ngeneration g\nfile " H1 " upper/../../x\n",
+		   "'upper/../../x' is a path with a '..' component");
+	expect_bad("unicage-export 1\nuser a\ngeneration g\nfile " H1 " /etc/x\n",
+		   "UNICAGE-MANIFEST:4: bad value for 'file': '/etc/x' is an absolute path");
+	expect_bad("unicage-export 1\nuser a\ngeneration g\nfile " H1 " upper//x\n",
+		   "'upper//x' is not a clean relative path");
+	/* blank lines count: the bad line is the 6th of the file */
+	expect_bad("unicage-export 1\n\nuser a\n\ngeneration g\nuid x\n",
+		   "UNICAGE-MANIFEST:6: bad value for 'uid'");
+	expect_bad("unicage-export 1\nuser a\nuser b\ngeneration g\n",
+		   "UNICAGE-MANIFEST:3: 'user' given twice");
 	struct xman m;
 	struct uc_error err = {0};
 	assert_int_not_equal(xman_parse(&m, "unicage-export 1\nuser a\0b\n", 26, &err), 0);
@@ -89,11 +105,32 @@ static void test_bad(void **state)
 	xman_release(&m);
 }
 
+/* No host line (gethostname gave nothing): parsed, written back without
+ * one, parsed again (the writer wrote "host " which its parser refused). */
+static void test_no_host(void **state)
+{
+	static const char text[] = "unicage-export 1\nuser a\ngeneration g\n";
+	struct xman m, back;
+	struct uc_error err = {0};
+	assert_int_equal(xman_parse(&m, text, strlen(text), &err), 0);
+	assert_string_equal(m.host, "");
+	char *out;
+	size_t len;
+	assert_int_equal(xman_format(&m, &out, &len), 0);
+	assert_null(strstr(out, "host"));
+	assert_int_equal(xman_parse(&back, out, len, &err), 0);
+	assert_string_equal(back.user, "a");
+	free(out);
+	xman_release(&m);
+	xman_release(&back);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_round_trip),
 	    cmocka_unit_test(test_bad),
+	    cmocka_unit_test(test_no_host),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
