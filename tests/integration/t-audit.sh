@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The audit trail: enter, exec (through the full binary, which mounts the
 # cage first, and through the small front, which joins a current one),
-# import (ok and failed) and a --kill of running processes each send one
+# import (ok and failed), remove-all and a --kill of running processes each send one
 # syslog line (LOG_AUTHPRIV|LOG_NOTICE, "unicage[PID]: ...") naming the verb,
 # the cage, the invoking uid, SUDO_USER and the command; a command holding a
 # newline or quotes cannot forge a line or a field; verbs that change
@@ -111,4 +111,9 @@ next
 echo "not an archive" > "$T/junk"
 expect_exit 3 uc import "$T/junk"
 lines 1 "import cage=- uid=0( auid=[0-9]+)? result=failed cmd=import $T/junk\$" "a failed import"
+next
+
+# --- remove-all (last: it removes every cage and the skeleton) --------------
+expect_exit 0 uc remove-all --yes
+lines 1 "$prio.*remove-all cage=\* uid=0( auid=[0-9]+)? result=ok cmd=remove-all --yes\$" "remove-all"
 echo "audit lines ok"
