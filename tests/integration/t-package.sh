@@ -23,7 +23,8 @@ src=$UNICAGE_SRC
 bdir=$(dirname "$UC")
 # the build directory (a test build of binaries sits in BUILD/test/)
 [ -f "$bdir/.cflags" ] || bdir=$(dirname "$bdir")
-# the sub-make must build into the same directory with the same flags
+# the sub-make must build into the same directory with the same flags; rpmbuild
+# gets none of the calling make's (SANITIZE=... is in the environment too)
 san=$(grep -o -- '-fsanitize=[^ ]*' "$bdir/.cflags" 2>/dev/null | head -n 1 | cut -d= -f2 || true)
 mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$src" ${san:+SANITIZE=$san} "$@"; }
 ver=$(sed -n 's/^VERSION *:= *//p' "$src/GNUmakefile")
@@ -35,7 +36,7 @@ else # a tree from a tarball: the same files, without git
     tar -C "$(dirname "$src")" --exclude=build --exclude=build-san \
         --transform "s|^$(basename "$src")|unicage-$ver|" -czf "$T/unicage-$ver.tar.gz" "$(basename "$src")"
 fi
-env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL rpmbuild -ta --nodeps --define "_topdir $T/rpmbuild" "$T/unicage-$ver.tar.gz" > "$T/rpmbuild.log" 2>&1 ||
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SANITIZE -u CFLAGS -u LDFLAGS rpmbuild -ta --nodeps --define "_topdir $T/rpmbuild" "$T/unicage-$ver.tar.gz" > "$T/rpmbuild.log" 2>&1 ||
     { tail -n 40 "$T/rpmbuild.log" >&2; fail "rpmbuild -ta failed"; }
 pkg=$(ls "$T"/rpmbuild/RPMS/*/unicage-"$ver"-*.rpm)
 ls "$T"/rpmbuild/SRPMS/unicage-"$ver"-*.src.rpm >/dev/null || fail "no source rpm"
