@@ -95,6 +95,8 @@ const struct verb verbs[] = {
      removeall_usage, ROOT | SKEL_LOCK | VERB_USERS_LOCK, NULL, removeall_longopts},
     {"getprefix", cmd_lifecycle, "the two-digit prefix of a user's cage directory (uid mod 100)",
      lifecycle_usage_getprefix, CONF},
+    {"tmpwatch", cmd_tmpwatch, "remove old files from every cage's /tmp", tmpwatch_usage,
+     ROOT | CONF, NULL, tmpwatch_longopts},
     {NULL, NULL, NULL, NULL, 0, NULL, NULL},
 };
 #pragma GCC diagnostic pop

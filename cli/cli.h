@@ -141,6 +141,9 @@ int cmd_removeall(struct cli *cli, int argc, char **argv);
 extern const char lifecycle_usage_created[], lifecycle_usage_renamed[], lifecycle_usage_deleted[],
     lifecycle_usage_clean[], lifecycle_usage_getprefix[], removeall_usage[];
 extern const char printsuids_usage[];
+int cmd_tmpwatch(struct cli *cli, int argc, char **argv);
+extern const char tmpwatch_usage[];
+extern const struct option tmpwatch_longopts[];
 /* Take the skeleton's exclusive lock (state_dir/skel.lock); fd or <0. */
 int cli_skel_lock(struct cli *cli, bool wait);
 /* The users' state lock (state_dir/users.lock, waited for); fd or <0. */

@@ -60,6 +60,8 @@ static const struct key_desc keys[] = {
     KEY(import_max_entries, KEY_UINT),
     KEY(import_max_size, KEY_SIZE),
     KEY(cagefs_compat, KEY_BOOL),
+    KEY(tmpwatch_hours, KEY_UINT),
+    KEY(tmpwatch_dirs, KEY_PATH_LIST),
 };
 #undef KEY
 
@@ -83,6 +85,7 @@ int uc_config_init(struct uc_config *cfg)
 	cfg->strip_suid = true;
 	cfg->import_max_entries = 10000000;
 	cfg->import_max_size = 64ull << 30;
+	cfg->tmpwatch_hours = 720;
 	for (size_t i = 0; i < UC_ARRAY_SIZE(default_enter_caps); i++)
 		cfg->enter_caps[cfg->n_enter_caps++] = default_enter_caps[i];
 	if (set_str(&cfg->sysroot, "/") < 0 || set_str(&cfg->state_dir, "/var/lib/unicage") < 0 ||
@@ -104,6 +107,7 @@ void uc_config_release(struct uc_config *cfg)
 	free(cfg->source);
 	strv_clear(&cfg->local_paths);
 	strv_clear(&cfg->suid_allow);
+	strv_clear(&cfg->tmpwatch_dirs);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -120,7 +124,9 @@ static int config_copy(struct uc_config *dst, const struct uc_config *src)
 	dst->cagefs_compat = src->cagefs_compat;
 	memcpy(dst->enter_caps, src->enter_caps, sizeof(dst->enter_caps));
 	dst->n_enter_caps = src->n_enter_caps;
-	if (strv_copy(&dst->suid_allow, &src->suid_allow) < 0)
+	dst->tmpwatch_hours = src->tmpwatch_hours;
+	if (strv_copy(&dst->suid_allow, &src->suid_allow) < 0 ||
+	    strv_copy(&dst->tmpwatch_dirs, &src->tmpwatch_dirs) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < UC_ARRAY_SIZE(keys); i++) {
 		if (keys[i].type != KEY_PATH)

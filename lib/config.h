@@ -41,6 +41,11 @@ struct uc_config {
 	/* cagefs_compat = yes, or config_dir = /etc/cagefs: config_dir is a
 	 * CageFS configuration read as it is (doc/cagefs.md) */
 	bool cagefs_compat;
+	/* unicage tmpwatch (proxy/tmpwatch.h): files not accessed for this
+	 * many hours go, from every cage's /tmp and these per-user (`@`)
+	 * directories of cage.mp */
+	unsigned tmpwatch_hours;
+	struct strv tmpwatch_dirs;
 };
 
 /* cage_mode = auto|overlay|bind: auto probes the kernel once (overlay with a

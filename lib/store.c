@@ -537,17 +537,19 @@ int store_rm_tree(int dfd, const char *name)
 	return first;
 }
 
-void store_rm_path(const char *path)
+int store_rm_path(const char *path)
 {
 	char parent[PATH_MAX];
-	snprintf(parent, sizeof(parent), "%s", path);
+	if (snprintf(parent, sizeof(parent), "%s", path) >= (int)sizeof(parent))
+		return -ENAMETOOLONG;
 	char *sl = strrchr(parent, '/');
 	if (!sl)
-		return;
+		return -EINVAL;
 	*sl = '\0';
 	int pfd = open(*parent ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pfd >= 0) {
-		store_rm_tree(pfd, sl + 1);
-		close(pfd);
-	}
+	if (pfd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	int r = store_rm_tree(pfd, sl + 1);
+	close(pfd);
+	return r;
 }

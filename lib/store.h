@@ -109,7 +109,7 @@ int store_foreach_object(int objfd, store_object_fn fn, void *arg);
  * or the first failure (-errno), having removed all it could. */
 int store_rm_tree(int dfd, const char *name);
 /* The same by path (its parent opened, never following its last component). */
-void store_rm_path(const char *path);
+int store_rm_path(const char *path);
 
 /* FS_IMMUTABLE_FL on and off. 0, or -EOPNOTSUPP/-ENOTTY/-EPERM where the
  * filesystem or the caller cannot. */

@@ -104,11 +104,8 @@ static bool cage_is_users(const struct uc_config *cfg, const char *path, const s
  * there. */
 static int remove_tree(const char *path, struct uc_error *err)
 {
-	struct stat st;
-	store_rm_path(path);
-	if (lstat(path, &st) == 0)
-		return uc_fail(err, UC_INTERNAL, "%s could not be removed whole", path);
-	return 0;
+	int r = store_rm_path(path);
+	return r < 0 ? uc_fail_errno(err, r, "%s could not be removed whole", path) : 0;
 }
 
 /* The user's slots: killed and released. */

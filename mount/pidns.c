@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -84,19 +85,73 @@ static _Noreturn void init_child(int bin, int template_fd, int devnull, int go)
 	_exit(127);
 }
 
+/* The intermediate's answer: the init's pid (or -errno) and its pidfd. */
+static void send_init(int sock, long pid, int pidfd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {&pid, sizeof(pid)};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (pidfd >= 0) {
+		m.msg_control = cbuf;
+		m.msg_controllen = sizeof(cbuf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &pidfd, sizeof(int));
+	}
+	(void)!sendmsg(sock, &m, MSG_NOSIGNAL);
+}
+
+static long recv_init(int sock, int *pidfd)
+{
+	long pid = -EIO;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {&pid, sizeof(pid)};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			   .msg_controllen = sizeof(cbuf)};
+	ssize_t n;
+	while ((n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	struct cmsghdr *c = n == (ssize_t)sizeof(pid) ? CMSG_FIRSTHDR(&m) : NULL;
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+		memcpy(pidfd, CMSG_DATA(c), sizeof(int));
+	if (n != (ssize_t)sizeof(pid))
+		return -EIO;
+	return pid > 0 && *pidfd < 0 ? -EIO : pid;
+}
+
+/* The init is never a child of this process: the caller may be a PAM
+ * session (Debian cron's job process waits for every child it has before
+ * it mails the job's output, and waited forever for this one; sshd's
+ * monitor reaps any child). An intermediate process makes it (clone3: the
+ * new pid and IPC namespaces), hands its pidfd back and exits at once: the
+ * init is then the host init's (or a subreaper's). */
 static pid_t spawn_init(int bin, int template_fd, int go, int *pidfd)
 {
 	_cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (devnull < 0)
+	int sv[2];
+	if (devnull < 0 || socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
-	struct clone_args a = {.flags = CLONE_NEWPID | CLONE_NEWIPC | CLONE_PIDFD,
-			       .pidfd = (uint64_t)(uintptr_t)pidfd,
-			       .exit_signal = SIGCHLD};
 	fflush(NULL);
-	long pid = syscall(SYS_clone3, &a, sizeof(a));
-	if (pid == 0)
-		init_child(bin, template_fd, devnull, go);
-	return pid < 0 ? -errno : (pid_t)pid;
+	pid_t mid = fork();
+	if (mid == 0) {
+		int fd = -1;
+		struct clone_args a = {.flags = CLONE_NEWPID | CLONE_NEWIPC | CLONE_PIDFD,
+				       .pidfd = (uint64_t)(uintptr_t)&fd,
+				       .exit_signal = SIGCHLD};
+		long pid = syscall(SYS_clone3, &a, sizeof(a));
+		if (pid == 0)
+			init_child(bin, template_fd, devnull, go);
+		send_init(sv[1], pid < 0 ? -errno : pid, fd);
+		_exit(0);
+	}
+	close(sv[1]);
+	long pid = mid < 0 ? -errno : recv_init(sv[0], pidfd);
+	close(sv[0]);
+	while (mid > 0 && waitpid(mid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return (pid_t)pid;
 }
 
 /* Kill through the pidfd; reaped here if it is our child and already gone

@@ -2,7 +2,7 @@
 # make bench: each case runs unicage and the tool a user would pick instead,
 # side by side in one run, and prints the ratio (unicage / other; < 1 is faster).
 #   scripts/bench.sh /abs/path/to/unicage [case...]
-# Cases: rpmscan, unify, vdu, skel, rhel, mount, exec, enter, export, pam. Data is built once under build/bench-data (or $UC_BENCH_DATA).
+# Cases: rpmscan, unify, vdu, skel, rhel, mount, exec, enter, export, pam, proxy. Data is built once under build/bench-data (or $UC_BENCH_DATA).
 # Figures and how they were measured: doc/benchmarks.md.
 set -euo pipefail
 UC=${1:?usage: bench.sh UNICAGE_BINARY [case...]}
@@ -260,11 +260,15 @@ case_export() {
 
 # SSH logins with and without pam_unicage.so: a private sshd on loopback,
 # in network and IPC namespaces of its own
+case_proxy() {
+    unshare -m --propagation private "$src/scripts/bench-proxy.sh" "$UC" "${UC_BENCH_WORK:-$data}/proxy"
+}
+
 case_pam() {
     unshare -m -n -i --propagation private "$src/scripts/bench-pam.sh" "$UC" "${UC_BENCH_WORK:-$data}/pam"
 }
 
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(rpmscan unify vdu skel rhel mount exec enter export pam)
+[ ${#cases[@]} -gt 0 ] || cases=(rpmscan unify vdu skel rhel mount exec enter export pam proxy)
 echo "unicage bench: median of $runs warm runs each, $(nproc) cores, $(uname -r)"
 for c in "${cases[@]}"; do "case_$c"; done

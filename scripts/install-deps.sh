@@ -10,6 +10,7 @@ debian_pkgs=(
     libelf-dev libseccomp-dev             # ELF checks of a generation (elfutils), the cages' seccomp filter
     libcmocka-dev                         # unit tests
     clang libclang-rt-14-dev              # make fuzz (libFuzzer, ASan, UBSan runtimes)
+    libjson-c-dev                         # proxy filters (filters/ALIAS.json)
     libpam0g-dev                          # pam_unicage.so
     pamtester openssh-server openssh-client cron rsync  # the PAM module's tests (a private sshd on loopback, cron, rsync over ssh)
     rpm                                   # rpm and rpmbuild: fixtures and the oracle
@@ -23,6 +24,7 @@ el_pkgs=(
     elfutils-libelf-devel libseccomp-devel
     libcmocka-devel
     clang compiler-rt
+    json-c-devel
     pam-devel
     pamtester openssh-server openssh-clients cronie rsync
     rpm rpm-build

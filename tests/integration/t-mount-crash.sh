@@ -34,7 +34,7 @@ nsenter --mount="$ns/alice.$s" cat /etc/passwd > "$T/pw" || fail "the cage after
 assert_grep '^alice:' "$T/pw" "alice's /etc after the crashes"
 grep -q '^bob:' "$T/pw" && fail "bob in alice's /etc after the crashes"
 n=$(nsenter --mount="$ns/alice.$s" --pid="$ns/alice.pid" cat /proc/self/mountinfo | awk '$5 !~ "^/proc/"' | wc -l)
-assert_eq "$n" 9 "the cage after the crashes has all its mounts"
+assert_eq "$n" 10 "the cage after the crashes has all its mounts (9 and the proxy socket directory)"
 # one init per user, parked in this run's template namespace
 tmpl="mnt:[$(stat -L -c %i "$ns/.template")]"
 n=0; for p in $(pgrep -x unicage-init); do [ "$(readlink "/proc/$p/ns/mnt")" = "$tmpl" ] && n=$((n + 1)); done

@@ -72,6 +72,15 @@ assert_grep "^output of alice's job$" "$mail" "the mail holds the job's output"
 assert_grep "^args=.*alice" "$mail" "the mail goes to alice"
 sed -n 's/^id=//p' "$mail" | grep -qx 'alice\|root' || fail "sendmail ran as: $(cat "$mail")"
 wait_log "alice: session joins the cage" "cron's session joined the cage"
+# the session that mounted the cage did not keep its init as a child: cron's
+# job process waits for every child it has before it mails the output (it
+# waited forever when the mailing job was the one that mounted the cage)
+ipid=$(sed -n 's/^pid=//p' "$T/run/ns/.slots/alice/init")
+[ -n "$ipid" ] && [ -d "/proc/$ipid" ] || fail "no init of alice's cage recorded"
+ppid=$(awk '/^PPid:/ {print $2}' "/proc/$ipid/status")
+case $(cat "/proc/$ppid/comm") in
+[Cc][Rr][Oo][Nn]) fail "alice's cage init ($ipid) is a child of cron's process $ppid" ;;
+esac
 [ -s "$T/root.out" ] || fail "root's cron job did not run"
 grep -q "root: session joins" "$T/syslog" && fail "root's cron job was caged"
 kill "$cron_pid"; wait "$cron_pid" 2>/dev/null || true

@@ -1,0 +1,191 @@
+/* proxy.commands and custom.proxy.commands (proxy/commands.h). */
+#include "proxy/commands.h"
+
+#include "lib/cleanup.h"
+#include "lib/path.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool valid_alias(const char *s)
+{
+	if (!*s || strlen(s) >= 64)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '.')
+			return false;
+	return true;
+}
+
+static bool valid_user(const char *s)
+{
+	if (!*s || strlen(s) >= 64 || *s == '-')
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '.')
+			return false;
+	return true;
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+/* ALIAS[:wrapper_name] */
+static int parse_left(char *left, struct proxy_command *c, const char **why)
+{
+	char *colon = strchr(left, ':');
+	if (colon)
+		*colon++ = '\0';
+	if (!valid_alias(trim(left)))
+		return *why = "bad alias (letters, digits, _ - . only)", -EINVAL;
+	snprintf(c->alias, sizeof(c->alias), "%s", trim(left));
+	if (!colon)
+		return 0;
+	char *w = trim(colon);
+	if (*w == '/') {
+		if (!path_is_clean_absolute(w) || strlen(w) >= sizeof(c->wrapper))
+			return *why = "wrapper_name is not a clean absolute path", -EINVAL;
+		snprintf(c->wrapper, sizeof(c->wrapper), "%s", w);
+	} else if (!valid_alias(w)) {
+		return *why = "bad wrapper_name", -EINVAL;
+	} else {
+		snprintf(c->wrapper, sizeof(c->wrapper), "%s", w); /* a name: resolved below */
+	}
+	return 0;
+}
+
+/* [username:]path */
+static int parse_right(char *right, struct proxy_command *c, const char **why)
+{
+	char *p = trim(right);
+	if (*p != '/') {
+		char *colon = strchr(p, ':');
+		if (!colon)
+			return *why = "the program must be an absolute path", -EINVAL;
+		*colon = '\0';
+		if (!valid_user(trim(p)))
+			return *why = "bad user name", -EINVAL;
+		snprintf(c->user, sizeof(c->user), "%s", trim(p));
+		p = trim(colon + 1);
+	}
+	if (!path_is_clean_absolute(p) || strlen(p) >= sizeof(c->path) || !strcmp(p, "/"))
+		return *why = "the program must be a clean absolute path", -EINVAL;
+	snprintf(c->path, sizeof(c->path), "%s", p);
+	if (!c->wrapper[0]) {
+		snprintf(c->wrapper, sizeof(c->wrapper), "%s", p);
+	} else if (c->wrapper[0] != '/') {
+		char dir[4096];
+		snprintf(dir, sizeof(dir), "%s", p);
+		*strrchr(dir, '/') = '\0';
+		char w[4096];
+		if (snprintf(w, sizeof(w), "%s/%s", dir, c->wrapper) >= (int)sizeof(w))
+			return *why = "wrapper path too long", -EINVAL;
+		snprintf(c->wrapper, sizeof(c->wrapper), "%s", w);
+	}
+	return 0;
+}
+
+static int parse_line(char *line, struct proxy_command *c, const char **why)
+{
+	*c = (struct proxy_command){0};
+	char *eq = strchr(line, '=');
+	if (!eq)
+		return *why = "expected ALIAS[:wrapper_name]=[username:]path", -EINVAL;
+	*eq = '\0';
+	int r = parse_left(line, c, why);
+	return r < 0 ? r : parse_right(eq + 1, c, why);
+}
+
+static int put(struct proxy_commands *cmds, const struct proxy_command *c, size_t first_of_file)
+{
+	for (size_t i = 0; i < cmds->n; i++) {
+		if (strcmp(cmds->v[i].alias, c->alias))
+			continue;
+		if (i >= first_of_file)
+			return -EEXIST;
+		cmds->v[i] = *c; /* custom.proxy.commands replaces */
+		return 0;
+	}
+	struct proxy_command *v = realloc(cmds->v, (cmds->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	cmds->v = v;
+	cmds->v[cmds->n++] = *c;
+	return 0;
+}
+
+int proxy_commands_parse_file(struct proxy_commands *cmds, const char *path, const char *name,
+			      struct uc_error *err)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", name);
+	char line[8192];
+	unsigned no = 0;
+	size_t first = cmds->n;
+	while (fgets(line, sizeof(line), f)) {
+		no++;
+		if (!strchr(line, '\n') && !feof(f))
+			return uc_fail(err, UC_BADREQUEST, "%s:%u: line too long", name, no);
+		char *l = trim(line);
+		if (!*l || *l == '#')
+			continue;
+		struct proxy_command c;
+		const char *why = "";
+		if (parse_line(l, &c, &why) < 0)
+			return uc_fail(err, UC_BADREQUEST, "%s:%u: %s", name, no, why);
+		int r = put(cmds, &c, first);
+		if (r == -EEXIST)
+			return uc_fail(err, UC_BADREQUEST, "%s:%u: alias %s given twice", name, no,
+				       c.alias);
+		if (r < 0)
+			return uc_fail(err, UC_INTERNAL, "out of memory");
+	}
+	return ferror(f) ? uc_fail_errno(err, EIO, "%s", name) : 0;
+}
+
+int proxy_commands_load(const struct uc_config *cfg, struct proxy_commands *cmds,
+			struct uc_error *err)
+{
+	*cmds = (struct proxy_commands){0};
+	static const char *const files[] = {"proxy.commands", "custom.proxy.commands"};
+	for (size_t i = 0; i < UC_ARRAY_SIZE(files); i++) {
+		char p[PATH_MAX];
+		if (path_join(p, sizeof(p), cfg->config_dir, files[i]) < 0)
+			return uc_fail(err, UC_BADREQUEST, "config_dir too long");
+		int r = proxy_commands_parse_file(cmds, p, p, err);
+		if (r < 0) {
+			proxy_commands_release(cmds);
+			return r;
+		}
+	}
+	return 0;
+}
+
+const struct proxy_command *proxy_commands_find(const struct proxy_commands *cmds,
+						const char *alias, const char *wrapper)
+{
+	for (size_t i = 0; i < cmds->n; i++) {
+		if (alias && *alias ? !strcmp(cmds->v[i].alias, alias)
+				    : wrapper && !strcmp(cmds->v[i].wrapper, wrapper))
+			return &cmds->v[i];
+	}
+	return NULL;
+}
+
+void proxy_commands_release(struct proxy_commands *cmds)
+{
+	free(cmds->v);
+	*cmds = (struct proxy_commands){0};
+}

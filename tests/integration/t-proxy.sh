@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# unshare: -n -i
+# unicage-proxyd and the wrapper (issue 15, doc/proxy.md): who calls is the
+# kernel's word (SO_PEERCRED, SO_PEERPIDFD, the cage's pid and mount
+# namespaces): a process outside any cage, root in a cage, another uid in
+# alice's cage, a request that claims another user are refused; the
+# command runs as the caller with PROXYEXEC_UID/GID, a clean environment,
+# her limits and her cwd mapped into her home on the host; stdin and
+# stdout are the caller's descriptors; exit status, death by a signal, a
+# forwarded signal; unknown alias refused; proxy.commands errors name
+# file:line.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/proxylib.sh"
+proxy_fixture
+cat > "$T/etc/proxy.commands" <<CMDS
+# the test's commands
+helper=$T/bin/t-helper
+asroot=root:$T/bin/t-helper
+CMDS
+expect_exit 0 uc init
+expect_exit 0 uc enable alice bob
+proxy_start
+px() { uc exec "$1" -- unicage-proxyexec "${@:2}"; }
+
+# --- who: the caller's own ids --------------------------------------------------
+expect_exit 0 px alice helper id
+assert_eq "$(cat "$T/out")" "1001 1001 1001 euid=1001 ruid=1001 PROXYEXEC_UID=1001 PROXYEXEC_GID=1001" "runs as alice"
+expect_exit 0 px bob helper id
+assert_eq "$(cat "$T/out")" "1002 1002 1002 euid=1002 ruid=1002 PROXYEXEC_UID=1002 PROXYEXEC_GID=1002" "runs as bob"
+expect_exit 0 px alice asroot id
+assert_eq "$(cat "$T/out")" "0 0 1001 0 euid=0 ruid=1001 PROXYEXEC_UID=1001 PROXYEXEC_GID=1001" "a root: alias: effective root, real ids alice's"
+expect_exit 0 px alice helper nnp
+assert_grep "NoNewPrivs:	1" "$T/out" "a command as the caller: no_new_privs"
+expect_exit 0 px alice asroot nnp
+assert_grep "NoNewPrivs:	0" "$T/out" "a command as root keeps its ids at exec: no no_new_privs"
+# a request that says it is someone else changes nothing
+expect_exit 0 uc exec alice -- env USER=bob LOGNAME=bob PROXYEXEC_UID=0 PROXYEXEC_GID=0 HOME=/home/bob unicage-proxyexec helper id
+assert_eq "$(cat "$T/out")" "1001 1001 1001 euid=1001 ruid=1001 PROXYEXEC_UID=1001 PROXYEXEC_GID=1001" "the environment claims nothing"
+
+# --- forged callers -----------------------------------------------------------------
+sock=$T/run/proxy/proxyexec.sock
+rc=0; UNICAGE_PROXY_SOCKET=$sock "$PROXYEXEC" helper id > "$T/out" 2> "$T/err" || rc=$?
+assert_eq "$rc" 2 "root on the host (no cage) is refused"
+assert_grep "is not in a cage" "$T/err" "the refusal says why"
+rc=0; UNICAGE_PROXY_SOCKET=$sock setpriv --reuid 1001 --regid 1001 --clear-groups "$PROXYEXEC" helper id > "$T/out" 2> "$T/err" || rc=$?
+assert_eq "$rc" 2 "alice's uid on the host (no cage) is refused"
+[ -s "$T/out" ] && fail "a refused request ran: $(cat "$T/out")"
+expect_exit 2 uc enter alice -- unicage-proxyexec helper id
+assert_grep "uid 0 is not alice's" "$T/err" "root in alice's cage is refused"
+# bob's uid inside alice's cage (her mount and pid namespaces)
+slot=$(ls "$T/run/ns" | grep -E '^alice\.[0-9]+$' | sort -t. -k2 -n | tail -n 1)
+rc=0; nsenter --mount="$T/run/ns/$slot" --pid="$T/run/ns/alice.pid" -- \
+    setpriv --reuid 1002 --regid 1002 --clear-groups /usr/bin/unicage-proxyexec helper id > "$T/out" 2> "$T/err" || rc=$?
+assert_eq "$rc" 2 "bob's uid in alice's cage is refused"
+assert_grep "uid 1002 is not alice's" "$T/err" "the refusal names the uid"
+# alice's uid in her cage's pid namespace, but on the host's files
+rc=0; nsenter --pid="$T/run/ns/alice.pid" -- \
+    setpriv --reuid 1001 --regid 1001 --clear-groups env UNICAGE_PROXY_SOCKET=$sock "$PROXYEXEC" helper id > "$T/out" 2> "$T/err" || rc=$?
+assert_eq "$rc" 2 "alice's pid namespace with the host's mounts is refused"
+assert_grep "not in her cage's files" "$T/err" "the refusal says which check"
+# a caller holding connections: 32 serving processes per uid, then refused
+setpriv --reuid 1001 --regid 1001 --clear-groups /usr/bin/python3 -c '
+import socket, sys
+held = []
+for i in range(32):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1]); held.append(s)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1])
+s.settimeout(5)
+print(s.recv(2048)[16:].decode())
+' "$sock" > "$T/out"
+assert_eq "$(cat "$T/out")" "too many requests at once" "a 33rd connection of one uid is refused"
+sleep 0.5
+expect_exit 0 px alice helper exit 0
+expect_exit 4 px alice no-such-alias
+assert_grep "no proxied command no-such-alias" "$T/err" "unknown alias"
+
+# --- environment, cwd, limits ------------------------------------------------------
+expect_exit 0 uc exec alice -- env TERM=xterm LANG=C.UTF-8 LC_ALL=../../home/alice/loc EDITOR=evil LD_PRELOAD=/tmp/x.so unicage-proxyexec helper env
+assert_grep "^TERM=xterm$" "$T/out" "TERM passes"
+assert_grep "^LANG=C.UTF-8$" "$T/out" "LANG passes"
+assert_grep "^HOME=/home/alice$" "$T/out" "HOME is hers"
+grep -E "^(EDITOR|LD_PRELOAD|LC_ALL)=" "$T/out" && fail "the caller's environment leaked"
+expect_exit 0 px alice helper pwd
+assert_eq "$(cat "$T/out")" "$h/home/alice" "cwd: the home on the host"
+expect_exit 0 uc exec alice -- sh -c 'mkdir -p /home/alice/sub/deeper && cd /home/alice/sub/deeper && unicage-proxyexec helper pwd'
+assert_eq "$(cat "$T/out")" "$h/home/alice/sub/deeper" "cwd: mapped into the home"
+expect_exit 0 uc exec alice -- sh -c 'cd /tmp && unicage-proxyexec helper pwd'
+assert_eq "$(cat "$T/out")" "$h/home/alice" "cwd outside the home: the home"
+# a cwd the request makes up: walked in her home without following links
+expect_exit 0 uc exec alice -- sh -c 'ln -s /srv /home/alice/up; mkdir -p /home/alice/real; uc-proxy-client helper /home/alice/up -- x pwd; uc-proxy-client helper /home/alice/real/../../bob -- x pwd; uc-proxy-client helper /home/alice/real -- x pwd'
+assert_eq "$(cat "$T/out")" "$h/home/alice
+exit 0
+$h/home/alice
+exit 0
+$h/home/alice/real
+exit 0" "a cwd through a link or .. is not followed: the home"
+# the request names another user: nothing changes
+expect_exit 0 uc exec alice -- uc-proxy-client helper /home/alice USER=bob PROXYEXEC_UID=0 -- x id
+assert_eq "$(head -n 1 "$T/out")" "1001 1001 1001 euid=1001 ruid=1001 PROXYEXEC_UID=1001 PROXYEXEC_GID=1001" "a made-up request claims nothing"
+expect_exit 0 uc exec alice -- sh -c 'ulimit -n 77; unicage-proxyexec helper limits'
+assert_eq "$(cat "$T/out")" "77" "the caller's limits"
+
+# --- descriptors, status, signals ---------------------------------------------------
+assert_eq "$(echo from-stdin | uc exec alice -- unicage-proxyexec helper cat)" "from-stdin" "stdin is the caller's"
+assert_eq "$(uc exec alice -- sh -c 'unicage-proxyexec helper args a "b c" | wc -l')" "2" "stdout into a pipe in the cage"
+rc=0; px alice helper exit 7 || rc=$?
+assert_eq "$rc" 7 "the exit status comes back"
+expect_exit 0 uc exec alice -- sh -c 'unicage-proxyexec helper kill TERM; echo "status=$?"'
+assert_eq "$(cat "$T/out")" "status=143" "death by a signal: the wrapper dies of it"
+expect_exit 0 uc exec alice -- sh -c 'unicage-proxyexec helper trap > /tmp/trap.out & p=$!; i=0; while ! grep -q ready /tmp/trap.out 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done; kill -TERM $p; wait $p; echo "status=$?"; cat /tmp/trap.out'
+assert_eq "$(cat "$T/out")" "status=42
+ready
+got-TERM" "a signal to the wrapper reaches the command"
+
+# --- configuration errors ---------------------------------------------------------------
+printf 'good=/bin/true\nbad line\n' > "$T/etc/custom.proxy.commands"
+expect_exit 1 px alice helper id
+assert_grep "the proxy's configuration has an error" "$T/err" "the caller is told"
+grep -q "$T" "$T/err" && fail "the caller is told the host's paths"
+sleep 0.1
+assert_grep "custom.proxy.commands:2: expected ALIAS" "$T/proxyd.log" "a bad line names file:line in the log"
+printf 'helper=nobody-here/x\n' > "$T/etc/custom.proxy.commands"
+expect_exit 1 px alice helper id
+sleep 0.1
+assert_grep "custom.proxy.commands:1: the program must be" "$T/proxyd.log" "a relative program is refused"
+printf 'helper=/bin/true\n' > "$T/etc/custom.proxy.commands"
+expect_exit 0 px alice helper id
+assert_eq "$(cat "$T/out")" "" "custom.proxy.commands replaces an alias"
+rm "$T/etc/custom.proxy.commands"
+
+# --- restrict_path: a file option's value is opened in her home by the daemon -------
+mkdir -p "$T/etc/filters"
+echo "reader=$T/bin/t-helper" >> "$T/etc/proxy.commands"
+printf '{"restrict_path": ["--file"], "strict_options": true, "operands": ["read"]}\n' > "$T/etc/filters/reader.json"
+expect_exit 0 uc exec alice -- sh -c 'echo hers > /home/alice/note; ln -sf /etc/hostname /home/alice/hostlink; mkdir -p /home/alice/dd; cd /home/alice && unicage-proxyexec reader read --file note; unicage-proxyexec reader read --file /home/alice/note; unicage-proxyexec reader read --file=/home/alice/note'
+assert_eq "$(cat "$T/out")" "hers
+hers
+hers" "restrict_path: her file, as a descriptor"
+for bad in /home/alice/hostlink /etc/passwd /home/alice/../bob/x /home/alice; do
+    expect_exit 2 uc exec alice -- unicage-proxyexec reader read --file "$bad"
+    assert_grep "is not a file in alice's home" "$T/err" "restrict_path refuses $bad"
+done
+printf '{"restrict_path": ["--file"], "denny": []}\n' > "$T/etc/filters/reader.json"
+expect_exit 1 uc exec alice -- unicage-proxyexec reader read --file /home/alice/note
+sleep 0.1
+assert_grep "reader.json: unknown key \"denny\"" "$T/proxyd.log" "a bad filter names its file in the log"
+# --- bind mode: the socket directory in the cage's own /dev --------------------------
+expect_exit 0 uc umount-all
+echo "cage_mode = bind" >> "$UNICAGE_CONFIG"
+expect_exit 0 px alice helper id
+assert_eq "$(cat "$T/out")" "1001 1001 1001 euid=1001 ruid=1001 PROXYEXEC_UID=1001 PROXYEXEC_GID=1001" "bind mode: the proxy works"
+expect_exit 0 uc exec alice -- sh -c 'ls /dev/unicage-proxy; ls -d /run/unicage/proxy 2>/dev/null || echo no-run'
+assert_eq "$(cat "$T/out")" "proxyexec.sock
+no-run" "bind mode: the socket in /dev/unicage-proxy"
+expect_exit 0 uc umount-all
+echo "t-proxy: ok"

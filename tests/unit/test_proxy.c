@@ -1,0 +1,224 @@
+/* proxy/: proxy.commands lines, filters (parsing with json-c, applying),
+ * the request encoding. No root, no daemon. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proxy/commands.h"
+#include "proxy/filter.h"
+#include "proxy/proto.h"
+
+static int parse_cmds(struct proxy_commands *c, const char *text, struct uc_error *err)
+{
+	char path[] = "/tmp/uc-test-proxy.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	int r = proxy_commands_parse_file(c, path, "proxy.commands", err);
+	unlink(path);
+	return r;
+}
+
+static void test_commands(void **state)
+{
+	struct proxy_commands c = {0};
+	struct uc_error err = {0};
+	assert_int_equal(parse_cmds(&c,
+				    "# comment\n\n"
+				    "passwd=root:/usr/bin/passwd\n"
+				    "  crontab = /usr/bin/crontab  \n"
+				    "SENDMAIL:/usr/lib/sendmail=/usr/sbin/sendmail\n"
+				    "php:php-proxy=/usr/bin/php\n",
+				    &err),
+			 0);
+	assert_int_equal(c.n, 4);
+	assert_string_equal(c.v[0].alias, "passwd");
+	assert_string_equal(c.v[0].user, "root");
+	assert_string_equal(c.v[0].path, "/usr/bin/passwd");
+	assert_string_equal(c.v[0].wrapper, "/usr/bin/passwd");
+	assert_string_equal(c.v[1].alias, "crontab");
+	assert_string_equal(c.v[1].user, "");
+	assert_string_equal(c.v[2].wrapper, "/usr/lib/sendmail");
+	assert_string_equal(c.v[3].wrapper, "/usr/bin/php-proxy");
+	assert_ptr_equal(proxy_commands_find(&c, "crontab", NULL), &c.v[1]);
+	assert_ptr_equal(proxy_commands_find(&c, "", "/usr/lib/sendmail"), &c.v[2]);
+	assert_null(proxy_commands_find(&c, "", "/usr/sbin/sendmail"));
+	assert_null(proxy_commands_find(&c, "nope", "/usr/bin/passwd"));
+	/* a second file replaces an alias */
+	assert_int_equal(parse_cmds(&c, "crontab=bob:/opt/crontab\n", &err), 0);
+	assert_int_equal(c.n, 4);
+	assert_string_equal(c.v[1].path, "/opt/crontab");
+	proxy_commands_release(&c);
+}
+
+static void bad_cmd(const char *text, const char *want)
+{
+	struct proxy_commands c = {0};
+	struct uc_error err = {0};
+	assert_int_not_equal(parse_cmds(&c, text, &err), 0);
+	assert_int_equal(err.kind, UC_BADREQUEST);
+	if (!strstr(err.msg, want))
+		fail_msg("'%s': got '%s', wanted '%s'", text, err.msg, want);
+	proxy_commands_release(&c);
+}
+
+static void test_commands_bad(void **state)
+{
+	bad_cmd("ok=/bin/true\nno equals sign\n", "proxy.commands:2: expected ALIAS");
+	bad_cmd("x=bin/true\n", "proxy.commands:1: the program must be an absolute path");
+	bad_cmd("x=/usr/../bin/true\n", ":1: the program must be a clean absolute path");
+	bad_cmd("x y=/bin/true\n", ":1: bad alias");
+	bad_cmd("=/bin/true\n", ":1: bad alias");
+	bad_cmd("x:../w=/bin/true\n", ":1: bad wrapper_name");
+	bad_cmd("x=-root:/bin/true\n", ":1: bad user name");
+	bad_cmd("a=/bin/true\n\na=/bin/false\n", ":3: alias a given twice");
+}
+
+static void filter(struct proxy_filter *f, const char *json)
+{
+	struct uc_error err = {0};
+	if (proxy_filter_parse(json, "f.json", f, &err) < 0)
+		fail_msg("%s", err.msg);
+}
+
+/* args (space separated) through f: the result joined by '|', or
+ * "REFUSED: why". */
+static char *run(const struct proxy_filter *f, const char *args)
+{
+	static char out[1024];
+	char buf[512];
+	const char *argv[64] = {"cmd"};
+	int argc = 1;
+	snprintf(buf, sizeof(buf), "%s", args);
+	for (char *s = strtok(buf, " "); s; s = strtok(NULL, " "))
+		argv[argc++] = s;
+	struct strv v = STRV_INIT;
+	char why[256] = "";
+	if (proxy_filter_apply(f, "alice", argc, argv, NULL, NULL, &v, why, sizeof(why)) < 0) {
+		snprintf(out, sizeof(out), "REFUSED: %s", why);
+	} else {
+		out[0] = '\0';
+		for (size_t i = 0; i < v.n; i++)
+			snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", i ? "|" : "",
+				 v.v[i]);
+	}
+	strv_clear(&v);
+	return out;
+}
+
+static void test_filter_sendmail(void **state)
+{
+	struct proxy_filter f;
+	filter(&f, "{\"strict_options\": true,\n"
+		   " \"deny\": [\"-b\", \"-C\", \"-oA\"],\n"
+		   " \"allow\": [\"-t\", \"-i\", \"-oi\", \"-f*\"],\n"
+		   " \"operands\": \"no_paths\", \"end_of_options\": true}");
+	assert_string_equal(run(&f, "-t -i"), "-t|-i");
+	assert_string_equal(run(&f, "-i -f me@x bob@y"), "-i|-f|me@x|--|bob@y");
+	assert_string_equal(run(&f, "-fme@x bob@y"), "-fme@x|--|bob@y");
+	assert_string_equal(run(&f, "-oA/tmp/x"), "REFUSED: option -oA/tmp/x is not allowed");
+	assert_string_equal(run(&f, "-C/etc/x"), "REFUSED: option -C/etc/x is not allowed");
+	assert_string_equal(run(&f, "-bi"), "REFUSED: option -bi is not allowed");
+	assert_string_equal(run(&f, "-X /tmp/log"), "REFUSED: option -X is not allowed");
+	assert_string_equal(run(&f, "/home/alice/mbox"),
+			    "REFUSED: argument '/home/alice/mbox' is not allowed");
+	assert_string_equal(run(&f, "|/bin/sh"), "REFUSED: argument '|/bin/sh' is not allowed");
+	assert_string_equal(run(&f, "-i -- -oA/x"), "REFUSED: argument '-oA/x' is not allowed");
+	assert_string_equal(run(&f, "-i -f"), "REFUSED: option -f needs a value");
+	assert_string_equal(run(&f, "-- bob@y"), "--|bob@y"); /* one "--", ours */
+	proxy_filter_release(&f);
+}
+
+static void test_filter_operands(void **state)
+{
+	struct proxy_filter f;
+	filter(&f, "{\"operands\": \"self\"}");
+	assert_string_equal(run(&f, "alice"), "alice");
+	assert_string_equal(run(&f, "-x bob"), "REFUSED: argument 'bob' is not allowed");
+	assert_string_equal(run(&f, "-x"), "-x"); /* not strict: options pass */
+	proxy_filter_release(&f);
+	filter(&f, "{\"operands\": [\"-\"], \"allow\": [\"--long*\"], \"strict_options\": true}");
+	assert_string_equal(run(&f, "-"), "-");
+	assert_string_equal(run(&f, "file"), "REFUSED: argument 'file' is not allowed");
+	assert_string_equal(run(&f, "--long=v --long w"), "--long=v|--long|w");
+	assert_string_equal(run(&f, "--longer"), "--longer"); /* '*': a value attached */
+	proxy_filter_release(&f);
+	filter(&f, "{\"operands\": \"none\", \"restrict_path\": [\"-F\"]}");
+	assert_string_equal(run(&f, "x"), "REFUSED: argument 'x' is not allowed");
+	/* no path mapper given: a restrict_path value is refused */
+	assert_string_equal(run(&f, "-F /etc/x"), "REFUSED: ");
+	proxy_filter_release(&f);
+}
+
+static void bad_filter(const char *json, const char *want)
+{
+	struct proxy_filter f;
+	struct uc_error err = {0};
+	assert_int_not_equal(proxy_filter_parse(json, "f.json", &f, &err), 0);
+	assert_int_equal(err.kind, UC_BADREQUEST);
+	if (!strstr(err.msg, want))
+		fail_msg("'%s': got '%s', wanted '%s'", json, err.msg, want);
+	proxy_filter_release(&f);
+}
+
+static void test_filter_bad(void **state)
+{
+	bad_filter("{\"deny\": [\"-b\",\n  ]}", "f.json:2: ");
+	bad_filter("{\n\"deny\": \"-b\"}", "\"deny\" must be a list of strings");
+	bad_filter("{\"allow\": [1]}", "\"allow\"[0] must be a string");
+	bad_filter("{\"strict_options\": \"yes\"}", "\"strict_options\" must be true or false");
+	bad_filter("{\"operands\": \"some\"}", "\"operands\" must be");
+	bad_filter("{\"denny\": []}", "unknown key \"denny\"");
+	bad_filter("[]", "f.json:1: expected a JSON object");
+	bad_filter("{} {}", "f.json:1: ");
+	bad_filter("{\"deny\": [", "unexpected end of file");
+}
+
+static void test_request(void **state)
+{
+	static char buf[PROXY_MAX_REQUEST];
+	char *argv[] = {"passwd", "-S", NULL};
+	char *envp[] = {"TERM=xterm", NULL};
+	long n = proxy_request_encode(buf, sizeof(buf), "passwd", "/usr/bin/passwd", "/home/a", 2,
+				      argv, 1, envp);
+	assert_true(n > 0);
+	static struct proxy_request rq;
+	assert_int_equal(proxy_request_parse(buf, (size_t)n, &rq), 0);
+	assert_string_equal(rq.alias, "passwd");
+	assert_string_equal(rq.cwd, "/home/a");
+	assert_int_equal(rq.argc, 2);
+	assert_string_equal(rq.argv[1], "-S");
+	assert_null(rq.argv[2]);
+	assert_string_equal(rq.envp[0], "TERM=xterm");
+	/* truncated, trailing bytes, a string without its NUL, bad counts */
+	assert_int_equal(proxy_request_parse(buf, (size_t)n - 1, &rq), -EINVAL);
+	buf[n] = 'x';
+	assert_int_equal(proxy_request_parse(buf, (size_t)n + 1, &rq), -EINVAL);
+	struct proxy_req_hdr h;
+	memcpy(&h, buf, sizeof(h));
+	h.argc = PROXY_MAX_ARGS + 1;
+	memcpy(buf, &h, sizeof(h));
+	assert_int_equal(proxy_request_parse(buf, (size_t)n, &rq), -EINVAL);
+	h.argc = 0;
+	memcpy(buf, &h, sizeof(h));
+	assert_int_equal(proxy_request_parse(buf, (size_t)n, &rq), -EINVAL);
+	assert_int_equal(proxy_request_parse(buf, 3, &rq), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_commands),	    cmocka_unit_test(test_commands_bad),
+	    cmocka_unit_test(test_filter_sendmail), cmocka_unit_test(test_filter_operands),
+	    cmocka_unit_test(test_filter_bad),	    cmocka_unit_test(test_request),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
