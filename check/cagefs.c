@@ -4,6 +4,7 @@
 #include "check/cagefs.h"
 
 #include "lib/path.h"
+#include "proxy/commands.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -37,6 +38,12 @@ static bool exists(const char *dir, const char *name)
 	return path_join(p, sizeof(p), dir, name) == 0 && lstat(p, &st) == 0;
 }
 
+/* CageFS's *.proxy.commands: the proxy reads them as CageFS does */
+static bool is_proxy_file(const char *name)
+{
+	return proxy_commands_file(name);
+}
+
 static bool is_users_list(const char *name)
 {
 	return !strncmp(name, "users.enabled", 13) || !strncmp(name, "users.disabled", 14);
@@ -66,7 +73,10 @@ int check_cagefs_files(const struct uc_config *cfg, struct strv *read, struct st
 		const char *n = de->d_name;
 		if (n[0] == '.' || in(n, own, sizeof(own) / sizeof(own[0])))
 			continue;
-		bool known = in(n, cagefs_read, sizeof(cagefs_read) / sizeof(cagefs_read[0]));
+		if (!strcmp(n, "proxy.commands") || !strcmp(n, "filters"))
+			continue; /* the proxy's own (doc/proxy.md) */
+		bool known = in(n, cagefs_read, sizeof(cagefs_read) / sizeof(cagefs_read[0])) ||
+			     is_proxy_file(n);
 		*looks_cagefs |= known && strcmp(n, "custom.black.list");
 		if (known && is_users_list(n) && !cfg->cagefs_compat)
 			known = false; /* unicage's own lists are in state_dir */

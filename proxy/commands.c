@@ -3,8 +3,10 @@
 
 #include "lib/cleanup.h"
 #include "lib/path.h"
+#include "lib/strv.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -155,22 +157,53 @@ int proxy_commands_parse_file(struct proxy_commands *cmds, const char *path, con
 	return ferror(f) ? uc_fail_errno(err, EIO, "%s", name) : 0;
 }
 
+bool proxy_commands_file(const char *name)
+{
+	size_t n = strlen(name), s = strlen(".proxy.commands");
+	return !strcmp(name, "proxy.commands") ||
+	       (name[0] != '.' && n > s && !strcmp(name + n - s, ".proxy.commands"));
+}
+
+/* proxy.commands first, custom.proxy.commands last (a line there replaces
+ * an alias), the other *.proxy.commands (CageFS's per-package files) in
+ * between, by name. */
+static int file_rank(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	int rx = !strcmp(x, "proxy.commands") ? 0 : !strcmp(x, "custom.proxy.commands") ? 2 : 1;
+	int ry = !strcmp(y, "proxy.commands") ? 0 : !strcmp(y, "custom.proxy.commands") ? 2 : 1;
+	return rx != ry ? rx - ry : strcmp(x, y);
+}
+
 int proxy_commands_load(const struct uc_config *cfg, struct proxy_commands *cmds,
 			struct uc_error *err)
 {
 	*cmds = (struct proxy_commands){0};
-	static const char *const files[] = {"proxy.commands", "custom.proxy.commands"};
-	for (size_t i = 0; i < UC_ARRAY_SIZE(files); i++) {
-		char p[PATH_MAX];
-		if (path_join(p, sizeof(p), cfg->config_dir, files[i]) < 0)
-			return uc_fail(err, UC_BADREQUEST, "config_dir too long");
-		int r = proxy_commands_parse_file(cmds, p, p, err);
-		if (r < 0) {
-			proxy_commands_release(cmds);
-			return r;
+	struct strv files = STRV_INIT;
+	DIR *d = opendir(cfg->config_dir);
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		if (proxy_commands_file(de->d_name) && strv_push(&files, de->d_name) < 0) {
+			closedir(d);
+			strv_clear(&files);
+			return uc_fail(err, UC_INTERNAL, "out of memory");
 		}
+	if (d)
+		closedir(d);
+	if (files.n)
+		qsort(files.v, files.n, sizeof(*files.v), file_rank);
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < files.n; i++) {
+		char p[PATH_MAX];
+		if (path_join(p, sizeof(p), cfg->config_dir, files.v[i]) < 0)
+			r = uc_fail(err, UC_BADREQUEST, "config_dir too long");
+		else
+			r = proxy_commands_parse_file(cmds, p, p, err);
 	}
-	return 0;
+	strv_clear(&files);
+	if (r < 0)
+		proxy_commands_release(cmds);
+	return r;
 }
 
 const struct proxy_command *proxy_commands_find(const struct proxy_commands *cmds,

@@ -13,6 +13,8 @@
  * file:line. */
 #pragma once
 
+#include <stdbool.h>
+
 #include <stddef.h>
 
 #include "lib/config.h"
@@ -35,7 +37,12 @@ struct proxy_commands {
  * error. name is used in messages. */
 int proxy_commands_parse_file(struct proxy_commands *cmds, const char *path, const char *name,
 			      struct uc_error *err);
-/* Both files of config_dir. */
+/* A file name of config_dir the proxy reads: proxy.commands, and
+ * *.proxy.commands as CageFS has them (custom.proxy.commands among them). */
+bool proxy_commands_file(const char *name);
+/* Every such file of config_dir: proxy.commands first, the others by
+ * name, custom.proxy.commands last; a later file's alias replaces an
+ * earlier one's. */
 int proxy_commands_load(const struct uc_config *cfg, struct proxy_commands *cmds,
 			struct uc_error *err);
 /* By alias, or (alias NULL or "") by wrapper path. NULL if none. */

@@ -213,12 +213,57 @@ static void test_request(void **state)
 	assert_int_equal(proxy_request_parse(buf, 3, &rq), -EINVAL);
 }
 
+static void put_file(const char *dir, const char *name, const char *text)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* every *.proxy.commands of config_dir, as CageFS reads them: proxy.commands
+ * first, custom.proxy.commands last, a later alias replacing an earlier */
+static void test_commands_files(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/test_proxy_files.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	put_file(dir, "proxy.commands", "A=/bin/a\n");
+	put_file(dir, "php.proxy.commands", "A=/bin/php-a\nB=/bin/b\n");
+	put_file(dir, "custom.proxy.commands", "B=/bin/custom-b\n");
+	put_file(dir, ".hidden.proxy.commands", "C=/bin/c\n");
+	put_file(dir, "proxy.commands.rpmsave", "D=/bin/d\n");
+	struct uc_config cfg = {.config_dir = dir};
+	struct uc_error err = {0};
+	struct proxy_commands cmds;
+	assert_int_equal(proxy_commands_load(&cfg, &cmds, &err), 0);
+	assert_int_equal(cmds.n, 2);
+	assert_string_equal(proxy_commands_find(&cmds, "A", NULL)->path, "/bin/php-a");
+	assert_string_equal(proxy_commands_find(&cmds, "B", NULL)->path, "/bin/custom-b");
+	assert_null(proxy_commands_find(&cmds, "C", NULL));
+	proxy_commands_release(&cmds);
+	assert_true(proxy_commands_file("cagefs.proxy.commands"));
+	assert_false(proxy_commands_file(".proxy.commands"));
+	assert_false(proxy_commands_file("proxy.commands~"));
+	const char *names[] = {"proxy.commands", "php.proxy.commands", "custom.proxy.commands",
+			       ".hidden.proxy.commands", "proxy.commands.rpmsave"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		char p[512];
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_commands),	    cmocka_unit_test(test_commands_bad),
-	    cmocka_unit_test(test_filter_sendmail), cmocka_unit_test(test_filter_operands),
-	    cmocka_unit_test(test_filter_bad),	    cmocka_unit_test(test_request),
+	    cmocka_unit_test(test_commands),	    cmocka_unit_test(test_commands_files),
+	    cmocka_unit_test(test_commands_bad),    cmocka_unit_test(test_filter_sendmail),
+	    cmocka_unit_test(test_filter_operands), cmocka_unit_test(test_filter_bad),
+	    cmocka_unit_test(test_request),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
