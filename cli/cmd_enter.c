@@ -4,6 +4,7 @@
 
 #include "enter/entry_mount.h"
 #include "enter/verbs.h"
+#include "lib/audit.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +28,7 @@ int cmd_enter(struct cli *cli, int argc, char **argv)
 		return r;
 	int code;
 	bool joined;
+	uc_audit(argv[0], (char *[]){(char *)o.user, NULL}, o.cmd, NULL);
 	r = enter_run(&cli->cfg, &o, entry_mount_cage, &code, &joined, &cli->err);
 	if (joined) {
 		/* inside the cage with its ids and capabilities: say why and go,

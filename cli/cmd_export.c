@@ -3,6 +3,7 @@
 #include "cli/progress.h"
 
 #include "export/export.h"
+#include "lib/audit.h"
 #include "lib/json.h"
 
 #include <errno.h>
@@ -170,6 +171,8 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		return uc_fail_errno(&cli->err, errno, "%s", in);
 	struct import_report rep;
 	r = cage_import(&cli->cfg, &o, &rep, &cli->err);
+	char *cage[] = {(char *)(r == 0 ? rep.user : o.user ? o.user : "-"), NULL};
+	uc_audit("import", cage, argv, r == 0 ? "ok" : "failed");
 	if (o.in_fd > 0)
 		close(o.in_fd);
 	if (r == 0)

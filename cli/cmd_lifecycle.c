@@ -3,6 +3,7 @@
  * getprefix, remove-all. */
 #include "cli/cli.h"
 
+#include "lib/audit.h"
 #include "lib/json.h"
 #include "mount/etc.h"
 #include "mount/lifecycle.h"
@@ -202,6 +203,7 @@ int cmd_removeall(struct cli *cli, int argc, char **argv)
 	if (!yes && isatty(STDIN_FILENO) && !confirmed())
 		return uc_fail(&cli->err, UC_BADREQUEST, "remove-all: not confirmed, nothing done");
 	int r = lifecycle_remove_all(&cli->cfg, &cli->err);
+	uc_audit("remove-all", NULL, argv, r == 0 ? "ok" : "failed");
 	if (r < 0 || !cli_says(cli))
 		return r;
 	if (cli->json) {

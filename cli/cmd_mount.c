@@ -1,6 +1,7 @@
 /* Cages: mount, umount, remount, remount-all, umount-all, list. */
 #include "cli/cli.h"
 
+#include "lib/audit.h"
 #include "lib/json.h"
 #include "mount/cage.h"
 #include "mount/cagemp.h"
@@ -216,6 +217,8 @@ int cmd_mount(struct cli *cli, int argc, char **argv)
 		return cli_usage_error(cli, m.verb, "name at least one USER");
 	if (!takes_users && optind < argc)
 		return cli_usage_error(cli, m.verb, "takes no USER");
+	if (m.kill)
+		uc_audit(m.verb, takes_users ? argv + optind : NULL, argv, NULL);
 	/* JSON is kept until the end: on an error only the error envelope
 	 * is printed */
 	char *buf = NULL;

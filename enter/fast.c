@@ -1,6 +1,7 @@
 #include "enter/fast.h"
 
 #include "enter/join.h"
+#include "lib/audit.h"
 #include "lib/cleanup.h"
 #include "lib/pwfile.h"
 #include "mount/slots.h"
@@ -114,6 +115,7 @@ int enter_fast(const struct uc_config *cfg, const struct enter_opts *o, int *exi
 			      .preserve_fds = o->preserve_fds,
 			      .env = &o->env,
 			      .fds = &fds};
+	uc_audit(o->as_user ? "exec" : "enter", (char *[]){(char *)o->user, NULL}, o->cmd, NULL);
 	*joined = true;
 	int r = join_and_exec(&jr, exit_code, err);
 	cage_fds_close(&fds); /* what join did not take (a failure before it) */

@@ -16,6 +16,7 @@ debian_pkgs=(
     rpm                                   # rpm and rpmbuild: fixtures and the oracle
     acl attr e2fsprogs util-linux bsdutils python3 zstd libcap2-bin procps  # integration tests (setfacl, setfattr, chattr, setcap, unshare, nsenter, findmnt, pgrep, script)
     jdupes rdfind hyperfine debootstrap xfsprogs  # benchmarks and corpus A (XFS: the RHEL init case)
+    scdoc man-db systemd bash             # man pages (scdoc, man -l), units (systemd-analyze verify), completion
 )
 el_pkgs=(
     gcc make pkgconf-pkg-config
@@ -29,6 +30,7 @@ el_pkgs=(
     rpm rpm-build
     acl attr e2fsprogs util-linux python3 zstd libcap procps-ng
     jdupes rdfind hyperfine xfsprogs
+    scdoc man-db systemd bash glibc-static  # man pages, units, completion; the static front
 )
 
 sudo_=""
