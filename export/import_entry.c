@@ -31,8 +31,8 @@ int import_reject(struct imp *x, const char *entry, const char *why)
 
 /* ---- one entry ----------------------------------------------------------- */
 
-/* The directory holding path below root, one component at a time without
- * following links; *leaf points into path. */
+/* The directory holding path below root, following no link and never
+ * leaving root (path_open_beneath); *leaf points into path. */
 static int open_parent(int root, char *path, char **leaf)
 {
 	char *sl = strrchr(path, '/');
@@ -42,13 +42,7 @@ static int open_parent(int root, char *path, char **leaf)
 	}
 	*sl = '\0';
 	*leaf = sl + 1;
-	int fd = dup(root);
-	char *save = NULL;
-	for (char *c = strtok_r(path, "/", &save); fd >= 0 && c; c = strtok_r(NULL, "/", &save)) {
-		int next = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(fd);
-		fd = next;
-	}
+	int fd = path_open_beneath(root, path, O_PATH | O_DIRECTORY, 0);
 	*sl = '/';
 	return fd;
 }

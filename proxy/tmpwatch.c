@@ -105,25 +105,19 @@ static void clean_dir(struct walk *w, int dfd, const char *path, unsigned depth)
 	closedir(d);
 }
 
-/* ~/.unicage/<rel>, each component from its parent, no link followed, the
- * user's own directory (with her fsuid already). */
+/* ~/.unicage/<rel> below the home, no link followed (path_open_beneath),
+ * the user's own directory (with her fsuid already). */
 static int open_user_dir(int homefd, uid_t uid, const char *rel)
 {
 	char buf[PATH_MAX];
 	snprintf(buf, sizeof(buf), ".unicage/%s", rel);
-	int fd = dup(homefd);
-	char *save = NULL;
-	for (char *c = strtok_r(buf, "/", &save); fd >= 0 && c; c = strtok_r(NULL, "/", &save)) {
-		int next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(fd);
-		fd = next;
-	}
+	int fd = path_open_beneath(homefd, buf, O_RDONLY | O_DIRECTORY, 0);
 	struct stat st;
 	if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_uid != uid)) {
 		close(fd);
 		return -EPERM;
 	}
-	return fd < 0 ? -errno : fd;
+	return fd;
 }
 
 static void clean_one(struct walk *w, int homefd, uid_t uid, const char *rel, const char *shown)
