@@ -4,7 +4,7 @@
 #include "check/cagefs.h"
 
 #include "lib/path.h"
-#include "proxy/commands.h"
+#include "lib/proxycmds.h"
 
 #include <dirent.h>
 #include <errno.h>

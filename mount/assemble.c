@@ -5,7 +5,7 @@
 #include "lib/path.h"
 #include "mount/etc.h"
 #include "mount/nsfs.h"
-#include "proxy/commands.h"
+#include "lib/proxycmds.h"
 #include "proxy/proto.h"
 
 #include <errno.h>

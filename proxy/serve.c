@@ -4,7 +4,7 @@
 #include "lib/cleanup.h"
 #include "lib/path.h"
 #include "lib/users.h"
-#include "proxy/commands.h"
+#include "lib/proxycmds.h"
 #include "proxy/filter.h"
 #include "proxy/peer.h"
 #include "proxy/proto.h"

@@ -1,6 +1,6 @@
 /* One connection of unicage-proxyd, in a process of its own (doc/proxy.md):
  * identify the caller (proxy/peer.h), read the request, find the command
- * (proxy/commands.h), filter its arguments (proxy/filter.h), start it
+ * (lib/proxycmds.h), filter its arguments (proxy/filter.h), start it
  * (proxy/run.h), relay signals, send back its wait status. */
 #pragma once
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "proxy/commands.h"
+#include "lib/proxycmds.h"
 #include "proxy/filter.h"
 #include "proxy/proto.h"
 

@@ -1,5 +1,5 @@
-/* proxy.commands and custom.proxy.commands (proxy/commands.h). */
-#include "proxy/commands.h"
+/* proxy.commands and custom.proxy.commands (lib/proxycmds.h). */
+#include "lib/proxycmds.h"
 
 #include "lib/cleanup.h"
 #include "lib/path.h"
