@@ -77,6 +77,8 @@ static int take_key(struct proxy_filter *f, const char *key, json_object *v, con
 		return string_list(v, key, &f->deny, name, err);
 	if (!strcmp(key, "restrict_path"))
 		return string_list(v, key, &f->restrict_path, name, err);
+	if (!strcmp(key, "restrict_path_write"))
+		return string_list(v, key, &f->restrict_path_write, name, err);
 	if (!strcmp(key, "strict_options"))
 		return get_bool(v, key, &f->strict, name, err);
 	if (!strcmp(key, "end_of_options"))
@@ -131,7 +133,7 @@ int proxy_filter_parse(const char *text, const char *name, struct proxy_filter *
 	 * abbreviated long ones (--fil FILE) would carry a path past
 	 * restrict_path (the CVE-2020-36772 class); deny is not a boundary
 	 * either then (doc/proxy.md) */
-	if (f->restrict_path.n && !f->strict)
+	if ((f->restrict_path.n || f->restrict_path_write.n) && !f->strict)
 		return uc_fail(err, UC_BADREQUEST,
 			       "%s: restrict_path needs \"strict_options\": true (grouped or "
 			       "abbreviated options would pass a path past it)",
@@ -170,6 +172,7 @@ void proxy_filter_release(struct proxy_filter *f)
 	strv_clear(&f->allow);
 	strv_clear(&f->deny);
 	strv_clear(&f->restrict_path);
+	strv_clear(&f->restrict_path_write);
 	strv_clear(&f->operand_list);
 	*f = (struct proxy_filter){0};
 }
@@ -250,12 +253,14 @@ static bool rp_match(const char *e, const char *arg, bool *next, size_t *at)
 static int apply_option(struct applying *a, int argc, const char *const *argv, int i)
 {
 	const char *arg = argv[i];
-	bool next = false, rp = false, allowed = false;
+	bool next = false, rp = false, rw = false, allowed = false;
 	if (prefix_of_any(&a->f->deny, arg))
 		return snprintf(a->why, a->whysize, "option %s is not allowed", arg), -EPERM;
 	size_t at = 0; /* where an attached value starts */
 	for (size_t k = 0; k < a->f->restrict_path.n && !rp; k++)
 		rp = rp_match(a->f->restrict_path.v[k], arg, &next, &at);
+	for (size_t k = 0; k < a->f->restrict_path_write.n && !rp; k++)
+		rp = rw = rp_match(a->f->restrict_path_write.v[k], arg, &next, &at);
 	for (size_t k = 0; k < a->f->allow.n && !allowed && !rp; k++)
 		allowed = opt_match(a->f->allow.v[k], arg, &next);
 	if (!rp && !allowed && a->f->strict)
@@ -271,7 +276,7 @@ static int apply_option(struct applying *a, int argc, const char *const *argv, i
 	const char *value = next ? argv[i + 1] : arg + at;
 	char opt[512], mapped[64];
 	snprintf(opt, sizeof(opt), "%.*s", next ? (int)strlen(arg) : (int)at, arg);
-	if (!a->map || a->map(a->ctx, value, mapped, sizeof(mapped), a->why, a->whysize) < 0)
+	if (!a->map || a->map(a->ctx, value, rw, mapped, sizeof(mapped), a->why, a->whysize) < 0)
 		return -EPERM;
 	if (next) {
 		if (strv_push(a->out, opt) < 0 || strv_push(a->out, mapped) < 0)

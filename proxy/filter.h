@@ -9,8 +9,12 @@
  *   "strict_options": true: an option that no "allow" entry matches is
  *             refused (else it passes)
  *   "restrict_path": options whose value is a file: it must be inside the
- *             caller's home; the daemon opens it there (as the caller, no
- *             link followed) and the command gets /proc/self/fd/N
+ *             caller's home; the daemon opens it there for reading (as
+ *             the caller: her ids and groups; no link followed; a regular
+ *             file of hers with one link) and the command gets
+ *             /proc/self/fd/N
+ *   "restrict_path_write" (unicage): the same, opened for reading and
+ *             writing
  *   "operands": "any" (default), "none", "no_paths" (no '/', no leading
  *             '|', '.' or '-'), "self" (each must be the caller's user
  *             name), or a list of the literal operands allowed
@@ -40,7 +44,7 @@ struct proxy_filter {
 	bool strict;
 	bool end_of_options;
 	enum filter_operands operands;
-	struct strv allow, deny, restrict_path, operand_list;
+	struct strv allow, deny, restrict_path, restrict_path_write, operand_list;
 };
 
 /* filters/<alias>.json of config_dir; no file: an empty filter (0). */
@@ -51,10 +55,10 @@ int proxy_filter_parse(const char *text, const char *name, struct proxy_filter *
 		       struct uc_error *err);
 void proxy_filter_release(struct proxy_filter *f);
 
-/* Maps a restrict_path value to what the command gets: 0 or -errno (why
- * set). */
-typedef int (*proxy_path_map_fn)(void *ctx, const char *value, char *out, size_t size, char *why,
-				 size_t whysize);
+/* Maps a restrict_path value to what the command gets (write: opened for
+ * reading and writing, else for reading): 0 or -errno (why set). */
+typedef int (*proxy_path_map_fn)(void *ctx, const char *value, bool write, char *out, size_t size,
+				 char *why, size_t whysize);
 
 /* The caller's arguments (argv[1..argc-1], argv[0] is not looked at) through
  * f into out (argv[0] not included). 0, or -EPERM with why naming the

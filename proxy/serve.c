@@ -5,6 +5,7 @@
 #include "lib/path.h"
 #include "lib/users.h"
 #include "lib/proxycmds.h"
+#include "proxy/asuser.h"
 #include "proxy/filter.h"
 #include "proxy/peer.h"
 #include "proxy/proto.h"
@@ -17,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -42,6 +42,8 @@ struct job {
 	struct request rq;
 	const struct proxy_command *cmd;
 	int homefd; /* the caller's home on the host (O_PATH) */
+	gid_t groups[MAX_GROUPS];
+	struct proxy_ids ids; /* the caller's, for what is opened as her */
 	int keep[MAX_KEEP];
 	int nkeep;
 };
@@ -118,30 +120,66 @@ static void request_release(struct request *rq)
 
 /* ---- the caller's home ---------------------------------------------------- */
 
-/* rel ("a/b") below the home, one component at a time, never through a
- * link, with the caller's fsuid: an O_PATH directory fd or -errno. */
-static int walk_home(struct job *j, const char *rel, bool dir)
+/* What the child of proxy_open_as opens below the home, as the caller
+ * (proxy/asuser.h: her uid, gid and groups, no root left): a directory
+ * (O_PATH, for the cwd), or a file for reading (or reading and writing). */
+struct home_open {
+	int homefd;
+	const char *rel;
+	uid_t uid;
+	bool dir, write;
+};
+
+static int open_dir_as(const struct home_open *o)
 {
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof(buf), "%s", rel);
-	setfsgid(j->caller.gid);
-	setfsuid(j->caller.uid);
-	int fd = dup(j->homefd);
-	char *save = NULL;
-	for (char *c = strtok_r(buf, "/", &save); fd >= 0 && c; c = strtok_r(NULL, "/", &save)) {
-		bool last = !save || !*save;
-		int fl = O_PATH | O_NOFOLLOW | O_CLOEXEC | (last && !dir ? 0 : O_DIRECTORY);
-		int next =
-		    !strcmp(c, "..") || !strcmp(c, ".") ? (errno = EPERM, -1) : openat(fd, c, fl);
-		int e = errno;
+	return path_open_beneath(o->homefd, o->rel, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+}
+
+/* A regular file of hers with one name: a hardlink she made to a file she
+ * could not read otherwise has two (or is not hers); opened through its
+ * O_PATH descriptor, so that the open's own permission check is made with
+ * her ids on the very inode checked, and a FIFO or device is never opened. */
+static int open_file_as(const struct home_open *o)
+{
+	_cleanup_close_ int p =
+	    path_open_beneath(o->homefd, o->rel, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+	struct stat st, now;
+	if (p < 0)
+		return p;
+	if (fstat(p, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EISDIR;
+	if (st.st_uid != o->uid)
+		return -EPERM;
+	if (st.st_nlink != 1)
+		return -EMLINK;
+	char via[64];
+	snprintf(via, sizeof(via), "/proc/self/fd/%d", p);
+	int fd = open(via, (o->write ? O_RDWR : O_RDONLY) | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &now) < 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
 		close(fd);
-		fd = next;
-		errno = e;
+		return -EPERM;
 	}
-	int e = errno;
-	setfsuid(0);
-	setfsgid(0);
-	return fd < 0 ? -e : fd;
+	return fd;
+}
+
+static int home_open_fn(void *ctx)
+{
+	const struct home_open *o = ctx;
+	return o->dir ? open_dir_as(o) : open_file_as(o);
+}
+
+/* rel ("a/b") below the home as the caller, never through a link, no "."
+ * or ".." component: a descriptor or -errno. */
+static int open_in_home(struct job *j, const char *rel, bool dir, bool write)
+{
+	if (!path_is_clean_relative(rel))
+		return -EPERM;
+	struct home_open o = {j->homefd, rel, j->caller.uid, dir, write};
+	return proxy_open_as(&j->ids, home_open_fn, &o);
 }
 
 /* The part of a cage path below the caller's home ("" for the home), or NULL. */
@@ -157,15 +195,36 @@ static int cwd_fd(struct job *j)
 {
 	const char *rel = j->rq.req.cwd[0] == '/' ? below_home(j, j->rq.req.cwd) : NULL;
 	if (rel && *rel) {
-		int fd = walk_home(j, rel, true);
+		int fd = open_in_home(j, rel, true, false);
 		if (fd >= 0)
 			return fd;
 	}
 	return dup(j->homefd);
 }
 
-/* restrict_path: the value opened in the home, the command gets its fd */
-static int map_path(void *ctx, const char *value, char *out, size_t size, char *why, size_t whysize)
+static const char *open_refusal(int e)
+{
+	switch (e) {
+	case -EACCES:
+		return "she may not open it so";
+	case -EMLINK:
+		return "it has more than one link";
+	case -EPERM:
+		return "not hers, or through a link or ..";
+	case -EISDIR:
+		return "not a regular file";
+	case -ELOOP:
+	case -EXDEV:
+		return "through a link";
+	default:
+		return strerror(-e);
+	}
+}
+
+/* restrict_path: the value opened in the home as the caller (for reading,
+ * or for reading and writing), the command gets its fd */
+static int map_path(void *ctx, const char *value, bool write, char *out, size_t size, char *why,
+		    size_t whysize)
 {
 	struct job *j = ctx;
 	char abs[PATH_MAX];
@@ -174,15 +233,12 @@ static int map_path(void *ctx, const char *value, char *out, size_t size, char *
 	else
 		snprintf(abs, sizeof(abs), "%s/%s", j->rq.req.cwd, value);
 	const char *rel = below_home(j, abs);
-	int fd = rel && *rel && j->nkeep < MAX_KEEP ? walk_home(j, rel, false) : -EPERM;
-	struct stat st;
-	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
-		close(fd); /* O_PATH|O_NOFOLLOW opens a link itself: not a file */
-		fd = -EPERM;
-	}
+	int fd = !rel || !*rel	       ? -EPERM
+		 : j->nkeep < MAX_KEEP ? open_in_home(j, rel, false, write)
+				       : -EMFILE;
 	if (fd < 0)
-		return snprintf(why, whysize, "'%s' is not a file in %s's home", value,
-				j->caller.name),
+		return snprintf(why, whysize, "'%s' is not a file in %s's home (%s)", value,
+				j->caller.name, open_refusal(fd)),
 		       -EPERM;
 	j->keep[j->nkeep++] = fd;
 	snprintf(out, size, "/proc/self/fd/%d", fd);
@@ -204,6 +260,10 @@ static int find_users(struct job *j, struct uc_error *err)
 				       j->cmd->user);
 		j->have_runas = true;
 	}
+	int ng = users_groups(j->cfg, &j->caller, j->groups, MAX_GROUPS);
+	if (ng < 0)
+		return uc_fail(err, UC_INTERNAL, "%s's groups: %s", j->caller.name, strerror(-ng));
+	j->ids = (struct proxy_ids){j->caller.uid, j->caller.gid, j->groups, ng};
 	_cleanup_close_ int root = open(j->cfg->sysroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	j->homefd = root < 0 ? -errno
 			     : path_open_in_root(root, j->caller.home,
@@ -285,8 +345,6 @@ static bool setid_program(const char *path)
 
 static pid_t start(struct job *j, struct strv *argv, struct strv *env, struct uc_error *err)
 {
-	gid_t groups[MAX_GROUPS];
-	int ng = users_groups(j->cfg, &j->caller, groups, MAX_GROUPS);
 	_cleanup_close_ int cwd = cwd_fd(j);
 	const struct uc_user *ru = j->have_runas ? &j->runas : &j->caller;
 	struct proxy_spawn s = {
@@ -297,10 +355,13 @@ static pid_t start(struct job *j, struct strv *argv, struct strv *env, struct uc
 	    .cwdfd = cwd,
 	    .ruid = j->caller.uid,
 	    .euid = ru->uid,
+	    /* a user: line changes the effective uid only: the host's setuid
+	     * passwd runs with her real and effective gid, so does this (an
+	     * egid 0 would give the command root's group files) */
 	    .rgid = j->caller.gid,
-	    .egid = ru->gid,
-	    .groups = groups,
-	    .ngroups = ng,
+	    .egid = j->caller.gid,
+	    .groups = j->groups,
+	    .ngroups = j->ids.ngroups,
 	    .lim = j->peer.lim,
 	    /* another user's ids are what the exec must keep; a setuid or
 	     * setgid program needs its bits (crontab): both are what the host

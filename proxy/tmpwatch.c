@@ -7,6 +7,7 @@
 #include "lib/sys.h"
 #include "lib/users.h"
 #include "mount/cagemp.h"
+#include "proxy/asuser.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,12 +15,13 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/fsuid.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAX_DEPTH 128
+#define MAX_GROUPS 256
 
 struct walk {
 	const char *user;
@@ -155,6 +157,19 @@ static int check_dirs(const struct uc_config *cfg, struct uc_error *err)
 	return r;
 }
 
+static void clean_as(const struct uc_config *cfg, int homefd, const struct uc_user *u,
+		     struct walk *w)
+{
+	w->user = u->name;
+	clean_one(w, homefd, u->uid, "tmp", "/tmp");
+	for (size_t i = 0; i < cfg->tmpwatch_dirs.n; i++)
+		clean_one(w, homefd, u->uid, cfg->tmpwatch_dirs.v[i] + 1, cfg->tmpwatch_dirs.v[i]);
+}
+
+/* Her cleaning in a child with her full credentials (proxy/asuser.h:
+ * setfsuid alone kept root's groups, and a file of a group root is in
+ * could go). The child's counts come back through a pipe; what it
+ * reports it prints itself (the parent's buffer is flushed first). */
 static void clean_user(const struct uc_config *cfg, int sysroot, const struct uc_user *u,
 		       struct walk *w)
 {
@@ -163,18 +178,37 @@ static void clean_user(const struct uc_config *cfg, int sysroot, const struct uc
 	struct stat st;
 	if (home < 0 || fstatat(home, ".unicage", &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return;
-	setfsgid(u->gid);
-	setfsuid(u->uid);
-	if ((uid_t)setfsuid((uid_t)-1) == u->uid && (gid_t)setfsgid((gid_t)-1) == u->gid) {
-		w->user = u->name;
-		w->st->users++;
-		clean_one(w, home, u->uid, "tmp", "/tmp");
-		for (size_t i = 0; i < cfg->tmpwatch_dirs.n; i++)
-			clean_one(w, home, u->uid, cfg->tmpwatch_dirs.v[i] + 1,
-				  cfg->tmpwatch_dirs.v[i]);
+	gid_t groups[MAX_GROUPS];
+	int ng = users_groups(cfg, u, groups, MAX_GROUPS);
+	struct proxy_ids ids = {u->uid, u->gid, groups, ng < 0 ? 0 : ng};
+	int p[2];
+	if (ng < 0 || pipe2(p, O_CLOEXEC) < 0)
+		return;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		struct tmpwatch_stats mine = {0};
+		w->st = &mine;
+		if (proxy_become(&ids) == 0) {
+			mine.users = 1;
+			clean_as(cfg, home, u, w);
+		}
+		fflush(NULL);
+		_exit(write(p[1], &mine, sizeof(mine)) == (ssize_t)sizeof(mine) ? 0 : 1);
 	}
-	setfsuid(0);
-	setfsgid(0);
+	close(p[1]);
+	struct tmpwatch_stats got;
+	if (pid > 0 && read(p[0], &got, sizeof(got)) == (ssize_t)sizeof(got)) {
+		w->st->users += got.users;
+		w->st->files += got.files;
+		w->st->dirs += got.dirs;
+		w->st->bytes += got.bytes;
+	}
+	close(p[0]);
+	int ws;
+	while (pid > 0 && waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+		;
 }
 
 int tmpwatch_run(const struct uc_config *cfg, unsigned hours, tmpwatch_report_fn report, void *ctx,

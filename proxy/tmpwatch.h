@@ -3,8 +3,9 @@
  * /var/tmp (both are ~/.unicage/tmp) and the tmpwatch_dirs of unicage.conf
  * (per-user `@` directories of cage.mp, kept in ~/.unicage/<path>).
  *
- * Everything runs with the user's fsuid and fsgid (what she could not
- * remove herself is left), through directory descriptors only: each
+ * Each user's cleaning runs in a child with her full credentials (her uid,
+ * gid and groups: what she could not remove herself is left, root's groups
+ * included), through directory descriptors only: each
  * directory is opened from its parent's fd with O_NOFOLLOW and checked to
  * be the one that was listed (dev, ino), entries are removed with
  * unlinkat() on that fd. A directory swapped for a link while it runs is a

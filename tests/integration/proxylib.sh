@@ -11,6 +11,7 @@
 #                      alice (1001) and bob (1002), passwords "alice-old-1",
 #                      "bob-old-1"
 #   proxy_start        unicage-proxyd --foreground, waiting for its socket
+#                      ($PROXYD_WRAP, if set, is put before it: setpriv ...)
 PROXYD=$(dirname "$UC")/unicage-proxyd
 PROXYEXEC=$(dirname "$UC")/unicage-proxyexec
 [ -x "$PROXYD" ] && [ -x "$PROXYEXEC" ] || fail "no $PROXYD or $PROXYEXEC (make builds them)"
@@ -36,6 +37,7 @@ proxy_fixture() {
 # keeps an effective uid that is not the real one)
 case $1 in
 id) echo "$(id -u) $(id -g) $(id -G) euid=$(id -u) ruid=$(id -ru) PROXYEXEC_UID=$PROXYEXEC_UID PROXYEXEC_GID=$PROXYEXEC_GID" ;;
+gids) echo "rgid=$(id -rg) egid=$(id -g)" ;;
 args) shift; for a in "$@"; do echo "[$a]"; done ;;
 env) env | sort ;;
 pwd) pwd ;;
@@ -45,6 +47,7 @@ kill) kill -"$2" $$ ;;
 trap) trap 'echo got-TERM; exit 42' TERM; echo ready; i=0; while [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; exit 3 ;;
 cat) cat ;;
 nnp) grep NoNewPrivs /proc/self/status ;;
+wfd) shift; n=${2##*/}; bash -c "echo written >&$n" ;;
 read) shift; for a; do case $a in --file=*) cat "${a#--file=}" ;; --file) ;; *) cat "$a" ;; esac; done ;;
 esac
 SH
@@ -71,7 +74,7 @@ proxy_private_etc() {
 }
 
 proxy_start() {
-    "$PROXYD" --foreground -v > "$T/proxyd.log" 2>&1 & PROXYD_PID=$!
+    ${PROXYD_WRAP:-} "$PROXYD" --foreground -v > "$T/proxyd.log" 2>&1 & PROXYD_PID=$!
     on_cleanup "kill $PROXYD_PID; sed 's/^/proxyd.log: /' $T/proxyd.log >&2"
     local _
     for _ in $(seq 100); do [ -S "$T/run/proxy/proxyexec.sock" ] && return 0; sleep 0.05; done

@@ -19,6 +19,9 @@ asroot=root:$T/bin/t-helper
 CMDS
 expect_exit 0 uc init
 expect_exit 0 uc enable alice bob
+# root's supplementary groups in the daemon, as a root shell has them: a
+# group root is in must give nothing to a caller (review finding)
+PROXYD_WRAP="setpriv --groups 0,4242 --"
 proxy_start
 px() { uc exec "$1" -- unicage-proxyexec "${@:2}"; }
 
@@ -28,7 +31,9 @@ assert_eq "$(cat "$T/out")" "1001 1001 1001 euid=1001 ruid=1001 PROXYEXEC_UID=10
 expect_exit 0 px bob helper id
 assert_eq "$(cat "$T/out")" "1002 1002 1002 euid=1002 ruid=1002 PROXYEXEC_UID=1002 PROXYEXEC_GID=1002" "runs as bob"
 expect_exit 0 px alice asroot id
-assert_eq "$(cat "$T/out")" "0 0 1001 0 euid=0 ruid=1001 PROXYEXEC_UID=1001 PROXYEXEC_GID=1001" "a root: alias: effective root, real ids alice's"
+assert_eq "$(cat "$T/out")" "0 1001 1001 euid=0 ruid=1001 PROXYEXEC_UID=1001 PROXYEXEC_GID=1001" "a root: alias: effective root, real ids alice's"
+expect_exit 0 px alice asroot gids
+assert_eq "$(cat "$T/out")" "rgid=1001 egid=1001" "a root: alias keeps her real and effective gid (a setuid-root program would)"
 expect_exit 0 px alice helper nnp
 assert_grep "NoNewPrivs:	1" "$T/out" "a command as the caller: no_new_privs"
 expect_exit 0 px alice asroot nnp
@@ -94,6 +99,14 @@ $h/home/alice
 exit 0
 $h/home/alice/real
 exit 0" "a cwd through a link or .. is not followed: the home"
+# a directory of hers that only root's group may enter (0070, group 0):
+# walked as her, with her groups, it is refused (root's groups are gone)
+mkdir -p "$h/home/alice/grp/in"; chown 1001:1001 "$h/home/alice/grp/in"
+chown 1001:0 "$h/home/alice/grp"; chmod 0070 "$h/home/alice/grp"
+expect_exit 0 uc exec alice -- uc-proxy-client helper /home/alice/grp/in -- x pwd
+assert_eq "$(cat "$T/out")" "$h/home/alice
+exit 0" "a cwd through a directory only root's group may enter: the home"
+rm -rf "$h/home/alice/grp"
 # the request names another user: nothing changes
 expect_exit 0 uc exec alice -- uc-proxy-client helper /home/alice USER=bob PROXYEXEC_UID=0 -- x id
 assert_eq "$(head -n 1 "$T/out")" "1001 1001 1001 euid=1001 ruid=1001 PROXYEXEC_UID=1001 PROXYEXEC_GID=1001" "a made-up request claims nothing"
@@ -140,6 +153,26 @@ for bad in /home/alice/hostlink /etc/passwd /home/alice/../bob/x /home/alice; do
     expect_exit 2 uc exec alice -- unicage-proxyexec reader read --file "$bad"
     assert_grep "is not a file in alice's home" "$T/err" "restrict_path refuses $bad"
 done
+# opened as her, for reading: a file of hers she may not read, a file
+# that is not hers, one with a second link (a hardlink to a file she
+# could not read otherwise must not pass)
+echo unreadable > "$h/home/alice/noread"; chown 1001:1001 "$h/home/alice/noread"; chmod 0200 "$h/home/alice/noread"
+echo roots > "$h/secret"; chmod 0640 "$h/secret"; chgrp 4242 "$h/secret"; ln "$h/secret" "$h/home/alice/hl"
+echo twice > "$h/home/alice/two"; chown 1001:1001 "$h/home/alice/two"; ln "$h/home/alice/two" "$h/two-other"
+echo group4242 > "$h/home/alice/grpfile"; chown 0:4242 "$h/home/alice/grpfile"; chmod 0640 "$h/home/alice/grpfile"
+for c in "noread:she may not open it so" "hl:not hers" "two:it has more than one link" "grpfile:not hers"; do
+    expect_exit 2 uc exec alice -- unicage-proxyexec reader read --file "/home/alice/${c%%:*}"
+    assert_grep "is not a file in alice's home (${c#*:}" "$T/err" "restrict_path refuses ${c%%:*}: ${c#*:}"
+    [ -s "$T/out" ] && fail "restrict_path gave ${c%%:*}: $(cat "$T/out")"
+done
+# the mode the filter says: restrict_path reads only, restrict_path_write
+# opens for writing too
+echo "writer=$T/bin/t-helper" >> "$T/etc/proxy.commands"
+printf '{"restrict_path": ["--in"], "restrict_path_write": ["--out"], "strict_options": true, "operands": ["wfd"]}\n' > "$T/etc/filters/writer.json"
+expect_exit 0 uc exec alice -- sh -c 'echo old > /home/alice/w; unicage-proxyexec writer wfd --out /home/alice/w; cat /home/alice/w'
+assert_eq "$(cat "$T/out")" "written" "restrict_path_write: the command writes through the descriptor"
+rc=0; uc exec alice -- sh -c 'echo old > /home/alice/w; unicage-proxyexec writer wfd --in /home/alice/w; cat /home/alice/w' > "$T/out" 2> "$T/err" || rc=$?
+assert_eq "$(tail -n 1 "$T/out")" "old" "restrict_path: the descriptor is read-only"
 printf '{"restrict_path": ["--file"], "denny": []}\n' > "$T/etc/filters/reader.json"
 expect_exit 1 uc exec alice -- unicage-proxyexec reader read --file /home/alice/note
 sleep 0.1

@@ -31,7 +31,12 @@ mk "$ps/sess_new" 1001:1001
 mkdir -p "$h/home/alice/keep"; mk "$h/home/alice/keep/mine" 1001:1001 old
 ln -s "$h/home/alice/keep" "$at/link-out"; touch -h -a -m -d '40 days ago' "$at/link-out"
 touch -a -m -d '40 days ago' "$at/d/e" "$at/rootdir"
-expect_exit 0 uc tmpwatch -v --hours 24
+# a directory only a group of root's may write (root:4242, 0770): her
+# cleaning runs with her groups, not root's (review finding: setfsuid
+# alone kept them)
+mkdir "$at/grp"; chown 0:4242 "$at/grp"; chmod 0770 "$at/grp"; mk "$at/grp/f" 0:4242 old
+expect_exit 0 setpriv --groups 0,4242 -- "$UC" tmpwatch -v --hours 24
+[ -e "$at/grp/f" ] || fail "a file only a group of root's could remove went: root's groups were kept"
 for f in old d/e/inner-old link-out; do [ ! -e "$at/$f" ] && [ ! -L "$at/$f" ] || fail "$f not removed"; done
 [ ! -e "$at/d/e" ] || fail "an old directory emptied by tmpwatch stays"
 [ ! -e "$bt/bobs-old" ] || fail "bob's cage was not cleaned"
@@ -57,7 +62,7 @@ sed -i '/^tmpwatch_hours/d' "$UNICAGE_CONFIG"
 
 # a directory swapped for a link to her home while tmpwatch is inside it
 # (the only directory there: the knob stops in a/ first)
-rm -rf "$at/d" "$at/rootdir"
+rm -rf "$at/d" "$at/rootdir" "$at/grp"
 mkdir -p "$at/a"; mk "$at/a/f" 1001:1001 old; chown 1001:1001 "$at/a"
 touch -a -m -d '40 days ago' "$at/a"
 mkdir -p "$h/home/alice/victim"; mk "$h/home/alice/victim/f" 1001:1001 old

@@ -92,12 +92,13 @@ static void filter(struct proxy_filter *f, const char *json)
 /* args (space separated) through f: the result joined by '|', or
  * "REFUSED: why". */
 /* a mapper that says which value it was asked for */
-static int fake_map(void *ctx, const char *value, char *out, size_t size, char *why, size_t ws)
+static int fake_map(void *ctx, const char *value, bool write, char *out, size_t size, char *why,
+		    size_t ws)
 {
 	(void)ctx;
 	(void)why;
 	(void)ws;
-	snprintf(out, size, "<%s>", value);
+	snprintf(out, size, "<%s%s>", write ? "rw:" : "", value);
 	return 0;
 }
 
@@ -180,6 +181,12 @@ static void test_filter_operands(void **state)
 	assert_string_equal(run(&f, "--filexyz=a"), "REFUSED: option --filexyz=a is not allowed");
 	assert_string_equal(run(&f, "--fil a"), "REFUSED: option --fil is not allowed");
 	assert_string_equal(run(&f, "-vF a"), "REFUSED: option -vF is not allowed");
+	proxy_filter_release(&f);
+	/* restrict_path_write: the same, and the mapper is told to open it
+	 * for writing */
+	filter(&f, "{\"restrict_path\": [\"-F\"], \"restrict_path_write\": [\"-o\"], "
+		   "\"strict_options\": true}");
+	assert_string_equal(run(&f, "-F a -o b -ob"), "-F|<a>|-o|<rw:b>|-o<rw:b>");
 	run_map = NULL;
 	proxy_filter_release(&f);
 }
@@ -208,6 +215,8 @@ static void test_filter_bad(void **state)
 	bad_filter("{\"deny\": [", "unexpected end of file");
 	/* -vf FILE and --fil FILE would pass restrict_path without it */
 	bad_filter("{\"restrict_path\": [\"-f\"]}", "restrict_path needs \"strict_options\": true");
+	bad_filter("{\"restrict_path_write\": [\"-f\"]}",
+		   "restrict_path needs \"strict_options\": true");
 }
 
 static void test_request(void **state)
