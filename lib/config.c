@@ -62,6 +62,7 @@ static const struct key_desc keys[] = {
     KEY(cagefs_compat, KEY_BOOL),
     KEY(tmpwatch_hours, KEY_UINT),
     KEY(tmpwatch_dirs, KEY_PATH_LIST),
+    KEY(proxy_max_seconds, KEY_UINT),
 };
 #undef KEY
 
@@ -86,6 +87,7 @@ int uc_config_init(struct uc_config *cfg)
 	cfg->import_max_entries = 10000000;
 	cfg->import_max_size = 64ull << 30;
 	cfg->tmpwatch_hours = 720;
+	cfg->proxy_max_seconds = 3600;
 	for (size_t i = 0; i < UC_ARRAY_SIZE(default_enter_caps); i++)
 		cfg->enter_caps[cfg->n_enter_caps++] = default_enter_caps[i];
 	if (set_str(&cfg->sysroot, "/") < 0 || set_str(&cfg->state_dir, "/var/lib/unicage") < 0 ||
@@ -125,6 +127,7 @@ static int config_copy(struct uc_config *dst, const struct uc_config *src)
 	memcpy(dst->enter_caps, src->enter_caps, sizeof(dst->enter_caps));
 	dst->n_enter_caps = src->n_enter_caps;
 	dst->tmpwatch_hours = src->tmpwatch_hours;
+	dst->proxy_max_seconds = src->proxy_max_seconds;
 	if (strv_copy(&dst->suid_allow, &src->suid_allow) < 0 ||
 	    strv_copy(&dst->tmpwatch_dirs, &src->tmpwatch_dirs) < 0)
 		return -ENOMEM;

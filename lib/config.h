@@ -46,6 +46,9 @@ struct uc_config {
 	 * directories of cage.mp */
 	unsigned tmpwatch_hours;
 	struct strv tmpwatch_dirs;
+	/* unicage-proxyd: a proxied command's process group is killed after
+	 * this many seconds (0: no limit) */
+	unsigned proxy_max_seconds;
 };
 
 /* cage_mode = auto|overlay|bind: auto probes the kernel once (overlay with a

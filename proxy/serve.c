@@ -3,6 +3,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/path.h"
+#include "lib/sys.h"
 #include "lib/users.h"
 #include "lib/proxycmds.h"
 #include "proxy/asuser.h"
@@ -400,37 +401,83 @@ static void signal_job(int pfd, pid_t pid, int sig)
 		kill(pid, sig);
 }
 
-/* Relay the caller's signals until the command ends; its wait status. */
-static int relay(int conn, pid_t pid)
+/* proxy_max_seconds: when the next signal of the time-out is due, in ms
+ * since the start (SIGTERM at the limit, SIGKILL 5 s later), or -1. */
+static long kill_due(unsigned max_s, int sent)
 {
-	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	bool hung = false;
-	for (;;) {
-		struct pollfd p[2] = {{pfd, POLLIN, 0}, {hung ? -1 : conn, POLLIN, 0}};
-		if (poll(p, 2, pfd < 0 ? 100 : -1) < 0 && errno != EINTR)
-			break;
-		int st;
-		if (waitpid(pid, &st, WNOHANG) == pid) {
-			if (pfd >= 0)
-				close(pfd);
-			return st;
-		}
-		if (p[1].revents & POLLIN) {
-			struct proxy_msg m;
-			ssize_t n = recv(conn, &m, sizeof(m), MSG_DONTWAIT);
-			if (n == (ssize_t)sizeof(m) && m.magic == PROXY_MAGIC &&
-			    m.type == PXM_SIGNAL && forwarded(m.value))
-				signal_job(pfd, pid, m.value);
-			else if (n == 0)
-				p[1].revents |= POLLHUP;
-		}
-		if (!hung && (p[1].revents & (POLLHUP | POLLERR))) {
-			hung = true; /* the caller is gone: as a terminal hangup */
-			signal_job(pfd, pid, SIGHUP);
-		}
+	if (!max_s || sent == SIGKILL)
+		return -1;
+	return (long)max_s * 1000 + (sent ? 5000 : 0);
+}
+
+/* The time-out reaches the command's whole process group (its session:
+ * proxy_spawn made it a leader), what it started too, whatever their ids:
+ * a command that outlives its limit goes with everything it left. */
+static void time_out(pid_t pid, int *sent)
+{
+	*sent = *sent ? SIGKILL : SIGTERM;
+	kill(-pid, *sent);
+}
+
+struct relay {
+	int conn, pfd;
+	pid_t pid;
+	bool hung;
+};
+
+/* One message of the wrapper, or its hangup (then SIGHUP, as a terminal's). */
+static void from_wrapper(struct relay *r, short revents)
+{
+	if (revents & POLLIN) {
+		struct proxy_msg m;
+		ssize_t n = recv(r->conn, &m, sizeof(m), MSG_DONTWAIT);
+		if (n == (ssize_t)sizeof(m) && m.magic == PROXY_MAGIC && m.type == PXM_SIGNAL &&
+		    forwarded(m.value))
+			signal_job(r->pfd, r->pid, m.value);
+		else if (n == 0)
+			revents |= POLLHUP;
 	}
-	int st = 0;
-	waitpid(pid, &st, 0);
+	if (!r->hung && (revents & (POLLHUP | POLLERR))) {
+		r->hung = true;
+		signal_job(r->pfd, r->pid, SIGHUP);
+	}
+}
+
+/* Relay the caller's signals until the command ends; its wait status (a
+ * command stopped by the time-out: a death by its last signal, whatever it
+ * did on SIGTERM). *timed_out: the limit was reached. */
+static int relay(int conn, pid_t pid, unsigned max_s, bool *timed_out)
+{
+	struct relay r = {conn, (int)syscall(SYS_pidfd_open, pid, 0), pid, false};
+	int sent = 0, st = 0;
+	struct timespec t0;
+	uc_clock_now(&t0);
+	for (;;) {
+		long due = kill_due(max_s, sent), now = uc_ms_since(&t0);
+		if (due >= 0 && now >= due) {
+			time_out(pid, &sent);
+			continue;
+		}
+		long tmo = r.pfd < 0 ? 100 : -1;
+		if (due >= 0 && (tmo < 0 || due - now < tmo))
+			tmo = due - now;
+		struct pollfd p[2] = {{r.pfd, POLLIN, 0}, {r.hung ? -1 : conn, POLLIN, 0}};
+		if (poll(p, 2, (int)(tmo > 86400000 ? 86400000 : tmo)) < 0 && errno != EINTR) {
+			waitpid(pid, &st, 0);
+			break;
+		}
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			break;
+		from_wrapper(&r, p[1].revents);
+	}
+	if (r.pfd >= 0)
+		close(r.pfd);
+	*timed_out = sent != 0;
+	if (sent) {
+		kill(-pid, SIGKILL); /* what is left of its group */
+		if (!WIFSIGNALED(st))
+			st = sent; /* the wait status of a death by that signal */
+	}
 	return st;
 }
 
@@ -473,7 +520,13 @@ int proxy_serve(const struct uc_config *cfg, int conn, struct uc_error *errp)
 		close(j.rq.fds[i]);
 		j.rq.fds[i] = -1;
 	}
-	proxy_msg_send(conn, PXM_EXIT, relay(conn, pid), NULL);
+	bool timed_out = false;
+	proxy_msg_send(conn, PXM_EXIT, relay(conn, pid, cfg->proxy_max_seconds, &timed_out), NULL);
+	if (timed_out) {
+		uc_fail(&err, UC_PERMISSION, "%s of %s: killed after %u s (proxy_max_seconds)",
+			j.cmd->alias, j.caller.name, cfg->proxy_max_seconds);
+		code = UC_PERMISSION;
+	}
 out:
 	for (int i = 0; i < j.nkeep; i++)
 		close(j.keep[i]);

@@ -12,6 +12,7 @@
 #                      "bob-old-1"
 #   proxy_start        unicage-proxyd --foreground, waiting for its socket
 #                      ($PROXYD_WRAP, if set, is put before it: setpriv ...)
+#   proxy_restart      stop it and start it again (unicage.conf changed)
 PROXYD=$(dirname "$UC")/unicage-proxyd
 PROXYEXEC=$(dirname "$UC")/unicage-proxyexec
 [ -x "$PROXYD" ] && [ -x "$PROXYEXEC" ] || fail "no $PROXYD or $PROXYEXEC (make builds them)"
@@ -44,6 +45,8 @@ pwd) pwd ;;
 limits) ulimit -n ;;
 exit) exit "$2" ;;
 kill) kill -"$2" $$ ;;
+sleep) sleep 60 ;;
+hang) trap '' TERM; sleep 60 & echo $! > "$2"; wait ;;
 trap) trap 'echo got-TERM; exit 42' TERM; echo ready; i=0; while [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; exit 3 ;;
 cat) cat ;;
 nnp) grep NoNewPrivs /proc/self/status ;;
@@ -71,6 +74,12 @@ proxy_private_etc() {
     local a b
     a=$(openssl passwd -6 alice-old-1); b=$(openssl passwd -6 bob-old-1)
     printf 'alice:%s:19000:0:99999:7:::\nbob:%s:19000:0:99999:7:::\n' "$a" "$b" >> /etc/shadow
+}
+
+proxy_restart() { # after a change of unicage.conf (read at start)
+    kill "$PROXYD_PID"; wait "$PROXYD_PID" 2>/dev/null || true
+    cat "$T/proxyd.log" >> "$T/proxyd.log.old"
+    proxy_start
 }
 
 proxy_start() {

@@ -177,6 +177,21 @@ printf '{"restrict_path": ["--file"], "denny": []}\n' > "$T/etc/filters/reader.j
 expect_exit 1 uc exec alice -- unicage-proxyexec reader read --file /home/alice/note
 sleep 0.1
 assert_grep "reader.json: unknown key \"denny\"" "$T/proxyd.log" "a bad filter names its file in the log"
+# --- proxy_max_seconds: the command's process group is killed -----------------
+echo "proxy_max_seconds = 2" >> "$UNICAGE_CONFIG"
+proxy_restart
+expect_exit 0 uc exec alice -- sh -c 'unicage-proxyexec helper sleep; echo "status=$?"'
+assert_eq "$(cat "$T/out")" "status=143" "a command past proxy_max_seconds dies of SIGTERM"
+# one that ignores SIGTERM gets SIGKILL 5 s later, and so does what it started
+expect_exit 0 uc exec alice -- sh -c 'unicage-proxyexec helper hang bgpid; echo "status=$?"'
+assert_eq "$(cat "$T/out")" "status=137" "a command ignoring SIGTERM dies of SIGKILL"
+bg=$(cat "$h/home/alice/bgpid")
+sleep 0.2
+# (a zombie waiting for this machine's pid 1 to reap it is dead)
+st=$(sed -n 's/^State:\t\(.\).*/\1/p' "/proc/$bg/status" 2>/dev/null || true)
+[ -z "$st" ] || [ "$st" = Z ] || { kill "$bg"; fail "the command's background child outlived the time-out"; }
+assert_grep "helper of alice: killed after 2 s (proxy_max_seconds)" "$T/proxyd.log" "the time-out is logged"
+sed -i '/^proxy_max_seconds/d' "$UNICAGE_CONFIG"
 # --- bind mode: the socket directory in the cage's own /dev --------------------------
 expect_exit 0 uc umount-all
 echo "cage_mode = bind" >> "$UNICAGE_CONFIG"
