@@ -2,6 +2,7 @@
 #include "proxy/peer.h"
 
 #include "lib/cleanup.h"
+#include "lib/lines.h"
 #include "mount/slots.h"
 
 #include <dirent.h>
@@ -160,6 +161,42 @@ static int read_limits(struct proxy_peer *p)
 	return i == RLIM_NLIMITS ? 0 : -EINVAL;
 }
 
+/* Her umask: the command creates files as she would (the daemon's is
+ * root's 022). "Umask:" is in /proc/PID/status since Linux 4.7. */
+static int read_umask(struct proxy_peer *p)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)p->pid);
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	if (!f)
+		return -ESRCH;
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t v;
+		char *end;
+		if (!strncmp(line, "Umask:\t", 7) && uc_parse_u64(line + 7, 8, 0777, &v, &end) == 0 &&
+		    *end == '\n') {
+			p->umask = (mode_t)v;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Her login uid (audit's): 4294967295 when she has none, or unreadable
+ * (a kernel without audit). */
+static void read_loginuid(struct proxy_peer *p)
+{
+	char path[64], b[16] = "";
+	uint64_t v;
+	char *end;
+	snprintf(path, sizeof(path), "/proc/%d/loginuid", (int)p->pid);
+	p->loginuid = UINT32_MAX;
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, b, sizeof(b) - 1) : -1;
+	if (n > 0 && uc_parse_u64(b, 10, UINT32_MAX, &v, &end) == 0 && (!*end || *end == '\n'))
+		p->loginuid = (uint32_t)v;
+}
+
 int proxy_peer_identify(const struct uc_config *cfg, int conn, struct proxy_peer *p,
 			struct uc_error *err)
 {
@@ -179,6 +216,9 @@ int proxy_peer_identify(const struct uc_config *cfg, int conn, struct proxy_peer
 		return r;
 	if (read_limits(p) < 0)
 		return uc_fail(err, UC_PERMISSION, "the limits of pid %d: unreadable", (int)p->pid);
+	if (read_umask(p) < 0)
+		return uc_fail(err, UC_PERMISSION, "the umask of pid %d: unreadable", (int)p->pid);
+	read_loginuid(p);
 	/* everything above was read through the pid: it was the caller's if
 	 * the caller still exists now */
 	if (proxy_peer_alive(p) < 0)

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -25,6 +26,8 @@ struct proxy_peer {
 	ino_t mntns, pidns;
 	char user[256]; /* the cage's user */
 	struct rlimit lim[RLIM_NLIMITS];
+	mode_t umask;	   /* /proc/PID/status "Umask:" */
+	uint32_t loginuid; /* /proc/PID/loginuid; 4294967295: unset */
 };
 
 /* Identify the peer of the connected socket conn: 0, or UC_PERMISSION

@@ -6,7 +6,9 @@
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -73,6 +75,28 @@ static int set_limits(const struct proxy_spawn *s)
 	return 0;
 }
 
+/* Her login uid on the command, so that what it does is audited as hers:
+ * only when this process has none (a daemon started by systemd: unset),
+ * which the kernel lets a process set once; one started from a root
+ * login keeps that login's uid (changing a set one needs
+ * CAP_AUDIT_CONTROL, and audit's loginuid_immutable forbids it), as does
+ * a kernel without audit. Nothing fails for it. */
+static void set_loginuid(uint32_t loginuid)
+{
+	char b[16] = "";
+	int fd = open("/proc/self/loginuid", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, b, sizeof(b) - 1);
+	if (loginuid != UINT32_MAX && n > 0 && strtoul(b, NULL, 10) == UINT32_MAX) {
+		int len = snprintf(b, sizeof(b), "%u", (unsigned)loginuid);
+		if (pwrite(fd, b, (size_t)len, 0) < 0) {
+			/* audit says no: the command keeps the daemon's */
+		}
+	}
+	close(fd);
+}
+
 static void child(const struct proxy_spawn *s, int errfd)
 {
 	struct child_err ce = {0, 0};
@@ -84,6 +108,8 @@ static void child(const struct proxy_spawn *s, int errfd)
 	if (set_limits(s) < 0)
 		goto fail;
 	ce.step++;
+	umask(s->umask);
+	set_loginuid(s->loginuid);
 	if (setgroups((size_t)s->ngroups, s->groups) < 0)
 		goto fail;
 	ce.step++;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -25,6 +26,8 @@ struct proxy_spawn {
 	bool no_new_privs;
 	const int *keep; /* fds the command keeps (restrict_path files) */
 	int nkeep;
+	mode_t umask;	   /* the caller's */
+	uint32_t loginuid; /* the caller's (4294967295: none) */
 };
 
 /* fork and exec: the child's pid, or -errno with msg saying what failed

@@ -370,6 +370,8 @@ static pid_t start(struct job *j, struct strv *argv, struct strv *env, struct uc
 	    .no_new_privs = !j->have_runas && !setid_program(j->cmd->path),
 	    .keep = j->keep,
 	    .nkeep = j->nkeep,
+	    .umask = j->peer.umask,
+	    .loginuid = j->peer.loginuid,
 	};
 	if (cwd < 0)
 		return uc_fail_errno(err, errno, "%s's home", j->caller.name);

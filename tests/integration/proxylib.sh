@@ -46,6 +46,8 @@ limits) ulimit -n ;;
 exit) exit "$2" ;;
 kill) kill -"$2" $$ ;;
 sleep) sleep 60 ;;
+umask) rm -f "$2"; : > "$2"; stat -c %a "$2"; rm -f "$2" ;;
+loginuid) cat /proc/self/loginuid; echo ;;
 hang) trap '' TERM; sleep 60 & echo $! > "$2"; wait ;;
 trap) trap 'echo got-TERM; exit 42' TERM; echo ready; i=0; while [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; exit 3 ;;
 cat) cat ;;

@@ -113,6 +113,25 @@ assert_eq "$(head -n 1 "$T/out")" "1001 1001 1001 euid=1001 ruid=1001 PROXYEXEC_
 expect_exit 0 uc exec alice -- sh -c 'ulimit -n 77; unicage-proxyexec helper limits'
 assert_eq "$(cat "$T/out")" "77" "the caller's limits"
 
+# her umask (the daemon's is 022): a file the command creates has hers
+expect_exit 0 uc exec alice -- sh -c 'umask 027; unicage-proxyexec helper umask made'
+assert_eq "$(cat "$T/out")" "640" "the caller's umask (027)"
+expect_exit 0 uc exec alice -- sh -c 'umask 0; unicage-proxyexec helper umask made'
+assert_eq "$(cat "$T/out")" "666" "the caller's umask (0)"
+# her login uid, where the daemon has none (the kernel lets a process with
+# none set it once, to her own and the command's as well)
+if [ "$(cat "/proc/$PROXYD_PID/loginuid" 2>/dev/null)" = 4294967295 ]; then
+    expect_exit 0 uc exec alice -- sh -c 'echo 1001 > /proc/self/loginuid 2>/dev/null || echo "no loginuid in the cage: $(cat /proc/self/loginuid)" >&2; exec unicage-proxyexec helper loginuid'
+    if [ "$(cat "$T/err")" = "" ]; then
+        assert_eq "$(cat "$T/out")" "1001" "the caller's login uid"
+    else
+        echo "t-proxy: loginuid not checked: $(cat "$T/err")"
+    fi
+    expect_exit 0 uc exec alice -- unicage-proxyexec helper loginuid
+    assert_eq "$(cat "$T/out")" "4294967295" "no login uid: none"
+else
+    echo "t-proxy: loginuid not checked: the daemon has one ($(cat "/proc/$PROXYD_PID/loginuid"))"
+fi
 # --- descriptors, status, signals ---------------------------------------------------
 assert_eq "$(echo from-stdin | uc exec alice -- unicage-proxyexec helper cat)" "from-stdin" "stdin is the caller's"
 assert_eq "$(uc exec alice -- sh -c 'unicage-proxyexec helper args a "b c" | wc -l')" "2" "stdout into a pipe in the cage"
