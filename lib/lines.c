@@ -44,6 +44,28 @@ void uc_put_escaped(FILE *f, const char *s)
 	}
 }
 
+char *uc_escape_log(char *buf, size_t size, const char *s)
+{
+	size_t o = 0;
+	if (!size)
+		return buf;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		char e[5] = {(char)*p, 0};
+		if (*p == '\\' || *p == '\n' || *p == '\r' || *p == '\t')
+			snprintf(e, sizeof(e), "\\%c",
+				 *p == '\n' ? 'n' : *p == '\r' ? 'r' : *p == '\t' ? 't' : '\\');
+		else if (*p < 0x20 || *p == 0x7f)
+			snprintf(e, sizeof(e), "\\x%02x", *p);
+		size_t n = strlen(e);
+		if (o + n >= size)
+			break;
+		memcpy(buf + o, e, n);
+		o += n;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 char *uc_unescape(char *s)
 {
 	char *o = s, *r = s;

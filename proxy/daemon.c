@@ -6,6 +6,7 @@
  */
 #include "lib/config.h"
 #include "lib/error.h"
+#include "lib/lines.h"
 #include "lib/log.h"
 #include "proxy/listen.h"
 #include "proxy/proto.h"
@@ -26,12 +27,16 @@
 
 static bool foreground;
 
+/* Every line logged: what a caller chose (an alias, an argument, a path in
+ * a refusal) is escaped (uc_escape_log), so she cannot forge a line. */
 static void say(int prio, const char *what, const char *msg)
 {
+	char esc[4 * 1024];
+	uc_escape_log(esc, sizeof(esc), msg);
 	if (foreground)
-		fprintf(stderr, "unicage-proxyd: %s%s\n", what, msg);
+		fprintf(stderr, "unicage-proxyd: %s%s\n", what, esc);
 	else
-		syslog(prio, "%s%s", what, msg);
+		syslog(prio, "%s%s", what, esc);
 }
 
 static void usage(FILE *f)

@@ -192,6 +192,13 @@ expect_exit 0 uc exec alice -- sh -c 'echo old > /home/alice/w; unicage-proxyexe
 assert_eq "$(cat "$T/out")" "written" "restrict_path_write: the command writes through the descriptor"
 rc=0; uc exec alice -- sh -c 'echo old > /home/alice/w; unicage-proxyexec writer wfd --in /home/alice/w; cat /home/alice/w' > "$T/out" 2> "$T/err" || rc=$?
 assert_eq "$(tail -n 1 "$T/out")" "old" "restrict_path: the descriptor is read-only"
+# a refusal naming an argument with a newline and an escape sequence in
+# it: one line in the log, escaped (no line of the daemon's forged)
+expect_exit 2 uc exec alice -- unicage-proxyexec reader read "$(printf -- '--x\nunicage-proxyd: refused: forged\033[2J')"
+sleep 0.1
+grep -q "^unicage-proxyd: refused: forged" "$T/proxyd.log" && fail "a caller's argument forged a log line"
+grep -q "$(printf '\033')" "$T/proxyd.log" && fail "a caller's escape sequence reached the log"
+assert_grep 'option --x\\nunicage-proxyd: refused: forged\\x1b\[2J is not allowed' "$T/proxyd.log" "the argument is logged escaped"
 printf '{"restrict_path": ["--file"], "denny": []}\n' > "$T/etc/filters/reader.json"
 expect_exit 1 uc exec alice -- unicage-proxyexec reader read --file /home/alice/note
 sleep 0.1

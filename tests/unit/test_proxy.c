@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/lines.h"
 #include "lib/proxycmds.h"
 #include "proxy/filter.h"
 #include "proxy/proto.h"
@@ -294,13 +295,35 @@ static void test_commands_files(void **state)
 	rmdir(dir);
 }
 
+/* What the daemon logs: no byte of a caller's text can end the line,
+ * return the carriage or start an escape sequence (review finding 8). */
+static void test_escape_log(void **state)
+{
+	(void)state;
+	char b[64];
+	assert_string_equal(uc_escape_log(b, sizeof(b), "plain -x /a b"), "plain -x /a b");
+	assert_string_equal(uc_escape_log(b, sizeof(b), "a\nunicage-proxyd: forged"),
+			    "a\\nunicage-proxyd: forged");
+	assert_string_equal(uc_escape_log(b, sizeof(b), "\r\t\x1b[2J\x7f\x01"),
+			    "\\r\\t\\x1b[2J\\x7f\\x01");
+	/* a backslash too: "\\n" typed by her is not a newline escaped by us */
+	assert_string_equal(uc_escape_log(b, sizeof(b), "a\\nb"), "a\\\\nb");
+	/* UTF-8 passes */
+	assert_string_equal(uc_escape_log(b, sizeof(b), "caf\xc3\xa9"), "caf\xc3\xa9");
+	/* cut to fit, never inside an escape */
+	assert_string_equal(uc_escape_log(b, 5, "abc\ndef"), "abc");
+	assert_string_equal(uc_escape_log(b, 6, "ab\ncd"), "ab\\nc");
+	for (const char *p = uc_escape_log(b, sizeof(b), "\x02\x03\x1f\n\r"); *p; p++)
+		assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_commands),	    cmocka_unit_test(test_commands_files),
 	    cmocka_unit_test(test_commands_bad),    cmocka_unit_test(test_filter_sendmail),
 	    cmocka_unit_test(test_filter_operands), cmocka_unit_test(test_filter_bad),
-	    cmocka_unit_test(test_request),
+	    cmocka_unit_test(test_request),	    cmocka_unit_test(test_escape_log),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
