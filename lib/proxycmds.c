@@ -8,10 +8,13 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static bool valid_alias(const char *s)
 {
@@ -127,12 +130,25 @@ static int put(struct proxy_commands *cmds, const struct proxy_command *c, size_
 	return 0;
 }
 
-int proxy_commands_parse_file(struct proxy_commands *cmds, const char *path, const char *name,
-			      struct uc_error *err)
+int proxy_trusted(int fd, bool dir, const char *name, struct uc_error *err)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", name);
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return uc_fail_errno(err, errno, "%s", name);
+	if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+		return uc_fail(err, UC_PERMISSION, "%s: not a %s: refused", name,
+			       dir ? "directory" : "regular file");
+	if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return uc_fail(err, UC_PERMISSION,
+			       "%s: owner uid %u, mode %04o: refused (the proxy reads only what root "
+			       "owns and no group or other may write)",
+			       name, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+static int parse_stream(struct proxy_commands *cmds, FILE *f, const char *name,
+			struct uc_error *err)
+{
 	char line[8192];
 	unsigned no = 0;
 	size_t first = cmds->n;
@@ -157,6 +173,31 @@ int proxy_commands_parse_file(struct proxy_commands *cmds, const char *path, con
 	return ferror(f) ? uc_fail_errno(err, EIO, "%s", name) : 0;
 }
 
+int proxy_commands_parse_file(struct proxy_commands *cmds, const char *path, const char *name,
+			      struct uc_error *err)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", name);
+	return parse_stream(cmds, f, name, err);
+}
+
+/* name of the directory dfd, checked (proxy_trusted) and read */
+static int parse_trusted(struct proxy_commands *cmds, int dfd, const char *file, const char *path,
+			 struct uc_error *err)
+{
+	int fd = openat(dfd, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", path);
+	int r = proxy_trusted(fd, false, path, err);
+	_cleanup_fclose_ FILE *f = r == 0 ? fdopen(fd, "re") : NULL;
+	if (!f) {
+		close(fd);
+		return r < 0 ? r : uc_fail_errno(err, errno, "%s", path);
+	}
+	return parse_stream(cmds, f, path, err);
+}
+
 bool proxy_commands_file(const char *name)
 {
 	size_t n = strlen(name), s = strlen(".proxy.commands");
@@ -175,30 +216,42 @@ static int file_rank(const void *a, const void *b)
 	return rx != ry ? rx - ry : strcmp(x, y);
 }
 
+/* config_dir's proxy files by rank, from its checked descriptor dfd */
+static int list_files(int dfd, struct strv *files)
+{
+	int r = path_dir_names(dfd, files);
+	if (r < 0)
+		return r;
+	size_t k = 0;
+	for (size_t i = 0; i < files->n; i++) {
+		if (proxy_commands_file(files->v[i]))
+			files->v[k++] = files->v[i];
+		else
+			free(files->v[i]);
+	}
+	files->n = k;
+	if (files->n)
+		qsort(files->v, files->n, sizeof(*files->v), file_rank);
+	return 0;
+}
+
 int proxy_commands_load(const struct uc_config *cfg, struct proxy_commands *cmds,
 			struct uc_error *err)
 {
 	*cmds = (struct proxy_commands){0};
 	struct strv files = STRV_INIT;
-	DIR *d = opendir(cfg->config_dir);
-	struct dirent *de;
-	while (d && (de = readdir(d)))
-		if (proxy_commands_file(de->d_name) && strv_push(&files, de->d_name) < 0) {
-			closedir(d);
-			strv_clear(&files);
-			return uc_fail(err, UC_INTERNAL, "out of memory");
-		}
-	if (d)
-		closedir(d);
-	if (files.n)
-		qsort(files.v, files.n, sizeof(*files.v), file_rank);
-	int r = 0;
+	_cleanup_close_ int dfd = open(cfg->config_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", cfg->config_dir);
+	int r = proxy_trusted(dfd, true, cfg->config_dir, err);
+	if (r == 0 && list_files(dfd, &files) < 0)
+		r = uc_fail(err, UC_INTERNAL, "%s: cannot list it", cfg->config_dir);
 	for (size_t i = 0; r == 0 && i < files.n; i++) {
 		char p[PATH_MAX];
 		if (path_join(p, sizeof(p), cfg->config_dir, files.v[i]) < 0)
 			r = uc_fail(err, UC_BADREQUEST, "config_dir too long");
 		else
-			r = proxy_commands_parse_file(cmds, p, p, err);
+			r = parse_trusted(cmds, dfd, files.v[i], p, err);
 	}
 	strv_clear(&files);
 	if (r < 0)

@@ -42,9 +42,16 @@ int proxy_commands_parse_file(struct proxy_commands *cmds, const char *path, con
 bool proxy_commands_file(const char *name);
 /* Every such file of config_dir: proxy.commands first, the others by
  * name, custom.proxy.commands last; a later file's alias replaces an
- * earlier one's. */
+ * earlier one's. config_dir and each file must pass proxy_trusted (else
+ * UC_PERMISSION naming it, nothing loaded); a file is opened without
+ * following a link. */
 int proxy_commands_load(const struct uc_config *cfg, struct proxy_commands *cmds,
 			struct uc_error *err);
+/* fd (a directory if dir, else a regular file) is fit to be read by root
+ * at every request: owned by root (or by whoever reads it, the process's
+ * euid: root for the daemon) and not writable by its group or others, as
+ * sshd's StrictModes wants. 0, or UC_PERMISSION naming name. */
+int proxy_trusted(int fd, bool dir, const char *name, struct uc_error *err);
 /* By alias, or (alias NULL or "") by wrapper path. NULL if none. */
 const struct proxy_command *proxy_commands_find(const struct proxy_commands *cmds,
 						const char *alias, const char *wrapper);

@@ -3,6 +3,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/path.h"
+#include "lib/proxycmds.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -145,17 +146,33 @@ int proxy_filter_load(const struct uc_config *cfg, const char *alias, struct pro
 		      struct uc_error *err)
 {
 	*f = (struct proxy_filter){0};
-	char p[PATH_MAX];
-	if (snprintf(p, sizeof(p), "%s/filters/%s.json", cfg->config_dir, alias) >= (int)sizeof(p))
+	char p[PATH_MAX], dir[PATH_MAX], name[128];
+	if (snprintf(dir, sizeof(dir), "%s/filters", cfg->config_dir) >= (int)sizeof(dir) ||
+	    snprintf(name, sizeof(name), "%s.json", alias) >= (int)sizeof(name) ||
+	    path_join(p, sizeof(p), dir, name) < 0)
 		return uc_fail(err, UC_BADREQUEST, "config_dir too long");
-	_cleanup_close_ int fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* config_dir, filters/ and the file: root's, no group or other may
+	 * write (proxy_trusted; read by root at every request) */
+	_cleanup_close_ int cd = open(cfg->config_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cd < 0)
+		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", cfg->config_dir);
+	int r = proxy_trusted(cd, true, cfg->config_dir, err);
+	_cleanup_close_ int fdir =
+	    r < 0 ? -1 : openat(cd, "filters", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (r < 0 || fdir < 0)
+		return r < 0 ? r : errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", dir);
+	if ((r = proxy_trusted(fdir, true, dir, err)) < 0)
+		return r;
+	_cleanup_close_ int fd = openat(fdir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", p);
+	if ((r = proxy_trusted(fd, false, p, err)) < 0)
+		return r;
 	char buf[65536];
 	size_t n = 0;
-	ssize_t r;
-	while (n < sizeof(buf) - 1 && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
-		n += (size_t)r;
+	ssize_t got;
+	while (n < sizeof(buf) - 1 && (got = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)got;
 	if (n == sizeof(buf) - 1)
 		return uc_fail(err, UC_BADREQUEST, "%s: larger than 64 KiB", p);
 	buf[n] = '\0';

@@ -218,6 +218,37 @@ st=$(sed -n 's/^State:\t\(.\).*/\1/p' "/proc/$bg/status" 2>/dev/null || true)
 [ -z "$st" ] || [ "$st" = Z ] || { kill "$bg"; fail "the command's background child outlived the time-out"; }
 assert_grep "helper of alice: killed after 2 s (proxy_max_seconds)" "$T/proxyd.log" "the time-out is logged"
 sed -i '/^proxy_max_seconds/d' "$UNICAGE_CONFIG"
+# --- StrictModes: what root reads at every request is root's, and no group
+# or other may write it (the file, or its directory) --------------------------
+strict() { # WHAT-TO-GREP: the request is refused, the log names the file
+    expect_exit 1 px alice helper id
+    assert_grep "the proxy's configuration has an error" "$T/err" "$1: the caller is told"
+    sleep 0.1
+    assert_grep "$1.*refused (the proxy reads only what root owns" "$T/proxyd.log" "$1: the log names it"
+}
+expect_exit 0 px alice helper id
+chmod g+w "$T/etc/proxy.commands"; strict "$T/etc/proxy.commands: owner uid 0, mode 0664"
+chmod 0644 "$T/etc/proxy.commands"
+echo "helper=$T/bin/t-helper" > "$T/etc/custom.proxy.commands"; chown 1001 "$T/etc/custom.proxy.commands"
+strict "$T/etc/custom.proxy.commands: owner uid 1001"
+rm "$T/etc/custom.proxy.commands"
+echo "helper=$T/bin/t-helper" > "$T/etc/php.proxy.commands"; chmod o+w "$T/etc/php.proxy.commands"
+strict "$T/etc/php.proxy.commands: owner uid 0, mode 0646"
+rm "$T/etc/php.proxy.commands"
+ln -s "$T/etc/proxy.commands" "$T/etc/link.proxy.commands"
+expect_exit 1 px alice helper id
+rm "$T/etc/link.proxy.commands"
+chmod g+w "$T/etc"; strict "$T/etc: owner uid 0, mode 0775"
+chmod 0755 "$T/etc"
+printf '{"comment": "x"}\n' > "$T/etc/filters/helper.json"
+expect_exit 0 px alice helper id
+chmod o+w "$T/etc/filters/helper.json"; strict "$T/etc/filters/helper.json: owner uid 0, mode 0646"
+chmod 0644 "$T/etc/filters/helper.json"; chmod g+w "$T/etc/filters"
+strict "$T/etc/filters: owner uid 0, mode 0775"
+chmod 0755 "$T/etc/filters"; chown 1001 "$T/etc/filters/helper.json"
+strict "$T/etc/filters/helper.json: owner uid 1001"
+rm "$T/etc/filters/helper.json"
+expect_exit 0 px alice helper id
 # --- bind mode: the socket directory in the cage's own /dev --------------------------
 expect_exit 0 uc umount-all
 echo "cage_mode = bind" >> "$UNICAGE_CONFIG"
