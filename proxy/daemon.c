@@ -4,11 +4,13 @@
  *
  *   unicage-proxyd [--foreground] [-c FILE] [--socket PATH] [-v]
  */
+#include "lib/cleanup.h"
 #include "lib/config.h"
 #include "lib/error.h"
 #include "lib/lines.h"
 #include "lib/log.h"
 #include "proxy/listen.h"
+#include "proxy/peer.h"
 #include "proxy/proto.h"
 #include "proxy/serve.h"
 
@@ -70,40 +72,49 @@ static int detach(void)
 }
 
 /* Serving processes that run: at most MAX_PER_UID per caller's uid (a
- * caged user cannot fill the machine with root processes) and MAX_KIDS in
- * all. Reaped before each accept's count (SIGCHLD stays default: zombies
- * wait for the next connection, bounded by the same table). */
+ * caged user cannot fill the machine with root processes), MAX_KIDS in
+ * all for callers in a cage, and MAX_UNCAGED for the others, counted
+ * apart: a caller outside every cage is refused anyway, and her
+ * connections (32 per uid, from as many uids as a host has) must not take
+ * the places of caged users' (review finding: they did, before she was
+ * refused). Which pool is the accept loop's cheap guess
+ * (proxy_peer_caged); the serving process checks for real. Reaped before
+ * each accept's count (SIGCHLD stays default: zombies wait for the next
+ * connection, bounded by the same table). */
 #define MAX_KIDS 1024
+#define MAX_UNCAGED 64
 #define MAX_PER_UID 32
 
 struct kid {
 	pid_t pid;
 	uid_t uid;
+	bool caged;
 };
-static struct kid kids[MAX_KIDS];
+static struct kid kids[MAX_KIDS + MAX_UNCAGED];
 
 static void reap(void)
 {
 	pid_t p;
 	while ((p = waitpid(-1, NULL, WNOHANG)) > 0)
-		for (size_t i = 0; i < MAX_KIDS; i++)
+		for (size_t i = 0; i < UC_ARRAY_SIZE(kids); i++)
 			if (kids[i].pid == p)
 				kids[i].pid = 0;
 }
 
-/* A free slot for uid, or -1 when it has too many. */
-static int kid_slot(uid_t uid)
+/* A free slot for uid in its pool, or -1 when it or the pool has too many. */
+static int kid_slot(uid_t uid, bool caged)
 {
-	int free_slot = -1, n = 0;
-	for (int i = 0; i < MAX_KIDS; i++) {
+	int free_slot = -1, n = 0, pool = 0;
+	for (int i = 0; i < (int)UC_ARRAY_SIZE(kids); i++) {
 		if (!kids[i].pid) {
 			if (free_slot < 0)
 				free_slot = i;
-		} else if (kids[i].uid == uid) {
-			n++;
+			continue;
 		}
+		n += kids[i].uid == uid;
+		pool += kids[i].caged == caged;
 	}
-	return n >= MAX_PER_UID ? -1 : free_slot;
+	return n >= MAX_PER_UID || pool >= (caged ? MAX_KIDS : MAX_UNCAGED) ? -1 : free_slot;
 }
 
 static void serve_one(const struct uc_config *cfg, int lfd, int c, bool verbose)
@@ -129,8 +140,12 @@ static void serve_forever(const struct uc_config *cfg, int lfd, bool verbose)
 		reap();
 		struct ucred uc;
 		socklen_t len = sizeof(uc);
-		int slot =
-		    getsockopt(c, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0 ? kid_slot(uc.uid) : -1;
+		bool caged = false;
+		int slot = -1;
+		if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0) {
+			caged = proxy_peer_caged(cfg, c);
+			slot = kid_slot(uc.uid, caged);
+		}
 		if (slot < 0) {
 			proxy_msg_send(c, PXM_ERROR, UC_PERMISSION, "too many requests at once");
 			close(c);
@@ -142,7 +157,7 @@ static void serve_forever(const struct uc_config *cfg, int lfd, bool verbose)
 		if (p < 0)
 			say(LOG_ERR, "fork: ", strerror(errno));
 		else
-			kids[slot] = (struct kid){p, uc.uid};
+			kids[slot] = (struct kid){p, uc.uid, caged};
 		close(c);
 	}
 }

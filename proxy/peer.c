@@ -197,6 +197,35 @@ static void read_loginuid(struct proxy_peer *p)
 		p->loginuid = (uint32_t)v;
 }
 
+static ino_t own_pidns(void)
+{
+	struct stat st;
+	return stat("/proc/self/ns/pid", &st) == 0 ? st.st_ino : 0;
+}
+
+bool proxy_peer_caged(const struct uc_config *cfg, int conn)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+	if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0 || uc.pid <= 0)
+		return false;
+	struct proxy_peer p = {.pid = uc.pid, .pidfd = peer_pidfd(conn, uc.pid)};
+	bool caged = false;
+	if (p.pidfd >= 0) {
+		p.pidns = ns_ino(&p, UC_PIDFD_GET_PID_NAMESPACE, "pid");
+		char dir[PATH_MAX], user[256];
+		snprintf(dir, sizeof(dir), "%.4000s/ns", cfg->run_dir);
+		/* the host's own pid namespace is no cage: one stat, no scan
+		 * (every uncaged caller but one that made a pid namespace) */
+		_cleanup_close_ int nsdir = p.pidns && p.pidns != own_pidns()
+						? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)
+						: -1;
+		caged = nsdir >= 0 && cage_of_pidns(nsdir, p.pidns, user, sizeof(user)) == 0;
+	}
+	proxy_peer_release(&p);
+	return caged;
+}
+
 int proxy_peer_identify(const struct uc_config *cfg, int conn, struct proxy_peer *p,
 			struct uc_error *err)
 {

@@ -34,6 +34,10 @@ struct proxy_peer {
  * (not in a cage, not the cage's user, gone). */
 int proxy_peer_identify(const struct uc_config *cfg, int conn, struct proxy_peer *p,
 			struct uc_error *err);
+/* Whether the peer's pid is in a cage's pid namespace: the accept loop's
+ * count only (which pool a connection takes), not a verdict;
+ * proxy_peer_identify decides. */
+bool proxy_peer_caged(const struct uc_config *cfg, int conn);
 /* 0 while the peer's process has not been reaped. */
 int proxy_peer_alive(const struct proxy_peer *p);
 void proxy_peer_release(struct proxy_peer *p);

@@ -74,6 +74,38 @@ s.settimeout(5)
 print(s.recv(2048)[16:].decode())
 ' "$sock" > "$T/out"
 assert_eq "$(cat "$T/out")" "too many requests at once" "a 33rd connection of one uid is refused"
+# callers outside every cage have places of their own: 33 uncaged uids
+# holding 32 connections each (more than the 1024 places in all) leave a
+# caged caller hers (review finding: they were counted before the refusal)
+/usr/bin/python3 - "$sock" "$T/flood.ready" <<'PY' & flood=$!
+import os, socket, sys, time
+kids = []
+for uid in range(3000, 3033):
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        os.setgroups([]); os.setgid(uid); os.setuid(uid)
+        held = []
+        for i in range(32):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            s.connect(sys.argv[1]); held.append(s)
+        os.write(w, b"x"); os.close(w)
+        time.sleep(8)
+        os._exit(0)
+    os.close(w); kids.append((pid, r))
+for pid, r in kids:
+    os.read(r, 1)
+open(sys.argv[2], "w").close()
+for pid, r in kids:
+    os.waitpid(pid, 0)
+PY
+on_cleanup "kill $flood"
+for _ in $(seq 300); do [ -e "$T/flood.ready" ] && break; sleep 0.05; done
+[ -e "$T/flood.ready" ] || fail "the uncaged callers did not connect"
+expect_exit 0 px alice helper id
+assert_eq "$(cat "$T/out")" "1001 1001 1001 euid=1001 ruid=1001 PROXYEXEC_UID=1001 PROXYEXEC_GID=1001" "a caged call works while uncaged callers hold 1056 connections"
+wait "$flood"
 sleep 0.5
 expect_exit 0 px alice helper exit 0
 expect_exit 4 px alice no-such-alias
