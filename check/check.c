@@ -1,5 +1,6 @@
 #include "check/check.h"
 #include "check/cagefs.h"
+#include "check/cronpam.h"
 #include "mount/lifecycle.h"
 
 #include "enter/landlock.h"
@@ -43,7 +44,7 @@
 
 const char *check_result_name(enum check_result r)
 {
-	return r == CHECK_OK ? "OK" : r == CHECK_FAILED ? "FAILED" : "SKIPPED";
+	return r == CHECK_OK ? "OK" : r == CHECK_FAILED ? "FAILED" : r == CHECK_WARN ? "WARN" : "SKIPPED";
 }
 
 static void add(struct check_report *rep, const char *name, enum check_result res, const char *fmt,
@@ -782,6 +783,14 @@ static void check_imports(const struct uc_config *cfg, struct check_report *rep)
 		add(rep, "stopped imports", CHECK_OK, "none");
 }
 
+static void check_proxy(const struct uc_config *cfg, struct check_report *rep)
+{
+	char detail[600];
+	int r = check_cron_pam(cfg, detail, sizeof(detail));
+	if (r >= 0)
+		add(rep, "proxy: crontab and cron's PAM stack", (enum check_result)r, "%s", detail);
+}
+
 void check_run(const struct uc_config *cfg, const struct check_opts *o, struct check_report *rep)
 {
 	rep->v = NULL;
@@ -803,4 +812,5 @@ void check_run(const struct uc_config *cfg, const struct check_opts *o, struct c
 	check_cages(cfg, o->exe, rep);
 	check_stale(cfg, rep);
 	check_orphans(cfg, rep);
+	check_proxy(cfg, rep);
 }

@@ -11,6 +11,8 @@
  *   cages    `unicage exec USER -- id -un` for the first two caged users
  *   stale    slots and pins left by cages that are gone
  *   orphans  cages of accounts that are gone (mount/lifecycle.h)
+ *   proxy    a proxied crontab needs pam_unicage in cron's PAM stack
+ *            (check/cronpam.h): WARN without it
  * Nothing is changed (a cage may be mounted by the exec check). */
 #pragma once
 
@@ -19,7 +21,10 @@
 
 #include "lib/config.h"
 
-enum check_result { CHECK_OK, CHECK_FAILED, CHECK_SKIPPED };
+/* WARN: works, but something is open the administrator must close (a
+ * proxied crontab without pam_unicage in cron's PAM stack); not a failure
+ * (the exit code stays 0). */
+enum check_result { CHECK_OK, CHECK_FAILED, CHECK_SKIPPED, CHECK_WARN };
 
 struct check_item {
 	char name[64];

@@ -13,7 +13,7 @@
 
 const char check_usage[] =
     "[--full]\n\n"
-    "  one line per check: OK, FAILED or SKIPPED and why; exit 1 if any FAILED.\n"
+    "  one line per check: OK, FAILED, SKIPPED or WARN and why; exit 1 if any FAILED.\n"
     "  --full   re-hash every object of the current generation (default: a sample),\n"
     "           and read every ELF file of it again (default: what update found)";
 
