@@ -44,7 +44,10 @@
 
 const char *check_result_name(enum check_result r)
 {
-	return r == CHECK_OK ? "OK" : r == CHECK_FAILED ? "FAILED" : r == CHECK_WARN ? "WARN" : "SKIPPED";
+	return r == CHECK_OK	   ? "OK"
+	       : r == CHECK_FAILED ? "FAILED"
+	       : r == CHECK_WARN   ? "WARN"
+				   : "SKIPPED";
 }
 
 static void add(struct check_report *rep, const char *name, enum check_result res, const char *fmt,

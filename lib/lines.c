@@ -53,7 +53,10 @@ char *uc_escape_log(char *buf, size_t size, const char *s)
 		char e[5] = {(char)*p, 0};
 		if (*p == '\\' || *p == '\n' || *p == '\r' || *p == '\t')
 			snprintf(e, sizeof(e), "\\%c",
-				 *p == '\n' ? 'n' : *p == '\r' ? 'r' : *p == '\t' ? 't' : '\\');
+				 *p == '\n'   ? 'n'
+				 : *p == '\r' ? 'r'
+				 : *p == '\t' ? 't'
+					      : '\\');
 		else if (*p < 0x20 || *p == 0x7f)
 			snprintf(e, sizeof(e), "\\x%02x", *p);
 		size_t n = strlen(e);

@@ -139,10 +139,11 @@ int proxy_trusted(int fd, bool dir, const char *name, struct uc_error *err)
 		return uc_fail(err, UC_PERMISSION, "%s: not a %s: refused", name,
 			       dir ? "directory" : "regular file");
 	if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & (S_IWGRP | S_IWOTH)))
-		return uc_fail(err, UC_PERMISSION,
-			       "%s: owner uid %u, mode %04o: refused (the proxy reads only what root "
-			       "owns and no group or other may write)",
-			       name, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		return uc_fail(
+		    err, UC_PERMISSION,
+		    "%s: owner uid %u, mode %04o: refused (the proxy reads only what root "
+		    "owns and no group or other may write)",
+		    name, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 	return 0;
 }
 

@@ -173,8 +173,8 @@ static int read_umask(struct proxy_peer *p)
 	while (fgets(line, sizeof(line), f)) {
 		uint64_t v;
 		char *end;
-		if (!strncmp(line, "Umask:\t", 7) && uc_parse_u64(line + 7, 8, 0777, &v, &end) == 0 &&
-		    *end == '\n') {
+		if (!strncmp(line, "Umask:\t", 7) &&
+		    uc_parse_u64(line + 7, 8, 0777, &v, &end) == 0 && *end == '\n') {
 			p->umask = (mode_t)v;
 			return 0;
 		}
