@@ -468,18 +468,22 @@ static int relay(int conn, pid_t pid, unsigned max_s, bool *timed_out)
 			waitpid(pid, &st, 0);
 			break;
 		}
-		if (waitpid(pid, &st, WNOHANG) == pid)
+		siginfo_t si = {0};
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    si.si_pid == pid) {
+			/* gone but not reaped: its pid still names the group */
+			if (sent)
+				kill(-pid, SIGKILL); /* what is left of it */
+			waitpid(pid, &st, 0);
 			break;
+		}
 		from_wrapper(&r, p[1].revents);
 	}
 	if (r.pfd >= 0)
 		close(r.pfd);
 	*timed_out = sent != 0;
-	if (sent) {
-		kill(-pid, SIGKILL); /* what is left of its group */
-		if (!WIFSIGNALED(st))
-			st = sent; /* the wait status of a death by that signal */
-	}
+	if (sent && !WIFSIGNALED(st))
+		st = sent; /* the wait status of a death by that signal */
 	return st;
 }
 
