@@ -101,6 +101,14 @@ static void reap(void)
 				kids[i].pid = 0;
 }
 
+static int uid_kids(uid_t uid)
+{
+	int n = 0;
+	for (size_t i = 0; i < UC_ARRAY_SIZE(kids); i++)
+		n += kids[i].pid && kids[i].uid == uid;
+	return n;
+}
+
 /* A free slot for uid in its pool, or -1 when it or the pool has too many. */
 static int kid_slot(uid_t uid, bool caged)
 {
@@ -142,7 +150,11 @@ static void serve_forever(const struct uc_config *cfg, int lfd, bool verbose)
 		socklen_t len = sizeof(uc);
 		bool caged = false;
 		int slot = -1;
-		if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0) {
+		/* the uid's own count first: the pool's guess reads a record
+		 * per caged user (a caller of a pid namespace of her own), which
+		 * a uid over its count does not get to make the loop do */
+		if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0 &&
+		    uid_kids(uc.uid) < MAX_PER_UID) {
 			caged = proxy_peer_caged(cfg, c);
 			slot = kid_slot(uc.uid, caged);
 		}
