@@ -19,6 +19,7 @@
 #include "mount/users.h"
 #include "skel/conf.h"
 #include "rpmscan/rpmscan.h"
+#include "skel/current.h"
 #include "skel/elfdeps.h"
 #include "skel/elfscan.h"
 #include "skel/manifest.h"

@@ -4,8 +4,10 @@
 #include "lib/audit.h"
 #include "lib/cleanup.h"
 #include "lib/pwfile.h"
+#include "mount/modecache.h"
 #include "mount/slots.h"
 #include "mount/users.h"
+#include "skel/current.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -87,7 +89,7 @@ int enter_fast(const struct uc_config *cfg, const struct enter_opts *o, int *exi
 	struct uc_error e = {0};
 	struct uc_user u;
 	if (cage_newest(cfg, o->user, &s, &e) < 0 ||
-	    cage_mode_known(cfg, &mode, why, sizeof(why)) < 0 ||
+	    modecache_known(cfg, &mode, why, sizeof(why)) < 0 ||
 	    skel_current_gen(cfg, gen, sizeof(gen), &e) < 0 || strcmp(s.gen, gen) ||
 	    s.mode != mode || cage_identity(cfg, &s, &u, line, sizeof(line)) < 0)
 		return -EAGAIN;

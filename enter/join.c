@@ -3,6 +3,7 @@
 #include "enter/sandbox.h"
 #include "lib/cleanup.h"
 #include "lib/pwfile.h"
+#include "mount/pidns.h"
 
 #include <errno.h>
 #include <fcntl.h>

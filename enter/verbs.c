@@ -1,7 +1,10 @@
 #include "enter/verbs.h"
 
 #include "enter/join.h"
+#include "mount/modecache.h"
+#include "mount/pidns.h"
 #include "mount/users.h"
+#include "skel/current.h"
 
 #include <errno.h>
 #include <string.h>
@@ -13,7 +16,7 @@ static int current_slot(const struct uc_config *cfg, const char *user, struct sl
 	char gen[64], why[256];
 	enum uc_cage_mode mode;
 	struct uc_error e = {0};
-	if (cage_mode_known(cfg, &mode, why, sizeof(why)) < 0 ||
+	if (modecache_known(cfg, &mode, why, sizeof(why)) < 0 ||
 	    skel_current_gen(cfg, gen, sizeof(gen), &e) < 0 || cage_newest(cfg, user, out, &e) < 0)
 		return -EAGAIN;
 	return strcmp(out->gen, gen) || out->mode != mode || !cage_ns_alive(cfg, out) ? -EAGAIN : 0;

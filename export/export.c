@@ -13,6 +13,7 @@
 #include "mount/cagemp.h"
 #include "mount/etc.h"
 #include "mount/users.h"
+#include "skel/current.h"
 
 #include <acl/libacl.h>
 #include <archive.h>

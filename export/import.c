@@ -17,6 +17,7 @@
 #include "mount/cage.h"
 #include "mount/etc.h"
 #include "mount/users.h"
+#include "skel/current.h"
 
 #include <acl/libacl.h>
 #include <archive.h>

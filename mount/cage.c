@@ -12,6 +12,7 @@
 #include "mount/pidns.h"
 #include "mount/treeswap.h"
 #include "mount/users.h"
+#include "skel/current.h"
 
 #include <ctype.h>
 #include <dirent.h>

@@ -260,3 +260,95 @@ void cage_init_stop(int nsdir, const char *user)
 	if (ud >= 0)
 		unlinkat(ud, "init", 0);
 }
+
+/* ---- reading the record, opening the handles (libc only: the front) ------ */
+
+void cage_ns_path(const struct uc_config *cfg, const char *user, const char *kind, char *buf,
+		  size_t size)
+{
+	snprintf(buf, size, "%.3000s/ns/%.255s.%s", cfg->run_dir, user, kind);
+}
+
+static ino_t ns_ino_of(pid_t pid, const char *kind)
+{
+	char p[64];
+	struct stat st;
+	snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)pid, kind);
+	return stat(p, &st) == 0 ? st.st_ino : 0;
+}
+
+int cage_init_get(int nsdir, const char *user, struct cage_init *ci)
+{
+	*ci = (struct cage_init){0};
+	_cleanup_close_ int ud = slots_user_dir(nsdir, user, false);
+	_cleanup_close_ int fd =
+	    ud < 0 ? -1 : openat(ud, "init", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char buf[256];
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (n <= 0)
+		return -ENOENT;
+	buf[n] = '\0';
+	unsigned long long pid, pidns, ipcns;
+	if (sscanf(buf, "pid=%llu pidns=%llu ipcns=%llu", &pid, &pidns, &ipcns) != 3)
+		return -ENOENT;
+	*ci = (struct cage_init){.pid = (pid_t)pid, .pidns = (ino_t)pidns, .ipcns = (ino_t)ipcns};
+	/* a recycled pid is in another pid namespace: the handle keeps this
+	 * one's inode from being reused. The IPC link too: a dead init that
+	 * nobody has reaped yet still shows its pid namespace, not its IPC one */
+	return ci->pidns && ns_ino_of(ci->pid, "pid") == ci->pidns &&
+		       ns_ino_of(ci->pid, "ipc") == ci->ipcns
+		   ? 0
+		   : -ESRCH;
+}
+
+static int open_ns_handle(const struct uc_config *cfg, const char *user, const char *kind,
+			  ino_t want)
+{
+	char h[PATH_MAX];
+	struct stat st;
+	cage_ns_path(cfg, user, kind, h, sizeof(h));
+	int fd = open(h, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	if (fstat(fd, &st) < 0 || st.st_ino != want) {
+		close(fd);
+		return -ESRCH;
+	}
+	return fd;
+}
+
+int cage_ns_open(const struct uc_config *cfg, const struct slot *s, int *pidfd, int *ipcfd)
+{
+	*pidfd = *ipcfd = -1;
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%.4000s/ns", cfg->run_dir);
+	_cleanup_close_ int nsdir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct cage_init ci;
+	int r = nsdir < 0 ? -errno : cage_init_get(nsdir, s->user, &ci);
+	if (r == -ENOENT)
+		r = -ESRCH;
+	if (r == 0 && ci.pidns != s->pidns)
+		r = -ESRCH; /* a slot of a pid namespace that is gone */
+	if (r < 0)
+		return r;
+	*pidfd = open_ns_handle(cfg, s->user, "pid", ci.pidns);
+	*ipcfd = *pidfd < 0 ? -1 : open_ns_handle(cfg, s->user, "ipc", ci.ipcns);
+	if (*ipcfd < 0) {
+		r = *pidfd < 0 ? *pidfd : *ipcfd;
+		if (*pidfd >= 0)
+			close(*pidfd);
+		*pidfd = -1;
+		return r;
+	}
+	return 0;
+}
+
+bool cage_ns_alive(const struct uc_config *cfg, const struct slot *s)
+{
+	int p, i;
+	if (cage_ns_open(cfg, s, &p, &i) < 0)
+		return false;
+	close(p);
+	close(i);
+	return true;
+}

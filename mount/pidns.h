@@ -17,6 +17,29 @@
 #include "lib/error.h"
 #include "mount/slots.h"
 
+/* The user's pid and IPC namespaces, one pair per user shared by all her
+ * slots, held by its init (cli/init.c, mount/pidns.h): handles
+ * run_dir/ns/<user>.pid and <user>.ipc, record
+ * run_dir/ns/.slots/<user>/init. */
+struct cage_init {
+	pid_t pid; /* in the host's pid namespace */
+	ino_t pidns, ipcns;
+};
+/* 0 when the record is there and its init still runs in that pid
+ * namespace (its /proc/PID/ns/pid is pidns); -ESRCH when it is gone (the
+ * kernel killed every process of the namespace with it), -ENOENT when
+ * there is no record. */
+int cage_init_get(int nsdir, const char *user, struct cage_init *ci);
+/* The handles of slot s's pid and IPC namespaces, opened and checked: the
+ * namespaces the slot was built with, their init alive. 0, or -ESRCH (the
+ * cage must be rebuilt: `unicage mount` does it), or -errno. */
+int cage_ns_open(const struct uc_config *cfg, const struct slot *s, int *pidfd, int *ipcfd);
+/* Whether cage_ns_open would succeed (the front's test before it joins). */
+bool cage_ns_alive(const struct uc_config *cfg, const struct slot *s);
+/* run_dir/ns/<user>.<kind> ("pid", "ipc") into buf. */
+void cage_ns_path(const struct uc_config *cfg, const char *user, const char *kind, char *buf,
+		  size_t size);
+
 /* The user's live init, started (with new namespaces) when there is none:
  * template_fd is the template namespace it is parked in. */
 int cage_init_ensure(const struct uc_config *cfg, int nsdir, int template_fd, const char *user,

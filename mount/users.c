@@ -283,3 +283,17 @@ bool cage_users_rename(struct cage_users *cu, const char *old, const char *nu)
 	}
 	return changed;
 }
+
+int cage_require_enabled(const struct uc_config *cfg, const struct uc_user *u, struct uc_error *err)
+{
+	struct cage_users cu = {0};
+	int r = cage_users_load(cfg, &cu, err);
+	if (r < 0)
+		return r;
+	enum user_verdict v = cage_user_verdict(cfg, &cu, u);
+	cage_users_release(&cu);
+	if (v == U_ENABLED)
+		return 0;
+	return uc_fail(err, UC_PERMISSION, "%s is not caged (%s)%s", u->name, cage_verdict_name(v),
+		       v == U_DISABLED ? ": unicage enable USER first" : "");
+}

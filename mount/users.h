@@ -54,3 +54,6 @@ bool cage_users_rename(struct cage_users *cu, const char *old, const char *nu);
  * '/', ':', white space or control character, not starting with '.' or '-'
  * (mount/users_cagefs.c; libc only, for the front). */
 bool cage_user_name_ok(const char *name);
+/* UC_PERMISSION unless the user is caged (enabled, not system, not excluded). */
+int cage_require_enabled(const struct uc_config *cfg, const struct uc_user *u,
+			 struct uc_error *err);

@@ -2,6 +2,7 @@
 #include "proxy/peer.h"
 
 #include "lib/cleanup.h"
+#include "mount/pidns.h"
 #include "mount/slots.h"
 
 #include <dirent.h>

@@ -1,4 +1,4 @@
-/* The user's init record and the cage's namespace handles (mount/slots.c):
+/* The user's init record and the cage's namespace handles (mount/pidns.c):
  * what counts as a live init, what makes a slot's namespaces unusable.
  * No root: the "init" is this process, the handles plain files. */
 #include <setjmp.h>
@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "lib/config.h"
-#include "mount/slots.h"
+#include "mount/pidns.h"
 
 static char run[64], nsd[96];
 
@@ -43,7 +43,7 @@ static void put_record(const char *text)
 
 static int setup(void **state)
 {
-	snprintf(run, sizeof(run), "/tmp/uc-test-slots.XXXXXX");
+	snprintf(run, sizeof(run), "/tmp/uc-test-pidns.XXXXXX");
 	assert_non_null(mkdtemp(run));
 	snprintf(nsd, sizeof(nsd), "%s/ns", run);
 	assert_int_equal(mkdir(nsd, 0700), 0);
