@@ -80,7 +80,7 @@ static int probe_mount(const char *dir, bool metacopy, char *why, size_t size)
 	return 0;
 }
 
-int cage_mode_probe(const char *dir, bool metacopy, char *why, size_t size)
+int mode_probe(const char *dir, bool metacopy, char *why, size_t size)
 {
 	char parent[PATH_MAX], *sl;
 	snprintf(parent, sizeof(parent), "%s", dir);
@@ -104,8 +104,8 @@ int cage_mode_probe(const char *dir, bool metacopy, char *why, size_t size)
 	return r;
 }
 
-int cage_mode_get(const struct uc_config *cfg, enum uc_cage_mode *mode, char *why, size_t size,
-		  struct uc_error *err)
+int mode_get(const struct uc_config *cfg, enum uc_cage_mode *mode, char *why, size_t size,
+	     struct uc_error *err)
 {
 	if (modecache_known(cfg, mode, why, size) == 0)
 		return 0;
@@ -116,7 +116,7 @@ int cage_mode_get(const struct uc_config *cfg, enum uc_cage_mode *mode, char *wh
 	if (mkdir(cfg->run_dir, 0755) < 0 && errno != EEXIST)
 		return uc_fail_errno(err, errno, "%s", cfg->run_dir);
 	snprintf(scratch, sizeof(scratch), "%.4000s/probe.%d", cfg->run_dir, (int)getpid());
-	*mode = cage_mode_probe(scratch, false, why, size) == 0 ? UC_CAGE_OVERLAY : UC_CAGE_BIND;
+	*mode = mode_probe(scratch, false, why, size) == 0 ? UC_CAGE_OVERLAY : UC_CAGE_BIND;
 	/* kept for this boot (run_dir is a tmpfs): one probe, one answer */
 	modecache_save(cfg, *mode, why);
 	return 0;

@@ -3,6 +3,7 @@
 #include "lib/cleanup.h"
 #include "lib/log.h"
 #include "lib/path.h"
+#include "lib/textfile.h"
 #include "mount/nsfs.h"
 
 #include <errno.h>
@@ -24,28 +25,14 @@
 #define UNICAGE_LIBEXECDIR "/usr/local/libexec/unicage"
 #endif
 
-int cage_write_text(int dfd, const char *name, const char *text)
-{
-	char tmp[NAME_MAX + 1];
-	snprintf(tmp, sizeof(tmp), ".%.200s.tmp", name);
-	_cleanup_close_ int fd =
-	    openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	size_t len = strlen(text);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
-		return fd < 0 ? -errno : -EIO;
-	if (renameat(dfd, tmp, dfd, name) < 0)
-		return -errno;
-	return 0;
-}
+static const char *init_binary; /* pidns_init_binary_set */
 
-static const char *init_binary; /* cage_init_binary_set */
-
-void cage_init_binary_set(const char *path)
+void pidns_init_binary_set(const char *path)
 {
 	init_binary = path;
 }
 
-/* The one cage_init_binary_set names, else unicage-init beside this binary
+/* The one pidns_init_binary_set names, else unicage-init beside this binary
  * (the build tree, or LIBEXECDIR beside unicage-core), else LIBEXECDIR;
  * UNICAGE_INIT overrides in the test build only. */
 static int open_init_binary(char *path, size_t size)
@@ -179,7 +166,7 @@ static int record(int nsdir, const char *user, const struct cage_init *ci)
 		return ud;
 	snprintf(text, sizeof(text), "pid=%d\npidns=%llu\nipcns=%llu\n", (int)ci->pid,
 		 (unsigned long long)ci->pidns, (unsigned long long)ci->ipcns);
-	return cage_write_text(ud, "init", text);
+	return textfile_write(ud, "init", text);
 }
 
 static int start_init(int nsdir, int template_fd, const char *user, struct cage_init *ci,
@@ -220,27 +207,27 @@ static int start_init(int nsdir, int template_fd, const char *user, struct cage_
 	return 0;
 }
 
-int cage_init_ensure(const struct uc_config *cfg, int nsdir, int template_fd, const char *user,
-		     struct cage_init *ci, struct uc_error *err)
+int pidns_init_ensure(const struct uc_config *cfg, int nsdir, int template_fd, const char *user,
+		      struct cage_init *ci, struct uc_error *err)
 {
 	struct slot s = {.pidns = 0};
 	snprintf(s.user, sizeof(s.user), "%s", user);
-	if (cage_init_get(nsdir, user, ci) == 0) {
+	if (pidns_init_get(nsdir, user, ci) == 0) {
 		/* and its handles are bound (a crash may have come between) */
 		s.pidns = ci->pidns;
-		if (cage_ns_alive(cfg, &s))
+		if (pidns_alive(cfg, &s))
 			return 0;
 	}
 	/* gone (or never started): what is left of the old pair is released,
 	 * the slots built on it are no longer current */
-	cage_init_stop(nsdir, user);
+	pidns_init_stop(nsdir, user);
 	return start_init(nsdir, template_fd, user, ci, err);
 }
 
-void cage_init_stop(int nsdir, const char *user)
+void pidns_init_stop(int nsdir, const char *user)
 {
 	struct cage_init ci;
-	if (cage_init_get(nsdir, user, &ci) == 0) {
+	if (pidns_init_get(nsdir, user, &ci) == 0) {
 		int pidfd = (int)syscall(SYS_pidfd_open, ci.pid, 0);
 		/* checked again through the pidfd: the pid is that init's */
 		char p[64];
@@ -263,8 +250,8 @@ void cage_init_stop(int nsdir, const char *user)
 
 /* ---- reading the record, opening the handles (libc only: the front) ------ */
 
-void cage_ns_path(const struct uc_config *cfg, const char *user, const char *kind, char *buf,
-		  size_t size)
+void pidns_handle_path(const struct uc_config *cfg, const char *user, const char *kind, char *buf,
+		       size_t size)
 {
 	snprintf(buf, size, "%.3000s/ns/%.255s.%s", cfg->run_dir, user, kind);
 }
@@ -277,7 +264,7 @@ static ino_t ns_ino_of(pid_t pid, const char *kind)
 	return stat(p, &st) == 0 ? st.st_ino : 0;
 }
 
-int cage_init_get(int nsdir, const char *user, struct cage_init *ci)
+int pidns_init_get(int nsdir, const char *user, struct cage_init *ci)
 {
 	*ci = (struct cage_init){0};
 	_cleanup_close_ int ud = slots_user_dir(nsdir, user, false);
@@ -306,7 +293,7 @@ static int open_ns_handle(const struct uc_config *cfg, const char *user, const c
 {
 	char h[PATH_MAX];
 	struct stat st;
-	cage_ns_path(cfg, user, kind, h, sizeof(h));
+	pidns_handle_path(cfg, user, kind, h, sizeof(h));
 	int fd = open(h, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
@@ -317,14 +304,14 @@ static int open_ns_handle(const struct uc_config *cfg, const char *user, const c
 	return fd;
 }
 
-int cage_ns_open(const struct uc_config *cfg, const struct slot *s, int *pidfd, int *ipcfd)
+int pidns_open(const struct uc_config *cfg, const struct slot *s, int *pidfd, int *ipcfd)
 {
 	*pidfd = *ipcfd = -1;
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof(dir), "%.4000s/ns", cfg->run_dir);
 	_cleanup_close_ int nsdir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	struct cage_init ci;
-	int r = nsdir < 0 ? -errno : cage_init_get(nsdir, s->user, &ci);
+	int r = nsdir < 0 ? -errno : pidns_init_get(nsdir, s->user, &ci);
 	if (r == -ENOENT)
 		r = -ESRCH;
 	if (r == 0 && ci.pidns != s->pidns)
@@ -343,10 +330,10 @@ int cage_ns_open(const struct uc_config *cfg, const struct slot *s, int *pidfd, 
 	return 0;
 }
 
-bool cage_ns_alive(const struct uc_config *cfg, const struct slot *s)
+bool pidns_alive(const struct uc_config *cfg, const struct slot *s)
 {
 	int p, i;
-	if (cage_ns_open(cfg, s, &p, &i) < 0)
+	if (pidns_open(cfg, s, &p, &i) < 0)
 		return false;
 	close(p);
 	close(i);

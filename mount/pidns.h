@@ -8,7 +8,7 @@
  * the kernel). Its namespaces' handles are bound at run_dir/ns/<user>.pid
  * and <user>.ipc, its pid recorded in run_dir/ns/.slots/<user>/init. A
  * killed init takes every process of the namespace with it; the next mount
- * or entry sees it (cage_init_get) and builds a new pair and a new slot;
+ * or entry sees it (pidns_init_get) and builds a new pair and a new slot;
  * nothing is ever run outside: fork(2) into a pid namespace whose init is
  * gone fails. Everything here runs under the user's cage lock. */
 #pragma once
@@ -29,30 +29,27 @@ struct cage_init {
  * namespace (its /proc/PID/ns/pid is pidns); -ESRCH when it is gone (the
  * kernel killed every process of the namespace with it), -ENOENT when
  * there is no record. */
-int cage_init_get(int nsdir, const char *user, struct cage_init *ci);
+int pidns_init_get(int nsdir, const char *user, struct cage_init *ci);
 /* The handles of slot s's pid and IPC namespaces, opened and checked: the
  * namespaces the slot was built with, their init alive. 0, or -ESRCH (the
  * cage must be rebuilt: `unicage mount` does it), or -errno. */
-int cage_ns_open(const struct uc_config *cfg, const struct slot *s, int *pidfd, int *ipcfd);
-/* Whether cage_ns_open would succeed (the front's test before it joins). */
-bool cage_ns_alive(const struct uc_config *cfg, const struct slot *s);
+int pidns_open(const struct uc_config *cfg, const struct slot *s, int *pidfd, int *ipcfd);
+/* Whether pidns_open would succeed (the front's test before it joins). */
+bool pidns_alive(const struct uc_config *cfg, const struct slot *s);
 /* run_dir/ns/<user>.<kind> ("pid", "ipc") into buf. */
-void cage_ns_path(const struct uc_config *cfg, const char *user, const char *kind, char *buf,
-		  size_t size);
+void pidns_handle_path(const struct uc_config *cfg, const char *user, const char *kind, char *buf,
+		       size_t size);
 
 /* The user's live init, started (with new namespaces) when there is none:
  * template_fd is the template namespace it is parked in. */
-int cage_init_ensure(const struct uc_config *cfg, int nsdir, int template_fd, const char *user,
-		     struct cage_init *ci, struct uc_error *err);
+int pidns_init_ensure(const struct uc_config *cfg, int nsdir, int template_fd, const char *user,
+		      struct cage_init *ci, struct uc_error *err);
 /* Kill the user's init (every process of its pid namespace dies with it),
  * release its handles and record. */
-void cage_init_stop(int nsdir, const char *user);
+void pidns_init_stop(int nsdir, const char *user);
 
 /* The unicage-init to start (an absolute path), NULL for the default:
  * beside this binary, else LIBEXECDIR. pam_unicage.so names the one beside
  * itself (/proc/self/exe is the service's there). Not thread-safe: set it
  * around the mount, as the module does. */
-void cage_init_binary_set(const char *path);
-
-/* text into dfd/name atomically (a temporary name, then rename). */
-int cage_write_text(int dfd, const char *name, const char *text);
+void pidns_init_binary_set(const char *path);

@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void cage_handle_path(const struct uc_config *cfg, const char *user, unsigned n, char *buf,
-		      size_t size)
+void slots_handle_path(const struct uc_config *cfg, const char *user, unsigned n, char *buf,
+		       size_t size)
 {
 	snprintf(buf, size, "%.3000s/ns/%.255s.%u", cfg->run_dir, user, n);
 }
@@ -159,7 +159,7 @@ void slotlist_release(struct slotlist *l)
 	l->n = 0;
 }
 
-int cage_slots(const struct uc_config *cfg, const char *user, struct slotlist *out,
+int slots_list(const struct uc_config *cfg, const char *user, struct slotlist *out,
 	       struct uc_error *err)
 {
 	out->v = NULL;
@@ -177,8 +177,8 @@ int cage_slots(const struct uc_config *cfg, const char *user, struct slotlist *o
 	return r < 0 ? uc_fail_errno(err, -r, "%s", dir) : 0;
 }
 
-int cage_newest(const struct uc_config *cfg, const char *user, struct slot *out,
-		struct uc_error *err)
+int slots_newest(const struct uc_config *cfg, const char *user, struct slot *out,
+		 struct uc_error *err)
 {
 	/* no /proc walk: the processes are not needed to pick a slot (this is
 	 * on the path of every exec) */

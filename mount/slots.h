@@ -30,7 +30,7 @@ struct slotlist {
 };
 
 /* The slots of user (NULL: every user), sorted by user then slot. */
-int cage_slots(const struct uc_config *cfg, const char *user, struct slotlist *out,
+int slots_list(const struct uc_config *cfg, const char *user, struct slotlist *out,
 	       struct uc_error *err);
 void slotlist_release(struct slotlist *l);
 
@@ -41,8 +41,8 @@ int slots_user_dir(int nsdir, const char *user, bool create);
 int slots_scan(int nsdir, const char *user, const struct procs *ps, struct slotlist *out);
 
 /* The newest bound slot of user: 0, or UC_NOTFOUND. */
-int cage_newest(const struct uc_config *cfg, const char *user, struct slot *out,
-		struct uc_error *err);
+int slots_newest(const struct uc_config *cfg, const char *user, struct slot *out,
+		 struct uc_error *err);
 /* run_dir/ns/<user>.<n> into buf. */
-void cage_handle_path(const struct uc_config *cfg, const char *user, unsigned n, char *buf,
-		      size_t size);
+void slots_handle_path(const struct uc_config *cfg, const char *user, unsigned n, char *buf,
+		       size_t size);

@@ -84,7 +84,7 @@ static int cage_of_pidns(int nsdir, ino_t pidns, char *user, size_t size)
 	int r = -ENOENT;
 	while (r < 0 && (de = readdir(d))) {
 		struct cage_init ci;
-		if (de->d_name[0] == '.' || cage_init_get(nsdir, de->d_name, &ci) < 0)
+		if (de->d_name[0] == '.' || pidns_init_get(nsdir, de->d_name, &ci) < 0)
 			continue;
 		if (ci.pidns == pidns) {
 			snprintf(user, size, "%s", de->d_name);

@@ -61,25 +61,25 @@ static void test_record(void **state)
 {
 	struct cage_init ci;
 	int nsdir = open(nsd, O_PATH | O_DIRECTORY);
-	assert_int_equal(cage_init_get(nsdir, "alice", &ci), -ENOENT); /* none */
+	assert_int_equal(pidns_init_get(nsdir, "alice", &ci), -ENOENT); /* none */
 	put_record("garbage\n");
-	assert_int_equal(cage_init_get(nsdir, "alice", &ci), -ENOENT);
+	assert_int_equal(pidns_init_get(nsdir, "alice", &ci), -ENOENT);
 	char text[160];
 	snprintf(text, sizeof(text), "pid=%d\npidns=%llu\nipcns=%llu\n", (int)getpid(),
 		 (unsigned long long)self_ns("pid"), (unsigned long long)self_ns("ipc"));
 	put_record(text);
-	assert_int_equal(cage_init_get(nsdir, "alice", &ci), 0); /* "alive": ours */
+	assert_int_equal(pidns_init_get(nsdir, "alice", &ci), 0); /* "alive": ours */
 	assert_int_equal(ci.pid, getpid());
 	/* a recycled pid: the process is in another pid namespace */
 	snprintf(text, sizeof(text), "pid=%d\npidns=%llu\nipcns=%llu\n", (int)getpid(),
 		 (unsigned long long)self_ns("pid") + 1, (unsigned long long)self_ns("ipc"));
 	put_record(text);
-	assert_int_equal(cage_init_get(nsdir, "alice", &ci), -ESRCH);
+	assert_int_equal(pidns_init_get(nsdir, "alice", &ci), -ESRCH);
 	/* a dead init not reaped yet still shows its pid namespace, not its IPC */
 	snprintf(text, sizeof(text), "pid=%d\npidns=%llu\nipcns=%llu\n", (int)getpid(),
 		 (unsigned long long)self_ns("pid"), (unsigned long long)self_ns("ipc") + 1);
 	put_record(text);
-	assert_int_equal(cage_init_get(nsdir, "alice", &ci), -ESRCH);
+	assert_int_equal(pidns_init_get(nsdir, "alice", &ci), -ESRCH);
 	close(nsdir);
 }
 
@@ -94,21 +94,21 @@ static void test_ns_open(void **state)
 	snprintf(s.user, sizeof(s.user), "alice");
 	int p, i;
 	/* no handles bound: unusable (the full binary rebuilds) */
-	assert_int_equal(cage_ns_open(&cfg, &s, &p, &i), -ESRCH);
+	assert_int_equal(pidns_open(&cfg, &s, &p, &i), -ESRCH);
 	assert_int_equal(p, -1);
-	assert_false(cage_ns_alive(&cfg, &s));
+	assert_false(pidns_alive(&cfg, &s));
 	/* handles that are not the recorded namespaces: unusable */
 	char h[160];
 	snprintf(h, sizeof(h), "%s/alice.pid", nsd);
 	close(open(h, O_CREAT | O_WRONLY, 0600));
 	snprintf(h, sizeof(h), "%s/alice.ipc", nsd);
 	close(open(h, O_CREAT | O_WRONLY, 0600));
-	assert_int_equal(cage_ns_open(&cfg, &s, &p, &i), -ESRCH);
+	assert_int_equal(pidns_open(&cfg, &s, &p, &i), -ESRCH);
 	/* a slot built on another pid namespace than the live one */
 	s.pidns = self_ns("pid") + 1;
-	assert_int_equal(cage_ns_open(&cfg, &s, &p, &i), -ESRCH);
+	assert_int_equal(pidns_open(&cfg, &s, &p, &i), -ESRCH);
 	char path[160];
-	cage_ns_path(&cfg, "alice", "pid", path, sizeof(path));
+	pidns_handle_path(&cfg, "alice", "pid", path, sizeof(path));
 	assert_non_null(strstr(path, "/ns/alice.pid"));
 }
 
