@@ -5,7 +5,7 @@
 #include "lib/path.h"
 #include "mount/etc.h"
 #include "mount/nsfs.h"
-#include "proxy/proto.h"
+#include "lib/proxypaths.h"
 
 #include <errno.h>
 #include <fcntl.h>
