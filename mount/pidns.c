@@ -95,8 +95,8 @@ static long recv_init(int sock, int *pidfd)
 	long pid = -EIO;
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {&pid, sizeof(pid)};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			   .msg_controllen = sizeof(cbuf)};
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	ssize_t n;
 	while ((n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
 		;
@@ -158,6 +158,60 @@ static void handle_name(char *buf, size_t size, const char *user, const char *ki
 	snprintf(buf, size, "%.200s.%s", user, kind);
 }
 
+/* run_dir/ns/.pidns/<inode> -> <user>: who owns a pid namespace in one
+ * lookup (unicage-proxyd asks it of every connection: a scan of every
+ * cage's record was O(cages) per request). A hint only: pidns_user_of
+ * checks it against the user's record. Replaced atomically (rename). */
+#define PIDNS_INDEX ".pidns"
+
+static int index_put(int nsdir, ino_t pidns, const char *user)
+{
+	char name[32], tmp[64], now[NAME_MAX + 1];
+	snprintf(name, sizeof(name), "%llu", (unsigned long long)pidns);
+	if (mkdirat(nsdir, PIDNS_INDEX, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	_cleanup_close_ int d =
+	    openat(nsdir, PIDNS_INDEX, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (d < 0)
+		return -errno;
+	ssize_t n = readlinkat(d, name, now, sizeof(now) - 1);
+	if (n >= 0 && (now[n] = '\0', strcmp(now, user) == 0))
+		return 0; /* there already (the usual case of an alive init) */
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", name, (int)getpid());
+	unlinkat(d, tmp, 0);
+	if (symlinkat(user, d, tmp) < 0)
+		return -errno;
+	if (renameat(d, tmp, d, name) < 0) {
+		int e = errno;
+		unlinkat(d, tmp, 0);
+		return -e;
+	}
+	return 0;
+}
+
+static void index_drop(int nsdir, ino_t pidns, const char *user)
+{
+	char name[PATH_MAX], now[NAME_MAX + 1];
+	snprintf(name, sizeof(name), PIDNS_INDEX "/%llu", (unsigned long long)pidns);
+	ssize_t n = readlinkat(nsdir, name, now, sizeof(now) - 1);
+	if (n >= 0 && (now[n] = '\0', strcmp(now, user) == 0))
+		unlinkat(nsdir, name, 0);
+}
+
+int pidns_user_of(int nsdir, ino_t pidns, char *user, size_t size)
+{
+	char name[64];
+	struct cage_init ci;
+	snprintf(name, sizeof(name), PIDNS_INDEX "/%llu", (unsigned long long)pidns);
+	ssize_t n = readlinkat(nsdir, name, user, size - 1);
+	if (n <= 0 || (size_t)n >= size - 1)
+		return -ENOENT;
+	user[n] = '\0';
+	if (strchr(user, '/') || !strcmp(user, ".") || !strcmp(user, ".."))
+		return -ENOENT;
+	return pidns_init_get(nsdir, user, &ci) == 0 && ci.pidns == pidns ? 0 : -ENOENT;
+}
+
 static int record(int nsdir, const char *user, const struct cage_init *ci)
 {
 	char text[160];
@@ -166,7 +220,8 @@ static int record(int nsdir, const char *user, const struct cage_init *ci)
 		return ud;
 	snprintf(text, sizeof(text), "pid=%d\npidns=%llu\nipcns=%llu\n", (int)ci->pid,
 		 (unsigned long long)ci->pidns, (unsigned long long)ci->ipcns);
-	return textfile_write(ud, "init", text);
+	int r = textfile_write(ud, "init", text);
+	return r < 0 ? r : index_put(nsdir, ci->pidns, user);
 }
 
 static int start_init(int nsdir, int template_fd, const char *user, struct cage_init *ci,
@@ -215,8 +270,12 @@ int pidns_init_ensure(const struct uc_config *cfg, int nsdir, int template_fd, c
 	if (pidns_init_get(nsdir, user, ci) == 0) {
 		/* and its handles are bound (a crash may have come between) */
 		s.pidns = ci->pidns;
-		if (pidns_alive(cfg, &s))
+		if (pidns_alive(cfg, &s)) {
+			/* an init started before the index existed gets its
+			 * entry (a failure costs only the proxy's view of it) */
+			index_put(nsdir, ci->pidns, user);
 			return 0;
+		}
 	}
 	/* gone (or never started): what is left of the old pair is released,
 	 * the slots built on it are no longer current */
@@ -238,6 +297,8 @@ void pidns_init_stop(int nsdir, const char *user)
 		if (pidfd >= 0)
 			close(pidfd);
 	}
+	if (ci.pidns)
+		index_drop(nsdir, ci.pidns, user); /* (filled for a dead init too) */
 	char n[NAME_MAX + 1];
 	handle_name(n, sizeof(n), user, "pid");
 	nsfs_release(nsdir, n);

@@ -30,6 +30,11 @@ struct cage_init {
  * kernel killed every process of the namespace with it), -ENOENT when
  * there is no record. */
 int pidns_init_get(int nsdir, const char *user, struct cage_init *ci);
+/* The user whose cage has pid namespace pidns (inode), into user (of
+ * size bytes): one lookup of run_dir/ns/.pidns/<inode>, checked against
+ * her record (pidns_init_get: her init alive in that namespace). 0, or
+ * -ENOENT (no cage has it). */
+int pidns_user_of(int nsdir, ino_t pidns, char *user, size_t size);
 /* The handles of slot s's pid and IPC namespaces, opened and checked: the
  * namespaces the slot was built with, their init alive. 0, or -ESRCH (the
  * cage must be rebuilt: `unicage mount` does it), or -errno. */

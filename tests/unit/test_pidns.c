@@ -83,6 +83,45 @@ static void test_record(void **state)
 	close(nsdir);
 }
 
+/* run_dir/ns/.pidns/<inode> -> user: a hint, believed only when the
+ * user's record has that namespace and her init is alive */
+static void put_index(ino_t ino, const char *target)
+{
+	char p[160];
+	snprintf(p, sizeof(p), "%s/.pidns", nsd);
+	mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/.pidns/%llu", nsd, (unsigned long long)ino);
+	unlink(p);
+	assert_int_equal(symlink(target, p), 0);
+}
+
+static void test_user_of(void **state)
+{
+	char user[64], text[160];
+	int nsdir = open(nsd, O_PATH | O_DIRECTORY);
+	ino_t me = self_ns("pid");
+	assert_int_equal(pidns_user_of(nsdir, me, user, sizeof(user)), -ENOENT); /* no index */
+	put_index(me, "alice");
+	assert_int_equal(pidns_user_of(nsdir, me, user, sizeof(user)), -ENOENT); /* no record */
+	snprintf(text, sizeof(text), "pid=%d\npidns=%llu\nipcns=%llu\n", (int)getpid(),
+		 (unsigned long long)me, (unsigned long long)self_ns("ipc"));
+	put_record(text);
+	assert_int_equal(pidns_user_of(nsdir, me, user, sizeof(user)), 0);
+	assert_string_equal(user, "alice");
+	/* a stale entry: another namespace's inode, alice's record says hers */
+	put_index(me + 1, "alice");
+	assert_int_equal(pidns_user_of(nsdir, me + 1, user, sizeof(user)), -ENOENT);
+	/* an entry that names a path, or nobody */
+	put_index(me, "../alice");
+	assert_int_equal(pidns_user_of(nsdir, me, user, sizeof(user)), -ENOENT);
+	put_index(me, "bob");
+	assert_int_equal(pidns_user_of(nsdir, me, user, sizeof(user)), -ENOENT);
+	/* a name longer than the buffer is refused, not cut */
+	put_index(me, "alice");
+	assert_int_equal(pidns_user_of(nsdir, me, user, 5), -ENOENT);
+	close(nsdir);
+}
+
 static void test_ns_open(void **state)
 {
 	struct uc_config cfg = {.run_dir = run};
@@ -116,6 +155,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_record, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_user_of, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ns_open, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
