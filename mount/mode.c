@@ -2,7 +2,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/store.h"
-#include "mount/slots.h"
+#include "mount/modecache.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -80,7 +80,7 @@ static int probe_mount(const char *dir, bool metacopy, char *why, size_t size)
 	return 0;
 }
 
-int cage_mode_probe(const char *dir, bool metacopy, char *why, size_t size)
+int mode_probe(const char *dir, bool metacopy, char *why, size_t size)
 {
 	char parent[PATH_MAX], *sl;
 	snprintf(parent, sizeof(parent), "%s", dir);
@@ -104,29 +104,20 @@ int cage_mode_probe(const char *dir, bool metacopy, char *why, size_t size)
 	return r;
 }
 
-int cage_mode_get(const struct uc_config *cfg, enum uc_cage_mode *mode, char *why, size_t size,
-		  struct uc_error *err)
+int mode_get(const struct uc_config *cfg, enum uc_cage_mode *mode, char *why, size_t size,
+	     struct uc_error *err)
 {
-	if (cage_mode_known(cfg, mode, why, size) == 0)
+	if (modecache_known(cfg, mode, why, size) == 0)
 		return 0;
-	char cache[PATH_MAX], tmp[PATH_MAX], scratch[PATH_MAX];
-	snprintf(cache, sizeof(cache), "%.4000s/cage-mode", cfg->run_dir);
+	char scratch[PATH_MAX];
 	if (geteuid() != 0)
 		return uc_fail(err, UC_PERMISSION,
 			       "only root can probe the kernel for the cage mode");
 	if (mkdir(cfg->run_dir, 0755) < 0 && errno != EEXIST)
 		return uc_fail_errno(err, errno, "%s", cfg->run_dir);
 	snprintf(scratch, sizeof(scratch), "%.4000s/probe.%d", cfg->run_dir, (int)getpid());
-	*mode = cage_mode_probe(scratch, false, why, size) == 0 ? UC_CAGE_OVERLAY : UC_CAGE_BIND;
+	*mode = mode_probe(scratch, false, why, size) == 0 ? UC_CAGE_OVERLAY : UC_CAGE_BIND;
 	/* kept for this boot (run_dir is a tmpfs): one probe, one answer */
-	snprintf(tmp, sizeof(tmp), "%.4000s/cage-mode.%d", cfg->run_dir, (int)getpid());
-	FILE *f = fopen(tmp, "we");
-	if (f) {
-		fprintf(f, "%s %s\n", uc_cage_mode_names[*mode], why);
-		if (fclose(f) == 0)
-			rename(tmp, cache);
-		else
-			unlink(tmp);
-	}
+	modecache_save(cfg, *mode, why);
 	return 0;
 }
