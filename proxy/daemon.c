@@ -150,9 +150,8 @@ static void serve_forever(const struct uc_config *cfg, int lfd, bool verbose)
 		socklen_t len = sizeof(uc);
 		bool caged = false;
 		int slot = -1;
-		/* the uid's own count first: the pool's guess reads a record
-		 * per caged user (a caller of a pid namespace of her own), which
-		 * a uid over its count does not get to make the loop do */
+		/* the uid's own count first: a uid over it costs the loop no
+		 * lookup of its pid namespace */
 		if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0 &&
 		    uid_kids(uc.uid) < MAX_PER_UID) {
 			caged = proxy_peer_caged(cfg, c);

@@ -3,7 +3,6 @@
 
 #include "lib/cleanup.h"
 #include "lib/lines.h"
-#include "lib/sys.h"
 #include "mount/pidns.h"
 #include "mount/slots.h"
 
@@ -188,27 +187,14 @@ static ino_t own_pidns(void)
 	return stat("/proc/self/ns/pid", &st) == 0 ? st.st_ino : 0;
 }
 
-/* The accept loop's memory of the cage pid namespace it found last: the
- * same cage's next calls within a second cost no scan. A guess for
- * counting only (a namespace gone and its inode reused within the second
- * puts one caller in the other pool; her uid's 32 still hold). */
-static struct {
-	ino_t pidns;
-	struct timespec at;
-} last_cage;
-
+/* One lookup (run_dir/ns/.pidns/<inode>, mount/pidns.h): the accept loop
+ * makes it for every caller not in the host's pid namespace. */
 static bool cage_pidns(const struct uc_config *cfg, ino_t pidns)
 {
-	if (pidns == last_cage.pidns && uc_ms_since(&last_cage.at) < 1000)
-		return true;
 	char dir[PATH_MAX], user[256];
 	snprintf(dir, sizeof(dir), "%.4000s/ns", cfg->run_dir);
 	_cleanup_close_ int nsdir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (nsdir < 0 || cage_of_pidns(nsdir, pidns, user, sizeof(user)) < 0)
-		return false;
-	last_cage.pidns = pidns;
-	uc_clock_now(&last_cage.at);
-	return true;
+	return nsdir >= 0 && cage_of_pidns(nsdir, pidns, user, sizeof(user)) == 0;
 }
 
 bool proxy_peer_caged(const struct uc_config *cfg, int conn)
@@ -221,8 +207,9 @@ bool proxy_peer_caged(const struct uc_config *cfg, int conn)
 	bool caged = false;
 	if (p.pidfd >= 0) {
 		p.pidns = ns_ino(&p, UC_PIDFD_GET_PID_NAMESPACE, "pid");
-		/* the host's own pid namespace is no cage: one stat, no scan
-		 * (every uncaged caller but one that made a pid namespace) */
+		/* the host's own pid namespace is no cage: one stat, no
+		 * lookup (every uncaged caller but one that made a pid
+		 * namespace) */
 		caged = p.pidns && p.pidns != own_pidns() && cage_pidns(cfg, p.pidns);
 	}
 	proxy_peer_release(&p);
