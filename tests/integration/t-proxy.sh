@@ -131,10 +131,10 @@ $h/home/alice
 exit 0
 $h/home/alice/real
 exit 0" "a cwd through a link or .. is not followed: the home"
-# a directory of hers that only root's group may enter (0070, group 0):
+# a directory in her home that only root's group may enter (root:root, 0070):
 # walked as her, with her groups, it is refused (root's groups are gone)
 mkdir -p "$h/home/alice/grp/in"; chown 1001:1001 "$h/home/alice/grp/in"
-chown 1001:0 "$h/home/alice/grp"; chmod 0070 "$h/home/alice/grp"
+chown 0:0 "$h/home/alice/grp"; chmod 0070 "$h/home/alice/grp"
 expect_exit 0 uc exec alice -- uc-proxy-client helper /home/alice/grp/in -- x pwd
 assert_eq "$(cat "$T/out")" "$h/home/alice
 exit 0" "a cwd through a directory only root's group may enter: the home"
