@@ -6,6 +6,7 @@
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/path.h"
+#include "lib/statepath.h"
 #include "unify/unify.h"
 
 #include <inttypes.h>
@@ -192,7 +193,10 @@ int cmd_unify(struct cli *cli, int argc, char **argv)
 	int r = parse(cli, &c, argc, argv);
 	if (r < 0)
 		goto out;
-	path_join(store, sizeof(store), cli->cfg.state_dir, "store");
+	if ((r = statepath_store(&cli->cfg, store, sizeof(store))) < 0) {
+		r = path_fail(&cli->err, r, cli->cfg.state_dir);
+		goto out;
+	}
 	c.o.config_store = store;
 	if (c.split) {
 		r = run_split(cli, &c);

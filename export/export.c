@@ -5,6 +5,7 @@
 #include "lib/hashset.h"
 #include "lib/log.h"
 #include "lib/path.h"
+#include "lib/statepath.h"
 #include "lib/sha256.h"
 #include "lib/strv.h"
 #include "lib/sys.h"
@@ -376,8 +377,7 @@ static int write_manifest(struct exp *x)
 static void gen_of_cage(const struct uc_config *cfg, const char *cdir, char *gen, size_t size)
 {
 	char p[PATH_MAX], buf[512] = "";
-	snprintf(p, sizeof(p), "%.4000s/state", cdir);
-	FILE *f = fopen(p, "re");
+	FILE *f = path_fmt(p, sizeof(p), "%s/state", cdir) == 0 ? fopen(p, "re") : NULL;
 	while (f && fgets(buf, sizeof(buf), f))
 		if (!strncmp(buf, "generation=", 11)) {
 			buf[strcspn(buf, "\n")] = '\0';
@@ -409,11 +409,14 @@ static int prepare(struct exp *x, const struct uc_user *u)
 	char cdir[PATH_MAX], p[PATH_MAX];
 	if (cage_dir_path(x->cfg, u, cdir, sizeof(cdir)) < 0)
 		return uc_fail(x->err, UC_BADREQUEST, "bad user name");
-	snprintf(p, sizeof(p), "%.4000s/upper", cdir);
+	int r = path_fmt(p, sizeof(p), "%s/upper", cdir);
+	if (r < 0)
+		return path_fail(x->err, r, cdir);
 	if (access(p, F_OK) < 0)
 		return uc_fail(x->err, UC_NOTFOUND, "%s has no cage on this host (%s)", u->name, p);
-	int r = add_tree(x, "upper", p, false);
-	snprintf(p, sizeof(p), "%.3000s/custom.etc/%.255s", x->cfg->config_dir, u->name);
+	r = add_tree(x, "upper", p, false);
+	if (r == 0 && (r = statepath_custom_etc(x->cfg, u->name, p, sizeof(p))) < 0)
+		return path_fail(x->err, r, x->cfg->config_dir);
 	if (r == 0)
 		r = add_tree(x, "custom.etc", p, true);
 	if (r == 0 && x->o->with_home) {

@@ -145,7 +145,9 @@ static int apply_meta(struct imp *x, struct archive_entry *e, int fd, int pfd, c
 		      const char *name, mode_t type)
 {
 	char proc[PATH_MAX];
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%.4000s", pfd, leaf);
+	int r = path_fmt(proc, sizeof(proc), "/proc/self/fd/%d/%s", pfd, leaf);
+	if (r < 0)
+		return path_fail(x->err, r, name);
 	const char *k;
 	const void *v;
 	size_t vl;
@@ -177,10 +179,10 @@ static int apply_meta(struct imp *x, struct archive_entry *e, int fd, int pfd, c
 		char *t = archive_entry_acl_to_text(e, NULL, ARCHIVE_ENTRY_ACL_TYPE_ACCESS);
 		acl_t acl = acl_mapped(x, t);
 		free(t);
-		int r = !acl				 ? -1
-			: acl_equiv_mode(acl, NULL) == 0 ? 0
-			: fd >= 0			 ? acl_set_fd(fd, acl)
-							 : acl_set_file(proc, ACL_TYPE_ACCESS, acl);
+		r = !acl			     ? -1
+		    : acl_equiv_mode(acl, NULL) == 0 ? 0
+		    : fd >= 0			     ? acl_set_fd(fd, acl)
+						     : acl_set_file(proc, ACL_TYPE_ACCESS, acl);
 		if (acl)
 			acl_free(acl);
 		if (r < 0)

@@ -95,11 +95,39 @@ int path_join(char *buf, size_t size, const char *a, const char *b)
 	while (*b == '/')
 		b++;
 	int n = snprintf(buf, size, "%.*s/%s", (int)la, a, b);
-	if (n < 0 || (size_t)n >= size)
+	if (n < 0 || (size_t)n >= size) {
+		if (size)
+			buf[0] = '\0'; /* never a cut path, even for a caller that does not check */
 		return -ENAMETOOLONG;
+	}
 	if (b[0] == '\0' && n > 1)
 		buf[n - 1] = '\0'; /* "a" + "" = "a", "" + "" = "/" */
 	return 0;
+}
+
+int path_vfmt(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, size, fmt, ap);
+	if (n >= 0 && (size_t)n < size)
+		return 0;
+	if (size)
+		buf[0] = '\0';
+	return -ENAMETOOLONG;
+}
+
+int path_fmt(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = path_vfmt(buf, size, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int path_fail(struct uc_error *err, int r, const char *start)
+{
+	uc_fail_errno(err, -r, "%.200s...", start);
+	return r;
 }
 
 static int try_openat2(int dirfd, const char *path, int flags, mode_t mode, unsigned long resolve)

@@ -6,8 +6,10 @@
  * same rules. */
 #pragma once
 
+#include "lib/error.h"
 #include "lib/strv.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <limits.h>
@@ -24,8 +26,17 @@ bool path_has_prefix(const char *path, const char *prefix);
 bool path_under_any(const struct strv *set, const char *path);
 /* Is path a proper or improper parent of one of the paths of set? */
 bool path_above_any(const struct strv *set, const char *path);
-/* buf = a + "/" + b with exactly one slash between; -ENAMETOOLONG if it does not fit. */
+/* buf = a + "/" + b with exactly one slash between; -ENAMETOOLONG (buf holds
+ * "") if it does not fit. */
 int path_join(char *buf, size_t size, const char *a, const char *b);
+/* buf = the path fmt formats; -ENAMETOOLONG (buf holds "") when it does not
+ * fit: a long state_dir is refused, never cut into another, shorter path. */
+int path_fmt(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int path_vfmt(char *buf, size_t size, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+/* The failure r of path_fmt/path_join for a path starting with start, in
+ * err: "START...: File name too long". Returns r. */
+int path_fail(struct uc_error *err, int r, const char *start);
 
 /* Open path below rootfd as if rootfd were "/" (chroot semantics): absolute
  * symlinks and ".." never leave the root; magic links (/proc/x/fd) are refused.

@@ -3,6 +3,7 @@
 #include "lib/cleanup.h"
 #include "lib/lock.h"
 #include "lib/log.h"
+#include "lib/path.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -3,6 +3,7 @@
 #include "lib/cleanup.h"
 #include "lib/log.h"
 #include "lib/path.h"
+#include "lib/statepath.h"
 #include "mount/etc.h"
 #include "mount/nsfs.h"
 #include "lib/proxycmds.h"
@@ -185,8 +186,9 @@ static void escape_layer(char *out, size_t size, const char *in)
 static int overlay_root(const struct cage_spec *s, const char *cdir, struct plan *p)
 {
 	char stubs[PATH_MAX], objects[PATH_MAX], upper[PATH_MAX], work[PATH_MAX];
-	snprintf(stubs, sizeof(stubs), "%s/skel/%s/stubs", s->cfg->state_dir, s->gen);
-	snprintf(objects, sizeof(objects), "%s/store/objects", s->cfg->state_dir);
+	if (statepath_gen_file(s->cfg, s->gen, "stubs", stubs, sizeof(stubs)) < 0 ||
+	    statepath_objects(s->cfg, objects, sizeof(objects)) < 0)
+		return snprintf(p->msg, p->msgsize, "%.200s...", s->cfg->state_dir), -ENAMETOOLONG;
 	if (path_join(upper, sizeof(upper), cdir, "upper") < 0 ||
 	    path_join(work, sizeof(work), cdir, "work") < 0)
 		return snprintf(p->msg, p->msgsize, "%s", cdir), -ENAMETOOLONG;
@@ -454,7 +456,8 @@ static int add_proxy(const struct cage_spec *s, struct plan *p)
 {
 	char dir[PATH_MAX];
 	struct stat st;
-	snprintf(dir, sizeof(dir), "%.4000s/proxy", s->cfg->run_dir);
+	if (statepath_proxy_dir(s->cfg, dir, sizeof(dir)) < 0)
+		return snprintf(p->msg, p->msgsize, "%.200s...", s->cfg->run_dir), -ENAMETOOLONG;
 	if ((mkdir(s->cfg->run_dir, 0755) < 0 && errno != EEXIST) ||
 	    (mkdir(dir, 0755) < 0 && errno != EEXIST) || lstat(dir, &st) < 0)
 		return snprintf(p->msg, p->msgsize, "%s", dir), -errno;
@@ -516,7 +519,9 @@ static int make_plan(const struct cage_spec *s, struct plan *p)
 		p->root = overlay_root(s, cdir, p);
 	} else {
 		char tree[PATH_MAX];
-		snprintf(tree, sizeof(tree), "%s/skel/%s/tree", s->cfg->state_dir, s->gen);
+		if (statepath_gen_file(s->cfg, s->gen, "tree", tree, sizeof(tree)) < 0)
+			return snprintf(p->msg, p->msgsize, "%.200s...", s->cfg->state_dir),
+			       -ENAMETOOLONG;
 		p->root = clone_path(tree, true, p);
 	}
 	if (p->root < 0)

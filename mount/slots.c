@@ -1,6 +1,8 @@
 #include "mount/slots.h"
 
 #include "lib/cleanup.h"
+#include "lib/path.h"
+#include "lib/statepath.h"
 #include "mount/nsfs.h"
 #include "mount/users.h"
 
@@ -14,18 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-void cage_handle_path(const struct uc_config *cfg, const char *user, unsigned n, char *buf,
-		      size_t size)
-{
-	snprintf(buf, size, "%.3000s/ns/%.255s.%u", cfg->run_dir, user, n);
-}
-
-void cage_ns_path(const struct uc_config *cfg, const char *user, const char *kind, char *buf,
-		  size_t size)
-{
-	snprintf(buf, size, "%.3000s/ns/%.255s.%s", cfg->run_dir, user, kind);
-}
 
 /* ---- the user's init ------------------------------------------------------ */
 
@@ -66,7 +56,8 @@ static int open_ns_handle(const struct uc_config *cfg, const char *user, const c
 {
 	char h[PATH_MAX];
 	struct stat st;
-	cage_ns_path(cfg, user, kind, h, sizeof(h));
+	if (statepath_ns_kind(cfg, user, kind, h, sizeof(h)) < 0)
+		return -ENAMETOOLONG;
 	int fd = open(h, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
@@ -81,7 +72,8 @@ int cage_ns_open(const struct uc_config *cfg, const struct slot *s, int *pidfd, 
 {
 	*pidfd = *ipcfd = -1;
 	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%.4000s/ns", cfg->run_dir);
+	if (statepath_ns_dir(cfg, dir, sizeof(dir)) < 0)
+		return -ENAMETOOLONG;
 	_cleanup_close_ int nsdir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	struct cage_init ci;
 	int r = nsdir < 0 ? -errno : cage_init_get(nsdir, s->user, &ci);
@@ -305,12 +297,14 @@ int cage_slots(const struct uc_config *cfg, const char *user, struct slotlist *o
 	out->v = NULL;
 	out->n = 0;
 	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%.4000s/ns", cfg->run_dir);
+	int r = statepath_ns_dir(cfg, dir, sizeof(dir));
+	if (r < 0)
+		return path_fail(err, r, cfg->run_dir);
 	_cleanup_close_ int nsdir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (nsdir < 0)
 		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", dir);
 	struct procs ps;
-	int r = procs_scan(&ps);
+	r = procs_scan(&ps);
 	if (r == 0)
 		r = slots_scan(nsdir, user, &ps, out);
 	free(ps.v);
@@ -337,11 +331,13 @@ int cage_newest(const struct uc_config *cfg, const char *user, struct slot *out,
 	/* no /proc walk: the processes are not needed to pick a slot (this is
 	 * on the path of every exec) */
 	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%.4000s/ns", cfg->run_dir);
+	int r = statepath_ns_dir(cfg, dir, sizeof(dir));
+	if (r < 0)
+		return path_fail(err, r, cfg->run_dir);
 	int nsdir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	struct procs none = {0};
 	struct slotlist l = {0};
-	int r = nsdir < 0 ? -errno : slots_scan(nsdir, user, &none, &l);
+	r = nsdir < 0 ? -errno : slots_scan(nsdir, user, &none, &l);
 	if (nsdir >= 0)
 		close(nsdir);
 	if (r < 0 && r != -ENOENT)
@@ -383,6 +379,7 @@ int cage_mode_known(const struct uc_config *cfg, enum uc_cage_mode *mode, char *
 		return 0;
 	}
 	char cache[PATH_MAX];
-	snprintf(cache, sizeof(cache), "%.4000s/cage-mode", cfg->run_dir);
+	if (statepath_cage_mode(cfg, cache, sizeof(cache)) < 0)
+		return -ENAMETOOLONG;
 	return read_cache(cache, mode, why, size);
 }

@@ -73,9 +73,6 @@ int cage_init_get(int nsdir, const char *user, struct cage_init *ci);
 int cage_ns_open(const struct uc_config *cfg, const struct slot *s, int *pidfd, int *ipcfd);
 /* Whether cage_ns_open would succeed (the front's test before it joins). */
 bool cage_ns_alive(const struct uc_config *cfg, const struct slot *s);
-/* run_dir/ns/<user>.<kind> ("pid", "ipc") into buf. */
-void cage_ns_path(const struct uc_config *cfg, const char *user, const char *kind, char *buf,
-		  size_t size);
 
 /* UC_PERMISSION unless the user is caged (enabled, not system, not excluded). */
 int cage_require_enabled(const struct uc_config *cfg, const struct uc_user *u,
@@ -84,9 +81,6 @@ int cage_require_enabled(const struct uc_config *cfg, const struct uc_user *u,
 /* The newest bound slot of user: 0, or UC_NOTFOUND. */
 int cage_newest(const struct uc_config *cfg, const char *user, struct slot *out,
 		struct uc_error *err);
-/* run_dir/ns/<user>.<n> into buf. */
-void cage_handle_path(const struct uc_config *cfg, const char *user, unsigned n, char *buf,
-		      size_t size);
 /* The cage mode when it is known without probing (forced in unicage.conf,
  * or probed already this boot): 0, else -ENOENT. */
 int cage_mode_known(const struct uc_config *cfg, enum uc_cage_mode *mode, char *why, size_t size);

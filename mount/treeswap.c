@@ -3,6 +3,8 @@
 #include "lib/cleanup.h"
 #include "lib/lock.h"
 #include "lib/log.h"
+#include "lib/path.h"
+#include "lib/statepath.h"
 #include "lib/store.h"
 #include "lib/strv.h"
 #include "lib/users.h"
@@ -61,7 +63,9 @@ bool is_import_tmp(const char *name, const char *user)
 static int imports_dir(const struct uc_config *cfg, bool create, struct uc_error *err)
 {
 	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%.4000s/imports", cfg->state_dir);
+	int r = statepath_imports(cfg, p, sizeof(p));
+	if (r < 0)
+		return path_fail(err, r, cfg->state_dir);
 	if (create && mkdir(p, 0700) < 0 && errno != EEXIST)
 		return uc_fail_errno(err, errno, "%s", p);
 	int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -437,15 +441,16 @@ static void sweep_tmp(const struct uc_config *cfg, const char *user)
 			}
 		}
 		char home[PATH_MAX];
-		host_home_path(cfg, &u, home, sizeof(home));
-		char *sl = strrchr(home, '/');
+		char *sl =
+		    host_home_path(cfg, &u, home, sizeof(home)) < 0 ? NULL : strrchr(home, '/');
 		if (sl && sl != home) {
 			*sl = '\0';
 			snprintf(dirs[nd++], PATH_MAX, "%s", home);
 		}
 		user_release(&u);
 	}
-	snprintf(dirs[nd++], PATH_MAX, "%.3000s/custom.etc", cfg->config_dir);
+	if (statepath_custom_etc(cfg, NULL, dirs[nd], PATH_MAX) == 0)
+		nd++;
 	for (unsigned i = 0; i < nd; i++) {
 		_cleanup_close_ int d = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		DIR *dp = d < 0 ? NULL : fdopendir(dup(d));
@@ -519,8 +524,9 @@ static void users_with_tmp(const struct uc_config *cfg, bool dead_only, struct s
 		if (nn->d_name[0] == '.')
 			continue;
 		char p[PATH_MAX];
-		snprintf(p, sizeof(p), "%.4000s/%.60s", cfg->cages_dir, nn->d_name);
-		DIR *d = opendir(p);
+		DIR *d = path_fmt(p, sizeof(p), "%s/%s", cfg->cages_dir, nn->d_name) < 0
+			     ? NULL
+			     : opendir(p);
 		struct dirent *de;
 		while (d && (de = readdir(d))) {
 			const char *dot = strrchr(de->d_name, '.');
@@ -581,15 +587,16 @@ bool import_pending(const struct uc_config *cfg, const char *user)
 {
 	char p[PATH_MAX], name[256];
 	intent_name(name, sizeof(name), user);
-	snprintf(p, sizeof(p), "%.3800s/imports/%s", cfg->state_dir, name);
-	return access(p, F_OK) == 0;
+	return statepath_import(cfg, name, p, sizeof(p)) == 0 && access(p, F_OK) == 0;
 }
 
 void import_leftovers(const struct uc_config *cfg, struct strv *out)
 {
 	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%.4000s/imports", cfg->state_dir);
-	_cleanup_close_ int dir = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* never made here */
+	_cleanup_close_ int dir =
+	    statepath_imports(cfg, p, sizeof(p)) < 0
+		? -1
+		: open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* never made here */
 	struct strv users = STRV_INIT;
 	users_with_intent(dir, &users);
 	for (size_t i = 0; i < users.n; i++) {

@@ -2,6 +2,7 @@
 #include "proxy/peer.h"
 
 #include "lib/cleanup.h"
+#include "lib/statepath.h"
 #include "mount/slots.h"
 
 #include <dirent.h>
@@ -109,7 +110,8 @@ static bool in_a_slot(int nsdir, const char *user, ino_t mntns)
 static int find_cage(const struct uc_config *cfg, struct proxy_peer *p, struct uc_error *err)
 {
 	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%.4000s/ns", cfg->run_dir);
+	if (statepath_ns_dir(cfg, dir, sizeof(dir)) < 0)
+		return uc_fail(err, UC_INTERNAL, "run_dir %.200s...: too long", cfg->run_dir);
 	_cleanup_close_ int nsdir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	p->mntns = ns_ino(p, UC_PIDFD_GET_MNT_NAMESPACE, "mnt");
 	p->pidns = ns_ino(p, UC_PIDFD_GET_PID_NAMESPACE, "pid");

@@ -5,6 +5,8 @@
 
 #include "lib/cleanup.h"
 #include "lib/log.h"
+#include "lib/path.h"
+#include "lib/statepath.h"
 #include "lib/sys.h"
 #include "skel/gens.h"
 #include "skel/current.h"
@@ -342,7 +344,9 @@ static int open_state(struct gen_build *b, struct uc_error *err)
 	b->rootfd = open(cfg->sysroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (b->rootfd < 0)
 		return uc_fail_errno(err, errno, "sysroot %s", cfg->sysroot);
-	path_join(path, sizeof(path), cfg->state_dir, "skel");
+	int r = statepath_skel(cfg, path, sizeof(path));
+	if (r < 0)
+		return path_fail(err, r, cfg->state_dir);
 	if ((mkdir(cfg->state_dir, 0755) < 0 && errno != EEXIST) ||
 	    (mkdir(path, 0755) < 0 && errno != EEXIST))
 		return uc_fail_errno(err, errno, "%s", path);
@@ -357,7 +361,9 @@ static int open_state(struct gen_build *b, struct uc_error *err)
 static int open_store(struct gen_build *b, struct uc_error *err)
 {
 	char path[PATH_MAX];
-	path_join(path, sizeof(path), b->o->cfg->state_dir, "store");
+	int r = statepath_store(b->o->cfg, path, sizeof(path));
+	if (r < 0)
+		return path_fail(err, r, b->o->cfg->state_dir);
 	store_close(&b->store);
 	return store_open(&b->store, path, STORE_CREATE | (b->o->wait_lock ? STORE_WAIT : 0), err);
 }

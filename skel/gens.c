@@ -6,6 +6,7 @@
 #include "lib/hashset.h"
 #include "lib/objkey.h"
 #include "lib/path.h"
+#include "lib/statepath.h"
 #include "lib/store.h"
 #include "skel/index.h"
 #include "skel/manifest.h"
@@ -25,7 +26,9 @@
 static int open_skel(const struct uc_config *cfg, struct uc_error *err)
 {
 	char p[PATH_MAX];
-	path_join(p, sizeof(p), cfg->state_dir, "skel");
+	int r = statepath_skel(cfg, p, sizeof(p));
+	if (r < 0)
+		return path_fail(err, r, cfg->state_dir);
 	int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? uc_fail(err, UC_NOTFOUND, "no skeleton yet (unicage init)")
@@ -127,8 +130,9 @@ static int count_object(int subfd, const char *sub, const char *name, void *arg)
 static void count_objects(const struct uc_config *cfg, struct skel_status *st)
 {
 	char p[PATH_MAX];
-	path_join(p, sizeof(p), cfg->state_dir, "store/objects");
-	int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = statepath_objects(cfg, p, sizeof(p)) < 0
+		     ? -1
+		     : open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0) {
 		store_foreach_object(fd, count_object, st);
 		close(fd);
@@ -220,7 +224,8 @@ int skel_status(const struct uc_config *cfg, struct skel_status *st, struct uc_e
 		return r;
 	read_cfg_missing(gfd, &st->cfg_missing);
 	char tree[PATH_MAX];
-	snprintf(tree, sizeof(tree), "%s/skel/%s/tree", cfg->state_dir, st->current);
+	if ((r = statepath_gen_file(cfg, st->current, "tree", tree, sizeof(tree))) < 0)
+		return path_fail(err, r, cfg->state_dir);
 	struct vdu v = {0};
 	struct vdu_result res;
 	if (vdu_walk(&v, tree, err) == 0) {
@@ -337,8 +342,10 @@ int skel_gc(const struct uc_config *cfg, bool wait, uint64_t *gens_removed,
 	struct strv gens = STRV_INIT, pins = STRV_INIT;
 	struct strset keep = {0};
 	struct store store;
-	path_join(spath, sizeof(spath), cfg->state_dir, "store");
-	int r = store_open(&store, spath, wait ? STORE_WAIT : 0, err);
+	int r = statepath_store(cfg, spath, sizeof(spath));
+	if (r < 0)
+		return path_fail(err, r, cfg->state_dir);
+	r = store_open(&store, spath, wait ? STORE_WAIT : 0, err);
 	if (r < 0)
 		return r;
 	list_gens(skelfd, &gens);
