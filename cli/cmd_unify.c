@@ -1,5 +1,7 @@
 /* `unicage unify` (vunify): options, progress, statistics. */
 #include "cli/cli.h"
+
+#include "lib/cleanup.h"
 #include "cli/progress.h"
 #include "cli/counters.h"
 
@@ -144,7 +146,7 @@ static void print_stats(struct cli *cli, const struct unify_stats *s, bool dry_r
 	    F(errors),
 	};
 #undef F
-	const struct cli_counters c = {f, sizeof(f) / sizeof(f[0]), true};
+	const struct cli_counters c = {f, UC_ARRAY_SIZE(f), true};
 	if (cli->json) {
 		struct json j;
 		json_init(&j, stdout);

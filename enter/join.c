@@ -87,7 +87,7 @@ static _Noreturn void front_wait(pid_t child)
 	front_child = child;
 	struct sigaction sa = {.sa_sigaction = forward, .sa_flags = SA_SIGINFO | SA_RESTART};
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+	for (size_t i = 0; i < UC_ARRAY_SIZE(sigs); i++)
 		sigaction(sigs[i], &sa, NULL);
 	int st;
 	while (waitpid(child, &st, 0) < 0)

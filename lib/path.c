@@ -1,6 +1,7 @@
 #include "lib/path.h"
 
 #include "lib/cleanup.h"
+#include "lib/array.h"
 #include "lib/log.h"
 
 #include <dirent.h>
@@ -173,15 +174,9 @@ static int walk_top(const struct walk *w)
 
 static int walk_push(struct walk *w, int fd)
 {
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 16;
-		int *fds = realloc(w->fds, cap * sizeof(*fds));
-		if (!fds) {
-			close(fd);
-			return -ENOMEM;
-		}
-		w->fds = fds;
-		w->cap = cap;
+	if (UC_GROW(&w->fds, &w->cap, w->n + 1) < 0) {
+		close(fd);
+		return -ENOMEM;
 	}
 	w->fds[w->n++] = fd;
 	return 0;
@@ -487,22 +482,30 @@ int path_open_beneath(int dirfd, const char *relpath, int flags, mode_t mode)
 	return walk_open(dirfd, relpath, flags, mode, false);
 }
 
+DIR *path_opendir_at(int dirfd, const char *name)
+{
+	_cleanup_close_ int fd =
+	    name ? openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+		 : fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d)
+		return NULL;
+	steal_fd(&fd); /* the stream's now */
+	if (!name)
+		rewinddir(d);
+	return d;
+}
+
 int path_dir_names(int dirfd, struct strv *out)
 {
-	int fd = dup(dirfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	_cleanup_closedir_ DIR *d = path_opendir_at(dirfd, NULL);
+	if (!d)
 		return -errno;
-	}
-	rewinddir(d); /* a dup shares the offset: start from the top */
 	struct dirent *de;
 	int r = 0;
 	while (r == 0 && (de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 			r = strv_push(out, de->d_name);
-	closedir(d);
 	return r;
 }
 

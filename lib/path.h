@@ -9,6 +9,7 @@
 #include "lib/error.h"
 #include "lib/strv.h"
 
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -83,6 +84,12 @@ void path_dircache_release(struct path_dircache *c);
  * control (cages, homes, guests). A trailing symlink can be opened only as
  * O_PATH|O_NOFOLLOW. Returns fd or -errno. */
 int path_open_beneath(int dirfd, const char *relpath, int flags, mode_t mode);
+
+/* A directory stream on name below dirfd, opened O_RDONLY | O_DIRECTORY |
+ * O_NOFOLLOW | O_CLOEXEC (a symlink is refused); name NULL: dirfd itself,
+ * through a copy (dup) rewound to the start (a copy shares dirfd's offset).
+ * NULL with errno set, and nothing left open. Pair with _cleanup_closedir_. */
+DIR *path_opendir_at(int dirfd, const char *name);
 
 /* The names in the directory dirfd (without . and ..), read through a copy
  * of the fd (its offset is untouched), into out. 0 or -errno. */

@@ -1,6 +1,7 @@
 #include "mount/assemble.h"
 
 #include "lib/cleanup.h"
+#include "lib/array.h"
 #include "lib/log.h"
 #include "lib/path.h"
 #include "lib/statepath.h"
@@ -65,16 +66,10 @@ static void plan_release(struct plan *p)
 
 static int plan_push(struct plan *p, int fd, enum attach_kind kind, const char *path, bool create)
 {
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? 2 * p->cap : 16;
-		struct attach *v = realloc(p->v, cap * sizeof(*v));
-		if (!v) {
-			if (fd >= 0)
-				close(fd);
-			return -ENOMEM;
-		}
-		p->v = v;
-		p->cap = cap;
+	if (UC_GROW(&p->v, &p->cap, p->n + 1) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -ENOMEM;
 	}
 	struct attach *a = &p->v[p->n];
 	a->fd = fd;

@@ -105,14 +105,9 @@ static int into_subdir(int sdir, int ddir, const char *name, const struct stat *
 /* A tree copied without following any link: directories, files, symlinks. */
 static int copy_tree(int sdir, int ddir)
 {
-	int fd = dup(sdir);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	_cleanup_closedir_ DIR *d = path_opendir_at(sdir, NULL);
+	if (!d)
 		return -errno;
-	}
-	rewinddir(d);
 	struct dirent *de;
 	int r = 0;
 	while (r == 0 && (de = readdir(d))) {
@@ -141,7 +136,6 @@ static int copy_tree(int sdir, int ddir)
 				r = -errno;
 		}
 	}
-	closedir(d);
 	return r;
 }
 

@@ -385,13 +385,9 @@ void nsfs_shutdown(const struct uc_config *cfg)
 	_cleanup_close_ int nsdir = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (nsdir < 0)
 		return;
-	int fd = dup(nsdir);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	DIR *d = path_opendir_at(nsdir, NULL);
+	if (!d)
 		return;
-	}
 	bool busy = false;
 	struct dirent *de;
 	while (!busy && (de = readdir(d)))

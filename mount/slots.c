@@ -1,6 +1,7 @@
 #include "mount/slots.h"
 
 #include "lib/cleanup.h"
+#include "lib/array.h"
 #include "lib/path.h"
 #include "lib/statepath.h"
 #include "mount/nsfs.h"
@@ -58,14 +59,12 @@ static int open_ns_handle(const struct uc_config *cfg, const char *user, const c
 	struct stat st;
 	if (statepath_ns_kind(cfg, user, kind, h, sizeof(h)) < 0)
 		return -ENAMETOOLONG;
-	int fd = open(h, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fd = open(h, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
-	if (fstat(fd, &st) < 0 || st.st_ino != want) {
-		close(fd);
+	if (fstat(fd, &st) < 0 || st.st_ino != want)
 		return -ESRCH;
-	}
-	return fd;
+	return steal_fd(&fd);
 }
 
 int cage_ns_open(const struct uc_config *cfg, const struct slot *s, int *pidfd, int *ipcfd)
@@ -129,14 +128,9 @@ int procs_scan(struct procs *ps)
 		link[n] = '\0';
 		if (sscanf(link, "mnt:[%llu]", &ino) != 1)
 			continue;
-		if (ps->n == cap) {
-			cap = cap ? 2 * cap : 256;
-			struct nsproc *v = realloc(ps->v, cap * sizeof(*v));
-			if (!v) {
-				closedir(d);
-				return -ENOMEM;
-			}
-			ps->v = v;
+		if (UC_GROW(&ps->v, &cap, ps->n + 1) < 0) {
+			closedir(d);
+			return -ENOMEM;
 		}
 		ps->v[ps->n++] = (struct nsproc){(pid_t)atoi(de->d_name), (ino_t)ino};
 	}
@@ -216,13 +210,8 @@ static int slot_cmp(const void *a, const void *b)
 
 static int push_slot(struct slotlist *out, size_t *cap, const struct slot *s)
 {
-	if (out->n == *cap) {
-		*cap = *cap ? 2 * *cap : 8;
-		struct slot *v = realloc(out->v, *cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		out->v = v;
-	}
+	if (UC_GROW(&out->v, cap, out->n + 1) < 0)
+		return -ENOMEM;
 	out->v[out->n++] = *s;
 	return 0;
 }
@@ -230,13 +219,12 @@ static int push_slot(struct slotlist *out, size_t *cap, const struct slot *s)
 static int scan_user(int nsdir, const char *user, const struct procs *ps, struct slotlist *out,
 		     size_t *cap)
 {
-	int ud = slots_user_dir(nsdir, user, false);
-	DIR *d = ud >= 0 ? fdopendir(ud) : NULL;
-	if (!d) {
-		if (ud >= 0)
-			close(ud);
-		return ud == -ENOENT ? 0 : (ud < 0 ? ud : -errno);
-	}
+	_cleanup_close_ int ud = slots_user_dir(nsdir, user, false);
+	if (ud < 0)
+		return ud == -ENOENT ? 0 : ud;
+	_cleanup_closedir_ DIR *d = path_opendir_at(ud, NULL);
+	if (!d)
+		return -errno;
 	struct dirent *de;
 	int r = 0;
 	while (r == 0 && (de = readdir(d))) {
@@ -253,7 +241,6 @@ static int scan_user(int nsdir, const char *user, const struct procs *ps, struct
 		s.procs = procs_in(ps, s.ino);
 		r = push_slot(out, cap, &s);
 	}
-	closedir(d);
 	return r;
 }
 
@@ -266,18 +253,13 @@ int slots_scan(int nsdir, const char *user, const struct procs *ps, struct slotl
 	if (user) {
 		r = scan_user(nsdir, user, ps, out, &cap);
 	} else {
-		int fd = openat(nsdir, SLOTS, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-		if (!d) {
-			if (fd >= 0)
-				close(fd);
+		_cleanup_closedir_ DIR *d = path_opendir_at(nsdir, SLOTS);
+		if (!d)
 			return errno == ENOENT ? 0 : -errno;
-		}
 		struct dirent *de;
 		while (r == 0 && (de = readdir(d)))
 			if (de->d_name[0] != '.')
 				r = scan_user(nsdir, de->d_name, ps, out, &cap);
-		closedir(d);
 	}
 	if (out->n)
 		qsort(out->v, out->n, sizeof(*out->v), slot_cmp);

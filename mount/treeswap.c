@@ -453,7 +453,7 @@ static void sweep_tmp(const struct uc_config *cfg, const char *user)
 		nd++;
 	for (unsigned i = 0; i < nd; i++) {
 		_cleanup_close_ int d = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		DIR *dp = d < 0 ? NULL : fdopendir(dup(d));
+		_cleanup_closedir_ DIR *dp = d < 0 ? NULL : path_opendir_at(d, NULL);
 		struct dirent *de;
 		struct stat st;
 		while (dp && (de = readdir(dp)))
@@ -466,8 +466,6 @@ static void sweep_tmp(const struct uc_config *cfg, const char *user)
 					 dirs[i], de->d_name);
 				store_rm_tree(d, de->d_name);
 			}
-		if (dp)
-			closedir(dp);
 	}
 }
 
@@ -552,7 +550,7 @@ static void users_with_tmp(const struct uc_config *cfg, bool dead_only, struct s
 /* The users with a record in the imports directory dir. */
 static void users_with_intent(int dir, struct strv *out)
 {
-	DIR *dp = dir < 0 ? NULL : fdopendir(dup(dir));
+	_cleanup_closedir_ DIR *dp = dir < 0 ? NULL : path_opendir_at(dir, NULL);
 	struct dirent *de;
 	while (dp && (de = readdir(dp))) {
 		size_t l = strlen(de->d_name);
@@ -562,8 +560,6 @@ static void users_with_intent(int dir, struct strv *out)
 			strv_push(out, user);
 		}
 	}
-	if (dp)
-		closedir(dp);
 }
 
 int import_recover_all(const struct uc_config *cfg, struct uc_error *err)

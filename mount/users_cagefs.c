@@ -77,19 +77,14 @@ static int one_entry(int dfd, const char *where, const char *name, struct strv *
 static int read_names_in(int dfd, const char *where, struct strv *out, bool prefixes,
 			 struct uc_error *err)
 {
-	int fd = dup(dfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	_cleanup_closedir_ DIR *d = path_opendir_at(dfd, NULL);
+	if (!d)
 		return uc_fail_errno(err, errno, "%s", where);
-	}
 	struct dirent *de;
 	int r = 0;
 	while (r == 0 && (de = readdir(d)))
 		if (de->d_name[0] != '.')
 			r = one_entry(dirfd(d), where, de->d_name, out, prefixes, err);
-	closedir(d);
 	return r;
 }
 
@@ -135,7 +130,7 @@ static int prune(int pfd, const char *name, const struct strv *keep)
 	_cleanup_close_ int fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	DIR *d = fdopendir(dup(fd));
+	_cleanup_closedir_ DIR *d = path_opendir_at(fd, NULL);
 	struct dirent *de;
 	int r = d ? 0 : -errno;
 	while (d && (de = readdir(d))) {
@@ -151,7 +146,7 @@ static int prune(int pfd, const char *name, const struct strv *keep)
 		}
 	}
 	if (d)
-		closedir(d);
+		closedir(steal_pointer(&d)); /* before its directory goes */
 	if (!keep && r == 0 && unlinkat(pfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		r = -errno;
 	return r;

@@ -4,6 +4,7 @@
 #include "skel/build_int.h"
 
 #include "lib/cleanup.h"
+#include "lib/array.h"
 #include "lib/log.h"
 #include "lib/path.h"
 #include "lib/statepath.h"
@@ -93,14 +94,8 @@ static int pick_add(struct picks *p, const struct idx_ent *e, bool prev)
 	int ins = strset_insert(&p->paths, e->path, 0, NULL);
 	if (ins <= 0)
 		return ins; /* picked already (or ENOMEM) */
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 1024;
-		struct pick *v = realloc(p->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		p->v = v;
-		p->cap = cap;
-	}
+	if (UC_GROW(&p->v, &p->cap, p->n + 1) < 0)
+		return -ENOMEM;
 	p->v[p->n] = (struct pick){*e, prev};
 	if (!(p->v[p->n].e.path = strdup(e->path)))
 		return -ENOMEM;

@@ -44,10 +44,7 @@ static int cmp_gen(const void *a, const void *b)
 /* Published generations (no .tmp), oldest first. */
 static int list_gens(int skelfd, struct strv *out)
 {
-	int fd = dup(skelfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (d)
-		rewinddir(d); /* a dup shares the offset of skelfd */
+	_cleanup_closedir_ DIR *d = path_opendir_at(skelfd, NULL);
 	if (!d)
 		return -errno;
 	struct dirent *de;
@@ -55,7 +52,6 @@ static int list_gens(int skelfd, struct strv *out)
 		if (skel_gen_parse(de->d_name, NULL))
 			strv_push(out, de->d_name);
 	}
-	closedir(d);
 	if (out->n)
 		qsort(out->v, out->n, sizeof(*out->v), cmp_gen);
 	return 0;
@@ -63,13 +59,9 @@ static int list_gens(int skelfd, struct strv *out)
 
 static int list_pins(int skelfd, struct strv *out)
 {
-	int fd = openat(skelfd, "pins", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	_cleanup_closedir_ DIR *d = path_opendir_at(skelfd, "pins");
+	if (!d)
 		return 0;
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		char gen[64] = "";
@@ -86,7 +78,6 @@ static int list_pins(int skelfd, struct strv *out)
 				strv_push(out, gen);
 		}
 	}
-	closedir(d);
 	return 0;
 }
 
@@ -141,10 +132,7 @@ static void count_objects(const struct uc_config *cfg, struct skel_status *st)
 
 int skel_scan_gens(int skelfd, unsigned *next)
 {
-	int fd = dup(skelfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (d)
-		rewinddir(d); /* a dup shares the offset of skelfd */
+	_cleanup_closedir_ DIR *d = path_opendir_at(skelfd, NULL);
 	if (!d)
 		return -errno;
 	unsigned max = 0;
@@ -158,7 +146,7 @@ int skel_scan_gens(int skelfd, unsigned *next)
 		if (n > max)
 			max = n;
 	}
-	closedir(d);
+	closedir(steal_pointer(&d));
 	for (size_t i = 0; i < tmps.n; i++)
 		store_rm_tree(skelfd, tmps.v[i]);
 	strv_clear(&tmps);
