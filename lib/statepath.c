@@ -2,7 +2,43 @@
 #include "lib/path.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
+
+/* buf = fmt's output when it is one file name (at most NAME_MAX bytes). */
+static int name_fmt(char *buf, size_t size, const char *a, const char *dot, const char *b)
+{
+	int r = path_fmt(buf, size, "%s%s%s", a, dot, b);
+	if (r == 0 && strlen(buf) > NAME_MAX)
+		r = -ENAMETOOLONG;
+	if (r < 0 && size)
+		buf[0] = '\0';
+	return r;
+}
+
+/* buf = DIR/SUB/NAME, NAME made by the caller with result r (< 0: refused). */
+static int in_dir(char *buf, size_t size, int r, const char *dir, const char *sub, const char *name)
+{
+	if (r < 0) {
+		if (size)
+			buf[0] = '\0';
+		return r;
+	}
+	return path_fmt(buf, size, "%s/%s/%s", dir, sub, name);
+}
+
+int statepath_slot_name(const char *user, unsigned n, char *buf, size_t size)
+{
+	char num[16];
+	snprintf(num, sizeof(num), "%u", n);
+	return name_fmt(buf, size, user, ".", num);
+}
+
+int statepath_ns_name(const char *user, const char *kind, char *buf, size_t size)
+{
+	return name_fmt(buf, size, user, ".", kind);
+}
 
 int statepath_skel(const struct uc_config *cfg, char *buf, size_t size)
 {
@@ -32,7 +68,9 @@ int statepath_pins(const struct uc_config *cfg, char *buf, size_t size)
 
 int statepath_pin(const struct uc_config *cfg, const char *user, unsigned n, char *buf, size_t size)
 {
-	return path_fmt(buf, size, "%s/skel/pins/%s.%u", cfg->state_dir, user, n);
+	char name[NAME_MAX + 1];
+	return in_dir(buf, size, statepath_slot_name(user, n, name, sizeof(name)), cfg->state_dir,
+		      "skel/pins", name);
 }
 
 int statepath_store(const struct uc_config *cfg, char *buf, size_t size)
@@ -104,13 +142,17 @@ int statepath_ns_dir(const struct uc_config *cfg, char *buf, size_t size)
 int statepath_ns_slot(const struct uc_config *cfg, const char *user, unsigned n, char *buf,
 		      size_t size)
 {
-	return path_fmt(buf, size, "%s/ns/%s.%u", cfg->run_dir, user, n);
+	char name[NAME_MAX + 1];
+	return in_dir(buf, size, statepath_slot_name(user, n, name, sizeof(name)), cfg->run_dir,
+		      "ns", name);
 }
 
 int statepath_ns_kind(const struct uc_config *cfg, const char *user, const char *kind, char *buf,
 		      size_t size)
 {
-	return path_fmt(buf, size, "%s/ns/%s.%s", cfg->run_dir, user, kind);
+	char name[NAME_MAX + 1];
+	return in_dir(buf, size, statepath_ns_name(user, kind, name, sizeof(name)), cfg->run_dir,
+		      "ns", name);
 }
 
 int statepath_proxy_dir(const struct uc_config *cfg, char *buf, size_t size)

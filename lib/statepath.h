@@ -21,6 +21,12 @@ int statepath_skel_file(const struct uc_config *cfg, const char *name, char *buf
 int statepath_gen(const struct uc_config *cfg, const char *gen, char *buf, size_t size);
 int statepath_gen_file(const struct uc_config *cfg, const char *gen, const char *name, char *buf,
 		       size_t size);
+/* A slot's name, USER.N (its namespace handle in run_dir/ns, its pin in
+ * state_dir/skel/pins), and the handle of a user's pid or IPC namespace,
+ * USER.KIND: -ENAMETOOLONG (buf "") when longer than a file name can be
+ * (NAME_MAX), never cut to the name of another user's slot. */
+int statepath_slot_name(const char *user, unsigned n, char *buf, size_t size);
+int statepath_ns_name(const char *user, const char *kind, char *buf, size_t size);
 /* state_dir/skel/pins, and a slot's pin in it: state_dir/skel/pins/USER.N */
 int statepath_pins(const struct uc_config *cfg, char *buf, size_t size);
 int statepath_pin(const struct uc_config *cfg, const char *user, unsigned n, char *buf,

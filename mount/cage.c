@@ -105,8 +105,8 @@ static int write_info(int nsdir, const struct slot *s)
 static void slot_forget(const struct uc_config *cfg, int nsdir, const struct slot *s)
 {
 	char name[NAME_MAX + 1], p[PATH_MAX];
-	snprintf(name, sizeof(name), "%.200s.%u", s->user, s->n);
-	nsfs_release(nsdir, name);
+	if (statepath_slot_name(s->user, s->n, name, sizeof(name)) == 0)
+		nsfs_release(nsdir, name);
 	if (statepath_pin(cfg, s->user, s->n, p, sizeof(p)) == 0)
 		unlink(p);
 	struct uc_user u = {.name = (char *)s->user, .uid = s->uid};
@@ -198,7 +198,8 @@ static int write_pin(const struct uc_config *cfg, const struct slot *s)
 		return -errno;
 	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	char name[NAME_MAX + 1];
-	snprintf(name, sizeof(name), "%.200s.%u", s->user, s->n);
+	if (statepath_slot_name(s->user, s->n, name, sizeof(name)) < 0)
+		return -ENAMETOOLONG;
 	snprintf(text, sizeof(text), "%s\n", s->gen);
 	return dfd < 0 ? -errno : cage_write_text(dfd, name, text);
 }
@@ -248,7 +249,10 @@ static int build_slot(const struct uc_config *cfg, const struct skel_conf *conf,
 		return uc_fail_errno(err, -r, "%s's pid and IPC namespaces", s->user);
 	}
 	char name[NAME_MAX + 1];
-	snprintf(name, sizeof(name), "%.200s.%u", s->user, s->n);
+	if ((r = statepath_slot_name(s->user, s->n, name, sizeof(name))) < 0) {
+		slot_forget(cfg, nsdir, s);
+		return uc_fail_errno(err, -r, "slot %u of %.200s...", s->n, s->user);
+	}
 	struct cage_spec spec = {.cfg = cfg,
 				 .u = u,
 				 .mp = mp,
@@ -349,8 +353,6 @@ int cage_umount(const struct uc_config *cfg, const char *user, bool kill, unsign
 		return uc_fail_errno(err, -r, "slots of %s", user);
 	for (size_t i = 0; i < l.n; i++) {
 		struct slot *s = &l.v[i];
-		char name[NAME_MAX + 1];
-		snprintf(name, sizeof(name), "%.200s.%u", s->user, s->n);
 		if (s->procs && kill) {
 			kill_ns(s->ino);
 			s->procs = 0;
@@ -361,7 +363,9 @@ int cage_umount(const struct uc_config *cfg, const char *user, bool kill, unsign
 		}
 		/* busy: no new entries, the processes keep their cage and the
 		 * generation stays pinned until they are gone */
-		nsfs_release(nsdir, name);
+		char name[NAME_MAX + 1];
+		if (statepath_slot_name(s->user, s->n, name, sizeof(name)) == 0)
+			nsfs_release(nsdir, name);
 		(*busy)++;
 	}
 	if (!*busy)

@@ -3,6 +3,7 @@
 #include "lib/cleanup.h"
 #include "lib/log.h"
 #include "lib/path.h"
+#include "lib/statepath.h"
 #include "mount/nsfs.h"
 
 #include <errno.h>
@@ -27,7 +28,8 @@
 int cage_write_text(int dfd, const char *name, const char *text)
 {
 	char tmp[NAME_MAX + 1];
-	snprintf(tmp, sizeof(tmp), ".%.200s.tmp", name);
+	if (path_fmt(tmp, sizeof(tmp), ".%s.tmp", name) < 0)
+		return -ENAMETOOLONG;
 	_cleanup_close_ int fd =
 	    openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	size_t len = strlen(text);
@@ -108,8 +110,8 @@ static long recv_init(int sock, int *pidfd)
 	long pid = -EIO;
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {&pid, sizeof(pid)};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			   .msg_controllen = sizeof(cbuf)};
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	ssize_t n;
 	while ((n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
 		;
@@ -166,11 +168,6 @@ static void kill_pidfd(int pidfd)
 	waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG);
 }
 
-static void handle_name(char *buf, size_t size, const char *user, const char *kind)
-{
-	snprintf(buf, size, "%.200s.%s", user, kind);
-}
-
 static int record(int nsdir, const char *user, const struct cage_init *ci)
 {
 	char text[160];
@@ -186,6 +183,9 @@ static int start_init(int nsdir, int template_fd, const char *user, struct cage_
 		      struct uc_error *err)
 {
 	char path[PATH_MAX], pn[NAME_MAX + 1], in[NAME_MAX + 1];
+	int r = statepath_ns_name(user, "pid", pn, sizeof(pn));
+	if (r < 0 || (r = statepath_ns_name(user, "ipc", in, sizeof(in))) < 0)
+		return uc_fail_errno(err, -r, "the namespaces of %.200s...", user);
 	_cleanup_close_ int bin = open_init_binary(path, sizeof(path));
 	if (bin < 0)
 		return uc_fail_errno(err, errno, "the cage init %s", path);
@@ -199,10 +199,8 @@ static int start_init(int nsdir, int template_fd, const char *user, struct cage_
 	pid_t pid = spawn_init(bin, template_fd, gor, &pidfd);
 	if (pid < 0)
 		return uc_fail_errno(err, -pid, "starting %s's cage init", user);
-	handle_name(pn, sizeof(pn), user, "pid");
-	handle_name(in, sizeof(in), user, "ipc");
 	*ci = (struct cage_init){.pid = pid};
-	int r = nsfs_bind_proc(pid, "pid", nsdir, pn, &ci->pidns);
+	r = nsfs_bind_proc(pid, "pid", nsdir, pn, &ci->pidns);
 	if (r == 0)
 		r = nsfs_bind_proc(pid, "ipc", nsdir, in, &ci->ipcns);
 	if (r == 0)
@@ -252,10 +250,10 @@ void cage_init_stop(int nsdir, const char *user)
 			close(pidfd);
 	}
 	char n[NAME_MAX + 1];
-	handle_name(n, sizeof(n), user, "pid");
-	nsfs_release(nsdir, n);
-	handle_name(n, sizeof(n), user, "ipc");
-	nsfs_release(nsdir, n);
+	if (statepath_ns_name(user, "pid", n, sizeof(n)) == 0)
+		nsfs_release(nsdir, n);
+	if (statepath_ns_name(user, "ipc", n, sizeof(n)) == 0)
+		nsfs_release(nsdir, n);
 	_cleanup_close_ int ud = slots_user_dir(nsdir, user, false);
 	if (ud >= 0)
 		unlinkat(ud, "init", 0);

@@ -153,7 +153,8 @@ unsigned procs_in(const struct procs *ps, ino_t ino)
 int slots_user_dir(int nsdir, const char *user, bool create)
 {
 	char p[NAME_MAX + 16];
-	snprintf(p, sizeof(p), SLOTS "/%.240s", user);
+	if (strlen(user) > NAME_MAX || path_fmt(p, sizeof(p), SLOTS "/%s", user) < 0)
+		return -ENAMETOOLONG;
 	if (create && ((mkdirat(nsdir, SLOTS, 0700) < 0 && errno != EEXIST) ||
 		       (mkdirat(nsdir, p, 0700) < 0 && errno != EEXIST)))
 		return -errno;
@@ -233,7 +234,8 @@ static int scan_user(int nsdir, const char *user, const struct procs *ps, struct
 		if (!parse_info_name(de->d_name, &s.n) || read_info(dirfd(d), de->d_name, &s) < 0)
 			continue;
 		char h[NAME_MAX + 1];
-		snprintf(h, sizeof(h), "%.200s.%u", s.user, s.n);
+		if (statepath_slot_name(s.user, s.n, h, sizeof(h)) < 0)
+			continue; /* no handle of that name can exist */
 		ino_t ino = 0;
 		s.bound = nsfs_is_bound(nsdir, h, &ino);
 		if (s.bound)

@@ -74,9 +74,14 @@ static int imports_dir(const struct uc_config *cfg, bool create, struct uc_error
 	return fd < 0 ? uc_fail_errno(err, errno, "%s", p) : fd;
 }
 
-static void intent_name(char *buf, size_t size, const char *user)
+/* USER.intent: -ENAMETOOLONG when it, or its USER.intent.tmp, would not be
+ * one file name (never cut to the record of another user). */
+static int intent_name(char *buf, size_t size, const char *user)
 {
-	snprintf(buf, size, "%.240s.intent", user);
+	int r = path_fmt(buf, size, "%s.intent", user);
+	if (r == 0 && strlen(buf) + 4 > NAME_MAX)
+		r = -ENAMETOOLONG;
+	return r;
 }
 
 /* Fields separated by NUL bytes: paths are kept whatever they hold. */
@@ -88,7 +93,8 @@ static int put_field(FILE *f, const char *s)
 static int intent_write(int dir, const struct import_commit *c, struct uc_error *err)
 {
 	char name[256], tmp[300];
-	intent_name(name, sizeof(name), c->user);
+	if (intent_name(name, sizeof(name), c->user) < 0)
+		return uc_fail_errno(err, ENAMETOOLONG, "the import record of %.200s...", c->user);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
 	int fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
@@ -143,7 +149,8 @@ static int intent_read(int dir, const char *cfg_state_dir, const char *user,
 		       struct import_commit *c, struct uc_error *err)
 {
 	char name[256], buf[4 * IMPORT_TREES * PATH_MAX];
-	intent_name(name, sizeof(name), user);
+	if (intent_name(name, sizeof(name), user) < 0)
+		return 0; /* none: no record of that name can be written */
 	_cleanup_close_ int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "imports/%s", name);
@@ -343,8 +350,8 @@ static void finish(const struct uc_config *cfg, int dir, const struct import_com
 		rm_own_tmp(c->t[i].tmp);
 	crash_point();
 	char name[256];
-	intent_name(name, sizeof(name), c->user);
-	unlinkat(dir, name, 0);
+	if (intent_name(name, sizeof(name), c->user) == 0)
+		unlinkat(dir, name, 0);
 }
 
 /* Undo the swaps of the first n trees (those whose final place holds the
@@ -410,8 +417,8 @@ int import_commit(const struct uc_config *cfg, struct import_commit *c, struct u
 		 * recovery, which rolls forward */
 		if (swap_back(c, done) == 0) {
 			char name[256];
-			intent_name(name, sizeof(name), c->user);
-			unlinkat(dir, name, 0);
+			if (intent_name(name, sizeof(name), c->user) == 0)
+				unlinkat(dir, name, 0);
 		} else {
 			c->pending = true;
 		}
@@ -499,9 +506,8 @@ int import_recover_locked(const struct uc_config *cfg, const char *user, struct 
 	sweep_tmp(cfg, user);
 	/* a record whose writing was cut short: never renamed, never acted on */
 	char name[256], tmp[300];
-	intent_name(name, sizeof(name), user);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
-	if (dir >= 0)
+	if (dir >= 0 && intent_name(name, sizeof(name), user) == 0 &&
+	    path_fmt(tmp, sizeof(tmp), "%s.tmp", name) == 0)
 		unlinkat(dir, tmp, 0);
 	return found;
 }
@@ -582,8 +588,8 @@ int import_recover_all(const struct uc_config *cfg, struct uc_error *err)
 bool import_pending(const struct uc_config *cfg, const char *user)
 {
 	char p[PATH_MAX], name[256];
-	intent_name(name, sizeof(name), user);
-	return statepath_import(cfg, name, p, sizeof(p)) == 0 && access(p, F_OK) == 0;
+	return intent_name(name, sizeof(name), user) == 0 &&
+	       statepath_import(cfg, name, p, sizeof(p)) == 0 && access(p, F_OK) == 0;
 }
 
 void import_leftovers(const struct uc_config *cfg, struct strv *out)

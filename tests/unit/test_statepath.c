@@ -127,12 +127,45 @@ static void test_layout(void **state)
 	}
 }
 
+/* A slot's file name: two long user names that share their first 200
+ * bytes were one handle name when cut at 200; now each has its own, and one
+ * that cannot be a file name at all is refused. */
+static void test_slot_names(void **state)
+{
+	(void)state;
+	char a[256], b[256], na[NAME_MAX + 1], nb[NAME_MAX + 1];
+	memset(a, 'u', 210);
+	memcpy(b, a, 210);
+	a[210] = 'a', b[210] = 'b';
+	a[211] = b[211] = '\0';
+	assert_int_equal(statepath_slot_name(a, 7, na, sizeof(na)), 0);
+	assert_int_equal(statepath_slot_name(b, 7, nb, sizeof(nb)), 0);
+	assert_string_not_equal(na, nb);
+	assert_string_equal(na + 210, "a.7");
+	assert_int_equal(statepath_ns_name(a, "pid", na, sizeof(na)), 0);
+	assert_string_equal(na + 210, "a.pid");
+	/* 253 bytes + ".12" is more than NAME_MAX */
+	memset(a, 'u', 253);
+	a[253] = '\0';
+	assert_int_equal(statepath_slot_name(a, 12, na, sizeof(na)), -ENAMETOOLONG);
+	assert_string_equal(na, "");
+	assert_int_equal(statepath_ns_name(a, "ipc", na, sizeof(na)), -ENAMETOOLONG);
+	char dir[] = "/run/unicage", buf[PATH_MAX];
+	struct uc_config cfg = cfg_of(dir);
+	assert_int_equal(statepath_ns_slot(&cfg, a, 12, buf, sizeof(buf)), -ENAMETOOLONG);
+	assert_string_equal(buf, "");
+	assert_int_equal(statepath_pin(&cfg, a, 12, buf, sizeof(buf)), -ENAMETOOLONG);
+	assert_int_equal(statepath_slot_name("alice", 3, na, sizeof(na)), 0);
+	assert_string_equal(na, "alice.3");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_path_fmt),
 	    cmocka_unit_test(test_too_long),
 	    cmocka_unit_test(test_layout),
+	    cmocka_unit_test(test_slot_names),
 	};
 	return cmocka_run_group_tests_name("statepath", tests, NULL, NULL);
 }
