@@ -17,9 +17,10 @@
 #include "mount/cagemp.h"
 #include "mount/mode.h"
 #include "mount/slots.h"
-#include "mount/users.h"
+#include "mount/policy.h"
 #include "skel/conf.h"
 #include "rpmscan/rpmscan.h"
+#include "skel/current.h"
 #include "skel/elfdeps.h"
 #include "skel/elfscan.h"
 #include "skel/manifest.h"
@@ -101,9 +102,9 @@ static void check_overlay(const struct uc_config *cfg, struct check_report *rep)
 		add_too_long(rep, "kernel: overlay data-only layers", cfg->run_dir);
 		return;
 	}
-	int r = cage_mode_probe(dir, true, why, sizeof(why));
+	int r = mode_probe(dir, true, why, sizeof(why));
 	add(rep, "kernel: overlay data-only layers", r == 0 ? CHECK_OK : CHECK_FAILED, "%s", why);
-	r = cage_mode_probe(dir, false, why, sizeof(why));
+	r = mode_probe(dir, false, why, sizeof(why));
 	add(rep, "kernel: data-only layers without metacopy", r == 0 ? CHECK_OK : CHECK_FAILED,
 	    "%s", why);
 }
@@ -204,7 +205,7 @@ static void check_mode(const struct uc_config *cfg, struct check_report *rep)
 	enum uc_cage_mode mode;
 	char why[512];
 	struct uc_error err = {0};
-	if (cage_mode_get(cfg, &mode, why, sizeof(why), &err) < 0)
+	if (mode_get(cfg, &mode, why, sizeof(why), &err) < 0)
 		add(rep, "kernel: cage mode", CHECK_FAILED, "%s", err.msg);
 	else
 		add(rep, "kernel: cage mode", CHECK_OK, "%s: %s", uc_cage_mode_names[mode], why);
@@ -232,7 +233,7 @@ static void check_config(const struct uc_config *cfg, struct check_report *rep)
 		cagemp_release(&mp);
 	}
 	struct cage_users cu = {0};
-	if (cage_users_load(cfg, &cu, &err) < 0) {
+	if (policy_load(cfg, &cu, &err) < 0) {
 		add(rep, "config: exclude/, users.enabled, users.disabled", CHECK_FAILED, "%s",
 		    err.msg);
 		return;
@@ -246,7 +247,7 @@ static void check_config(const struct uc_config *cfg, struct check_report *rep)
 			dup |= !strcmp(cu.enabled.v[k], cu.enabled.v[i]);
 		bool never = false;
 		if (users_lookup(cfg, cu.enabled.v[i], &u, NULL) == 0) {
-			never = cage_user_verdict(cfg, &cu, &u) != U_ENABLED &&
+			never = policy_verdict(cfg, &cu, &u) != U_ENABLED &&
 				cu.mode == CAGE_DISABLE_ALL;
 			user_release(&u);
 		}
@@ -265,7 +266,7 @@ static void check_config(const struct uc_config *cfg, struct check_report *rep)
 		    "%s mode, %zu enabled, %zu disabled, %zu excluded",
 		    cu.mode == CAGE_ENABLE_ALL ? "Enable All" : "Disable All", cu.enabled.n,
 		    cu.disabled.n, cu.excluded.n);
-	cage_users_release(&cu);
+	policy_release(&cu);
 }
 
 static void list_append(char *buf, size_t size, const char *item, unsigned *count);
@@ -666,14 +667,14 @@ static void check_cages(const struct uc_config *cfg, const char *exe, struct che
 	struct uc_userlist all = {0};
 	struct cage_users cu = {0};
 	struct uc_error err = {0};
-	if (users_all(cfg, &all, &err) < 0 || cage_users_load(cfg, &cu, &err) < 0) {
+	if (users_all(cfg, &all, &err) < 0 || policy_load(cfg, &cu, &err) < 0) {
 		add(rep, "cages: exec USER -- id -un", CHECK_SKIPPED, "%s", err.msg);
 		userlist_release(&all);
 		return;
 	}
 	int done = 0;
 	for (size_t i = 0; i < all.n && done < 2; i++) {
-		if (cage_user_verdict(cfg, &cu, &all.v[i]) != U_ENABLED)
+		if (policy_verdict(cfg, &cu, &all.v[i]) != U_ENABLED)
 			continue;
 		char name[128], out[512];
 		int status = 0;
@@ -697,7 +698,7 @@ static void check_cages(const struct uc_config *cfg, const char *exe, struct che
 	}
 	if (!done)
 		add(rep, "cages: exec USER -- id -un", CHECK_SKIPPED, "no caged user");
-	cage_users_release(&cu);
+	policy_release(&cu);
 	userlist_release(&all);
 }
 
@@ -725,7 +726,7 @@ static void check_stale(const struct uc_config *cfg, struct check_report *rep)
 	struct uc_error err = {0};
 	char stale[500] = "", item[300], dir[PATH_MAX];
 	unsigned count = 0;
-	if (cage_slots(cfg, NULL, &l, &err) < 0) {
+	if (slots_list(cfg, NULL, &l, &err) < 0) {
 		add(rep, "stale: slots and pins", CHECK_SKIPPED, "%s", err.msg);
 		return;
 	}

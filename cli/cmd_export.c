@@ -58,7 +58,7 @@ static int export_to(struct cli *cli, struct export_opts *o, const char *out)
 		o->progress = cli_progress(cli);
 	}
 	o->out_fd = fd;
-	r = cage_export(&cli->cfg, o, &st, &cli->err);
+	r = export_cage(&cli->cfg, o, &st, &cli->err);
 	if (fd != 1) {
 		/* whole or absent: made durable, then renamed */
 		if (r == 0 && (fsync(fd) < 0 || rename(tmp, out) < 0))
@@ -172,7 +172,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	if (o.in_fd < 0)
 		return uc_fail_errno(&cli->err, errno, "%s", in);
 	struct import_report rep;
-	r = cage_import(&cli->cfg, &o, &rep, &cli->err);
+	r = import_cage(&cli->cfg, &o, &rep, &cli->err);
 	char *cage[] = {(char *)(r == 0 ? rep.user : o.user ? o.user : "-"), NULL};
 	uc_audit("import", cage, argv, r == 0 ? "ok" : "failed");
 	if (o.in_fd > 0)

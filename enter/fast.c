@@ -5,8 +5,10 @@
 #include "lib/cleanup.h"
 #include "lib/pwfile.h"
 #include "lib/statepath.h"
+#include "mount/modecache.h"
 #include "mount/slots.h"
-#include "mount/users.h"
+#include "mount/policy.h"
+#include "skel/current.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -87,16 +89,16 @@ int enter_fast(const struct uc_config *cfg, const struct enter_opts *o, int *exi
 	enum uc_cage_mode mode;
 	struct uc_error e = {0};
 	struct uc_user u;
-	if (cage_newest(cfg, o->user, &s, &e) < 0 ||
-	    cage_mode_known(cfg, &mode, why, sizeof(why)) < 0 ||
+	if (slots_newest(cfg, o->user, &s, &e) < 0 ||
+	    modecache_known(cfg, &mode, why, sizeof(why)) < 0 ||
 	    skel_current_gen(cfg, gen, sizeof(gen), &e) < 0 || strcmp(s.gen, gen) ||
 	    s.mode != mode || cage_identity(cfg, &s, &u, line, sizeof(line)) < 0)
 		return -EAGAIN;
 	struct cage_users cu = {0};
-	if (cage_users_load(cfg, &cu, &e) < 0)
+	if (policy_load(cfg, &cu, &e) < 0)
 		return -EAGAIN;
-	enum user_verdict v = cage_user_verdict(cfg, &cu, &u);
-	cage_users_release(&cu);
+	enum user_verdict v = policy_verdict(cfg, &cu, &u);
+	policy_release(&cu);
 	if (v != U_ENABLED)
 		return -EAGAIN; /* the full binary refuses, with the reason */
 	/* opened once, here: they say the init is alive, and join uses them */

@@ -5,6 +5,7 @@
 #include "lib/path.h"
 #include "lib/pwfile.h"
 #include "lib/statepath.h"
+#include "mount/pidns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,7 +50,7 @@ int cage_fds_open(const struct uc_config *cfg, const struct slot *s, struct cage
 	f->mnt = open(h, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (f->mnt < 0)
 		return uc_fail_errno(err, errno, "cage of %s (slot %u)", s->user, s->n);
-	r = cage_ns_open(cfg, s, &f->pid, &f->ipc);
+	r = pidns_open(cfg, s, &f->pid, &f->ipc);
 	if (r == -ESRCH)
 		r = uc_fail(err, UC_NOTFOUND,
 			    "the cage of %s lost its pid namespace (its init is gone): `unicage "

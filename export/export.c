@@ -14,7 +14,8 @@
 #include "mount/cage.h"
 #include "mount/cagemp.h"
 #include "mount/etc.h"
-#include "mount/users.h"
+#include "mount/policy.h"
+#include "skel/current.h"
 
 #include <acl/libacl.h>
 #include <archive.h>
@@ -398,7 +399,7 @@ static int add_tree(struct exp *x, const char *prefix, const char *path, bool op
 static int prepare(struct exp *x, const struct uc_user *u)
 {
 	char cdir[PATH_MAX], p[PATH_MAX];
-	if (cage_dir_path(x->cfg, u, cdir, sizeof(cdir)) < 0)
+	if (etc_cage_dir_path(x->cfg, u, cdir, sizeof(cdir)) < 0)
 		return uc_fail(x->err, UC_BADREQUEST, "bad user name");
 	int r = path_fmt(p, sizeof(p), "%s/upper", cdir);
 	if (r < 0)
@@ -432,7 +433,7 @@ static int prepare(struct exp *x, const struct uc_user *u)
 	gen_of_cage(x->cfg, cdir, m->gen, sizeof(m->gen));
 	xman_gen_sha(x->cfg->state_dir, m->gen, m->gen_sha);
 	m->created = (int64_t)time(NULL);
-	m->enabled = cage_require_enabled(x->cfg, u, NULL) == 0;
+	m->enabled = policy_require_enabled(x->cfg, u, NULL) == 0;
 	m->with_home = x->o->with_home;
 	struct cage_mp mp = {0};
 	if (cagemp_load(&mp, x->cfg->config_dir, NULL) == 0) {
@@ -503,7 +504,7 @@ static int open_writer(struct exp *x)
 	return 0;
 }
 
-int cage_export(const struct uc_config *cfg, const struct export_opts *o, struct export_stats *st,
+int export_cage(const struct uc_config *cfg, const struct export_opts *o, struct export_stats *st,
 		struct uc_error *err)
 {
 	memset(st, 0, sizeof(*st));

@@ -1,4 +1,4 @@
-/* cage_import: the whole archive is checked while it is extracted into
+/* import_cage: the whole archive is checked while it is extracted into
  * temporary directories beside each target (the cage directory, the user's
  * custom.etc, the home), and only then renamed into place; the old ones stay
  * until the new ones are in. Every entry is created with *at() calls below
@@ -18,7 +18,8 @@
 #include "lib/users.h"
 #include "mount/cage.h"
 #include "mount/etc.h"
-#include "mount/users.h"
+#include "mount/policy.h"
+#include "skel/current.h"
 
 #include <acl/libacl.h>
 #include <archive.h>
@@ -154,11 +155,11 @@ static int make_tmp(struct imp *x, unsigned t, const char *final)
 static int places(struct imp *x)
 {
 	char cdir[PATH_MAX], p[PATH_MAX];
-	if (cage_dir_path(x->cfg, &x->u, cdir, sizeof(cdir)) < 0)
+	if (etc_cage_dir_path(x->cfg, &x->u, cdir, sizeof(cdir)) < 0)
 		return uc_fail(x->err, UC_BADREQUEST, "bad user name");
 	/* the cage: refused while mounted, replaced only with --force */
 	struct slotlist l;
-	if (cage_slots(x->cfg, x->u.name, &l, x->err) < 0)
+	if (slots_list(x->cfg, x->u.name, &l, x->err) < 0)
 		return -EIO;
 	bool mounted = false;
 	for (size_t i = 0; i < l.n; i++)
@@ -403,7 +404,7 @@ static void imp_release(struct imp *x, bool committed)
 		close(x->lock);
 }
 
-int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct import_report *rep,
+int import_cage(const struct uc_config *cfg, const struct import_opts *o, struct import_report *rep,
 		struct uc_error *err)
 {
 	memset(rep, 0, sizeof(*rep));

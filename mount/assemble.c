@@ -7,7 +7,7 @@
 #include "lib/statepath.h"
 #include "mount/etc.h"
 #include "mount/nsfs.h"
-#include "proxy/proto.h"
+#include "lib/proxypaths.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -241,8 +241,8 @@ static int user_subdir(int dfd, const char *name, const struct uc_user *u, mode_
 	return fd;
 }
 
-int cage_user_dir(int homefd, const struct uc_user *u, const char *rel, mode_t mode, char *msg,
-		  size_t size)
+int assemble_user_dir(int homefd, const struct uc_user *u, const char *rel, mode_t mode, char *msg,
+		      size_t size)
 {
 	/* the user's fsuid: whatever happens in the home happens with the
 	 * user's own rights, never root's */
@@ -313,7 +313,7 @@ static int add_home(const struct cage_spec *s, int sysroot, int *homefd, struct 
 
 static int add_tmp(const struct cage_spec *s, int homefd, struct plan *p)
 {
-	_cleanup_close_ int t = cage_user_dir(homefd, s->u, "tmp", 01777, p->msg, p->msgsize);
+	_cleanup_close_ int t = assemble_user_dir(homefd, s->u, "tmp", 01777, p->msg, p->msgsize);
 	if (t < 0) {
 		char m[256];
 		snprintf(m, sizeof(m), "%s", p->msg);
@@ -405,8 +405,8 @@ static int add_mp(const struct cage_spec *s, int sysroot, int homefd, struct pla
 		if (e->kind == MP_SPLIT) {
 			r = add_split(s, sysroot, e, p);
 		} else if (e->kind == MP_PERUSER) {
-			_cleanup_close_ int d =
-			    cage_user_dir(homefd, s->u, e->path + 1, e->mode, p->msg, p->msgsize);
+			_cleanup_close_ int d = assemble_user_dir(homefd, s->u, e->path + 1,
+								  e->mode, p->msg, p->msgsize);
 			r = d < 0 ? d
 				  : plan_add(p, clone_dir(d, false, false, p, e->path), e->path,
 					     true);
@@ -463,7 +463,7 @@ static int add_proxy(const struct cage_spec *s, struct plan *p)
 static int make_plan(const struct cage_spec *s, struct plan *p)
 {
 	char cdir[PATH_MAX], etc[PATH_MAX];
-	int r = cage_dir_path(s->cfg, s->u, cdir, sizeof(cdir));
+	int r = etc_cage_dir_path(s->cfg, s->u, cdir, sizeof(cdir));
 	if (r < 0)
 		return snprintf(p->msg, p->msgsize, "cage directory"), r;
 	if (s->mode == UC_CAGE_OVERLAY) {
@@ -707,7 +707,7 @@ static int build_setup(void *arg, char *msg, size_t size)
 	return cage_setup(&b->p, msg, size);
 }
 
-int cage_assemble(const struct cage_spec *s, int nsdir, int template_fd, const char *name,
+int assemble_cage(const struct cage_spec *s, int nsdir, int template_fd, const char *name,
 		  ino_t *ino, struct uc_error *err)
 {
 	struct build b = {.s = s};

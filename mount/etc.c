@@ -6,7 +6,7 @@
 #include "lib/pwfile.h"
 #include "lib/statepath.h"
 #include "lib/store.h"
-#include "mount/pidns.h"
+#include "lib/textfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int cage_dir_path(const struct uc_config *cfg, const struct uc_user *u, char *buf, size_t size)
+int etc_cage_dir_path(const struct uc_config *cfg, const struct uc_user *u, char *buf, size_t size)
 {
 	return statepath_cage_dir(cfg, u->uid, u->name, buf, size);
 }
@@ -45,13 +45,13 @@ static int write_owner(const char *dir, uid_t uid)
 	if (faccessat(dfd, "owner", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return 0;
 	snprintf(text, sizeof(text), "%u\n", (unsigned)uid);
-	return cage_write_text(dfd, "owner", text);
+	return textfile_write(dfd, "owner", text);
 }
 
-int cage_dir_make(const struct uc_config *cfg, const struct uc_user *u, char *dir, size_t size)
+int etc_cage_dir_make(const struct uc_config *cfg, const struct uc_user *u, char *dir, size_t size)
 {
 	char nn[PATH_MAX];
-	int r = cage_dir_path(cfg, u, dir, size);
+	int r = etc_cage_dir_path(cfg, u, dir, size);
 	if (r < 0)
 		return r;
 	if ((r = statepath_cage_prefix(cfg, u->uid, nn, sizeof(nn))) < 0 ||
@@ -288,10 +288,10 @@ static int filter_file(int etcfd, const char *name, unsigned nfields, const stru
  * not check what chfn checks): then it is left empty. */
 static const char *safe_gecos(const char *g)
 {
-	return g && cage_etc_field_ok(g) ? g : "";
+	return g && etc_field_ok(g) ? g : "";
 }
 
-bool cage_etc_field_ok(const char *s)
+bool etc_field_ok(const char *s)
 {
 	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
 		if (*c == ':' || *c < 0x20 || *c == 0x7f)
@@ -299,8 +299,8 @@ bool cage_etc_field_ok(const char *s)
 	return true;
 }
 
-int cage_etc_filter_accounts(const struct uc_config *cfg, const struct skel_conf *conf,
-			     const struct uc_user *u, int etcfd)
+int etc_filter_accounts(const struct uc_config *cfg, const struct skel_conf *conf,
+			const struct uc_user *u, int etcfd)
 {
 	struct strv users = STRV_INIT, groups = STRV_INIT, kept_users = STRV_INIT,
 		    kept_groups = STRV_INIT;
@@ -377,7 +377,7 @@ static int take_cfg(struct skel_conf *out, const char *path)
 	return 0;
 }
 
-int cage_etc_conf_load(const char *config_dir, struct skel_conf *out, struct uc_error *err)
+int etc_conf_load(const char *config_dir, struct skel_conf *out, struct uc_error *err)
 {
 	memset(out, 0, sizeof(*out));
 	char dir[PATH_MAX], path[PATH_MAX];
@@ -430,19 +430,18 @@ static int open_gen_etc(const struct uc_config *cfg, const char *gen, int *sfd,
 	return 0;
 }
 
-int cage_etc_generate(const struct uc_config *cfg, const struct skel_conf *conf,
-		      const struct uc_user *u, const char *gen, struct uc_error *err)
+int etc_generate(const struct uc_config *cfg, const struct skel_conf *conf, const struct uc_user *u,
+		 const char *gen, struct uc_error *err)
 {
 	char dir[PATH_MAX], custom[PATH_MAX];
 	/* fail closed: a name, home or shell that ends a field or a line would
 	 * add fields or whole lines (a uid 0 account) to the cage's passwd */
-	if (!cage_etc_field_ok(u->name) || !cage_etc_field_ok(u->home) ||
-	    !cage_etc_field_ok(u->shell))
+	if (!etc_field_ok(u->name) || !etc_field_ok(u->home) || !etc_field_ok(u->shell))
 		return uc_fail(err, UC_BADREQUEST,
 			       "%s: the user database gives a name, home or shell with ':' or a "
 			       "control character: no cage is built for it",
 			       u->name);
-	int r = cage_dir_make(cfg, u, dir, sizeof(dir));
+	int r = etc_cage_dir_make(cfg, u, dir, sizeof(dir));
 	if (r < 0)
 		return uc_fail_errno(err, r, "cage directory of %s", u->name);
 	_cleanup_close_ int sfd = -1;
@@ -458,7 +457,7 @@ int cage_etc_generate(const struct uc_config *cfg, const struct skel_conf *conf,
 	    openat(cfd, "etc.new", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	r = efd < 0 ? -errno : sfd >= 0 ? copy_tree(sfd, efd) : 0;
 	if (r == 0)
-		r = cage_etc_filter_accounts(cfg, conf, u, efd);
+		r = etc_filter_accounts(cfg, conf, u, efd);
 	if (r == 0 && (r = statepath_custom_etc(cfg, u->name, custom, sizeof(custom))) < 0) {
 		store_rm_tree(cfd, "etc.new");
 		return path_fail(err, r, cfg->config_dir);

@@ -7,7 +7,7 @@
 #include "mount/cage.h"
 #include "mount/etc.h"
 #include "mount/nsfs.h"
-#include "mount/users.h"
+#include "mount/policy.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -21,7 +21,7 @@
 
 bool lifecycle_name_ok(const char *name)
 {
-	return cage_user_name_ok(name);
+	return policy_name_ok(name);
 }
 
 static int bad_name(struct uc_error *err, const char *name)
@@ -137,13 +137,13 @@ static int users_state_edit(const struct uc_config *cfg, const char *old, const 
 			    struct uc_error *err)
 {
 	struct cage_users cu;
-	int r = cage_users_load(cfg, &cu, err);
+	int r = policy_load(cfg, &cu, err);
 	if (r < 0)
 		return r;
-	bool changed = nu ? cage_users_rename(&cu, old, nu) : cage_users_forget(&cu, old);
+	bool changed = nu ? policy_rename(&cu, old, nu) : policy_forget(&cu, old);
 	if (changed)
-		r = cage_users_save(cfg, &cu, err);
-	cage_users_release(&cu);
+		r = policy_save(cfg, &cu, err);
+	policy_release(&cu);
 	return r;
 }
 
@@ -170,7 +170,7 @@ static int etc_again(const struct uc_config *cfg, const struct skel_conf *conf,
 {
 	struct uc_error e = {0};
 	*done = false;
-	int r = cage_etc_generate(cfg, conf, u, NULL, &e);
+	int r = etc_generate(cfg, conf, u, NULL, &e);
 	if (r < 0 && e.kind == UC_NOTFOUND)
 		return 0;
 	if (r < 0) {
@@ -189,7 +189,7 @@ int lifecycle_created(const struct uc_config *cfg, const struct skel_conf *conf,
 	*etc = false;
 	if (!lifecycle_name_ok(u->name))
 		return bad_name(err, u->name);
-	if (cage_dir_path(cfg, u, dir, sizeof(dir)) < 0)
+	if (etc_cage_dir_path(cfg, u, dir, sizeof(dir)) < 0)
 		return uc_fail(err, UC_BADREQUEST, "%s: no cage directory path", u->name);
 	int r = lifecycle_find(cfg, u->name, &found, err);
 	/* a former account's cage under this name: never the new one's */
@@ -203,7 +203,7 @@ int lifecycle_created(const struct uc_config *cfg, const struct skel_conf *conf,
 			r = remove_tree(found.v[i], err);
 	strv_clear(&found);
 	if (r == 0)
-		r = cage_dir_make(cfg, u, dir, sizeof(dir));
+		r = etc_cage_dir_make(cfg, u, dir, sizeof(dir));
 	if (r < 0)
 		return err->kind ? r : uc_fail_errno(err, r, "cage directory of %s", u->name);
 	return etc_again(cfg, conf, u, etc, err);
@@ -270,7 +270,7 @@ static int rename_move(const struct uc_config *cfg, const char *old, const struc
 		return uc_fail_errno(err, errno, "%s", parent);
 	if (renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE) < 0)
 		return uc_fail_errno(err, errno, "moving %s to %s", src, dst);
-	if ((r = cage_dir_make(cfg, nu, dst, size)) < 0)
+	if ((r = etc_cage_dir_make(cfg, nu, dst, size)) < 0)
 		return uc_fail_errno(err, r, "cage directory of %s", nu->name);
 	return 0;
 }
@@ -284,7 +284,7 @@ int lifecycle_renamed(const struct uc_config *cfg, const struct skel_conf *conf,
 		return bad_name(err, old);
 	if (!lifecycle_name_ok(nu->name))
 		return bad_name(err, nu->name);
-	if (cage_dir_path(cfg, nu, dst, sizeof(dst)) < 0)
+	if (etc_cage_dir_path(cfg, nu, dst, sizeof(dst)) < 0)
 		return uc_fail(err, UC_BADREQUEST, "%s: no cage directory path", nu->name);
 	struct uc_user ou;
 	if (!same && users_lookup(cfg, old, &ou, NULL) == 0) {
@@ -318,7 +318,7 @@ int lifecycle_deleted(const struct uc_config *cfg, const char *name, bool *found
 	*found = false;
 	if (!lifecycle_name_ok(name))
 		return bad_name(err, name);
-	int r = cage_slots(cfg, name, &l, err);
+	int r = slots_list(cfg, name, &l, err);
 	*found = r == 0 && l.n > 0;
 	slotlist_release(&l);
 	if (r == 0)
@@ -406,7 +406,7 @@ int lifecycle_orphans(const struct uc_config *cfg, struct strv *out, struct uc_e
 static int clean_slots(const struct uc_config *cfg, struct uc_error *err)
 {
 	struct slotlist l;
-	int r = cage_slots(cfg, NULL, &l, err);
+	int r = slots_list(cfg, NULL, &l, err);
 	for (size_t i = 0; r == 0 && i < l.n; i++) {
 		struct uc_user u;
 		if (i > 0 && !strcmp(l.v[i].user, l.v[i - 1].user))
@@ -444,15 +444,15 @@ int lifecycle_remove_all(const struct uc_config *cfg, struct uc_error *err)
 	struct cage_users cu;
 	struct slotlist l = {0};
 	char p[PATH_MAX];
-	int r = cage_users_load(cfg, &cu, err);
+	int r = policy_load(cfg, &cu, err);
 	if (r == 0) {
 		cu.mode = CAGE_DISABLE_ALL;
 		strv_clear(&cu.enabled);
-		r = cage_users_save(cfg, &cu, err);
-		cage_users_release(&cu);
+		r = policy_save(cfg, &cu, err);
+		policy_release(&cu);
 	}
 	if (r == 0)
-		r = cage_slots(cfg, NULL, &l, err);
+		r = slots_list(cfg, NULL, &l, err);
 	for (size_t i = 0; r == 0 && i < l.n; i++)
 		if (i == 0 || strcmp(l.v[i].user, l.v[i - 1].user))
 			r = kill_slots(cfg, l.v[i].user, err);

@@ -4,7 +4,7 @@
 #include "lib/path.h"
 #include "lib/statepath.h"
 #include "lib/store.h"
-#include "mount/slots.h"
+#include "mount/modecache.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -83,7 +83,7 @@ static int probe_mount(const char *dir, bool metacopy, char *why, size_t size)
 	return 0;
 }
 
-int cage_mode_probe(const char *dir, bool metacopy, char *why, size_t size)
+int mode_probe(const char *dir, bool metacopy, char *why, size_t size)
 {
 	char parent[PATH_MAX], *sl;
 	snprintf(parent, sizeof(parent), "%s", dir);
@@ -107,32 +107,24 @@ int cage_mode_probe(const char *dir, bool metacopy, char *why, size_t size)
 	return r;
 }
 
-int cage_mode_get(const struct uc_config *cfg, enum uc_cage_mode *mode, char *why, size_t size,
-		  struct uc_error *err)
+int mode_get(const struct uc_config *cfg, enum uc_cage_mode *mode, char *why, size_t size,
+	     struct uc_error *err)
 {
-	if (cage_mode_known(cfg, mode, why, size) == 0)
+	if (modecache_known(cfg, mode, why, size) == 0)
 		return 0;
-	char cache[PATH_MAX], tmp[PATH_MAX], scratch[PATH_MAX];
+	/* the cache's name checked here too: modecache_save has no error to give */
+	char scratch[PATH_MAX], cache[PATH_MAX];
 	int r = statepath_cage_mode(cfg, cache, sizeof(cache));
-	if (r < 0 ||
-	    (r = path_fmt(scratch, sizeof(scratch), "%s/probe.%d", cfg->run_dir, (int)getpid())) <
-		0 ||
-	    (r = path_fmt(tmp, sizeof(tmp), "%s.%d", cache, (int)getpid())) < 0)
+	if (r < 0 || (r = path_fmt(scratch, sizeof(scratch), "%s/probe.%d", cfg->run_dir,
+				   (int)getpid())) < 0)
 		return path_fail(err, r, cfg->run_dir);
 	if (geteuid() != 0)
 		return uc_fail(err, UC_PERMISSION,
 			       "only root can probe the kernel for the cage mode");
 	if (mkdir(cfg->run_dir, 0755) < 0 && errno != EEXIST)
 		return uc_fail_errno(err, errno, "%s", cfg->run_dir);
-	*mode = cage_mode_probe(scratch, false, why, size) == 0 ? UC_CAGE_OVERLAY : UC_CAGE_BIND;
+	*mode = mode_probe(scratch, false, why, size) == 0 ? UC_CAGE_OVERLAY : UC_CAGE_BIND;
 	/* kept for this boot (run_dir is a tmpfs): one probe, one answer */
-	FILE *f = fopen(tmp, "we");
-	if (f) {
-		fprintf(f, "%s %s\n", uc_cage_mode_names[*mode], why);
-		if (fclose(f) == 0)
-			rename(tmp, cache);
-		else
-			unlink(tmp);
-	}
+	modecache_save(cfg, *mode, why);
 	return 0;
 }

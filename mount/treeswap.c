@@ -10,7 +10,7 @@
 #include "lib/users.h"
 #include "mount/cage.h"
 #include "mount/etc.h"
-#include "mount/users.h"
+#include "mount/policy.h"
 #include "skel/conf.h"
 
 #include <dirent.h>
@@ -326,8 +326,8 @@ static void finish(const struct uc_config *cfg, int dir, const struct import_com
 	struct uc_error e = {0};
 	if (users_lookup(cfg, c->user, &u, &e) == 0) {
 		struct skel_conf conf = {0};
-		if (cage_etc_conf_load(cfg->config_dir, &conf, &e) == 0) {
-			cage_etc_generate(cfg, &conf, &u, NULL, &e);
+		if (etc_conf_load(cfg->config_dir, &conf, &e) == 0) {
+			etc_generate(cfg, &conf, &u, NULL, &e);
 			skel_conf_release(&conf);
 		}
 		if (c->enabled) {
@@ -338,10 +338,10 @@ static void finish(const struct uc_config *cfg, int dir, const struct import_com
 			    sd < 0 ? -1
 				   : uc_lock_take(sd, "users.lock", "the users' state",
 						  UC_LOCK_WAIT, &e);
-			if (lk >= 0 && cage_users_load(cfg, &cu, &e) == 0 &&
-			    cage_user_set(cfg, &cu, &u, true, &e) == 0)
-				cage_users_save(cfg, &cu, &e);
-			cage_users_release(&cu);
+			if (lk >= 0 && policy_load(cfg, &cu, &e) == 0 &&
+			    policy_user_set(cfg, &cu, &u, true, &e) == 0)
+				policy_save(cfg, &cu, &e);
+			policy_release(&cu);
 		}
 		user_release(&u);
 	}
@@ -440,7 +440,7 @@ static void sweep_tmp(const struct uc_config *cfg, const char *user)
 	struct uc_error e = {0};
 	if (users_lookup(cfg, user, &u, &e) == 0) {
 		char cdir[PATH_MAX];
-		if (cage_dir_path(cfg, &u, cdir, sizeof(cdir)) == 0) {
+		if (etc_cage_dir_path(cfg, &u, cdir, sizeof(cdir)) == 0) {
 			char *sl = strrchr(cdir, '/');
 			if (sl) {
 				*sl = '\0';

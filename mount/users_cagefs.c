@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-bool cage_user_name_ok(const char *name)
+bool policy_name_ok(const char *name)
 {
 	size_t len = strlen(name);
 	if (len == 0 || len > 255 || name[0] == '.' || name[0] == '-')
@@ -66,7 +66,7 @@ static int one_entry(int dfd, const char *where, const char *name, struct strv *
 		return fd < 0 ? uc_fail_errno(err, errno, "%s", sub)
 			      : read_names_in(fd, sub, out, false, err);
 	}
-	if (!S_ISREG(st.st_mode) || !cage_user_name_ok(name))
+	if (!S_ISREG(st.st_mode) || !policy_name_ok(name))
 		return uc_fail(err, UC_BADREQUEST, "%s/%s: not a file named by a user", where,
 			       name);
 	if (!strv_contains(out, name) && strv_push(out, name) < 0)
