@@ -10,6 +10,7 @@
 #include "lib/cleanup.h"
 #include "lib/objkey.h"
 #include "lib/path.h"
+#include "lib/statepath.h"
 #include "lib/store.h"
 #include "lib/strv.h"
 #include "lib/users.h"
@@ -54,6 +55,12 @@ const char *check_result_name(enum check_result r)
 static void add(struct check_report *rep, const char *name, enum check_result res, const char *fmt,
 		...) __attribute__((format(printf, 4, 5)));
 
+/* A path of the state that does not fit in PATH_MAX: the item fails, saying so. */
+static void add_too_long(struct check_report *rep, const char *name, const char *start)
+{
+	add(rep, name, CHECK_FAILED, "%.200s...: %s", start, strerror(ENAMETOOLONG));
+}
+
 static void add(struct check_report *rep, const char *name, enum check_result res, const char *fmt,
 		...)
 {
@@ -95,7 +102,10 @@ static void check_overlay(const struct uc_config *cfg, struct check_report *rep)
 		    strerror(errno));
 		return;
 	}
-	snprintf(dir, sizeof(dir), "%.4000s/check.%d", cfg->run_dir, (int)getpid());
+	if (path_fmt(dir, sizeof(dir), "%s/check.%d", cfg->run_dir, (int)getpid()) < 0) {
+		add_too_long(rep, "kernel: overlay data-only layers", cfg->run_dir);
+		return;
+	}
 	int r = mode_probe(dir, true, why, sizeof(why));
 	add(rep, "kernel: overlay data-only layers", r == 0 ? CHECK_OK : CHECK_FAILED, "%s", why);
 	r = mode_probe(dir, false, why, sizeof(why));
@@ -134,7 +144,10 @@ static void check_immutable(const struct uc_config *cfg, struct check_report *re
 {
 	const char *name = "kernel: FS_IMMUTABLE_FL on the store";
 	char tmp[PATH_MAX], f[64];
-	snprintf(tmp, sizeof(tmp), "%.4000s/store/tmp", cfg->state_dir);
+	if (statepath_store_tmp(cfg, tmp, sizeof(tmp)) < 0) {
+		add_too_long(rep, name, cfg->state_dir);
+		return;
+	}
 	_cleanup_close_ int d = open(tmp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (d < 0) {
 		add(rep, name, CHECK_SKIPPED, "no store yet (%s)", tmp);
@@ -406,17 +419,20 @@ static int gen_rec(const struct manifest_rec *r, void *arg)
 static void check_generation(const struct uc_config *cfg, bool full, struct check_report *rep)
 {
 	const char *name = "skeleton: current generation";
-	char gen[64], p[PATH_MAX], mgen[64];
+	char gen[64], p[PATH_MAX], op[PATH_MAX], mgen[64];
 	struct uc_error err = {0};
 	if (skel_current_gen(cfg, gen, sizeof(gen), &err) < 0) {
 		add(rep, name, CHECK_SKIPPED, "no skeleton yet (unicage init)");
 		return;
 	}
-	snprintf(p, sizeof(p), "%.4000s/skel/%s", cfg->state_dir, gen);
+	if (statepath_gen(cfg, gen, p, sizeof(p)) < 0 ||
+	    statepath_objects(cfg, op, sizeof(op)) < 0) {
+		add_too_long(rep, name, cfg->state_dir);
+		return;
+	}
 	_cleanup_close_ int gfd = open(p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct gen_check g = {.full = full, .stubs = -1, .objects = -1};
-	snprintf(p, sizeof(p), "%.4000s/store/objects", cfg->state_dir);
-	g.objects = open(p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	g.objects = open(op, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	g.stubs =
 	    gfd < 0 ? -1 : openat(gfd, "stubs", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (gfd < 0 || g.stubs < 0 || g.objects < 0) {
@@ -591,7 +607,10 @@ static void check_elf(const struct uc_config *cfg, bool full, struct check_repor
 		add(rep, name, CHECK_SKIPPED, "no skeleton yet (unicage init)");
 		return;
 	}
-	snprintf(p, sizeof(p), "%.4000s/skel/%s", cfg->state_dir, gen);
+	if (statepath_gen(cfg, gen, p, sizeof(p)) < 0) {
+		add_too_long(rep, name, cfg->state_dir);
+		return;
+	}
 	_cleanup_close_ int gfd = open(p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct elf_report er = {0};
 	int r = gfd < 0 ? uc_fail_errno(&err, errno, "%s", p) : 0;
@@ -721,7 +740,11 @@ static void check_stale(const struct uc_config *cfg, struct check_report *rep)
 				 l.v[i].user, l.v[i].n);
 			list_append(stale, sizeof(stale), item, &count);
 		}
-	snprintf(dir, sizeof(dir), "%.4000s/skel/pins", cfg->state_dir);
+	if (statepath_pins(cfg, dir, sizeof(dir)) < 0) {
+		slotlist_release(&l);
+		add_too_long(rep, "stale: slots and pins", cfg->state_dir);
+		return;
+	}
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {

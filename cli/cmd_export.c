@@ -5,6 +5,7 @@
 #include "export/export.h"
 #include "lib/audit.h"
 #include "lib/json.h"
+#include "lib/path.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,7 +50,8 @@ static int export_to(struct cli *cli, struct export_opts *o, const char *out)
 			    &cli->err, UC_BADREQUEST,
 			    "export: not writing an archive to a terminal (-o FILE, or a pipe)");
 	} else {
-		snprintf(tmp, sizeof(tmp), "%.4000s.tmp-%d", out, (int)getpid());
+		if ((r = path_fmt(tmp, sizeof(tmp), "%s.tmp-%d", out, (int)getpid())) < 0)
+			return path_fail(&cli->err, r, out);
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return uc_fail_errno(&cli->err, errno, "%s", tmp);

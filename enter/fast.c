@@ -4,6 +4,7 @@
 #include "lib/audit.h"
 #include "lib/cleanup.h"
 #include "lib/pwfile.h"
+#include "lib/statepath.h"
 #include "mount/modecache.h"
 #include "mount/slots.h"
 #include "mount/policy.h"
@@ -35,9 +36,9 @@ static int cage_identity(const struct uc_config *cfg, const struct slot *s, stru
 			 char *buf, size_t size)
 {
 	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%.3000s/%02u/%.255s/etc/passwd", cfg->cages_dir,
-		 (unsigned)(s->uid % 100), s->user);
 	*u = (struct uc_user){0};
+	if (statepath_cage_file(cfg, s->uid, s->user, "etc/passwd", path, sizeof(path)) < 0)
+		return -EAGAIN;
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	if (!f)
 		return -EAGAIN;

@@ -1,6 +1,7 @@
 #include "lib/textfile.h"
 
 #include "lib/cleanup.h"
+#include "lib/path.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +13,8 @@
 int textfile_write(int dfd, const char *name, const char *text)
 {
 	char tmp[NAME_MAX + 1];
-	snprintf(tmp, sizeof(tmp), ".%.200s.tmp", name);
+	if (path_fmt(tmp, sizeof(tmp), ".%s.tmp", name) < 0)
+		return -ENAMETOOLONG;
 	_cleanup_close_ int fd =
 	    openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	size_t len = strlen(text);

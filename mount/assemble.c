@@ -1,8 +1,10 @@
 #include "mount/assemble.h"
 
 #include "lib/cleanup.h"
+#include "lib/array.h"
 #include "lib/log.h"
 #include "lib/path.h"
+#include "lib/statepath.h"
 #include "mount/etc.h"
 #include "mount/nsfs.h"
 #include "lib/proxypaths.h"
@@ -61,16 +63,10 @@ static void plan_release(struct plan *p)
 
 static int plan_push(struct plan *p, int fd, enum attach_kind kind, const char *path, bool create)
 {
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? 2 * p->cap : 16;
-		struct attach *v = realloc(p->v, cap * sizeof(*v));
-		if (!v) {
-			if (fd >= 0)
-				close(fd);
-			return -ENOMEM;
-		}
-		p->v = v;
-		p->cap = cap;
+	if (UC_GROW(&p->v, &p->cap, p->n + 1) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -ENOMEM;
 	}
 	struct attach *a = &p->v[p->n];
 	a->fd = fd;
@@ -181,8 +177,9 @@ static void escape_layer(char *out, size_t size, const char *in)
 static int overlay_root(const struct cage_spec *s, const char *cdir, struct plan *p)
 {
 	char stubs[PATH_MAX], objects[PATH_MAX], upper[PATH_MAX], work[PATH_MAX];
-	snprintf(stubs, sizeof(stubs), "%s/skel/%s/stubs", s->cfg->state_dir, s->gen);
-	snprintf(objects, sizeof(objects), "%s/store/objects", s->cfg->state_dir);
+	if (statepath_gen_file(s->cfg, s->gen, "stubs", stubs, sizeof(stubs)) < 0 ||
+	    statepath_objects(s->cfg, objects, sizeof(objects)) < 0)
+		return snprintf(p->msg, p->msgsize, "%.200s...", s->cfg->state_dir), -ENAMETOOLONG;
 	if (path_join(upper, sizeof(upper), cdir, "upper") < 0 ||
 	    path_join(work, sizeof(work), cdir, "work") < 0)
 		return snprintf(p->msg, p->msgsize, "%s", cdir), -ENAMETOOLONG;
@@ -450,7 +447,8 @@ static int add_proxy(const struct cage_spec *s, struct plan *p)
 {
 	char dir[PATH_MAX];
 	struct stat st;
-	snprintf(dir, sizeof(dir), "%.4000s/proxy", s->cfg->run_dir);
+	if (statepath_proxy_dir(s->cfg, dir, sizeof(dir)) < 0)
+		return snprintf(p->msg, p->msgsize, "%.200s...", s->cfg->run_dir), -ENAMETOOLONG;
 	if ((mkdir(s->cfg->run_dir, 0755) < 0 && errno != EEXIST) ||
 	    (mkdir(dir, 0755) < 0 && errno != EEXIST) || lstat(dir, &st) < 0)
 		return snprintf(p->msg, p->msgsize, "%s", dir), -errno;
@@ -472,7 +470,9 @@ static int make_plan(const struct cage_spec *s, struct plan *p)
 		p->root = overlay_root(s, cdir, p);
 	} else {
 		char tree[PATH_MAX];
-		snprintf(tree, sizeof(tree), "%s/skel/%s/tree", s->cfg->state_dir, s->gen);
+		if (statepath_gen_file(s->cfg, s->gen, "tree", tree, sizeof(tree)) < 0)
+			return snprintf(p->msg, p->msgsize, "%.200s...", s->cfg->state_dir),
+			       -ENAMETOOLONG;
 		p->root = clone_path(tree, true, p);
 	}
 	if (p->root < 0)

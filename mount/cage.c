@@ -4,6 +4,7 @@
 #include "lib/lock.h"
 #include "lib/log.h"
 #include "lib/path.h"
+#include "lib/statepath.h"
 #include "lib/store.h"
 #include "lib/textfile.h"
 #include "mount/assemble.h"
@@ -102,19 +103,14 @@ static int write_info(int nsdir, const struct slot *s)
 
 /* ---- release -------------------------------------------------------------- */
 
-static void pin_path(const struct uc_config *cfg, const struct slot *s, char *buf, size_t size)
-{
-	snprintf(buf, size, "%.3000s/skel/pins/%.255s.%u", cfg->state_dir, s->user, s->n);
-}
-
 /* Handle, pin, overlay workdir and the record: the slot is gone. */
 static void slot_forget(const struct uc_config *cfg, int nsdir, const struct slot *s)
 {
 	char name[NAME_MAX + 1], p[PATH_MAX];
-	snprintf(name, sizeof(name), "%.200s.%u", s->user, s->n);
-	nsfs_release(nsdir, name);
-	pin_path(cfg, s, p, sizeof(p));
-	unlink(p);
+	if (statepath_slot_name(s->user, s->n, name, sizeof(name)) == 0)
+		nsfs_release(nsdir, name);
+	if (statepath_pin(cfg, s->user, s->n, p, sizeof(p)) == 0)
+		unlink(p);
 	struct uc_user u = {.name = (char *)s->user, .uid = s->uid};
 	char cdir[PATH_MAX], wdir[PATH_MAX], work[NAME_MAX + 1];
 	if (etc_cage_dir_path(cfg, &u, cdir, sizeof(cdir)) == 0 &&
@@ -198,12 +194,14 @@ static int rescan(int nsdir, const char *user, struct slotlist *l)
 static int write_pin(const struct uc_config *cfg, const struct slot *s)
 {
 	char dir[PATH_MAX], text[80];
-	snprintf(dir, sizeof(dir), "%.4000s/skel/pins", cfg->state_dir);
+	if (statepath_pins(cfg, dir, sizeof(dir)) < 0)
+		return -ENAMETOOLONG;
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return -errno;
 	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	char name[NAME_MAX + 1];
-	snprintf(name, sizeof(name), "%.200s.%u", s->user, s->n);
+	if (statepath_slot_name(s->user, s->n, name, sizeof(name)) < 0)
+		return -ENAMETOOLONG;
 	snprintf(text, sizeof(text), "%s\n", s->gen);
 	return dfd < 0 ? -errno : textfile_write(dfd, name, text);
 }
@@ -253,7 +251,10 @@ static int build_slot(const struct uc_config *cfg, const struct skel_conf *conf,
 		return uc_fail_errno(err, -r, "%s's pid and IPC namespaces", s->user);
 	}
 	char name[NAME_MAX + 1];
-	snprintf(name, sizeof(name), "%.200s.%u", s->user, s->n);
+	if ((r = statepath_slot_name(s->user, s->n, name, sizeof(name))) < 0) {
+		slot_forget(cfg, nsdir, s);
+		return uc_fail_errno(err, -r, "slot %u of %.200s...", s->n, s->user);
+	}
 	struct cage_spec spec = {.cfg = cfg,
 				 .u = u,
 				 .mp = mp,
@@ -354,8 +355,6 @@ int cage_umount(const struct uc_config *cfg, const char *user, bool kill, unsign
 		return uc_fail_errno(err, -r, "slots of %s", user);
 	for (size_t i = 0; i < l.n; i++) {
 		struct slot *s = &l.v[i];
-		char name[NAME_MAX + 1];
-		snprintf(name, sizeof(name), "%.200s.%u", s->user, s->n);
 		if (s->procs && kill) {
 			kill_ns(s->ino);
 			s->procs = 0;
@@ -366,7 +365,9 @@ int cage_umount(const struct uc_config *cfg, const char *user, bool kill, unsign
 		}
 		/* busy: no new entries, the processes keep their cage and the
 		 * generation stays pinned until they are gone */
-		nsfs_release(nsdir, name);
+		char name[NAME_MAX + 1];
+		if (statepath_slot_name(s->user, s->n, name, sizeof(name)) == 0)
+			nsfs_release(nsdir, name);
 		(*busy)++;
 	}
 	if (!*busy)
@@ -381,8 +382,7 @@ int cage_umount(const struct uc_config *cfg, const char *user, bool kill, unsign
 static void sweep_orphan_pins(const struct uc_config *cfg, int nsdir)
 {
 	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%.4000s/skel/pins", cfg->state_dir);
-	DIR *d = opendir(dir);
+	DIR *d = statepath_pins(cfg, dir, sizeof(dir)) < 0 ? NULL : opendir(dir);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
 		char user[256];

@@ -4,6 +4,7 @@
 #include "lib/log.h"
 #include "lib/path.h"
 #include "lib/pwfile.h"
+#include "lib/statepath.h"
 #include "lib/store.h"
 #include "lib/textfile.h"
 
@@ -19,16 +20,12 @@
 
 int etc_cage_dir_path(const struct uc_config *cfg, const struct uc_user *u, char *buf, size_t size)
 {
-	if (!*u->name || strchr(u->name, '/') || !strcmp(u->name, ".") || !strcmp(u->name, ".."))
-		return -EINVAL;
-	int n =
-	    snprintf(buf, size, "%s/%02u/%s", cfg->cages_dir, (unsigned)(u->uid % 100), u->name);
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+	return statepath_cage_dir(cfg, u->uid, u->name, buf, size);
 }
 
-void host_home_path(const struct uc_config *cfg, const struct uc_user *u, char *buf, size_t size)
+int host_home_path(const struct uc_config *cfg, const struct uc_user *u, char *buf, size_t size)
 {
-	snprintf(buf, size, "%.2000s%s", strcmp(cfg->sysroot, "/") ? cfg->sysroot : "", u->home);
+	return path_fmt(buf, size, "%s%s", strcmp(cfg->sysroot, "/") ? cfg->sysroot : "", u->home);
 }
 
 static int mkdir_mode(const char *p, mode_t mode)
@@ -57,8 +54,8 @@ int etc_cage_dir_make(const struct uc_config *cfg, const struct uc_user *u, char
 	int r = etc_cage_dir_path(cfg, u, dir, size);
 	if (r < 0)
 		return r;
-	snprintf(nn, sizeof(nn), "%s/%02u", cfg->cages_dir, (unsigned)(u->uid % 100));
-	if ((r = mkdir_mode(cfg->state_dir, 0755)) < 0 ||
+	if ((r = statepath_cage_prefix(cfg, u->uid, nn, sizeof(nn))) < 0 ||
+	    (r = mkdir_mode(cfg->state_dir, 0755)) < 0 ||
 	    (r = mkdir_mode(cfg->cages_dir, 0755)) < 0 || (r = mkdir_mode(nn, 0755)) < 0 ||
 	    (r = mkdir_mode(dir, 0700)) < 0)
 		return r;
@@ -108,14 +105,9 @@ static int into_subdir(int sdir, int ddir, const char *name, const struct stat *
 /* A tree copied without following any link: directories, files, symlinks. */
 static int copy_tree(int sdir, int ddir)
 {
-	int fd = dup(sdir);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	_cleanup_closedir_ DIR *d = path_opendir_at(sdir, NULL);
+	if (!d)
 		return -errno;
-	}
-	rewinddir(d);
 	struct dirent *de;
 	int r = 0;
 	while (r == 0 && (de = readdir(d))) {
@@ -144,7 +136,6 @@ static int copy_tree(int sdir, int ddir)
 				r = -errno;
 		}
 	}
-	closedir(d);
 	return r;
 }
 
@@ -426,7 +417,9 @@ static int open_gen_etc(const struct uc_config *cfg, const char *gen, int *sfd,
 			struct uc_error *err)
 {
 	char tree[PATH_MAX];
-	snprintf(tree, sizeof(tree), "%s/skel/%s/tree", cfg->state_dir, gen ? gen : "current");
+	int r = statepath_gen_file(cfg, gen ? gen : "current", "tree", tree, sizeof(tree));
+	if (r < 0)
+		return path_fail(err, r, cfg->state_dir);
 	_cleanup_close_ int tfd = open(tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (tfd < 0)
 		return errno == ENOENT ? uc_fail(err, UC_NOTFOUND, "no skeleton (unicage init)")
@@ -465,7 +458,10 @@ int etc_generate(const struct uc_config *cfg, const struct skel_conf *conf, cons
 	r = efd < 0 ? -errno : sfd >= 0 ? copy_tree(sfd, efd) : 0;
 	if (r == 0)
 		r = etc_filter_accounts(cfg, conf, u, efd);
-	snprintf(custom, sizeof(custom), "%s/custom.etc/%s", cfg->config_dir, u->name);
+	if (r == 0 && (r = statepath_custom_etc(cfg, u->name, custom, sizeof(custom))) < 0) {
+		store_rm_tree(cfd, "etc.new");
+		return path_fail(err, r, cfg->config_dir);
+	}
 	int cust = r == 0 ? open(custom, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
 	if (cust >= 0) {
 		r = copy_tree(cust, efd);

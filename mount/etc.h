@@ -19,8 +19,9 @@ int etc_cage_dir_path(const struct uc_config *cfg, const struct uc_user *u, char
 /* cages_dir/NN/<user> (path into dir) made if missing, root-owned 0700,
  * with its owner record (the uid; mount/lifecycle.h). 0 or -errno. */
 int etc_cage_dir_make(const struct uc_config *cfg, const struct uc_user *u, char *dir, size_t size);
-/* The user's home as a path on this machine (below sysroot) into buf. */
-void host_home_path(const struct uc_config *cfg, const struct uc_user *u, char *buf, size_t size);
+/* The user's home as a path on this machine (below sysroot) into buf: 0 or
+ * -ENAMETOOLONG. */
+int host_home_path(const struct uc_config *cfg, const struct uc_user *u, char *buf, size_t size);
 /* What of config_dir a cage's /etc takes: the users= and groups= of
  * conf.d/ *.cfg, read leniently. A cfg file with a bad line adds nothing
  * (logged as a warning naming FILE:LINE) and the others still count;

@@ -2,6 +2,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/path.h"
+#include "lib/statepath.h"
 #include "lib/store.h"
 #include "mount/cage.h"
 #include "mount/etc.h"
@@ -45,9 +46,13 @@ int lifecycle_find(const struct uc_config *cfg, const char *name, struct strv *p
 	while (r == 0 && (de = readdir(top))) {
 		struct stat st;
 		char p[PATH_MAX];
-		if (!is_prefix(de->d_name) || snprintf(p, sizeof(p), "%s/%s/%s", cfg->cages_dir,
-						       de->d_name, name) >= (int)sizeof(p))
+		if (!is_prefix(de->d_name))
 			continue;
+		if ((r = path_fmt(p, sizeof(p), "%s/%s/%s", cfg->cages_dir, de->d_name, name)) <
+		    0) {
+			r = path_fail(err, r, cfg->cages_dir);
+			break;
+		}
 		if (fstatat(dirfd(top), p + strlen(cfg->cages_dir) + 1, &st, AT_SYMLINK_NOFOLLOW) ==
 			0 &&
 		    S_ISDIR(st.st_mode))
@@ -63,7 +68,8 @@ int lifecycle_find(const struct uc_config *cfg, const char *name, struct strv *p
 static int read_owner(const char *dir, uid_t *uid)
 {
 	char p[PATH_MAX], buf[32] = "";
-	snprintf(p, sizeof(p), "%.4000s/owner", dir);
+	if (path_fmt(p, sizeof(p), "%s/owner", dir) < 0)
+		return -ENAMETOOLONG;
 	_cleanup_close_ int fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -115,10 +121,12 @@ static int kill_slots(const struct uc_config *cfg, const char *name, struct uc_e
 	char ns[PATH_MAX];
 	/* no cage was ever mounted (a userdel on a fresh host): nothing to
 	 * stop, and run_dir is not made for it */
-	snprintf(ns, sizeof(ns), "%.4000s/ns", cfg->run_dir);
+	int r = statepath_ns_dir(cfg, ns, sizeof(ns));
+	if (r < 0)
+		return path_fail(err, r, cfg->run_dir);
 	if (access(ns, F_OK) < 0 && errno == ENOENT)
 		return 0;
-	int r = cage_umount(cfg, name, true, &busy, err);
+	r = cage_umount(cfg, name, true, &busy, err);
 	if (r == 0 && busy)
 		r = uc_fail(err, UC_INTERNAL, "%s: %u slot(s) still running after SIGKILL", name,
 			    busy);
@@ -139,9 +147,14 @@ static int users_state_edit(const struct uc_config *cfg, const char *old, const 
 	return r;
 }
 
-static void custom_etc_path(const struct uc_config *cfg, const char *name, char *buf, size_t size)
+/* config_dir/custom.etc/ of the old and the new name, into oc and nc. */
+static int custom_etc_paths(const struct uc_config *cfg, const char *old, const char *nu,
+			    char oc[PATH_MAX], char nc[PATH_MAX], struct uc_error *err)
 {
-	snprintf(buf, size, "%.3000s/custom.etc/%.255s", cfg->config_dir, name);
+	int r = statepath_custom_etc(cfg, old, oc, PATH_MAX);
+	if (r < 0 || (r = statepath_custom_etc(cfg, nu, nc, PATH_MAX)) < 0)
+		return path_fail(err, r, cfg->config_dir);
+	return 0;
 }
 
 static bool exists(const char *path)
@@ -229,8 +242,8 @@ static int rename_checks(const struct uc_config *cfg, const char *old, const str
 	if (exists(dst))
 		return uc_fail(err, UC_BADREQUEST, "%s already has a cage (%s): not replaced",
 			       nu->name, dst);
-	custom_etc_path(cfg, old, oc, sizeof(oc));
-	custom_etc_path(cfg, nu->name, nc, sizeof(nc));
+	if (custom_etc_paths(cfg, old, nu->name, oc, nc, err) < 0)
+		return -ENAMETOOLONG;
 	if (exists(oc) && exists(nc))
 		return uc_fail(err, UC_BADREQUEST, "%s already exists: %s not moved over it", nc,
 			       oc);
@@ -244,14 +257,15 @@ static int rename_move(const struct uc_config *cfg, const char *old, const struc
 		       const char *src, char *dst, size_t size, struct uc_error *err)
 {
 	char oc[PATH_MAX], nc[PATH_MAX], parent[PATH_MAX];
-	custom_etc_path(cfg, old, oc, sizeof(oc));
-	custom_etc_path(cfg, nu->name, nc, sizeof(nc));
+	if (custom_etc_paths(cfg, old, nu->name, oc, nc, err) < 0)
+		return -ENAMETOOLONG;
 	if (exists(oc) && renameat2(AT_FDCWD, oc, AT_FDCWD, nc, RENAME_NOREPLACE) < 0)
 		return uc_fail_errno(err, errno, "moving %s to %s", oc, nc);
 	int r = users_state_edit(cfg, old, nu->name, err);
 	if (r < 0 || !*src)
 		return r;
-	snprintf(parent, sizeof(parent), "%s/%02u", cfg->cages_dir, (unsigned)(nu->uid % 100));
+	if ((r = statepath_cage_prefix(cfg, nu->uid, parent, sizeof(parent))) < 0)
+		return path_fail(err, r, cfg->cages_dir);
 	if (mkdir(parent, 0755) < 0 && errno != EEXIST)
 		return uc_fail_errno(err, errno, "%s", parent);
 	if (renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE) < 0)
@@ -315,7 +329,8 @@ int lifecycle_deleted(const struct uc_config *cfg, const char *name, bool *found
 		r = remove_tree(dirs.v[i], err);
 	*found |= dirs.n > 0;
 	strv_clear(&dirs);
-	custom_etc_path(cfg, name, custom, sizeof(custom));
+	if (r == 0 && (r = statepath_custom_etc(cfg, name, custom, sizeof(custom))) < 0)
+		return path_fail(err, r, cfg->config_dir);
 	if (r == 0 && exists(custom)) {
 		*found = true;
 		r = remove_tree(custom, err);
@@ -341,7 +356,8 @@ static int orphans_in(const struct uc_config *cfg, const struct uc_userlist *all
 		      struct strv *out)
 {
 	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%.4000s/%s", cfg->cages_dir, nn);
+	if (path_fmt(dir, sizeof(dir), "%s/%s", cfg->cages_dir, nn) < 0)
+		return -ENAMETOOLONG;
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	int r = 0;
@@ -383,7 +399,7 @@ int lifecycle_orphans(const struct uc_config *cfg, struct strv *out, struct uc_e
 	userlist_release(&all);
 	if (r == -ENOMEM)
 		return uc_fail(err, UC_INTERNAL, "out of memory");
-	return r;
+	return r == -ENAMETOOLONG ? path_fail(err, r, cfg->cages_dir) : r;
 }
 
 /* Slots of names that are no account: killed and released. */
@@ -414,7 +430,8 @@ int lifecycle_clean(const struct uc_config *cfg, struct strv *removed, struct uc
 	 * cage); a gone account's were killed above */
 	for (size_t i = 0; r == 0 && i < removed->n; i++) {
 		char p[PATH_MAX];
-		snprintf(p, sizeof(p), "%.3000s/%s", cfg->cages_dir, removed->v[i]);
+		if ((r = path_fmt(p, sizeof(p), "%s/%s", cfg->cages_dir, removed->v[i])) < 0)
+			return path_fail(err, r, cfg->cages_dir);
 		r = remove_tree(p, err);
 	}
 	if (r == 0)
@@ -443,9 +460,11 @@ int lifecycle_remove_all(const struct uc_config *cfg, struct uc_error *err)
 	if (r < 0)
 		return r;
 	nsfs_shutdown(cfg);
-	const char *parts[] = {"skel", "store"};
+	int (*const parts[])(const struct uc_config *, char *, size_t) = {statepath_skel,
+									  statepath_store};
 	for (size_t i = 0; r == 0 && i < UC_ARRAY_SIZE(parts); i++) {
-		path_join(p, sizeof(p), cfg->state_dir, parts[i]);
+		if ((r = parts[i](cfg, p, sizeof(p))) < 0)
+			return path_fail(err, r, cfg->state_dir);
 		r = remove_tree(p, err);
 	}
 	return r == 0 ? remove_tree(cfg->cages_dir, err) : r;

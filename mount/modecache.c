@@ -1,6 +1,8 @@
 #include "mount/modecache.h"
 
 #include "lib/cleanup.h"
+#include "lib/path.h"
+#include "lib/statepath.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,15 +38,17 @@ int modecache_known(const struct uc_config *cfg, enum uc_cage_mode *mode, char *
 		return 0;
 	}
 	char cache[PATH_MAX];
-	snprintf(cache, sizeof(cache), "%.4000s/cage-mode", cfg->run_dir);
+	if (statepath_cage_mode(cfg, cache, sizeof(cache)) < 0)
+		return -ENAMETOOLONG;
 	return read_cache(cache, mode, why, size);
 }
 
 void modecache_save(const struct uc_config *cfg, enum uc_cage_mode mode, const char *why)
 {
 	char cache[PATH_MAX], tmp[PATH_MAX];
-	snprintf(cache, sizeof(cache), "%.4000s/cage-mode", cfg->run_dir);
-	snprintf(tmp, sizeof(tmp), "%.4000s/cage-mode.%d", cfg->run_dir, (int)getpid());
+	if (statepath_cage_mode(cfg, cache, sizeof(cache)) < 0 ||
+	    path_fmt(tmp, sizeof(tmp), "%s.%d", cache, (int)getpid()) < 0)
+		return; /* not kept: the next mount probes again */
 	FILE *f = fopen(tmp, "we");
 	if (f) {
 		fprintf(f, "%s %s\n", uc_cage_mode_names[mode], why);

@@ -3,6 +3,7 @@
 #include "lib/cleanup.h"
 #include "lib/log.h"
 #include "lib/path.h"
+#include "lib/statepath.h"
 #include "lib/textfile.h"
 #include "mount/nsfs.h"
 
@@ -153,11 +154,6 @@ static void kill_pidfd(int pidfd)
 	waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG);
 }
 
-static void handle_name(char *buf, size_t size, const char *user, const char *kind)
-{
-	snprintf(buf, size, "%.200s.%s", user, kind);
-}
-
 /* run_dir/ns/.pidns/<inode> -> <user>: who owns a pid namespace in one
  * lookup (unicage-proxyd asks it of every connection: a scan of every
  * cage's record was O(cages) per request). A hint only: pidns_user_of
@@ -228,6 +224,9 @@ static int start_init(int nsdir, int template_fd, const char *user, struct cage_
 		      struct uc_error *err)
 {
 	char path[PATH_MAX], pn[NAME_MAX + 1], in[NAME_MAX + 1];
+	int r = statepath_ns_name(user, "pid", pn, sizeof(pn));
+	if (r < 0 || (r = statepath_ns_name(user, "ipc", in, sizeof(in))) < 0)
+		return uc_fail_errno(err, -r, "the namespaces of %.200s...", user);
 	_cleanup_close_ int bin = open_init_binary(path, sizeof(path));
 	if (bin < 0)
 		return uc_fail_errno(err, errno, "the cage init %s", path);
@@ -241,10 +240,8 @@ static int start_init(int nsdir, int template_fd, const char *user, struct cage_
 	pid_t pid = spawn_init(bin, template_fd, gor, &pidfd);
 	if (pid < 0)
 		return uc_fail_errno(err, -pid, "starting %s's cage init", user);
-	handle_name(pn, sizeof(pn), user, "pid");
-	handle_name(in, sizeof(in), user, "ipc");
 	*ci = (struct cage_init){.pid = pid};
-	int r = nsfs_bind_proc(pid, "pid", nsdir, pn, &ci->pidns);
+	r = nsfs_bind_proc(pid, "pid", nsdir, pn, &ci->pidns);
 	if (r == 0)
 		r = nsfs_bind_proc(pid, "ipc", nsdir, in, &ci->ipcns);
 	if (r == 0)
@@ -300,22 +297,16 @@ void pidns_init_stop(int nsdir, const char *user)
 	if (ci.pidns)
 		index_drop(nsdir, ci.pidns, user); /* (filled for a dead init too) */
 	char n[NAME_MAX + 1];
-	handle_name(n, sizeof(n), user, "pid");
-	nsfs_release(nsdir, n);
-	handle_name(n, sizeof(n), user, "ipc");
-	nsfs_release(nsdir, n);
+	if (statepath_ns_name(user, "pid", n, sizeof(n)) == 0)
+		nsfs_release(nsdir, n);
+	if (statepath_ns_name(user, "ipc", n, sizeof(n)) == 0)
+		nsfs_release(nsdir, n);
 	_cleanup_close_ int ud = slots_user_dir(nsdir, user, false);
 	if (ud >= 0)
 		unlinkat(ud, "init", 0);
 }
 
 /* ---- reading the record, opening the handles (libc only: the front) ------ */
-
-void pidns_handle_path(const struct uc_config *cfg, const char *user, const char *kind, char *buf,
-		       size_t size)
-{
-	snprintf(buf, size, "%.3000s/ns/%.255s.%s", cfg->run_dir, user, kind);
-}
 
 static ino_t ns_ino_of(pid_t pid, const char *kind)
 {
@@ -354,22 +345,22 @@ static int open_ns_handle(const struct uc_config *cfg, const char *user, const c
 {
 	char h[PATH_MAX];
 	struct stat st;
-	pidns_handle_path(cfg, user, kind, h, sizeof(h));
-	int fd = open(h, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (statepath_ns_kind(cfg, user, kind, h, sizeof(h)) < 0)
+		return -ENAMETOOLONG;
+	_cleanup_close_ int fd = open(h, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
-	if (fstat(fd, &st) < 0 || st.st_ino != want) {
-		close(fd);
+	if (fstat(fd, &st) < 0 || st.st_ino != want)
 		return -ESRCH;
-	}
-	return fd;
+	return steal_fd(&fd);
 }
 
 int pidns_open(const struct uc_config *cfg, const struct slot *s, int *pidfd, int *ipcfd)
 {
 	*pidfd = *ipcfd = -1;
 	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%.4000s/ns", cfg->run_dir);
+	if (statepath_ns_dir(cfg, dir, sizeof(dir)) < 0)
+		return -ENAMETOOLONG;
 	_cleanup_close_ int nsdir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	struct cage_init ci;
 	int r = nsdir < 0 ? -errno : pidns_init_get(nsdir, s->user, &ci);

@@ -41,9 +41,6 @@ int pidns_user_of(int nsdir, ino_t pidns, char *user, size_t size);
 int pidns_open(const struct uc_config *cfg, const struct slot *s, int *pidfd, int *ipcfd);
 /* Whether pidns_open would succeed (the front's test before it joins). */
 bool pidns_alive(const struct uc_config *cfg, const struct slot *s);
-/* run_dir/ns/<user>.<kind> ("pid", "ipc") into buf. */
-void pidns_handle_path(const struct uc_config *cfg, const char *user, const char *kind, char *buf,
-		       size_t size);
 
 /* The user's live init, started (with new namespaces) when there is none:
  * template_fd is the template namespace it is parked in. */

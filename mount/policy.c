@@ -6,6 +6,7 @@
 #include "lib/lines.h"
 #include "lib/log.h"
 #include "lib/path.h"
+#include "lib/statepath.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -94,7 +95,9 @@ static char *join(const struct strv *sv)
 static int state_dir(const struct uc_config *cfg, bool create, struct uc_error *err)
 {
 	char p[PATH_MAX];
-	path_join(p, sizeof(p), cfg->state_dir, "users");
+	int r = statepath_users(cfg, NULL, p, sizeof(p));
+	if (r < 0)
+		return path_fail(err, r, cfg->state_dir);
 	if (create && ((mkdir(cfg->state_dir, 0755) < 0 && errno != EEXIST) ||
 		       (mkdir(p, 0755) < 0 && errno != EEXIST)))
 		return uc_fail_errno(err, errno, "%s", p);
@@ -112,12 +115,14 @@ static int load_excluded(const struct uc_config *cfg, struct cage_users *cu, str
 {
 	static bool warned;
 	char dir[PATH_MAX];
-	path_join(dir, sizeof(dir), cfg->config_dir, "exclude");
+	int r = path_join(dir, sizeof(dir), cfg->config_dir, "exclude");
+	if (r < 0)
+		return path_fail(err, r, cfg->config_dir);
 	DIR *d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", dir);
 	struct dirent *de;
-	int r = 0;
+	r = 0;
 	while (r == 0 && (de = readdir(d))) {
 		char path[PATH_MAX];
 		if (de->d_name[0] == '.')
@@ -153,8 +158,11 @@ int policy_load(const struct uc_config *cfg, struct cage_users *cu, struct uc_er
 			policy_release(cu);
 		return r;
 	}
-	char p[PATH_MAX], mode[32] = "";
-	path_join(p, sizeof(p), cfg->state_dir, "users/mode");
+	char p[PATH_MAX], en[PATH_MAX], dis[PATH_MAX], mode[32] = "";
+	int r = statepath_users(cfg, "mode", p, sizeof(p));
+	if (r < 0 || (r = statepath_users(cfg, "users.enabled", en, sizeof(en))) < 0 ||
+	    (r = statepath_users(cfg, "users.disabled", dis, sizeof(dis))) < 0)
+		return path_fail(err, r, cfg->state_dir);
 	FILE *f = fopen(p, "re");
 	if (f) {
 		if (!fgets(mode, sizeof(mode), f))
@@ -163,12 +171,9 @@ int policy_load(const struct uc_config *cfg, struct cage_users *cu, struct uc_er
 	}
 	/* Disable All until an admin says otherwise: nobody is caged by surprise */
 	cu->mode = strncmp(mode, "enable-all", 10) == 0 ? CAGE_ENABLE_ALL : CAGE_DISABLE_ALL;
-	path_join(p, sizeof(p), cfg->state_dir, "users/users.enabled");
-	int r = read_names(p, &cu->enabled, err);
-	if (r == 0) {
-		path_join(p, sizeof(p), cfg->state_dir, "users/users.disabled");
-		r = read_names(p, &cu->disabled, err);
-	}
+	r = read_names(en, &cu->enabled, err);
+	if (r == 0)
+		r = read_names(dis, &cu->disabled, err);
 	if (r == 0)
 		r = load_excluded(cfg, cu, err);
 	if (r < 0)

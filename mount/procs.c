@@ -1,5 +1,7 @@
 #include "mount/procs.h"
 
+#include "lib/array.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -29,14 +31,9 @@ int procs_scan(struct procs *ps)
 		link[n] = '\0';
 		if (sscanf(link, "mnt:[%llu]", &ino) != 1)
 			continue;
-		if (ps->n == cap) {
-			cap = cap ? 2 * cap : 256;
-			struct nsproc *v = realloc(ps->v, cap * sizeof(*v));
-			if (!v) {
-				closedir(d);
-				return -ENOMEM;
-			}
-			ps->v = v;
+		if (UC_GROW(&ps->v, &cap, ps->n + 1) < 0) {
+			closedir(d);
+			return -ENOMEM;
 		}
 		ps->v[ps->n++] = (struct nsproc){(pid_t)atoi(de->d_name), (ino_t)ino};
 	}

@@ -1,6 +1,9 @@
 #include "mount/slots.h"
 
 #include "lib/cleanup.h"
+#include "lib/array.h"
+#include "lib/path.h"
+#include "lib/statepath.h"
 #include "mount/nsfs.h"
 
 #include <ctype.h>
@@ -14,12 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void slots_handle_path(const struct uc_config *cfg, const char *user, unsigned n, char *buf,
-		       size_t size)
-{
-	snprintf(buf, size, "%.3000s/ns/%.255s.%u", cfg->run_dir, user, n);
-}
-
 /* Records live in nsdir/.slots/<user>/: <n>.info and the user's lock, so
  * that one user's slots are found without reading everyone's. */
 #define SLOTS ".slots"
@@ -27,7 +24,8 @@ void slots_handle_path(const struct uc_config *cfg, const char *user, unsigned n
 int slots_user_dir(int nsdir, const char *user, bool create)
 {
 	char p[NAME_MAX + 16];
-	snprintf(p, sizeof(p), SLOTS "/%.240s", user);
+	if (strlen(user) > NAME_MAX || path_fmt(p, sizeof(p), SLOTS "/%s", user) < 0)
+		return -ENAMETOOLONG;
 	if (create && ((mkdirat(nsdir, SLOTS, 0700) < 0 && errno != EEXIST) ||
 		       (mkdirat(nsdir, p, 0700) < 0 && errno != EEXIST)))
 		return -errno;
@@ -84,13 +82,8 @@ static int slot_cmp(const void *a, const void *b)
 
 static int push_slot(struct slotlist *out, size_t *cap, const struct slot *s)
 {
-	if (out->n == *cap) {
-		*cap = *cap ? 2 * *cap : 8;
-		struct slot *v = realloc(out->v, *cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		out->v = v;
-	}
+	if (UC_GROW(&out->v, cap, out->n + 1) < 0)
+		return -ENOMEM;
 	out->v[out->n++] = *s;
 	return 0;
 }
@@ -98,13 +91,12 @@ static int push_slot(struct slotlist *out, size_t *cap, const struct slot *s)
 static int scan_user(int nsdir, const char *user, const struct procs *ps, struct slotlist *out,
 		     size_t *cap)
 {
-	int ud = slots_user_dir(nsdir, user, false);
-	DIR *d = ud >= 0 ? fdopendir(ud) : NULL;
-	if (!d) {
-		if (ud >= 0)
-			close(ud);
-		return ud == -ENOENT ? 0 : (ud < 0 ? ud : -errno);
-	}
+	_cleanup_close_ int ud = slots_user_dir(nsdir, user, false);
+	if (ud < 0)
+		return ud == -ENOENT ? 0 : ud;
+	_cleanup_closedir_ DIR *d = path_opendir_at(ud, NULL);
+	if (!d)
+		return -errno;
 	struct dirent *de;
 	int r = 0;
 	while (r == 0 && (de = readdir(d))) {
@@ -113,7 +105,8 @@ static int scan_user(int nsdir, const char *user, const struct procs *ps, struct
 		if (!parse_info_name(de->d_name, &s.n) || read_info(dirfd(d), de->d_name, &s) < 0)
 			continue;
 		char h[NAME_MAX + 1];
-		snprintf(h, sizeof(h), "%.200s.%u", s.user, s.n);
+		if (statepath_slot_name(s.user, s.n, h, sizeof(h)) < 0)
+			continue; /* no handle of that name can exist */
 		ino_t ino = 0;
 		s.bound = nsfs_is_bound(nsdir, h, &ino);
 		if (s.bound)
@@ -121,7 +114,6 @@ static int scan_user(int nsdir, const char *user, const struct procs *ps, struct
 		s.procs = procs_in(ps, s.ino);
 		r = push_slot(out, cap, &s);
 	}
-	closedir(d);
 	return r;
 }
 
@@ -134,18 +126,13 @@ int slots_scan(int nsdir, const char *user, const struct procs *ps, struct slotl
 	if (user) {
 		r = scan_user(nsdir, user, ps, out, &cap);
 	} else {
-		int fd = openat(nsdir, SLOTS, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-		if (!d) {
-			if (fd >= 0)
-				close(fd);
+		_cleanup_closedir_ DIR *d = path_opendir_at(nsdir, SLOTS);
+		if (!d)
 			return errno == ENOENT ? 0 : -errno;
-		}
 		struct dirent *de;
 		while (r == 0 && (de = readdir(d)))
 			if (de->d_name[0] != '.')
 				r = scan_user(nsdir, de->d_name, ps, out, &cap);
-		closedir(d);
 	}
 	if (out->n)
 		qsort(out->v, out->n, sizeof(*out->v), slot_cmp);
@@ -165,12 +152,14 @@ int slots_list(const struct uc_config *cfg, const char *user, struct slotlist *o
 	out->v = NULL;
 	out->n = 0;
 	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%.4000s/ns", cfg->run_dir);
+	int r = statepath_ns_dir(cfg, dir, sizeof(dir));
+	if (r < 0)
+		return path_fail(err, r, cfg->run_dir);
 	_cleanup_close_ int nsdir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (nsdir < 0)
 		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", dir);
 	struct procs ps;
-	int r = procs_scan(&ps);
+	r = procs_scan(&ps);
 	if (r == 0)
 		r = slots_scan(nsdir, user, &ps, out);
 	free(ps.v);
@@ -183,11 +172,13 @@ int slots_newest(const struct uc_config *cfg, const char *user, struct slot *out
 	/* no /proc walk: the processes are not needed to pick a slot (this is
 	 * on the path of every exec) */
 	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%.4000s/ns", cfg->run_dir);
+	int r = statepath_ns_dir(cfg, dir, sizeof(dir));
+	if (r < 0)
+		return path_fail(err, r, cfg->run_dir);
 	int nsdir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	struct procs none = {0};
 	struct slotlist l = {0};
-	int r = nsdir < 0 ? -errno : slots_scan(nsdir, user, &none, &l);
+	r = nsdir < 0 ? -errno : slots_scan(nsdir, user, &none, &l);
 	if (nsdir >= 0)
 		close(nsdir);
 	if (r < 0 && r != -ENOENT)

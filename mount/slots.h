@@ -43,6 +43,3 @@ int slots_scan(int nsdir, const char *user, const struct procs *ps, struct slotl
 /* The newest bound slot of user: 0, or UC_NOTFOUND. */
 int slots_newest(const struct uc_config *cfg, const char *user, struct slot *out,
 		 struct uc_error *err);
-/* run_dir/ns/<user>.<n> into buf. */
-void slots_handle_path(const struct uc_config *cfg, const char *user, unsigned n, char *buf,
-		       size_t size);

@@ -3,6 +3,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/lines.h"
+#include "lib/statepath.h"
 #include "mount/pidns.h"
 #include "mount/slots.h"
 
@@ -94,7 +95,8 @@ static bool in_a_slot(int nsdir, const char *user, ino_t mntns)
 static int find_cage(const struct uc_config *cfg, struct proxy_peer *p, struct uc_error *err)
 {
 	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%.4000s/ns", cfg->run_dir);
+	if (statepath_ns_dir(cfg, dir, sizeof(dir)) < 0)
+		return uc_fail(err, UC_INTERNAL, "run_dir %.200s...: too long", cfg->run_dir);
 	_cleanup_close_ int nsdir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	p->mntns = ns_ino(p, UC_PIDFD_GET_MNT_NAMESPACE, "mnt");
 	p->pidns = ns_ino(p, UC_PIDFD_GET_PID_NAMESPACE, "pid");
@@ -192,7 +194,8 @@ static ino_t own_pidns(void)
 static bool cage_pidns(const struct uc_config *cfg, ino_t pidns)
 {
 	char dir[PATH_MAX], user[256];
-	snprintf(dir, sizeof(dir), "%.4000s/ns", cfg->run_dir);
+	if (statepath_ns_dir(cfg, dir, sizeof(dir)) < 0)
+		return false;
 	_cleanup_close_ int nsdir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	return nsdir >= 0 && cage_of_pidns(nsdir, pidns, user, sizeof(user)) == 0;
 }

@@ -229,11 +229,10 @@ static int map_path(void *ctx, const char *value, bool write, char *out, size_t 
 {
 	struct job *j = ctx;
 	char abs[PATH_MAX];
-	if (value[0] == '/')
-		snprintf(abs, sizeof(abs), "%s", value);
-	else
-		snprintf(abs, sizeof(abs), "%s/%s", j->rq.req.cwd, value);
-	const char *rel = below_home(j, abs);
+	/* too long: refused, never cut into a shorter path of another file */
+	int r = value[0] == '/' ? path_fmt(abs, sizeof(abs), "%s", value)
+				: path_fmt(abs, sizeof(abs), "%s/%s", j->rq.req.cwd, value);
+	const char *rel = r < 0 ? NULL : below_home(j, abs);
 	int fd = !rel || !*rel	       ? -EPERM
 		 : j->nkeep < MAX_KEEP ? open_in_home(j, rel, false, write)
 				       : -EMFILE;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/config.h"
+#include "lib/statepath.h"
 #include "mount/pidns.h"
 
 static char run[64], nsd[96];
@@ -147,7 +148,7 @@ static void test_ns_open(void **state)
 	s.pidns = self_ns("pid") + 1;
 	assert_int_equal(pidns_open(&cfg, &s, &p, &i), -ESRCH);
 	char path[160];
-	pidns_handle_path(&cfg, "alice", "pid", path, sizeof(path));
+	assert_int_equal(statepath_ns_kind(&cfg, "alice", "pid", path, sizeof(path)), 0);
 	assert_non_null(strstr(path, "/ns/alice.pid"));
 }
 

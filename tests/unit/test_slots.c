@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/config.h"
+#include "lib/statepath.h"
 #include "mount/procs.h"
 #include "mount/slots.h"
 
@@ -122,7 +123,7 @@ static void test_newest_and_list(void **state)
 	assert_int_equal(slots_newest(&cfg, "alice", &s, &err), -ENOENT);
 	assert_int_equal(err.kind, UC_NOTFOUND);
 	char h[160];
-	slots_handle_path(&cfg, "alice", 7, h, sizeof(h));
+	assert_int_equal(statepath_ns_slot(&cfg, "alice", 7, h, sizeof(h)), 0);
 	assert_non_null(strstr(h, "/ns/alice.7"));
 	/* no run_dir/ns at all: no slots, not an error */
 	struct uc_config none = {.run_dir = "/nonexistent/unicage"};
