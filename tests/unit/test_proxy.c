@@ -78,6 +78,8 @@ static void test_commands_bad(void **state)
 	bad_cmd("x y=/bin/true\n", ":1: bad alias");
 	bad_cmd("=/bin/true\n", ":1: bad alias");
 	bad_cmd("x:../w=/bin/true\n", ":1: bad wrapper_name");
+	bad_cmd("x:..=/usr/bin/true\n", ":1: bad wrapper_name"); /* would be /usr */
+	bad_cmd("x:.=/usr/bin/true\n", ":1: bad wrapper_name");
 	bad_cmd("x=-root:/bin/true\n", ":1: bad user name");
 	bad_cmd("a=/bin/true\n\na=/bin/false\n", ":3: alias a given twice");
 }
