@@ -347,13 +347,18 @@ static int set_env(const struct join_req *r, const char *shell)
 	return rc == 0 ? 0 : -ENOMEM;
 }
 
-/* The user: every capability out of the bounding set while we still may,
- * then groups, gid, uid (all three of each: nothing to regain), then
- * no_new_privs. */
+/* The user: groups, gid, uid (all three of each: nothing to regain), then
+ * no_new_privs. The bounding set is emptied only for uid 0: a process of
+ * another uid has no capability once setresuid() has run (no keep-caps,
+ * ambient cleared below), and no_new_privs means no exec can give it one
+ * (no setuid bit, no file capability; cage mounts are nosuid as well); a
+ * new user namespace starts with a full bounding set of its own whatever
+ * this one holds. The 41 prctl()s, each a new struct cred, were 8-15% of an
+ * exec (doc/benchmarks.md, "exec"). */
 static int become_user(const struct uc_user *u, bool caged, const gid_t *groups, int ngroups,
 		       struct uc_error *err)
 {
-	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
+	for (cap_value_t c = 0; u->uid == 0 && c <= CAP_LAST_CAP; c++)
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
 			return uc_fail_errno(err, errno, "dropping the bounding set");
 	gid_t gids[256];

@@ -491,3 +491,14 @@ int path_beside_self(char *buf, size_t size, const char *rel)
 	*sl = '\0';
 	return path_join(buf, size, exe, rel);
 }
+
+#ifndef UNICAGE_LIBEXECDIR
+#define UNICAGE_LIBEXECDIR "/usr/libexec/unicage"
+#endif
+
+int path_libexec(char *buf, size_t size, const char *name)
+{
+	if (path_beside_self(buf, size, name) == 0 && access(buf, X_OK) == 0)
+		return 0;
+	return path_join(buf, size, UNICAGE_LIBEXECDIR, name);
+}

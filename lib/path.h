@@ -80,6 +80,10 @@ int path_dir_names(int dirfd, struct strv *out);
  * "../libexec/x"). 0, or -errno when /proc/self/exe is unreadable or buf
  * too small. */
 int path_beside_self(char *buf, size_t size, const char *rel);
+/* One of unicage's programs: beside this executable when it is there (a
+ * build tree, or unicage-core in LIBEXECDIR), else LIBEXECDIR's. The front
+ * and unicage-core find the same file. */
+int path_libexec(char *buf, size_t size, const char *name);
 
 /* Tests: force the fallback walk even when openat2(2) exists. */
 void path_force_fallback(bool on);

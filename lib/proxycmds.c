@@ -9,6 +9,8 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,6 +240,21 @@ const struct proxy_command *proxy_commands_find(const struct proxy_commands *cmd
 			return &cmds->v[i];
 	}
 	return NULL;
+}
+
+const struct proxy_command *proxy_commands_find_exe(const struct proxy_commands *cmds,
+						    const char *sysroot, const char *exe)
+{
+	const struct proxy_command *c = proxy_commands_find(cmds, NULL, exe);
+	_cleanup_close_ int rootfd = c ? -1 : open(sysroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (size_t i = 0; !c && rootfd >= 0 && i < cmds->n; i++) {
+		char real[PATH_MAX];
+		if (path_resolve_in_root(rootfd, cmds->v[i].wrapper, false, real, sizeof(real),
+					 NULL) == 0 &&
+		    !strcmp(real, exe))
+			c = &cmds->v[i];
+	}
+	return c;
 }
 
 void proxy_commands_release(struct proxy_commands *cmds)

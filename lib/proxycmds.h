@@ -48,4 +48,9 @@ int proxy_commands_load(const struct uc_config *cfg, struct proxy_commands *cmds
 /* By alias, or (alias NULL or "") by wrapper path. NULL if none. */
 const struct proxy_command *proxy_commands_find(const struct proxy_commands *cmds,
 						const char *alias, const char *wrapper);
+/* By the wrapper's own path in the cage (/proc/self/exe: a real path):
+ * a wrapper path as written, or as it resolves in sysroot (the skeleton
+ * takes /sbin/x at /usr/sbin/x when /sbin -> usr/sbin). NULL if none. */
+const struct proxy_command *proxy_commands_find_exe(const struct proxy_commands *cmds,
+						    const char *sysroot, const char *exe);
 void proxy_commands_release(struct proxy_commands *cmds);

@@ -5,7 +5,6 @@
 #include "lib/path.h"
 #include "mount/etc.h"
 #include "mount/nsfs.h"
-#include "lib/proxycmds.h"
 #include "proxy/proto.h"
 
 #include <errno.h>
@@ -29,7 +28,6 @@
  * process that creates it. */
 enum attach_kind {
 	ATTACH_FD,     /* fd: made in the caller */
-	ATTACH_FILE,   /* fd: a file made in the caller, on a file of the cage */
 	ATTACH_PROC,   /* the pid namespace's procfs, then its masks */
 	ATTACH_MQUEUE, /* the IPC namespace's POSIX message queues */
 };
@@ -40,7 +38,6 @@ struct attach {
 	enum attach_kind kind;
 	char path[PATH_MAX]; /* absolute, inside the cage */
 	bool create;	     /* make the mount point (overlay mode: in upper/) */
-	bool optional;	     /* no mount point (bind mode's read-only root): not mounted */
 	unsigned order;	     /* tie-break: built-in mounts before cage.mp ones */
 };
 
@@ -79,7 +76,6 @@ static int plan_push(struct plan *p, int fd, enum attach_kind kind, const char *
 	a->fd = fd;
 	a->kind = kind;
 	a->create = create;
-	a->optional = false;
 	a->order = (unsigned)p->n;
 	snprintf(a->path, sizeof(a->path), "%s", path);
 	p->n++;
@@ -466,46 +462,6 @@ static int add_proxy(const struct cage_spec *s, struct plan *p)
 			s->mode != UC_CAGE_BIND);
 }
 
-/* The wrapper (unicage-proxyexec, beside this program) read-only on the
- * path of every proxied command whose program the host has
- * (doc/proxy.md, "The wrapper"). A command the skeleton lacks gets none. */
-static int add_wrappers(const struct cage_spec *s, struct plan *p)
-{
-	struct proxy_commands cmds;
-	struct uc_error err = {0};
-	char exe[PATH_MAX];
-	/* the proxy's mistakes cost the cage its wrappers, not the user her
-	 * cage: the daemon refuses every request while the file is bad */
-	if (proxy_commands_load(s->cfg, &cmds, &err) < 0) {
-		uc_log(UC_LOG_WARN, "%s: no proxy wrappers in %s's cage", err.msg, s->u->name);
-		return 0;
-	}
-	if (cmds.n && path_beside_self(exe, sizeof(exe), "unicage-proxyexec") < 0)
-		snprintf(exe, sizeof(exe), "%s/unicage-proxyexec", UNICAGE_LIBEXECDIR);
-	_cleanup_close_ int w = cmds.n ? open(exe, O_PATH | O_NOFOLLOW | O_CLOEXEC) : -1;
-	if (cmds.n && w < 0)
-		uc_log(UC_LOG_WARN, "the proxy wrapper %s: %s: no proxy wrappers in %s's cage", exe,
-		       strerror(errno), s->u->name);
-	int r = 0;
-	for (size_t i = 0; w >= 0 && r == 0 && i < cmds.n; i++) {
-		if (access(cmds.v[i].path, X_OK) < 0)
-			continue; /* not on this host (no MTA: no sendmail) */
-		int m = (int)open_tree(w, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-		struct mount_attr ma = {.attr_set = ATTR_BIND | MOUNT_ATTR_RDONLY};
-		if (m < 0 || mount_setattr(m, "", AT_EMPTY_PATH, &ma, sizeof(ma)) < 0) {
-			r = -errno;
-			snprintf(p->msg, p->msgsize, "the proxy wrapper %s", exe);
-			if (m >= 0)
-				close(m);
-			break;
-		}
-		if ((r = plan_push(p, m, ATTACH_FILE, cmds.v[i].wrapper, false)) == 0)
-			p->v[p->n - 1].optional = true;
-	}
-	proxy_commands_release(&cmds);
-	return r;
-}
-
 static int make_plan(const struct cage_spec *s, struct plan *p)
 {
 	char cdir[PATH_MAX], etc[PATH_MAX];
@@ -534,8 +490,7 @@ static int make_plan(const struct cage_spec *s, struct plan *p)
 	r = plan_push(p, -1, ATTACH_PROC, "/proc", true);
 	if (r < 0 || (r = add_dev(s, p)) < 0 ||
 	    (r = plan_push(p, -1, ATTACH_MQUEUE, "/dev/mqueue", false)) < 0 ||
-	    (r = add_mp(s, sysroot, homefd, p)) < 0 || (r = add_proxy(s, p)) < 0 ||
-	    (r = add_wrappers(s, p)) < 0)
+	    (r = add_mp(s, sysroot, homefd, p)) < 0 || (r = add_proxy(s, p)) < 0)
 		return r;
 	qsort(p->v, p->n, sizeof(*p->v), attach_cmp);
 	return 0;
@@ -562,28 +517,6 @@ static int open_target(int rootfd, const char *path, bool create)
 		close(fd);
 		fd = next;
 		errno = e;
-	}
-	return fd < 0 ? -errno : fd;
-}
-
-/* A regular file of the cage to mount on: its directory as open_target,
- * the file itself without following a link. */
-static int open_target_file(int rootfd, const char *path)
-{
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s", path);
-	char *sl = strrchr(dir, '/');
-	if (!sl || !sl[1])
-		return -EINVAL;
-	*sl = '\0';
-	_cleanup_close_ int d = dir[0] ? open_target(rootfd, dir, false) : dup(rootfd);
-	if (d < 0)
-		return d;
-	int fd = openat(d, sl + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
-	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
-		close(fd);
-		return -ENOENT; /* a link or not a file: no wrapper there */
 	}
 	return fd < 0 ? -errno : fd;
 }
@@ -697,13 +630,10 @@ static int make_child_mount(struct attach *a, struct plan *p)
 
 static int attach_one(int rootfd, struct attach *a, struct plan *p)
 {
-	int r = a->kind == ATTACH_FD || a->kind == ATTACH_FILE ? 0 : make_child_mount(a, p);
+	int r = a->kind == ATTACH_FD ? 0 : make_child_mount(a, p);
 	if (r < 0)
 		return r;
-	_cleanup_close_ int t = a->kind == ATTACH_FILE ? open_target_file(rootfd, a->path)
-						       : open_target(rootfd, a->path, a->create);
-	if (a->optional && (t == -ENOENT || t == -ELOOP || t == -ENOTDIR))
-		return 0; /* bind mode without the mount point; no such file to wrap */
+	_cleanup_close_ int t = open_target(rootfd, a->path, a->create);
 	if (t < 0)
 		return snprintf(p->msg, p->msgsize, "mount point %s%s", a->path,
 				t == -ELOOP || t == -ENOTDIR ? " is a symlink or not a directory"

@@ -391,7 +391,8 @@ int proxy_serve(const struct uc_config *cfg, int conn, struct uc_error *errp)
 		code = admin_error(conn);
 		goto out;
 	}
-	j.cmd = proxy_commands_find(&cmds, j.rq.req.alias, j.rq.req.exe);
+	j.cmd = *j.rq.req.alias ? proxy_commands_find(&cmds, j.rq.req.alias, NULL)
+				: proxy_commands_find_exe(&cmds, cfg->sysroot, j.rq.req.exe);
 	if (!j.cmd) {
 		uc_fail(&err, UC_NOTFOUND, "no proxied command %s",
 			*j.rq.req.alias ? j.rq.req.alias : j.rq.req.exe);

@@ -15,7 +15,7 @@ debian_pkgs=(
     pamtester openssh-server openssh-client cron rsync  # the PAM module's tests (a private sshd on loopback, cron, rsync over ssh)
     rpm                                   # rpm and rpmbuild: fixtures and the oracle
     acl attr e2fsprogs util-linux bsdutils python3 zstd libcap2-bin procps  # integration tests (setfacl, setfattr, chattr, setcap, unshare, nsenter, findmnt, pgrep, script)
-    jdupes rdfind hyperfine debootstrap xfsprogs  # benchmarks and corpus A (XFS: the RHEL init case)
+    jdupes rdfind hyperfine debootstrap xfsprogs sudo  # benchmarks and corpus A (XFS: the RHEL init case; sudo: the proxy case)
     scdoc man-db systemd bash             # man pages (scdoc, man -l), units (systemd-analyze verify), completion
 )
 el_pkgs=(
@@ -29,7 +29,7 @@ el_pkgs=(
     pamtester openssh-server openssh-clients cronie rsync
     rpm rpm-build
     acl attr e2fsprogs util-linux python3 zstd libcap procps-ng
-    jdupes rdfind hyperfine xfsprogs
+    jdupes rdfind hyperfine xfsprogs sudo
     scdoc man-db systemd bash glibc-static  # man pages, units, completion; the static front
 )
 

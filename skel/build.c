@@ -69,6 +69,12 @@ static bool same_as_prev(const void *ctx, const char *path, const struct stat *s
 	struct idx_ent e;
 	make_sig(b->o->cfg, path, cls, false, st, &e);
 	const struct idx_ent *pe = index_find(&b->prev, path);
+	if (pe && pe->cls != e.cls && (pe->cls == W_CONFIG || pe->cls == W_SHARED)) {
+		/* a package's word on the class (its %config) overrides the
+		 * walk's: the package's entry decides, named (unchanged()) */
+		e.cls = pe->cls;
+		return index_same(pe, &e);
+	}
 	if (!pe || !index_same(pe, &e))
 		return false;
 	atomic_store_explicit(&b->prev_hit[pe - b->prev.v], 1, memory_order_relaxed);
@@ -133,7 +139,7 @@ static int pick_all(struct gen_build *b, struct picks *p)
 			b->st->missing++;
 			continue;
 		}
-		if (pe && pe->cls == 's' && index_same(pe, &e)) {
+		if (pe && (pe->cls == W_SHARED || pe->cls == W_WRAPPER) && index_same(pe, &e)) {
 			snprintf(e.key, sizeof(e.key), "%s", pe->key);
 			e.suffix = pe->suffix;
 		}
@@ -155,7 +161,7 @@ static bool unchanged(struct gen_build *b)
 	if (!b->have_prev || b->o->only || b->o->dont_clean || !b->prev_hit)
 		return false;
 	if (b->probe.differs)
-		return false;
+		return uc_debug(UC_AREA_GENERAL, "update: a walked path differs"), false;
 	for (size_t i = 0; i < b->ws.n; i++) {
 		struct idx_ent e;
 		struct stat st;
@@ -163,14 +169,15 @@ static bool unchanged(struct gen_build *b)
 			continue;
 		const struct idx_ent *pe = index_find(&b->prev, e.path);
 		if (!pe || !index_same(pe, &e))
-			return false;
+			return uc_debug(UC_AREA_GENERAL, "update: %s differs", e.path), false;
 		b->prev_hit[pe - b->prev.v] = 1;
 	}
 	/* every entry of the current generation seen again, each once (a
 	 * path both walked and named directly counts once) */
 	for (size_t i = 0; i < b->prev.n; i++)
 		if (!b->prev_hit[i])
-			return false;
+			return uc_debug(UC_AREA_GENERAL, "update: %s not seen", b->prev.v[i].path),
+			       false;
 	return true;
 }
 
@@ -255,6 +262,10 @@ static int object_for(struct gen_build *b, size_t i, struct uc_error *err)
 	if (fstat(fd, &st) < 0 || xattrs_read(fd, &xa) < 0)
 		return -errno;
 	st.st_mode = e->mode; /* setuid bits as the skeleton has them */
+	if (e->cls == W_WRAPPER) {
+		st.st_uid = e->uid; /* root's, whoever built it (skel/wrappers.c) */
+		st.st_gid = e->gid;
+	}
 	int r = objkey_compute(fd, &st, &xa, false, &key);
 	b->st->bytes_read += (uint64_t)st.st_size;
 	char hex[2 * OBJKEY_LEN + 1];
@@ -317,7 +328,7 @@ static int place_staged(struct gen_build *b, struct uc_error *err)
 		struct idx_ent *e = &b->next.v[i];
 		char name[OBJNAME_MAX];
 		size_t left;
-		if (e->cls != W_SHARED || !S_ISREG(e->mode))
+		if ((e->cls != W_SHARED && e->cls != W_WRAPPER) || !S_ISREG(e->mode))
 			continue;
 		key_from_hex(e->key, e->suffix, name, sizeof(name));
 		if (strset_get(&b->fresh, name, &left) && strset_put(&b->fresh, name, left + 1) < 0)
@@ -419,7 +430,7 @@ static int make_gen_dirs(struct gen_build *b, const char *tmp, struct uc_error *
 static int make_objects(struct gen_build *b, struct uc_error *err)
 {
 	for (size_t i = 0; i < b->next.n; i++) {
-		if (b->next.v[i].cls != W_SHARED)
+		if (b->next.v[i].cls != W_SHARED && b->next.v[i].cls != W_WRAPPER)
 			continue;
 		b->srcfd = b->from_prev[i] ? b->prevtreefd : b->rootfd;
 		progress(b, "objects", i, b->next.n);
@@ -521,6 +532,7 @@ static void release(struct gen_build *b)
 	path_dircache_release(&b->sigdc);
 	rpmcache_release(&b->rpm_prev);
 	rpmcache_release(&b->wrpm.next);
+	skel_wrappers_release(&b->wrap);
 	store_close(&b->store);
 }
 
@@ -545,7 +557,8 @@ static int try_noop(struct gen_build *b, struct uc_error *err)
 					    !b->prev_elf_missing && !st->index_rebuilt
 					? noop_snapshot(o->cfg, o->conf, b->rootfd, &b->prev, cur)
 					: NULL;
-	int r = wanted_build_rpm(&b->ws, o->cfg, o->conf, b->rootfd, &b->probe, &b->wrpm, err);
+	int r = wanted_build_rpm(&b->ws, o->cfg, o->conf, b->rootfd, &b->probe, &b->wrpm, &b->wrap,
+				 err);
 	if (r < 0)
 		return r;
 	if (!unchanged(b)) {
@@ -585,7 +598,7 @@ static int full_update(struct gen_build *b, unsigned *next, struct uc_error *err
 	struct skel_stats *st = b->st;
 	bool changed = false;
 	b->wrpm.prev = &b->rpm_prev;
-	int r = wanted_build_rpm(&b->ws, o->cfg, o->conf, b->rootfd, NULL, &b->wrpm, err);
+	int r = wanted_build_rpm(&b->ws, o->cfg, o->conf, b->rootfd, NULL, &b->wrpm, &b->wrap, err);
 	if (r < 0)
 		return r;
 	b->rpm_read = b->rpm_read || (o->conf->rpms.n && !b->wrpm.reused);
@@ -628,6 +641,8 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 	store_init_empty(&b.store, 0);
 	unsigned next = 0;
 	int r = open_state(&b, err);
+	if (r == 0)
+		r = skel_wrappers_plan(&b.wrap, o->cfg, err);
 	if (r == 0)
 		r = load_previous(&b, err);
 	if (r == 0 && b.have_prev && !o->only && !o->dont_clean)

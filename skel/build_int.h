@@ -11,6 +11,7 @@
 #include "skel/rpmcache.h"
 #include "skel/skel.h"
 #include "skel/wanted.h"
+#include "skel/wrappers.h"
 
 #include <limits.h>
 #include <stdatomic.h>
@@ -47,6 +48,7 @@ struct gen_build {
 	struct strv prev_elf;	  /* the current generation's elfdeps additions */
 	struct strv prev_recheck; /* ... the objects to look at again */
 	bool prev_elf_missing;	  /* ... it misses libraries and has no recheck list */
+	struct skel_wrappers wrap; /* the proxy's wrapper paths (skel/wrappers.h) */
 };
 
 /* The object name of a key kept as hex in an index. */

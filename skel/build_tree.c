@@ -22,6 +22,8 @@
  * still the inode the walk saw: -ESTALE if it was replaced since. */
 int skel_open_host_file(struct gen_build *b, const struct idx_ent *e)
 {
+	if (e->cls == W_WRAPPER && b->srcfd != b->prevtreefd)
+		return skel_wrapper_open(&b->wrap); /* not the host's program */
 	int fd =
 	    path_open_in_root(b->srcfd, e->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0);
 	struct stat st;
@@ -311,8 +313,10 @@ int skel_make_entry(struct gen_build *b, size_t i, struct manifest_writer *mw, s
 				   e->gid,
 				   e->size,
 				   e->mtime_ns / 1000000000,
-				   e->cls == W_OTHER ? '-' : e->cls,
-				   e->cls == W_SHARED ? e->key : target,
+				   e->cls == W_OTHER	 ? '-'
+				   : e->cls == W_WRAPPER ? W_SHARED
+							 : e->cls,
+				   e->cls == W_SHARED || e->cls == W_WRAPPER ? e->key : target,
 				   w && w->pkg ? w->pkg : ""};
 	return manifest_add(mw, &rec) < 0 ? uc_fail(err, UC_INTERNAL, "writing manifest.zst") : 0;
 }

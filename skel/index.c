@@ -142,7 +142,7 @@ static int parse_fields(char *s, struct idx_ent *e)
 	e->uid = (unsigned)uid;
 	e->gid = (unsigned)gid;
 	e->cls = s[0];
-	if (!e->cls || !strchr("sc-x", e->cls) || s[1] != '\t')
+	if (!e->cls || !strchr("sc-xw", e->cls) || s[1] != '\t')
 		return -EINVAL;
 	s += 2;
 	char *end;

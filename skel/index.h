@@ -1,7 +1,7 @@
 /* The index of a generation: one line per path with the host file's identity
  * when it was taken (dev, ino, size, mtime ns, ctime ns) and what was made of
  * it (mode after setuid stripping, owner, class, object key and suffix).
- * Class is one of s c - x (skel/wanted.h): every entry, taken or not,
+ * Class is one of s c - x w (skel/wanted.h; w: the proxy's wrapper): every entry, taken or not,
  * round-trips. An index that cannot be read is UC_BADREQUEST; update then
  * treats every path as new (reads the files again) and writes a good one. */
 #pragma once

@@ -1,6 +1,7 @@
 /* state_dir/skel/noop: what a lean no-op update must find unchanged
  * (skel/noop.h). Libc only on the check's side: the static front runs it. */
 #include "skel/noop.h"
+#include "skel/wrappers.h"
 
 #include "lib/cleanup.h"
 #include "lib/log.h"
@@ -173,6 +174,12 @@ static int check_line(struct checker *c, char *line)
 		snprintf(want, sizeof(want), "id\t%s\t%s\n", f[1], f[2]);
 		return strcmp(buf, want) ? doubt(c, "changed", f[1]) : 1;
 	}
+	if (!strcmp(f[0], "wrapexe") && n == 2) {
+		char exe[PATH_MAX];
+		return path_libexec(exe, sizeof(exe), SKEL_WRAPPER_NAME) < 0 || strcmp(exe, f[1])
+			   ? doubt(c, "another proxy wrapper", f[1])
+			   : 1;
+	}
 	if (!strcmp(f[0], "res") && n == 4) {
 		noop_outcome(c->rootfd, f[2], f[1][0] == 'f', buf, sizeof(buf));
 		return strcmp(buf, f[3]) ? doubt(c, "resolves elsewhere now", f[2]) : 1;
@@ -228,6 +235,8 @@ static int check_entry(void *ctx, const struct idx_ent *e)
 	struct index_check *ic = ctx;
 	struct stat st;
 	ic->n++;
+	if (e->cls == 'w')
+		return 0; /* the proxy's wrapper: its id lines (skel/wrappers.c) */
 	if (path_lstat_in_root(&ic->dc, ic->c->rootfd, e->path, &st) < 0)
 		return !doubt(ic->c, "gone", e->path);
 	struct idx_ent now = *e;

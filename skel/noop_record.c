@@ -1,6 +1,7 @@
 /* Writing state_dir/skel/noop (unicage-core only: it asks the user
  * database; skel/noop.c is what the static front checks it with). */
 #include "skel/noop.h"
+#include "skel/wrappers.h"
 
 #include "lib/cleanup.h"
 #include "lib/log.h"
@@ -227,6 +228,8 @@ char *noop_snapshot(const struct uc_config *cfg, const struct skel_conf *conf, i
 	}
 	if (r == 0)
 		r = put_homes(f, cfg, rootfd);
+	if (r == 0)
+		r = skel_wrappers_put_noop(f, cfg, rootfd);
 	if (fclose(f) != 0 || r < 0) {
 		free(buf);
 		return NULL;

@@ -43,6 +43,8 @@ struct builder {
 	int last_r;
 	struct path_dircache dc; /* lstat of real paths, by parent directory */
 	struct strv walked;	 /* directories taken whole so far */
+	const struct skel_wrappers *wrap;
+	struct strset wrap_real; /* the wrapper paths, real: never from sysroot */
 };
 
 /* dst = the len bytes of src and a NUL (what snprintf "%.*s" does,
@@ -179,6 +181,8 @@ static int add(struct builder *b, const char *path, char cls, const char *pkg, b
 	struct wanted_set *ws = b->ws;
 	if (ldcache_is_generated(path))
 		return 0; /* made for each generation */
+	if (cls != W_WRAPPER && b->wrap_real.n && strset_contains(&b->wrap_real, path))
+		return 0; /* the proxy's wrapper goes there (add_wrappers) */
 	if (wanted_blacklisted(&b->black, path)) {
 		ws->blacklisted++;
 		return 0;
@@ -255,6 +259,7 @@ struct wthread {
 	size_t n, cap;
 	const struct strv *black, *local;
 	const struct strset *homes, *home_parents;
+	const struct strset *wrap_real; /* not taken from the walk */
 	struct wanted_probe *probe;
 	size_t blacklisted, in_homes;
 };
@@ -277,8 +282,8 @@ static int wanted_entry(void *tctx, int dirfd, dev_t parent_dev, const char *pat
 			const struct stat *st)
 {
 	struct wthread *t = tctx;
-	if (ldcache_is_generated(path))
-		return 0;
+	if (ldcache_is_generated(path) || (t->wrap_real->n && strset_contains(t->wrap_real, path)))
+		return 0; /* made for each generation / the proxy's wrapper */
 	if (t->black->n && wanted_blacklisted(t->black, path)) {
 		t->blacklisted++;
 		return 0; /* with all below it */
@@ -317,6 +322,7 @@ static int add_tree(struct builder *b, int dfd, const char *root)
 					.local = &b->cfg->local_paths,
 					.homes = &b->homes,
 					.home_parents = &b->home_parents,
+					.wrap_real = &b->wrap_real,
 					.probe = b->probe};
 		tctx[i] = &t[i];
 	}
@@ -670,10 +676,46 @@ static int add_parents(struct builder *b)
 	return 0;
 }
 
+/* The wrapper paths at their real paths (before any walk: the walking
+ * threads leave them out). A link on the way is taken as usual. */
+static int resolve_wrappers(struct builder *b)
+{
+	for (size_t i = 0; b->wrap && b->wrap->exe[0] && i < b->wrap->paths.n; i++) {
+		const char *p = b->wrap->paths.v[i];
+		char real[PATH_MAX];
+		struct stat st;
+		int r = parent_real(b, p, real, sizeof(real));
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0) {
+			uc_log(UC_LOG_WARN,
+			       "proxy wrapper %s: its directory is not in sysroot: none", p);
+			continue;
+		}
+		if (path_lstat_in_root(&b->dc, b->rootfd, real, &st) == 0 && S_ISDIR(st.st_mode)) {
+			uc_log(UC_LOG_WARN, "proxy wrapper %s: a directory in sysroot: none", p);
+			continue;
+		}
+		if (strset_add(&b->wrap_real, real) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Each wrapper path, with the wrapper binary's identity. */
+static int add_wrappers(struct builder *b)
+{
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < b->wrap_real.cap; i++)
+		if (b->wrap_real.v[i])
+			r = add(b, b->wrap_real.v[i], W_WRAPPER, NULL, false, &b->wrap->st);
+	return r;
+}
+
 int wanted_build(struct wanted_set *ws, const struct uc_config *cfg, const struct skel_conf *conf,
 		 int rootfd, struct wanted_probe *probe, struct uc_error *err)
 {
-	return wanted_build_rpm(ws, cfg, conf, rootfd, probe, NULL, err);
+	return wanted_build_rpm(ws, cfg, conf, rootfd, probe, NULL, NULL, err);
 }
 
 static void builder_release(struct builder *b)
@@ -686,18 +728,22 @@ static void builder_release(struct builder *b)
 	strset_release(&b->homes);
 	strset_release(&b->home_parents);
 	strv_clear(&b->black);
+	strset_release(&b->wrap_real);
 }
 
 int wanted_build_rpm(struct wanted_set *ws, const struct uc_config *cfg,
 		     const struct skel_conf *conf, int rootfd, struct wanted_probe *probe,
-		     struct wanted_rpm *rpm, struct uc_error *err)
+		     struct wanted_rpm *rpm, const struct skel_wrappers *wrap, struct uc_error *err)
 {
-	struct builder b = {.ws = ws, .cfg = cfg, .conf = conf, .rootfd = rootfd, .probe = probe};
+	struct builder b = {
+	    .ws = ws, .cfg = cfg, .conf = conf, .rootfd = rootfd, .probe = probe, .wrap = wrap};
 	memset(ws, 0, sizeof(*ws));
 	path_dircache_init(&b.dc);
 	int r = builtin_black(&b) < 0 ? uc_fail(err, UC_INTERNAL, "out of memory") : 0;
 	if (r == 0)
 		r = load_homes(&b, err);
+	if (r == 0 && resolve_wrappers(&b) < 0)
+		r = uc_fail(err, UC_INTERNAL, "out of memory");
 	if (r < 0) {
 		builder_release(&b);
 		return r;
@@ -716,6 +762,8 @@ int wanted_build_rpm(struct wanted_set *ws, const struct uc_config *cfg,
 		r = rpm_files(&b, rpm, err);
 	if (r == 0)
 		r = add_elfdeps(&b);
+	if (r == 0)
+		r = add_wrappers(&b);
 	if (r == 0)
 		r = add_parents(&b);
 	builder_release(&b);

@@ -11,11 +11,20 @@
 #include "lib/error.h"
 #include "skel/conf.h"
 #include "skel/rpmcache.h"
+#include "skel/wrappers.h"
 
 /* W_NOT_TAKEN: wanted but not made in the generation (a device not named in
  * devices=, a socket or fifo, a file replaced while it was read); kept in the
  * index so that the next update knows it already decided so. */
-enum wanted_class { W_SHARED = 's', W_CONFIG = 'c', W_OTHER = '-', W_NOT_TAKEN = 'x' };
+/* W_WRAPPER: the proxy's wrapper binary (skel/wrappers.h), a shared file
+ * whose content and identity are the wrapper's, not the host's program. */
+enum wanted_class {
+	W_SHARED = 's',
+	W_CONFIG = 'c',
+	W_OTHER = '-',
+	W_NOT_TAKEN = 'x',
+	W_WRAPPER = 'w'
+};
 
 struct wanted {
 	char *path;	  /* "/usr/bin/bash" */
@@ -74,9 +83,14 @@ struct wanted_rpm {
 	struct rpmcache next;
 	bool reused;
 };
+/* wrap (may be NULL): the proxy's wrapper paths, each taken at its real
+ * path as W_WRAPPER with the wrapper binary's identity, never from sysroot
+ * (a wrapper path that is a directory there, or whose directory is not
+ * there, gets none: a warning). */
 int wanted_build_rpm(struct wanted_set *ws, const struct uc_config *cfg,
 		     const struct skel_conf *conf, int rootfd, struct wanted_probe *probe,
-		     struct wanted_rpm *rpm, struct uc_error *err);
+		     struct wanted_rpm *rpm, const struct skel_wrappers *wrap,
+		     struct uc_error *err);
 void wanted_release(struct wanted_set *ws);
 struct skel_stats;
 /* What the set could not take, counted into st and said once per run:
