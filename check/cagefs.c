@@ -3,6 +3,7 @@
  * /etc/cagefs is never misread in silence. */
 #include "check/cagefs.h"
 
+#include "lib/cleanup.h"
 #include "lib/path.h"
 #include "lib/proxycmds.h"
 
@@ -71,12 +72,11 @@ int check_cagefs_files(const struct uc_config *cfg, struct strv *read, struct st
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		const char *n = de->d_name;
-		if (n[0] == '.' || in(n, own, sizeof(own) / sizeof(own[0])))
+		if (n[0] == '.' || in(n, own, UC_ARRAY_SIZE(own)))
 			continue;
 		if (!strcmp(n, "proxy.commands") || !strcmp(n, "filters"))
 			continue; /* the proxy's own (doc/proxy.md) */
-		bool known = in(n, cagefs_read, sizeof(cagefs_read) / sizeof(cagefs_read[0])) ||
-			     is_proxy_file(n);
+		bool known = in(n, cagefs_read, UC_ARRAY_SIZE(cagefs_read)) || is_proxy_file(n);
 		*looks_cagefs |= known && strcmp(n, "custom.black.list");
 		if (known && is_users_list(n) && !cfg->cagefs_compat)
 			known = false; /* unicage's own lists are in state_dir */

@@ -9,6 +9,7 @@
 #include "lib/cleanup.h"
 #include "lib/objkey.h"
 #include "lib/path.h"
+#include "lib/statepath.h"
 #include "lib/store.h"
 #include "lib/strv.h"
 #include "lib/users.h"
@@ -16,9 +17,10 @@
 #include "mount/cagemp.h"
 #include "mount/mode.h"
 #include "mount/slots.h"
-#include "mount/users.h"
+#include "mount/policy.h"
 #include "skel/conf.h"
 #include "rpmscan/rpmscan.h"
+#include "skel/current.h"
 #include "skel/elfdeps.h"
 #include "skel/elfscan.h"
 #include "skel/manifest.h"
@@ -48,6 +50,12 @@ const char *check_result_name(enum check_result r)
 
 static void add(struct check_report *rep, const char *name, enum check_result res, const char *fmt,
 		...) __attribute__((format(printf, 4, 5)));
+
+/* A path of the state that does not fit in PATH_MAX: the item fails, saying so. */
+static void add_too_long(struct check_report *rep, const char *name, const char *start)
+{
+	add(rep, name, CHECK_FAILED, "%.200s...: %s", start, strerror(ENAMETOOLONG));
+}
 
 static void add(struct check_report *rep, const char *name, enum check_result res, const char *fmt,
 		...)
@@ -90,10 +98,13 @@ static void check_overlay(const struct uc_config *cfg, struct check_report *rep)
 		    strerror(errno));
 		return;
 	}
-	snprintf(dir, sizeof(dir), "%.4000s/check.%d", cfg->run_dir, (int)getpid());
-	int r = cage_mode_probe(dir, true, why, sizeof(why));
+	if (path_fmt(dir, sizeof(dir), "%s/check.%d", cfg->run_dir, (int)getpid()) < 0) {
+		add_too_long(rep, "kernel: overlay data-only layers", cfg->run_dir);
+		return;
+	}
+	int r = mode_probe(dir, true, why, sizeof(why));
 	add(rep, "kernel: overlay data-only layers", r == 0 ? CHECK_OK : CHECK_FAILED, "%s", why);
-	r = cage_mode_probe(dir, false, why, sizeof(why));
+	r = mode_probe(dir, false, why, sizeof(why));
 	add(rep, "kernel: data-only layers without metacopy", r == 0 ? CHECK_OK : CHECK_FAILED,
 	    "%s", why);
 }
@@ -129,7 +140,10 @@ static void check_immutable(const struct uc_config *cfg, struct check_report *re
 {
 	const char *name = "kernel: FS_IMMUTABLE_FL on the store";
 	char tmp[PATH_MAX], f[64];
-	snprintf(tmp, sizeof(tmp), "%.4000s/store/tmp", cfg->state_dir);
+	if (statepath_store_tmp(cfg, tmp, sizeof(tmp)) < 0) {
+		add_too_long(rep, name, cfg->state_dir);
+		return;
+	}
 	_cleanup_close_ int d = open(tmp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (d < 0) {
 		add(rep, name, CHECK_SKIPPED, "no store yet (%s)", tmp);
@@ -191,7 +205,7 @@ static void check_mode(const struct uc_config *cfg, struct check_report *rep)
 	enum uc_cage_mode mode;
 	char why[512];
 	struct uc_error err = {0};
-	if (cage_mode_get(cfg, &mode, why, sizeof(why), &err) < 0)
+	if (mode_get(cfg, &mode, why, sizeof(why), &err) < 0)
 		add(rep, "kernel: cage mode", CHECK_FAILED, "%s", err.msg);
 	else
 		add(rep, "kernel: cage mode", CHECK_OK, "%s: %s", uc_cage_mode_names[mode], why);
@@ -219,7 +233,7 @@ static void check_config(const struct uc_config *cfg, struct check_report *rep)
 		cagemp_release(&mp);
 	}
 	struct cage_users cu = {0};
-	if (cage_users_load(cfg, &cu, &err) < 0) {
+	if (policy_load(cfg, &cu, &err) < 0) {
 		add(rep, "config: exclude/, users.enabled, users.disabled", CHECK_FAILED, "%s",
 		    err.msg);
 		return;
@@ -233,7 +247,7 @@ static void check_config(const struct uc_config *cfg, struct check_report *rep)
 			dup |= !strcmp(cu.enabled.v[k], cu.enabled.v[i]);
 		bool never = false;
 		if (users_lookup(cfg, cu.enabled.v[i], &u, NULL) == 0) {
-			never = cage_user_verdict(cfg, &cu, &u) != U_ENABLED &&
+			never = policy_verdict(cfg, &cu, &u) != U_ENABLED &&
 				cu.mode == CAGE_DISABLE_ALL;
 			user_release(&u);
 		}
@@ -252,7 +266,7 @@ static void check_config(const struct uc_config *cfg, struct check_report *rep)
 		    "%s mode, %zu enabled, %zu disabled, %zu excluded",
 		    cu.mode == CAGE_ENABLE_ALL ? "Enable All" : "Disable All", cu.enabled.n,
 		    cu.disabled.n, cu.excluded.n);
-	cage_users_release(&cu);
+	policy_release(&cu);
 }
 
 static void list_append(char *buf, size_t size, const char *item, unsigned *count);
@@ -401,17 +415,20 @@ static int gen_rec(const struct manifest_rec *r, void *arg)
 static void check_generation(const struct uc_config *cfg, bool full, struct check_report *rep)
 {
 	const char *name = "skeleton: current generation";
-	char gen[64], p[PATH_MAX], mgen[64];
+	char gen[64], p[PATH_MAX], op[PATH_MAX], mgen[64];
 	struct uc_error err = {0};
 	if (skel_current_gen(cfg, gen, sizeof(gen), &err) < 0) {
 		add(rep, name, CHECK_SKIPPED, "no skeleton yet (unicage init)");
 		return;
 	}
-	snprintf(p, sizeof(p), "%.4000s/skel/%s", cfg->state_dir, gen);
+	if (statepath_gen(cfg, gen, p, sizeof(p)) < 0 ||
+	    statepath_objects(cfg, op, sizeof(op)) < 0) {
+		add_too_long(rep, name, cfg->state_dir);
+		return;
+	}
 	_cleanup_close_ int gfd = open(p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct gen_check g = {.full = full, .stubs = -1, .objects = -1};
-	snprintf(p, sizeof(p), "%.4000s/store/objects", cfg->state_dir);
-	g.objects = open(p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	g.objects = open(op, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	g.stubs =
 	    gfd < 0 ? -1 : openat(gfd, "stubs", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (gfd < 0 || g.stubs < 0 || g.objects < 0) {
@@ -586,7 +603,10 @@ static void check_elf(const struct uc_config *cfg, bool full, struct check_repor
 		add(rep, name, CHECK_SKIPPED, "no skeleton yet (unicage init)");
 		return;
 	}
-	snprintf(p, sizeof(p), "%.4000s/skel/%s", cfg->state_dir, gen);
+	if (statepath_gen(cfg, gen, p, sizeof(p)) < 0) {
+		add_too_long(rep, name, cfg->state_dir);
+		return;
+	}
 	_cleanup_close_ int gfd = open(p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct elf_report er = {0};
 	int r = gfd < 0 ? uc_fail_errno(&err, errno, "%s", p) : 0;
@@ -647,14 +667,14 @@ static void check_cages(const struct uc_config *cfg, const char *exe, struct che
 	struct uc_userlist all = {0};
 	struct cage_users cu = {0};
 	struct uc_error err = {0};
-	if (users_all(cfg, &all, &err) < 0 || cage_users_load(cfg, &cu, &err) < 0) {
+	if (users_all(cfg, &all, &err) < 0 || policy_load(cfg, &cu, &err) < 0) {
 		add(rep, "cages: exec USER -- id -un", CHECK_SKIPPED, "%s", err.msg);
 		userlist_release(&all);
 		return;
 	}
 	int done = 0;
 	for (size_t i = 0; i < all.n && done < 2; i++) {
-		if (cage_user_verdict(cfg, &cu, &all.v[i]) != U_ENABLED)
+		if (policy_verdict(cfg, &cu, &all.v[i]) != U_ENABLED)
 			continue;
 		char name[128], out[512];
 		int status = 0;
@@ -678,7 +698,7 @@ static void check_cages(const struct uc_config *cfg, const char *exe, struct che
 	}
 	if (!done)
 		add(rep, "cages: exec USER -- id -un", CHECK_SKIPPED, "no caged user");
-	cage_users_release(&cu);
+	policy_release(&cu);
 	userlist_release(&all);
 }
 
@@ -706,7 +726,7 @@ static void check_stale(const struct uc_config *cfg, struct check_report *rep)
 	struct uc_error err = {0};
 	char stale[500] = "", item[300], dir[PATH_MAX];
 	unsigned count = 0;
-	if (cage_slots(cfg, NULL, &l, &err) < 0) {
+	if (slots_list(cfg, NULL, &l, &err) < 0) {
 		add(rep, "stale: slots and pins", CHECK_SKIPPED, "%s", err.msg);
 		return;
 	}
@@ -716,7 +736,11 @@ static void check_stale(const struct uc_config *cfg, struct check_report *rep)
 				 l.v[i].user, l.v[i].n);
 			list_append(stale, sizeof(stale), item, &count);
 		}
-	snprintf(dir, sizeof(dir), "%.4000s/skel/pins", cfg->state_dir);
+	if (statepath_pins(cfg, dir, sizeof(dir)) < 0) {
+		slotlist_release(&l);
+		add_too_long(rep, "stale: slots and pins", cfg->state_dir);
+		return;
+	}
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {

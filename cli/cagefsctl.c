@@ -4,6 +4,7 @@
  * has no feature for is exit 3 naming it. */
 #include "cli/cli.h"
 
+#include "lib/cleanup.h"
 #include "lib/log.h"
 
 #include <errno.h>
@@ -75,7 +76,7 @@ struct cf_call {
 
 static const struct cf_opt *cf_find(const char *arg)
 {
-	for (size_t i = 0; i < sizeof(cf_opts) / sizeof(cf_opts[0]); i++) {
+	for (size_t i = 0; i < UC_ARRAY_SIZE(cf_opts); i++) {
 		const struct cf_opt *o = &cf_opts[i];
 		if ((arg[1] == '-' && !strcmp(arg + 2, o->name)) ||
 		    (arg[1] != '-' && o->short_name && arg[1] == o->short_name && !arg[2]))
@@ -137,7 +138,7 @@ static void cf_help(void)
 {
 	printf("usage: cagefsctl [--wait-lock] [--do-not-ask] [-v] ACTION [ARGS...]\n\n"
 	       "cagefsctl's options, run as unicage verbs (doc/cagefs.md):\n");
-	for (size_t i = 0; i < sizeof(cf_opts) / sizeof(cf_opts[0]); i++) {
+	for (size_t i = 0; i < UC_ARRAY_SIZE(cf_opts); i++) {
 		const struct cf_opt *o = &cf_opts[i];
 		if (o->kind == CF_VERB)
 			printf("  --%-20s unicage %s%s\n", o->name, o->verb,

@@ -5,6 +5,7 @@
 #include "export/export.h"
 #include "lib/audit.h"
 #include "lib/json.h"
+#include "lib/path.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,14 +50,15 @@ static int export_to(struct cli *cli, struct export_opts *o, const char *out)
 			    &cli->err, UC_BADREQUEST,
 			    "export: not writing an archive to a terminal (-o FILE, or a pipe)");
 	} else {
-		snprintf(tmp, sizeof(tmp), "%.4000s.tmp-%d", out, (int)getpid());
+		if ((r = path_fmt(tmp, sizeof(tmp), "%s.tmp-%d", out, (int)getpid())) < 0)
+			return path_fail(&cli->err, r, out);
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return uc_fail_errno(&cli->err, errno, "%s", tmp);
 		o->progress = cli_progress(cli);
 	}
 	o->out_fd = fd;
-	r = cage_export(&cli->cfg, o, &st, &cli->err);
+	r = export_cage(&cli->cfg, o, &st, &cli->err);
 	if (fd != 1) {
 		/* whole or absent: made durable, then renamed */
 		if (r == 0 && (fsync(fd) < 0 || rename(tmp, out) < 0))
@@ -170,7 +172,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	if (o.in_fd < 0)
 		return uc_fail_errno(&cli->err, errno, "%s", in);
 	struct import_report rep;
-	r = cage_import(&cli->cfg, &o, &rep, &cli->err);
+	r = import_cage(&cli->cfg, &o, &rep, &cli->err);
 	char *cage[] = {(char *)(r == 0 ? rep.user : o.user ? o.user : "-"), NULL};
 	uc_audit("import", cage, argv, r == 0 ? "ok" : "failed");
 	if (o.in_fd > 0)

@@ -7,7 +7,7 @@
 #include "lib/json.h"
 #include "mount/etc.h"
 #include "mount/lifecycle.h"
-#include "mount/users.h"
+#include "mount/policy.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -80,7 +80,7 @@ static int created(struct cli *cli, const char *name)
 	int r = users_lookup(&cli->cfg, name, &u, &cli->err);
 	if (r < 0)
 		return r;
-	if ((r = cage_etc_conf_load(cli->cfg.config_dir, &conf, &cli->err)) == 0 &&
+	if ((r = etc_conf_load(cli->cfg.config_dir, &conf, &cli->err)) == 0 &&
 	    (r = lifecycle_created(&cli->cfg, &conf, &u, &etc, &cli->err)) == 0)
 		say(cli, u.name, "result",
 		    etc ? "cage ready" : "cage ready (no skeleton yet: /etc at the first mount)");
@@ -97,7 +97,7 @@ static int renamed(struct cli *cli, const char *old, const char *nu)
 	int r = users_lookup(&cli->cfg, nu, &u, &cli->err);
 	if (r < 0)
 		return r;
-	if ((r = cage_etc_conf_load(cli->cfg.config_dir, &conf, &cli->err)) == 0 &&
+	if ((r = etc_conf_load(cli->cfg.config_dir, &conf, &cli->err)) == 0 &&
 	    (r = lifecycle_renamed(&cli->cfg, &conf, old, &u, &cli->err)) == 0) {
 		snprintf(what, sizeof(what), "renamed from %s", old);
 		say(cli, u.name, "result", what);

@@ -8,7 +8,7 @@
 #include "mount/etc.h"
 #include "mount/lifecycle.h"
 #include "mount/nsfs.h"
-#include "mount/users.h"
+#include "mount/policy.h"
 #include "skel/conf.h"
 
 #include <stdio.h>
@@ -46,7 +46,7 @@ static int load_inputs(struct mount_ctx *m)
 	if (m->loaded)
 		return 0;
 	/* conf.d leniently: a bad line there stops update, not the cages */
-	int r = cage_etc_conf_load(m->cli->cfg.config_dir, &m->conf, &m->cli->err);
+	int r = etc_conf_load(m->cli->cfg.config_dir, &m->conf, &m->cli->err);
 	if (r == 0 && (r = cagemp_load(&m->mp, m->cli->cfg.config_dir, &m->cli->err)) < 0)
 		skel_conf_release(&m->conf);
 	m->loaded = r == 0;
@@ -122,7 +122,7 @@ static int umount_names(struct mount_ctx *m, int argc, char **argv)
 			user_release(&u);
 			continue;
 		}
-		r = cage_slots(&m->cli->cfg, argv[i], &l, &m->cli->err);
+		r = slots_list(&m->cli->cfg, argv[i], &l, &m->cli->err);
 		if (r == 0 && l.n == 0)
 			r = uc_fail(&m->cli->err, UC_NOTFOUND, "unknown user '%s' (and no cage)",
 				    argv[i]);
@@ -158,14 +158,14 @@ static int per_user(struct mount_ctx *m, int argc, char **argv)
 static int all_users(struct mount_ctx *m)
 {
 	struct slotlist l;
-	int r = cage_slots(&m->cli->cfg, NULL, &l, &m->cli->err);
+	int r = slots_list(&m->cli->cfg, NULL, &l, &m->cli->err);
 	for (size_t i = 0; r == 0 && i < l.n; i++) {
 		if (i > 0 && !strcmp(l.v[i].user, l.v[i - 1].user))
 			continue;
 		struct uc_user u = {0};
 		bool remount = !strcmp(m->verb, "remount-all");
 		if (remount && users_lookup(&m->cli->cfg, l.v[i].user, &u, NULL) == 0 &&
-		    cage_require_enabled(&m->cli->cfg, &u, NULL) == 0)
+		    policy_require_enabled(&m->cli->cfg, &u, NULL) == 0)
 			r = do_mount(m, &u, true);
 		else
 			r = do_umount(m, l.v[i].user); /* gone or no longer caged */
@@ -178,7 +178,7 @@ static int all_users(struct mount_ctx *m)
 static int list(struct mount_ctx *m)
 {
 	struct slotlist l;
-	int r = cage_slots(&m->cli->cfg, NULL, &l, &m->cli->err);
+	int r = slots_list(&m->cli->cfg, NULL, &l, &m->cli->err);
 	if (r < 0)
 		return r;
 	if (!m->cli->json && l.n)

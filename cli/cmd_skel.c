@@ -225,10 +225,10 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	char why[512] = "";
 	struct slotlist slots = {0};
 	struct uc_error merr = {0};
-	if (r == 0 && cage_mode_get(&cli->cfg, &mode, why, sizeof(why), &merr) < 0)
+	if (r == 0 && mode_get(&cli->cfg, &mode, why, sizeof(why), &merr) < 0)
 		snprintf(why, sizeof(why), "not known: %.400s", merr.msg);
 	if (r == 0)
-		r = cage_slots(&cli->cfg, NULL, &slots, &cli->err);
+		r = slots_list(&cli->cfg, NULL, &slots, &cli->err);
 	if (r == 0)
 		print_status(cli, &st, uc_cage_mode_names[mode], why, slots.n);
 	slotlist_release(&slots);

@@ -1,11 +1,14 @@
 /* `unicage unify` (vunify): options, progress, statistics. */
 #include "cli/cli.h"
+
+#include "lib/cleanup.h"
 #include "cli/progress.h"
 #include "cli/counters.h"
 
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/path.h"
+#include "lib/statepath.h"
 #include "unify/unify.h"
 
 #include <inttypes.h>
@@ -143,7 +146,7 @@ static void print_stats(struct cli *cli, const struct unify_stats *s, bool dry_r
 	    F(errors),
 	};
 #undef F
-	const struct cli_counters c = {f, sizeof(f) / sizeof(f[0]), true};
+	const struct cli_counters c = {f, UC_ARRAY_SIZE(f), true};
 	if (cli->json) {
 		struct json j;
 		json_init(&j, stdout);
@@ -192,7 +195,10 @@ int cmd_unify(struct cli *cli, int argc, char **argv)
 	int r = parse(cli, &c, argc, argv);
 	if (r < 0)
 		goto out;
-	path_join(store, sizeof(store), cli->cfg.state_dir, "store");
+	if ((r = statepath_store(&cli->cfg, store, sizeof(store))) < 0) {
+		r = path_fail(&cli->err, r, cli->cfg.state_dir);
+		goto out;
+	}
 	c.o.config_store = store;
 	if (c.split) {
 		r = run_split(cli, &c);

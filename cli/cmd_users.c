@@ -6,7 +6,7 @@
 #include "lib/json.h"
 #include "lib/lock.h"
 #include "mount/etc.h"
-#include "mount/users.h"
+#include "mount/policy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -73,7 +73,7 @@ static int status_each(struct cli *cli, struct strv *args, struct cage_users *cu
 			r = -1;
 			continue;
 		}
-		strv_push(&states, cage_verdict_name(cage_user_verdict(&cli->cfg, cu, &u)));
+		strv_push(&states, policy_verdict_name(policy_verdict(&cli->cfg, cu, &u)));
 		user_release(&u);
 	}
 	print_pairs(cli, &names, &states, "status");
@@ -93,12 +93,12 @@ static int set_each(struct cli *cli, const char *verb, struct strv *args, struct
 	for (size_t i = 0; r == 0 && i < args->n; i++)
 		r = users_lookup(&cli->cfg, args->v[i], &u[i], &cli->err);
 	for (size_t i = 0; r == 0 && i < args->n; i++)
-		r = cage_user_set(&cli->cfg, cu, &u[i], enable, &cli->err);
+		r = policy_user_set(&cli->cfg, cu, &u[i], enable, &cli->err);
 	if (r == 0)
-		r = cage_users_save(&cli->cfg, cu, &cli->err);
+		r = policy_save(&cli->cfg, cu, &cli->err);
 	for (size_t i = 0; r == 0 && i < args->n; i++) {
 		strv_push(&names, u[i].name);
-		strv_push(&states, cage_verdict_name(cage_user_verdict(&cli->cfg, cu, &u[i])));
+		strv_push(&states, policy_verdict_name(policy_verdict(&cli->cfg, cu, &u[i])));
 	}
 	if (r == 0 && cli_says(cli))
 		print_pairs(cli, &names, &states, "status");
@@ -116,7 +116,7 @@ static int listing(struct cli *cli, struct cage_users *cu, enum user_verdict wan
 	struct strv names = STRV_INIT;
 	int r = users_all(&cli->cfg, &all, &cli->err);
 	for (size_t i = 0; r == 0 && i < all.n; i++) {
-		enum user_verdict v = cage_user_verdict(&cli->cfg, cu, &all.v[i]);
+		enum user_verdict v = policy_verdict(&cli->cfg, cu, &all.v[i]);
 		if (v == U_SYSTEM)
 			continue; /* system accounts are never caged: not listed */
 		if ((want == U_ENABLED) == (v == U_ENABLED))
@@ -137,9 +137,9 @@ static int mode_verb(struct cli *cli, const char *verb, struct cage_users *cu)
 	else if (strcmp(verb, "disable-all") == 0)
 		cu->mode = CAGE_DISABLE_ALL;
 	else if (strcmp(verb, "toggle-mode") == 0)
-		r = cage_users_toggle(&cli->cfg, cu, &cli->err);
+		r = policy_toggle(&cli->cfg, cu, &cli->err);
 	if (r == 0 && strcmp(verb, "display-user-mode") != 0)
-		r = cage_users_save(&cli->cfg, cu, &cli->err);
+		r = policy_save(&cli->cfg, cu, &cli->err);
 	bool report = strcmp(verb, "display-user-mode") == 0;
 	if (r == 0 && cli->json) {
 		struct json j;
@@ -171,7 +171,7 @@ int cmd_users(struct cli *cli, int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		strv_push(&args, argv[i]);
 	struct cage_users cu = {0};
-	int r = cage_users_load(&cli->cfg, &cu, &cli->err);
+	int r = policy_load(&cli->cfg, &cu, &cli->err);
 	/* sessions cage the users of a broken exclude/ file; a change of the
 	 * state waits until it is fixed */
 	if (r == 0 && mutating && cu.broken.n)
@@ -188,7 +188,7 @@ int cmd_users(struct cli *cli, int argc, char **argv)
 		else
 			r = mode_verb(cli, verb, &cu);
 	}
-	cage_users_release(&cu);
+	policy_release(&cu);
 	strv_clear(&args);
 	return r;
 }
@@ -209,7 +209,7 @@ int cmd_updateetc(struct cli *cli, int argc, char **argv)
 	struct strv done = STRV_INIT;
 	int r = skel_conf_load(&conf, cli->cfg.config_dir, &cli->err);
 	if (r == 0)
-		r = cage_users_load(&cli->cfg, &cu, &cli->err);
+		r = policy_load(&cli->cfg, &cu, &cli->err);
 	if (r == 0 && optind < argc) {
 		users.v = calloc((size_t)(argc - optind), sizeof(*users.v));
 		for (int i = optind; r == 0 && users.v && i < argc; i++)
@@ -220,9 +220,9 @@ int cmd_updateetc(struct cli *cli, int argc, char **argv)
 		r = users_all(&cli->cfg, &users, &cli->err);
 	}
 	for (size_t i = 0; r == 0 && i < users.n; i++) {
-		if (optind >= argc && cage_user_verdict(&cli->cfg, &cu, &users.v[i]) != U_ENABLED)
+		if (optind >= argc && policy_verdict(&cli->cfg, &cu, &users.v[i]) != U_ENABLED)
 			continue; /* all: the caged users only */
-		r = cage_etc_generate(&cli->cfg, &conf, &users.v[i], NULL, &cli->err);
+		r = etc_generate(&cli->cfg, &conf, &users.v[i], NULL, &cli->err);
 		if (r == 0)
 			strv_push(&done, users.v[i].name);
 	}
@@ -243,7 +243,7 @@ int cmd_updateetc(struct cli *cli, int argc, char **argv)
 	}
 	strv_clear(&done);
 	userlist_release(&users);
-	cage_users_release(&cu);
+	policy_release(&cu);
 	skel_conf_release(&conf);
 	return r;
 }

@@ -2,6 +2,7 @@
  * verb (rpmscan, vunify, vdu) that behaves as `unicage VERB`. */
 #include "cli/cli.h"
 
+#include "lib/cleanup.h"
 #include "lib/log.h"
 
 #include <unistd.h>
@@ -39,7 +40,7 @@ static const char *base_name(const char *p)
 
 static const struct verb *alias_verb(const char *argv0)
 {
-	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+	for (size_t i = 0; i < UC_ARRAY_SIZE(aliases); i++)
 		if (strcmp(base_name(argv0), aliases[i].link) == 0)
 			return verb_find(aliases[i].verb);
 	return NULL;

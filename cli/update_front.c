@@ -4,6 +4,7 @@
  * option it does not know, goes to unicage-core, which updates in full. */
 #include "cli/update_front.h"
 
+#include "lib/cleanup.h"
 #include "cli/counters.h"
 #include "lib/config.h"
 #include "lib/json.h"
@@ -48,7 +49,7 @@ void skel_print_stats(bool json, int verbosity, const struct skel_stats *s, bool
 	    F(elf_missing),
 	};
 #undef F
-	const struct cli_counters c = {f, sizeof(f) / sizeof(f[0]), false};
+	const struct cli_counters c = {f, UC_ARRAY_SIZE(f), false};
 	if (json) {
 		struct json j;
 		json_init(&j, stdout);

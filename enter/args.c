@@ -1,5 +1,6 @@
 #include "enter/verbs.h"
 
+#include "lib/cleanup.h"
 #include "enter/sandbox.h"
 
 #include <errno.h>
@@ -93,7 +94,7 @@ static int value_option(const char *a, const char *next, const char **v, int *us
 		 {"--keep-env", OPT_KEEP_ENV},
 		 {"--cwd", OPT_CWD},
 		 {"--preserve-fds", OPT_PRESERVE_FDS}};
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+	for (size_t i = 0; i < UC_ARRAY_SIZE(t); i++) {
 		size_t n = strlen(t[i].name);
 		if (strncmp(a, t[i].name, n))
 			continue;

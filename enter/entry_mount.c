@@ -11,7 +11,7 @@ int entry_mount_cage(const struct uc_config *cfg, const struct uc_user *u, struc
 	struct skel_conf conf = {0};
 	int r;
 	struct cage_mp mp = {0};
-	if ((r = cage_etc_conf_load(cfg->config_dir, &conf, err)) < 0)
+	if ((r = etc_conf_load(cfg->config_dir, &conf, err)) < 0)
 		return r;
 	if ((r = cagemp_load(&mp, cfg->config_dir, err)) == 0) {
 		struct cage_mount_opts o = {0};

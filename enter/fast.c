@@ -4,8 +4,11 @@
 #include "lib/audit.h"
 #include "lib/cleanup.h"
 #include "lib/pwfile.h"
+#include "lib/statepath.h"
+#include "mount/modecache.h"
 #include "mount/slots.h"
-#include "mount/users.h"
+#include "mount/policy.h"
+#include "skel/current.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,9 +36,9 @@ static int cage_identity(const struct uc_config *cfg, const struct slot *s, stru
 			 char *buf, size_t size)
 {
 	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%.3000s/%02u/%.255s/etc/passwd", cfg->cages_dir,
-		 (unsigned)(s->uid % 100), s->user);
 	*u = (struct uc_user){0};
+	if (statepath_cage_file(cfg, s->uid, s->user, "etc/passwd", path, sizeof(path)) < 0)
+		return -EAGAIN;
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	if (!f)
 		return -EAGAIN;
@@ -86,16 +89,16 @@ int enter_fast(const struct uc_config *cfg, const struct enter_opts *o, int *exi
 	enum uc_cage_mode mode;
 	struct uc_error e = {0};
 	struct uc_user u;
-	if (cage_newest(cfg, o->user, &s, &e) < 0 ||
-	    cage_mode_known(cfg, &mode, why, sizeof(why)) < 0 ||
+	if (slots_newest(cfg, o->user, &s, &e) < 0 ||
+	    modecache_known(cfg, &mode, why, sizeof(why)) < 0 ||
 	    skel_current_gen(cfg, gen, sizeof(gen), &e) < 0 || strcmp(s.gen, gen) ||
 	    s.mode != mode || cage_identity(cfg, &s, &u, line, sizeof(line)) < 0)
 		return -EAGAIN;
 	struct cage_users cu = {0};
-	if (cage_users_load(cfg, &cu, &e) < 0)
+	if (policy_load(cfg, &cu, &e) < 0)
 		return -EAGAIN;
-	enum user_verdict v = cage_user_verdict(cfg, &cu, &u);
-	cage_users_release(&cu);
+	enum user_verdict v = policy_verdict(cfg, &cu, &u);
+	policy_release(&cu);
 	if (v != U_ENABLED)
 		return -EAGAIN; /* the full binary refuses, with the reason */
 	/* opened once, here: they say the init is alive, and join uses them */

@@ -2,7 +2,10 @@
 
 #include "enter/sandbox.h"
 #include "lib/cleanup.h"
+#include "lib/path.h"
 #include "lib/pwfile.h"
+#include "lib/statepath.h"
+#include "mount/pidns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,11 +44,13 @@ int cage_fds_open(const struct uc_config *cfg, const struct slot *s, struct cage
 {
 	char h[PATH_MAX];
 	*f = (struct cage_fds){-1, -1, -1};
-	cage_handle_path(cfg, s->user, s->n, h, sizeof(h));
+	int r = statepath_ns_slot(cfg, s->user, s->n, h, sizeof(h));
+	if (r < 0)
+		return path_fail(err, r, cfg->run_dir);
 	f->mnt = open(h, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (f->mnt < 0)
 		return uc_fail_errno(err, errno, "cage of %s (slot %u)", s->user, s->n);
-	int r = cage_ns_open(cfg, s, &f->pid, &f->ipc);
+	r = pidns_open(cfg, s, &f->pid, &f->ipc);
 	if (r == -ESRCH)
 		r = uc_fail(err, UC_NOTFOUND,
 			    "the cage of %s lost its pid namespace (its init is gone): `unicage "
@@ -83,7 +88,7 @@ static _Noreturn void front_wait(pid_t child)
 	front_child = child;
 	struct sigaction sa = {.sa_sigaction = forward, .sa_flags = SA_SIGINFO | SA_RESTART};
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+	for (size_t i = 0; i < UC_ARRAY_SIZE(sigs); i++)
 		sigaction(sigs[i], &sa, NULL);
 	int st;
 	while (waitpid(child, &st, 0) < 0)

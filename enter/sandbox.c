@@ -1,5 +1,6 @@
 #include "enter/sandbox.h"
 
+#include "lib/cleanup.h"
 #include "enter/landlock.h"
 #include "enter/pty.h"
 #include "enter/seccomp.h"
@@ -74,12 +75,12 @@ static int session_by_fork(struct uc_error *err)
 	/* handlers before the fork: a signal in between is passed on too */
 	struct sigaction sa = {.sa_handler = forward, .sa_flags = SA_RESTART}, dfl = {0};
 	dfl.sa_handler = SIG_DFL;
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+	for (size_t i = 0; i < UC_ARRAY_SIZE(sigs); i++)
 		sigaction(sigs[i], &sa, NULL);
 	fflush(NULL);
 	pid_t p = fork();
 	if (p == 0) {
-		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		for (size_t i = 0; i < UC_ARRAY_SIZE(sigs); i++)
 			sigaction(sigs[i], &dfl, NULL);
 		return setsid() < 0 ? uc_fail_errno(err, errno, "setsid") : 0;
 	}

@@ -3,6 +3,7 @@
  * into a cage costs one seccomp(2) call, not a compilation. */
 #include "enter/seccomp.h"
 
+#include "lib/cleanup.h"
 #include "enter/cage_filters.h" /* generated: $(BUILD)/gen/enter/ */
 
 #include <errno.h>
@@ -12,7 +13,7 @@
 
 const struct sock_fprog *cage_filter_prog(unsigned flags)
 {
-	return flags < sizeof(cage_filters) / sizeof(cage_filters[0]) ? &cage_filters[flags] : NULL;
+	return flags < UC_ARRAY_SIZE(cage_filters) ? &cage_filters[flags] : NULL;
 }
 
 int cage_filter_load(unsigned flags, struct uc_error *err)

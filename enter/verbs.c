@@ -1,7 +1,10 @@
 #include "enter/verbs.h"
 
 #include "enter/join.h"
-#include "mount/users.h"
+#include "mount/modecache.h"
+#include "mount/pidns.h"
+#include "mount/policy.h"
+#include "skel/current.h"
 
 #include <errno.h>
 #include <string.h>
@@ -13,10 +16,10 @@ static int current_slot(const struct uc_config *cfg, const char *user, struct sl
 	char gen[64], why[256];
 	enum uc_cage_mode mode;
 	struct uc_error e = {0};
-	if (cage_mode_known(cfg, &mode, why, sizeof(why)) < 0 ||
-	    skel_current_gen(cfg, gen, sizeof(gen), &e) < 0 || cage_newest(cfg, user, out, &e) < 0)
+	if (modecache_known(cfg, &mode, why, sizeof(why)) < 0 ||
+	    skel_current_gen(cfg, gen, sizeof(gen), &e) < 0 || slots_newest(cfg, user, out, &e) < 0)
 		return -EAGAIN;
-	return strcmp(out->gen, gen) || out->mode != mode || !cage_ns_alive(cfg, out) ? -EAGAIN : 0;
+	return strcmp(out->gen, gen) || out->mode != mode || !pidns_alive(cfg, out) ? -EAGAIN : 0;
 }
 
 int enter_run(const struct uc_config *cfg, const struct enter_opts *o, enter_mount_fn mount,
@@ -29,12 +32,12 @@ int enter_run(const struct uc_config *cfg, const struct enter_opts *o, enter_mou
 	if (r < 0)
 		return r;
 	struct cage_users cu = {0};
-	if ((r = cage_users_load(cfg, &cu, err)) < 0) {
+	if ((r = policy_load(cfg, &cu, err)) < 0) {
 		user_release(&u);
 		return r;
 	}
-	enum user_verdict v = cage_user_verdict(cfg, &cu, &u);
-	cage_users_release(&cu);
+	enum user_verdict v = policy_verdict(cfg, &cu, &u);
+	policy_release(&cu);
 	struct join_req jr = {.cfg = cfg,
 			      .u = &u,
 			      .as = o->as_user ? JOIN_USER : JOIN_ROOT,
@@ -49,7 +52,7 @@ int enter_run(const struct uc_config *cfg, const struct enter_opts *o, enter_mou
 		/* fail closed: never run a caged command uncaged by surprise */
 		if (!(o->as_user && o->allow_uncaged))
 			r = uc_fail(err, UC_PERMISSION, "%s is not caged (%s)%s", u.name,
-				    cage_verdict_name(v),
+				    policy_verdict_name(v),
 				    o->as_user ? ": --allow-uncaged runs CMD on the host" : "");
 		jr.as = JOIN_USER_UNCAGED;
 		ngroups = users_groups(cfg, &u, groups, 256);

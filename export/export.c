@@ -2,9 +2,11 @@
 
 #include "export/xman.h"
 #include "lib/cleanup.h"
+#include "lib/array.h"
 #include "lib/hashset.h"
 #include "lib/log.h"
 #include "lib/path.h"
+#include "lib/statepath.h"
 #include "lib/sha256.h"
 #include "lib/strv.h"
 #include "lib/sys.h"
@@ -12,7 +14,8 @@
 #include "mount/cage.h"
 #include "mount/cagemp.h"
 #include "mount/etc.h"
-#include "mount/users.h"
+#include "mount/policy.h"
+#include "skel/current.h"
 
 #include <acl/libacl.h>
 #include <archive.h>
@@ -75,13 +78,8 @@ struct exp {
 
 static int push_item(struct exp *x, unsigned tree, const char *rel, const struct stat *st)
 {
-	if (x->n == x->cap) {
-		x->cap = x->cap ? 2 * x->cap : 256;
-		struct item *v = realloc(x->items, x->cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		x->items = v;
-	}
+	if (UC_GROW(&x->items, &x->cap, x->n + 1) < 0)
+		return -ENOMEM;
 	struct item *it = &x->items[x->n];
 	size_t pl = strlen(x->trees[tree].prefix), size = pl + strlen(rel) + 2;
 	it->apath = malloc(size);
@@ -232,19 +230,16 @@ static void add_acls(struct archive_entry *e, const char *proc, bool dir)
 	acl_type_t types[2] = {ACL_TYPE_ACCESS, ACL_TYPE_DEFAULT};
 	int atypes[2] = {ARCHIVE_ENTRY_ACL_TYPE_ACCESS, ARCHIVE_ENTRY_ACL_TYPE_DEFAULT};
 	for (int i = 0; i < (dir ? 2 : 1); i++) {
-		acl_t acl = acl_get_file(proc, types[i]);
+		_cleanup_acl_ acl_t acl = acl_get_file(proc, types[i]);
 		if (!acl)
 			continue;
 		if (acl_entries(acl) > (i == 0 ? 3 : 0)) { /* more than the mode bits */
 			/* ids as stored (numbers), not names resolved on this host:
 			 * import maps the account's own, like file owners */
-			char *t = acl_to_any_text(acl, NULL, '\n', TEXT_NUMERIC_IDS);
-			if (t) {
+			_cleanup_acl_ char *t = acl_to_any_text(acl, NULL, '\n', TEXT_NUMERIC_IDS);
+			if (t)
 				archive_entry_acl_from_text(e, t, atypes[i]);
-				acl_free(t);
-			}
 		}
-		acl_free(acl);
 	}
 }
 
@@ -305,7 +300,7 @@ static int write_item(struct exp *x, const struct item *it, struct hl *hl)
 			       "%s changed during the export: export again, or stop the cage's "
 			       "processes first",
 			       it->apath);
-	struct archive_entry *e = archive_entry_new();
+	_cleanup_archive_entry_ struct archive_entry *e = archive_entry_new();
 	archive_entry_set_pathname(e, it->apath);
 	if (S_ISREG(st.st_mode))
 		st.st_size = it->size;
@@ -343,7 +338,6 @@ static int write_item(struct exp *x, const struct item *it, struct hl *hl)
 		r = uc_fail(x->err, UC_INTERNAL, "%s: %s", it->apath, archive_error_string(x->a));
 	else if (S_ISREG(st.st_mode) && !link)
 		r = write_data(x, it, fd);
-	archive_entry_free(e);
 	x->st->entries++;
 	x->st->files += S_ISREG(st.st_mode);
 	return r;
@@ -355,7 +349,7 @@ static int write_manifest(struct exp *x)
 	size_t len = 0;
 	if (xman_format(&x->man, &text, &len) < 0)
 		return uc_fail(x->err, UC_INTERNAL, "out of memory");
-	struct archive_entry *e = archive_entry_new();
+	_cleanup_archive_entry_ struct archive_entry *e = archive_entry_new();
 	archive_entry_set_pathname(e, XMAN_NAME);
 	archive_entry_set_filetype(e, AE_IFREG);
 	archive_entry_set_perm(e, 0600);
@@ -366,7 +360,6 @@ static int write_manifest(struct exp *x)
 	    archive_write_data(x->a, text, len) != (la_ssize_t)len)
 		r = uc_fail(x->err, UC_INTERNAL, "writing the archive: %s",
 			    archive_error_string(x->a));
-	archive_entry_free(e);
 	free(text);
 	return r;
 }
@@ -376,8 +369,7 @@ static int write_manifest(struct exp *x)
 static void gen_of_cage(const struct uc_config *cfg, const char *cdir, char *gen, size_t size)
 {
 	char p[PATH_MAX], buf[512] = "";
-	snprintf(p, sizeof(p), "%.4000s/state", cdir);
-	FILE *f = fopen(p, "re");
+	FILE *f = path_fmt(p, sizeof(p), "%s/state", cdir) == 0 ? fopen(p, "re") : NULL;
 	while (f && fgets(buf, sizeof(buf), f))
 		if (!strncmp(buf, "generation=", 11)) {
 			buf[strcspn(buf, "\n")] = '\0';
@@ -407,13 +399,16 @@ static int add_tree(struct exp *x, const char *prefix, const char *path, bool op
 static int prepare(struct exp *x, const struct uc_user *u)
 {
 	char cdir[PATH_MAX], p[PATH_MAX];
-	if (cage_dir_path(x->cfg, u, cdir, sizeof(cdir)) < 0)
+	if (etc_cage_dir_path(x->cfg, u, cdir, sizeof(cdir)) < 0)
 		return uc_fail(x->err, UC_BADREQUEST, "bad user name");
-	snprintf(p, sizeof(p), "%.4000s/upper", cdir);
+	int r = path_fmt(p, sizeof(p), "%s/upper", cdir);
+	if (r < 0)
+		return path_fail(x->err, r, cdir);
 	if (access(p, F_OK) < 0)
 		return uc_fail(x->err, UC_NOTFOUND, "%s has no cage on this host (%s)", u->name, p);
-	int r = add_tree(x, "upper", p, false);
-	snprintf(p, sizeof(p), "%.3000s/custom.etc/%.255s", x->cfg->config_dir, u->name);
+	r = add_tree(x, "upper", p, false);
+	if (r == 0 && (r = statepath_custom_etc(x->cfg, u->name, p, sizeof(p))) < 0)
+		return path_fail(x->err, r, x->cfg->config_dir);
 	if (r == 0)
 		r = add_tree(x, "custom.etc", p, true);
 	if (r == 0 && x->o->with_home) {
@@ -438,7 +433,7 @@ static int prepare(struct exp *x, const struct uc_user *u)
 	gen_of_cage(x->cfg, cdir, m->gen, sizeof(m->gen));
 	xman_gen_sha(x->cfg->state_dir, m->gen, m->gen_sha);
 	m->created = (int64_t)time(NULL);
-	m->enabled = cage_require_enabled(x->cfg, u, NULL) == 0;
+	m->enabled = policy_require_enabled(x->cfg, u, NULL) == 0;
 	m->with_home = x->o->with_home;
 	struct cage_mp mp = {0};
 	if (cagemp_load(&mp, x->cfg->config_dir, NULL) == 0) {
@@ -509,7 +504,7 @@ static int open_writer(struct exp *x)
 	return 0;
 }
 
-int cage_export(const struct uc_config *cfg, const struct export_opts *o, struct export_stats *st,
+int export_cage(const struct uc_config *cfg, const struct export_opts *o, struct export_stats *st,
 		struct uc_error *err)
 {
 	memset(st, 0, sizeof(*st));

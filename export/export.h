@@ -25,7 +25,7 @@ struct export_stats {
 	uint64_t entries, files, bytes;
 };
 
-int cage_export(const struct uc_config *cfg, const struct export_opts *o, struct export_stats *st,
+int export_cage(const struct uc_config *cfg, const struct export_opts *o, struct export_stats *st,
 		struct uc_error *err);
 
 struct import_opts {
@@ -43,5 +43,5 @@ struct import_report {
 	char same_first[8][256];   /* the first of them */
 };
 
-int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct import_report *rep,
+int import_cage(const struct uc_config *cfg, const struct import_opts *o, struct import_report *rep,
 		struct uc_error *err);

@@ -1,4 +1,4 @@
-/* cage_import: the whole archive is checked while it is extracted into
+/* import_cage: the whole archive is checked while it is extracted into
  * temporary directories beside each target (the cage directory, the user's
  * custom.etc, the home), and only then renamed into place; the old ones stay
  * until the new ones are in. Every entry is created with *at() calls below
@@ -11,12 +11,15 @@
 #include "lib/cleanup.h"
 #include "lib/lock.h"
 #include "lib/log.h"
+#include "lib/path.h"
+#include "lib/statepath.h"
 #include "lib/store.h"
 #include "lib/sys.h"
 #include "lib/users.h"
 #include "mount/cage.h"
 #include "mount/etc.h"
-#include "mount/users.h"
+#include "mount/policy.h"
+#include "skel/current.h"
 
 #include <acl/libacl.h>
 #include <archive.h>
@@ -152,11 +155,11 @@ static int make_tmp(struct imp *x, unsigned t, const char *final)
 static int places(struct imp *x)
 {
 	char cdir[PATH_MAX], p[PATH_MAX];
-	if (cage_dir_path(x->cfg, &x->u, cdir, sizeof(cdir)) < 0)
+	if (etc_cage_dir_path(x->cfg, &x->u, cdir, sizeof(cdir)) < 0)
 		return uc_fail(x->err, UC_BADREQUEST, "bad user name");
 	/* the cage: refused while mounted, replaced only with --force */
 	struct slotlist l;
-	if (cage_slots(x->cfg, x->u.name, &l, x->err) < 0)
+	if (slots_list(x->cfg, x->u.name, &l, x->err) < 0)
 		return -EIO;
 	bool mounted = false;
 	for (size_t i = 0; i < l.n; i++)
@@ -166,17 +169,21 @@ static int places(struct imp *x)
 		return uc_fail(x->err, UC_BADREQUEST,
 			       "%s's cage is mounted: unicage umount %s first", x->u.name,
 			       x->u.name);
-	snprintf(p, sizeof(p), "%.4000s/upper", cdir);
+	int r = path_fmt(p, sizeof(p), "%s/upper", cdir);
+	if (r < 0)
+		return path_fail(x->err, r, cdir);
 	if (access(p, F_OK) == 0 && !x->o->force)
 		return uc_fail(x->err, UC_BADREQUEST,
 			       "%s already has a cage on this host (--force replaces it)",
 			       x->u.name);
-	int r = make_tmp(x, T_UPPER, cdir);
-	snprintf(p, sizeof(p), "%.3000s/custom.etc/%.255s", x->cfg->config_dir, x->u.name);
+	r = make_tmp(x, T_UPPER, cdir);
+	if (r == 0 && (r = statepath_custom_etc(x->cfg, x->u.name, p, sizeof(p))) < 0)
+		return path_fail(x->err, r, x->cfg->config_dir);
 	if (r == 0)
 		r = make_tmp(x, T_CUSTOM, p);
 	if (r == 0 && x->man.with_home) {
-		host_home_path(x->cfg, &x->u, p, sizeof(p));
+		if ((r = host_home_path(x->cfg, &x->u, p, sizeof(p))) < 0)
+			return path_fail(x->err, r, x->cfg->sysroot);
 		if (access(p, F_OK) == 0 && !x->o->force)
 			return uc_fail(
 			    x->err, UC_BADREQUEST,
@@ -197,8 +204,8 @@ static int commit(struct imp *x)
 	 * directory the cage made) must not name the old user in the new cage */
 	if (strcmp(x->u.name, x->man.user)) {
 		char mp[PATH_MAX];
-		snprintf(mp, sizeof(mp), "upper/home/%.240s", x->man.user);
-		unlinkat(x->t[T_UPPER].fd, mp, AT_REMOVEDIR); /* only when empty */
+		if (path_fmt(mp, sizeof(mp), "upper/home/%s", x->man.user) == 0)
+			unlinkat(x->t[T_UPPER].fd, mp, AT_REMOVEDIR); /* only when empty */
 	}
 	/* the cage dir is tmp itself: upper/ from the archive, a fresh work/ */
 	if (mkdirat(x->t[T_UPPER].fd, "work", 0700) < 0)
@@ -223,14 +230,13 @@ static int commit(struct imp *x)
 		struct import_tree *it = &c.t[c.n];
 		snprintf(it->tmp, sizeof(it->tmp), "%s", x->t[t].tmp);
 		snprintf(it->final, sizeof(it->final), "%s", x->t[t].final);
-		if (t == T_UPPER) {
-			snprintf(it->src, sizeof(it->src), "%.4095s", x->t[t].tmp);
-		} else {
-			snprintf(it->src, sizeof(it->src), "%.4000s/%.20s", x->t[t].tmp,
-				 import_prefixes[t]);
-			if (access(it->src, F_OK) < 0)
-				continue; /* the archive has none: what is there stays */
-		}
+		int rp = t == T_UPPER ? path_fmt(it->src, sizeof(it->src), "%s", x->t[t].tmp)
+				      : path_fmt(it->src, sizeof(it->src), "%s/%s", x->t[t].tmp,
+						 import_prefixes[t]);
+		if (rp < 0)
+			return path_fail(x->err, rp, x->t[t].tmp);
+		if (t != T_UPPER && access(it->src, F_OK) < 0)
+			continue; /* the archive has none: what is there stays */
 		in[c.n++] = t;
 	}
 	uc_test_pause("UNICAGE_TEST_IMPORT_PAUSE"); /* tests: just before the commit */
@@ -321,8 +327,9 @@ static void open_skeleton(struct imp *x)
 		return;
 	}
 	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%.4000s/skel/%s/tree", x->cfg->state_dir, x->gen);
-	x->skel_tree = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	x->skel_tree = statepath_gen_file(x->cfg, x->gen, "tree", p, sizeof(p)) < 0
+			   ? -1
+			   : open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
 static void fill_report(struct imp *x)
@@ -397,7 +404,7 @@ static void imp_release(struct imp *x, bool committed)
 		close(x->lock);
 }
 
-int cage_import(const struct uc_config *cfg, const struct import_opts *o, struct import_report *rep,
+int import_cage(const struct uc_config *cfg, const struct import_opts *o, struct import_report *rep,
 		struct uc_error *err)
 {
 	memset(rep, 0, sizeof(*rep));

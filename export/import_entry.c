@@ -54,7 +54,7 @@ static bool allowed_xattr(const char *k)
 	if (!strncmp(k, "user.", 5) || !strncmp(k, "security.", 9))
 		return true;
 	if (!strncmp(k, "trusted.overlay.", 16)) {
-		for (size_t i = 0; i < sizeof(ovl) / sizeof(*ovl); i++)
+		for (size_t i = 0; i < UC_ARRAY_SIZE(ovl); i++)
 			if (!strcmp(k + 16, ovl[i]))
 				return true;
 	}
@@ -104,14 +104,13 @@ static acl_t acl_mapped(const struct imp *x, const char *text)
 		acl_tag_t tag;
 		if (acl_get_tag_type(en, &tag) < 0 || (tag != ACL_USER && tag != ACL_GROUP))
 			continue;
-		id_t *q = acl_get_qualifier(en);
+		_cleanup_acl_ id_t *q = acl_get_qualifier(en);
 		if (!q)
 			continue;
 		id_t to =
 		    tag == ACL_USER ? (id_t)map_uid(x, (uid_t)*q) : (id_t)map_gid(x, (gid_t)*q);
 		if (to != *q)
 			acl_set_qualifier(en, &to);
-		acl_free(q);
 	}
 	return acl;
 }
@@ -145,7 +144,9 @@ static int apply_meta(struct imp *x, struct archive_entry *e, int fd, int pfd, c
 		      const char *name, mode_t type)
 {
 	char proc[PATH_MAX];
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%.4000s", pfd, leaf);
+	int r = path_fmt(proc, sizeof(proc), "/proc/self/fd/%d/%s", pfd, leaf);
+	if (r < 0)
+		return path_fail(x->err, r, name);
 	const char *k;
 	const void *v;
 	size_t vl;
@@ -175,14 +176,12 @@ static int apply_meta(struct imp *x, struct archive_entry *e, int fd, int pfd, c
 	if ((type == AE_IFREG || type == AE_IFDIR) &&
 	    archive_entry_acl_count(e, ARCHIVE_ENTRY_ACL_TYPE_ACCESS) > 0) {
 		char *t = archive_entry_acl_to_text(e, NULL, ARCHIVE_ENTRY_ACL_TYPE_ACCESS);
-		acl_t acl = acl_mapped(x, t);
+		_cleanup_acl_ acl_t acl = acl_mapped(x, t);
 		free(t);
-		int r = !acl				 ? -1
-			: acl_equiv_mode(acl, NULL) == 0 ? 0
-			: fd >= 0			 ? acl_set_fd(fd, acl)
-							 : acl_set_file(proc, ACL_TYPE_ACCESS, acl);
-		if (acl)
-			acl_free(acl);
+		r = !acl			     ? -1
+		    : acl_equiv_mode(acl, NULL) == 0 ? 0
+		    : fd >= 0			     ? acl_set_fd(fd, acl)
+						     : acl_set_file(proc, ACL_TYPE_ACCESS, acl);
 		if (r < 0)
 			return import_reject(x, name, "a bad ACL");
 	}
@@ -340,14 +339,9 @@ static int remember_dir(struct imp *x, struct archive_entry *e, unsigned t, cons
 	if (!d->path)
 		return uc_fail(x->err, UC_INTERNAL, "out of memory");
 	/* checked now: a bad one is refused with the entry named */
-	acl_t acl = d->default_acl ? acl_from_text(d->default_acl) : NULL;
-	if (d->default_acl && (!acl || acl_valid(acl) < 0)) {
-		if (acl)
-			acl_free(acl);
+	_cleanup_acl_ acl_t acl = d->default_acl ? acl_from_text(d->default_acl) : NULL;
+	if (d->default_acl && (!acl || acl_valid(acl) < 0))
 		return import_reject(x, name, "a bad default ACL");
-	}
-	if (acl)
-		acl_free(acl);
 	return 0;
 }
 
@@ -363,11 +357,9 @@ int import_set_default_acls(struct imp *x)
 		    x->t[d->tree].fd, d->path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
 		char proc[64];
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		acl_t acl = acl_mapped(x, d->default_acl);
+		_cleanup_acl_ acl_t acl = acl_mapped(x, d->default_acl);
 		int r = fd < 0 || !acl ? -1 : acl_set_file(proc, ACL_TYPE_DEFAULT, acl);
 		int e = fd < 0 ? -fd : errno;
-		if (acl)
-			acl_free(acl);
 		if (r < 0)
 			return uc_fail_errno(x->err, e ? e : EINVAL, "%s: default ACL", d->path);
 	}
@@ -492,7 +484,7 @@ int import_own_roots(struct imp *x)
 		mode_t mode;
 	} roots[] = {
 	    {T_UPPER, 0, 0, 0755}, {T_CUSTOM, 0, 0, 0755}, {T_HOME, x->u.uid, x->u.gid, 0}};
-	for (size_t i = 0; i < sizeof(roots) / sizeof(*roots); i++) {
+	for (size_t i = 0; i < UC_ARRAY_SIZE(roots); i++) {
 		unsigned t = roots[i].t;
 		struct stat st;
 		if (x->t[t].fd < 0 ||

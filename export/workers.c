@@ -1,5 +1,6 @@
 #include "export/workers.h"
 
+#include "lib/cleanup.h"
 #include "lib/sha256.h"
 
 #include <errno.h>
@@ -40,7 +41,7 @@ static void uz_publish(struct unzstd *u, size_t len, bool eof)
 static void *unzstd_main(void *arg)
 {
 	struct unzstd *u = arg;
-	ZSTD_DCtx *dc = ZSTD_createDCtx();
+	_cleanup_zstd_dctx_ ZSTD_DCtx *dc = ZSTD_createDCtx();
 	size_t isz = ZSTD_DStreamInSize();
 	char *ib = malloc(isz);
 	ZSTD_inBuffer in = {ib, 0, 0};
@@ -77,7 +78,6 @@ static void *unzstd_main(void *arg)
 	if (!u->err[0] && last != 0)
 		snprintf(u->err, sizeof(u->err), "truncated zstd stream");
 	uz_publish(u, 0, true);
-	ZSTD_freeDCtx(dc);
 	free(ib);
 	return NULL;
 }

@@ -18,8 +18,9 @@
 void xman_gen_sha(const char *state_dir, const char *gen, char hex[65])
 {
 	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%.4000s/skel/%.60s/manifest.zst", state_dir, gen);
-	_cleanup_close_ int fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fd = path_fmt(p, sizeof(p), "%s/skel/%s/manifest.zst", state_dir, gen)
+				     ? -1
+				     : open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || sha256_fd_hex(fd, -1, hex, NULL) < 0)
 		hex[0] = '\0';
 }

@@ -4,10 +4,15 @@
  * the errno of the call that failed. */
 #pragma once
 
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/acl.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
 
@@ -34,9 +39,72 @@ static inline void uc_fclosep(FILE **f)
 	errno = saved;
 }
 
+static inline void uc_closedirp(DIR **d)
+{
+	int saved = errno;
+	if (*d)
+		closedir(*d);
+	errno = saved;
+}
+
+/* Anything libacl hands out (acl_t, the text of acl_to_text, a qualifier):
+ * acl_free takes them all. */
+static inline void uc_acl_freep(void *p)
+{
+	int saved = errno;
+	if (*(void **)p)
+		acl_free(*(void **)p);
+	errno = saved;
+}
+
+static inline void uc_archive_read_freep(struct archive **a)
+{
+	int saved = errno;
+	if (*a)
+		archive_read_free(*a);
+	errno = saved;
+}
+
+static inline void uc_archive_write_freep(struct archive **a)
+{
+	int saved = errno;
+	if (*a)
+		archive_write_free(*a);
+	errno = saved;
+}
+
+static inline void uc_archive_entry_freep(struct archive_entry **e)
+{
+	int saved = errno;
+	if (*e)
+		archive_entry_free(*e);
+	errno = saved;
+}
+
+static inline void uc_zstd_cctx_freep(ZSTD_CCtx **c)
+{
+	int saved = errno;
+	ZSTD_freeCCtx(*c); /* NULL is fine */
+	errno = saved;
+}
+
+static inline void uc_zstd_dctx_freep(ZSTD_DCtx **d)
+{
+	int saved = errno;
+	ZSTD_freeDCtx(*d);
+	errno = saved;
+}
+
 #define _cleanup_free_ _cleanup_(uc_freep)
 #define _cleanup_close_ _cleanup_(uc_closep)
 #define _cleanup_fclose_ _cleanup_(uc_fclosep)
+#define _cleanup_closedir_ _cleanup_(uc_closedirp)
+#define _cleanup_acl_ _cleanup_(uc_acl_freep)
+#define _cleanup_archive_read_ _cleanup_(uc_archive_read_freep)
+#define _cleanup_archive_write_ _cleanup_(uc_archive_write_freep)
+#define _cleanup_archive_entry_ _cleanup_(uc_archive_entry_freep)
+#define _cleanup_zstd_cctx_ _cleanup_(uc_zstd_cctx_freep)
+#define _cleanup_zstd_dctx_ _cleanup_(uc_zstd_dctx_freep)
 
 /* Return *pp and leave NULL behind, so the cleanup handler does nothing. */
 #define steal_pointer(pp)                                                                          \

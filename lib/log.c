@@ -1,5 +1,7 @@
 #include "lib/log.h"
 
+#include "lib/cleanup.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +26,7 @@ unsigned uc_log_parse_areas(const char *spec)
 		size_t n = strcspn(p, ", ");
 		if (n == 3 && strncmp(p, "all", 3) == 0)
 			mask = ~0u;
-		for (size_t i = 0; i < sizeof(area_names) / sizeof(area_names[0]); i++)
+		for (size_t i = 0; i < UC_ARRAY_SIZE(area_names); i++)
 			if (strlen(area_names[i].name) == n &&
 			    strncmp(p, area_names[i].name, n) == 0)
 				mask |= area_names[i].area;

@@ -1,6 +1,7 @@
 #include "lib/path.h"
 
 #include "lib/cleanup.h"
+#include "lib/array.h"
 #include "lib/log.h"
 
 #include <dirent.h>
@@ -95,11 +96,39 @@ int path_join(char *buf, size_t size, const char *a, const char *b)
 	while (*b == '/')
 		b++;
 	int n = snprintf(buf, size, "%.*s/%s", (int)la, a, b);
-	if (n < 0 || (size_t)n >= size)
+	if (n < 0 || (size_t)n >= size) {
+		if (size)
+			buf[0] = '\0'; /* never a cut path, even for a caller that does not check */
 		return -ENAMETOOLONG;
+	}
 	if (b[0] == '\0' && n > 1)
 		buf[n - 1] = '\0'; /* "a" + "" = "a", "" + "" = "/" */
 	return 0;
+}
+
+int path_vfmt(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, size, fmt, ap);
+	if (n >= 0 && (size_t)n < size)
+		return 0;
+	if (size)
+		buf[0] = '\0';
+	return -ENAMETOOLONG;
+}
+
+int path_fmt(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = path_vfmt(buf, size, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int path_fail(struct uc_error *err, int r, const char *start)
+{
+	uc_fail_errno(err, -r, "%.200s...", start);
+	return r;
 }
 
 static int try_openat2(int dirfd, const char *path, int flags, mode_t mode, unsigned long resolve)
@@ -145,15 +174,9 @@ static int walk_top(const struct walk *w)
 
 static int walk_push(struct walk *w, int fd)
 {
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 16;
-		int *fds = realloc(w->fds, cap * sizeof(*fds));
-		if (!fds) {
-			close(fd);
-			return -ENOMEM;
-		}
-		w->fds = fds;
-		w->cap = cap;
+	if (UC_GROW(&w->fds, &w->cap, w->n + 1) < 0) {
+		close(fd);
+		return -ENOMEM;
 	}
 	w->fds[w->n++] = fd;
 	return 0;
@@ -459,22 +482,30 @@ int path_open_beneath(int dirfd, const char *relpath, int flags, mode_t mode)
 	return walk_open(dirfd, relpath, flags, mode, false);
 }
 
+DIR *path_opendir_at(int dirfd, const char *name)
+{
+	_cleanup_close_ int fd =
+	    name ? openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+		 : fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d)
+		return NULL;
+	steal_fd(&fd); /* the stream's now */
+	if (!name)
+		rewinddir(d);
+	return d;
+}
+
 int path_dir_names(int dirfd, struct strv *out)
 {
-	int fd = dup(dirfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	_cleanup_closedir_ DIR *d = path_opendir_at(dirfd, NULL);
+	if (!d)
 		return -errno;
-	}
-	rewinddir(d); /* a dup shares the offset: start from the top */
 	struct dirent *de;
 	int r = 0;
 	while (r == 0 && (de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 			r = strv_push(out, de->d_name);
-	closedir(d);
 	return r;
 }
 

@@ -6,8 +6,11 @@
  * same rules. */
 #pragma once
 
+#include "lib/error.h"
 #include "lib/strv.h"
 
+#include <dirent.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <limits.h>
@@ -24,8 +27,17 @@ bool path_has_prefix(const char *path, const char *prefix);
 bool path_under_any(const struct strv *set, const char *path);
 /* Is path a proper or improper parent of one of the paths of set? */
 bool path_above_any(const struct strv *set, const char *path);
-/* buf = a + "/" + b with exactly one slash between; -ENAMETOOLONG if it does not fit. */
+/* buf = a + "/" + b with exactly one slash between; -ENAMETOOLONG (buf holds
+ * "") if it does not fit. */
 int path_join(char *buf, size_t size, const char *a, const char *b);
+/* buf = the path fmt formats; -ENAMETOOLONG (buf holds "") when it does not
+ * fit: a long state_dir is refused, never cut into another, shorter path. */
+int path_fmt(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int path_vfmt(char *buf, size_t size, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+/* The failure r of path_fmt/path_join for a path starting with start, in
+ * err: "START...: File name too long". Returns r. */
+int path_fail(struct uc_error *err, int r, const char *start);
 
 /* Open path below rootfd as if rootfd were "/" (chroot semantics): absolute
  * symlinks and ".." never leave the root; magic links (/proc/x/fd) are refused.
@@ -72,6 +84,12 @@ void path_dircache_release(struct path_dircache *c);
  * control (cages, homes, guests). A trailing symlink can be opened only as
  * O_PATH|O_NOFOLLOW. Returns fd or -errno. */
 int path_open_beneath(int dirfd, const char *relpath, int flags, mode_t mode);
+
+/* A directory stream on name below dirfd, opened O_RDONLY | O_DIRECTORY |
+ * O_NOFOLLOW | O_CLOEXEC (a symlink is refused); name NULL: dirfd itself,
+ * through a copy (dup) rewound to the start (a copy shares dirfd's offset).
+ * NULL with errno set, and nothing left open. Pair with _cleanup_closedir_. */
+DIR *path_opendir_at(int dirfd, const char *name);
 
 /* The names in the directory dirfd (without . and ..), read through a copy
  * of the fd (its offset is untouched), into out. 0 or -errno. */

@@ -1,5 +1,6 @@
 #include "lib/pwalk.h"
 
+#include "lib/array.h"
 #include "lib/sys.h"
 
 #include <dirent.h>
@@ -63,15 +64,9 @@ size_t pwalk_threads(void)
 static int q_push(struct walkq *q, int fd, dev_t dev, char *path)
 {
 	pthread_mutex_lock(&q->mu);
-	if (q->n == q->cap) {
-		size_t cap = q->cap ? q->cap * 2 : 256;
-		struct dirwork *v = realloc(q->v, cap * sizeof(*v));
-		if (!v) {
-			pthread_mutex_unlock(&q->mu);
-			return -ENOMEM;
-		}
-		q->v = v;
-		q->cap = cap;
+	if (UC_GROW(&q->v, &q->cap, q->n + 1) < 0) {
+		pthread_mutex_unlock(&q->mu);
+		return -ENOMEM;
 	}
 	q->v[q->n++] = (struct dirwork){fd, dev, path};
 	maybe_start(q);

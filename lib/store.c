@@ -3,6 +3,7 @@
 #include "lib/cleanup.h"
 #include "lib/lock.h"
 #include "lib/log.h"
+#include "lib/path.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -90,53 +91,36 @@ static int take_lock(struct store *s, unsigned flags, struct uc_error *err)
  * inode that has its real name elsewhere (or to nothing yet), so they go. */
 static void clean_tmp(struct store *s)
 {
-	int fd = dup(s->tmpfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (d)
-		rewinddir(d); /* a dup shares the offset of s->tmpfd */
+	_cleanup_closedir_ DIR *d = path_opendir_at(s->tmpfd, NULL);
 	struct dirent *de;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((de = readdir(d)))
+	while (d && (de = readdir(d)))
 		if (de->d_name[0] != '.')
 			unlinkat(s->tmpfd, de->d_name, 0);
-	closedir(d);
 }
 
 static int foreach_in(int objfd, const char *sub, store_object_fn fn, void *arg)
 {
-	int fd = openat(objfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	_cleanup_closedir_ DIR *d = path_opendir_at(objfd, sub);
 	if (!d)
-		return fd >= 0 ? (close(fd), -errno) : -errno;
+		return -errno;
 	struct dirent *de;
 	int r = 0;
 	while (r == 0 && (de = readdir(d)))
 		if (de->d_name[0] != '.')
 			r = fn(dirfd(d), sub, de->d_name, arg);
-	closedir(d);
 	return r;
 }
 
 int store_foreach_object(int objfd, store_object_fn fn, void *arg)
 {
-	int fd = dup(objfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	_cleanup_closedir_ DIR *d = path_opendir_at(objfd, NULL);
+	if (!d)
 		return -errno;
-	}
-	rewinddir(d); /* a dup shares the offset of objfd */
 	struct dirent *de;
 	int r = 0;
 	while (r == 0 && (de = readdir(d)))
 		if (strlen(de->d_name) == 2 && de->d_name[0] != '.') /* never ".." */
 			r = foreach_in(objfd, de->d_name, fn, arg);
-	closedir(d);
 	return r;
 }
 
@@ -506,17 +490,11 @@ static int rm_entry(int dfd, const char *name)
  * as possible goes, and returns the first one (-errno), 0 when all went. */
 int store_rm_tree(int dfd, const char *name)
 {
-	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && (errno == ENOTDIR || errno == ELOOP))
+	DIR *d = path_opendir_at(dfd, name);
+	if (!d && (errno == ENOTDIR || errno == ELOOP))
 		return rm_entry(dfd, name); /* not a directory: just the name */
-	if (fd < 0)
+	if (!d)
 		return errno == ENOENT ? 0 : -errno;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		int r = -errno;
-		close(fd);
-		return r;
-	}
 	int first = 0, r;
 	struct dirent *de;
 	errno = 0;

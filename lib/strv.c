@@ -1,5 +1,7 @@
 #include "lib/strv.h"
 
+#include "lib/array.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -9,15 +11,9 @@ int strv_push_owned(struct strv *sv, char *s)
 {
 	if (!s)
 		return -ENOMEM;
-	if (sv->n + 2 > sv->cap) {
-		size_t cap = sv->cap ? sv->cap * 2 : 8;
-		char **v = realloc(sv->v, cap * sizeof(*v));
-		if (!v) {
-			free(s);
-			return -ENOMEM;
-		}
-		sv->v = v;
-		sv->cap = cap;
+	if (UC_GROW(&sv->v, &sv->cap, sv->n + 2) < 0) { /* and the NULL after the last */
+		free(s);
+		return -ENOMEM;
 	}
 	sv->v[sv->n++] = s;
 	sv->v[sv->n] = NULL;

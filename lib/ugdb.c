@@ -1,6 +1,7 @@
 #include "lib/ugdb.h"
 
 #include "lib/cleanup.h"
+#include "lib/array.h"
 #include "lib/path.h"
 #include "lib/pwfile.h"
 
@@ -26,15 +27,9 @@ static int take_entry(const struct pwfile *p, struct ug_ent *e)
 
 static int push_entry(struct ug_ent **tab, size_t *n, size_t *tcap, struct ug_ent e)
 {
-	if (*n == *tcap) {
-		size_t c = *tcap ? *tcap * 2 : 64;
-		struct ug_ent *t = realloc(*tab, c * sizeof(*t));
-		if (!t) {
-			free(e.name);
-			return -ENOMEM;
-		}
-		*tab = t;
-		*tcap = c;
+	if (UC_GROW(tab, tcap, *n + 1) < 0) {
+		free(e.name);
+		return -ENOMEM;
 	}
 	(*tab)[(*n)++] = e;
 	return 0;

@@ -1,11 +1,13 @@
 #include "mount/assemble.h"
 
 #include "lib/cleanup.h"
+#include "lib/array.h"
 #include "lib/log.h"
 #include "lib/path.h"
+#include "lib/statepath.h"
 #include "mount/etc.h"
 #include "mount/nsfs.h"
-#include "proxy/proto.h"
+#include "lib/proxypaths.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -61,16 +63,10 @@ static void plan_release(struct plan *p)
 
 static int plan_push(struct plan *p, int fd, enum attach_kind kind, const char *path, bool create)
 {
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? 2 * p->cap : 16;
-		struct attach *v = realloc(p->v, cap * sizeof(*v));
-		if (!v) {
-			if (fd >= 0)
-				close(fd);
-			return -ENOMEM;
-		}
-		p->v = v;
-		p->cap = cap;
+	if (UC_GROW(&p->v, &p->cap, p->n + 1) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -ENOMEM;
 	}
 	struct attach *a = &p->v[p->n];
 	a->fd = fd;
@@ -181,8 +177,9 @@ static void escape_layer(char *out, size_t size, const char *in)
 static int overlay_root(const struct cage_spec *s, const char *cdir, struct plan *p)
 {
 	char stubs[PATH_MAX], objects[PATH_MAX], upper[PATH_MAX], work[PATH_MAX];
-	snprintf(stubs, sizeof(stubs), "%s/skel/%s/stubs", s->cfg->state_dir, s->gen);
-	snprintf(objects, sizeof(objects), "%s/store/objects", s->cfg->state_dir);
+	if (statepath_gen_file(s->cfg, s->gen, "stubs", stubs, sizeof(stubs)) < 0 ||
+	    statepath_objects(s->cfg, objects, sizeof(objects)) < 0)
+		return snprintf(p->msg, p->msgsize, "%.200s...", s->cfg->state_dir), -ENAMETOOLONG;
 	if (path_join(upper, sizeof(upper), cdir, "upper") < 0 ||
 	    path_join(work, sizeof(work), cdir, "work") < 0)
 		return snprintf(p->msg, p->msgsize, "%s", cdir), -ENAMETOOLONG;
@@ -244,8 +241,8 @@ static int user_subdir(int dfd, const char *name, const struct uc_user *u, mode_
 	return fd;
 }
 
-int cage_user_dir(int homefd, const struct uc_user *u, const char *rel, mode_t mode, char *msg,
-		  size_t size)
+int assemble_user_dir(int homefd, const struct uc_user *u, const char *rel, mode_t mode, char *msg,
+		      size_t size)
 {
 	/* the user's fsuid: whatever happens in the home happens with the
 	 * user's own rights, never root's */
@@ -316,7 +313,7 @@ static int add_home(const struct cage_spec *s, int sysroot, int *homefd, struct 
 
 static int add_tmp(const struct cage_spec *s, int homefd, struct plan *p)
 {
-	_cleanup_close_ int t = cage_user_dir(homefd, s->u, "tmp", 01777, p->msg, p->msgsize);
+	_cleanup_close_ int t = assemble_user_dir(homefd, s->u, "tmp", 01777, p->msg, p->msgsize);
 	if (t < 0) {
 		char m[256];
 		snprintf(m, sizeof(m), "%s", p->msg);
@@ -408,8 +405,8 @@ static int add_mp(const struct cage_spec *s, int sysroot, int homefd, struct pla
 		if (e->kind == MP_SPLIT) {
 			r = add_split(s, sysroot, e, p);
 		} else if (e->kind == MP_PERUSER) {
-			_cleanup_close_ int d =
-			    cage_user_dir(homefd, s->u, e->path + 1, e->mode, p->msg, p->msgsize);
+			_cleanup_close_ int d = assemble_user_dir(homefd, s->u, e->path + 1,
+								  e->mode, p->msg, p->msgsize);
 			r = d < 0 ? d
 				  : plan_add(p, clone_dir(d, false, false, p, e->path), e->path,
 					     true);
@@ -450,7 +447,8 @@ static int add_proxy(const struct cage_spec *s, struct plan *p)
 {
 	char dir[PATH_MAX];
 	struct stat st;
-	snprintf(dir, sizeof(dir), "%.4000s/proxy", s->cfg->run_dir);
+	if (statepath_proxy_dir(s->cfg, dir, sizeof(dir)) < 0)
+		return snprintf(p->msg, p->msgsize, "%.200s...", s->cfg->run_dir), -ENAMETOOLONG;
 	if ((mkdir(s->cfg->run_dir, 0755) < 0 && errno != EEXIST) ||
 	    (mkdir(dir, 0755) < 0 && errno != EEXIST) || lstat(dir, &st) < 0)
 		return snprintf(p->msg, p->msgsize, "%s", dir), -errno;
@@ -465,14 +463,16 @@ static int add_proxy(const struct cage_spec *s, struct plan *p)
 static int make_plan(const struct cage_spec *s, struct plan *p)
 {
 	char cdir[PATH_MAX], etc[PATH_MAX];
-	int r = cage_dir_path(s->cfg, s->u, cdir, sizeof(cdir));
+	int r = etc_cage_dir_path(s->cfg, s->u, cdir, sizeof(cdir));
 	if (r < 0)
 		return snprintf(p->msg, p->msgsize, "cage directory"), r;
 	if (s->mode == UC_CAGE_OVERLAY) {
 		p->root = overlay_root(s, cdir, p);
 	} else {
 		char tree[PATH_MAX];
-		snprintf(tree, sizeof(tree), "%s/skel/%s/tree", s->cfg->state_dir, s->gen);
+		if (statepath_gen_file(s->cfg, s->gen, "tree", tree, sizeof(tree)) < 0)
+			return snprintf(p->msg, p->msgsize, "%.200s...", s->cfg->state_dir),
+			       -ENAMETOOLONG;
 		p->root = clone_path(tree, true, p);
 	}
 	if (p->root < 0)
@@ -707,7 +707,7 @@ static int build_setup(void *arg, char *msg, size_t size)
 	return cage_setup(&b->p, msg, size);
 }
 
-int cage_assemble(const struct cage_spec *s, int nsdir, int template_fd, const char *name,
+int assemble_cage(const struct cage_spec *s, int nsdir, int template_fd, const char *name,
 		  ino_t *ino, struct uc_error *err)
 {
 	struct build b = {.s = s};

@@ -38,11 +38,11 @@ struct cage_spec {
 };
 
 /* Build the cage and bind its namespace at nsdir/name; *ino: its inode. */
-int cage_assemble(const struct cage_spec *s, int nsdir, int template_fd, const char *name,
+int assemble_cage(const struct cage_spec *s, int nsdir, int template_fd, const char *name,
 		  ino_t *ino, struct uc_error *err);
 
 /* ~/.unicage/<rel> created as the user (fsuid/fsgid), each component opened
  * with O_NOFOLLOW and checked to be the user's directory; the last one gets
  * `mode` when it is created. Returns an O_PATH fd or -errno (msg says why). */
-int cage_user_dir(int homefd, const struct uc_user *u, const char *rel, mode_t mode, char *msg,
-		  size_t size);
+int assemble_user_dir(int homefd, const struct uc_user *u, const char *rel, mode_t mode, char *msg,
+		      size_t size);

@@ -4,14 +4,17 @@
 #include "lib/lock.h"
 #include "lib/log.h"
 #include "lib/path.h"
+#include "lib/statepath.h"
 #include "lib/store.h"
+#include "lib/textfile.h"
 #include "mount/assemble.h"
 #include "mount/etc.h"
 #include "mount/mode.h"
 #include "mount/nsfs.h"
 #include "mount/pidns.h"
 #include "mount/treeswap.h"
-#include "mount/users.h"
+#include "mount/policy.h"
+#include "skel/current.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -95,27 +98,22 @@ static int write_info(int nsdir, const struct slot *s)
 	snprintf(text, sizeof(text), "user=%s\nuid=%u\ngen=%s\nmode=%s\nino=%llu\npidns=%llu\n",
 		 s->user, (unsigned)s->uid, s->gen, uc_cage_mode_names[s->mode],
 		 (unsigned long long)s->ino, (unsigned long long)s->pidns);
-	return cage_write_text(ud, name, text);
+	return textfile_write(ud, name, text);
 }
 
 /* ---- release -------------------------------------------------------------- */
-
-static void pin_path(const struct uc_config *cfg, const struct slot *s, char *buf, size_t size)
-{
-	snprintf(buf, size, "%.3000s/skel/pins/%.255s.%u", cfg->state_dir, s->user, s->n);
-}
 
 /* Handle, pin, overlay workdir and the record: the slot is gone. */
 static void slot_forget(const struct uc_config *cfg, int nsdir, const struct slot *s)
 {
 	char name[NAME_MAX + 1], p[PATH_MAX];
-	snprintf(name, sizeof(name), "%.200s.%u", s->user, s->n);
-	nsfs_release(nsdir, name);
-	pin_path(cfg, s, p, sizeof(p));
-	unlink(p);
+	if (statepath_slot_name(s->user, s->n, name, sizeof(name)) == 0)
+		nsfs_release(nsdir, name);
+	if (statepath_pin(cfg, s->user, s->n, p, sizeof(p)) == 0)
+		unlink(p);
 	struct uc_user u = {.name = (char *)s->user, .uid = s->uid};
 	char cdir[PATH_MAX], wdir[PATH_MAX], work[NAME_MAX + 1];
-	if (cage_dir_path(cfg, &u, cdir, sizeof(cdir)) == 0 &&
+	if (etc_cage_dir_path(cfg, &u, cdir, sizeof(cdir)) == 0 &&
 	    path_join(wdir, sizeof(wdir), cdir, "work") == 0) {
 		int wfd = -1;
 		snprintf(work, sizeof(work), "%u", s->n);
@@ -158,7 +156,7 @@ static void sweep_user(const struct uc_config *cfg, int nsdir, struct slotlist *
 	}
 	/* no slot left: nothing runs in the user's pid namespace but its init */
 	if (l->n && !kept)
-		cage_init_stop(nsdir, l->v[0].user);
+		pidns_init_stop(nsdir, l->v[0].user);
 }
 
 static int user_lock(int nsdir, const char *user, struct uc_error *err)
@@ -196,14 +194,16 @@ static int rescan(int nsdir, const char *user, struct slotlist *l)
 static int write_pin(const struct uc_config *cfg, const struct slot *s)
 {
 	char dir[PATH_MAX], text[80];
-	snprintf(dir, sizeof(dir), "%.4000s/skel/pins", cfg->state_dir);
+	if (statepath_pins(cfg, dir, sizeof(dir)) < 0)
+		return -ENAMETOOLONG;
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return -errno;
 	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	char name[NAME_MAX + 1];
-	snprintf(name, sizeof(name), "%.200s.%u", s->user, s->n);
+	if (statepath_slot_name(s->user, s->n, name, sizeof(name)) < 0)
+		return -ENAMETOOLONG;
 	snprintf(text, sizeof(text), "%s\n", s->gen);
-	return dfd < 0 ? -errno : cage_write_text(dfd, name, text);
+	return dfd < 0 ? -errno : textfile_write(dfd, name, text);
 }
 
 /* cages_dir/NN/<user>/state: what the newest slot is (for people and
@@ -211,20 +211,20 @@ static int write_pin(const struct uc_config *cfg, const struct slot *s)
 static void write_state(const struct uc_config *cfg, const struct uc_user *u, const struct slot *s)
 {
 	char cdir[PATH_MAX], text[512];
-	if (cage_dir_path(cfg, u, cdir, sizeof(cdir)) < 0)
+	if (etc_cage_dir_path(cfg, u, cdir, sizeof(cdir)) < 0)
 		return;
 	_cleanup_close_ int dfd = open(cdir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	snprintf(text, sizeof(text), "slot=%u\ngeneration=%s\nmode=%s\n", s->n, s->gen,
 		 uc_cage_mode_names[s->mode]);
 	if (dfd >= 0)
-		cage_write_text(dfd, "state", text);
+		textfile_write(dfd, "state", text);
 }
 
 static int build_slot(const struct uc_config *cfg, const struct skel_conf *conf,
 		      const struct cage_mp *mp, const struct uc_user *u, int nsdir, struct slot *s,
 		      struct uc_error *err)
 {
-	int r = cage_etc_generate(cfg, conf, u, s->gen, err);
+	int r = etc_generate(cfg, conf, u, s->gen, err);
 	if (r < 0)
 		return r;
 	/* pin first: gc never takes a generation a cage is being built on */
@@ -241,17 +241,20 @@ static int build_slot(const struct uc_config *cfg, const struct skel_conf *conf,
 	 * are theirs */
 	struct cage_init ci;
 	_cleanup_close_ int pidns = -1, ipcns = -1;
-	if ((r = cage_init_ensure(cfg, nsdir, tmpl, s->user, &ci, err)) < 0) {
+	if ((r = pidns_init_ensure(cfg, nsdir, tmpl, s->user, &ci, err)) < 0) {
 		slot_forget(cfg, nsdir, s);
 		return r;
 	}
 	s->pidns = ci.pidns;
-	if ((r = cage_ns_open(cfg, s, &pidns, &ipcns)) < 0) {
+	if ((r = pidns_open(cfg, s, &pidns, &ipcns)) < 0) {
 		slot_forget(cfg, nsdir, s);
 		return uc_fail_errno(err, -r, "%s's pid and IPC namespaces", s->user);
 	}
 	char name[NAME_MAX + 1];
-	snprintf(name, sizeof(name), "%.200s.%u", s->user, s->n);
+	if ((r = statepath_slot_name(s->user, s->n, name, sizeof(name))) < 0) {
+		slot_forget(cfg, nsdir, s);
+		return uc_fail_errno(err, -r, "slot %u of %.200s...", s->n, s->user);
+	}
 	struct cage_spec spec = {.cfg = cfg,
 				 .u = u,
 				 .mp = mp,
@@ -260,7 +263,7 @@ static int build_slot(const struct uc_config *cfg, const struct skel_conf *conf,
 				 .slot = s->n,
 				 .pidns_fd = pidns,
 				 .ipcns_fd = ipcns};
-	r = cage_assemble(&spec, nsdir, tmpl, name, &s->ino, err);
+	r = assemble_cage(&spec, nsdir, tmpl, name, &s->ino, err);
 	if (r == 0 && (r = write_info(nsdir, s)) < 0)
 		uc_fail_errno(err, -r, "recording slot %u of %s", s->n, u->name);
 	if (r < 0) {
@@ -277,7 +280,7 @@ int cage_mount(const struct uc_config *cfg, const struct skel_conf *conf, const 
 	       bool *created, struct uc_error *err)
 {
 	*created = false;
-	int r = cage_require_enabled(cfg, u, err);
+	int r = policy_require_enabled(cfg, u, err);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int nsdir = nsfs_dir_open(cfg, err);
@@ -293,7 +296,7 @@ int cage_mount(const struct uc_config *cfg, const struct skel_conf *conf, const 
 	struct slot s = {.uid = u->uid};
 	char why[512];
 	snprintf(s.user, sizeof(s.user), "%s", u->name);
-	if ((r = cage_mode_get(cfg, &s.mode, why, sizeof(why), err)) < 0 ||
+	if ((r = mode_get(cfg, &s.mode, why, sizeof(why), err)) < 0 ||
 	    (r = skel_current_gen(cfg, s.gen, sizeof(s.gen), err)) < 0)
 		return r;
 	struct slotlist l = {0};
@@ -311,7 +314,7 @@ int cage_mount(const struct uc_config *cfg, const struct skel_conf *conf, const 
 	/* current: same generation and mode, built on the user's live pid
 	 * namespace (a killed init took the slot's processes and its /proc) */
 	struct cage_init ci;
-	bool alive = cage_init_get(nsdir, u->name, &ci) == 0;
+	bool alive = pidns_init_get(nsdir, u->name, &ci) == 0;
 	if (newest && !o->new_slot && !strcmp(newest->gen, s.gen) && newest->mode == s.mode &&
 	    alive && newest->pidns == ci.pidns) {
 		*out = *newest;
@@ -323,7 +326,7 @@ int cage_mount(const struct uc_config *cfg, const struct skel_conf *conf, const 
 	if ((r = build_slot(cfg, conf, mp, u, nsdir, &s, err)) < 0) {
 		/* a first cage that failed leaves no init behind */
 		if (rescan(nsdir, u->name, &l) == 0 && l.n == 0)
-			cage_init_stop(nsdir, u->name);
+			pidns_init_stop(nsdir, u->name);
 		slotlist_release(&l);
 		return r;
 	}
@@ -352,8 +355,6 @@ int cage_umount(const struct uc_config *cfg, const char *user, bool kill, unsign
 		return uc_fail_errno(err, -r, "slots of %s", user);
 	for (size_t i = 0; i < l.n; i++) {
 		struct slot *s = &l.v[i];
-		char name[NAME_MAX + 1];
-		snprintf(name, sizeof(name), "%.200s.%u", s->user, s->n);
 		if (s->procs && kill) {
 			kill_ns(s->ino);
 			s->procs = 0;
@@ -364,11 +365,13 @@ int cage_umount(const struct uc_config *cfg, const char *user, bool kill, unsign
 		}
 		/* busy: no new entries, the processes keep their cage and the
 		 * generation stays pinned until they are gone */
-		nsfs_release(nsdir, name);
+		char name[NAME_MAX + 1];
+		if (statepath_slot_name(s->user, s->n, name, sizeof(name)) == 0)
+			nsfs_release(nsdir, name);
 		(*busy)++;
 	}
 	if (!*busy)
-		cage_init_stop(nsdir, user);
+		pidns_init_stop(nsdir, user);
 	slotlist_release(&l);
 	return 0;
 }
@@ -379,8 +382,7 @@ int cage_umount(const struct uc_config *cfg, const char *user, bool kill, unsign
 static void sweep_orphan_pins(const struct uc_config *cfg, int nsdir)
 {
 	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%.4000s/skel/pins", cfg->state_dir);
-	DIR *d = opendir(dir);
+	DIR *d = statepath_pins(cfg, dir, sizeof(dir)) < 0 ? NULL : opendir(dir);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
 		char user[256];
@@ -407,7 +409,7 @@ static void sweep_orphan_pins(const struct uc_config *cfg, int nsdir)
 int cage_sweep_all(const struct uc_config *cfg, struct uc_error *err)
 {
 	struct slotlist all;
-	int r = cage_slots(cfg, NULL, &all, err);
+	int r = slots_list(cfg, NULL, &all, err);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int nsdir = nsfs_dir_open(cfg, err);

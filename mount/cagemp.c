@@ -90,6 +90,9 @@ int cagemp_load(struct cage_mp *mp, const char *config_dir, struct uc_error *err
 {
 	char path[PATH_MAX];
 	memset(mp, 0, sizeof(*mp));
+	int r = path_join(path, sizeof(path), config_dir, "cagefs.mp");
+	if (r < 0)
+		return path_fail(err, r, config_dir); /* the longer name: then both fit */
 	path_join(path, sizeof(path), config_dir, "cage.mp");
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	if (!f && errno == ENOENT) {

@@ -4,8 +4,9 @@
 #include "lib/log.h"
 #include "lib/path.h"
 #include "lib/pwfile.h"
+#include "lib/statepath.h"
 #include "lib/store.h"
-#include "mount/pidns.h"
+#include "lib/textfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,18 +18,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int cage_dir_path(const struct uc_config *cfg, const struct uc_user *u, char *buf, size_t size)
+int etc_cage_dir_path(const struct uc_config *cfg, const struct uc_user *u, char *buf, size_t size)
 {
-	if (!*u->name || strchr(u->name, '/') || !strcmp(u->name, ".") || !strcmp(u->name, ".."))
-		return -EINVAL;
-	int n =
-	    snprintf(buf, size, "%s/%02u/%s", cfg->cages_dir, (unsigned)(u->uid % 100), u->name);
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+	return statepath_cage_dir(cfg, u->uid, u->name, buf, size);
 }
 
-void host_home_path(const struct uc_config *cfg, const struct uc_user *u, char *buf, size_t size)
+int host_home_path(const struct uc_config *cfg, const struct uc_user *u, char *buf, size_t size)
 {
-	snprintf(buf, size, "%.2000s%s", strcmp(cfg->sysroot, "/") ? cfg->sysroot : "", u->home);
+	return path_fmt(buf, size, "%s%s", strcmp(cfg->sysroot, "/") ? cfg->sysroot : "", u->home);
 }
 
 static int mkdir_mode(const char *p, mode_t mode)
@@ -48,17 +45,17 @@ static int write_owner(const char *dir, uid_t uid)
 	if (faccessat(dfd, "owner", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return 0;
 	snprintf(text, sizeof(text), "%u\n", (unsigned)uid);
-	return cage_write_text(dfd, "owner", text);
+	return textfile_write(dfd, "owner", text);
 }
 
-int cage_dir_make(const struct uc_config *cfg, const struct uc_user *u, char *dir, size_t size)
+int etc_cage_dir_make(const struct uc_config *cfg, const struct uc_user *u, char *dir, size_t size)
 {
 	char nn[PATH_MAX];
-	int r = cage_dir_path(cfg, u, dir, size);
+	int r = etc_cage_dir_path(cfg, u, dir, size);
 	if (r < 0)
 		return r;
-	snprintf(nn, sizeof(nn), "%s/%02u", cfg->cages_dir, (unsigned)(u->uid % 100));
-	if ((r = mkdir_mode(cfg->state_dir, 0755)) < 0 ||
+	if ((r = statepath_cage_prefix(cfg, u->uid, nn, sizeof(nn))) < 0 ||
+	    (r = mkdir_mode(cfg->state_dir, 0755)) < 0 ||
 	    (r = mkdir_mode(cfg->cages_dir, 0755)) < 0 || (r = mkdir_mode(nn, 0755)) < 0 ||
 	    (r = mkdir_mode(dir, 0700)) < 0)
 		return r;
@@ -108,14 +105,9 @@ static int into_subdir(int sdir, int ddir, const char *name, const struct stat *
 /* A tree copied without following any link: directories, files, symlinks. */
 static int copy_tree(int sdir, int ddir)
 {
-	int fd = dup(sdir);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	_cleanup_closedir_ DIR *d = path_opendir_at(sdir, NULL);
+	if (!d)
 		return -errno;
-	}
-	rewinddir(d);
 	struct dirent *de;
 	int r = 0;
 	while (r == 0 && (de = readdir(d))) {
@@ -144,7 +136,6 @@ static int copy_tree(int sdir, int ddir)
 				r = -errno;
 		}
 	}
-	closedir(d);
 	return r;
 }
 
@@ -297,10 +288,10 @@ static int filter_file(int etcfd, const char *name, unsigned nfields, const stru
  * not check what chfn checks): then it is left empty. */
 static const char *safe_gecos(const char *g)
 {
-	return g && cage_etc_field_ok(g) ? g : "";
+	return g && etc_field_ok(g) ? g : "";
 }
 
-bool cage_etc_field_ok(const char *s)
+bool etc_field_ok(const char *s)
 {
 	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
 		if (*c == ':' || *c < 0x20 || *c == 0x7f)
@@ -308,8 +299,8 @@ bool cage_etc_field_ok(const char *s)
 	return true;
 }
 
-int cage_etc_filter_accounts(const struct uc_config *cfg, const struct skel_conf *conf,
-			     const struct uc_user *u, int etcfd)
+int etc_filter_accounts(const struct uc_config *cfg, const struct skel_conf *conf,
+			const struct uc_user *u, int etcfd)
 {
 	struct strv users = STRV_INIT, groups = STRV_INIT, kept_users = STRV_INIT,
 		    kept_groups = STRV_INIT;
@@ -386,7 +377,7 @@ static int take_cfg(struct skel_conf *out, const char *path)
 	return 0;
 }
 
-int cage_etc_conf_load(const char *config_dir, struct skel_conf *out, struct uc_error *err)
+int etc_conf_load(const char *config_dir, struct skel_conf *out, struct uc_error *err)
 {
 	memset(out, 0, sizeof(*out));
 	char dir[PATH_MAX], path[PATH_MAX];
@@ -426,7 +417,9 @@ static int open_gen_etc(const struct uc_config *cfg, const char *gen, int *sfd,
 			struct uc_error *err)
 {
 	char tree[PATH_MAX];
-	snprintf(tree, sizeof(tree), "%s/skel/%s/tree", cfg->state_dir, gen ? gen : "current");
+	int r = statepath_gen_file(cfg, gen ? gen : "current", "tree", tree, sizeof(tree));
+	if (r < 0)
+		return path_fail(err, r, cfg->state_dir);
 	_cleanup_close_ int tfd = open(tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (tfd < 0)
 		return errno == ENOENT ? uc_fail(err, UC_NOTFOUND, "no skeleton (unicage init)")
@@ -437,19 +430,18 @@ static int open_gen_etc(const struct uc_config *cfg, const char *gen, int *sfd,
 	return 0;
 }
 
-int cage_etc_generate(const struct uc_config *cfg, const struct skel_conf *conf,
-		      const struct uc_user *u, const char *gen, struct uc_error *err)
+int etc_generate(const struct uc_config *cfg, const struct skel_conf *conf, const struct uc_user *u,
+		 const char *gen, struct uc_error *err)
 {
 	char dir[PATH_MAX], custom[PATH_MAX];
 	/* fail closed: a name, home or shell that ends a field or a line would
 	 * add fields or whole lines (a uid 0 account) to the cage's passwd */
-	if (!cage_etc_field_ok(u->name) || !cage_etc_field_ok(u->home) ||
-	    !cage_etc_field_ok(u->shell))
+	if (!etc_field_ok(u->name) || !etc_field_ok(u->home) || !etc_field_ok(u->shell))
 		return uc_fail(err, UC_BADREQUEST,
 			       "%s: the user database gives a name, home or shell with ':' or a "
 			       "control character: no cage is built for it",
 			       u->name);
-	int r = cage_dir_make(cfg, u, dir, sizeof(dir));
+	int r = etc_cage_dir_make(cfg, u, dir, sizeof(dir));
 	if (r < 0)
 		return uc_fail_errno(err, r, "cage directory of %s", u->name);
 	_cleanup_close_ int sfd = -1;
@@ -465,8 +457,11 @@ int cage_etc_generate(const struct uc_config *cfg, const struct skel_conf *conf,
 	    openat(cfd, "etc.new", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	r = efd < 0 ? -errno : sfd >= 0 ? copy_tree(sfd, efd) : 0;
 	if (r == 0)
-		r = cage_etc_filter_accounts(cfg, conf, u, efd);
-	snprintf(custom, sizeof(custom), "%s/custom.etc/%s", cfg->config_dir, u->name);
+		r = etc_filter_accounts(cfg, conf, u, efd);
+	if (r == 0 && (r = statepath_custom_etc(cfg, u->name, custom, sizeof(custom))) < 0) {
+		store_rm_tree(cfd, "etc.new");
+		return path_fail(err, r, cfg->config_dir);
+	}
 	int cust = r == 0 ? open(custom, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
 	if (cust >= 0) {
 		r = copy_tree(cust, efd);

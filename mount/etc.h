@@ -15,12 +15,13 @@
 #include "skel/conf.h"
 
 /* cages_dir/NN/<user> into buf. */
-int cage_dir_path(const struct uc_config *cfg, const struct uc_user *u, char *buf, size_t size);
+int etc_cage_dir_path(const struct uc_config *cfg, const struct uc_user *u, char *buf, size_t size);
 /* cages_dir/NN/<user> (path into dir) made if missing, root-owned 0700,
  * with its owner record (the uid; mount/lifecycle.h). 0 or -errno. */
-int cage_dir_make(const struct uc_config *cfg, const struct uc_user *u, char *dir, size_t size);
-/* The user's home as a path on this machine (below sysroot) into buf. */
-void host_home_path(const struct uc_config *cfg, const struct uc_user *u, char *buf, size_t size);
+int etc_cage_dir_make(const struct uc_config *cfg, const struct uc_user *u, char *dir, size_t size);
+/* The user's home as a path on this machine (below sysroot) into buf: 0 or
+ * -ENAMETOOLONG. */
+int host_home_path(const struct uc_config *cfg, const struct uc_user *u, char *buf, size_t size);
 /* What of config_dir a cage's /etc takes: the users= and groups= of
  * conf.d/ *.cfg, read leniently. A cfg file with a bad line adds nothing
  * (logged as a warning naming FILE:LINE) and the others still count;
@@ -30,14 +31,14 @@ void host_home_path(const struct uc_config *cfg, const struct uc_user *u, char *
  * UC_INTERNAL when out of memory. */
 /* Whether s can stand as one field of a passwd line: no ':' and no control
  * character (what NSS sources such as LDAP do not check). */
-bool cage_etc_field_ok(const char *s);
-int cage_etc_conf_load(const char *config_dir, struct skel_conf *out, struct uc_error *err);
+bool etc_field_ok(const char *s);
+int etc_conf_load(const char *config_dir, struct skel_conf *out, struct uc_error *err);
 /* passwd, group, shadow and gshadow of etcfd rewritten for u: the system
  * accounts (ids below min_uid, conf.d users=/groups=) and u, member lists
  * holding only accounts kept; another user's name never stays. */
-int cage_etc_filter_accounts(const struct uc_config *cfg, const struct skel_conf *conf,
-			     const struct uc_user *u, int etcfd);
+int etc_filter_accounts(const struct uc_config *cfg, const struct skel_conf *conf,
+			const struct uc_user *u, int etcfd);
 /* Generate (or regenerate) the user's etc; the cage directory is created
  * root-owned 0700 if missing. */
-int cage_etc_generate(const struct uc_config *cfg, const struct skel_conf *conf,
-		      const struct uc_user *u, const char *gen, struct uc_error *err);
+int etc_generate(const struct uc_config *cfg, const struct skel_conf *conf, const struct uc_user *u,
+		 const char *gen, struct uc_error *err);

@@ -2,11 +2,12 @@
 
 #include "lib/cleanup.h"
 #include "lib/path.h"
+#include "lib/statepath.h"
 #include "lib/store.h"
 #include "mount/cage.h"
 #include "mount/etc.h"
 #include "mount/nsfs.h"
-#include "mount/users.h"
+#include "mount/policy.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -20,7 +21,7 @@
 
 bool lifecycle_name_ok(const char *name)
 {
-	return cage_user_name_ok(name);
+	return policy_name_ok(name);
 }
 
 static int bad_name(struct uc_error *err, const char *name)
@@ -45,9 +46,13 @@ int lifecycle_find(const struct uc_config *cfg, const char *name, struct strv *p
 	while (r == 0 && (de = readdir(top))) {
 		struct stat st;
 		char p[PATH_MAX];
-		if (!is_prefix(de->d_name) || snprintf(p, sizeof(p), "%s/%s/%s", cfg->cages_dir,
-						       de->d_name, name) >= (int)sizeof(p))
+		if (!is_prefix(de->d_name))
 			continue;
+		if ((r = path_fmt(p, sizeof(p), "%s/%s/%s", cfg->cages_dir, de->d_name, name)) <
+		    0) {
+			r = path_fail(err, r, cfg->cages_dir);
+			break;
+		}
 		if (fstatat(dirfd(top), p + strlen(cfg->cages_dir) + 1, &st, AT_SYMLINK_NOFOLLOW) ==
 			0 &&
 		    S_ISDIR(st.st_mode))
@@ -63,7 +68,8 @@ int lifecycle_find(const struct uc_config *cfg, const char *name, struct strv *p
 static int read_owner(const char *dir, uid_t *uid)
 {
 	char p[PATH_MAX], buf[32] = "";
-	snprintf(p, sizeof(p), "%.4000s/owner", dir);
+	if (path_fmt(p, sizeof(p), "%s/owner", dir) < 0)
+		return -ENAMETOOLONG;
 	_cleanup_close_ int fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -115,10 +121,12 @@ static int kill_slots(const struct uc_config *cfg, const char *name, struct uc_e
 	char ns[PATH_MAX];
 	/* no cage was ever mounted (a userdel on a fresh host): nothing to
 	 * stop, and run_dir is not made for it */
-	snprintf(ns, sizeof(ns), "%.4000s/ns", cfg->run_dir);
+	int r = statepath_ns_dir(cfg, ns, sizeof(ns));
+	if (r < 0)
+		return path_fail(err, r, cfg->run_dir);
 	if (access(ns, F_OK) < 0 && errno == ENOENT)
 		return 0;
-	int r = cage_umount(cfg, name, true, &busy, err);
+	r = cage_umount(cfg, name, true, &busy, err);
 	if (r == 0 && busy)
 		r = uc_fail(err, UC_INTERNAL, "%s: %u slot(s) still running after SIGKILL", name,
 			    busy);
@@ -129,19 +137,24 @@ static int users_state_edit(const struct uc_config *cfg, const char *old, const 
 			    struct uc_error *err)
 {
 	struct cage_users cu;
-	int r = cage_users_load(cfg, &cu, err);
+	int r = policy_load(cfg, &cu, err);
 	if (r < 0)
 		return r;
-	bool changed = nu ? cage_users_rename(&cu, old, nu) : cage_users_forget(&cu, old);
+	bool changed = nu ? policy_rename(&cu, old, nu) : policy_forget(&cu, old);
 	if (changed)
-		r = cage_users_save(cfg, &cu, err);
-	cage_users_release(&cu);
+		r = policy_save(cfg, &cu, err);
+	policy_release(&cu);
 	return r;
 }
 
-static void custom_etc_path(const struct uc_config *cfg, const char *name, char *buf, size_t size)
+/* config_dir/custom.etc/ of the old and the new name, into oc and nc. */
+static int custom_etc_paths(const struct uc_config *cfg, const char *old, const char *nu,
+			    char oc[PATH_MAX], char nc[PATH_MAX], struct uc_error *err)
 {
-	snprintf(buf, size, "%.3000s/custom.etc/%.255s", cfg->config_dir, name);
+	int r = statepath_custom_etc(cfg, old, oc, PATH_MAX);
+	if (r < 0 || (r = statepath_custom_etc(cfg, nu, nc, PATH_MAX)) < 0)
+		return path_fail(err, r, cfg->config_dir);
+	return 0;
 }
 
 static bool exists(const char *path)
@@ -157,7 +170,7 @@ static int etc_again(const struct uc_config *cfg, const struct skel_conf *conf,
 {
 	struct uc_error e = {0};
 	*done = false;
-	int r = cage_etc_generate(cfg, conf, u, NULL, &e);
+	int r = etc_generate(cfg, conf, u, NULL, &e);
 	if (r < 0 && e.kind == UC_NOTFOUND)
 		return 0;
 	if (r < 0) {
@@ -176,7 +189,7 @@ int lifecycle_created(const struct uc_config *cfg, const struct skel_conf *conf,
 	*etc = false;
 	if (!lifecycle_name_ok(u->name))
 		return bad_name(err, u->name);
-	if (cage_dir_path(cfg, u, dir, sizeof(dir)) < 0)
+	if (etc_cage_dir_path(cfg, u, dir, sizeof(dir)) < 0)
 		return uc_fail(err, UC_BADREQUEST, "%s: no cage directory path", u->name);
 	int r = lifecycle_find(cfg, u->name, &found, err);
 	/* a former account's cage under this name: never the new one's */
@@ -190,7 +203,7 @@ int lifecycle_created(const struct uc_config *cfg, const struct skel_conf *conf,
 			r = remove_tree(found.v[i], err);
 	strv_clear(&found);
 	if (r == 0)
-		r = cage_dir_make(cfg, u, dir, sizeof(dir));
+		r = etc_cage_dir_make(cfg, u, dir, sizeof(dir));
 	if (r < 0)
 		return err->kind ? r : uc_fail_errno(err, r, "cage directory of %s", u->name);
 	return etc_again(cfg, conf, u, etc, err);
@@ -229,8 +242,8 @@ static int rename_checks(const struct uc_config *cfg, const char *old, const str
 	if (exists(dst))
 		return uc_fail(err, UC_BADREQUEST, "%s already has a cage (%s): not replaced",
 			       nu->name, dst);
-	custom_etc_path(cfg, old, oc, sizeof(oc));
-	custom_etc_path(cfg, nu->name, nc, sizeof(nc));
+	if (custom_etc_paths(cfg, old, nu->name, oc, nc, err) < 0)
+		return -ENAMETOOLONG;
 	if (exists(oc) && exists(nc))
 		return uc_fail(err, UC_BADREQUEST, "%s already exists: %s not moved over it", nc,
 			       oc);
@@ -244,19 +257,20 @@ static int rename_move(const struct uc_config *cfg, const char *old, const struc
 		       const char *src, char *dst, size_t size, struct uc_error *err)
 {
 	char oc[PATH_MAX], nc[PATH_MAX], parent[PATH_MAX];
-	custom_etc_path(cfg, old, oc, sizeof(oc));
-	custom_etc_path(cfg, nu->name, nc, sizeof(nc));
+	if (custom_etc_paths(cfg, old, nu->name, oc, nc, err) < 0)
+		return -ENAMETOOLONG;
 	if (exists(oc) && renameat2(AT_FDCWD, oc, AT_FDCWD, nc, RENAME_NOREPLACE) < 0)
 		return uc_fail_errno(err, errno, "moving %s to %s", oc, nc);
 	int r = users_state_edit(cfg, old, nu->name, err);
 	if (r < 0 || !*src)
 		return r;
-	snprintf(parent, sizeof(parent), "%s/%02u", cfg->cages_dir, (unsigned)(nu->uid % 100));
+	if ((r = statepath_cage_prefix(cfg, nu->uid, parent, sizeof(parent))) < 0)
+		return path_fail(err, r, cfg->cages_dir);
 	if (mkdir(parent, 0755) < 0 && errno != EEXIST)
 		return uc_fail_errno(err, errno, "%s", parent);
 	if (renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE) < 0)
 		return uc_fail_errno(err, errno, "moving %s to %s", src, dst);
-	if ((r = cage_dir_make(cfg, nu, dst, size)) < 0)
+	if ((r = etc_cage_dir_make(cfg, nu, dst, size)) < 0)
 		return uc_fail_errno(err, r, "cage directory of %s", nu->name);
 	return 0;
 }
@@ -270,7 +284,7 @@ int lifecycle_renamed(const struct uc_config *cfg, const struct skel_conf *conf,
 		return bad_name(err, old);
 	if (!lifecycle_name_ok(nu->name))
 		return bad_name(err, nu->name);
-	if (cage_dir_path(cfg, nu, dst, sizeof(dst)) < 0)
+	if (etc_cage_dir_path(cfg, nu, dst, sizeof(dst)) < 0)
 		return uc_fail(err, UC_BADREQUEST, "%s: no cage directory path", nu->name);
 	struct uc_user ou;
 	if (!same && users_lookup(cfg, old, &ou, NULL) == 0) {
@@ -304,7 +318,7 @@ int lifecycle_deleted(const struct uc_config *cfg, const char *name, bool *found
 	*found = false;
 	if (!lifecycle_name_ok(name))
 		return bad_name(err, name);
-	int r = cage_slots(cfg, name, &l, err);
+	int r = slots_list(cfg, name, &l, err);
 	*found = r == 0 && l.n > 0;
 	slotlist_release(&l);
 	if (r == 0)
@@ -315,7 +329,8 @@ int lifecycle_deleted(const struct uc_config *cfg, const char *name, bool *found
 		r = remove_tree(dirs.v[i], err);
 	*found |= dirs.n > 0;
 	strv_clear(&dirs);
-	custom_etc_path(cfg, name, custom, sizeof(custom));
+	if (r == 0 && (r = statepath_custom_etc(cfg, name, custom, sizeof(custom))) < 0)
+		return path_fail(err, r, cfg->config_dir);
 	if (r == 0 && exists(custom)) {
 		*found = true;
 		r = remove_tree(custom, err);
@@ -341,7 +356,8 @@ static int orphans_in(const struct uc_config *cfg, const struct uc_userlist *all
 		      struct strv *out)
 {
 	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%.4000s/%s", cfg->cages_dir, nn);
+	if (path_fmt(dir, sizeof(dir), "%s/%s", cfg->cages_dir, nn) < 0)
+		return -ENAMETOOLONG;
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	int r = 0;
@@ -383,14 +399,14 @@ int lifecycle_orphans(const struct uc_config *cfg, struct strv *out, struct uc_e
 	userlist_release(&all);
 	if (r == -ENOMEM)
 		return uc_fail(err, UC_INTERNAL, "out of memory");
-	return r;
+	return r == -ENAMETOOLONG ? path_fail(err, r, cfg->cages_dir) : r;
 }
 
 /* Slots of names that are no account: killed and released. */
 static int clean_slots(const struct uc_config *cfg, struct uc_error *err)
 {
 	struct slotlist l;
-	int r = cage_slots(cfg, NULL, &l, err);
+	int r = slots_list(cfg, NULL, &l, err);
 	for (size_t i = 0; r == 0 && i < l.n; i++) {
 		struct uc_user u;
 		if (i > 0 && !strcmp(l.v[i].user, l.v[i - 1].user))
@@ -414,7 +430,8 @@ int lifecycle_clean(const struct uc_config *cfg, struct strv *removed, struct uc
 	 * cage); a gone account's were killed above */
 	for (size_t i = 0; r == 0 && i < removed->n; i++) {
 		char p[PATH_MAX];
-		snprintf(p, sizeof(p), "%.3000s/%s", cfg->cages_dir, removed->v[i]);
+		if ((r = path_fmt(p, sizeof(p), "%s/%s", cfg->cages_dir, removed->v[i])) < 0)
+			return path_fail(err, r, cfg->cages_dir);
 		r = remove_tree(p, err);
 	}
 	if (r == 0)
@@ -427,15 +444,15 @@ int lifecycle_remove_all(const struct uc_config *cfg, struct uc_error *err)
 	struct cage_users cu;
 	struct slotlist l = {0};
 	char p[PATH_MAX];
-	int r = cage_users_load(cfg, &cu, err);
+	int r = policy_load(cfg, &cu, err);
 	if (r == 0) {
 		cu.mode = CAGE_DISABLE_ALL;
 		strv_clear(&cu.enabled);
-		r = cage_users_save(cfg, &cu, err);
-		cage_users_release(&cu);
+		r = policy_save(cfg, &cu, err);
+		policy_release(&cu);
 	}
 	if (r == 0)
-		r = cage_slots(cfg, NULL, &l, err);
+		r = slots_list(cfg, NULL, &l, err);
 	for (size_t i = 0; r == 0 && i < l.n; i++)
 		if (i == 0 || strcmp(l.v[i].user, l.v[i - 1].user))
 			r = kill_slots(cfg, l.v[i].user, err);
@@ -443,9 +460,11 @@ int lifecycle_remove_all(const struct uc_config *cfg, struct uc_error *err)
 	if (r < 0)
 		return r;
 	nsfs_shutdown(cfg);
-	const char *parts[] = {"skel", "store"};
+	int (*const parts[])(const struct uc_config *, char *, size_t) = {statepath_skel,
+									  statepath_store};
 	for (size_t i = 0; r == 0 && i < UC_ARRAY_SIZE(parts); i++) {
-		path_join(p, sizeof(p), cfg->state_dir, parts[i]);
+		if ((r = parts[i](cfg, p, sizeof(p))) < 0)
+			return path_fail(err, r, cfg->state_dir);
 		r = remove_tree(p, err);
 	}
 	return r == 0 ? remove_tree(cfg->cages_dir, err) : r;

@@ -1,8 +1,10 @@
 #include "mount/mode.h"
 
 #include "lib/cleanup.h"
+#include "lib/path.h"
+#include "lib/statepath.h"
 #include "lib/store.h"
-#include "mount/slots.h"
+#include "mount/modecache.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,10 +42,11 @@ static int probe_layers(int dfd)
 static int probe_mount(const char *dir, bool metacopy, char *why, size_t size)
 {
 	char lower[PATH_MAX], data[PATH_MAX], upper[PATH_MAX], work[PATH_MAX];
-	snprintf(lower, sizeof(lower), "%.4000s/lower", dir);
-	snprintf(data, sizeof(data), "%.4000s/data", dir);
-	snprintf(upper, sizeof(upper), "%.4000s/upper", dir);
-	snprintf(work, sizeof(work), "%.4000s/work", dir);
+	if (path_fmt(lower, sizeof(lower), "%s/lower", dir) < 0 ||
+	    path_fmt(data, sizeof(data), "%s/data", dir) < 0 ||
+	    path_fmt(upper, sizeof(upper), "%s/upper", dir) < 0 ||
+	    path_fmt(work, sizeof(work), "%s/work", dir) < 0)
+		return snprintf(why, size, "%.200s...: too long", dir), -ENAMETOOLONG;
 	_cleanup_close_ int fs = fsopen("overlay", FSOPEN_CLOEXEC);
 	if (fs < 0)
 		return snprintf(why, size, "no overlayfs or no new mount API (fsopen: %s)",
@@ -80,7 +83,7 @@ static int probe_mount(const char *dir, bool metacopy, char *why, size_t size)
 	return 0;
 }
 
-int cage_mode_probe(const char *dir, bool metacopy, char *why, size_t size)
+int mode_probe(const char *dir, bool metacopy, char *why, size_t size)
 {
 	char parent[PATH_MAX], *sl;
 	snprintf(parent, sizeof(parent), "%s", dir);
@@ -104,29 +107,24 @@ int cage_mode_probe(const char *dir, bool metacopy, char *why, size_t size)
 	return r;
 }
 
-int cage_mode_get(const struct uc_config *cfg, enum uc_cage_mode *mode, char *why, size_t size,
-		  struct uc_error *err)
+int mode_get(const struct uc_config *cfg, enum uc_cage_mode *mode, char *why, size_t size,
+	     struct uc_error *err)
 {
-	if (cage_mode_known(cfg, mode, why, size) == 0)
+	if (modecache_known(cfg, mode, why, size) == 0)
 		return 0;
-	char cache[PATH_MAX], tmp[PATH_MAX], scratch[PATH_MAX];
-	snprintf(cache, sizeof(cache), "%.4000s/cage-mode", cfg->run_dir);
+	/* the cache's name checked here too: modecache_save has no error to give */
+	char scratch[PATH_MAX], cache[PATH_MAX];
+	int r = statepath_cage_mode(cfg, cache, sizeof(cache));
+	if (r < 0 || (r = path_fmt(scratch, sizeof(scratch), "%s/probe.%d", cfg->run_dir,
+				   (int)getpid())) < 0)
+		return path_fail(err, r, cfg->run_dir);
 	if (geteuid() != 0)
 		return uc_fail(err, UC_PERMISSION,
 			       "only root can probe the kernel for the cage mode");
 	if (mkdir(cfg->run_dir, 0755) < 0 && errno != EEXIST)
 		return uc_fail_errno(err, errno, "%s", cfg->run_dir);
-	snprintf(scratch, sizeof(scratch), "%.4000s/probe.%d", cfg->run_dir, (int)getpid());
-	*mode = cage_mode_probe(scratch, false, why, size) == 0 ? UC_CAGE_OVERLAY : UC_CAGE_BIND;
+	*mode = mode_probe(scratch, false, why, size) == 0 ? UC_CAGE_OVERLAY : UC_CAGE_BIND;
 	/* kept for this boot (run_dir is a tmpfs): one probe, one answer */
-	snprintf(tmp, sizeof(tmp), "%.4000s/cage-mode.%d", cfg->run_dir, (int)getpid());
-	FILE *f = fopen(tmp, "we");
-	if (f) {
-		fprintf(f, "%s %s\n", uc_cage_mode_names[*mode], why);
-		if (fclose(f) == 0)
-			rename(tmp, cache);
-		else
-			unlink(tmp);
-	}
+	modecache_save(cfg, *mode, why);
 	return 0;
 }

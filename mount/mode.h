@@ -12,9 +12,9 @@
 #include "lib/error.h"
 
 /* The mode to build cages with; why: how it was chosen. */
-int cage_mode_get(const struct uc_config *cfg, enum uc_cage_mode *mode, char *why, size_t size,
-		  struct uc_error *err);
+int mode_get(const struct uc_config *cfg, enum uc_cage_mode *mode, char *why, size_t size,
+	     struct uc_error *err);
 /* Mount a stub over a data-only layer in scratch directory dir (created and
  * removed) and read through it: 0 when it works, else -errno with why.
  * metacopy: with metacopy=on (what data-only layers needed before 6.x). */
-int cage_mode_probe(const char *dir, bool metacopy, char *why, size_t size);
+int mode_probe(const char *dir, bool metacopy, char *why, size_t size);

@@ -3,6 +3,8 @@
 #include "lib/cleanup.h"
 #include "lib/lock.h"
 #include "lib/log.h"
+#include "lib/path.h"
+#include "lib/statepath.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -39,8 +41,10 @@ static int mkdir_p2(const char *a, const char *b)
 int nsfs_dir_open(const struct uc_config *cfg, struct uc_error *err)
 {
 	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s/ns", cfg->run_dir);
-	int r = mkdir_p2(cfg->run_dir, dir);
+	int r = statepath_ns_dir(cfg, dir, sizeof(dir));
+	if (r < 0)
+		return path_fail(err, r, cfg->run_dir);
+	r = mkdir_p2(cfg->run_dir, dir);
 	if (r < 0)
 		return uc_fail_errno(err, r, "%s", dir);
 	struct statx stx;
@@ -376,17 +380,14 @@ int nsfs_template(const struct uc_config *cfg, int nsdir, struct uc_error *err)
 void nsfs_shutdown(const struct uc_config *cfg)
 {
 	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%.4000s/ns", cfg->run_dir);
+	if (statepath_ns_dir(cfg, dir, sizeof(dir)) < 0)
+		return;
 	_cleanup_close_ int nsdir = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (nsdir < 0)
 		return;
-	int fd = dup(nsdir);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	DIR *d = path_opendir_at(nsdir, NULL);
+	if (!d)
 		return;
-	}
 	bool busy = false;
 	struct dirent *de;
 	while (!busy && (de = readdir(d)))

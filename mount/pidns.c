@@ -3,6 +3,8 @@
 #include "lib/cleanup.h"
 #include "lib/log.h"
 #include "lib/path.h"
+#include "lib/statepath.h"
+#include "lib/textfile.h"
 #include "mount/nsfs.h"
 
 #include <errno.h>
@@ -24,28 +26,14 @@
 #define UNICAGE_LIBEXECDIR "/usr/local/libexec/unicage"
 #endif
 
-int cage_write_text(int dfd, const char *name, const char *text)
-{
-	char tmp[NAME_MAX + 1];
-	snprintf(tmp, sizeof(tmp), ".%.200s.tmp", name);
-	_cleanup_close_ int fd =
-	    openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	size_t len = strlen(text);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
-		return fd < 0 ? -errno : -EIO;
-	if (renameat(dfd, tmp, dfd, name) < 0)
-		return -errno;
-	return 0;
-}
+static const char *init_binary; /* pidns_init_binary_set */
 
-static const char *init_binary; /* cage_init_binary_set */
-
-void cage_init_binary_set(const char *path)
+void pidns_init_binary_set(const char *path)
 {
 	init_binary = path;
 }
 
-/* The one cage_init_binary_set names, else unicage-init beside this binary
+/* The one pidns_init_binary_set names, else unicage-init beside this binary
  * (the build tree, or LIBEXECDIR beside unicage-core), else LIBEXECDIR;
  * UNICAGE_INIT overrides in the test build only. */
 static int open_init_binary(char *path, size_t size)
@@ -108,8 +96,8 @@ static long recv_init(int sock, int *pidfd)
 	long pid = -EIO;
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {&pid, sizeof(pid)};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			   .msg_controllen = sizeof(cbuf)};
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	ssize_t n;
 	while ((n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
 		;
@@ -166,9 +154,58 @@ static void kill_pidfd(int pidfd)
 	waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG);
 }
 
-static void handle_name(char *buf, size_t size, const char *user, const char *kind)
+/* run_dir/ns/.pidns/<inode> -> <user>: who owns a pid namespace in one
+ * lookup (unicage-proxyd asks it of every connection: a scan of every
+ * cage's record was O(cages) per request). A hint only: pidns_user_of
+ * checks it against the user's record. Replaced atomically (rename). */
+#define PIDNS_INDEX ".pidns"
+
+static int index_put(int nsdir, ino_t pidns, const char *user)
 {
-	snprintf(buf, size, "%.200s.%s", user, kind);
+	char name[32], tmp[64], now[NAME_MAX + 1];
+	snprintf(name, sizeof(name), "%llu", (unsigned long long)pidns);
+	if (mkdirat(nsdir, PIDNS_INDEX, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	_cleanup_close_ int d =
+	    openat(nsdir, PIDNS_INDEX, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (d < 0)
+		return -errno;
+	ssize_t n = readlinkat(d, name, now, sizeof(now) - 1);
+	if (n >= 0 && (now[n] = '\0', strcmp(now, user) == 0))
+		return 0; /* there already (the usual case of an alive init) */
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", name, (int)getpid());
+	unlinkat(d, tmp, 0);
+	if (symlinkat(user, d, tmp) < 0)
+		return -errno;
+	if (renameat(d, tmp, d, name) < 0) {
+		int e = errno;
+		unlinkat(d, tmp, 0);
+		return -e;
+	}
+	return 0;
+}
+
+static void index_drop(int nsdir, ino_t pidns, const char *user)
+{
+	char name[PATH_MAX], now[NAME_MAX + 1];
+	snprintf(name, sizeof(name), PIDNS_INDEX "/%llu", (unsigned long long)pidns);
+	ssize_t n = readlinkat(nsdir, name, now, sizeof(now) - 1);
+	if (n >= 0 && (now[n] = '\0', strcmp(now, user) == 0))
+		unlinkat(nsdir, name, 0);
+}
+
+int pidns_user_of(int nsdir, ino_t pidns, char *user, size_t size)
+{
+	char name[64];
+	struct cage_init ci;
+	snprintf(name, sizeof(name), PIDNS_INDEX "/%llu", (unsigned long long)pidns);
+	ssize_t n = readlinkat(nsdir, name, user, size - 1);
+	if (n <= 0 || (size_t)n >= size - 1)
+		return -ENOENT;
+	user[n] = '\0';
+	if (strchr(user, '/') || !strcmp(user, ".") || !strcmp(user, ".."))
+		return -ENOENT;
+	return pidns_init_get(nsdir, user, &ci) == 0 && ci.pidns == pidns ? 0 : -ENOENT;
 }
 
 static int record(int nsdir, const char *user, const struct cage_init *ci)
@@ -179,13 +216,17 @@ static int record(int nsdir, const char *user, const struct cage_init *ci)
 		return ud;
 	snprintf(text, sizeof(text), "pid=%d\npidns=%llu\nipcns=%llu\n", (int)ci->pid,
 		 (unsigned long long)ci->pidns, (unsigned long long)ci->ipcns);
-	return cage_write_text(ud, "init", text);
+	int r = textfile_write(ud, "init", text);
+	return r < 0 ? r : index_put(nsdir, ci->pidns, user);
 }
 
 static int start_init(int nsdir, int template_fd, const char *user, struct cage_init *ci,
 		      struct uc_error *err)
 {
 	char path[PATH_MAX], pn[NAME_MAX + 1], in[NAME_MAX + 1];
+	int r = statepath_ns_name(user, "pid", pn, sizeof(pn));
+	if (r < 0 || (r = statepath_ns_name(user, "ipc", in, sizeof(in))) < 0)
+		return uc_fail_errno(err, -r, "the namespaces of %.200s...", user);
 	_cleanup_close_ int bin = open_init_binary(path, sizeof(path));
 	if (bin < 0)
 		return uc_fail_errno(err, errno, "the cage init %s", path);
@@ -199,10 +240,8 @@ static int start_init(int nsdir, int template_fd, const char *user, struct cage_
 	pid_t pid = spawn_init(bin, template_fd, gor, &pidfd);
 	if (pid < 0)
 		return uc_fail_errno(err, -pid, "starting %s's cage init", user);
-	handle_name(pn, sizeof(pn), user, "pid");
-	handle_name(in, sizeof(in), user, "ipc");
 	*ci = (struct cage_init){.pid = pid};
-	int r = nsfs_bind_proc(pid, "pid", nsdir, pn, &ci->pidns);
+	r = nsfs_bind_proc(pid, "pid", nsdir, pn, &ci->pidns);
 	if (r == 0)
 		r = nsfs_bind_proc(pid, "ipc", nsdir, in, &ci->ipcns);
 	if (r == 0)
@@ -220,27 +259,31 @@ static int start_init(int nsdir, int template_fd, const char *user, struct cage_
 	return 0;
 }
 
-int cage_init_ensure(const struct uc_config *cfg, int nsdir, int template_fd, const char *user,
-		     struct cage_init *ci, struct uc_error *err)
+int pidns_init_ensure(const struct uc_config *cfg, int nsdir, int template_fd, const char *user,
+		      struct cage_init *ci, struct uc_error *err)
 {
 	struct slot s = {.pidns = 0};
 	snprintf(s.user, sizeof(s.user), "%s", user);
-	if (cage_init_get(nsdir, user, ci) == 0) {
+	if (pidns_init_get(nsdir, user, ci) == 0) {
 		/* and its handles are bound (a crash may have come between) */
 		s.pidns = ci->pidns;
-		if (cage_ns_alive(cfg, &s))
+		if (pidns_alive(cfg, &s)) {
+			/* an init started before the index existed gets its
+			 * entry (a failure costs only the proxy's view of it) */
+			index_put(nsdir, ci->pidns, user);
 			return 0;
+		}
 	}
 	/* gone (or never started): what is left of the old pair is released,
 	 * the slots built on it are no longer current */
-	cage_init_stop(nsdir, user);
+	pidns_init_stop(nsdir, user);
 	return start_init(nsdir, template_fd, user, ci, err);
 }
 
-void cage_init_stop(int nsdir, const char *user)
+void pidns_init_stop(int nsdir, const char *user)
 {
 	struct cage_init ci;
-	if (cage_init_get(nsdir, user, &ci) == 0) {
+	if (pidns_init_get(nsdir, user, &ci) == 0) {
 		int pidfd = (int)syscall(SYS_pidfd_open, ci.pid, 0);
 		/* checked again through the pidfd: the pid is that init's */
 		char p[64];
@@ -251,12 +294,100 @@ void cage_init_stop(int nsdir, const char *user)
 		if (pidfd >= 0)
 			close(pidfd);
 	}
+	if (ci.pidns)
+		index_drop(nsdir, ci.pidns, user); /* (filled for a dead init too) */
 	char n[NAME_MAX + 1];
-	handle_name(n, sizeof(n), user, "pid");
-	nsfs_release(nsdir, n);
-	handle_name(n, sizeof(n), user, "ipc");
-	nsfs_release(nsdir, n);
+	if (statepath_ns_name(user, "pid", n, sizeof(n)) == 0)
+		nsfs_release(nsdir, n);
+	if (statepath_ns_name(user, "ipc", n, sizeof(n)) == 0)
+		nsfs_release(nsdir, n);
 	_cleanup_close_ int ud = slots_user_dir(nsdir, user, false);
 	if (ud >= 0)
 		unlinkat(ud, "init", 0);
+}
+
+/* ---- reading the record, opening the handles (libc only: the front) ------ */
+
+static ino_t ns_ino_of(pid_t pid, const char *kind)
+{
+	char p[64];
+	struct stat st;
+	snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)pid, kind);
+	return stat(p, &st) == 0 ? st.st_ino : 0;
+}
+
+int pidns_init_get(int nsdir, const char *user, struct cage_init *ci)
+{
+	*ci = (struct cage_init){0};
+	_cleanup_close_ int ud = slots_user_dir(nsdir, user, false);
+	_cleanup_close_ int fd =
+	    ud < 0 ? -1 : openat(ud, "init", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char buf[256];
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (n <= 0)
+		return -ENOENT;
+	buf[n] = '\0';
+	unsigned long long pid, pidns, ipcns;
+	if (sscanf(buf, "pid=%llu pidns=%llu ipcns=%llu", &pid, &pidns, &ipcns) != 3)
+		return -ENOENT;
+	*ci = (struct cage_init){.pid = (pid_t)pid, .pidns = (ino_t)pidns, .ipcns = (ino_t)ipcns};
+	/* a recycled pid is in another pid namespace: the handle keeps this
+	 * one's inode from being reused. The IPC link too: a dead init that
+	 * nobody has reaped yet still shows its pid namespace, not its IPC one */
+	return ci->pidns && ns_ino_of(ci->pid, "pid") == ci->pidns &&
+		       ns_ino_of(ci->pid, "ipc") == ci->ipcns
+		   ? 0
+		   : -ESRCH;
+}
+
+static int open_ns_handle(const struct uc_config *cfg, const char *user, const char *kind,
+			  ino_t want)
+{
+	char h[PATH_MAX];
+	struct stat st;
+	if (statepath_ns_kind(cfg, user, kind, h, sizeof(h)) < 0)
+		return -ENAMETOOLONG;
+	_cleanup_close_ int fd = open(h, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	if (fstat(fd, &st) < 0 || st.st_ino != want)
+		return -ESRCH;
+	return steal_fd(&fd);
+}
+
+int pidns_open(const struct uc_config *cfg, const struct slot *s, int *pidfd, int *ipcfd)
+{
+	*pidfd = *ipcfd = -1;
+	char dir[PATH_MAX];
+	if (statepath_ns_dir(cfg, dir, sizeof(dir)) < 0)
+		return -ENAMETOOLONG;
+	_cleanup_close_ int nsdir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct cage_init ci;
+	int r = nsdir < 0 ? -errno : pidns_init_get(nsdir, s->user, &ci);
+	if (r == -ENOENT)
+		r = -ESRCH;
+	if (r == 0 && ci.pidns != s->pidns)
+		r = -ESRCH; /* a slot of a pid namespace that is gone */
+	if (r < 0)
+		return r;
+	*pidfd = open_ns_handle(cfg, s->user, "pid", ci.pidns);
+	*ipcfd = *pidfd < 0 ? -1 : open_ns_handle(cfg, s->user, "ipc", ci.ipcns);
+	if (*ipcfd < 0) {
+		r = *pidfd < 0 ? *pidfd : *ipcfd;
+		if (*pidfd >= 0)
+			close(*pidfd);
+		*pidfd = -1;
+		return r;
+	}
+	return 0;
+}
+
+bool pidns_alive(const struct uc_config *cfg, const struct slot *s)
+{
+	int p, i;
+	if (pidns_open(cfg, s, &p, &i) < 0)
+		return false;
+	close(p);
+	close(i);
+	return true;
 }

@@ -1,9 +1,9 @@
 /* toggle-mode: the only part of the users' state that needs every user of
- * the host (kept apart from mount/users.c, which the small front links
+ * the host (kept apart from mount/policy.c, which the small front links
  * without the user database). */
-#include "mount/users.h"
+#include "mount/policy.h"
 
-int cage_users_toggle(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err)
+int policy_toggle(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err)
 {
 	struct uc_userlist all;
 	int r = users_all(cfg, &all, err);
@@ -13,7 +13,7 @@ int cage_users_toggle(const struct uc_config *cfg, struct cage_users *cu, struct
 	enum cage_mode next = cu->mode == CAGE_ENABLE_ALL ? CAGE_DISABLE_ALL : CAGE_ENABLE_ALL;
 	/* the new mode's exceptions are the users whose state differs from its default */
 	for (size_t i = 0; i < all.n; i++) {
-		enum user_verdict v = cage_user_verdict(cfg, cu, &all.v[i]);
+		enum user_verdict v = policy_verdict(cfg, cu, &all.v[i]);
 		if ((next == CAGE_DISABLE_ALL && v == U_ENABLED) ||
 		    (next == CAGE_ENABLE_ALL && v == U_DISABLED))
 			strv_push(&keep, all.v[i].name);

@@ -3,12 +3,14 @@
 #include "lib/cleanup.h"
 #include "lib/lock.h"
 #include "lib/log.h"
+#include "lib/path.h"
+#include "lib/statepath.h"
 #include "lib/store.h"
 #include "lib/strv.h"
 #include "lib/users.h"
 #include "mount/cage.h"
 #include "mount/etc.h"
-#include "mount/users.h"
+#include "mount/policy.h"
 #include "skel/conf.h"
 
 #include <dirent.h>
@@ -61,7 +63,9 @@ bool is_import_tmp(const char *name, const char *user)
 static int imports_dir(const struct uc_config *cfg, bool create, struct uc_error *err)
 {
 	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%.4000s/imports", cfg->state_dir);
+	int r = statepath_imports(cfg, p, sizeof(p));
+	if (r < 0)
+		return path_fail(err, r, cfg->state_dir);
 	if (create && mkdir(p, 0700) < 0 && errno != EEXIST)
 		return uc_fail_errno(err, errno, "%s", p);
 	int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -70,9 +74,14 @@ static int imports_dir(const struct uc_config *cfg, bool create, struct uc_error
 	return fd < 0 ? uc_fail_errno(err, errno, "%s", p) : fd;
 }
 
-static void intent_name(char *buf, size_t size, const char *user)
+/* USER.intent: -ENAMETOOLONG when it, or its USER.intent.tmp, would not be
+ * one file name (never cut to the record of another user). */
+static int intent_name(char *buf, size_t size, const char *user)
 {
-	snprintf(buf, size, "%.240s.intent", user);
+	int r = path_fmt(buf, size, "%s.intent", user);
+	if (r == 0 && strlen(buf) + 4 > NAME_MAX)
+		r = -ENAMETOOLONG;
+	return r;
 }
 
 /* Fields separated by NUL bytes: paths are kept whatever they hold. */
@@ -84,7 +93,8 @@ static int put_field(FILE *f, const char *s)
 static int intent_write(int dir, const struct import_commit *c, struct uc_error *err)
 {
 	char name[256], tmp[300];
-	intent_name(name, sizeof(name), c->user);
+	if (intent_name(name, sizeof(name), c->user) < 0)
+		return uc_fail_errno(err, ENAMETOOLONG, "the import record of %.200s...", c->user);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
 	int fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
@@ -139,7 +149,8 @@ static int intent_read(int dir, const char *cfg_state_dir, const char *user,
 		       struct import_commit *c, struct uc_error *err)
 {
 	char name[256], buf[4 * IMPORT_TREES * PATH_MAX];
-	intent_name(name, sizeof(name), user);
+	if (intent_name(name, sizeof(name), user) < 0)
+		return 0; /* none: no record of that name can be written */
 	_cleanup_close_ int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "imports/%s", name);
@@ -315,8 +326,8 @@ static void finish(const struct uc_config *cfg, int dir, const struct import_com
 	struct uc_error e = {0};
 	if (users_lookup(cfg, c->user, &u, &e) == 0) {
 		struct skel_conf conf = {0};
-		if (cage_etc_conf_load(cfg->config_dir, &conf, &e) == 0) {
-			cage_etc_generate(cfg, &conf, &u, NULL, &e);
+		if (etc_conf_load(cfg->config_dir, &conf, &e) == 0) {
+			etc_generate(cfg, &conf, &u, NULL, &e);
 			skel_conf_release(&conf);
 		}
 		if (c->enabled) {
@@ -327,10 +338,10 @@ static void finish(const struct uc_config *cfg, int dir, const struct import_com
 			    sd < 0 ? -1
 				   : uc_lock_take(sd, "users.lock", "the users' state",
 						  UC_LOCK_WAIT, &e);
-			if (lk >= 0 && cage_users_load(cfg, &cu, &e) == 0 &&
-			    cage_user_set(cfg, &cu, &u, true, &e) == 0)
-				cage_users_save(cfg, &cu, &e);
-			cage_users_release(&cu);
+			if (lk >= 0 && policy_load(cfg, &cu, &e) == 0 &&
+			    policy_user_set(cfg, &cu, &u, true, &e) == 0)
+				policy_save(cfg, &cu, &e);
+			policy_release(&cu);
 		}
 		user_release(&u);
 	}
@@ -339,8 +350,8 @@ static void finish(const struct uc_config *cfg, int dir, const struct import_com
 		rm_own_tmp(c->t[i].tmp);
 	crash_point();
 	char name[256];
-	intent_name(name, sizeof(name), c->user);
-	unlinkat(dir, name, 0);
+	if (intent_name(name, sizeof(name), c->user) == 0)
+		unlinkat(dir, name, 0);
 }
 
 /* Undo the swaps of the first n trees (those whose final place holds the
@@ -406,8 +417,8 @@ int import_commit(const struct uc_config *cfg, struct import_commit *c, struct u
 		 * recovery, which rolls forward */
 		if (swap_back(c, done) == 0) {
 			char name[256];
-			intent_name(name, sizeof(name), c->user);
-			unlinkat(dir, name, 0);
+			if (intent_name(name, sizeof(name), c->user) == 0)
+				unlinkat(dir, name, 0);
 		} else {
 			c->pending = true;
 		}
@@ -429,7 +440,7 @@ static void sweep_tmp(const struct uc_config *cfg, const char *user)
 	struct uc_error e = {0};
 	if (users_lookup(cfg, user, &u, &e) == 0) {
 		char cdir[PATH_MAX];
-		if (cage_dir_path(cfg, &u, cdir, sizeof(cdir)) == 0) {
+		if (etc_cage_dir_path(cfg, &u, cdir, sizeof(cdir)) == 0) {
 			char *sl = strrchr(cdir, '/');
 			if (sl) {
 				*sl = '\0';
@@ -437,18 +448,19 @@ static void sweep_tmp(const struct uc_config *cfg, const char *user)
 			}
 		}
 		char home[PATH_MAX];
-		host_home_path(cfg, &u, home, sizeof(home));
-		char *sl = strrchr(home, '/');
+		char *sl =
+		    host_home_path(cfg, &u, home, sizeof(home)) < 0 ? NULL : strrchr(home, '/');
 		if (sl && sl != home) {
 			*sl = '\0';
 			snprintf(dirs[nd++], PATH_MAX, "%s", home);
 		}
 		user_release(&u);
 	}
-	snprintf(dirs[nd++], PATH_MAX, "%.3000s/custom.etc", cfg->config_dir);
+	if (statepath_custom_etc(cfg, NULL, dirs[nd], PATH_MAX) == 0)
+		nd++;
 	for (unsigned i = 0; i < nd; i++) {
 		_cleanup_close_ int d = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		DIR *dp = d < 0 ? NULL : fdopendir(dup(d));
+		_cleanup_closedir_ DIR *dp = d < 0 ? NULL : path_opendir_at(d, NULL);
 		struct dirent *de;
 		struct stat st;
 		while (dp && (de = readdir(dp)))
@@ -461,8 +473,6 @@ static void sweep_tmp(const struct uc_config *cfg, const char *user)
 					 dirs[i], de->d_name);
 				store_rm_tree(d, de->d_name);
 			}
-		if (dp)
-			closedir(dp);
 	}
 }
 
@@ -496,9 +506,8 @@ int import_recover_locked(const struct uc_config *cfg, const char *user, struct 
 	sweep_tmp(cfg, user);
 	/* a record whose writing was cut short: never renamed, never acted on */
 	char name[256], tmp[300];
-	intent_name(name, sizeof(name), user);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
-	if (dir >= 0)
+	if (dir >= 0 && intent_name(name, sizeof(name), user) == 0 &&
+	    path_fmt(tmp, sizeof(tmp), "%s.tmp", name) == 0)
 		unlinkat(dir, tmp, 0);
 	return found;
 }
@@ -519,8 +528,9 @@ static void users_with_tmp(const struct uc_config *cfg, bool dead_only, struct s
 		if (nn->d_name[0] == '.')
 			continue;
 		char p[PATH_MAX];
-		snprintf(p, sizeof(p), "%.4000s/%.60s", cfg->cages_dir, nn->d_name);
-		DIR *d = opendir(p);
+		DIR *d = path_fmt(p, sizeof(p), "%s/%s", cfg->cages_dir, nn->d_name) < 0
+			     ? NULL
+			     : opendir(p);
 		struct dirent *de;
 		while (d && (de = readdir(d))) {
 			const char *dot = strrchr(de->d_name, '.');
@@ -546,7 +556,7 @@ static void users_with_tmp(const struct uc_config *cfg, bool dead_only, struct s
 /* The users with a record in the imports directory dir. */
 static void users_with_intent(int dir, struct strv *out)
 {
-	DIR *dp = dir < 0 ? NULL : fdopendir(dup(dir));
+	_cleanup_closedir_ DIR *dp = dir < 0 ? NULL : path_opendir_at(dir, NULL);
 	struct dirent *de;
 	while (dp && (de = readdir(dp))) {
 		size_t l = strlen(de->d_name);
@@ -556,8 +566,6 @@ static void users_with_intent(int dir, struct strv *out)
 			strv_push(out, user);
 		}
 	}
-	if (dp)
-		closedir(dp);
 }
 
 int import_recover_all(const struct uc_config *cfg, struct uc_error *err)
@@ -580,16 +588,17 @@ int import_recover_all(const struct uc_config *cfg, struct uc_error *err)
 bool import_pending(const struct uc_config *cfg, const char *user)
 {
 	char p[PATH_MAX], name[256];
-	intent_name(name, sizeof(name), user);
-	snprintf(p, sizeof(p), "%.3800s/imports/%s", cfg->state_dir, name);
-	return access(p, F_OK) == 0;
+	return intent_name(name, sizeof(name), user) == 0 &&
+	       statepath_import(cfg, name, p, sizeof(p)) == 0 && access(p, F_OK) == 0;
 }
 
 void import_leftovers(const struct uc_config *cfg, struct strv *out)
 {
 	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%.4000s/imports", cfg->state_dir);
-	_cleanup_close_ int dir = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* never made here */
+	_cleanup_close_ int dir =
+	    statepath_imports(cfg, p, sizeof(p)) < 0
+		? -1
+		: open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* never made here */
 	struct strv users = STRV_INIT;
 	users_with_intent(dir, &users);
 	for (size_t i = 0; i < users.n; i++) {

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-bool cage_user_name_ok(const char *name)
+bool policy_name_ok(const char *name)
 {
 	size_t len = strlen(name);
 	if (len == 0 || len > 255 || name[0] == '.' || name[0] == '-')
@@ -35,7 +35,9 @@ static int is_dir(const char *config_dir, const char *name, struct uc_error *err
 {
 	char p[PATH_MAX];
 	struct stat st;
-	path_join(p, sizeof(p), config_dir, name);
+	int r = path_join(p, sizeof(p), config_dir, name);
+	if (r < 0)
+		return path_fail(err, r, config_dir);
 	if (lstat(p, &st) < 0)
 		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", p);
 	if (!S_ISDIR(st.st_mode))
@@ -56,13 +58,15 @@ static int one_entry(int dfd, const char *where, const char *name, struct strv *
 	bool nn = name[0] >= '0' && name[0] <= '9' && name[1] >= '0' && name[1] <= '9' && !name[2];
 	if (S_ISDIR(st.st_mode) && nn && prefixes) {
 		char sub[PATH_MAX];
+		int r = path_fmt(sub, sizeof(sub), "%s/%s", where, name);
+		if (r < 0)
+			return path_fail(err, r, where);
 		_cleanup_close_ int fd =
 		    openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		snprintf(sub, sizeof(sub), "%.4000s/%s", where, name);
 		return fd < 0 ? uc_fail_errno(err, errno, "%s", sub)
 			      : read_names_in(fd, sub, out, false, err);
 	}
-	if (!S_ISREG(st.st_mode) || !cage_user_name_ok(name))
+	if (!S_ISREG(st.st_mode) || !policy_name_ok(name))
 		return uc_fail(err, UC_BADREQUEST, "%s/%s: not a file named by a user", where,
 			       name);
 	if (!strv_contains(out, name) && strv_push(out, name) < 0)
@@ -73,19 +77,14 @@ static int one_entry(int dfd, const char *where, const char *name, struct strv *
 static int read_names_in(int dfd, const char *where, struct strv *out, bool prefixes,
 			 struct uc_error *err)
 {
-	int fd = dup(dfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	_cleanup_closedir_ DIR *d = path_opendir_at(dfd, NULL);
+	if (!d)
 		return uc_fail_errno(err, errno, "%s", where);
-	}
 	struct dirent *de;
 	int r = 0;
 	while (r == 0 && (de = readdir(d)))
 		if (de->d_name[0] != '.')
 			r = one_entry(dirfd(d), where, de->d_name, out, prefixes, err);
-	closedir(d);
 	return r;
 }
 
@@ -97,7 +96,8 @@ static int read_list(const char *config_dir, const char *name, struct strv *out,
 	int r = is_dir(config_dir, name, err);
 	if (r <= 0)
 		return r;
-	path_join(p, sizeof(p), config_dir, name);
+	if ((r = path_join(p, sizeof(p), config_dir, name)) < 0)
+		return path_fail(err, r, config_dir);
 	_cleanup_close_ int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return uc_fail_errno(err, errno, "%s", p);
@@ -130,7 +130,7 @@ static int prune(int pfd, const char *name, const struct strv *keep)
 	_cleanup_close_ int fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	DIR *d = fdopendir(dup(fd));
+	_cleanup_closedir_ DIR *d = path_opendir_at(fd, NULL);
 	struct dirent *de;
 	int r = d ? 0 : -errno;
 	while (d && (de = readdir(d))) {
@@ -146,7 +146,7 @@ static int prune(int pfd, const char *name, const struct strv *keep)
 		}
 	}
 	if (d)
-		closedir(d);
+		closedir(steal_pointer(&d)); /* before its directory goes */
 	if (!keep && r == 0 && unlinkat(pfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		r = -errno;
 	return r;

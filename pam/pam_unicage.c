@@ -4,7 +4,7 @@
  *   session required /PATH/pam_unicage.so [config=FILE] [fail_open] [debug]
  *
  * pam_sm_open_session: PAM_USER decided as `unicage user-status` does
- * (cage_user_verdict); not caged: PAM_IGNORE. Caged: the cage is mounted
+ * (policy_verdict); not caged: PAM_IGNORE. Caged: the cage is mounted
  * as the full binary's exec mounts it (entry_mount_cage), then
  * join_for_children(): the caller (sshd's monitor, cron's job process,
  * su's parent) is in the cage's mount and IPC namespaces and its next fork
@@ -50,7 +50,7 @@
 #include "lib/users.h"
 #include "mount/cage.h"
 #include "mount/pidns.h"
-#include "mount/users.h"
+#include "mount/policy.h"
 #include "pam/args.h"
 
 static int parse_args(pam_handle_t *ph, int argc, const char **argv, struct pam_args *a)
@@ -123,9 +123,9 @@ static int mount_cage(const struct uc_config *cfg, const struct uc_user *u, stru
 	char init[PATH_MAX];
 	bool set_init = init_beside_module(init, sizeof(init));
 	if (set_init)
-		cage_init_binary_set(init);
+		pidns_init_binary_set(init);
 	int r = entry_mount_cage(cfg, u, s, err);
-	cage_init_binary_set(NULL);
+	pidns_init_binary_set(NULL);
 	return r;
 }
 
@@ -177,10 +177,10 @@ static enum outcome open_session(pam_handle_t *ph, const struct uc_config *cfg, 
 	struct cage_users cu = {0};
 	if (users_lookup(cfg, name, u, err) < 0)
 		return err->kind == UC_NOTFOUND ? OUT_UNCAGED : OUT_FAILED;
-	if (cage_users_load(cfg, &cu, err) < 0)
+	if (policy_load(cfg, &cu, err) < 0)
 		return OUT_FAILED;
-	*v = cage_user_verdict(cfg, &cu, u);
-	cage_users_release(&cu);
+	*v = policy_verdict(cfg, &cu, u);
+	policy_release(&cu);
 	if (*v != U_ENABLED)
 		return OUT_UNCAGED;
 	struct slot s;
@@ -230,7 +230,7 @@ static int run(pam_handle_t *ph, const struct pam_args *a, const char *user)
 	case OUT_UNCAGED:
 		if (a->debug)
 			pam_syslog(ph, LOG_DEBUG, "%s: not caged (%s)", user,
-				   u.name ? cage_verdict_name(v)
+				   u.name ? policy_verdict_name(v)
 					  : "not a user of unicage's database");
 		rc = PAM_IGNORE;
 		break;

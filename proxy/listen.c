@@ -2,6 +2,8 @@
 #include "proxy/listen.h"
 
 #include "proxy/proto.h"
+#include "lib/path.h"
+#include "lib/statepath.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,11 +17,6 @@
 #include <unistd.h>
 
 #define SD_LISTEN_FDS_START 3
-
-void proxy_socket_dir(const struct uc_config *cfg, char *buf, size_t size)
-{
-	snprintf(buf, size, "%.4000s/proxy", cfg->run_dir);
-}
 
 /* sd_listen_fds(): LISTEN_PID must be us; exactly one fd is used. */
 static int from_systemd(struct uc_error *err)
@@ -59,13 +56,15 @@ int proxy_listen(const struct uc_config *cfg, const char *path, struct uc_error 
 	if (fd != -ENOENT)
 		return fd;
 	char dir[PATH_MAX], sock[PATH_MAX];
-	proxy_socket_dir(cfg, dir, sizeof(dir));
 	if (!path) {
+		int r = statepath_proxy_dir(cfg, dir, sizeof(dir));
+		if (r < 0 ||
+		    (r = path_fmt(sock, sizeof(sock), "%s/%s", dir, PROXY_SOCKET_NAME)) < 0)
+			return path_fail(err, r, cfg->run_dir);
 		if (mkdir(cfg->run_dir, 0755) < 0 && errno != EEXIST)
 			return uc_fail_errno(err, errno, "%s", cfg->run_dir);
 		if (make_dir(dir, err) < 0)
 			return -EPERM;
-		snprintf(sock, sizeof(sock), "%.4000s/%s", dir, PROXY_SOCKET_NAME);
 		path = sock;
 	}
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};

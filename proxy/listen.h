@@ -11,5 +11,3 @@
 /* The listening SOCK_SEQPACKET socket: fd or -errno/err. path (if not
  * NULL) overrides the location. */
 int proxy_listen(const struct uc_config *cfg, const char *path, struct uc_error *err);
-/* run_dir/proxy into buf. */
-void proxy_socket_dir(const struct uc_config *cfg, char *buf, size_t size);

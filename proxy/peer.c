@@ -2,6 +2,8 @@
 #include "proxy/peer.h"
 
 #include "lib/cleanup.h"
+#include "lib/statepath.h"
+#include "mount/pidns.h"
 #include "mount/slots.h"
 
 #include <dirent.h>
@@ -70,28 +72,11 @@ static ino_t ns_ino(const struct proxy_peer *p, unsigned long req, const char *k
 	return ino;
 }
 
-/* The user whose init holds pid namespace pidns, into user. */
+/* The user whose init holds pid namespace pidns, into user: one lookup
+ * (mount/pidns.h), not a scan of every cage. */
 static int cage_of_pidns(int nsdir, ino_t pidns, char *user, size_t size)
 {
-	_cleanup_close_ int sd =
-	    openat(nsdir, ".slots", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d = sd >= 0 ? fdopendir(sd) : NULL;
-	if (!d)
-		return -ENOENT;
-	sd = -1;
-	struct dirent *de;
-	int r = -ENOENT;
-	while (r < 0 && (de = readdir(d))) {
-		struct cage_init ci;
-		if (de->d_name[0] == '.' || cage_init_get(nsdir, de->d_name, &ci) < 0)
-			continue;
-		if (ci.pidns == pidns) {
-			snprintf(user, size, "%s", de->d_name);
-			r = 0;
-		}
-	}
-	closedir(d);
-	return r;
+	return pidns_user_of(nsdir, pidns, user, size);
 }
 
 static bool in_a_slot(int nsdir, const char *user, ino_t mntns)
@@ -109,7 +94,8 @@ static bool in_a_slot(int nsdir, const char *user, ino_t mntns)
 static int find_cage(const struct uc_config *cfg, struct proxy_peer *p, struct uc_error *err)
 {
 	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%.4000s/ns", cfg->run_dir);
+	if (statepath_ns_dir(cfg, dir, sizeof(dir)) < 0)
+		return uc_fail(err, UC_INTERNAL, "run_dir %.200s...: too long", cfg->run_dir);
 	_cleanup_close_ int nsdir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	p->mntns = ns_ino(p, UC_PIDFD_GET_MNT_NAMESPACE, "mnt");
 	p->pidns = ns_ino(p, UC_PIDFD_GET_PID_NAMESPACE, "pid");

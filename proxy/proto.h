@@ -13,13 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* the socket, the same path on the host (default run_dir) and in every cage */
-#define PROXY_SOCKET_DIR_IN_CAGE "/run/unicage/proxy"
-#define PROXY_SOCKET_NAME "proxyexec.sock"
-#define PROXY_SOCKET_IN_CAGE PROXY_SOCKET_DIR_IN_CAGE "/" PROXY_SOCKET_NAME
-/* bind mode (a read-only root): in the cage's own /dev */
-#define PROXY_SOCKET_DIR_BIND_MODE "/dev/unicage-proxy"
-#define PROXY_SOCKET_BIND_MODE PROXY_SOCKET_DIR_BIND_MODE "/" PROXY_SOCKET_NAME
+#include "lib/proxypaths.h"
 
 #define PROXY_MAGIC 0x58504355u /* "UCPX" */
 #define PROXY_VERSION 1u

@@ -16,6 +16,8 @@
  * likewise sends FILE (opened in the cage) on stdin. */
 #include "proxy/proto.h"
 
+#include "lib/cleanup.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -164,7 +166,7 @@ static int proxied(const char *alias, const char *exe, int argc, char **argv, co
 			return 1 << 8;
 		sigpipe_w = sp[1];
 		struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
-		for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		for (size_t i = 0; i < UC_ARRAY_SIZE(forwarded); i++)
 			sigaction(forwarded[i], &sa, NULL);
 	}
 	int sock = connect_daemon();

@@ -10,6 +10,7 @@
  *   shared  everything else. */
 #include "rpmscan/rpmscan.h"
 
+#include "lib/cleanup.h"
 #include "lib/path.h"
 
 #include <rpm/rpmfiles.h>
@@ -142,7 +143,7 @@ static const struct {
 uint32_t rs_flags_from_rpm(uint32_t rpmflags)
 {
 	uint32_t f = 0;
-	for (size_t i = 0; i < sizeof(flag_map) / sizeof(flag_map[0]); i++)
+	for (size_t i = 0; i < UC_ARRAY_SIZE(flag_map); i++)
 		if (rpmflags & flag_map[i].rpm)
 			f |= flag_map[i].ours;
 	return f;
@@ -152,7 +153,7 @@ void rs_flags_format(uint32_t flags, char *buf, size_t size)
 {
 	size_t len = 0;
 	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(flag_map) / sizeof(flag_map[0]); i++) {
+	for (size_t i = 0; i < UC_ARRAY_SIZE(flag_map); i++) {
 		if (!(flags & flag_map[i].ours))
 			continue;
 		int n = snprintf(buf + len, size - len, "%s%s", len ? "," : "", flag_map[i].name);

@@ -3,6 +3,7 @@
 #include "rpmscan/internal.h"
 
 #include "lib/cleanup.h"
+#include "lib/array.h"
 #include "lib/log.h"
 #include "lib/path.h"
 
@@ -25,14 +26,8 @@ int rs_pkgset_add(struct rs_pkgset *set, Header h)
 	for (size_t i = 0; inst && i < set->n; i++)
 		if (headerGetInstance(set->h[i]) == inst)
 			return 0;
-	if (set->n == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 32;
-		Header *v = realloc(set->h, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		set->h = v;
-		set->cap = cap;
-	}
+	if (UC_GROW(&set->h, &set->cap, set->n + 1) < 0)
+		return -ENOMEM;
 	set->h[set->n++] = headerLink(h);
 	return 1;
 }

@@ -65,12 +65,8 @@ static bool has_extended_acl(int fd)
 {
 	char p[64];
 	fd_path(fd, p, sizeof(p));
-	acl_t acl = acl_get_file(p, ACL_TYPE_ACCESS);
-	if (!acl)
-		return false;
-	bool ext = acl_equiv_mode(acl, NULL) == 1;
-	acl_free(acl);
-	return ext;
+	_cleanup_acl_ acl_t acl = acl_get_file(p, ACL_TYPE_ACCESS);
+	return acl && acl_equiv_mode(acl, NULL) == 1;
 }
 
 static bool caps_differ(int fd, const char *want)

@@ -4,7 +4,10 @@
 #include "skel/build_int.h"
 
 #include "lib/cleanup.h"
+#include "lib/array.h"
 #include "lib/log.h"
+#include "lib/path.h"
+#include "lib/statepath.h"
 #include "lib/sys.h"
 #include "skel/gens.h"
 #include "skel/current.h"
@@ -97,14 +100,8 @@ static int pick_add(struct picks *p, const struct idx_ent *e, bool prev)
 	int ins = strset_insert(&p->paths, e->path, 0, NULL);
 	if (ins <= 0)
 		return ins; /* picked already (or ENOMEM) */
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 1024;
-		struct pick *v = realloc(p->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		p->v = v;
-		p->cap = cap;
-	}
+	if (UC_GROW(&p->v, &p->cap, p->n + 1) < 0)
+		return -ENOMEM;
 	p->v[p->n] = (struct pick){*e, prev};
 	if (!(p->v[p->n].e.path = strdup(e->path)))
 		return -ENOMEM;
@@ -353,7 +350,9 @@ static int open_state(struct gen_build *b, struct uc_error *err)
 	b->rootfd = open(cfg->sysroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (b->rootfd < 0)
 		return uc_fail_errno(err, errno, "sysroot %s", cfg->sysroot);
-	path_join(path, sizeof(path), cfg->state_dir, "skel");
+	int r = statepath_skel(cfg, path, sizeof(path));
+	if (r < 0)
+		return path_fail(err, r, cfg->state_dir);
 	if ((mkdir(cfg->state_dir, 0755) < 0 && errno != EEXIST) ||
 	    (mkdir(path, 0755) < 0 && errno != EEXIST))
 		return uc_fail_errno(err, errno, "%s", path);
@@ -368,7 +367,9 @@ static int open_state(struct gen_build *b, struct uc_error *err)
 static int open_store(struct gen_build *b, struct uc_error *err)
 {
 	char path[PATH_MAX];
-	path_join(path, sizeof(path), b->o->cfg->state_dir, "store");
+	int r = statepath_store(b->o->cfg, path, sizeof(path));
+	if (r < 0)
+		return path_fail(err, r, b->o->cfg->state_dir);
 	store_close(&b->store);
 	return store_open(&b->store, path, STORE_CREATE | (b->o->wait_lock ? STORE_WAIT : 0), err);
 }

@@ -312,7 +312,9 @@ static int cmp_str(const void *a, const void *b)
 static int load_confd(struct skel_conf *c, const char *config_dir, struct uc_error *err)
 {
 	char dir[PATH_MAX];
-	path_join(dir, sizeof(dir), config_dir, "conf.d");
+	int r = path_join(dir, sizeof(dir), config_dir, "conf.d");
+	if (r < 0)
+		return path_fail(err, r, config_dir);
 	DIR *d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", dir);
@@ -326,7 +328,7 @@ static int load_confd(struct skel_conf *c, const char *config_dir, struct uc_err
 	closedir(d);
 	if (names.n)
 		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
-	int r = 0;
+	r = 0;
 	for (size_t i = 0; r == 0 && i < names.n; i++)
 		r = with_file(dir, names.v[i], err, read_cfg, c);
 	strv_clear(&names);
@@ -369,7 +371,9 @@ void skel_conf_release(struct skel_conf *c)
 int skel_rpmlist_write(const char *config_dir, const struct strv *rpms, struct uc_error *err)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 32];
-	path_join(path, sizeof(path), config_dir, "rpm.list");
+	int r = path_join(path, sizeof(path), config_dir, "rpm.list");
+	if (r < 0)
+		return path_fail(err, r, config_dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
 	if (mkdir(config_dir, 0755) < 0 && errno != EEXIST)
 		return uc_fail_errno(err, errno, "%s", config_dir);
@@ -383,7 +387,7 @@ int skel_rpmlist_write(const char *config_dir, const struct strv *rpms, struct u
 	fputs("# packages whose files go into the skeleton (unicage addrpm/delrpm)\n", f);
 	for (size_t i = 0; i < rpms->n; i++)
 		fprintf(f, "%s\n", rpms->v[i]);
-	int r = fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : -errno;
+	r = fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : -errno;
 	if (fclose(f) != 0 && r == 0)
 		r = -errno;
 	if (r == 0 && rename(tmp, path) < 0)

@@ -1,5 +1,8 @@
 #include "skel/current.h"
 
+#include "lib/path.h"
+#include "lib/statepath.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -52,9 +55,10 @@ int skel_current_read(int skelfd, char *gen, size_t size)
 int skel_current_gen(const struct uc_config *cfg, char *gen, size_t size, struct uc_error *err)
 {
 	char p[PATH_MAX];
-	if (snprintf(p, sizeof(p), "%s/skel/current", cfg->state_dir) >= (int)sizeof(p))
-		return uc_fail(err, UC_BADREQUEST, "state_dir is too long");
-	int r = checked(gen, size, readlink(p, gen, size - 1));
+	int r = statepath_skel_file(cfg, "current", p, sizeof(p));
+	if (r < 0)
+		return path_fail(err, r, cfg->state_dir);
+	r = checked(gen, size, readlink(p, gen, size - 1));
 	if (r == -ENOENT)
 		return uc_fail(err, UC_NOTFOUND, "no skeleton generation (unicage init first)");
 	return r < 0 ? uc_fail_errno(err, -r, "%s: not a generation", p) : 0;

@@ -248,13 +248,11 @@ int tree_open_file(int rootfd, const char *real)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
-	int fd = path_open_beneath(rootfd, real + 1, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
-	if (fd >= 0 &&
-	    (fstat(fd, &st2) < 0 || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev)) {
-		close(fd);
+	_cleanup_close_ int fd =
+	    path_open_beneath(rootfd, real + 1, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+	if (fd >= 0 && (fstat(fd, &st2) < 0 || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev))
 		return -ESTALE; /* replaced in between */
-	}
-	return fd;
+	return steal_fd(&fd);
 }
 
 /* ---- the tree's ld.so.conf and cache ------------------------------------------ */

@@ -2,6 +2,7 @@
 #include "skel/elfscan.h"
 
 #include "lib/cleanup.h"
+#include "lib/array.h"
 #include "lib/hashset.h"
 #include "lib/log.h"
 #include "lib/path.h"
@@ -31,14 +32,8 @@
 
 static int missing_add(struct elf_report *rep, const char *program, const char *lib, int cls)
 {
-	if (rep->n == rep->cap) {
-		size_t cap = rep->cap ? rep->cap * 2 : 16;
-		struct elf_missing *v = realloc(rep->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		rep->v = v;
-		rep->cap = cap;
-	}
+	if (UC_GROW(&rep->v, &rep->cap, rep->n + 1) < 0)
+		return -ENOMEM;
 	struct elf_missing *m = &rep->v[rep->n];
 	m->program = strdup(program);
 	m->lib = strdup(lib);

@@ -6,6 +6,7 @@
 #include "lib/hashset.h"
 #include "lib/objkey.h"
 #include "lib/path.h"
+#include "lib/statepath.h"
 #include "lib/store.h"
 #include "skel/index.h"
 #include "skel/manifest.h"
@@ -25,7 +26,9 @@
 static int open_skel(const struct uc_config *cfg, struct uc_error *err)
 {
 	char p[PATH_MAX];
-	path_join(p, sizeof(p), cfg->state_dir, "skel");
+	int r = statepath_skel(cfg, p, sizeof(p));
+	if (r < 0)
+		return path_fail(err, r, cfg->state_dir);
 	int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? uc_fail(err, UC_NOTFOUND, "no skeleton yet (unicage init)")
@@ -41,10 +44,7 @@ static int cmp_gen(const void *a, const void *b)
 /* Published generations (no .tmp), oldest first. */
 static int list_gens(int skelfd, struct strv *out)
 {
-	int fd = dup(skelfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (d)
-		rewinddir(d); /* a dup shares the offset of skelfd */
+	_cleanup_closedir_ DIR *d = path_opendir_at(skelfd, NULL);
 	if (!d)
 		return -errno;
 	struct dirent *de;
@@ -52,7 +52,6 @@ static int list_gens(int skelfd, struct strv *out)
 		if (skel_gen_parse(de->d_name, NULL))
 			strv_push(out, de->d_name);
 	}
-	closedir(d);
 	if (out->n)
 		qsort(out->v, out->n, sizeof(*out->v), cmp_gen);
 	return 0;
@@ -60,13 +59,9 @@ static int list_gens(int skelfd, struct strv *out)
 
 static int list_pins(int skelfd, struct strv *out)
 {
-	int fd = openat(skelfd, "pins", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	_cleanup_closedir_ DIR *d = path_opendir_at(skelfd, "pins");
+	if (!d)
 		return 0;
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		char gen[64] = "";
@@ -83,7 +78,6 @@ static int list_pins(int skelfd, struct strv *out)
 				strv_push(out, gen);
 		}
 	}
-	closedir(d);
 	return 0;
 }
 
@@ -127,8 +121,9 @@ static int count_object(int subfd, const char *sub, const char *name, void *arg)
 static void count_objects(const struct uc_config *cfg, struct skel_status *st)
 {
 	char p[PATH_MAX];
-	path_join(p, sizeof(p), cfg->state_dir, "store/objects");
-	int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = statepath_objects(cfg, p, sizeof(p)) < 0
+		     ? -1
+		     : open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0) {
 		store_foreach_object(fd, count_object, st);
 		close(fd);
@@ -137,10 +132,7 @@ static void count_objects(const struct uc_config *cfg, struct skel_status *st)
 
 int skel_scan_gens(int skelfd, unsigned *next)
 {
-	int fd = dup(skelfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (d)
-		rewinddir(d); /* a dup shares the offset of skelfd */
+	_cleanup_closedir_ DIR *d = path_opendir_at(skelfd, NULL);
 	if (!d)
 		return -errno;
 	unsigned max = 0;
@@ -154,7 +146,7 @@ int skel_scan_gens(int skelfd, unsigned *next)
 		if (n > max)
 			max = n;
 	}
-	closedir(d);
+	closedir(steal_pointer(&d));
 	for (size_t i = 0; i < tmps.n; i++)
 		store_rm_tree(skelfd, tmps.v[i]);
 	strv_clear(&tmps);
@@ -220,7 +212,8 @@ int skel_status(const struct uc_config *cfg, struct skel_status *st, struct uc_e
 		return r;
 	read_cfg_missing(gfd, &st->cfg_missing);
 	char tree[PATH_MAX];
-	snprintf(tree, sizeof(tree), "%s/skel/%s/tree", cfg->state_dir, st->current);
+	if ((r = statepath_gen_file(cfg, st->current, "tree", tree, sizeof(tree))) < 0)
+		return path_fail(err, r, cfg->state_dir);
 	struct vdu v = {0};
 	struct vdu_result res;
 	if (vdu_walk(&v, tree, err) == 0) {
@@ -337,8 +330,10 @@ int skel_gc(const struct uc_config *cfg, bool wait, uint64_t *gens_removed,
 	struct strv gens = STRV_INIT, pins = STRV_INIT;
 	struct strset keep = {0};
 	struct store store;
-	path_join(spath, sizeof(spath), cfg->state_dir, "store");
-	int r = store_open(&store, spath, wait ? STORE_WAIT : 0, err);
+	int r = statepath_store(cfg, spath, sizeof(spath));
+	if (r < 0)
+		return path_fail(err, r, cfg->state_dir);
+	r = store_open(&store, spath, wait ? STORE_WAIT : 0, err);
 	if (r < 0)
 		return r;
 	list_gens(skelfd, &gens);

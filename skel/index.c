@@ -1,6 +1,7 @@
 #include "skel/index.h"
 
 #include "lib/cleanup.h"
+#include "lib/array.h"
 #include "lib/lines.h"
 #include "lib/tsv.h"
 
@@ -18,14 +19,8 @@
 
 int index_add(struct skel_index *ix, const struct idx_ent *e)
 {
-	if (ix->n == ix->cap) {
-		size_t cap = ix->cap ? ix->cap * 2 : 1024;
-		struct idx_ent *v = realloc(ix->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		ix->v = v;
-		ix->cap = cap;
-	}
+	if (UC_GROW(&ix->v, &ix->cap, ix->n + 1) < 0)
+		return -ENOMEM;
 	ix->v[ix->n] = *e;
 	/* an index read from a file points into its text (read at every update:
 	 * no copy of each path); one being built owns its paths */

@@ -131,7 +131,8 @@ static int find_ldconfig(int rootfd, char *shown, size_t size)
 	static const char *const cands[] = {"/usr/sbin/ldconfig.real", "/sbin/ldconfig.real",
 					    "/usr/sbin/ldconfig", "/sbin/ldconfig"};
 	for (size_t i = 0; i < UC_ARRAY_SIZE(cands); i++) {
-		int fd = path_open_in_root(rootfd, cands[i], O_RDONLY | O_NONBLOCK, 0);
+		_cleanup_close_ int fd =
+		    path_open_in_root(rootfd, cands[i], O_RDONLY | O_NONBLOCK, 0);
 		struct stat st;
 		unsigned char m[4];
 		if (fd < 0)
@@ -140,9 +141,8 @@ static int find_ldconfig(int rootfd, char *shown, size_t size)
 		    !(st.st_mode & (S_IWGRP | S_IWOTH)) && (st.st_mode & S_IXUSR) &&
 		    pread(fd, m, 4, 0) == 4 && memcmp(m, "\177ELF", 4) == 0) {
 			snprintf(shown, size, "%s", cands[i]);
-			return fd;
+			return steal_fd(&fd);
 		}
-		close(fd);
 	}
 	return -ENOENT;
 }

@@ -6,6 +6,7 @@
 #include "lib/cleanup.h"
 #include "lib/log.h"
 #include "lib/path.h"
+#include "lib/statepath.h"
 #include "skel/current.h"
 #include "skel/gens.h"
 #include "skel/wanted.h"
@@ -296,8 +297,9 @@ int noop_check(const struct uc_config *cfg, struct skel_stats *st, struct strv *
 			    .why = why,
 			    .whysize = whysize};
 	memset(st, 0, sizeof(*st));
-	path_join(path, sizeof(path), cfg->state_dir, "skel");
-	c.skelfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	c.skelfd = statepath_skel(cfg, path, sizeof(path)) < 0
+		       ? -1
+		       : open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	c.rootfd = open(cfg->sysroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int ok = c.skelfd >= 0 && c.rootfd >= 0 ? check_all(&c)
 						: doubt(&c, "no skeleton or sysroot", NULL);

@@ -6,6 +6,7 @@
 #include "lib/cleanup.h"
 #include "lib/log.h"
 #include "lib/path.h"
+#include "lib/statepath.h"
 #include "lib/users.h"
 #include "skel/wanted.h"
 
@@ -212,12 +213,12 @@ char *noop_snapshot(const struct uc_config *cfg, const struct skel_conf *conf, i
 		put_config_ids(f, cfg);
 	if (r == 0)
 		r = put_userdb(f, cfg);
-	path_join(path, sizeof(path), cfg->state_dir, "skel/rpm-files");
-	noop_put_id(f, path);
-	snprintf(path, sizeof(path), "%s/skel/%s/index", cfg->state_dir, gen);
-	noop_put_id(f, path);
-	snprintf(path, sizeof(path), "%s/skel/%s/elfdeps", cfg->state_dir, gen);
-	noop_put_id(f, path);
+	if (r == 0 && (r = statepath_skel_file(cfg, "rpm-files", path, sizeof(path))) == 0)
+		noop_put_id(f, path);
+	if (r == 0 && (r = statepath_gen_file(cfg, gen, "index", path, sizeof(path))) == 0)
+		noop_put_id(f, path);
+	if (r == 0 && (r = statepath_gen_file(cfg, gen, "elfdeps", path, sizeof(path))) == 0)
+		noop_put_id(f, path);
 	for (size_t s = 0; r == 0 && s < conf->n; s++) {
 		const struct strv *lists[] = {&conf->v[s].paths, &conf->v[s].devices};
 		for (size_t l = 0; l < 2; l++)

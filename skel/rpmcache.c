@@ -1,6 +1,7 @@
 #include "skel/rpmcache.h"
 
 #include "lib/cleanup.h"
+#include "lib/array.h"
 #include "lib/log.h"
 #include "lib/path.h"
 #include "lib/tsv.h"
@@ -28,14 +29,14 @@ static int db_dir(int rootfd, const struct uc_config *cfg)
 	    cfg->rpm_dbpath ? (const char *const *)&cfg->rpm_dbpath : defaults;
 	size_t n = cfg->rpm_dbpath ? 1 : 2;
 	for (size_t i = 0; i < n; i++) {
-		int fd = path_open_in_root(rootfd, cands[i], O_PATH | O_DIRECTORY, 0);
+		_cleanup_close_ int fd =
+		    path_open_in_root(rootfd, cands[i], O_PATH | O_DIRECTORY, 0);
 		struct stat st;
 		if (fd < 0)
 			continue;
 		if (fstatat(fd, "rpmdb.sqlite", &st, AT_SYMLINK_NOFOLLOW) == 0 ||
 		    fstatat(fd, "Packages", &st, AT_SYMLINK_NOFOLLOW) == 0)
-			return fd;
-		close(fd);
+			return steal_fd(&fd);
 	}
 	return -ENOENT;
 }
@@ -84,14 +85,8 @@ int rpmcache_key(int rootfd, const struct uc_config *cfg, const struct strv *rpm
 
 int rpmcache_add(struct rpmcache *c, const char *path, char cls, const char *nevra)
 {
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 1024;
-		struct rpmcache_ent *v = realloc(c->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		c->v = v;
-		c->cap = cap;
-	}
+	if (UC_GROW(&c->v, &c->cap, c->n + 1) < 0)
+		return -ENOMEM;
 	struct rpmcache_ent *e = &c->v[c->n];
 	e->path = strdup(path);
 	e->nevra = strdup(nevra ? nevra : "");

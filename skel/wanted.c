@@ -1,6 +1,7 @@
 #include "skel/wanted.h"
 
 #include "lib/cleanup.h"
+#include "lib/array.h"
 #include "lib/hashset.h"
 #include "lib/log.h"
 #include "lib/path.h"
@@ -220,14 +221,8 @@ static int add(struct builder *b, const char *path, char cls, const char *pkg, b
 		}
 		return 0;
 	}
-	if (ws->n == ws->cap) {
-		size_t cap = ws->cap ? ws->cap * 2 : 1024;
-		struct wanted *v = realloc(ws->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		ws->v = v;
-		ws->cap = cap;
-	}
+	if (UC_GROW(&ws->v, &ws->cap, ws->n + 1) < 0)
+		return -ENOMEM;
 	struct wanted *w = &ws->v[ws->n++];
 	w->path = strdup(path);
 	w->cls = cls;
@@ -266,14 +261,8 @@ struct wthread {
 
 static int rec_add(struct wthread *t, const char *path, const struct stat *st)
 {
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 1024;
-		struct wrec *v = realloc(t->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		t->v = v;
-		t->cap = cap;
-	}
+	if (UC_GROW(&t->v, &t->cap, t->n + 1) < 0)
+		return -ENOMEM;
 	t->v[t->n] = (struct wrec){strdup(path), *st};
 	return t->v[t->n++].path ? 0 : -ENOMEM;
 }

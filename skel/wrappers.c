@@ -87,11 +87,7 @@ void skel_wrappers_release(struct skel_wrappers *w)
 /* Every file of config_dir the proxy's commands are read from. */
 static void put_commands_ids(FILE *f, const struct uc_config *cfg)
 {
-	_cleanup_close_ int dfd =
-	    open(cfg->config_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
-	if (d)
-		dfd = -1; /* the DIR owns it */
+	_cleanup_closedir_ DIR *d = path_opendir_at(AT_FDCWD, cfg->config_dir);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
 		char p[PATH_MAX];
@@ -99,8 +95,6 @@ static void put_commands_ids(FILE *f, const struct uc_config *cfg)
 		    path_join(p, sizeof(p), cfg->config_dir, de->d_name) == 0)
 			noop_put_id(f, p);
 	}
-	if (d)
-		closedir(d);
 }
 
 int skel_wrappers_put_noop(FILE *f, const struct uc_config *cfg, int rootfd)

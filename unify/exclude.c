@@ -1,6 +1,7 @@
 #include "unify/exclude.h"
 
 #include "lib/cleanup.h"
+#include "lib/array.h"
 #include "lib/lines.h"
 
 #include <ctype.h>
@@ -50,14 +51,8 @@ int excludes_add(struct excludes *ex, const char *line, const char *where, struc
 	/* "//x" anchored is "/x", which no path relative to the root matches */
 	if (memchr(line, '\0', len) || strstr(line, "//") || line[0] == '/')
 		return uc_fail(err, UC_BADREQUEST, "%s: malformed pattern", where);
-	if (ex->n == ex->cap) {
-		size_t cap = ex->cap ? ex->cap * 2 : 16;
-		struct exclude_rule *v = realloc(ex->v, cap * sizeof(*v));
-		if (!v)
-			return uc_fail(err, UC_INTERNAL, "out of memory");
-		ex->v = v;
-		ex->cap = cap;
-	}
+	if (UC_GROW(&ex->v, &ex->cap, ex->n + 1) < 0)
+		return uc_fail(err, UC_INTERNAL, "out of memory");
 	if (!(r.pattern = strndup(line, len)))
 		return uc_fail(err, UC_INTERNAL, "out of memory");
 	ex->v[ex->n++] = r;

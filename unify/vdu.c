@@ -1,5 +1,6 @@
 #include "unify/vdu.h"
 
+#include "lib/array.h"
 #include "lib/pwalk.h"
 
 #include <dirent.h>
@@ -23,14 +24,8 @@ static int count(struct vdu *acc, const struct stat *st)
 	if (!e)
 		return -ENOMEM;
 	if (added) {
-		if (acc->n == acc->cap) {
-			size_t cap = acc->cap ? acc->cap * 2 : 4096;
-			struct vdu_inode *v = realloc(acc->v, cap * sizeof(*v));
-			if (!v)
-				return -ENOMEM;
-			acc->v = v;
-			acc->cap = cap;
-		}
+		if (UC_GROW(&acc->v, &acc->cap, acc->n + 1) < 0)
+			return -ENOMEM;
 		e->value = acc->n;
 		acc->v[acc->n++] = (struct vdu_inode){
 		    .blocks = (uint64_t)st->st_blocks,

@@ -4,6 +4,8 @@
 #include "unify/internal.h"
 
 #include "lib/cleanup.h"
+#include "lib/path.h"
+#include "lib/array.h"
 #include "lib/log.h"
 
 #include <dirent.h>
@@ -45,14 +47,8 @@ const char *unify_not_candidate(const struct unify_opts *o, const struct stat *s
 
 static int add_name(struct unify_run *u, uint32_t t, const char *rel, const struct stat *st)
 {
-	if (u->nnames == u->capnames) {
-		size_t cap = u->capnames ? u->capnames * 2 : 4096;
-		struct uname *v = realloc(u->names, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		u->names = v;
-		u->capnames = cap;
-	}
+	if (UC_GROW(&u->names, &u->capnames, u->nnames + 1) < 0)
+		return -ENOMEM;
 	struct uname *n = &u->names[u->nnames];
 	if (!(n->rel = strdup(rel)))
 		return -ENOMEM;
@@ -161,11 +157,8 @@ static int visit(struct unify_run *u, uint32_t t, int dirfd, const char *name, c
 static int walk_dir(struct unify_run *u, uint32_t t, int dirfd, char *rel, size_t rlen,
 		    enum exclude_verdict inherited, struct uc_error *err)
 {
-	int fd = dup(dirfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	_cleanup_closedir_ DIR *d = path_opendir_at(dirfd, NULL);
 	if (!d) {
-		if (fd >= 0)
-			close(fd);
 		atomic_fetch_add(&u->st->errors, 1);
 		uc_log(UC_LOG_WARN, "%s/%s: cannot read directory: %s", u->trees[t].path, rel,
 		       strerror(errno));
@@ -179,7 +172,6 @@ static int walk_dir(struct unify_run *u, uint32_t t, int dirfd, char *rel, size_
 		r = visit(u, t, dirfd, de->d_name, rel, rlen, inherited, err);
 		rel[rlen] = '\0';
 	}
-	closedir(d);
 	return r;
 }
 

@@ -1,17 +1,17 @@
 /* users.enabled, users.disabled and config_dir/exclude/ files
- * (mount/users.c, cage_users_parse_names): parsed or refused naming
+ * (mount/policy.c, policy_parse_names): parsed or refused naming
  * file:line; names taken hold no blank, '/', ':' or control character and
  * come once each. */
 #include "tests/fuzz/fuzz.h"
 
-#include "mount/users.h"
+#include "mount/policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct strv names = STRV_INIT;
 	struct uc_error err = {0};
 	FILE *f = fuzz_file(data, size);
-	int r = cage_users_parse_names(f, "exclude/panel", &names, &err);
+	int r = policy_parse_names(f, "exclude/panel", &names, &err);
 	fclose(f);
 	FUZZ_ASSERT(r == 0 || strncmp(err.msg, "exclude/panel:", 14) == 0);
 	for (size_t i = 0; r == 0 && i < names.n; i++) {

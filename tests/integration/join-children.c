@@ -16,7 +16,7 @@ int main(int argc, char **argv)
 	struct uc_error err = {0};
 	struct slot s;
 	if (argc < 4 || uc_config_init(&cfg) < 0 || uc_config_load(&cfg, argv[1], &err) < 0 ||
-	    cage_newest(&cfg, argv[2], &s, &err) < 0 || join_for_children(&cfg, &s, &err) < 0) {
+	    slots_newest(&cfg, argv[2], &s, &err) < 0 || join_for_children(&cfg, &s, &err) < 0) {
 		fprintf(stderr, "join-children: %s\n", err.msg);
 		_exit(1);
 	}

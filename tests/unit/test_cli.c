@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "mount/users.h"
+#include "mount/policy.h"
 
 static void test_nearest(void **st)
 {
@@ -51,13 +51,13 @@ static void test_names(void **st)
 	static const char *const bad[] = {"",	 ".",  "..",	  "../x",      "a/b", "a:b",
 					  "a b", "-r", ".hidden", "tab\there", "nl\n"};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		assert_true(cage_user_name_ok(good[i]));
+		assert_true(policy_name_ok(good[i]));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_false(cage_user_name_ok(bad[i]));
+		assert_false(policy_name_ok(bad[i]));
 	char longname[300];
 	memset(longname, 'a', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
-	assert_false(cage_user_name_ok(longname));
+	assert_false(policy_name_ok(longname));
 }
 
 int main(void)

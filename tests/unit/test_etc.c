@@ -31,13 +31,13 @@ static void put(const char *dir, const char *name, const char *text)
 
 static void test_field_ok(void **state)
 {
-	assert_true(cage_etc_field_ok("/home/alice"));
-	assert_true(cage_etc_field_ok("Alice Example, Room 1"));
-	assert_true(cage_etc_field_ok(""));
-	assert_false(cage_etc_field_ok("/home/x:0:0::/root:/bin/sh"));
-	assert_false(cage_etc_field_ok("/bin/sh\nroot2::0:0::/:/bin/sh"));
-	assert_false(cage_etc_field_ok("a\tb"));
-	assert_false(cage_etc_field_ok("a\x7f"));
+	assert_true(etc_field_ok("/home/alice"));
+	assert_true(etc_field_ok("Alice Example, Room 1"));
+	assert_true(etc_field_ok(""));
+	assert_false(etc_field_ok("/home/x:0:0::/root:/bin/sh"));
+	assert_false(etc_field_ok("/bin/sh\nroot2::0:0::/:/bin/sh"));
+	assert_false(etc_field_ok("a\tb"));
+	assert_false(etc_field_ok("a\x7f"));
 }
 
 static void test_lenient(void **state)
@@ -48,7 +48,7 @@ static void test_lenient(void **state)
 	struct skel_conf c;
 	struct uc_error err = {0};
 	/* no conf.d: nothing, no error */
-	assert_int_equal(cage_etc_conf_load(root, &c, &err), 0);
+	assert_int_equal(etc_conf_load(root, &c, &err), 0);
 	assert_int_equal(c.n, 0);
 	assert_int_equal(mkdir(confd, 0755), 0);
 	put(confd, "a.cfg", "[mail]\nusers=postfix\ngroups=postdrop\n");
@@ -57,7 +57,7 @@ static void test_lenient(void **state)
 	put(confd, "d.txt", "not a cfg at all\n");
 	put(root, "black.list", "not/absolute\n"); /* never read by a mount */
 	uc_log_init(-2);			   /* the warning is not this test's output */
-	assert_int_equal(cage_etc_conf_load(root, &c, &err), 0);
+	assert_int_equal(etc_conf_load(root, &c, &err), 0);
 	assert_int_equal(c.n, 2); /* a.cfg and c.cfg; b.cfg adds nothing */
 	assert_string_equal(c.v[0].name, "mail");
 	assert_string_equal(c.v[0].users.v[0], "postfix");
@@ -124,7 +124,7 @@ static void test_filter(void **state)
 	struct uc_user alice = {"alice", 1001, 1001, "Alice", "/home/alice", "/bin/bash"};
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
 	assert_true(dfd >= 0);
-	assert_int_equal(cage_etc_filter_accounts(&cfg, &conf, &alice, dfd), 0);
+	assert_int_equal(etc_filter_accounts(&cfg, &conf, &alice, dfd), 0);
 	static const char *const names[] = {"passwd", "group", "shadow", "gshadow"};
 	for (size_t i = 0; i < 4; i++) {
 		char *t = slurp(dir, names[i]);

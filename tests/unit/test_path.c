@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "lib/cleanup.h"
 #include "lib/path.h"
 
 static char root[PATH_MAX / 2];
@@ -219,13 +220,57 @@ static void test_string_helpers(void **st)
 	assert_int_equal(path_join(buf, sizeof(buf), "/0123456789", "abcdef"), -ENAMETOOLONG);
 }
 
+/* How many fds this process has open (a failed open must leave none). */
+static int open_fds(void)
+{
+	_cleanup_closedir_ DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+	while (d && readdir(d))
+		n++;
+	return n;
+}
+
+static size_t count_entries(DIR *d)
+{
+	size_t n = 0;
+	while (readdir(d))
+		n++;
+	return n;
+}
+
+static void test_opendir_at(void **state)
+{
+	(void)state;
+	int before = open_fds();
+	/* a symlink to a directory is refused, not followed; a file too */
+	errno = 0;
+	assert_null(path_opendir_at(rootfd, "lib"));
+	assert_true(errno == ELOOP || errno == ENOTDIR);
+	errno = 0;
+	assert_null(path_opendir_at(rootfd, "etc/x"));
+	assert_int_equal(errno, ENOTDIR);
+	assert_null(path_opendir_at(rootfd, "nothing"));
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(open_fds(), before); /* nothing left open by a refusal */
+	_cleanup_closedir_ DIR *usr = path_opendir_at(rootfd, "usr");
+	assert_non_null(usr);
+	assert_int_equal(count_entries(usr), 3); /* . .. lib */
+	/* the fd itself, read to the end already: a stream on it starts at the top */
+	{
+		_cleanup_closedir_ DIR *again = path_opendir_at(dirfd(usr), NULL);
+		assert_non_null(again);
+		assert_int_equal(count_entries(again), 3);
+	}
+	closedir(steal_pointer(&usr));
+	assert_int_equal(open_fds(), before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_string_helpers),
-	    cmocka_unit_test(test_openat2),
-	    cmocka_unit_test(test_fallback),
-	    cmocka_unit_test(test_resolve),
+	    cmocka_unit_test(test_string_helpers), cmocka_unit_test(test_openat2),
+	    cmocka_unit_test(test_fallback),	   cmocka_unit_test(test_resolve),
+	    cmocka_unit_test(test_opendir_at),
 	};
 	return cmocka_run_group_tests_name("path", tests, setup, teardown);
 }

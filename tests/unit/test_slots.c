@@ -1,6 +1,6 @@
-/* The user's init record and the cage's namespace handles (mount/slots.c):
- * what counts as a live init, what makes a slot's namespaces unusable.
- * No root: the "init" is this process, the handles plain files. */
+/* The slot records (mount/slots.c) and the /proc scan (mount/procs.c):
+ * which records count as slots, what is read from them, the order, the
+ * processes counted. No root: no handle is bound, so no slot is "bound". */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,31 +15,11 @@
 #include <unistd.h>
 
 #include "lib/config.h"
+#include "lib/statepath.h"
+#include "mount/procs.h"
 #include "mount/slots.h"
 
 static char run[64], nsd[96];
-
-static ino_t self_ns(const char *kind)
-{
-	char p[64];
-	struct stat st;
-	snprintf(p, sizeof(p), "/proc/self/ns/%s", kind);
-	return stat(p, &st) == 0 ? st.st_ino : 0;
-}
-
-static void put_record(const char *text)
-{
-	char p[160];
-	snprintf(p, sizeof(p), "%s/.slots", nsd);
-	mkdir(p, 0700);
-	snprintf(p, sizeof(p), "%s/.slots/alice", nsd);
-	mkdir(p, 0700);
-	snprintf(p, sizeof(p), "%s/.slots/alice/init", nsd);
-	FILE *f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
 
 static int setup(void **state)
 {
@@ -57,66 +37,116 @@ static int teardown(void **state)
 	return system(cmd);
 }
 
-static void test_record(void **state)
+static void put(const char *user, const char *name, const char *text)
 {
-	struct cage_init ci;
-	int nsdir = open(nsd, O_PATH | O_DIRECTORY);
-	assert_int_equal(cage_init_get(nsdir, "alice", &ci), -ENOENT); /* none */
-	put_record("garbage\n");
-	assert_int_equal(cage_init_get(nsdir, "alice", &ci), -ENOENT);
-	char text[160];
-	snprintf(text, sizeof(text), "pid=%d\npidns=%llu\nipcns=%llu\n", (int)getpid(),
-		 (unsigned long long)self_ns("pid"), (unsigned long long)self_ns("ipc"));
-	put_record(text);
-	assert_int_equal(cage_init_get(nsdir, "alice", &ci), 0); /* "alive": ours */
-	assert_int_equal(ci.pid, getpid());
-	/* a recycled pid: the process is in another pid namespace */
-	snprintf(text, sizeof(text), "pid=%d\npidns=%llu\nipcns=%llu\n", (int)getpid(),
-		 (unsigned long long)self_ns("pid") + 1, (unsigned long long)self_ns("ipc"));
-	put_record(text);
-	assert_int_equal(cage_init_get(nsdir, "alice", &ci), -ESRCH);
-	/* a dead init not reaped yet still shows its pid namespace, not its IPC */
-	snprintf(text, sizeof(text), "pid=%d\npidns=%llu\nipcns=%llu\n", (int)getpid(),
-		 (unsigned long long)self_ns("pid"), (unsigned long long)self_ns("ipc") + 1);
-	put_record(text);
-	assert_int_equal(cage_init_get(nsdir, "alice", &ci), -ESRCH);
+	char p[256];
+	snprintf(p, sizeof(p), "%s/.slots/%s/%s", nsd, user, name);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static ino_t self_mnt(void)
+{
+	struct stat st;
+	assert_int_equal(stat("/proc/self/ns/mnt", &st), 0);
+	return st.st_ino;
+}
+
+static void test_scan(void **state)
+{
+	int nsdir = open(nsd, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(nsdir >= 0);
+	int ud = slots_user_dir(nsdir, "bob", true);
+	assert_true(ud >= 0);
+	close(ud);
+	ud = slots_user_dir(nsdir, "alice", true);
+	assert_true(ud >= 0);
+	close(ud);
+	put("alice", "12.info", "uid=1001\ngen=gen-000002\nmode=bind\nino=77\npidns=5\n");
+	put("alice", "3.info", "uid=1001\ngen=gen-000001\nmode=overlay\nino=0\n");
+	put("alice", "lock", "");
+	put("alice", "init", "pid=1 pidns=2 ipcns=3\n");
+	put("alice", "x.info", "uid=1\n");
+	put("alice", "1234567890.info", "uid=1\n"); /* more than 9 digits */
+	put("alice", "4.info", "");		    /* empty: not a slot */
+	put("bob", "1.info", "uid=1002\ngen=gen-000002\nmode=overlay\n");
+	struct nsproc pv[] = {{10, 77}, {11, 77}, {12, 78}};
+	struct procs ps = {pv, 3};
+	struct slotlist l;
+	assert_int_equal(slots_scan(nsdir, NULL, &ps, &l), 0);
+	assert_int_equal(l.n, 3);
+	/* by user, then by number (12 after 3, not before) */
+	assert_string_equal(l.v[0].user, "alice");
+	assert_int_equal(l.v[0].n, 3);
+	assert_int_equal(l.v[0].mode, UC_CAGE_OVERLAY);
+	assert_int_equal(l.v[1].n, 12);
+	assert_int_equal(l.v[1].uid, 1001);
+	assert_string_equal(l.v[1].gen, "gen-000002");
+	assert_int_equal(l.v[1].mode, UC_CAGE_BIND);
+	assert_int_equal(l.v[1].ino, 77);
+	assert_int_equal(l.v[1].pidns, 5);
+	assert_false(l.v[1].bound);
+	assert_int_equal(l.v[1].procs, 2);
+	assert_string_equal(l.v[2].user, "bob");
+	slotlist_release(&l);
+	assert_int_equal(slots_scan(nsdir, "bob", &ps, &l), 0);
+	assert_int_equal(l.n, 1);
+	slotlist_release(&l);
+	assert_int_equal(slots_scan(nsdir, "carol", &ps, &l), 0); /* none */
+	assert_int_equal(l.n, 0);
+	slotlist_release(&l);
 	close(nsdir);
 }
 
-static void test_ns_open(void **state)
+static void test_newest_and_list(void **state)
 {
 	struct uc_config cfg = {.run_dir = run};
-	char text[160];
-	snprintf(text, sizeof(text), "pid=%d\npidns=%llu\nipcns=%llu\n", (int)getpid(),
-		 (unsigned long long)self_ns("pid"), (unsigned long long)self_ns("ipc"));
-	put_record(text);
-	struct slot s = {.pidns = self_ns("pid")};
-	snprintf(s.user, sizeof(s.user), "alice");
-	int p, i;
-	/* no handles bound: unusable (the full binary rebuilds) */
-	assert_int_equal(cage_ns_open(&cfg, &s, &p, &i), -ESRCH);
-	assert_int_equal(p, -1);
-	assert_false(cage_ns_alive(&cfg, &s));
-	/* handles that are not the recorded namespaces: unusable */
+	struct uc_error err = {0};
+	struct slot s;
+	struct slotlist l;
+	/* no records: nothing listed, no newest slot */
+	assert_int_equal(slots_list(&cfg, NULL, &l, &err), 0);
+	assert_int_equal(l.n, 0);
+	slotlist_release(&l);
+	assert_int_equal(slots_newest(&cfg, "alice", &s, &err), -ENOENT);
+	assert_int_equal(err.kind, UC_NOTFOUND);
+	/* a record whose handle is not bound is no slot to join */
+	int nsdir = open(nsd, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	close(slots_user_dir(nsdir, "alice", true));
+	close(nsdir);
+	put("alice", "1.info", "uid=1001\ngen=gen-000001\nmode=overlay\n");
+	assert_int_equal(slots_list(&cfg, "alice", &l, &err), 0);
+	assert_int_equal(l.n, 1);
+	slotlist_release(&l);
+	assert_int_equal(slots_newest(&cfg, "alice", &s, &err), -ENOENT);
+	assert_int_equal(err.kind, UC_NOTFOUND);
 	char h[160];
-	snprintf(h, sizeof(h), "%s/alice.pid", nsd);
-	close(open(h, O_CREAT | O_WRONLY, 0600));
-	snprintf(h, sizeof(h), "%s/alice.ipc", nsd);
-	close(open(h, O_CREAT | O_WRONLY, 0600));
-	assert_int_equal(cage_ns_open(&cfg, &s, &p, &i), -ESRCH);
-	/* a slot built on another pid namespace than the live one */
-	s.pidns = self_ns("pid") + 1;
-	assert_int_equal(cage_ns_open(&cfg, &s, &p, &i), -ESRCH);
-	char path[160];
-	cage_ns_path(&cfg, "alice", "pid", path, sizeof(path));
-	assert_non_null(strstr(path, "/ns/alice.pid"));
+	assert_int_equal(statepath_ns_slot(&cfg, "alice", 7, h, sizeof(h)), 0);
+	assert_non_null(strstr(h, "/ns/alice.7"));
+	/* no run_dir/ns at all: no slots, not an error */
+	struct uc_config none = {.run_dir = "/nonexistent/unicage"};
+	assert_int_equal(slots_list(&none, NULL, &l, &err), 0);
+	assert_int_equal(l.n, 0);
+}
+
+static void test_procs(void **state)
+{
+	struct procs ps;
+	assert_int_equal(procs_scan(&ps), 0);
+	/* this process at least is in its own mount namespace */
+	assert_true(procs_in(&ps, self_mnt()) >= 1);
+	assert_int_equal(procs_in(&ps, 0), 0); /* a slot being built counts none */
+	free(ps.v);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_record, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_ns_open, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_scan, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_newest_and_list, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_procs, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-#include "mount/users.h"
+#include "mount/policy.h"
 #include "mount/users_cagefs.h"
 
 #include "lib/cleanup.h"
@@ -6,6 +6,7 @@
 #include "lib/lines.h"
 #include "lib/log.h"
 #include "lib/path.h"
+#include "lib/statepath.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -42,7 +43,7 @@ static int name_line(char *line, const char *where, unsigned lineno, void *arg,
 	return 0;
 }
 
-int cage_users_parse_names(FILE *f, const char *name, struct strv *out, struct uc_error *err)
+int policy_parse_names(FILE *f, const char *name, struct strv *out, struct uc_error *err)
 {
 	struct names_read nr = {.out = out};
 	int r = 0;
@@ -59,7 +60,7 @@ static int read_names(const char *path, struct strv *out, struct uc_error *err)
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	if (!f)
 		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", path);
-	return cage_users_parse_names(f, path, out, err);
+	return policy_parse_names(f, path, out, err);
 }
 
 static int write_file(int dirfd, const char *name, const char *text, struct uc_error *err)
@@ -94,7 +95,9 @@ static char *join(const struct strv *sv)
 static int state_dir(const struct uc_config *cfg, bool create, struct uc_error *err)
 {
 	char p[PATH_MAX];
-	path_join(p, sizeof(p), cfg->state_dir, "users");
+	int r = statepath_users(cfg, NULL, p, sizeof(p));
+	if (r < 0)
+		return path_fail(err, r, cfg->state_dir);
 	if (create && ((mkdir(cfg->state_dir, 0755) < 0 && errno != EEXIST) ||
 		       (mkdir(p, 0755) < 0 && errno != EEXIST)))
 		return uc_fail_errno(err, errno, "%s", p);
@@ -112,12 +115,14 @@ static int load_excluded(const struct uc_config *cfg, struct cage_users *cu, str
 {
 	static bool warned;
 	char dir[PATH_MAX];
-	path_join(dir, sizeof(dir), cfg->config_dir, "exclude");
+	int r = path_join(dir, sizeof(dir), cfg->config_dir, "exclude");
+	if (r < 0)
+		return path_fail(err, r, cfg->config_dir);
 	DIR *d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", dir);
 	struct dirent *de;
-	int r = 0;
+	r = 0;
 	while (r == 0 && (de = readdir(d))) {
 		char path[PATH_MAX];
 		if (de->d_name[0] == '.')
@@ -142,7 +147,7 @@ static int load_excluded(const struct uc_config *cfg, struct cage_users *cu, str
 	return r < 0 ? uc_fail(err, UC_INTERNAL, "out of memory") : 0;
 }
 
-int cage_users_load(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err)
+int policy_load(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err)
 {
 	memset(cu, 0, sizeof(*cu));
 	if (cfg->cagefs_compat) {
@@ -150,11 +155,14 @@ int cage_users_load(const struct uc_config *cfg, struct cage_users *cu, struct u
 		if (r == 0)
 			r = load_excluded(cfg, cu, err);
 		if (r < 0)
-			cage_users_release(cu);
+			policy_release(cu);
 		return r;
 	}
-	char p[PATH_MAX], mode[32] = "";
-	path_join(p, sizeof(p), cfg->state_dir, "users/mode");
+	char p[PATH_MAX], en[PATH_MAX], dis[PATH_MAX], mode[32] = "";
+	int r = statepath_users(cfg, "mode", p, sizeof(p));
+	if (r < 0 || (r = statepath_users(cfg, "users.enabled", en, sizeof(en))) < 0 ||
+	    (r = statepath_users(cfg, "users.disabled", dis, sizeof(dis))) < 0)
+		return path_fail(err, r, cfg->state_dir);
 	FILE *f = fopen(p, "re");
 	if (f) {
 		if (!fgets(mode, sizeof(mode), f))
@@ -163,20 +171,17 @@ int cage_users_load(const struct uc_config *cfg, struct cage_users *cu, struct u
 	}
 	/* Disable All until an admin says otherwise: nobody is caged by surprise */
 	cu->mode = strncmp(mode, "enable-all", 10) == 0 ? CAGE_ENABLE_ALL : CAGE_DISABLE_ALL;
-	path_join(p, sizeof(p), cfg->state_dir, "users/users.enabled");
-	int r = read_names(p, &cu->enabled, err);
-	if (r == 0) {
-		path_join(p, sizeof(p), cfg->state_dir, "users/users.disabled");
-		r = read_names(p, &cu->disabled, err);
-	}
+	r = read_names(en, &cu->enabled, err);
+	if (r == 0)
+		r = read_names(dis, &cu->disabled, err);
 	if (r == 0)
 		r = load_excluded(cfg, cu, err);
 	if (r < 0)
-		cage_users_release(cu);
+		policy_release(cu);
 	return r;
 }
 
-int cage_users_save(const struct uc_config *cfg, const struct cage_users *cu, struct uc_error *err)
+int policy_save(const struct uc_config *cfg, const struct cage_users *cu, struct uc_error *err)
 {
 	if (cfg->cagefs_compat)
 		return cagefs_users_save(cfg, cu, err);
@@ -196,7 +201,7 @@ int cage_users_save(const struct uc_config *cfg, const struct cage_users *cu, st
 	return r;
 }
 
-void cage_users_release(struct cage_users *cu)
+void policy_release(struct cage_users *cu)
 {
 	strv_clear(&cu->enabled);
 	strv_clear(&cu->disabled);
@@ -204,8 +209,8 @@ void cage_users_release(struct cage_users *cu)
 	strv_clear(&cu->broken);
 }
 
-enum user_verdict cage_user_verdict(const struct uc_config *cfg, const struct cage_users *cu,
-				    const struct uc_user *u)
+enum user_verdict policy_verdict(const struct uc_config *cfg, const struct cage_users *cu,
+				 const struct uc_user *u)
 {
 	if (u->uid < cfg->min_uid)
 		return U_SYSTEM;
@@ -216,7 +221,7 @@ enum user_verdict cage_user_verdict(const struct uc_config *cfg, const struct ca
 	return strv_contains(&cu->enabled, u->name) ? U_ENABLED : U_DISABLED;
 }
 
-const char *cage_verdict_name(enum user_verdict v)
+const char *policy_verdict_name(enum user_verdict v)
 {
 	switch (v) {
 	case U_ENABLED:
@@ -242,13 +247,13 @@ static void strv_remove(struct strv *sv, const char *s)
 		}
 }
 
-int cage_user_set(const struct uc_config *cfg, struct cage_users *cu, const struct uc_user *u,
-		  bool enable, struct uc_error *err)
+int policy_user_set(const struct uc_config *cfg, struct cage_users *cu, const struct uc_user *u,
+		    bool enable, struct uc_error *err)
 {
-	enum user_verdict v = cage_user_verdict(cfg, cu, u);
+	enum user_verdict v = policy_verdict(cfg, cu, u);
 	if (v == U_SYSTEM || v == U_EXCLUDED)
 		return uc_fail(err, UC_BADREQUEST, "%s: %s; never caged", u->name,
-			       cage_verdict_name(v));
+			       policy_verdict_name(v));
 	/* the exception list of the mode in force says it */
 	struct strv *list = cu->mode == CAGE_ENABLE_ALL ? &cu->disabled : &cu->enabled;
 	bool listed = cu->mode == CAGE_ENABLE_ALL ? !enable : enable;
@@ -260,7 +265,7 @@ int cage_user_set(const struct uc_config *cfg, struct cage_users *cu, const stru
 	return 0;
 }
 
-bool cage_users_forget(struct cage_users *cu, const char *name)
+bool policy_forget(struct cage_users *cu, const char *name)
 {
 	size_t n = cu->enabled.n + cu->disabled.n;
 	strv_remove(&cu->enabled, name);
@@ -268,7 +273,7 @@ bool cage_users_forget(struct cage_users *cu, const char *name)
 	return cu->enabled.n + cu->disabled.n != n;
 }
 
-bool cage_users_rename(struct cage_users *cu, const char *old, const char *nu)
+bool policy_rename(struct cage_users *cu, const char *old, const char *nu)
 {
 	struct strv *lists[] = {&cu->enabled, &cu->disabled};
 	bool changed = false;
@@ -282,4 +287,20 @@ bool cage_users_rename(struct cage_users *cu, const char *old, const char *nu)
 		changed = true;
 	}
 	return changed;
+}
+
+int policy_require_enabled(const struct uc_config *cfg, const struct uc_user *u,
+			   struct uc_error *err)
+{
+	struct cage_users cu = {0};
+	int r = policy_load(cfg, &cu, err);
+	if (r < 0)
+		return r;
+	enum user_verdict v = policy_verdict(cfg, &cu, u);
+	policy_release(&cu);
+	if (v == U_ENABLED)
+		return 0;
+	return uc_fail(err, UC_PERMISSION, "%s is not caged (%s)%s", u->name,
+		       policy_verdict_name(v),
+		       v == U_DISABLED ? ": unicage enable USER first" : "");
 }

@@ -1,4 +1,4 @@
-/* The name lists of mount/users.c (users.enabled, users.disabled,
+/* The name lists of mount/policy.c (users.enabled, users.disabled,
  * exclude/ files): names once each, bad lines refused naming file:line. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mount/users.h"
+#include "mount/policy.h"
 
 static int parse(const char *text, size_t len, struct strv *out, struct uc_error *err)
 {
 	FILE *f = fmemopen((void *)text, len, "r");
 	assert_non_null(f);
-	int r = cage_users_parse_names(f, "exclude/panel", out, err);
+	int r = policy_parse_names(f, "exclude/panel", out, err);
 	fclose(f);
 	return r;
 }

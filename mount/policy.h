@@ -29,28 +29,31 @@ enum user_verdict { U_ENABLED, U_DISABLED, U_SYSTEM, U_EXCLUDED };
 /* The state and exclude/. A bad line in users.enabled or users.disabled
  * (unicage's own files) is UC_BADREQUEST; an exclude/ file with a bad line
  * only lands in cu->broken (see load_excluded). */
-int cage_users_load(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err);
+int policy_load(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err);
 /* One user name per line (# comments, blank lines), as users.enabled,
  * users.disabled and each exclude/ file hold them, appended to out unless
  * there already; a line that is not a name is UC_BADREQUEST naming
  * NAME:LINE. */
-int cage_users_parse_names(FILE *f, const char *name, struct strv *out, struct uc_error *err);
-int cage_users_save(const struct uc_config *cfg, const struct cage_users *cu, struct uc_error *err);
-void cage_users_release(struct cage_users *cu);
+int policy_parse_names(FILE *f, const char *name, struct strv *out, struct uc_error *err);
+int policy_save(const struct uc_config *cfg, const struct cage_users *cu, struct uc_error *err);
+void policy_release(struct cage_users *cu);
 
-enum user_verdict cage_user_verdict(const struct uc_config *cfg, const struct cage_users *cu,
-				    const struct uc_user *u);
-const char *cage_verdict_name(enum user_verdict v);
+enum user_verdict policy_verdict(const struct uc_config *cfg, const struct cage_users *cu,
+				 const struct uc_user *u);
+const char *policy_verdict_name(enum user_verdict v);
 /* Enable or disable one user: a system or excluded user is UC_BADREQUEST. */
-int cage_user_set(const struct uc_config *cfg, struct cage_users *cu, const struct uc_user *u,
-		  bool enable, struct uc_error *err);
+int policy_user_set(const struct uc_config *cfg, struct cage_users *cu, const struct uc_user *u,
+		    bool enable, struct uc_error *err);
 /* Switch the mode, keeping every user's state. */
-int cage_users_toggle(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err);
+int policy_toggle(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err);
 /* The lifecycle's edits of the state (mount/lifecycle.h): a name out of
  * both lists, or renamed in them. True when something changed (then save). */
-bool cage_users_forget(struct cage_users *cu, const char *name);
-bool cage_users_rename(struct cage_users *cu, const char *old, const char *nu);
+bool policy_forget(struct cage_users *cu, const char *name);
+bool policy_rename(struct cage_users *cu, const char *old, const char *nu);
 /* A name that can name a cage directory and a state entry: 1-255 bytes, no
  * '/', ':', white space or control character, not starting with '.' or '-'
  * (mount/users_cagefs.c; libc only, for the front). */
-bool cage_user_name_ok(const char *name);
+bool policy_name_ok(const char *name);
+/* UC_PERMISSION unless the user is caged (enabled, not system, not excluded). */
+int policy_require_enabled(const struct uc_config *cfg, const struct uc_user *u,
+			   struct uc_error *err);
