@@ -1,9 +1,9 @@
 #include "export/xman.h"
 
 #include "lib/cleanup.h"
-#include "lib/lines.h"
 #include "lib/path.h"
 #include "lib/sha256.h"
+#include "lib/tsv.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -66,7 +66,7 @@ int xman_format(const struct xman *m, char **out, size_t *len)
 		return -ENOMEM;
 	/* host is for the reader (gethostname may give nothing): no line when
 	 * empty, as the parser takes a manifest without one */
-	fprintf(f, "unicage-export %u\n", m->version);
+	fprintf(f, "unicage-export %u\n", XMAN_VERSION); /* its escaping */
 	if (m->host[0])
 		fprintf(f, "host %s\n", m->host);
 	fprintf(f, "user %s\nuid %u\ngid %u\ngeneration %s\n", m->user, (unsigned)m->uid,
@@ -78,32 +78,10 @@ int xman_format(const struct xman *m, char **out, size_t *len)
 		fprintf(f, "peruser %s\n", m->peruser.v[i]);
 	for (size_t i = 0; i < m->paths.n; i++) {
 		fprintf(f, "file %s ", m->hexes.v[i]);
-		uc_put_escaped(f, m->paths.v[i]);
+		tsv_put(f, m->paths.v[i]);
 		fputc('\n', f);
 	}
 	return fclose(f) == 0 ? 0 : -ENOMEM;
-}
-
-static int unescape(char *s)
-{
-	char *o = s;
-	for (; *s; s++) {
-		if (*s != '\\') {
-			*o++ = *s;
-			continue;
-		}
-		s++;
-		if (*s == 'n')
-			*o++ = '\n';
-		else if (*s == 't')
-			*o++ = '\t';
-		else if (*s == '\\')
-			*o++ = '\\';
-		else
-			return -EINVAL;
-	}
-	*o = '\0';
-	return 0;
 }
 
 static bool is_hex64(const char *s)
@@ -164,9 +142,10 @@ static int parse_line(struct xman *m, char *line, unsigned lineno, struct uc_err
 		if (strcmp(k, "unicage-export") || parse_u(v, 1000, &n) < 0)
 			return uc_fail(err, UC_BADREQUEST,
 				       XMAN_NAME ":1: not a unicage cage archive");
-		if (n != XMAN_VERSION)
+		if (n < 1 || n > XMAN_VERSION)
 			return uc_fail(err, UC_BADREQUEST,
-				       XMAN_NAME ":1: format version %llu, this unicage reads %u",
+				       XMAN_NAME
+				       ":1: format version %llu, this unicage reads 1 to %u",
 				       n, XMAN_VERSION);
 		m->version = (unsigned)n;
 		return 0;
@@ -201,7 +180,10 @@ static int parse_line(struct xman *m, char *line, unsigned lineno, struct uc_err
 		else {
 			*sp2 = '\0';
 			const char *why = NULL;
-			r = !is_hex64(v) || unescape(sp2 + 1) < 0 ? -EINVAL : 0;
+			r = !is_hex64(v) ||
+				    tsv_unescape(sp2 + 1, m->version == 1 ? TSV_RAW_CTRL : 0) < 0
+				? -EINVAL
+				: 0;
 			if (r == 0 && (why = bad_entry_name(sp2 + 1)))
 				return uc_fail(err, UC_BADREQUEST,
 					       XMAN_NAME ":%u: bad value for 'file': '%s' is %s",

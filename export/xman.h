@@ -1,6 +1,6 @@
 /* The manifest of a cage archive: its first entry, UNICAGE-MANIFEST, text:
  *
- *   unicage-export 1
+ *   unicage-export 2
  *   host NAME
  *   user NAME
  *   uid N
@@ -13,8 +13,9 @@
  *   peruser PATH MODE                   (cage.mp @ lines, for reference)
  *   file HEX PATH                       (SHA-256 of every regular file entry)
  *
- * PATH escapes \n, \t and \\. A line that does not parse is an error naming
- * UNICAGE-MANIFEST:LINE. */
+ * PATH is escaped as lib/tsv.h says (version 1, of older unicage, wrote
+ * control bytes other than tab and newline raw; it is read as such). A line
+ * that does not parse is an error naming UNICAGE-MANIFEST:LINE. */
 #pragma once
 
 #include <stdbool.h>
@@ -27,7 +28,7 @@
 #include "lib/strv.h"
 
 #define XMAN_NAME "UNICAGE-MANIFEST"
-#define XMAN_VERSION 1
+#define XMAN_VERSION 2 /* written; 1 and 2 read */
 
 struct xman {
 	unsigned version;

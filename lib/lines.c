@@ -27,63 +27,6 @@ int uc_read_lines(FILE *f, const char *name, uc_line_fn fn, void *arg, struct uc
 	return 0;
 }
 
-void uc_put_escaped(FILE *f, const char *s)
-{
-	/* runs between the characters to escape in one fwrite each: a
-	 * manifest or index writes a path per line (fputc per character was
-	 * a tenth of an init's user time) */
-	for (;;) {
-		size_t n = strcspn(s, "\t\n\\");
-		fwrite(s, 1, n, f);
-		s += n;
-		if (!*s)
-			return;
-		fputc('\\', f);
-		fputc(*s == '\t' ? 't' : *s == '\n' ? 'n' : '\\', f);
-		s++;
-	}
-}
-
-char *uc_escape_log(char *buf, size_t size, const char *s)
-{
-	size_t o = 0;
-	if (!size)
-		return buf;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		char e[5] = {(char)*p, 0};
-		if (*p == '\\' || *p == '\n' || *p == '\r' || *p == '\t')
-			snprintf(e, sizeof(e), "\\%c",
-				 *p == '\n'   ? 'n'
-				 : *p == '\r' ? 'r'
-				 : *p == '\t' ? 't'
-					      : '\\');
-		else if (*p < 0x20 || *p == 0x7f)
-			snprintf(e, sizeof(e), "\\x%02x", *p);
-		size_t n = strlen(e);
-		if (o + n >= size)
-			break;
-		memcpy(buf + o, e, n);
-		o += n;
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
-char *uc_unescape(char *s)
-{
-	char *o = s, *r = s;
-	for (; *s; s++) {
-		if (*s == '\\' && s[1]) {
-			s++;
-			*o++ = *s == 't' ? '\t' : *s == 'n' ? '\n' : *s;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-	return r;
-}
-
 int uc_parse_u64(const char *s, int base, uint64_t max, uint64_t *out, char **end)
 {
 	char *e;

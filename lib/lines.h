@@ -14,19 +14,6 @@ typedef int (*uc_line_fn)(char *line, const char *where, unsigned lineno, void *
 /* fn for every line of f; a line holding a NUL byte is UC_BADREQUEST. */
 int uc_read_lines(FILE *f, const char *name, uc_line_fn fn, void *arg, struct uc_error *err);
 
-/* The one escaping of the project's tab-separated records (manifest, index,
- * rpm-files, elfdeps): \t, \n and \\ written as backslash sequences, so a
- * path may hold any byte but NUL. */
-void uc_put_escaped(FILE *f, const char *s);
-/* Undo uc_put_escaped in place; returns s. */
-char *uc_unescape(char *s);
-
-/* s for a log line, into buf: every control byte (below 0x20, and 0x7f)
- * as \n, \r, \t or \xNN and a backslash as \\, so text a user chose (an
- * argument, a path) can never start a line of its own or move the cursor
- * of whoever reads the log. Cut (never mid-escape) to fit; returns buf. */
-char *uc_escape_log(char *buf, size_t size, const char *s);
-
 /* Strict numbers of those records and lists: digits of base (10 or 8)
  * only, a '-' first for the signed one; no blank, no '+', no wrap: a value
  * above max (or outside int64_t) is -EINVAL, where strtoul would turn

@@ -2,6 +2,7 @@
 #include "lib/proxycmds.h"
 
 #include "lib/cleanup.h"
+#include "lib/hashset.h"
 #include "lib/path.h"
 #include "lib/strv.h"
 
@@ -63,7 +64,8 @@ static int parse_left(char *left, struct proxy_command *c, const char **why)
 		if (!path_is_clean_absolute(w) || strlen(w) >= sizeof(c->wrapper))
 			return *why = "wrapper_name is not a clean absolute path", -EINVAL;
 		snprintf(c->wrapper, sizeof(c->wrapper), "%s", w);
-	} else if (!valid_alias(w)) {
+	} else if (!valid_alias(w) || !strcmp(w, ".") || !strcmp(w, "..")) {
+		/* "..": the wrapper would replace the program's directory */
 		return *why = "bad wrapper_name", -EINVAL;
 	} else {
 		snprintf(c->wrapper, sizeof(c->wrapper), "%s", w); /* a name: resolved below */
@@ -113,20 +115,29 @@ static int parse_line(char *line, struct proxy_command *c, const char **why)
 	return r < 0 ? r : parse_right(eq + 1, c, why);
 }
 
-static int put(struct proxy_commands *cmds, const struct proxy_command *c, size_t first_of_file)
+/* c into cmds; by_alias maps each alias of cmds to its index (a file of
+ * thousands of lines is not compared line by line with every other). */
+static int put(struct proxy_commands *cmds, struct strset *by_alias, const struct proxy_command *c,
+	       size_t first_of_file)
 {
-	for (size_t i = 0; i < cmds->n; i++) {
-		if (strcmp(cmds->v[i].alias, c->alias))
-			continue;
+	size_t i;
+	if (strset_get(by_alias, c->alias, &i)) {
 		if (i >= first_of_file)
 			return -EEXIST;
 		cmds->v[i] = *c; /* custom.proxy.commands replaces */
 		return 0;
 	}
-	struct proxy_command *v = realloc(cmds->v, (cmds->n + 1) * sizeof(*v));
-	if (!v)
+	/* room doubled when n reaches a power of two (an entry is 8 KiB: one
+	 * more each time copied the whole array per line) */
+	if ((cmds->n & (cmds->n - 1)) == 0) {
+		struct proxy_command *v =
+		    reallocarray(cmds->v, cmds->n ? cmds->n * 2 : 1, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		cmds->v = v;
+	}
+	if (strset_put(by_alias, c->alias, cmds->n) < 0)
 		return -ENOMEM;
-	cmds->v = v;
 	cmds->v[cmds->n++] = *c;
 	return 0;
 }
@@ -148,12 +159,15 @@ int proxy_trusted(int fd, bool dir, const char *name, struct uc_error *err)
 	return 0;
 }
 
-static int parse_stream(struct proxy_commands *cmds, FILE *f, const char *name,
-			struct uc_error *err)
+static int read_file(struct proxy_commands *cmds, struct strset *by_alias, FILE *f,
+		     const char *name, struct uc_error *err)
 {
 	char line[8192];
 	unsigned no = 0;
 	size_t first = cmds->n;
+	for (size_t i = 0; i < cmds->n; i++)
+		if (strset_put(by_alias, cmds->v[i].alias, i) < 0)
+			return uc_fail(err, UC_INTERNAL, "out of memory");
 	while (fgets(line, sizeof(line), f)) {
 		no++;
 		if (!strchr(line, '\n') && !feof(f))
@@ -165,7 +179,7 @@ static int parse_stream(struct proxy_commands *cmds, FILE *f, const char *name,
 		const char *why = "";
 		if (parse_line(l, &c, &why) < 0)
 			return uc_fail(err, UC_BADREQUEST, "%s:%u: %s", name, no, why);
-		int r = put(cmds, &c, first);
+		int r = put(cmds, by_alias, &c, first);
 		if (r == -EEXIST)
 			return uc_fail(err, UC_BADREQUEST, "%s:%u: alias %s given twice", name, no,
 				       c.alias);
@@ -181,7 +195,10 @@ int proxy_commands_parse_file(struct proxy_commands *cmds, const char *path, con
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	if (!f)
 		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", name);
-	return parse_stream(cmds, f, name, err);
+	struct strset by_alias = {0};
+	int r = read_file(cmds, &by_alias, f, name, err);
+	strset_release(&by_alias);
+	return r;
 }
 
 /* name of the directory dfd, checked (proxy_trusted) and read */
@@ -197,7 +214,10 @@ static int parse_trusted(struct proxy_commands *cmds, int dfd, const char *file,
 		close(fd);
 		return r < 0 ? r : uc_fail_errno(err, errno, "%s", path);
 	}
-	return parse_stream(cmds, f, path, err);
+	struct strset by_alias = {0};
+	r = read_file(cmds, &by_alias, f, path, err);
+	strset_release(&by_alias);
+	return r;
 }
 
 bool proxy_commands_file(const char *name)

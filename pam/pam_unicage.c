@@ -51,33 +51,16 @@
 #include "mount/cage.h"
 #include "mount/pidns.h"
 #include "mount/policy.h"
-
-struct pam_args {
-	const char *config; /* config=FILE (must exist); NULL: UC_DEFAULT_CONFIG when it
-			       exists, else the built-in defaults (as the CLI) */
-	bool fail_open;
-	bool debug;
-};
+#include "pam/args.h"
 
 static int parse_args(pam_handle_t *ph, int argc, const char **argv, struct pam_args *a)
 {
-	*a = (struct pam_args){.config = NULL};
-	for (int i = 0; i < argc; i++) {
-		if (strncmp(argv[i], "config=", 7) == 0 && argv[i][7] == '/')
-			a->config = argv[i] + 7;
-		else if (strcmp(argv[i], "fail_open") == 0)
-			a->fail_open = true;
-		else if (strcmp(argv[i], "debug") == 0)
-			a->debug = true;
-		else {
-			/* a typo must not silently weaken anything: refuse */
-			pam_syslog(ph, LOG_ERR,
-				   "unknown argument '%s' (config=/ABS/FILE, fail_open, debug)",
-				   argv[i]);
-			return -1;
-		}
-	}
-	return 0;
+	const char *bad = NULL;
+	if (pam_args_parse(argc, argv, a, &bad) == 0)
+		return 0;
+	pam_syslog(ph, LOG_ERR, "%s argument '%s' (config=/ABS/FILE once, fail_open, debug)",
+		   strncmp(bad, "config=", 7) == 0 ? "bad" : "unknown", bad);
+	return -1;
 }
 
 /* The threads of this process: setns(CLONE_NEWNS) needs a caller whose fs

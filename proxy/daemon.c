@@ -7,7 +7,7 @@
 #include "lib/cleanup.h"
 #include "lib/config.h"
 #include "lib/error.h"
-#include "lib/lines.h"
+#include "lib/tsv.h"
 #include "lib/log.h"
 #include "proxy/listen.h"
 #include "proxy/peer.h"
@@ -30,15 +30,25 @@
 static bool foreground;
 
 /* Every line logged: what a caller chose (an alias, an argument, a path in
- * a refusal) is escaped (uc_escape_log), so she cannot forge a line. */
+ * a refusal) goes through the project's one escaping (lib/tsv.h: no
+ * control byte is left, a newline is \n, ESC \x1b), so she cannot forge a
+ * line or reach the terminal of whoever reads the log. */
 static void say(int prio, const char *what, const char *msg)
 {
-	char esc[4 * 1024];
-	uc_escape_log(esc, sizeof(esc), msg);
+	char *esc = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&esc, &n);
+	if (m) {
+		tsv_put(m, msg);
+		fclose(m);
+	}
+	if (!esc)
+		msg = "(a message this process could not escape)";
 	if (foreground)
-		fprintf(stderr, "unicage-proxyd: %s%s\n", what, esc);
+		fprintf(stderr, "unicage-proxyd: %s%s\n", what, esc ? esc : msg);
 	else
-		syslog(prio, "%s%s", what, esc);
+		syslog(prio, "%s%s", what, esc ? esc : msg);
+	free(esc);
 }
 
 static void usage(FILE *f)

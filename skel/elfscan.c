@@ -4,10 +4,10 @@
 #include "lib/cleanup.h"
 #include "lib/array.h"
 #include "lib/hashset.h"
-#include "lib/lines.h"
 #include "lib/log.h"
 #include "lib/path.h"
 #include "lib/sys.h"
+#include "lib/tsv.h"
 #include "skel/elfdeps.h"
 #include "skel/ldcache.h"
 #include "skel/noop.h"
@@ -120,7 +120,7 @@ int elfscan_write(int genfd, const struct elf_report *rep, const struct strv *ad
 		(unsigned long long)rep->elf_files);
 	for (size_t i = 0; added && i < added->n; i++) {
 		fputs("added\t", f);
-		uc_put_escaped(f, added->v[i]);
+		tsv_put(f, added->v[i]);
 		fputc('\n', f);
 	}
 	/* the closure's objects with a dependency not taken: what a no-op
@@ -128,14 +128,14 @@ int elfscan_write(int genfd, const struct elf_report *rep, const struct strv *ad
 	fputs("closure\n", f);
 	for (size_t i = 0; recheck && i < recheck->n; i++) {
 		fputs("recheck\t", f);
-		uc_put_escaped(f, recheck->v[i]);
+		tsv_put(f, recheck->v[i]);
 		fputc('\n', f);
 	}
 	for (size_t i = 0; i < rep->n; i++) {
 		fprintf(f, "missing\t%d\t", rep->v[i].elfclass == ELFCLASS64 ? 64 : 32);
-		uc_put_escaped(f, rep->v[i].program);
+		tsv_put(f, rep->v[i].program);
 		fputc('\t', f);
-		uc_put_escaped(f, rep->v[i].lib);
+		tsv_put(f, rep->v[i].lib);
 		fputc('\n', f);
 	}
 	int r = fflush(f) != 0 || fsync(fd) < 0 ? -errno : 0;
@@ -147,6 +147,9 @@ struct elfdeps_lists {
 	bool closure; /* a "closure" line: recheck is complete */
 };
 
+/* files of older unicage held control bytes raw (lib/tsv.h) */
+#define ELFDEPS_TSV TSV_RAW_CTRL
+
 static int read_line(struct elf_report *rep, struct elfdeps_lists *l, char *line)
 {
 	unsigned long long a, b;
@@ -155,7 +158,8 @@ static int read_line(struct elf_report *rep, struct elfdeps_lists *l, char *line
 		return 0;
 	}
 	if (strncmp(line, "recheck\t", 8) == 0) {
-		uc_unescape(line + 8);
+		if (tsv_unescape(line + 8, ELFDEPS_TSV) < 0)
+			return -EINVAL;
 		return l->recheck ? strv_push(l->recheck, line + 8) : 0;
 	}
 	if (sscanf(line, "checked %llu %llu", &a, &b) == 2) {
@@ -164,7 +168,8 @@ static int read_line(struct elf_report *rep, struct elfdeps_lists *l, char *line
 		return 0;
 	}
 	if (strncmp(line, "added\t", 6) == 0) {
-		uc_unescape(line + 6);
+		if (tsv_unescape(line + 6, ELFDEPS_TSV) < 0)
+			return -EINVAL;
 		return l->added ? strv_push(l->added, line + 6) : 0;
 	}
 	char *f1 = strchr(line, '\t'), *f2 = f1 ? strchr(f1 + 1, '\t') : NULL;
@@ -172,8 +177,8 @@ static int read_line(struct elf_report *rep, struct elfdeps_lists *l, char *line
 	if (strncmp(line, "missing\t", 8) != 0 || !f3)
 		return -EINVAL;
 	*f2 = *f3 = '\0';
-	uc_unescape(f2 + 1);
-	uc_unescape(f3 + 1);
+	if (tsv_unescape(f2 + 1, ELFDEPS_TSV) < 0 || tsv_unescape(f3 + 1, ELFDEPS_TSV) < 0)
+		return -EINVAL;
 	return missing_add(rep, f2 + 1, f3 + 1, atoi(f1 + 1) == 64 ? ELFCLASS64 : ELFCLASS32);
 }
 

@@ -3,6 +3,7 @@
 #include "lib/cleanup.h"
 #include "lib/array.h"
 #include "lib/lines.h"
+#include "lib/tsv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* the header: "unicage-index 2" (index_header) */
+#define INDEX_MAGIC "unicage-index "
 
 int index_add(struct skel_index *ix, const struct idx_ent *e)
 {
@@ -63,10 +67,10 @@ int index_write(const struct skel_index *ix, int dirfd, struct uc_error *err)
 			close(fd);
 		return uc_fail_errno(err, errno, "index");
 	}
-	fputs("unicage-index 1\n", f);
+	fputs(INDEX_MAGIC "2\n", f);
 	for (size_t i = 0; i < ix->n; i++) {
 		const struct idx_ent *e = &ix->v[i];
-		uc_put_escaped(f, e->path);
+		tsv_put(f, e->path);
 		fprintf(f,
 			"\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRId64 "\t%" PRId64
 			"\t%o\t%u\t%u\t%c\t%s\t%u\n",
@@ -143,6 +147,19 @@ static int parse_fields(char *s, struct idx_ent *e)
 	return *end == '\n' || *end == '\0' ? 0 : -EINVAL;
 }
 
+/* "unicage-index 2": paths escaped by lib/tsv.h; version 1 (older
+ * unicage) wrote control bytes other than tab and newline raw, and is read
+ * as such. The first line after the header, NULL for neither. */
+static char *index_header(char *text, unsigned *flags)
+{
+	size_t m = strlen(INDEX_MAGIC);
+	if (strncmp(text, INDEX_MAGIC, m) != 0 || (text[m] != '1' && text[m] != '2') ||
+	    text[m + 1] != '\n')
+		return NULL;
+	*flags = text[m] == '1' ? TSV_RAW_CTRL : 0;
+	return text + m + 2;
+}
+
 /* The file whole into *text; each line parsed and handed to fn (the
  * entries' paths point into *text). */
 static int index_parse(int dirfd, char **text, int (*fn)(void *, const struct idx_ent *), void *ctx,
@@ -159,20 +176,25 @@ static int index_parse(int dirfd, char **text, int (*fn)(void *, const struct id
 	(*text)[st.st_size] = '\0';
 	if (memchr(*text, '\0', (size_t)st.st_size))
 		return uc_fail(err, UC_BADREQUEST, "index: NUL byte");
-	static const char magic[] = "unicage-index 1\n";
-	if (strncmp(*text, magic, strlen(magic)) != 0)
-		return uc_fail(err, UC_BADREQUEST, "index: unknown format");
-	for (char *line = *text + strlen(magic); *line;) {
+	unsigned flags, lineno = 1;
+	char *line = index_header(*text, &flags);
+	if (!line)
+		return uc_fail(err, UC_BADREQUEST, "index:1: unknown format");
+	while (*line) {
 		char *nl = strchr(line, '\n');
 		char *tab = strchr(line, '\t');
+		lineno++;
 		if (!nl || !tab || tab > nl)
-			return uc_fail(err, UC_BADREQUEST, "index: bad line");
+			return uc_fail(err, UC_BADREQUEST, "index:%u: bad line", lineno);
 		*nl = '\0';
 		*tab = '\0';
-		uc_unescape(line);
+		if (tsv_unescape(line, flags) < 0)
+			return uc_fail(err, UC_BADREQUEST, "index:%u: bad escape in the path",
+				       lineno);
 		struct idx_ent e = {.path = line};
 		if (line[0] != '/' || parse_fields(tab + 1, &e) < 0)
-			return uc_fail(err, UC_BADREQUEST, "index: bad line for %s", line);
+			return uc_fail(err, UC_BADREQUEST, "index:%u: bad line for %s", lineno,
+				       line);
 		int r = fn(ctx, &e);
 		if (r != 0)
 			return r < 0 ? uc_fail(err, UC_INTERNAL, "out of memory") : r;

@@ -4,6 +4,7 @@
 #include "lib/lines.h"
 #include "lib/objkey.h"
 #include "lib/sha256.h"
+#include "lib/tsv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +19,10 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#define MAGIC "unicage-manifest 1 "
+/* "unicage-manifest 2 GEN": fields escaped by lib/tsv.h; version 1 (older
+ * unicage) wrote control bytes other than tab and newline raw, and is read
+ * as such (parse_header) */
+#define MAGIC "unicage-manifest "
 #define TMPNAME "manifest.zst.tmp"
 
 struct manifest_writer {
@@ -75,7 +79,7 @@ int manifest_create(struct manifest_writer **wp, int dirfd, const char *gen, str
 	}
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, 3);
 	char head[128];
-	int n = snprintf(head, sizeof(head), MAGIC "%s\n", gen);
+	int n = snprintf(head, sizeof(head), MAGIC "2 %s\n", gen);
 	int r = emit(w, head, (size_t)n);
 	if (r < 0) {
 		manifest_abort(w);
@@ -88,7 +92,7 @@ int manifest_create(struct manifest_writer **wp, int dirfd, const char *gen, str
 static void put_field(FILE *f, const char *s)
 {
 	if (s)
-		uc_put_escaped(f, s);
+		tsv_put(f, s);
 }
 
 int manifest_add(struct manifest_writer *w, const struct manifest_rec *r)
@@ -174,6 +178,8 @@ struct zread {
 	uint64_t total, cap;
 	char *line;
 	size_t len;
+	unsigned lineno, bad_line; /* of z->line; of the record refused */
+	unsigned tsv_flags;	   /* by the header's version */
 	unsigned char ibuf[1 << 16], obuf[1 << 16];
 };
 
@@ -189,6 +195,7 @@ static int zr_rewind(struct zread *z)
 	z->ret = 1;
 	z->in_eof = false;
 	z->total = 0;
+	z->lineno = 0;
 	return 0;
 }
 
@@ -293,6 +300,7 @@ static int zr_line(struct zread *z)
 	z->line[z->len] = '\0';
 	if (strlen(z->line) != z->len)
 		return -EBADMSG;
+	z->lineno += z->len > 0;
 	return z->len > 0;
 }
 
@@ -316,7 +324,7 @@ static bool one_of(const char *f, const char *set)
 
 /* A record line without its '\n'. Every number whole and in range (an owner
  * that wrapped would be another owner). */
-static int parse_rec(char *line, struct manifest_rec *r)
+static int parse_rec(char *line, struct manifest_rec *r, unsigned flags)
 {
 	char *f[10];
 	for (int i = 0; i < 10; i++)
@@ -331,28 +339,34 @@ static int parse_rec(char *line, struct manifest_rec *r)
 	    uc_parse_u64(f[5], 10, UINT64_MAX, &r->size, &end) < 0 || *end ||
 	    uc_parse_s64(f[6], &r->mtime, &end) < 0 || *end)
 		return -EBADMSG;
-	r->path = uc_unescape(f[0]);
+	if (tsv_unescape(f[0], flags) < 0 || tsv_unescape(f[8], flags) < 0 ||
+	    tsv_unescape(f[9], flags) < 0)
+		return -EBADMSG;
+	r->path = f[0];
 	r->type = f[1][0];
 	r->mode = (unsigned)mode;
 	r->uid = (unsigned)uid;
 	r->gid = (unsigned)gid;
 	r->cls = f[7][0];
-	r->ref = uc_unescape(f[8]);
-	r->pkg = uc_unescape(f[9]);
+	r->ref = f[8];
+	r->pkg = f[9];
 	return r->path[0] == '/' ? 0 : -EBADMSG;
 }
 
 #define TAG "checksum sha256 "
 
-/* "unicage-manifest 1 GEN\n": GEN into gen (64 bytes; may be NULL). */
-static int parse_header(const struct zread *z, char *gen)
+/* "unicage-manifest V GEN\n", V 1 or 2: GEN into gen (64 bytes; may be
+ * NULL), z->tsv_flags by V. */
+static int parse_header(struct zread *z, char *gen)
 {
-	size_t m = strlen(MAGIC);
+	size_t m = strlen(MAGIC) + 2;
 	const char *g = z->line + m;
 	size_t n = z->len - m - 1;
-	if (z->len < m + 2 || strncmp(z->line, MAGIC, m) != 0 || z->line[z->len - 1] != '\n' ||
-	    n >= 64 || strcspn(g, " \t\r\n") != n)
+	if (z->len < m + 2 || strncmp(z->line, MAGIC, m - 2) != 0 ||
+	    (z->line[m - 2] != '1' && z->line[m - 2] != '2') || z->line[m - 1] != ' ' ||
+	    z->line[z->len - 1] != '\n' || n >= 64 || strcspn(g, " \t\r\n") != n)
 		return -EBADMSG;
+	z->tsv_flags = z->line[m - 2] == '1' ? TSV_RAW_CTRL : 0;
 	if (gen)
 		snprintf(gen, 64, "%.*s", (int)n, g);
 	return 0;
@@ -391,8 +405,10 @@ static int check_pass(struct zread *z, char *gen)
 		if (z->line[z->len - 1] != '\n')
 			break; /* cut short */
 		z->line[z->len - 1] = '\0';
-		if (parse_rec(z->line, &rec) < 0)
+		if (parse_rec(z->line, &rec, z->tsv_flags) < 0) {
+			z->bad_line = z->lineno;
 			break;
+		}
 	}
 	sha256_end_hex(&h, (char[65]){0}); /* frees the digest */
 	return r < 0 ? r : -EBADMSG;
@@ -405,7 +421,7 @@ static int record_pass(struct zread *z, manifest_cb cb, void *arg)
 	while (r > 0 && (r = zr_line(z)) > 0 && strncmp(z->line, TAG, strlen(TAG)) != 0) {
 		struct manifest_rec rec;
 		z->line[z->len - 1] = '\0';
-		if (parse_rec(z->line, &rec) < 0)
+		if (parse_rec(z->line, &rec, z->tsv_flags) < 0)
 			return -EBADMSG; /* the file changed between the passes */
 		if ((r = cb(&rec, arg)) != 0)
 			return r;
@@ -424,7 +440,10 @@ int manifest_read(int dirfd, char *gen, manifest_cb cb, void *arg, struct uc_err
 		r = uc_fail(err, UC_NOTFOUND, "manifest.zst missing");
 	} else if (r < 0) {
 		r = uc_fail_errno(err, -r, "manifest.zst");
-	} else if ((r = check_pass(z, gen)) < 0) {
+	} else if ((r = check_pass(z, gen)) < 0 && r == -EBADMSG && z->bad_line) {
+		r = uc_fail(err, UC_BADREQUEST, "manifest.zst:%u: damaged (bad record)",
+			    z->bad_line);
+	} else if (r < 0) {
 		r = r == -EBADMSG ? uc_fail(err, UC_BADREQUEST,
 					    "manifest.zst damaged (bad header, record or checksum, "
 					    "or larger than %llu bytes)",

@@ -2,9 +2,9 @@
 
 #include "lib/cleanup.h"
 #include "lib/array.h"
-#include "lib/lines.h"
 #include "lib/log.h"
 #include "lib/path.h"
+#include "lib/tsv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -112,9 +112,9 @@ int rpmcache_write(const struct rpmcache *c, int gendirfd, struct uc_error *err)
 	}
 	fprintf(f, MAGIC "key %s\nghosts %zu\n", c->key ? c->key : "", c->ghosts);
 	for (size_t i = 0; i < c->n; i++) {
-		uc_put_escaped(f, c->v[i].path);
+		tsv_put(f, c->v[i].path);
 		fprintf(f, "\t%c\t", c->v[i].cls);
-		uc_put_escaped(f, c->v[i].nevra);
+		tsv_put(f, c->v[i].nevra);
 		fputc('\n', f);
 	}
 	int r = fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : -errno;
@@ -134,8 +134,9 @@ static bool parse_line(char *line, struct rpmcache *c)
 	*t1 = '\0';
 	char cls = t1[1];
 	char *nevra = t1 + 3;
-	uc_unescape(line);
-	uc_unescape(nevra);
+	/* files of older unicage held control bytes raw (lib/tsv.h) */
+	if (tsv_unescape(line, TSV_RAW_CTRL) < 0 || tsv_unescape(nevra, TSV_RAW_CTRL) < 0)
+		return false;
 	return line[0] == '/' && rpmcache_add(c, line, cls, nevra) == 0;
 }
 

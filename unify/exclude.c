@@ -48,7 +48,8 @@ int excludes_add(struct excludes *ex, const char *line, const char *where, struc
 	if (len == 0)
 		return uc_fail(err, UC_BADREQUEST, "%s: pattern '/' would match the whole tree",
 			       where);
-	if (memchr(line, '\0', len) || strstr(line, "//"))
+	/* "//x" anchored is "/x", which no path relative to the root matches */
+	if (memchr(line, '\0', len) || strstr(line, "//") || line[0] == '/')
 		return uc_fail(err, UC_BADREQUEST, "%s: malformed pattern", where);
 	if (UC_GROW(&ex->v, &ex->cap, ex->n + 1) < 0)
 		return uc_fail(err, UC_INTERNAL, "out of memory");

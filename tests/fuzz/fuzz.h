@@ -53,7 +53,7 @@ static char fuzz_dir_path[64];
 static inline void fuzz_dir_remove(void)
 {
 	static const char *const names[] = {"manifest.zst", "manifest.zst.tmp", "index",
-					    "index.tmp"};
+					    "index.tmp",    "proxy.commands",	"exclude"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		char p[128];
 		snprintf(p, sizeof(p), "%s/%s", fuzz_dir_path, names[i]);

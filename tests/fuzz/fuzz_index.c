@@ -19,7 +19,7 @@ static bool key_ok(const char *k)
 
 static int each(void *ctx, const struct idx_ent *e)
 {
-	FUZZ_ASSERT(key_ok(e->key) && e->cls && strchr("sc-x", e->cls));
+	FUZZ_ASSERT(key_ok(e->key) && e->cls && strchr("sc-xw", e->cls));
 	++*(size_t *)ctx;
 	return 0;
 }

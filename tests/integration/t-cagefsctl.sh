@@ -34,9 +34,9 @@ echo /usr/bin/sh | expect_exit 0 cf --update-list
 expect_exit 0 cf --list-rpm
 assert_grep "uc-core" "$T/out" "--list-rpm"
 expect_exit 0 cf --delrpm uc-core
-uc list-rpm | grep -qx uc-core && fail "--delrpm did not remove uc-core"
+grep -qx uc-core <<< "$(uc list-rpm)" && fail "--delrpm did not remove uc-core"
 expect_exit 0 cf --addrpm uc-core
-uc list-rpm | grep -qx uc-core || fail "--addrpm did not add uc-core"
+grep -qx uc-core <<< "$(uc list-rpm)" || fail "--addrpm did not add uc-core"
 expect_exit 4 cf --addrpm no-such-package
 expect_exit 0 cf --print-suids
 # users
@@ -80,7 +80,7 @@ expect_exit 0 cf --clean-var-cagefs
 assert_grep "05/gone" "$T/out" "--clean-var-cagefs"
 [ ! -e "$T/fs/state/cages/05/gone" ] || fail "--clean-var-cagefs left a cage of nobody"
 # --tmpwatch: unicage tmpwatch when this build has it
-if uc --help | grep -q '^  tmpwatch '; then
+if grep -q '^  tmpwatch ' <<< "$(uc --help)"; then
     expect_exit 0 cf --tmpwatch
 else
     expect_exit 3 cf --tmpwatch

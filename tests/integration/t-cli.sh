@@ -79,7 +79,7 @@ root_verbs="unify init update update-list rollback gc enable disable enable-all 
     toggle-mode update-etc mount umount remount remount-all umount-all enter exec check export
     import user-created user-renamed user-deleted clean remove-all"
 for v in $root_verbs; do
-    echo "$verbs" | grep -qx "$v" || fail "$v is not in the verb list"
+    grep -qx "$v" <<< "$verbs" || fail "$v is not in the verb list"
     expect_exit 2 setpriv --reuid=65534 --regid=65534 --clear-groups "$UC" "$v" alice
     assert_grep "$v: must be run as root" "$T/err" "$v as nobody"
     grep -q "Operation not permitted\|Permission denied" "$T/err" && fail "$v did something before the root check"

@@ -66,5 +66,5 @@ UNICAGE_CONFIG=$T/other.conf expect_exit 0 uc enable bob
 check "bob" "$UC" -c "$T/other.conf" disable ""
 check "alice carol" "$UC" disable ""
 # after --: commands
-comp "$UC" exec alice -- bas | grep -qw bash || fail "no bash after 'exec alice --'"
+grep -qw bash <<< "$(comp "$UC" exec alice -- bas)" || fail "no bash after 'exec alice --'"
 echo "completion ok"

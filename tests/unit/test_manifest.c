@@ -43,6 +43,7 @@ static const struct manifest_rec recs[] = {
     {"/dev/null", 'c', 0666, 0, 0, 0, 1700000000, '-', "", ""},
     {"/dev/loop0", 'b', 0660, 0, 6, 0, 1700000000, '-', "", ""},
     {"/lib64", 'l', 0777, 0, 0, 9, 1700000000, '-', "usr/lib64", "filesystem-3.8-6.el8.x86_64"},
+    {"/srv/raw\x01\r\x1b[0m\x7f\xc3\xa9", 'l', 0777, 0, 0, 1, 1, '-', "t\x02\\", "p\x1f"},
 };
 #define NRECS (sizeof(recs) / sizeof(recs[0]))
 
@@ -241,10 +242,58 @@ static void test_refused(void **state)
 	    HEAD "x\tf\t0644\t0\t0\t1\t1\tc\t\t\n",
 	    "unicage-manifest 1 \n",
 	    "unicage-manifest 1 g h\n",
-	    "unicage-manifest 2 g\n",
+	    "unicage-manifest 3 g\n",
+	    "unicage-manifest 12 g\n",
+	    "unicage-manifest 2 g\n/\\x41\tf\t0644\t0\t0\t1\t1\tc\t\t\n",
+	    "unicage-manifest 2 g\n/x\tf\t0644\t0\t0\t1\t1\tc\t\\q\t\n",
+	    "unicage-manifest 1 g\n/x\tf\t0644\t0\t0\t1\t1\tc\t\tp\\\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect_refused(bad[i], strlen(bad[i]));
+}
+
+/* What the version-1 writer (before lib/tsv.c) wrote, decompressed, byte
+ * for byte (made with the manifest.c of commit e0ed257; its checksum line
+ * is put_plain's): control bytes other than tab and newline raw. It still
+ * reads; the same body as version 2 is refused naming the line. */
+#define V1_REC(p) p "\tf\t0644\t0\t0\t3\t1700000000\tc\t\tpkg\002x\n"
+#define V1_BODY                                                                                    \
+	V1_REC("/usr/bin/plain")                                                                   \
+	V1_REC("/etc/a\\tb\\nc\\\\d")                                                              \
+	V1_REC("/srv/raw\001\r\033[0m\177") V1_REC("/opt/\303\251t\303\251")
+
+struct v1 {
+	size_t n;
+};
+
+static int check_v1(const struct manifest_rec *r, void *arg)
+{
+	static const char *const paths[] = {"/usr/bin/plain", "/etc/a\tb\nc\\d",
+					    "/srv/raw\x01\r\x1b[0m\x7f", "/opt/\xc3\xa9t\xc3\xa9"};
+	struct v1 *v = arg;
+	assert_true(v->n < 4);
+	assert_string_equal(r->path, paths[v->n++]);
+	assert_string_equal(r->pkg, "pkg\x02x");
+	return 0;
+}
+
+static void test_version1(void **state)
+{
+	static const char v1[] = "unicage-manifest 1 gen-old\n" V1_BODY;
+	struct uc_error err = {0};
+	struct v1 v = {0};
+	char gen[64];
+	put_plain(v1, strlen(v1));
+	if (manifest_read(dfd, gen, check_v1, &v, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(v.n, 4);
+	assert_string_equal(gen, "gen-old");
+	static const char v2[] = "unicage-manifest 2 gen-old\n" V1_BODY;
+	put_plain(v2, strlen(v2));
+	v.n = 0;
+	assert_int_not_equal(manifest_read(dfd, gen, check_v1, &v, &err), 0);
+	assert_int_equal(v.n, 0);
+	assert_non_null(strstr(err.msg, "manifest.zst:2: damaged"));
 }
 
 /* A few KiB of zstd that expand to 256 MiB: refused once past the cap
@@ -283,6 +332,7 @@ int main(void)
 	    cmocka_unit_test(test_round_trip), cmocka_unit_test(test_damage),
 	    cmocka_unit_test(test_empty),      cmocka_unit_test(test_refused),
 	    cmocka_unit_test(test_large),      cmocka_unit_test(test_bomb),
+	    cmocka_unit_test(test_version1),
 	};
 	return cmocka_run_group_tests_name("manifest", tests, setup, teardown);
 }

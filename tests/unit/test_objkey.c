@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/lines.h"
 #include "lib/objkey.h"
 
 static void test_hex(void **state)
@@ -43,29 +42,10 @@ static void test_hex(void **state)
 	assert_int_equal(objkey_from_hex("", &k2), -EINVAL);
 }
 
-static void test_escape(void **state)
-{
-	(void)state;
-	const char *in[] = {"",	  "plain",	"a\tb",		"\n",
-			    "\\", "x\\ty\nz\t", "tab\t\t\tend", "é\xff\x01"};
-	for (size_t i = 0; i < sizeof(in) / sizeof(*in); i++) {
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&buf, &len);
-		assert_non_null(f);
-		uc_put_escaped(f, in[i]);
-		fclose(f);
-		assert_null(strpbrk(buf, "\t\n"));
-		assert_string_equal(uc_unescape(buf), in[i]);
-		free(buf);
-	}
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_hex),
-	    cmocka_unit_test(test_escape),
 	};
 	return cmocka_run_group_tests_name("objkey", tests, NULL, NULL);
 }

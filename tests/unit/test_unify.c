@@ -152,6 +152,9 @@ static void test_exclude_parse(void **state)
 	assert_int_not_equal(excludes_add(&ex, "/", "t:8", &err), 0);
 	assert_int_equal(err.kind, UC_BADREQUEST);
 	assert_int_not_equal(excludes_add(&ex, "/a//b", "t:9", &err), 0);
+	/* anchored "/x", which no path matches: found by tests/fuzz/fuzz_exclude.c */
+	assert_int_not_equal(excludes_add(&ex, "-//x", "t:10", &err), 0);
+	assert_string_equal(err.msg, "t:10: malformed pattern");
 	excludes_release(&ex);
 }
 

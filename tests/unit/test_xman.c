@@ -32,11 +32,15 @@ static void test_round_trip(void **state)
 	assert_int_equal(strv_push(&m.peruser, "/var/cache/app 0700"), 0);
 	assert_int_equal(xman_add_file(&m, "upper/a b", H1), 0);
 	assert_int_equal(xman_add_file(&m, "upper/new\nline\tand\\slash", H2), 0);
+	assert_int_equal(xman_add_file(&m, "upper/ctl\x01\r\x1b[0m\x7f", H1), 0);
 	assert_int_equal(xman_add_file(&m, "upper/a b", H2), -EEXIST);
 	char *text;
 	size_t len;
 	assert_int_equal(xman_format(&m, &text, &len), 0);
 	assert_int_equal(xman_parse(&back, text, len, &err), 0);
+	assert_non_null(strstr(text, "unicage-export 2\n"));
+	assert_non_null(strstr(text, " upper/ctl\\x01\\x0d\\x1b[0m\\x7f\n"));
+	assert_string_equal(xman_file_hex(&back, "upper/ctl\x01\r\x1b[0m\x7f"), H1);
 	assert_string_equal(back.user, "alice");
 	assert_string_equal(back.host, "host1");
 	assert_string_equal(back.gen, "gen-000007");
@@ -46,7 +50,7 @@ static void test_round_trip(void **state)
 	assert_true(back.enabled);
 	assert_false(back.with_home);
 	assert_int_equal(back.created, 1790000000);
-	assert_int_equal(back.paths.n, 2);
+	assert_int_equal(back.paths.n, 3);
 	assert_string_equal(xman_file_hex(&back, "upper/a b"), H1);
 	assert_string_equal(xman_file_hex(&back, "upper/new\nline\tand\\slash"), H2);
 	assert_null(xman_file_hex(&back, "upper/other"));
@@ -54,6 +58,22 @@ static void test_round_trip(void **state)
 	free(text);
 	xman_release(&m);
 	xman_release(&back);
+}
+
+/* An archive of the version-1 writer (before lib/tsv.c): a name's control
+ * bytes other than tab and newline raw; it still imports. */
+static void test_version1(void **state)
+{
+	static const char v1[] =
+	    "unicage-export 1\nuser a\ngeneration g\nfile " H1 " upper/raw\x01\r\x1b[0m\n"
+	    "file " H2 " upper/a\\tb\\nc\\\\d\n";
+	struct xman m;
+	struct uc_error err = {0};
+	if (xman_parse(&m, v1, strlen(v1), &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_string_equal(xman_file_hex(&m, "upper/raw\x01\r\x1b[0m"), H1);
+	assert_string_equal(xman_file_hex(&m, "upper/a\tb\nc\\d"), H2);
+	xman_release(&m);
 }
 
 static void expect_bad(const char *text, const char *msg)
@@ -70,7 +90,7 @@ static void expect_bad(const char *text, const char *msg)
 static void test_bad(void **state)
 {
 	expect_bad("tar-manifest 1\n", "UNICAGE-MANIFEST:1: not a unicage cage archive");
-	expect_bad("unicage-export 2\nuser a\ngeneration g\n", "format version 2");
+	expect_bad("unicage-export 3\nuser a\ngeneration g\n", "format version 3");
 	expect_bad("unicage-export 1\nuser a\ngeneration g\nfile nothex upper/x\n",
 		   "UNICAGE-MANIFEST:4: bad value for 'file'");
 	expect_bad("unicage-export 1\nuser a\ngeneration g\nfile " H1 " upper/x\nfile " H1
@@ -82,6 +102,12 @@ static void test_bad(void **state)
 	expect_bad("unicage-export 1\ngeneration g\n", "no user or generation");
 	expect_bad("unicage-export 1\nuser a\ngeneration g\nfile " H1 " upper/bad\\escape\n",
 		   "UNICAGE-MANIFEST:4");
+	/* version 2 (lib/tsv.h): no raw control byte, no escape tsv_put does
+	 * not write */
+	expect_bad("unicage-export 2\nuser a\ngeneration g\nfile " H1 " upper/raw\x01\n",
+		   "UNICAGE-MANIFEST:4: bad value for 'file'");
+	expect_bad("unicage-export 2\nuser a\ngeneration g\nfile " H1 " upper/x\\x41\n",
+		   "UNICAGE-MANIFEST:4: bad value for 'file'");
 	/* an archive entry name that is empty, climbs or is absolute */
 	expect_bad("unicage-export 1\nuser a\ngeneration g\nfile " H1 " \n",
 		   "UNICAGE-MANIFEST:4: bad value for 'file': '' is empty");
@@ -131,6 +157,7 @@ int main(void)
 	    cmocka_unit_test(test_round_trip),
 	    cmocka_unit_test(test_bad),
 	    cmocka_unit_test(test_no_host),
+	    cmocka_unit_test(test_version1),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
