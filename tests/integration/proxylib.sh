@@ -85,6 +85,9 @@ proxy_restart() { # after a change of unicage.conf (read at start)
 }
 
 proxy_start() {
+    # a socket a stopped daemon left would pass the wait below before the
+    # new daemon listens (a race the sanitizer build's slower start lost)
+    rm -f "$T/run/proxy/proxyexec.sock"
     ${PROXYD_WRAP:-} "$PROXYD" --foreground -v > "$T/proxyd.log" 2>&1 & PROXYD_PID=$!
     on_cleanup "kill $PROXYD_PID; sed 's/^/proxyd.log: /' $T/proxyd.log >&2"
     local _
