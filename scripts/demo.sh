@@ -17,6 +17,7 @@ demo=$(mktemp -d "${TMPDIR:-/tmp}/unicage-demo.XXXXXX")
 # unified files are immutable (+i): clear that before removing the tree
 cleanup() {
     set +e
+    [ -n "${proxyd:-}" ] && kill "$proxyd" 2>/dev/null
     "$(dirname "$0")/stop-cage-inits.sh" "$demo"
     findmnt -rn -o TARGET | grep "^$demo" | sort -r | while read -r m; do umount -l "$m"; done
     chattr -R -i "$demo" 2>/dev/null
@@ -164,6 +165,21 @@ ls -l "$demo/state/cages/02/bob/upper/usr/bin/uc-tool"
 printf 'evil\n' > "$demo/evil"; tar --zstd -cf "$demo/evil.tar.zst" -C "$demo" evil
 echo "\$ $UC import $demo/evil.tar.zst      (not a cage archive)"
 "$UC" import "$demo/evil.tar.zst" || echo "exit $?"
+
+step "Executing by proxy: a command run outside every cage, for the caller the kernel names"
+bin=$(dirname "$UC")
+echo "uc-id:/usr/bin/uc-id=/usr/bin/id" | tee "$demo/etc/proxy.commands"
+echo "--- update puts the wrapper (one immutable object) at /usr/bin/uc-id in the skeleton:"
+run "$UC" update
+cmp -s "$demo/state/skel/current/tree/usr/bin/uc-id" "$bin/unicage-proxyexec" && echo "/usr/bin/uc-id in the skeleton is unicage-proxyexec"
+"$UC" remount-all > /dev/null
+"$bin/unicage-proxyd" --foreground > "$demo/proxyd.log" 2>&1 & proxyd=$!
+for _ in $(seq 100); do [ -S "$demo/run/proxy/proxyexec.sock" ] && break; sleep 0.05; done
+echo "\$ $UC exec alice -- uc-id      (the host's /usr/bin/id, as alice, in her home on the host)"
+"$UC" exec alice -- uc-id
+echo "\$ unicage-proxyexec uc-id      (from outside every cage: refused)"
+UNICAGE_PROXY_SOCKET=$demo/run/proxy/proxyexec.sock "$bin/unicage-proxyexec" uc-id || echo "exit $?"
+kill "$proxyd"; wait "$proxyd" 2>/dev/null || true; proxyd=
 
 rhel=${UNICAGE_SHARED:-$src/../shared}/data/rootfs/ubi8-micro-8.4-84.x86_64.rootfs.tar.xz
 if [ -f "$rhel" ]; then
