@@ -23,6 +23,10 @@ pass=0 fail=0 skip=0
 export UC_FIXTURE_CACHE=$(mktemp -d /tmp/unicage-fixtures.XXXXXX)
 trap 'rm -rf "$UC_FIXTURE_CACHE"' EXIT
 
+# unicage's default places that exist before the run (an installed
+# unicage's): only new ones count against a test
+host_had=()
+for p in /run/unicage /etc/unicage /var/lib/unicage; do [ -e "$p" ] && host_had+=("$p"); done
 for t in "${tests[@]}"; do
     [ -f "$t" ] || t="$here/$t"
     name=$(basename "$t" .sh)
@@ -41,6 +45,15 @@ for t in "${tests[@]}"; do
         # shellcheck disable=SC2086
         unshare -m $extra --propagation private bash "$t" > "$log" 2>&1
         rc=$?
+        # a test never touches the host: unicage's default places must not
+        # appear (a unicage.conf without run_dir made /run/unicage so)
+        for p in /run/unicage /etc/unicage /var/lib/unicage; do
+            if [ -e "$p" ] && ! printf '%s\n' "${host_had[@]}" | grep -qx "$p"; then
+                echo "FAIL: the test made $p on the host" >> "$log"
+                rc=1
+                host_had+=("$p")
+            fi
+        done
     fi
     tenths=$(( ($(date +%s%N) - ${start:-$(date +%s%N)}) / 100000000 ))
     secs="$((tenths / 10)).$((tenths % 10))"

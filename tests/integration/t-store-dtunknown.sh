@@ -17,6 +17,7 @@ cat > "$UNICAGE_CONFIG" <<CONF
 sysroot = $h
 config_dir = $T/etc
 state_dir = $T/fs/state
+run_dir = $T/run
 CONF
 skel=$T/fs/state/skel
 # the premise: this filesystem does not fill in d_type
