@@ -38,7 +38,6 @@ void pidns_init_binary_set(const char *path)
  * UNICAGE_INIT overrides in the test build only. */
 static int open_init_binary(char *path, size_t size)
 {
-	int fd = -1;
 	if (init_binary) {
 		snprintf(path, size, "%s", init_binary);
 		return open(path, O_PATH | O_CLOEXEC);
@@ -50,11 +49,8 @@ static int open_init_binary(char *path, size_t size)
 		return open(path, O_PATH | O_CLOEXEC);
 	}
 #endif
-	if (path_beside_self(path, size, "unicage-init") == 0 &&
-	    (fd = open(path, O_PATH | O_CLOEXEC)) >= 0)
-		return fd;
-	snprintf(path, size, "%s/unicage-init", UNICAGE_LIBEXECDIR);
-	return open(path, O_PATH | O_CLOEXEC);
+	int r = path_libexec(path, size, "unicage-init");
+	return r < 0 ? (errno = -r, -1) : open(path, O_PATH | O_CLOEXEC);
 }
 
 /* In the new namespaces, as pid 1: no terminal, no descriptor, parked in
