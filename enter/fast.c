@@ -6,6 +6,7 @@
 #include "lib/pwfile.h"
 #include "lib/statepath.h"
 #include "mount/modecache.h"
+#include "mount/pidns.h"
 #include "mount/slots.h"
 #include "mount/policy.h"
 #include "skel/current.h"
@@ -63,6 +64,27 @@ static int cage_identity(const struct uc_config *cfg, const struct slot *s, stru
 	return r == 1 && u->name && u->home && u->shell ? 0 : -EAGAIN;
 }
 
+/* The user's newest bound slot and its namespaces, opened once each: run_dir/
+ * ns and her records directory are looked up one time for both (this is
+ * the path of every exec). 0, or -EAGAIN: the full binary sees to it (no
+ * cage, its init gone...). */
+static int open_newest(const struct uc_config *cfg, const char *user, struct slot *s,
+		       struct cage_fds *f)
+{
+	char dir[PATH_MAX];
+	*f = (struct cage_fds){-1, -1, -1};
+	if (statepath_ns_dir(cfg, dir, sizeof(dir)) < 0)
+		return -EAGAIN;
+	_cleanup_close_ int nsdir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC), ud = -1;
+	if (nsdir < 0 || slots_newest_at(nsdir, user, s, &f->mnt, &ud) < 0)
+		return -EAGAIN;
+	if (pidns_open_at(nsdir, ud, s, &f->pid, &f->ipc) < 0) {
+		cage_fds_close(f);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
 /* The cage's fds out of 3..min-1 (--preserve-fds: a closed one there must
  * stay closed, to be refused as such): 0 or -1. */
 static int fds_above(struct cage_fds *f, int min)
@@ -89,23 +111,19 @@ int enter_fast(const struct uc_config *cfg, const struct enter_opts *o, int *exi
 	enum uc_cage_mode mode;
 	struct uc_error e = {0};
 	struct uc_user u;
-	if (slots_newest(cfg, o->user, &s, &e) < 0 ||
-	    modecache_known(cfg, &mode, why, sizeof(why)) < 0 ||
-	    skel_current_gen(cfg, gen, sizeof(gen), &e) < 0 || strcmp(s.gen, gen) ||
-	    s.mode != mode || cage_identity(cfg, &s, &u, line, sizeof(line)) < 0)
-		return -EAGAIN;
-	struct cage_users cu = {0};
-	if (policy_load(cfg, &cu, &e) < 0)
-		return -EAGAIN;
-	enum user_verdict v = policy_verdict(cfg, &cu, &u);
-	policy_release(&cu);
-	if (v != U_ENABLED)
-		return -EAGAIN; /* the full binary refuses, with the reason */
 	/* opened once, here: they say the init is alive, and join uses them */
 	struct cage_fds fds;
-	if (cage_fds_open(cfg, &s, &fds, &e) < 0)
-		return -EAGAIN; /* its init is gone: the full binary builds it again */
-	if (fds_above(&fds, 3 + (int)o->preserve_fds) < 0) {
+	if (open_newest(cfg, o->user, &s, &fds) < 0)
+		return -EAGAIN;
+	enum user_verdict v = U_DISABLED;
+	if (modecache_known(cfg, &mode, why, sizeof(why)) < 0 ||
+	    skel_current_gen(cfg, gen, sizeof(gen), &e) < 0 || strcmp(s.gen, gen) ||
+	    s.mode != mode || cage_identity(cfg, &s, &u, line, sizeof(line)) < 0 ||
+	    policy_user_verdict(cfg, &u, &v, &e) < 0)
+		v = U_DISABLED;
+	/* not current, or not caged: the full binary mounts or refuses, with
+	 * the reason */
+	if (v != U_ENABLED || fds_above(&fds, 3 + (int)o->preserve_fds) < 0) {
 		cage_fds_close(&fds);
 		return -EAGAIN;
 	}

@@ -299,16 +299,37 @@ static void root_shell(char *buf, size_t size)
 }
 
 /* The user's groups as the cage's /etc/group has them (the cage's view is
- * the one that counts: it is what `id` inside shows). An empty password
- * field (`wheel::10:alice`) is a field like any other. */
-static int cage_groups(const struct uc_user *u, gid_t *gids, int max)
+ * the one that counts: it is what `id` inside shows). That file is the
+ * cage directory's etc/group, bind-mounted read-only at the cage's /etc
+ * (mount/assemble.c), read here from the host's side before the fork. An
+ * empty password field (`wheel::10:alice`) is a field like any other. */
+static int cage_groups(const struct join_req *r, gid_t *gids, int max)
 {
+	char path[PATH_MAX];
 	int n = 0;
-	gids[n++] = u->gid;
-	_cleanup_fclose_ FILE *f = fopen("/etc/group", "re");
+	gids[n++] = r->u->gid;
+	if (statepath_cage_file(r->cfg, r->slot->uid, r->slot->user, "etc/group", path,
+				sizeof(path)) < 0)
+		return n;
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	if (f)
-		pwfile_member_gids(f, "/etc/group", u->name, u->gid, gids, &n, max);
+		pwfile_member_gids(f, path, r->u->name, r->u->gid, gids, &n, max);
 	return n;
+}
+
+/* The groups become_user gives: the cage's (exec) or the host's (looked up
+ * by the caller: NSS never runs in this file, the small front is linked
+ * without it). */
+static int user_groups(const struct join_req *r, gid_t *gids, int max)
+{
+	if (r->as == JOIN_USER)
+		return cage_groups(r, gids, max);
+	if (r->groups && r->ngroups > 0 && r->ngroups <= max) {
+		memcpy(gids, r->groups, (size_t)r->ngroups * sizeof(*gids));
+		return r->ngroups;
+	}
+	gids[0] = r->u->gid;
+	return 1;
 }
 
 /* The clean environment. Root's repair shell reads no file of the user:
@@ -360,23 +381,11 @@ static int set_env(const struct join_req *r, const char *shell)
  * new user namespace starts with a full bounding set of its own whatever
  * this one holds. The 41 prctl()s, each a new struct cred, were 8-15% of an
  * exec (doc/benchmarks.md, "exec"). */
-static int become_user(const struct uc_user *u, bool caged, const gid_t *groups, int ngroups,
-		       struct uc_error *err)
+static int become_user(const struct uc_user *u, const gid_t *gids, int n, struct uc_error *err)
 {
 	for (cap_value_t c = 0; u->uid == 0 && c <= CAP_LAST_CAP; c++)
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
 			return uc_fail_errno(err, errno, "dropping the bounding set");
-	gid_t gids[256];
-	int n = caged ? cage_groups(u, gids, 256) : 0;
-	if (!caged) {
-		/* the host's view, looked up by the caller (NSS never runs in
-		 * this file: the small front is linked without it) */
-		n = groups && ngroups > 0 && ngroups <= 256 ? ngroups : 1;
-		if (groups && ngroups > 0 && ngroups <= 256)
-			memcpy(gids, groups, (size_t)n * sizeof(*gids));
-		else
-			gids[0] = u->gid;
-	}
 	if (setgroups((size_t)n, gids) < 0 || setresgid(u->gid, u->gid, u->gid) < 0 ||
 	    setresuid(u->uid, u->uid, u->uid) < 0)
 		return uc_fail_errno(err, errno, "taking %s's ids", u->name);
@@ -433,39 +442,51 @@ static struct sandbox sandbox_of(const struct join_req *r)
 				.tty_owner = r->as == JOIN_ROOT ? 0 : r->u->uid,
 				.keep = {r->fds ? r->fds->mnt : -1, r->fds ? r->fds->pid : -1,
 					 r->fds ? r->fds->ipc : -1},
-				.n_keep = r->fds ? 3 : 0};
+				.n_keep = r->fds ? 3 : 0,
+				.child_session = r->as != JOIN_USER_UNCAGED};
 }
 
 int join_and_exec(const struct join_req *r, int *exit_code, struct uc_error *err)
 {
 	*exit_code = -1;
 	int rc = 0;
-	bool caged = r->as != JOIN_USER_UNCAGED;
+	bool caged = r->as != JOIN_USER_UNCAGED, root = r->as == JOIN_ROOT;
 	struct sandbox sb = sandbox_of(r);
 	/* before joining: the pty comes from the host's devpts, and the
 	 * relaying process stays outside the cage */
 	if ((rc = sandbox_detach(&sb, err)) < 0)
 		return rc;
+	/* The user's groups and environment before the fork: every page the
+	 * child writes is a copy of the front's, ~1.6 us each (doc/
+	 * benchmarks.md, "exec"). The front's own environment is the
+	 * command's from here on (it reads none of it again). Root's shell
+	 * comes from the cage's view, after the join. */
+	char shell[PATH_MAX];
+	gid_t gids[256];
+	int ngids = 0;
+	if (!root) {
+		snprintf(shell, sizeof(shell), "%s", r->u->shell[0] ? r->u->shell : "/bin/sh");
+		ngids = user_groups(r, gids, 256);
+		if ((rc = set_env(r, shell)) < 0)
+			return uc_fail_errno(err, -rc, "environment");
+	}
 	/* the front stays outside, the child goes in (root: in a user
 	 * namespace of its own) */
 	if (caged &&
-	    (rc = join_slot(r->cfg, r->slot, r->fds, r->as == JOIN_ROOT, !sb.pty, err)) < 0)
+	    (rc = join_slot(r->cfg, r->slot, r->fds, root, !sb.pty, err)) < 0)
 		return rc;
 	/* root starts in the cage's /root (or /), not in the user's home */
-	if (chdir(r->as == JOIN_ROOT ? "/root" : r->u->home) < 0 && chdir("/") < 0)
+	if (chdir(root ? "/root" : r->u->home) < 0 && chdir("/") < 0)
 		return uc_fail_errno(err, errno, "chdir");
-	char shell[PATH_MAX];
-	if (r->as == JOIN_ROOT)
+	if (root) {
 		root_shell(shell, sizeof(shell));
-	else
-		snprintf(shell, sizeof(shell), "%s", r->u->shell[0] ? r->u->shell : "/bin/sh");
-	if ((rc = set_env(r, shell)) < 0)
-		return uc_fail_errno(err, -rc, "environment");
-	if (r->as != JOIN_ROOT &&
-	    (rc = become_user(r->u, r->as == JOIN_USER, r->groups, r->ngroups, err)) < 0)
+		if ((rc = set_env(r, shell)) < 0)
+			return uc_fail_errno(err, -rc, "environment");
+	}
+	if (!root && (rc = become_user(r->u, gids, ngids, err)) < 0)
 		return rc;
 	/* --cwd with the user's ids: what she may enter, seen from the cage */
-	if (r->as != JOIN_ROOT && r->env && r->env->cwd &&
+	if (!root && r->env && r->env->cwd &&
 	    (rc = exec_env_chdir(r->env->cwd, r->u->home, err)) < 0)
 		return rc;
 	if ((rc = sandbox_apply(&sb, err)) < 0 || (caged && (rc = tie_to_front(err)) < 0))
@@ -473,7 +494,7 @@ int join_and_exec(const struct join_req *r, int *exit_code, struct uc_error *err
 	fflush(NULL);
 	if (r->argv) {
 		execvp(r->argv[0], r->argv);
-	} else if (r->as != JOIN_ROOT) {
+	} else if (!root) {
 		exec_login_shell(shell);
 	} else {
 		/* a repair shell: bash reads no rc file, profile or history

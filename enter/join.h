@@ -1,18 +1,20 @@
 /* Joining a persisted cage and running something in it (DESIGN.md,
  * "Pipeline" step 5, doc/enter.md):
- *   the caller   sandbox_detach() (descriptors, a new session or a relayed
- *                pty); opens the slot's mount namespace and the user's pid
- *                and IPC namespaces (checked: the init alive),
- *                setns(CLONE_NEWPID), fork; then stays outside as the
- *                front: waits, passes signals on, exits with the command's
- *                status
- *   the child    pid N of the cage's pid namespace: setns IPC, mount (lands
- *                in the cage's root), for root a user namespace mapping
- *                every id to itself (maps written by the front); cwd, a
- *                clean environment, the user's own ids and groups from the
- *                cage's /etc/group (exec), sandbox_apply() (enter_caps for
- *                root, keyring, Landlock, seccomp); dies with the front
- *                (PR_SET_PDEATHSIG); exec.
+ *   the caller   sandbox_detach() (descriptors; a relayed pty, if any);
+ *                for exec the user's clean environment and her groups
+ *                from the cage's /etc/group (made here: what the child
+ *                writes costs a page copy each); opens the slot's mount
+ *                namespace and the user's pid and IPC namespaces (checked:
+ *                the init alive), setns(CLONE_NEWPID), fork; then stays
+ *                outside as the front: waits, passes signals on, exits
+ *                with the command's status
+ *   the child    pid N of the cage's pid namespace: a session of its own
+ *                (without a pty), setns IPC, mount (lands in the cage's
+ *                root), for root a user namespace mapping every id to
+ *                itself (maps written by the front) and root's clean
+ *                environment; cwd, the user's own ids (exec),
+ *                sandbox_apply() (enter_caps for root, keyring, Landlock,
+ *                seccomp); dies with the front (PR_SET_PDEATHSIG); exec.
  * setns of a mount namespace needs a single-threaded caller. This is the
  * one way into a cage (exec, enter, PAM sessions). */
 #pragma once

@@ -102,7 +102,12 @@ int sandbox_detach(const struct sandbox *sb, struct uc_error *err)
 		return r;
 	if (sb->pty)
 		return pty_relay(sb->tty_owner, sb->pty_fds ? sb->pty_fds : 7, err);
-	/* no shared controlling terminal: TIOCSTI and /dev/tty need one */
+	/* no shared controlling terminal: TIOCSTI and /dev/tty need one. A
+	 * child-to-be starts its own session: a second one here would cost a
+	 * new scheduler group (autogroup), and the caller's Ctrl-C could not
+	 * reach the command through this process any more */
+	if (sb->child_session)
+		return 0;
 	if (setsid() >= 0)
 		return 0;
 	if (errno != EPERM)

@@ -4,7 +4,9 @@
  *   sandbox_detach()  first, still root, before joining anything: nothing of
  *                     the caller goes in: descriptors beyond 0-2 (and the
  *                     --preserve-fds ones) are closed, and the command gets
- *                     a session of its own: a relayed pty (pty.h) or setsid.
+ *                     a session of its own: a relayed pty (pty.h), or
+ *                     setsid (in the child, for an entry into a cage: the
+ *                     caller's process stays in its session as the front).
  *   sandbox_apply()   last, right before execve, with the final ids: the
  *                     pty (if any) as controlling terminal; root's
  *                     capabilities cut to the enter_caps allowlist; a new
@@ -41,6 +43,10 @@ struct sandbox {
 	 * close-on-exec): the cage's namespaces, opened before it */
 	int keep[3];
 	unsigned n_keep;
+	/* the command's process is a child of this one (an entry into a cage
+	 * forks it in the pid namespace), which starts its session: this one
+	 * stays in the caller's, and passes the terminal's signals on */
+	bool child_session;
 };
 
 /* The most --preserve-fds accepts. */

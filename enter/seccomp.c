@@ -166,6 +166,8 @@ scmp_filter_ctx cage_filter_new(unsigned flags, struct uc_error *err)
 	int r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (r == 0)
 		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (r == 0)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (r < 0) {
 		uc_fail_errno(err, -r, "seccomp attributes");
 		return NULL;

@@ -31,13 +31,11 @@ int enter_run(const struct uc_config *cfg, const struct enter_opts *o, enter_mou
 	int r = users_lookup(cfg, o->user, &u, err);
 	if (r < 0)
 		return r;
-	struct cage_users cu = {0};
-	if ((r = policy_load(cfg, &cu, err)) < 0) {
+	enum user_verdict v;
+	if ((r = policy_user_verdict(cfg, &u, &v, err)) < 0) {
 		user_release(&u);
 		return r;
 	}
-	enum user_verdict v = policy_verdict(cfg, &cu, &u);
-	policy_release(&cu);
 	struct join_req jr = {.cfg = cfg,
 			      .u = &u,
 			      .as = o->as_user ? JOIN_USER : JOIN_ROOT,

@@ -1,10 +1,13 @@
 #include "lib/audit.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -132,11 +135,31 @@ size_t uc_audit_format(char *buf, size_t size, const char *verb, char *const cag
 
 void uc_audit(const char *verb, char *const cages[], char *const cmd[], const char *result)
 {
-	char line[AUDIT_LINE_MAX];
+	char line[AUDIT_LINE_MAX], msg[AUDIT_LINE_MAX + 64];
 	uc_audit_format(line, sizeof(line), verb, cages, cmd, result);
-	/* LOG_NDELAY: connect now, with the caller's mount namespace (a
-	 * caller about to join a cage must not reach the cage's /dev/log) */
-	openlog("unicage", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
-	syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s", line);
-	closelog();
+	/* What syslog(3) with LOG_PID sends, without its timestamp: the
+	 * logger stamps what it receives (journald, rsyslog and syslog-ng
+	 * take a message without one), and glibc's stamp costs a read and
+	 * parse of /etc/localtime on every exec, beside a retried connect
+	 * when there is no logger. One datagram, sent before anything of a
+	 * cage is joined: it reaches the host's /dev/log, never a cage's. */
+	int n = snprintf(msg, sizeof(msg), "<%d>unicage[%d]: %s", LOG_AUTHPRIV | LOG_NOTICE,
+			 (int)getpid(), line);
+	struct sockaddr_un to = {.sun_family = AF_UNIX, .sun_path = "/dev/log"};
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || n < 0)
+		goto out;
+	size_t len = (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
+	if (sendto(fd, msg, len, MSG_NOSIGNAL, (struct sockaddr *)&to, sizeof(to)) >= 0 ||
+	    errno != EPROTOTYPE)
+		goto out;
+	/* a logger on a stream socket (an old syslogd): the message and
+	 * its NUL, as syslog(3) sends it there */
+	close(fd);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&to, sizeof(to)) == 0)
+		(void)!send(fd, msg, len + 1, MSG_NOSIGNAL);
+out:
+	if (fd >= 0)
+		close(fd);
 }

@@ -65,15 +65,26 @@ int nsfs_dir_open(const struct uc_config *cfg, struct uc_error *err)
 	return fd;
 }
 
-bool nsfs_is_bound(int nsdir, const char *name, ino_t *ino)
+int nsfs_open_bound(int nsdir, const char *name, ino_t *ino)
 {
 	_cleanup_close_ int fd = openat(nsdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct statfs sfs;
 	struct stat st;
-	if (fd < 0 || fstatfs(fd, &sfs) < 0 || sfs.f_type != NSFS_MAGIC || fstat(fd, &st) < 0)
-		return false;
+	if (fd < 0)
+		return -errno;
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != NSFS_MAGIC || fstat(fd, &st) < 0)
+		return -ENOENT; /* the bare file: not (or no longer) a handle */
 	if (ino)
 		*ino = st.st_ino;
+	return steal_fd(&fd);
+}
+
+bool nsfs_is_bound(int nsdir, const char *name, ino_t *ino)
+{
+	int fd = nsfs_open_bound(nsdir, name, ino);
+	if (fd < 0)
+		return false;
+	close(fd);
 	return true;
 }
 

@@ -50,6 +50,9 @@ int nsfs_create(int nsdir, int template_fd, const char *name, const struct nsfs_
 int nsfs_bind_proc(pid_t pid, const char *kind, int nsdir, const char *name, ino_t *ino);
 /* Whether nsdir/name is a bound handle; its namespace inode in *ino. */
 bool nsfs_is_bound(int nsdir, const char *name, ino_t *ino);
+/* The same, the handle kept: its fd (O_RDONLY, close-on-exec), -ENOENT
+ * when the name is there but no namespace is bound on it, or -errno. */
+int nsfs_open_bound(int nsdir, const char *name, ino_t *ino);
 /* Unmount (detached) and remove nsdir/name. */
 void nsfs_release(int nsdir, const char *name);
 /* When no handle but the template is bound in run_dir/ns: release the

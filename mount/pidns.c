@@ -312,12 +312,11 @@ static ino_t ns_ino_of(pid_t pid, const char *kind)
 	return stat(p, &st) == 0 ? st.st_ino : 0;
 }
 
-int pidns_init_get(int nsdir, const char *user, struct cage_init *ci)
+/* pidns_init_get, from the user's records directory ud. */
+static int init_get_at(int ud, struct cage_init *ci)
 {
 	*ci = (struct cage_init){0};
-	_cleanup_close_ int ud = slots_user_dir(nsdir, user, false);
-	_cleanup_close_ int fd =
-	    ud < 0 ? -1 : openat(ud, "init", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(ud, "init", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	char buf[256];
 	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
 	if (n <= 0)
@@ -336,14 +335,23 @@ int pidns_init_get(int nsdir, const char *user, struct cage_init *ci)
 		   : -ESRCH;
 }
 
-static int open_ns_handle(const struct uc_config *cfg, const char *user, const char *kind,
-			  ino_t want)
+int pidns_init_get(int nsdir, const char *user, struct cage_init *ci)
 {
-	char h[PATH_MAX];
+	_cleanup_close_ int ud = slots_user_dir(nsdir, user, false);
+	if (ud < 0) {
+		*ci = (struct cage_init){0};
+		return -ENOENT;
+	}
+	return init_get_at(ud, ci);
+}
+
+static int open_ns_handle(int nsdir, const char *user, const char *kind, ino_t want)
+{
+	char h[NAME_MAX + 1];
 	struct stat st;
-	if (statepath_ns_kind(cfg, user, kind, h, sizeof(h)) < 0)
+	if (statepath_ns_name(user, kind, h, sizeof(h)) < 0)
 		return -ENAMETOOLONG;
-	_cleanup_close_ int fd = open(h, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(nsdir, h, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
 	if (fstat(fd, &st) < 0 || st.st_ino != want)
@@ -358,16 +366,25 @@ int pidns_open(const struct uc_config *cfg, const struct slot *s, int *pidfd, in
 	if (statepath_ns_dir(cfg, dir, sizeof(dir)) < 0)
 		return -ENAMETOOLONG;
 	_cleanup_close_ int nsdir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (nsdir < 0)
+		return -errno;
+	_cleanup_close_ int ud = slots_user_dir(nsdir, s->user, false);
+	return ud < 0 ? (ud == -ENOENT ? -ESRCH : ud) : pidns_open_at(nsdir, ud, s, pidfd, ipcfd);
+}
+
+int pidns_open_at(int nsdir, int ud, const struct slot *s, int *pidfd, int *ipcfd)
+{
+	*pidfd = *ipcfd = -1;
 	struct cage_init ci;
-	int r = nsdir < 0 ? -errno : pidns_init_get(nsdir, s->user, &ci);
+	int r = init_get_at(ud, &ci);
 	if (r == -ENOENT)
 		r = -ESRCH;
 	if (r == 0 && ci.pidns != s->pidns)
 		r = -ESRCH; /* a slot of a pid namespace that is gone */
 	if (r < 0)
 		return r;
-	*pidfd = open_ns_handle(cfg, s->user, "pid", ci.pidns);
-	*ipcfd = *pidfd < 0 ? -1 : open_ns_handle(cfg, s->user, "ipc", ci.ipcns);
+	*pidfd = open_ns_handle(nsdir, s->user, "pid", ci.pidns);
+	*ipcfd = *pidfd < 0 ? -1 : open_ns_handle(nsdir, s->user, "ipc", ci.ipcns);
 	if (*ipcfd < 0) {
 		r = *pidfd < 0 ? *pidfd : *ipcfd;
 		if (*pidfd >= 0)

@@ -39,6 +39,9 @@ int pidns_user_of(int nsdir, ino_t pidns, char *user, size_t size);
  * namespaces the slot was built with, their init alive. 0, or -ESRCH (the
  * cage must be rebuilt: `unicage mount` does it), or -errno. */
 int pidns_open(const struct uc_config *cfg, const struct slot *s, int *pidfd, int *ipcfd);
+/* The same with run_dir/ns and the user's records directory open (see
+ * slots_newest_at). */
+int pidns_open_at(int nsdir, int ud, const struct slot *s, int *pidfd, int *ipcfd);
 /* Whether pidns_open would succeed (the front's test before it joins). */
 bool pidns_alive(const struct uc_config *cfg, const struct slot *s);
 

@@ -24,11 +24,10 @@ struct names_read {
 };
 
 /* One name per line, # comments; a line that is not a user name (a blank,
- * '/', ':' or a control character in it) is an error. */
-static int name_line(char *line, const char *where, unsigned lineno, void *arg,
-		     struct uc_error *err)
+ * '/', ':' or a control character in it) is an error. 1 with the line's
+ * name in *name, 0 for a line without one, or the error. */
+static int line_name(char *line, const char *where, const char **name, struct uc_error *err)
 {
-	struct names_read *nr = arg;
 	char *s = str_trim(line);
 	if (!*s || *s == '#')
 		return 0;
@@ -37,6 +36,19 @@ static int name_line(char *line, const char *where, unsigned lineno, void *arg,
 		ok = ok && *c > ' ' && *c != 0x7f && *c != '/' && *c != ':';
 	if (!ok)
 		return uc_fail(err, UC_BADREQUEST, "%s: '%s' is not a user name", where, s);
+	*name = s;
+	return 1;
+}
+
+static int name_line(char *line, const char *where, unsigned lineno, void *arg,
+		     struct uc_error *err)
+{
+	(void)lineno;
+	struct names_read *nr = arg;
+	const char *s;
+	int r = line_name(line, where, &s, err);
+	if (r <= 0)
+		return r;
 	int added = strset_add(&nr->seen, s);
 	if (added < 0 || (added > 0 && strv_push(nr->out, s) < 0))
 		return uc_fail(err, UC_INTERNAL, "out of memory");
@@ -181,6 +193,107 @@ int policy_load(const struct uc_config *cfg, struct cage_users *cu, struct uc_er
 	return r;
 }
 
+/* ---- one user's verdict: a pass over the files that decide it ---------- */
+
+struct name_find {
+	const char *want;
+	bool found;
+};
+
+static int find_line(char *line, const char *where, unsigned lineno, void *arg,
+		     struct uc_error *err)
+{
+	(void)lineno;
+	struct name_find *nf = arg;
+	const char *s;
+	int r = line_name(line, where, &s, err);
+	if (r == 1 && !strcmp(s, nf->want))
+		nf->found = true;
+	return r < 0 ? r : 0;
+}
+
+/* Whether the names file at path (dirfd-relative) holds name: 1, 0 (also
+ * when there is no such file), or the error of a bad line (every line is
+ * read: a file with one is wrong whatever comes before). */
+static int names_have(int dirfd, const char *path, const char *name, struct uc_error *err)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", path);
+	_cleanup_fclose_ FILE *f = fdopen(fd, "re");
+	if (!f) {
+		close(fd);
+		return uc_fail_errno(err, errno, "%s", path);
+	}
+	struct name_find nf = {.want = name};
+	int r = uc_read_lines(f, path, find_line, &nf, err);
+	return r < 0 ? r : nf.found;
+}
+
+/* Whether an exclude/ file names the user; a file with a bad line excludes
+ * nobody, as in load_excluded (and is said once). */
+static bool excluded(const struct uc_config *cfg, const char *name)
+{
+	static bool warned;
+	char dir[PATH_MAX];
+	if (path_join(dir, sizeof(dir), cfg->config_dir, "exclude") < 0)
+		return false;
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		char path[PATH_MAX];
+		struct uc_error e = {0};
+		if (de->d_name[0] == '.' || path_join(path, sizeof(path), dir, de->d_name) < 0)
+			continue;
+		int r = names_have(AT_FDCWD, path, name, &e);
+		if (r == 1)
+			return true;
+		if (r < 0 && !warned)
+			uc_log(UC_LOG_WARN, "%s: the users named there are not excluded", e.msg);
+		warned = warned || r < 0;
+	}
+	return false;
+}
+
+int policy_user_verdict(const struct uc_config *cfg, const struct uc_user *u,
+			enum user_verdict *v, struct uc_error *err)
+{
+	if (cfg->cagefs_compat) {
+		struct cage_users cu;
+		int r = policy_load(cfg, &cu, err);
+		if (r == 0)
+			*v = policy_verdict(cfg, &cu, u);
+		policy_release(&cu);
+		return r;
+	}
+	if (u->uid < cfg->min_uid) {
+		*v = U_SYSTEM;
+		return 0;
+	}
+	if (excluded(cfg, u->name)) {
+		*v = U_EXCLUDED;
+		return 0;
+	}
+	char p[PATH_MAX], mode[32] = "";
+	int r = statepath_users(cfg, NULL, p, sizeof(p));
+	if (r < 0)
+		return path_fail(err, r, cfg->state_dir);
+	_cleanup_close_ int dfd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 && errno != ENOENT)
+		return uc_fail_errno(err, errno, "%s", p);
+	_cleanup_close_ int mfd = dfd < 0 ? -1 : openat(dfd, "mode", O_RDONLY | O_CLOEXEC);
+	ssize_t n = mfd < 0 ? 0 : read(mfd, mode, sizeof(mode) - 1);
+	mode[n > 0 ? n : 0] = '\0';
+	/* Disable All until an admin says otherwise (as policy_load) */
+	bool all = strncmp(mode, "enable-all", 10) == 0;
+	r = dfd < 0 ? 0 : names_have(dfd, all ? "users.disabled" : "users.enabled", u->name, err);
+	if (r < 0)
+		return r;
+	bool listed = r == 1;
+	*v = all ? (listed ? U_DISABLED : U_ENABLED) : (listed ? U_ENABLED : U_DISABLED);
+	return 0;
+}
+
 int policy_save(const struct uc_config *cfg, const struct cage_users *cu, struct uc_error *err)
 {
 	if (cfg->cagefs_compat)
@@ -292,12 +405,10 @@ bool policy_rename(struct cage_users *cu, const char *old, const char *nu)
 int policy_require_enabled(const struct uc_config *cfg, const struct uc_user *u,
 			   struct uc_error *err)
 {
-	struct cage_users cu = {0};
-	int r = policy_load(cfg, &cu, err);
+	enum user_verdict v;
+	int r = policy_user_verdict(cfg, u, &v, err);
 	if (r < 0)
 		return r;
-	enum user_verdict v = policy_verdict(cfg, &cu, u);
-	policy_release(&cu);
 	if (v == U_ENABLED)
 		return 0;
 	return uc_fail(err, UC_PERMISSION, "%s is not caged (%s)%s", u->name,

@@ -38,6 +38,14 @@ int policy_parse_names(FILE *f, const char *name, struct strv *out, struct uc_er
 int policy_save(const struct uc_config *cfg, const struct cage_users *cu, struct uc_error *err);
 void policy_release(struct cage_users *cu);
 
+/* One user's verdict from the files that decide it, without loading the
+ * others (the path of every exec, mount and session: a users.enabled of
+ * thousands of names is read line by line, never held): min_uid,
+ * exclude/ (a file with a bad line excludes nobody), the mode and the
+ * exception list of the mode in force (a bad line there is UC_BADREQUEST;
+ * the other list is not read). The verdict policy_verdict gives for it. */
+int policy_user_verdict(const struct uc_config *cfg, const struct uc_user *u,
+			enum user_verdict *v, struct uc_error *err);
 enum user_verdict policy_verdict(const struct uc_config *cfg, const struct cage_users *cu,
 				 const struct uc_user *u);
 const char *policy_verdict_name(enum user_verdict v);

@@ -166,29 +166,73 @@ int slots_list(const struct uc_config *cfg, const char *user, struct slotlist *o
 	return r < 0 ? uc_fail_errno(err, -r, "%s", dir) : 0;
 }
 
+/* The highest slot number below limit among d's records, or 0. */
+static unsigned highest_below(DIR *d, unsigned limit)
+{
+	unsigned best = 0, n;
+	struct dirent *de;
+	rewinddir(d);
+	while ((de = readdir(d)))
+		if (parse_info_name(de->d_name, &n) && n < limit && n > best)
+			best = n;
+	return best;
+}
+
+/* The bound slot numbered highest among ud's records: candidates from the
+ * top down, the first whose handle is bound wins (on the way into a cage
+ * that is the first one looked at, however many slots are draining). */
+static int newest_bound(int nsdir, int ud, const char *user, struct slot *out, int *mnt)
+{
+	_cleanup_closedir_ DIR *d = path_opendir_at(ud, NULL);
+	if (!d)
+		return -errno;
+	for (unsigned n = highest_below(d, ~0U); n > 0; n = highest_below(d, n)) {
+		struct slot s = {.n = n};
+		char name[32], h[NAME_MAX + 1];
+		snprintf(s.user, sizeof(s.user), "%s", user);
+		snprintf(name, sizeof(name), "%u.info", n);
+		if (read_info(ud, name, &s) < 0 || statepath_slot_name(user, n, h, sizeof(h)) < 0)
+			continue;
+		int fd = nsfs_open_bound(nsdir, h, &s.ino);
+		if (fd < 0)
+			continue;
+		s.bound = true;
+		*out = s;
+		*mnt = fd;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int slots_newest_at(int nsdir, const char *user, struct slot *out, int *mnt, int *ud)
+{
+	*mnt = *ud = -1;
+	int fd = slots_user_dir(nsdir, user, false);
+	if (fd < 0)
+		return fd;
+	int r = newest_bound(nsdir, fd, user, out, mnt);
+	if (r < 0)
+		close(fd);
+	else
+		*ud = fd;
+	return r;
+}
+
 int slots_newest(const struct uc_config *cfg, const char *user, struct slot *out,
 		 struct uc_error *err)
 {
-	/* no /proc walk: the processes are not needed to pick a slot (this is
-	 * on the path of every exec) */
 	char dir[PATH_MAX];
 	int r = statepath_ns_dir(cfg, dir, sizeof(dir));
 	if (r < 0)
 		return path_fail(err, r, cfg->run_dir);
-	int nsdir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	struct procs none = {0};
-	struct slotlist l = {0};
-	r = nsdir < 0 ? -errno : slots_scan(nsdir, user, &none, &l);
-	if (nsdir >= 0)
-		close(nsdir);
-	if (r < 0 && r != -ENOENT)
+	_cleanup_close_ int nsdir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int mnt = -1, ud = -1;
+	r = nsdir < 0 ? -errno : slots_newest_at(nsdir, user, out, &mnt, &ud);
+	if (r == -ENOENT)
+		return uc_fail(err, UC_NOTFOUND, "%s has no mounted cage", user);
+	if (r < 0)
 		return uc_fail_errno(err, -r, "%s", dir);
-	const struct slot *best = NULL;
-	for (size_t i = 0; i < l.n; i++)
-		if (l.v[i].bound && (!best || l.v[i].n > best->n))
-			best = &l.v[i];
-	if (best)
-		*out = *best;
-	slotlist_release(&l);
-	return best ? 0 : uc_fail(err, UC_NOTFOUND, "%s has no mounted cage", user);
+	close(mnt);
+	close(ud);
+	return 0;
 }

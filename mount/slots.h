@@ -43,3 +43,9 @@ int slots_scan(int nsdir, const char *user, const struct procs *ps, struct slotl
 /* The newest bound slot of user: 0, or UC_NOTFOUND. */
 int slots_newest(const struct uc_config *cfg, const char *user, struct slot *out,
 		 struct uc_error *err);
+/* The same below nsdir (run_dir/ns, open), for a caller that joins the
+ * slot: its handle, opened and checked to be a namespace, into *mnt, and
+ * the user's records directory into *ud (both close-on-exec), so that
+ * neither is looked up twice on the way into a cage. 0, -ENOENT (no bound
+ * slot), or -errno. */
+int slots_newest_at(int nsdir, const char *user, struct slot *out, int *mnt, int *ud);

@@ -174,13 +174,10 @@ static enum outcome open_session(pam_handle_t *ph, const struct uc_config *cfg, 
 				 bool debug, struct uc_user *u, enum user_verdict *v,
 				 struct uc_error *err)
 {
-	struct cage_users cu = {0};
 	if (users_lookup(cfg, name, u, err) < 0)
 		return err->kind == UC_NOTFOUND ? OUT_UNCAGED : OUT_FAILED;
-	if (policy_load(cfg, &cu, err) < 0)
+	if (policy_user_verdict(cfg, u, v, err) < 0)
 		return OUT_FAILED;
-	*v = policy_verdict(cfg, &cu, u);
-	policy_release(&cu);
 	if (*v != U_ENABLED)
 		return OUT_UNCAGED;
 	struct slot s;

@@ -1,5 +1,7 @@
 /* The name lists of mount/policy.c (users.enabled, users.disabled,
- * exclude/ files): names once each, bad lines refused naming file:line. */
+ * exclude/ files): names once each, bad lines refused naming file:line;
+ * one user's verdict (policy_user_verdict, the path of every exec) agrees
+ * with the whole state's (policy_load, policy_verdict). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +12,9 @@
 #include <string.h>
 
 #include "mount/policy.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int parse(const char *text, size_t len, struct strv *out, struct uc_error *err)
 {
@@ -67,12 +72,94 @@ static void test_many(void **state)
 	free(text);
 }
 
+static char root[64];
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s/%s/%s", root, dir, name);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static enum user_verdict one(const struct uc_config *cfg, const char *name, uid_t uid, int *rc)
+{
+	struct uc_user u = {.name = (char *)name, .uid = uid, .gid = uid};
+	enum user_verdict v = U_DISABLED;
+	struct uc_error err = {0};
+	*rc = policy_user_verdict(cfg, &u, &v, &err);
+	return v;
+}
+
+/* every user of every state: the same verdict both ways */
+static void test_verdict(void **state)
+{
+	snprintf(root, sizeof(root), "/tmp/uc-test-policy.XXXXXX");
+	assert_non_null(mkdtemp(root));
+	char st[128], conf[128], sub[160];
+	snprintf(st, sizeof(st), "%s/state", root);
+	snprintf(conf, sizeof(conf), "%s/etc", root);
+	snprintf(sub, sizeof(sub), "%s/users", st);
+	assert_int_equal(mkdir(st, 0755) | mkdir(sub, 0755) | mkdir(conf, 0755), 0);
+	snprintf(sub, sizeof(sub), "%s/exclude", conf);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	struct uc_config cfg;
+	assert_int_equal(uc_config_init(&cfg), 0);
+	cfg.state_dir = st;
+	cfg.config_dir = conf;
+	cfg.min_uid = 1000;
+	put("etc/exclude", "panel", "# the panel's own\nadmin\n");
+	put("etc/exclude", "broken", "carol\nnot a name\n"); /* excludes nobody */
+	put("state/users", "users.enabled", "alice\nadmin\ncarol\n");
+	put("state/users", "users.disabled", "bob\n");
+	static const char *const modes[] = {"disable-all\n", "enable-all\n", ""};
+	static const struct {
+		const char *name;
+		uid_t uid;
+	} users[] = {{"alice", 1001}, {"bob", 1002},  {"carol", 1003},
+		     {"admin", 1004}, {"dave", 1005}, {"daemon", 2}};
+	for (size_t m = 0; m < 3; m++) {
+		put("state/users", "mode", modes[m]);
+		struct cage_users cu;
+		struct uc_error err = {0};
+		assert_int_equal(policy_load(&cfg, &cu, &err), 0);
+		for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+			struct uc_user u = {.name = (char *)users[i].name, .uid = users[i].uid};
+			int rc;
+			enum user_verdict v = one(&cfg, users[i].name, users[i].uid, &rc);
+			assert_int_equal(rc, 0);
+			if (v != policy_verdict(&cfg, &cu, &u))
+				fail_msg("mode %zu, %s: %d", m, users[i].name, (int)v);
+		}
+		policy_release(&cu);
+	}
+	int rc;
+	put("state/users", "mode", "disable-all\n");
+	assert_int_equal(one(&cfg, "alice", 1001, &rc), U_ENABLED);
+	assert_int_equal(one(&cfg, "admin", 1004, &rc), U_EXCLUDED);
+	assert_int_equal(one(&cfg, "carol", 1003, &rc), U_ENABLED);
+	/* a bad line in the list not in force decides nothing; in the list in
+	 * force it is an error (policy_load refuses both) */
+	put("state/users", "users.disabled", "bob\nb/ad\n");
+	assert_int_equal(one(&cfg, "alice", 1001, &rc), U_ENABLED);
+	assert_int_equal(rc, 0);
+	put("state/users", "mode", "enable-all\n");
+	one(&cfg, "alice", 1001, &rc);
+	assert_int_not_equal(rc, 0);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_bad),
 	    cmocka_unit_test(test_many),
+	    cmocka_unit_test(test_verdict),
 	};
 	return cmocka_run_group_tests_name("cage users", tests, NULL, NULL);
 }
