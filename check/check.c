@@ -474,7 +474,7 @@ static int elf_full(int gfd, struct elf_report *er, struct uc_error *err)
 	int r = tfd < 0 ? uc_fail_errno(err, errno, "tree") : 0;
 	if (r == 0)
 		r = manifest_read(gfd, mgen, collect_file, &paths, err);
-	if (r == 0 && (r = elfscan_paths(tfd, &paths, er)) < 0)
+	if (r == 0 && (r = elfscan_paths(tfd, &paths, NULL, NULL, er)) < 0)
 		uc_fail_errno(err, r, "reading the ELF files");
 	strv_clear(&paths);
 	return r;

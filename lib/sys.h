@@ -10,6 +10,8 @@ struct timespec;
  * timings of UNICAGE_DEBUG=export). */
 void uc_clock_now(struct timespec *t);
 long uc_ms_since(const struct timespec *t0);
+/* CPU time of the process, all its threads (children not), in ms. */
+long uc_cpu_ms(void);
 
 /* Tests only (built with -DUNICAGE_TEST_HOOKS, the test build of make
  * check; doc/testing.md): when the environment variable `knob` names a

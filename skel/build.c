@@ -12,12 +12,14 @@
 #include "skel/gens.h"
 #include "skel/current.h"
 #include "skel/elfscan.h"
+#include "skel/ldcache.h"
 #include "skel/noop.h"
 #include "skel/wanted.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,9 +237,48 @@ static int collect(struct gen_build *b, bool *changed, struct uc_error *err)
 
 /* ---- objects -------------------------------------------------------------- */
 
+/* The objects phase runs in a few threads: entry i is read, hashed and
+ * staged by one of them; what they share (the keys staged, the counters)
+ * is taken under b->mu. */
+static void count_locked(struct gen_build *b, uint64_t *counter, uint64_t n)
+{
+	pthread_mutex_lock(&b->mu);
+	*counter += n;
+	pthread_mutex_unlock(&b->mu);
+}
+
+/* Staged already in this run (by another entry, maybe by another thread):
+ * its suffix. */
+static bool staged_key(struct gen_build *b, const char *hex, size_t *suffix)
+{
+	pthread_mutex_lock(&b->mu);
+	bool have = strset_get(&b->keys, hex, suffix);
+	pthread_mutex_unlock(&b->mu);
+	return have;
+}
+
+/* A new object's copy, staged: known to the entries that follow. Two
+ * threads may stage the same bytes at once: place_staged keeps one. */
+static int stage_new(struct gen_build *b, size_t i, int fd, const struct stat *st,
+		     const struct xattr_set *xa, const char *hex, unsigned suffix,
+		     struct uc_error *err)
+{
+	char tmp[64];
+	int r = store_stage_copy(&b->store, fd, st, xa, tmp, sizeof(tmp), err);
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&b->mu);
+	if (!(b->staged[i] = strdup(tmp)) || strset_put(&b->keys, hex, suffix) < 0)
+		r = -ENOMEM;
+	b->nstaged += r == 0;
+	pthread_mutex_unlock(&b->mu);
+	return r;
+}
+
 /* The object of one shared file: reused from the index without reading, or
- * hashed, looked up (bytes compared) and, when new, staged as a copy. */
-static int object_for(struct gen_build *b, size_t i, struct uc_error *err)
+ * hashed, looked up (bytes compared) and, when new, staged as a copy. The
+ * file is read from srcfd (the sysroot, or the previous tree). */
+static int object_for(struct gen_build *b, int srcfd, size_t i, struct uc_error *err)
 {
 	struct idx_ent *e = &b->next.v[i];
 	char name[OBJNAME_MAX];
@@ -246,53 +287,55 @@ static int object_for(struct gen_build *b, size_t i, struct uc_error *err)
 		key_from_hex(e->key, e->suffix, name, sizeof(name));
 		struct stat ost;
 		if (fstatat(b->store.objfd, name, &ost, AT_SYMLINK_NOFOLLOW) == 0) {
+			pthread_mutex_lock(&b->mu);
 			b->st->unchanged_unread++;
 			b->st->objects_reused++;
+			pthread_mutex_unlock(&b->mu);
 			return 0;
 		}
 	}
-	_cleanup_close_ int fd = skel_open_host_file(b, e);
+	struct stat st;
+	_cleanup_close_ int fd = skel_open_host_file(b, srcfd, e, &st);
 	if (fd < 0)
 		return fd;
-	struct stat st;
-	struct xattr_set xa;
-	if (fstat(fd, &st) < 0 || xattrs_read(fd, &xa) < 0)
+	/* kept for the stub (skel_make_stub), which may be made before the
+	 * object is placed */
+	struct xattr_set *xa = &b->xa[i].set;
+	if (xattrs_read(fd, xa) < 0)
 		return -errno;
+	b->xa[i].have = true;
 	st.st_mode = e->mode; /* setuid bits as the skeleton has them */
 	if (e->cls == W_WRAPPER) {
 		st.st_uid = e->uid; /* root's, whoever built it (skel/wrappers.c) */
 		st.st_gid = e->gid;
 	}
-	int r = objkey_compute(fd, &st, &xa, false, &key);
-	b->st->bytes_read += (uint64_t)st.st_size;
+	int r = objkey_compute(fd, &st, xa, false, &key);
+	count_locked(b, &b->st->bytes_read, (uint64_t)st.st_size);
+	if (r == 0 && (r = elf_file_read(fd, &b->elf[i].f)) == 0)
+		b->elf[i].have = true; /* while its pages are in memory */
 	char hex[2 * OBJKEY_LEN + 1];
 	objkey_hex(&key, hex);
 	size_t suffix;
-	if (r == 0 && strset_get(&b->keys, hex, &suffix)) {
+	if (r == 0 && staged_key(b, hex, &suffix)) {
 		/* the same as a file already staged in this run: its object
 		 * (not in the store before the placing, so not looked up) */
-		xattrs_release(&xa);
 		objkey_hex(&key, e->key);
 		e->suffix = (unsigned)suffix;
 		return 0;
 	}
-	struct obj_src src = {fd, &st, &xa, false, &key};
+	struct obj_src src = {fd, &st, xa, false, &key};
 	struct store_obj obj = {.fd = -1};
 	if (r == 0)
 		r = store_lookup(&b->store, &src, &obj, err);
-	b->st->bytes_read += r == 1 ? (uint64_t)st.st_size : 0; /* the byte compare */
 	if (r == 1) {
+		pthread_mutex_lock(&b->mu);
+		b->st->bytes_read += (uint64_t)st.st_size; /* the byte compare */
 		b->st->objects_reused++;
+		pthread_mutex_unlock(&b->mu);
 	} else if (r == 0) {
-		char tmp[64];
-		r = store_stage_copy(&b->store, fd, &st, &xa, tmp, sizeof(tmp), err);
-		if (r == 0 &&
-		    (!(b->staged[i] = strdup(tmp)) || strset_put(&b->keys, hex, obj.suffix) < 0))
-			r = -ENOMEM;
-		b->nstaged += r == 0;
+		r = stage_new(b, i, fd, &st, xa, hex, obj.suffix, err);
 	}
 	store_obj_close(&obj);
-	xattrs_release(&xa);
 	if (r >= 0) {
 		objkey_hex(&key, e->key);
 		e->suffix = obj.suffix;
@@ -423,46 +466,177 @@ static int make_gen_dirs(struct gen_build *b, const char *tmp, struct uc_error *
 		return uc_fail_errno(err, errno, "generation %s", tmp);
 	b->treefd = openat(b->genfd, "tree", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	b->stubfd = openat(b->genfd, "stubs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	skel_pdir_init(&b->ptree, b->treefd);
 	return b->treefd < 0 || b->stubfd < 0 ? uc_fail_errno(err, errno, "generation %s", tmp) : 0;
 }
 
-/* Every shared file's object: read, hashed, staged when new; one syncfs,
- * then placed. */
-static int make_objects(struct gen_build *b, struct uc_error *err)
+/* The objects phase's workers take the next entry not taken yet, until
+ * there is none or one of them failed. */
+struct objects_run {
+	struct gen_build *b;
+	atomic_size_t next;
+	atomic_bool failed;
+};
+
+struct objects_worker {
+	struct objects_run *run;
+	bool main; /* the main thread: it reports progress */
+	int r;	   /* this worker's failure */
+	struct uc_error err;
+};
+
+static void *objects_work(void *arg)
 {
-	for (size_t i = 0; i < b->next.n; i++) {
-		if (b->next.v[i].cls != W_SHARED && b->next.v[i].cls != W_WRAPPER)
+	struct objects_worker *w = arg;
+	struct gen_build *b = w->run->b;
+	for (;;) {
+		size_t i = atomic_fetch_add(&w->run->next, 1);
+		if (i >= b->next.n || atomic_load(&w->run->failed))
+			break;
+		if (w->main)
+			progress(b, "objects", i, b->next.n);
+		struct idx_ent *e = &b->next.v[i];
+		if (e->cls != W_SHARED && e->cls != W_WRAPPER)
 			continue;
-		b->srcfd = b->from_prev[i] ? b->prevtreefd : b->rootfd;
-		progress(b, "objects", i, b->next.n);
-		int e = object_for(b, i, err);
-		if (e == -ESTALE || e == -ENOENT)
-			b->next.v[i].cls = W_NOT_TAKEN; /* changed or gone since its stat */
-		else if (e < 0)
-			return err->kind ? e
-					 : uc_fail_errno(err, e, "skeleton: %s", b->next.v[i].path);
+		int r = object_for(b, b->from_prev[i] ? b->prevtreefd : b->rootfd, i, &w->err);
+		if (r == -ESTALE || r == -ENOENT) {
+			e->cls = W_NOT_TAKEN; /* changed or gone since its stat */
+		} else if (r < 0) {
+			w->r = w->err.kind ? r : uc_fail_errno(&w->err, r, "skeleton: %s", e->path);
+			atomic_store(&w->run->failed, true);
+			break;
+		}
 	}
-	progress(b, "objects", b->next.n, b->next.n);
-	return place_staged(b, err);
+	return NULL;
 }
 
-/* Every path in order into tree/ and stubs/ and the manifest; then the
- * linker cache and the ELF check, which add to the manifest too. */
+/* Every shared file's object: read, hashed, staged when new (in two
+ * threads where there are two CPUs: hashing and the filesystem's
+ * transactions of one file overlap another's). Placed by make_paths. */
+static int make_objects(struct gen_build *b, struct uc_error *err)
+{
+	struct objects_run run = {.b = b};
+	struct objects_worker w[2] = {{.run = &run, .main = true}, {.run = &run}};
+	pthread_t th;
+	bool two = sysconf(_SC_NPROCESSORS_ONLN) > 1 && b->next.n > 64 &&
+		   pthread_create(&th, NULL, objects_work, &w[1]) == 0;
+	objects_work(&w[0]);
+	if (two)
+		pthread_join(th, NULL);
+	for (size_t k = 0; k < 2; k++)
+		if (w[k].r < 0) {
+			*err = w[k].err;
+			return w[k].r;
+		}
+	progress(b, "objects", b->next.n, b->next.n);
+	return 0;
+}
+
+/* The ELF header of a file of the new tree read with its object, if any
+ * (elfscan_known). */
+static const struct elf_file *known_elf(void *ctx, const char *path)
+{
+	const struct gen_build *b = ctx;
+	size_t i;
+	if (!strset_get(&b->next.by_path, path, &i) || !b->elf[i].have)
+		return NULL;
+	char cls = b->next.v[i].cls;
+	return cls == W_SHARED || cls == W_WRAPPER ? &b->elf[i].f : NULL;
+}
+
+/* stubs/'s thread: its directories and stubs, in path order. */
+struct stubs_run {
+	struct gen_build *b;
+	char *kind; /* skel_stub_kind of each entry */
+	atomic_bool stop;
+	int r;
+	size_t at; /* the entry that failed */
+};
+
+static void *stubs_work(void *arg)
+{
+	struct stubs_run *s = arg;
+	struct gen_build *b = s->b;
+	struct skel_pdir c;
+	skel_pdir_init(&c, b->stubfd);
+	for (size_t i = 0; s->r == 0 && i < b->next.n && !atomic_load(&s->stop); i++)
+		if (s->kind[i] && (s->r = skel_make_stub(b, &c, i, s->kind[i])) < 0)
+			s->at = i;
+	skel_pdir_release(&c);
+	uc_debug(UC_AREA_GENERAL, "build: stubs/ thread done at %ld ms (CPU %ld ms)",
+		 uc_ms_since(&b->t0), uc_cpu_ms() - b->cpu0);
+	return NULL;
+}
+
+/* What stubs/ shares with tree/ (symlinks, devices, config files), once
+ * both are made. */
+static int link_stubs(struct gen_build *b, struct uc_error *err)
+{
+	struct skel_pdir t, s;
+	skel_pdir_init(&t, b->treefd);
+	skel_pdir_init(&s, b->stubfd);
+	int r = 0;
+	size_t i = 0;
+	for (; r == 0 && i < b->next.n; i++)
+		r = skel_link_stub(b, &t, &s, i);
+	skel_pdir_release(&t);
+	skel_pdir_release(&s);
+	return r < 0 ? uc_fail_errno(err, r, "skeleton: %s (stubs/)", b->next.v[i - 1].path) : 0;
+}
+
+/* While a second thread makes stubs/: the new objects placed (after one
+ * syncfs), tree/ in path order with the manifest, then its linker cache
+ * (ldconfig needs tree/ only); what the two trees share is linked after
+ * both, then the ELF check, which reads tree/ (what this build read of its
+ * files already: known_elf). */
 static int make_paths(struct gen_build *b, struct manifest_writer *mw, struct uc_error *err)
 {
-	int r = 0;
+	struct stubs_run s = {.b = b, .kind = malloc(b->next.n + 1)};
+	if (!s.kind)
+		return uc_fail(err, UC_INTERNAL, "out of memory");
+	for (size_t i = 0; i < b->next.n; i++)
+		s.kind[i] = skel_stub_kind(b, i);
+	pthread_t th;
+	bool thread = pthread_create(&th, NULL, stubs_work, &s) == 0;
+	if (!thread)
+		stubs_work(&s); /* no second thread: one after the other */
+	/* stubs/ needs the objects' names only: it is made while the staged
+	 * copies are made durable and placed */
+	int r = place_staged(b, err);
+	uc_debug(UC_AREA_GENERAL, "build: objects placed at %ld ms (CPU %ld ms)",
+		 uc_ms_since(&b->t0), uc_cpu_ms() - b->cpu0);
 	for (size_t i = 0; r == 0 && i < b->next.n; i++) {
-		b->srcfd = b->from_prev[i] ? b->prevtreefd : b->rootfd;
 		progress(b, "paths", i, b->next.n);
 		if (b->next.v[i].cls != W_NOT_TAKEN)
 			r = skel_make_entry(b, i, mw, err);
 	}
 	progress(b, "paths", b->next.n, b->next.n);
 	skel_seal_fresh(b); /* even after a failure: no object stays without +i */
-	if (r < 0)
-		return r;
-	return elfscan_finish(b->rootfd, b->treefd, b->stubfd, b->genfd, mw, &b->next, &b->ws,
-			      b->st, err);
+	uc_debug(UC_AREA_GENERAL, "build: tree/ made at %ld ms (CPU %ld ms)", uc_ms_since(&b->t0),
+		 uc_cpu_ms() - b->cpu0);
+	_cleanup_free_ char *cache = NULL;
+	size_t clen = 0;
+	if (r == 0)
+		r = ldcache_run(b->rootfd, b->treefd, &cache, &clen, err);
+	uc_debug(UC_AREA_GENERAL, "build: linker cache made at %ld ms (CPU %ld ms)",
+		 uc_ms_since(&b->t0), uc_cpu_ms() - b->cpu0);
+	atomic_store(&s.stop, r < 0);
+	if (thread)
+		pthread_join(th, NULL);
+	uc_debug(UC_AREA_GENERAL, "build: stubs/ made at %ld ms (CPU %ld ms)", uc_ms_since(&b->t0),
+		 uc_cpu_ms() - b->cpu0);
+	if (r == 0 && s.r < 0)
+		r = uc_fail_errno(err, s.r, "skeleton: %s (stubs/)", b->next.v[s.at].path);
+	free(s.kind);
+	if (r == 0)
+		r = link_stubs(b, err);
+	if (r == 0)
+		r = ldcache_place(b->treefd, b->stubfd, cache, clen, mw, b->st, err);
+	struct elfscan_known k = {known_elf, b};
+	if (r == 0)
+		r = elfscan_generation(b->treefd, b->genfd, &b->next, &k, &b->ws.elf_added,
+				       &b->ws.elf_recheck, b->st, err);
+	return r;
 }
 
 /* tmp made durable and renamed to gen, then current switched to it. */
@@ -476,6 +650,14 @@ static int publish(struct gen_build *b, const char *tmp, const char *gen, struct
 	return r < 0 ? uc_fail_errno(err, r, "switching current to %s", gen) : 0;
 }
 
+/* The debug line of a phase: wall time since t0, and the CPU time of the
+ * process (all its threads) since the build began. */
+static void phase_done(const char *gen, const char *what, const struct timespec *t0, long cpu0)
+{
+	uc_debug(UC_AREA_GENERAL, "build %s: %s at %ld ms (CPU %ld ms)", gen, what, uc_ms_since(t0),
+		 uc_cpu_ms() - cpu0);
+}
+
 /* Objects first, then every path in order, the manifest and the index;
  * then the rename. A failure leaves gen.tmp (removed by the caller). */
 static int build(struct gen_build *b, const char *gen, struct uc_error *err)
@@ -486,41 +668,51 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 	if (r < 0)
 		return r;
 	b->staged = calloc(b->next.n + 1, sizeof(*b->staged));
+	b->elf = calloc(b->next.n + 1, sizeof(*b->elf));
+	b->xa = calloc(b->next.n + 1, sizeof(*b->xa));
 	if (!b->from_prev)
 		b->from_prev = calloc(b->next.n + 1, sizeof(*b->from_prev));
-	if (!b->staged || !b->from_prev)
+	if (!b->staged || !b->elf || !b->xa || !b->from_prev)
 		return uc_fail(err, UC_INTERNAL, "out of memory");
 	struct manifest_writer *mw = NULL;
 	struct timespec t0;
 	uc_clock_now(&t0);
+	long cpu0 = uc_cpu_ms();
+	b->t0 = t0;
+	b->cpu0 = cpu0;
 	if ((r = make_objects(b, err)) < 0 || (r = manifest_create(&mw, b->genfd, gen, err)) < 0)
 		return r;
-	uc_debug(UC_AREA_GENERAL, "build %s: objects at %ld ms", gen, uc_ms_since(&t0));
+	phase_done(gen, "objects", &t0, cpu0);
 	if ((r = make_paths(b, mw, err)) < 0) {
 		manifest_abort(mw);
 		return r;
 	}
-	uc_debug(UC_AREA_GENERAL, "build %s: paths, linker cache, ELF check at %ld ms", gen,
-		 uc_ms_since(&t0));
+	phase_done(gen, "paths, linker cache, ELF check", &t0, cpu0);
 	if ((r = manifest_commit(mw, err)) < 0 || (r = index_write(&b->next, b->genfd, err)) < 0 ||
 	    (r = skel_cfg_missing_write(b->genfd, &b->ws.cfg_missing, err)) < 0)
 		return r;
-	uc_debug(UC_AREA_GENERAL, "build %s: manifest and index at %ld ms", gen, uc_ms_since(&t0));
+	phase_done(gen, "manifest and index", &t0, cpu0);
 	r = publish(b, tmp, gen, err); /* tree/ and stubs/ durable first */
-	uc_debug(UC_AREA_GENERAL, "build %s: published at %ld ms", gen, uc_ms_since(&t0));
+	phase_done(gen, "published", &t0, cpu0);
 	return r;
 }
 
 static void release(struct gen_build *b)
 {
-	int fds[] = {b->rootfd, b->skelfd, b->genfd, b->treefd,
-		     b->stubfd, b->ptree,  b->pstub, b->prevtreefd};
+	int fds[] = {b->rootfd, b->skelfd, b->genfd, b->treefd, b->stubfd, b->prevtreefd};
+	skel_pdir_release(&b->ptree);
 	for (size_t i = 0; i < UC_ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	for (size_t i = 0; b->staged && i < b->next.n; i++)
 		free(b->staged[i]);
 	free(b->staged);
+	for (size_t i = 0; b->elf && i < b->next.n; i++)
+		elf_file_release(&b->elf[i].f);
+	free(b->elf);
+	for (size_t i = 0; b->xa && i < b->next.n; i++)
+		xattrs_release(&b->xa[i].set);
+	free(b->xa);
 	free(b->from_prev);
 	strset_release(&b->keys);
 	strset_release(&b->fresh);
@@ -599,7 +791,10 @@ static int full_update(struct gen_build *b, unsigned *next, struct uc_error *err
 	struct skel_stats *st = b->st;
 	bool changed = false;
 	b->wrpm.prev = &b->rpm_prev;
+	struct timespec t0;
+	uc_clock_now(&t0);
 	int r = wanted_build_rpm(&b->ws, o->cfg, o->conf, b->rootfd, NULL, &b->wrpm, &b->wrap, err);
+	uc_debug(UC_AREA_GENERAL, "update: the wanted set in %ld ms", uc_ms_since(&t0));
 	if (r < 0)
 		return r;
 	b->rpm_read = b->rpm_read || (o->conf->rpms.n && !b->wrpm.reused);
@@ -634,10 +829,10 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 			      .genfd = -1,
 			      .treefd = -1,
 			      .stubfd = -1,
-			      .ptree = -1,
-			      .pstub = -1,
-			      .prevtreefd = -1};
+			      .prevtreefd = -1,
+			      .mu = PTHREAD_MUTEX_INITIALIZER};
 	memset(st, 0, sizeof(*st));
+	skel_pdir_init(&b.ptree, -1);
 	path_dircache_init(&b.sigdc);
 	store_init_empty(&b.store, 0);
 	unsigned next = 0;

@@ -6,6 +6,7 @@
 #include "lib/objkey.h"
 #include "lib/path.h"
 #include "lib/store.h"
+#include "skel/elfdeps.h"
 #include "skel/index.h"
 #include "skel/manifest.h"
 #include "skel/rpmcache.h"
@@ -14,8 +15,21 @@
 #include "skel/wrappers.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <time.h>
+#include <sys/stat.h>
+
+/* The parent directory last opened in tree/ or stubs/ (entries come sorted,
+ * so siblings share it). */
+struct skel_pdir {
+	int rootfd; /* tree/ or stubs/, not owned */
+	int fd;
+	char path[PATH_MAX];
+};
+void skel_pdir_init(struct skel_pdir *c, int rootfd);
+void skel_pdir_release(struct skel_pdir *c);
 
 struct gen_build {
 	const struct skel_opts *o;
@@ -29,26 +43,37 @@ struct gen_build {
 	struct path_dircache sigdc; /* signature(): the last parent directory */
 	int prevtreefd;		    /* the current generation's tree/ */
 	bool *from_prev;	    /* per next entry: taken from the previous generation */
-	int srcfd;		    /* where the entry being made is read: sysroot or prevtree */
+	pthread_mutex_t mu;	    /* the objects phase's threads: keys, staged, counters */
 	struct wanted_set ws;
 	struct rpmcache rpm_prev; /* skel/rpm-files: the packages' files as last read */
 	bool rpm_read;		  /* the rpmdb was read: rpm-files is written again */
 	struct wanted_rpm wrpm;
-	/* the parent directory last opened in tree/ and stubs/ (entries come
-	 * sorted, so siblings share it) */
-	char parent[PATH_MAX];
-	int ptree, pstub;
-	char **staged;	    /* per next-index entry: store/tmp name of its new object */
-	struct strset keys; /* keys staged in this run (identical files: one copy) */
+	struct skel_pdir ptree; /* tree/'s, for skel_make_entry */
+	char **staged;		/* per next-index entry: store/tmp name of its new object */
+	struct strset keys;	/* keys staged in this run (identical files: one copy) */
 	/* objects this run created -> names of tree/ still to link to each:
 	 * they get +i once, after their last link (an object already +i is
 	 * unset and set again around each link) */
 	struct strset fresh;
 	size_t nstaged;
-	struct strv prev_elf;	  /* the current generation's elfdeps additions */
-	struct strv prev_recheck; /* ... the objects to look at again */
-	bool prev_elf_missing;	  /* ... it misses libraries and has no recheck list */
+	struct strv prev_elf;	   /* the current generation's elfdeps additions */
+	struct strv prev_recheck;  /* ... the objects to look at again */
+	bool prev_elf_missing;	   /* ... it misses libraries and has no recheck list */
 	struct skel_wrappers wrap; /* the proxy's wrapper paths (skel/wrappers.h) */
+	/* per next entry: its ELF header, read with the bytes of its object
+	 * (elfscan_known: the check does not read the new tree again) */
+	struct build_elf {
+		bool have;
+		struct elf_file f;
+	} * elf;
+	struct timespec t0; /* the build's start, for UNICAGE_DEBUG=general */
+	long cpu0;
+	/* per next entry read in this run: its file's xattrs, which its object
+	 * has (for its stub, made before the object is placed) */
+	struct build_xa {
+		bool have;
+		struct xattr_set set;
+	} * xa;
 };
 
 /* The object name of a key kept as hex in an index. */
@@ -59,12 +84,24 @@ static inline void key_from_hex(const char *hex, unsigned suffix, char *name, si
 	objkey_name(&key, suffix, name, size);
 }
 
-/* Entry i of the new index made in tree/ and stubs/, its manifest record
- * written. */
+/* Entry i of the new index made in tree/, its manifest record written. */
 int skel_make_entry(struct gen_build *b, size_t i, struct manifest_writer *mw,
 		    struct uc_error *err);
-/* The host file of e opened inside sysroot (or the previous tree), still
- * the inode the walk saw: else -ESTALE. */
-int skel_open_host_file(struct gen_build *b, const struct idx_ent *e);
+/* The host file of e opened inside sysroot (or the previous tree: srcfd),
+ * still the inode the walk saw: else -ESTALE. st gets its fstat. */
+int skel_open_host_file(struct gen_build *b, int srcfd, const struct idx_ent *e, struct stat *st);
+/* What stubs/ gets of entry i from skel_make_stub: 'd' a directory, 'h' a
+ * directory that holds homes (bare), 'f' a stub, 0 nothing. Taken before
+ * tree/ is made, so that the stubs/ thread reads nothing tree/'s changes:
+ * tree/ drops a directory or shared file only when its parent is not a
+ * directory there, and then stubs/ lacks that parent too (its symlinks come
+ * later): both trees hold the same entries. */
+char skel_stub_kind(const struct gen_build *b, size_t i);
+/* Entry i in stubs/ (c: stubs/'s parent cache), as kind says. Thread-safe
+ * against skel_make_entry: it reads only what the objects phase wrote. */
+int skel_make_stub(struct gen_build *b, struct skel_pdir *c, size_t i, char kind);
+/* After both trees: entry i, a symlink, device or config file of tree/,
+ * put into stubs/ too (t, s: the parent caches of tree/ and stubs/). */
+int skel_link_stub(struct gen_build *b, struct skel_pdir *t, struct skel_pdir *s, size_t i);
 /* +i on the new objects that did not get it with their last name. */
 void skel_seal_fresh(struct gen_build *b);

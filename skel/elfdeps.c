@@ -104,23 +104,14 @@ static int read_interp(Elf *e, const GElf_Phdr *ph, struct elf_info *info)
 	return info->interp ? 0 : -ENOMEM;
 }
 
-int elf_info_read(int fd, struct elf_info *info)
+/* The dynamic part of the ELF object e (elf_info_read's result). */
+static int info_from(Elf *e, const GElf_Ehdr *eh, struct elf_info *info)
 {
-	memset(info, 0, sizeof(*info));
-	unsigned char magic[4];
-	if (pread(fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) ||
-	    memcmp(magic, ELFMAG, SELFMAG) != 0)
-		return 1;
-	elf_version(EV_CURRENT);
-	_cleanup_(elf_end_p) Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	GElf_Ehdr eh;
 	size_t phnum;
-	if (!e || elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh) || elf_getphdrnum(e, &phnum))
-		return 1;
-	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
+	if (elf_getphdrnum(e, &phnum) || (eh->e_type != ET_EXEC && eh->e_type != ET_DYN))
 		return 1;
 	info->elfclass = gelf_getclass(e);
-	info->machine = eh.e_machine;
+	info->machine = eh->e_machine;
 	struct loads l = {.n = 0};
 	GElf_Phdr ph, dyn = {0}, interp = {0};
 	for (size_t i = 0; i < phnum; i++) {
@@ -138,9 +129,59 @@ int elf_info_read(int fd, struct elf_info *info)
 	int r = interp.p_type == PT_INTERP ? read_interp(e, &interp, info) : 0;
 	if (r == 0 && dyn.p_type == PT_DYNAMIC)
 		r = read_dynamic(e, &dyn, &l, info);
-	if (r < 0)
+	return r;
+}
+
+/* fd's ELF handle and header, after a look at its magic: NULL if it is no
+ * ELF file. */
+static Elf *elf_open(int fd, GElf_Ehdr *eh)
+{
+	unsigned char magic[4];
+	if (pread(fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) ||
+	    memcmp(magic, ELFMAG, SELFMAG) != 0)
+		return NULL;
+	elf_version(EV_CURRENT);
+	Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (e && (elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, eh))) {
+		elf_end(e);
+		e = NULL;
+	}
+	return e;
+}
+
+int elf_info_read(int fd, struct elf_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	GElf_Ehdr eh;
+	_cleanup_(elf_end_p) Elf *e = elf_open(fd, &eh);
+	int r = e ? info_from(e, &eh, info) : 1;
+	if (r != 0)
 		elf_info_release(info);
 	return r;
+}
+
+/* What compatible() asks of an ELF header: its class and machine, for a
+ * shared object only. */
+static size_t compat_of(Elf *e, const GElf_Ehdr *eh)
+{
+	return eh->e_type == ET_DYN ? ((size_t)gelf_getclass(e) << 16 | eh->e_machine) + 1 : 0;
+}
+
+int elf_file_read(int fd, struct elf_file *f)
+{
+	memset(f, 0, sizeof(*f));
+	GElf_Ehdr eh;
+	_cleanup_(elf_end_p) Elf *e = elf_open(fd, &eh);
+	f->r = e ? info_from(e, &eh, &f->info) : 1;
+	if (f->r != 0)
+		elf_info_release(&f->info);
+	f->compat = e ? compat_of(e, &eh) : 0;
+	return f->r == -ENOMEM ? -ENOMEM : 0;
+}
+
+void elf_file_release(struct elf_file *f)
+{
+	elf_info_release(&f->info);
 }
 
 void elf_info_release(struct elf_info *info)
@@ -460,22 +501,21 @@ static bool expand(const char *in, const char *origin, const struct elf_info *ob
 	return true;
 }
 
-/* Is real an ELF shared object ld.so would take for obj (class, machine)? */
+/* Is real an ELF shared object ld.so would take for obj (class, machine)?
+ * What the tree's builder read already (t->known) is not read again. */
 static bool compatible(struct elf_tree *t, const char *real, const struct elf_info *obj)
 {
 	size_t v;
-	if (!strset_get(&t->compat, real, &v)) {
+	const struct elf_file *f = t->known ? t->known(t->known_ctx, real) : NULL;
+	if (f) {
+		v = f->compat;
+	} else if (!strset_get(&t->compat, real, &v)) {
 		v = 0;
 		_cleanup_close_ int fd = tree_open_file(t->rootfd, real);
-		unsigned char id[EI_NIDENT + 20];
-		if (fd >= 0 && pread(fd, id, sizeof(id), 0) == (ssize_t)sizeof(id) &&
-		    memcmp(id, ELFMAG, SELFMAG) == 0) {
-			elf_version(EV_CURRENT);
-			_cleanup_(elf_end_p) Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-			GElf_Ehdr eh;
-			if (e && gelf_getehdr(e, &eh) && eh.e_type == ET_DYN)
-				v = ((size_t)gelf_getclass(e) << 16 | eh.e_machine) + 1;
-		}
+		GElf_Ehdr eh;
+		_cleanup_(elf_end_p) Elf *e = fd >= 0 ? elf_open(fd, &eh) : NULL;
+		if (e)
+			v = compat_of(e, &eh);
 		strset_put(&t->compat, real, v);
 	}
 	return v == (((size_t)obj->elfclass << 16 | obj->machine) + 1);

@@ -36,6 +36,23 @@ struct elf_info {
 int elf_info_read(int fd, struct elf_info *info);
 void elf_info_release(struct elf_info *info);
 
+/* What the checks need of one file, read once: elf_info_read's result (r:
+ * 0, 1, or -EINVAL when damaged) and info, and compat, the class and
+ * machine of an ELF shared object (class << 16 | machine, + 1; 0 for
+ * anything else), which is what makes it a candidate for a DT_NEEDED. */
+struct elf_file {
+	int r;
+	size_t compat;
+	struct elf_info info;
+};
+/* 0 (f to release), or -ENOMEM. */
+int elf_file_read(int fd, struct elf_file *f);
+void elf_file_release(struct elf_file *f);
+
+/* The file at path (absolute, a real path of the tree) as its builder read
+ * it already, or NULL: then it is opened in the tree. */
+typedef const struct elf_file *(*elf_known_fn)(void *ctx, const char *path);
+
 /* The real path of path inside the tree rootfd (every symlink followed
  * inside the tree, at most 40), written to real ("/usr/lib64/libc.so.6");
  * each symlink passed is appended to links (may be NULL) by its own path.
@@ -63,6 +80,8 @@ struct elf_tree {
 	 * (skel/noop.h) saying where it led just before it was tried (so that
 	 * whatever appears there after the try makes the record fail) */
 	struct strv *probes;
+	elf_known_fn known; /* may be NULL */
+	void *known_ctx;
 };
 
 /* Read the tree's etc/ld.so.conf (with includes) and etc/ld.so.cache; both

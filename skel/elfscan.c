@@ -72,30 +72,39 @@ static int check_one(struct elf_tree *t, const char *path, const struct elf_info
 	return r;
 }
 
-int elfscan_paths(int treefd, const struct strv *paths, struct elf_report *rep)
+int elfscan_paths(int treefd, const struct strv *paths, elf_known_fn known, void *ctx,
+		  struct elf_report *rep)
 {
 	struct elf_tree t;
 	struct path_dircache dc;
 	path_dircache_init(&dc);
 	int r = elf_tree_load(&t, treefd);
+	t.known = known;
+	t.known_ctx = ctx;
 	for (size_t i = 0; r == 0 && i < paths->n; i++) {
 		const char *p = paths->v[i];
-		struct stat st;
 		if (p[0] != '/' || !p[1])
 			continue;
-		/* a generation's own tree, which nothing else writes: opened in
-		 * its directory (paths come sorted), no check for a file
-		 * replaced in between */
-		_cleanup_close_ int fd = path_openat_in_root(&dc, treefd, p, O_RDONLY | O_NONBLOCK);
-		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-			continue;
+		const struct elf_file *f = known ? known(ctx, p) : NULL;
+		struct elf_file own = {.r = 1};
+		if (!f) {
+			/* a generation's own tree, which nothing else writes:
+			 * opened in its directory (paths come sorted), no check
+			 * for a file replaced in between */
+			struct stat st;
+			_cleanup_close_ int fd =
+			    path_openat_in_root(&dc, treefd, p, O_RDONLY | O_NONBLOCK);
+			if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+				continue;
+			own.r = elf_info_read(fd, &own.info);
+			f = &own;
+		}
 		rep->files++;
-		struct elf_info info;
-		if (elf_info_read(fd, &info) != 0)
-			continue; /* not dynamic ELF, or damaged: nothing ld.so would load */
-		rep->elf_files++;
-		r = check_one(&t, p, &info, rep);
-		elf_info_release(&info);
+		if (f->r == 0) { /* else not dynamic ELF, or damaged: nothing ld.so would load */
+			rep->elf_files++;
+			r = check_one(&t, p, &f->info, rep);
+		}
+		elf_file_release(&own);
 	}
 	elf_tree_release(&t);
 	path_dircache_release(&dc);
@@ -138,7 +147,9 @@ int elfscan_write(int genfd, const struct elf_report *rep, const struct strv *ad
 		tsv_put(f, rep->v[i].lib);
 		fputc('\n', f);
 	}
-	int r = fflush(f) != 0 || fsync(fd) < 0 ? -errno : 0;
+	/* no fsync: the generation being built is made durable whole (one
+	 * syncfs) before it is published */
+	int r = fflush(f) != 0 ? -errno : 0;
 	return fclose(f) != 0 && r == 0 ? -errno : r;
 }
 
@@ -241,8 +252,8 @@ static void warn_missing(const struct elf_report *rep)
 }
 
 int elfscan_generation(int treefd, int genfd, const struct skel_index *next,
-		       const struct strv *added, const struct strv *recheck, struct skel_stats *st,
-		       struct uc_error *err)
+		       const struct elfscan_known *k, const struct strv *added,
+		       const struct strv *recheck, struct skel_stats *st, struct uc_error *err)
 {
 	struct strv paths = STRV_INIT;
 	struct elf_report rep = {0};
@@ -253,7 +264,7 @@ int elfscan_generation(int treefd, int genfd, const struct skel_index *next,
 			r = strv_push(&paths, e->path);
 	}
 	if (r == 0)
-		r = elfscan_paths(treefd, &paths, &rep);
+		r = elfscan_paths(treefd, &paths, k ? k->fn : NULL, k ? k->ctx : NULL, &rep);
 	strv_clear(&paths);
 	if (r == 0)
 		r = elfscan_write(genfd, &rep, added, recheck);
@@ -265,21 +276,6 @@ int elfscan_generation(int treefd, int genfd, const struct skel_index *next,
 	}
 	elf_report_release(&rep);
 	return r < 0 ? uc_fail_errno(err, r, "ELF dependencies of the new generation") : 0;
-}
-
-int elfscan_finish(int rootfd, int treefd, int stubfd, int genfd, struct manifest_writer *mw,
-		   const struct skel_index *next, const struct wanted_set *ws,
-		   struct skel_stats *st, struct uc_error *err)
-{
-	struct timespec t0;
-	uc_clock_now(&t0);
-	int r = ldcache_make(rootfd, treefd, stubfd, mw, st, err);
-	uc_debug(UC_AREA_GENERAL, "elfscan: linker cache in %ld ms", uc_ms_since(&t0));
-	if (r < 0)
-		return r;
-	r = elfscan_generation(treefd, genfd, next, &ws->elf_added, &ws->elf_recheck, st, err);
-	uc_debug(UC_AREA_GENERAL, "elfscan: ELF check done at %ld ms", uc_ms_since(&t0));
-	return r;
 }
 
 /* ---- the wanted set ------------------------------------------------------------- */

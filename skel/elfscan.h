@@ -13,6 +13,7 @@
 
 #include "lib/error.h"
 #include "lib/strv.h"
+#include "skel/elfdeps.h"
 #include "skel/index.h"
 #include "skel/manifest.h"
 #include "skel/skel.h"
@@ -31,12 +32,16 @@ struct elf_report {
 	uint64_t elf_files; /* dynamic ELF objects among them */
 };
 
-/* Check each of paths (regular files, absolute, real paths of the tree). */
-int elfscan_paths(int treefd, const struct strv *paths, struct elf_report *rep);
+/* Check each of paths (regular files, absolute, real paths of the tree).
+ * known (may be NULL) gives what the tree's builder read of a file already
+ * (skel/elfdeps.h): such a file is not opened again. */
+int elfscan_paths(int treefd, const struct strv *paths, elf_known_fn known, void *ctx,
+		  struct elf_report *rep);
 void elf_report_release(struct elf_report *rep);
 
 /* The generation's elfdeps file: what was added to the wanted set and what
- * is missing. elfscan_read: -ENOENT when the generation has none. */
+ * is missing (into a generation being built: not fsynced). elfscan_read:
+ * -ENOENT when the generation has none. */
 int elfscan_write(int genfd, const struct elf_report *rep, const struct strv *added,
 		  const struct strv *recheck);
 int elfscan_read(int genfd, struct elf_report *rep, struct strv *added);
@@ -47,17 +52,21 @@ int elfscan_read(int genfd, struct elf_report *rep, struct strv *added);
  * then read every program again. */
 int elfscan_read_added(int genfd, struct strv *added, struct strv *recheck);
 
-/* skel/build.c, before publishing: check the new tree (the regular files of
- * next), write gen/elfdeps, warn about what is missing, count it. */
-int elfscan_generation(int treefd, int genfd, const struct skel_index *next,
-		       const struct strv *added, const struct strv *recheck, struct skel_stats *st,
-		       struct uc_error *err);
+/* The ELF headers a build read from the files it took (their objects'
+ * bytes), so that the check need not read the new tree: on a filesystem
+ * that clones (XFS, btrfs) its files share no page cache with the host's
+ * and every read of them would go to the disk. */
+struct elfscan_known {
+	elf_known_fn fn;
+	void *ctx;
+};
 
-/* skel/build.c's hook before publishing: the generation's linker cache
- * (skel/ldcache.h), then elfscan_generation with the set's additions. */
-int elfscan_finish(int rootfd, int treefd, int stubfd, int genfd, struct manifest_writer *mw,
-		   const struct skel_index *next, const struct wanted_set *ws,
-		   struct skel_stats *st, struct uc_error *err);
+/* skel/build.c, before publishing: check the new tree (the regular files of
+ * next), write gen/elfdeps, warn about what is missing, count it. k may be
+ * NULL. */
+int elfscan_generation(int treefd, int genfd, const struct skel_index *next,
+		       const struct elfscan_known *k, const struct strv *added,
+		       const struct strv *recheck, struct skel_stats *st, struct uc_error *err);
 
 /* skel/wanted.c: add(ctx, path) puts a path into the wanted set (1 if it
  * was not there). programs are the conf.d paths of the set; what was added

@@ -77,7 +77,9 @@ int index_write(const struct skel_index *ix, int dirfd, struct uc_error *err)
 			e->dev, e->ino, e->size, e->mtime_ns, e->ctime_ns, e->mode, e->uid, e->gid,
 			e->cls, e->key[0] ? e->key : "-", e->suffix);
 	}
-	int r = fflush(f) == 0 && fsync(fd) == 0 ? 0 : -errno;
+	/* no fsync: it is written into a generation being built, which is
+	 * made durable whole (one syncfs) before it is published */
+	int r = fflush(f) == 0 ? 0 : -errno;
 	fclose(f);
 	if (r == 0 && renameat(dirfd, "index.tmp", dirfd, "index") < 0)
 		r = -errno;

@@ -34,6 +34,8 @@ int index_add(struct skel_index *ix, const struct idx_ent *e);
 const struct idx_ent *index_find(const struct skel_index *ix, const char *path);
 /* Same host identity and the same result? */
 bool index_same(const struct idx_ent *a, const struct idx_ent *b);
+/* Into dirfd (a generation being built: not fsynced, the build makes the
+ * generation durable whole before publishing it). */
 int index_write(const struct skel_index *ix, int dirfd, struct uc_error *err);
 /* A missing index is an empty one. */
 int index_read(struct skel_index *ix, int dirfd, struct uc_error *err);

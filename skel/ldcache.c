@@ -324,10 +324,11 @@ static int place(int treefd, int stubfd, const char *data, size_t len, struct ma
 	return 0;
 }
 
-int ldcache_make(int rootfd, int treefd, int stubfd, struct manifest_writer *mw,
-		 struct skel_stats *st, struct uc_error *err)
+int ldcache_run(int rootfd, int treefd, char **data, size_t *len, struct uc_error *err)
 {
 	char bin[64], msg[300] = "";
+	*data = NULL;
+	*len = 0;
 	_cleanup_close_ int binfd = find_ldconfig(rootfd, bin, sizeof(bin));
 	if (binfd < 0) {
 		uc_log(UC_LOG_INFO, "no ldconfig in the sysroot: the generation has no "
@@ -341,14 +342,17 @@ int ldcache_make(int rootfd, int treefd, int stubfd, struct manifest_writer *mw,
 	_cleanup_close_ int workfd =
 	    openat(treefd, WORKDIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int r = workfd < 0 ? -errno : run_ldconfig(treefd, binfd, msg, sizeof(msg));
-	_cleanup_free_ char *data = NULL;
-	size_t len = 0;
 	if (r == 0)
-		r = read_result(workfd, &data, &len);
-	if (rm_workdir(treefd) < 0)
+		r = read_result(workfd, data, len);
+	if (rm_workdir(treefd) < 0) {
+		free(*data);
+		*data = NULL;
 		return uc_fail(err, UC_INTERNAL, "linker cache: cannot remove %s from the new tree",
 			       WORKDIR);
+	}
 	if (r < 0) {
+		free(*data);
+		*data = NULL;
 		uc_log(UC_LOG_WARN,
 		       "linker cache: the sysroot's %s failed on the new tree (%s): the "
 		       "generation has no /etc/ld.so.cache",
@@ -357,6 +361,23 @@ int ldcache_make(int rootfd, int treefd, int stubfd, struct manifest_writer *mw,
 	}
 	if (*msg)
 		uc_log(UC_LOG_INFO, "linker cache: %s said: %s", bin, msg);
-	r = place(treefd, stubfd, data, len, mw, st);
+	return 0;
+}
+
+int ldcache_place(int treefd, int stubfd, const char *data, size_t len, struct manifest_writer *mw,
+		  struct skel_stats *st, struct uc_error *err)
+{
+	if (!data)
+		return 0;
+	int r = place(treefd, stubfd, data, len, mw, st);
 	return r < 0 ? uc_fail_errno(err, r, "linker cache %s", LDCACHE_PATH) : 0;
+}
+
+int ldcache_make(int rootfd, int treefd, int stubfd, struct manifest_writer *mw,
+		 struct skel_stats *st, struct uc_error *err)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+	int r = ldcache_run(rootfd, treefd, &data, &len, err);
+	return r < 0 ? r : ldcache_place(treefd, stubfd, data, len, mw, st, err);
 }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "lib/error.h"
 #include "skel/manifest.h"
@@ -26,3 +27,10 @@ bool ldcache_is_generated(const char *path);
  * generation has no cache, a warning says why (0). -errno/err otherwise. */
 int ldcache_make(int rootfd, int treefd, int stubfd, struct manifest_writer *mw,
 		 struct skel_stats *st, struct uc_error *err);
+
+/* ldcache_make in two steps, so that stubs/ can be made meanwhile: the
+ * cache made for tree/ (ldconfig needs tree/ only) into *data (malloc'd;
+ * NULL when there is none, a warning said why), then placed. */
+int ldcache_run(int rootfd, int treefd, char **data, size_t *len, struct uc_error *err);
+int ldcache_place(int treefd, int stubfd, const char *data, size_t len, struct manifest_writer *mw,
+		  struct skel_stats *st, struct uc_error *err);

@@ -129,8 +129,8 @@ int manifest_commit(struct manifest_writer *w, struct uc_error *err)
 		r = flush_out(w, tail, (size_t)n, ZSTD_e_end);
 	}
 	free(d);
-	if (r == 0 && fsync(w->fd) < 0)
-		r = -errno;
+	/* no fsync: the generation being built is made durable whole (one
+	 * syncfs) before it is published */
 	if (r == 0 && renameat(w->dirfd, TMPNAME, w->dirfd, "manifest.zst") < 0)
 		r = -errno;
 	if (r < 0) {

@@ -33,7 +33,9 @@ struct manifest_writer;
 
 int manifest_create(struct manifest_writer **w, int dirfd, const char *gen, struct uc_error *err);
 int manifest_add(struct manifest_writer *w, const struct manifest_rec *r);
-/* Trailer, flush, fsync, rename into place as "manifest.zst"; frees w. */
+/* Trailer, flush, rename into place as "manifest.zst"; frees w. Not
+ * fsynced: written into a generation being built, which is made durable
+ * whole before it is published (skel/build.c). */
 int manifest_commit(struct manifest_writer *w, struct uc_error *err);
 /* Drop an unfinished manifest (temp file removed); frees w. */
 void manifest_abort(struct manifest_writer *w);

@@ -195,6 +195,69 @@ static void test_find(void **state)
 	elf_tree_release(&t);
 }
 
+static void read_file_info(const char *rel, struct elf_file *f)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	int fd = open(p, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(elf_file_read(fd, f), 0);
+	close(fd);
+}
+
+/* elf_file_read: elf_info_read's answer and what makes a library a
+ * candidate, in one read. */
+static void test_file_read(void **state)
+{
+	(void)state;
+	struct elf_file f;
+	size_t lib64 = ((size_t)ELFCLASS64 << 16 | EM_X86_64) + 1;
+	read_file_info("usr/lib64/libfoo.so.1.0", &f);
+	assert_int_equal(f.r, 0);
+	assert_int_equal(f.compat, lib64);
+	assert_int_equal(f.info.elfclass, ELFCLASS64);
+	elf_file_release(&f);
+	read_file_info("opt/app/bin/prog", &f);
+	assert_int_equal(f.r, 0);
+	assert_true(strv_contains(&f.info.needed, "libfoo.so.1"));
+	elf_file_release(&f);
+	read_file_info("usr/lib64/libzzz.so.1", &f); /* not ELF */
+	assert_int_equal(f.r, 1);
+	assert_int_equal(f.compat, 0);
+	elf_file_release(&f);
+}
+
+/* What the known hook says of a file is taken instead of the file: here it
+ * says libbaz is no ELF object, so it is not found although it is there;
+ * for the files it does not know (NULL) the tree is read. */
+static const struct elf_file *known_no_baz(void *ctx, const char *path)
+{
+	static const struct elf_file not_elf = {.r = 1, .compat = 0};
+	(*(int *)ctx)++;
+	return strcmp(path, "/opt/other/libbaz.so.3") == 0 ? &not_elf : NULL;
+}
+
+static void test_known(void **state)
+{
+	(void)state;
+	struct elf_tree t;
+	struct elf_info info;
+	char real[PATH_MAX];
+	int asked = 0;
+	assert_int_equal(elf_tree_load(&t, rootfd), 0);
+	t.known = known_no_baz;
+	t.known_ctx = &asked;
+	read_info("opt/app/bin/prog", &info, 0);
+	const char *prog = "/opt/app/bin/prog";
+	assert_int_equal(elf_find_lib(&t, prog, &info, "libbaz.so.3", real, sizeof(real), NULL),
+			 -ENOENT);
+	assert_int_equal(elf_find_lib(&t, prog, &info, "libbar.so.2", real, sizeof(real), NULL), 0);
+	assert_string_equal(real, "/opt/app/lib/libbar.so.2");
+	assert_true(asked >= 2);
+	elf_info_release(&info);
+	elf_tree_release(&t);
+}
+
 /* A new-format cache image as ldconfig writes it: names and paths back. */
 static void test_cache(void **state)
 {
@@ -235,7 +298,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_read),  cmocka_unit_test(test_resolve),
 	    cmocka_unit_test(test_find),  cmocka_unit_test(test_rpath),
-	    cmocka_unit_test(test_cache),
+	    cmocka_unit_test(test_cache), cmocka_unit_test(test_file_read),
+	    cmocka_unit_test(test_known),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
