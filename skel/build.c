@@ -247,28 +247,28 @@ static void count_locked(struct gen_build *b, uint64_t *counter, uint64_t n)
 	pthread_mutex_unlock(&b->mu);
 }
 
-/* Staged already in this run (by another entry, maybe by another thread):
- * its suffix. */
-static bool staged_key(struct gen_build *b, const char *hex, size_t *suffix)
+/* The object of key hex in this run: entry i claims it, unless another
+ * entry did (then true, *owner = that entry). One claim per key, so that
+ * two threads never stage the same bytes: tree/ links a staged copy before
+ * it is placed (skel_make_entry). */
+static int claim_key(struct gen_build *b, const char *hex, size_t i, size_t *owner)
 {
 	pthread_mutex_lock(&b->mu);
-	bool have = strset_get(&b->keys, hex, suffix);
+	int r = strset_insert(&b->keys, hex, i, owner);
 	pthread_mutex_unlock(&b->mu);
-	return have;
+	return r < 0 ? r : r == 0;
 }
 
-/* A new object's copy, staged: known to the entries that follow. Two
- * threads may stage the same bytes at once: place_staged keeps one. */
+/* A new object's copy, staged for entry i (which claimed its key). */
 static int stage_new(struct gen_build *b, size_t i, int fd, const struct stat *st,
-		     const struct xattr_set *xa, const char *hex, unsigned suffix,
-		     struct uc_error *err)
+		     const struct xattr_set *xa, struct uc_error *err)
 {
 	char tmp[64];
 	int r = store_stage_copy(&b->store, fd, st, xa, tmp, sizeof(tmp), err);
 	if (r < 0)
 		return r;
 	pthread_mutex_lock(&b->mu);
-	if (!(b->staged[i] = strdup(tmp)) || strset_put(&b->keys, hex, suffix) < 0)
+	if (!(b->staged[i] = strdup(tmp)))
 		r = -ENOMEM;
 	b->nstaged += r == 0;
 	pthread_mutex_unlock(&b->mu);
@@ -315,12 +315,12 @@ static int object_for(struct gen_build *b, int srcfd, size_t i, struct uc_error 
 		b->elf[i].have = true; /* while its pages are in memory */
 	char hex[2 * OBJKEY_LEN + 1];
 	objkey_hex(&key, hex);
-	size_t suffix;
-	if (r == 0 && staged_key(b, hex, &suffix)) {
-		/* the same as a file already staged in this run: its object
-		 * (not in the store before the placing, so not looked up) */
+	size_t owner;
+	if (r == 0 && (r = claim_key(b, hex, i, &owner)) == 1) {
+		/* the same bytes as another file of this run: its object (its
+		 * suffix once the workers are done: same_object) */
 		objkey_hex(&key, e->key);
-		e->suffix = (unsigned)suffix;
+		b->same_as[i] = owner + 1;
 		return 0;
 	}
 	struct obj_src src = {fd, &st, xa, false, &key};
@@ -333,7 +333,7 @@ static int object_for(struct gen_build *b, int srcfd, size_t i, struct uc_error 
 		b->st->objects_reused++;
 		pthread_mutex_unlock(&b->mu);
 	} else if (r == 0) {
-		r = stage_new(b, i, fd, &st, xa, hex, obj.suffix, err);
+		r = stage_new(b, i, fd, &st, xa, err);
 	}
 	store_obj_close(&obj);
 	if (r >= 0) {
@@ -343,7 +343,9 @@ static int object_for(struct gen_build *b, int srcfd, size_t i, struct uc_error 
 	return r < 0 ? r : 0;
 }
 
-/* After one syncfs: the staged copies move to their names. */
+/* After one syncfs: the staged copies move to their names (tree/ may have
+ * linked them already: the same inodes). Each key was staged once
+ * (claim_key), so a name taken meanwhile is an error. */
 static int place_staged(struct gen_build *b, struct uc_error *err)
 {
 	if (b->nstaged && syncfs(b->store.fd) < 0)
@@ -356,23 +358,13 @@ static int place_staged(struct gen_build *b, struct uc_error *err)
 		key_from_hex(e->key, e->suffix, name, sizeof(name));
 		int r = store_place(&b->store, b->staged[i], name, err);
 		if (r == -EEXIST)
-			unlinkat(b->store.tmpfd, b->staged[i], 0); /* placed by an identical file */
-		else if (r < 0)
+			return uc_fail(err, UC_INTERNAL, "store: object %s appeared meanwhile",
+				       name);
+		if (r < 0)
 			return r;
-		if (r == 0 && strset_put(&b->fresh, name, 0) < 0)
+		if (strset_put(&b->fresh, name, 1) < 0)
 			return uc_fail(err, UC_INTERNAL, "out of memory");
-		b->st->objects_created += r == 0;
-	}
-	/* how many names of tree/ each new object will have */
-	for (size_t i = 0; i < b->next.n; i++) {
-		struct idx_ent *e = &b->next.v[i];
-		char name[OBJNAME_MAX];
-		size_t left;
-		if ((e->cls != W_SHARED && e->cls != W_WRAPPER) || !S_ISREG(e->mode))
-			continue;
-		key_from_hex(e->key, e->suffix, name, sizeof(name));
-		if (strset_get(&b->fresh, name, &left) && strset_put(&b->fresh, name, left + 1) < 0)
-			return uc_fail(err, UC_INTERNAL, "out of memory");
+		b->st->objects_created++;
 	}
 	return 0;
 }
@@ -528,6 +520,17 @@ static int make_objects(struct gen_build *b, struct uc_error *err)
 			*err = w[k].err;
 			return w[k].r;
 		}
+	/* a file with the bytes of another's: that one's object (its suffix is
+	 * known now; if it was not taken after all, neither is this one) */
+	for (size_t i = 0; i < b->next.n; i++) {
+		struct idx_ent *e = &b->next.v[i], *o;
+		if (!b->same_as[i])
+			continue;
+		o = &b->next.v[b->same_as[i] - 1];
+		e->suffix = o->suffix;
+		if (o->cls == W_NOT_TAKEN)
+			e->cls = W_NOT_TAKEN;
+	}
 	progress(b, "objects", b->next.n, b->next.n);
 	return 0;
 }
@@ -549,8 +552,11 @@ struct stubs_run {
 	struct gen_build *b;
 	char *kind; /* skel_stub_kind of each entry */
 	atomic_bool stop;
+	atomic_bool tree_done; /* tree/ linked whole: the new objects may get +i */
 	int r;
-	size_t at; /* the entry that failed */
+	size_t at;  /* the entry that failed */
+	int placed; /* place_staged's result (err) */
+	struct uc_error err;
 };
 
 static void *stubs_work(void *arg)
@@ -563,6 +569,14 @@ static void *stubs_work(void *arg)
 		if (s->kind[i] && (s->r = skel_make_stub(b, &c, i, s->kind[i])) < 0)
 			s->at = i;
 	skel_pdir_release(&c);
+	uc_debug(UC_AREA_GENERAL, "build: stubs/ done at %ld ms (CPU %ld ms)", uc_ms_since(&b->t0),
+		 uc_cpu_ms() - b->cpu0);
+	/* then the new objects, durable first, to their names, and +i when
+	 * tree/ is linked already (else after the join) */
+	if (s->r == 0 && !atomic_load(&s->stop))
+		s->placed = place_staged(b, &s->err);
+	if (s->placed == 0 && atomic_load(&s->tree_done))
+		skel_seal_fresh(b);
 	uc_debug(UC_AREA_GENERAL, "build: stubs/ thread done at %ld ms (CPU %ld ms)",
 		 uc_ms_since(&b->t0), uc_cpu_ms() - b->cpu0);
 	return NULL;
@@ -584,11 +598,12 @@ static int link_stubs(struct gen_build *b, struct uc_error *err)
 	return r < 0 ? uc_fail_errno(err, r, "skeleton: %s (stubs/)", b->next.v[i - 1].path) : 0;
 }
 
-/* While a second thread makes stubs/: the new objects placed (after one
- * syncfs), tree/ in path order with the manifest, then its linker cache
- * (ldconfig needs tree/ only); what the two trees share is linked after
- * both, then the ELF check, which reads tree/ (what this build read of its
- * files already: known_elf). */
+/* tree/ in path order with the manifest, its linker cache (ldconfig needs
+ * tree/ only) and the ELF check (it reads tree/ only, and not the files
+ * this build read already: known_elf), while a second thread makes stubs/
+ * and then places the new objects (after one syncfs; tree/ links them by
+ * their staged names meanwhile); what the two trees share is linked into
+ * stubs/ after both. */
 static int make_paths(struct gen_build *b, struct manifest_writer *mw, struct uc_error *err)
 {
 	struct stubs_run s = {.b = b, .kind = malloc(b->next.n + 1)};
@@ -600,42 +615,45 @@ static int make_paths(struct gen_build *b, struct manifest_writer *mw, struct uc
 	bool thread = pthread_create(&th, NULL, stubs_work, &s) == 0;
 	if (!thread)
 		stubs_work(&s); /* no second thread: one after the other */
-	/* stubs/ needs the objects' names only: it is made while the staged
-	 * copies are made durable and placed */
-	int r = place_staged(b, err);
-	uc_debug(UC_AREA_GENERAL, "build: objects placed at %ld ms (CPU %ld ms)",
-		 uc_ms_since(&b->t0), uc_cpu_ms() - b->cpu0);
+	int r = 0;
 	for (size_t i = 0; r == 0 && i < b->next.n; i++) {
 		progress(b, "paths", i, b->next.n);
 		if (b->next.v[i].cls != W_NOT_TAKEN)
 			r = skel_make_entry(b, i, mw, err);
 	}
 	progress(b, "paths", b->next.n, b->next.n);
-	skel_seal_fresh(b); /* even after a failure: no object stays without +i */
+	atomic_store(&s.tree_done, r == 0);
 	uc_debug(UC_AREA_GENERAL, "build: tree/ made at %ld ms (CPU %ld ms)", uc_ms_since(&b->t0),
 		 uc_cpu_ms() - b->cpu0);
 	_cleanup_free_ char *cache = NULL;
 	size_t clen = 0;
 	if (r == 0)
 		r = ldcache_run(b->rootfd, b->treefd, &cache, &clen, err);
-	uc_debug(UC_AREA_GENERAL, "build: linker cache made at %ld ms (CPU %ld ms)",
+	if (r == 0)
+		r = ldcache_place(b->treefd, b->stubfd, cache, clen, mw, b->st, false, err);
+	struct elfscan_known k = {known_elf, b};
+	if (r == 0) /* it reads tree/ and its cache only */
+		r = elfscan_generation(b->treefd, b->genfd, &b->next, &k, &b->ws.elf_added,
+				       &b->ws.elf_recheck, b->st, err);
+	uc_debug(UC_AREA_GENERAL, "build: linker cache, ELF check at %ld ms (CPU %ld ms)",
 		 uc_ms_since(&b->t0), uc_cpu_ms() - b->cpu0);
 	atomic_store(&s.stop, r < 0);
 	if (thread)
 		pthread_join(th, NULL);
 	uc_debug(UC_AREA_GENERAL, "build: stubs/ made at %ld ms (CPU %ld ms)", uc_ms_since(&b->t0),
 		 uc_cpu_ms() - b->cpu0);
+	skel_seal_fresh(b); /* even after a failure: no object stays without +i */
 	if (r == 0 && s.r < 0)
 		r = uc_fail_errno(err, s.r, "skeleton: %s (stubs/)", b->next.v[s.at].path);
+	if (r == 0 && s.placed < 0) {
+		*err = s.err;
+		r = s.placed;
+	}
 	free(s.kind);
 	if (r == 0)
 		r = link_stubs(b, err);
-	if (r == 0)
-		r = ldcache_place(b->treefd, b->stubfd, cache, clen, mw, b->st, err);
-	struct elfscan_known k = {known_elf, b};
-	if (r == 0)
-		r = elfscan_generation(b->treefd, b->genfd, &b->next, &k, &b->ws.elf_added,
-				       &b->ws.elf_recheck, b->st, err);
+	if (r == 0 && cache)
+		r = ldcache_link_stub(b->treefd, b->stubfd, err);
 	return r;
 }
 
@@ -670,9 +688,10 @@ static int build(struct gen_build *b, const char *gen, struct uc_error *err)
 	b->staged = calloc(b->next.n + 1, sizeof(*b->staged));
 	b->elf = calloc(b->next.n + 1, sizeof(*b->elf));
 	b->xa = calloc(b->next.n + 1, sizeof(*b->xa));
+	b->same_as = calloc(b->next.n + 1, sizeof(*b->same_as));
 	if (!b->from_prev)
 		b->from_prev = calloc(b->next.n + 1, sizeof(*b->from_prev));
-	if (!b->staged || !b->elf || !b->xa || !b->from_prev)
+	if (!b->staged || !b->elf || !b->xa || !b->same_as || !b->from_prev)
 		return uc_fail(err, UC_INTERNAL, "out of memory");
 	struct manifest_writer *mw = NULL;
 	struct timespec t0;
@@ -714,6 +733,7 @@ static void release(struct gen_build *b)
 		xattrs_release(&b->xa[i].set);
 	free(b->xa);
 	free(b->from_prev);
+	free(b->same_as);
 	strset_release(&b->keys);
 	strset_release(&b->fresh);
 	strv_clear(&b->prev_elf);

@@ -50,10 +50,10 @@ struct gen_build {
 	struct wanted_rpm wrpm;
 	struct skel_pdir ptree; /* tree/'s, for skel_make_entry */
 	char **staged;		/* per next-index entry: store/tmp name of its new object */
-	struct strset keys;	/* keys staged in this run (identical files: one copy) */
-	/* objects this run created -> names of tree/ still to link to each:
-	 * they get +i once, after their last link (an object already +i is
-	 * unset and set again around each link) */
+	struct strset keys;	/* key -> the entry that claimed it in this run */
+	size_t *same_as;	/* per next entry: 1 + the entry whose object it takes, 0 */
+	/* the objects this run created: +i once all of tree/ is linked (one
+	 * already +i is unset and set again around each link) */
 	struct strset fresh;
 	size_t nstaged;
 	struct strv prev_elf;	   /* the current generation's elfdeps additions */
@@ -103,5 +103,6 @@ int skel_make_stub(struct gen_build *b, struct skel_pdir *c, size_t i, char kind
 /* After both trees: entry i, a symlink, device or config file of tree/,
  * put into stubs/ too (t, s: the parent caches of tree/ and stubs/). */
 int skel_link_stub(struct gen_build *b, struct skel_pdir *t, struct skel_pdir *s, size_t i);
-/* +i on the new objects that did not get it with their last name. */
+/* +i on the objects this run created (once tree/ is linked: a +i file can
+ * be neither linked nor renamed). */
 void skel_seal_fresh(struct gen_build *b);

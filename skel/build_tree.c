@@ -42,8 +42,6 @@ int skel_open_host_file(struct gen_build *b, int srcfd, const struct idx_ent *e,
 	return fd;
 }
 
-/* New objects whose last name was never linked (a file changed since its
- * stat is not taken): +i all the same. */
 void skel_seal_fresh(struct gen_build *b)
 {
 	for (size_t i = 0; i < b->fresh.cap; i++) {
@@ -197,43 +195,44 @@ static int make_config(struct gen_build *b, int srcfd, const struct idx_ent *e, 
 	return r;
 }
 
-/* tree/'s name base for the object name. A new object is linked as it is
- * (by name: it has no +i yet) and sealed after its last name; one already
- * +i is unset for the moment (under the store's lock) and set again. */
-static int link_object(struct gen_build *b, const char *name, int dirfd, const char *base)
+/* tree/'s name base for an object already in the store: one that is +i is
+ * unset for the moment (under the store's lock) and set again. */
+static int link_stored(struct gen_build *b, const char *name, int dirfd, const char *base)
 {
-	size_t left = 0;
-	bool fresh = strset_get(&b->fresh, name, &left) && left > 0;
-	if (fresh) {
-		int r = linkat(b->store.objfd, name, dirfd, base, 0) < 0 ? -errno : 0;
-		if (strset_put(&b->fresh, name, --left) < 0)
-			r = r < 0 ? r : -ENOMEM;
-		if (left > 0)
-			return r;
-	}
 	_cleanup_close_ int ofd = openat(b->store.objfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (ofd < 0)
 		return -errno;
-	int r = 0;
-	if (!fresh) {
-		bool sealed = false;
-		if (fs_get_immutable(ofd, &sealed) == 0 && sealed)
-			fs_set_immutable(ofd, false);
-		r = linkat(ofd, "", dirfd, base, AT_EMPTY_PATH) < 0 ? -errno : 0;
-	}
+	bool sealed = false;
+	if (fs_get_immutable(ofd, &sealed) == 0 && sealed)
+		fs_set_immutable(ofd, false);
+	int r = linkat(ofd, "", dirfd, base, AT_EMPTY_PATH) < 0 ? -errno : 0;
 	if (fs_set_immutable(ofd, true) < 0)
 		b->st->immutable_unsupported++;
 	return r;
 }
 
-/* A shared file in tree/: a hardlink to its object. */
-static int make_shared(struct gen_build *b, const struct idx_ent *e, int dirfd, const char *base)
+/* A shared file in tree/: a hardlink to its object. A new one (staged in
+ * this run, by this entry or one with the same bytes) is linked by its
+ * store/tmp name: the stubs/ thread places it meanwhile (after its
+ * syncfs), and a name missing there has just moved to objects/ (rename
+ * is atomic: the inode is at one name or the other). It gets +i once tree/
+ * is done (skel_seal_fresh). */
+static int make_shared(struct gen_build *b, size_t i, int dirfd, const char *base)
 {
+	const struct idx_ent *e = &b->next.v[i];
 	char name[OBJNAME_MAX];
 	key_from_hex(e->key, e->suffix, name, sizeof(name));
-	int r = link_object(b, name, dirfd, base);
+	const char *tmp = b->staged[i]	  ? b->staged[i]
+			  : b->same_as[i] ? b->staged[b->same_as[i] - 1]
+					  : NULL;
 	b->st->shared++;
-	return r;
+	if (!tmp)
+		return link_stored(b, name, dirfd, base);
+	if (linkat(b->store.tmpfd, tmp, dirfd, base, 0) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
+	return linkat(b->store.objfd, name, dirfd, base, 0) < 0 ? -errno : 0;
 }
 
 /* A shared file's stub in stubs/: sparse, with the real size and metadata,
@@ -387,7 +386,7 @@ int skel_make_entry(struct gen_build *b, size_t i, struct manifest_writer *mw, s
 	}
 	case S_IFREG:
 		r = e->cls == W_CONFIG ? make_config(b, srcfd, e, dirfd, base)
-				       : make_shared(b, e, dirfd, base);
+				       : make_shared(b, i, dirfd, base);
 		b->st->files++;
 		b->st->bytes += e->size;
 		break;

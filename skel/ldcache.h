@@ -28,9 +28,12 @@ bool ldcache_is_generated(const char *path);
 int ldcache_make(int rootfd, int treefd, int stubfd, struct manifest_writer *mw,
 		 struct skel_stats *st, struct uc_error *err);
 
-/* ldcache_make in two steps, so that stubs/ can be made meanwhile: the
- * cache made for tree/ (ldconfig needs tree/ only) into *data (malloc'd;
- * NULL when there is none, a warning said why), then placed. */
+/* ldcache_make in steps, so that stubs/ can be made meanwhile: the cache
+ * made for tree/ (ldconfig needs tree/ only) into *data (malloc'd; NULL
+ * when there is none, a warning said why), then placed in tree/ (and
+ * linked into stubs/ with link, else later by ldcache_link_stub, once
+ * stubs/etc is made). */
 int ldcache_run(int rootfd, int treefd, char **data, size_t *len, struct uc_error *err);
 int ldcache_place(int treefd, int stubfd, const char *data, size_t len, struct manifest_writer *mw,
-		  struct skel_stats *st, struct uc_error *err);
+		  struct skel_stats *st, bool link, struct uc_error *err);
+int ldcache_link_stub(int treefd, int stubfd, struct uc_error *err);
