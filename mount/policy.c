@@ -212,19 +212,14 @@ static int find_line(char *line, const char *where, unsigned lineno, void *arg,
 	return r < 0 ? r : 0;
 }
 
-/* Whether the names file at path (dirfd-relative) holds name: 1, 0 (also
- * when there is no such file), or the error of a bad line (every line is
- * read: a file with one is wrong whatever comes before). */
-static int names_have(int dirfd, const char *path, const char *name, struct uc_error *err)
+/* Whether the names file at path holds name: 1, 0 (also when there is no
+ * such file), or the error of a bad line (every line is read: a file with
+ * one is wrong whatever comes before). */
+static int names_have(const char *path, const char *name, struct uc_error *err)
 {
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	if (!f)
 		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", path);
-	_cleanup_fclose_ FILE *f = fdopen(fd, "re");
-	if (!f) {
-		close(fd);
-		return uc_fail_errno(err, errno, "%s", path);
-	}
 	struct name_find nf = {.want = name};
 	int r = uc_read_lines(f, path, find_line, &nf, err);
 	return r < 0 ? r : nf.found;
@@ -245,7 +240,7 @@ static bool excluded(const struct uc_config *cfg, const char *name)
 		struct uc_error e = {0};
 		if (de->d_name[0] == '.' || path_join(path, sizeof(path), dir, de->d_name) < 0)
 			continue;
-		int r = names_have(AT_FDCWD, path, name, &e);
+		int r = names_have(path, name, &e);
 		if (r == 1)
 			return true;
 		if (r < 0 && !warned)
@@ -275,18 +270,18 @@ int policy_user_verdict(const struct uc_config *cfg, const struct uc_user *u,
 		return 0;
 	}
 	char p[PATH_MAX], mode[32] = "";
-	int r = statepath_users(cfg, NULL, p, sizeof(p));
+	int r = statepath_users(cfg, "mode", p, sizeof(p));
 	if (r < 0)
 		return path_fail(err, r, cfg->state_dir);
-	_cleanup_close_ int dfd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 && errno != ENOENT)
-		return uc_fail_errno(err, errno, "%s", p);
-	_cleanup_close_ int mfd = dfd < 0 ? -1 : openat(dfd, "mode", O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int mfd = open(p, O_RDONLY | O_CLOEXEC);
 	ssize_t n = mfd < 0 ? 0 : read(mfd, mode, sizeof(mode) - 1);
 	mode[n > 0 ? n : 0] = '\0';
 	/* Disable All until an admin says otherwise (as policy_load) */
 	bool all = strncmp(mode, "enable-all", 10) == 0;
-	r = dfd < 0 ? 0 : names_have(dfd, all ? "users.disabled" : "users.enabled", u->name, err);
+	r = statepath_users(cfg, all ? "users.disabled" : "users.enabled", p, sizeof(p));
+	if (r < 0)
+		return path_fail(err, r, cfg->state_dir);
+	r = names_have(p, u->name, err);
 	if (r < 0)
 		return r;
 	bool listed = r == 1;

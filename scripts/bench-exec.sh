@@ -61,28 +61,45 @@ int main(int c, char **v)
 }
 C
 ${CC:-cc} -O2 -static -o "$w/floor-cage" "$w/floor-cage.c"
+# every program measured written back first: a binary whose pages were just
+# written runs slower for a while (its page faults map one page at a time
+# until writeback is done), which made a just-built floor look ~60 us
+# slower than an older unicage
+sync
+sleep 1
 [ "$("$UC" exec alice -- id -un)" = alice ] || { echo "bench: exec does not work" >&2; exit 1; }
 [ "$("$w/floor-cage" "$handle" "$w/run/ns/alice.pid" "$w/run/ns/alice.ipc" 1001 /usr/bin/id -un)" = alice ] ||
     { echo "bench: the cage floor does not work" >&2; exit 1; }
 
-per_call() { # CMD...: median over 7 batches of 300, in microseconds per call
-    local t=() s e i b
-    for ((b = 0; b < 7; b++)); do
-        s=$(date +%s%N)
-        # no terminal on fds 0-2 whoever runs the bench: on one, exec
-        # relays a pty (doc/enter.md), a path of its own (enter's pty line)
-        for ((i = 0; i < 300; i++)); do "$@" < /dev/null > /dev/null 2>> "$w/stderr"; done
-        e=$(date +%s%N)
-        t+=($(( (e - s) / 300000 )))
-    done
-    printf '%s\n' "${t[@]}" | sort -n | sed -n 4p
+# no terminal on fds 0-2 whoever runs the bench: on one, exec relays a pty
+# (doc/enter.md), a path of its own (enter's pty line)
+batch() { # CMD...: microseconds per call of one batch of 300
+    local s e i
+    s=$(date +%s%N)
+    for ((i = 0; i < 300; i++)); do "$@" < /dev/null > /dev/null 2>> "$w/stderr"; done
+    e=$(date +%s%N)
+    echo $(( (e - s) / 300000 ))
 }
+med4() { printf '%s\n' "$@" | sort -n | sed -n 4p; } # the median of 7
+per_call() { # CMD...: median over 7 batches of 300, in microseconds per call
+    local t=() b
+    for ((b = 0; b < 7; b++)); do t+=($(batch "$@")); done
+    med4 "${t[@]}"
+}
+# The goal's pair, the cage floor and unicage exec, batch by batch in turn
+# (a batch of each, seven times): a drift of the machine's speed during the
+# run (another process, the host) falls on both sides alike.
+fc=() ux=()
+for ((b = 0; b < 7; b++)); do
+    fc+=($(batch "$w/floor-cage" "$handle" "$w/run/ns/alice.pid" "$w/run/ns/alice.ipc" 1001 /bin/true))
+    ux+=($(batch "$UC" exec alice -- /bin/true))
+done
+floorcage=$(med4 "${fc[@]}")
+ucx=$(med4 "${ux[@]}")
 plain=$(per_call /bin/true)
 floor=$(per_call "$w/floor" /bin/true)
 floorns=$(per_call "$w/floor-ns" "$handle" /bin/true)
-floorcage=$(per_call "$w/floor-cage" "$handle" "$w/run/ns/alice.pid" "$w/run/ns/alice.ipc" 1001 /bin/true)
 nsent=$(per_call nsenter --mount="$handle" --pid="$w/run/ns/alice.pid" --ipc="$w/run/ns/alice.ipc" -S 1001 -G 1001 /bin/true)
-ucx=$(per_call "$UC" exec alice -- /bin/true)
 core=$(per_call "$(dirname "$UC")/unicage-core" exec alice -- /bin/true)
 r() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 printf 'exec /bin/true, whole process, median per call:\n'

@@ -152,6 +152,23 @@ expect_exit 0 setsid -w "$UC" exec alice -- $probe session
 assert_eq "$(cat "$T/out")" "session leader: yes, terminal: no" "exec from a group leader: a new session"
 rc=0; setsid -w "$UC" exec alice -- sh -c 'exit 5' || rc=$?
 assert_eq "$rc" 5 "exec from a group leader: the exit status comes back"
+# the front stays in the caller's process group (only the command starts a
+# session): a signal to the caller's job (the terminal's Ctrl-C) reaches
+# the front, which passes it on. The job: a shell whose child is unicage,
+# as in `unicage exec ... | cat` at a prompt (env: a background job of a
+# script starts with SIGINT ignored, an interactive shell's does not)
+setsid env --default-signal=INT bash -c "'$UC' exec alice -- sleep 30 < /dev/null > /dev/null" &
+jobp=$!
+on_cleanup "kill -9 -$jobp 2>/dev/null"
+for _ in $(seq 50); do pgrep -U 1001 -x sleep > /dev/null && break; sleep 0.1; done
+pgrep -U 1001 -x sleep > /dev/null || fail "the job's command did not start"
+front=$(pgrep -P "$jobp" -f "exec alice")
+[ "$(ps -o pgid= -p "$front" | tr -d ' ')" = "$jobp" ] || fail "the front left the caller's process group"
+t0=$SECONDS
+kill -INT -- "-$jobp"
+rc=0; wait "$jobp" || rc=$?
+assert_eq "$rc" 130 "SIGINT to the caller's job: the command ends, the status comes back"
+[ $((SECONDS - t0)) -lt 10 ] || fail "SIGINT to the caller's job did not reach the command"
 # exec: a new session keyring (the caller's key is not the command's)
 "$T/probe-host" addkey "$T/probe-host" findkey > "$T/o2"
 assert_eq "$(cat "$T/o2")" "key: ok" "control: the key is in the caller's session keyring"
