@@ -77,12 +77,20 @@ check_current() {
     got=$(cd "$skel/$gen/tree" && find . -mindepth 1 | sed 's|^\.||' | sort)
     [ "$want" == "$got" ] || fail "current $gen: tree and manifest disagree"
 }
+# each kill lands within one update's time (measured here, in 0.1 ms: a
+# fixed range missed more updates as they got faster)
+for f in $(seq 1 7 300); do echo "probe" >> "$h/opt/app/f$f"; done
+s0=$(date +%s%N)
+expect_exit 0 uc update
+span=$(( ($(date +%s%N) - s0) / 100000 ))
+[ "$span" -ge 10 ] || span=10
+check_current
 killed=0
 for i in $(seq 1 ${UC_KILL_ROUNDS:-35}); do
     for f in $(seq $((i % 7 + 1)) 7 300); do echo "round $i" >> "$h/opt/app/f$f"; done
     "$UC" update > /dev/null 2>&1 &
     pid=$!
-    sleep "0.0$((RANDOM % 50))"
+    sleep "0.$(printf %04d $((RANDOM % span)))"
     kill -9 $pid 2>/dev/null && killed=$((killed + 1))
     wait $pid 2>/dev/null || true
     check_current
