@@ -107,8 +107,10 @@ static void test_verdict(void **state)
 	assert_int_equal(mkdir(sub, 0755), 0);
 	struct uc_config cfg;
 	assert_int_equal(uc_config_init(&cfg), 0);
-	cfg.state_dir = st;
-	cfg.config_dir = conf;
+	free(cfg.state_dir);
+	free(cfg.config_dir);
+	cfg.state_dir = strdup(st);
+	cfg.config_dir = strdup(conf);
 	cfg.min_uid = 1000;
 	put("etc/exclude", "panel", "# the panel's own\nadmin\n");
 	put("etc/exclude", "broken", "carol\nnot a name\n"); /* excludes nobody */
@@ -148,6 +150,7 @@ static void test_verdict(void **state)
 	put("state/users", "mode", "enable-all\n");
 	one(&cfg, "alice", 1001, &rc);
 	assert_int_not_equal(rc, 0);
+	uc_config_release(&cfg);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	assert_int_equal(system(cmd), 0);
