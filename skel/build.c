@@ -343,13 +343,12 @@ static int object_for(struct gen_build *b, int srcfd, size_t i, struct uc_error 
 	return r < 0 ? r : 0;
 }
 
-/* After one syncfs: the staged copies move to their names (tree/ may have
- * linked them already: the same inodes). Each key was staged once
- * (claim_key), so a name taken meanwhile is an error. */
+/* After the syncfs of the staged copies (stubs_work: their bytes durable
+ * before any of them has a name in objects/): they move to their names
+ * (tree/ may have linked them already: the same inodes). Each key was
+ * staged once (claim_key), so a name taken meanwhile is an error. */
 static int place_staged(struct gen_build *b, struct uc_error *err)
 {
-	if (b->nstaged && syncfs(b->store.fd) < 0)
-		return uc_fail_errno(err, errno, "syncfs of the store");
 	for (size_t i = 0; i < b->next.n; i++) {
 		struct idx_ent *e = &b->next.v[i];
 		if (!b->staged[i])
@@ -565,6 +564,13 @@ static void *stubs_work(void *arg)
 	struct gen_build *b = s->b;
 	struct skel_pdir c;
 	skel_pdir_init(&c, b->stubfd);
+	/* the staged copies durable now, while only they are to write: the
+	 * names come after stubs/ (place_staged) */
+	if (b->nstaged && syncfs(b->store.fd) < 0) {
+		s->placed = uc_fail_errno(&s->err, errno, "syncfs of the store");
+		return NULL;
+	}
+	uc_debug(UC_AREA_GENERAL, "build: staged objects durable at %ld ms", uc_ms_since(&b->t0));
 	for (size_t i = 0; s->r == 0 && i < b->next.n && !atomic_load(&s->stop); i++)
 		if (s->kind[i] && (s->r = skel_make_stub(b, &c, i, s->kind[i])) < 0)
 			s->at = i;
