@@ -141,7 +141,12 @@ static Elf *elf_open(int fd, GElf_Ehdr *eh)
 	    memcmp(magic, ELFMAG, SELFMAG) != 0)
 		return NULL;
 	elf_version(EV_CURRENT);
-	Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	/* read, not mapped: libelf then preads the header, the program
+	 * headers and the dynamic segment it is asked for; a mapping of the
+	 * whole file cost an mmap, its page faults and a munmap per file, and
+	 * in init's threads each munmap a TLB shootdown of the other CPU (~10
+	 * ms of a RHEL init on XFS) */
+	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
 	if (e && (elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, eh))) {
 		elf_end(e);
 		e = NULL;
