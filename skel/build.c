@@ -558,28 +558,46 @@ struct stubs_run {
 	struct uc_error err;
 };
 
+/* The staged copies made durable (a thread of its own: the wait is the
+ * disk's, stubs/ is made meanwhile); their names come after (place_staged). */
+struct sync_run {
+	int fd;
+	int r; /* 0 or -errno */
+	struct timespec t0;
+};
+
+static void *sync_work(void *arg)
+{
+	struct sync_run *y = arg;
+	y->r = syncfs(y->fd) < 0 ? -errno : 0;
+	uc_debug(UC_AREA_GENERAL, "build: staged objects durable at %ld ms", uc_ms_since(&y->t0));
+	return NULL;
+}
+
 static void *stubs_work(void *arg)
 {
 	struct stubs_run *s = arg;
 	struct gen_build *b = s->b;
 	struct skel_pdir c;
+	struct sync_run y = {.fd = b->store.fd, .t0 = b->t0};
+	pthread_t th;
+	bool thread = b->nstaged && pthread_create(&th, NULL, sync_work, &y) == 0;
+	if (b->nstaged && !thread)
+		sync_work(&y);
 	skel_pdir_init(&c, b->stubfd);
-	/* the staged copies durable now, while only they are to write: the
-	 * names come after stubs/ (place_staged) */
-	if (b->nstaged && syncfs(b->store.fd) < 0) {
-		s->placed = uc_fail_errno(&s->err, errno, "syncfs of the store");
-		return NULL;
-	}
-	uc_debug(UC_AREA_GENERAL, "build: staged objects durable at %ld ms", uc_ms_since(&b->t0));
 	for (size_t i = 0; s->r == 0 && i < b->next.n && !atomic_load(&s->stop); i++)
 		if (s->kind[i] && (s->r = skel_make_stub(b, &c, i, s->kind[i])) < 0)
 			s->at = i;
 	skel_pdir_release(&c);
 	uc_debug(UC_AREA_GENERAL, "build: stubs/ done at %ld ms (CPU %ld ms)", uc_ms_since(&b->t0),
 		 uc_cpu_ms() - b->cpu0);
+	if (thread)
+		pthread_join(th, NULL);
+	if (y.r < 0)
+		s->placed = uc_fail_errno(&s->err, -y.r, "syncfs of the store");
 	/* then the new objects, durable first, to their names, and +i when
 	 * tree/ is linked already (else after the join) */
-	if (s->r == 0 && !atomic_load(&s->stop))
+	if (s->r == 0 && s->placed == 0 && !atomic_load(&s->stop))
 		s->placed = place_staged(b, &s->err);
 	if (s->placed == 0 && atomic_load(&s->tree_done))
 		skel_seal_fresh(b);
