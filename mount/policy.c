@@ -119,44 +119,93 @@ static int state_dir(const struct uc_config *cfg, bool create, struct uc_error *
 	return fd < 0 ? -ENOENT : fd;
 }
 
-/* Every file of config_dir/exclude/. One with a bad line excludes nobody:
- * the users it names stay caged (fail closed: an exclusion that cannot be
- * read is no exclusion), the reason goes to cu->broken and is logged once
- * per process; the names of the good files still count. */
-static int load_excluded(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err)
+static unsigned exclude_pass; /* each_exclude_file's calls, for warn_broken */
+
+/* fn(path, arg) for every file of config_dir/exclude/, until one returns
+ * nonzero (returned). No such directory: 0. */
+static int each_exclude_file(const struct uc_config *cfg, int (*fn)(const char *path, void *arg),
+			     void *arg, struct uc_error *err)
 {
-	static bool warned;
 	char dir[PATH_MAX];
 	int r = path_join(dir, sizeof(dir), cfg->config_dir, "exclude");
 	if (r < 0)
 		return path_fail(err, r, cfg->config_dir);
-	DIR *d = opendir(dir);
+	_cleanup_closedir_ DIR *d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : uc_fail_errno(err, errno, "%s", dir);
 	struct dirent *de;
 	r = 0;
+	exclude_pass++;
 	while (r == 0 && (de = readdir(d))) {
 		char path[PATH_MAX];
-		if (de->d_name[0] == '.')
-			continue;
-		path_join(path, sizeof(path), dir, de->d_name);
-		struct strv names = STRV_INIT;
-		struct uc_error e = {0};
-		if (read_names(path, &names, &e) < 0) {
-			if (!warned)
-				uc_log(UC_LOG_WARN, "%s: the users named there are not excluded",
-				       e.msg);
-			r = strv_push(&cu->broken, e.msg);
-			strv_clear(&names); /* not even the lines before the bad one */
-		}
-		for (size_t i = 0; r == 0 && i < names.n; i++)
-			if (!strv_contains(&cu->excluded, names.v[i]))
-				r = strv_push(&cu->excluded, names.v[i]);
-		strv_clear(&names);
+		if (de->d_name[0] != '.' && path_join(path, sizeof(path), dir, de->d_name) == 0)
+			r = fn(path, arg);
 	}
-	closedir(d);
-	warned = warned || cu->broken.n;
-	return r < 0 ? uc_fail(err, UC_INTERNAL, "out of memory") : 0;
+	return r;
+}
+
+/* An exclude/ file with a bad line excludes nobody: the users it names stay
+ * caged (fail closed: an exclusion that cannot be read is no exclusion);
+ * each one said in the first pass over exclude/ that meets one, once per
+ * process. */
+static void warn_broken(const char *why)
+{
+	static unsigned warned_in; /* 0: none yet */
+	if (warned_in && warned_in != exclude_pass)
+		return;
+	uc_log(UC_LOG_WARN, "%s: the users named there are not excluded", why);
+	warned_in = exclude_pass;
+}
+
+static int exclude_into(const char *path, void *arg)
+{
+	struct cage_users *cu = arg;
+	struct strv names = STRV_INIT;
+	struct uc_error e = {0};
+	int r = 0;
+	if (read_names(path, &names, &e) < 0) {
+		warn_broken(e.msg);
+		r = strv_push(&cu->broken, e.msg);
+		strv_clear(&names); /* not even the lines before the bad one */
+	}
+	for (size_t i = 0; r == 0 && i < names.n; i++)
+		if (!strv_contains(&cu->excluded, names.v[i]))
+			r = strv_push(&cu->excluded, names.v[i]);
+	strv_clear(&names);
+	return r < 0 ? -ENOMEM : 0;
+}
+
+/* Every file of config_dir/exclude/ (see warn_broken): the names of its
+ * good files into cu->excluded, the reason of each bad one into
+ * cu->broken. */
+static int load_excluded(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err)
+{
+	int r = each_exclude_file(cfg, exclude_into, cu, err);
+	return r == -ENOMEM ? uc_fail(err, UC_INTERNAL, "out of memory") : r;
+}
+
+/* The mode in force: Disable All until an admin says otherwise (nobody is
+ * caged by surprise), also when the file cannot be read. */
+static int read_mode(const struct uc_config *cfg, enum cage_mode *mode, struct uc_error *err)
+{
+	char p[PATH_MAX], text[32] = "";
+	int r = statepath_users(cfg, "mode", p, sizeof(p));
+	if (r < 0)
+		return path_fail(err, r, cfg->state_dir);
+	_cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? 0 : read(fd, text, sizeof(text) - 1);
+	text[n > 0 ? n : 0] = '\0';
+	*mode = strncmp(text, "enable-all", 10) == 0 ? CAGE_ENABLE_ALL : CAGE_DISABLE_ALL;
+	return 0;
+}
+
+/* The verdict of a user past min_uid and exclude/: the exception list of
+ * the mode names her (listed) or not. */
+static enum user_verdict mode_verdict(enum cage_mode mode, bool listed)
+{
+	if (mode == CAGE_ENABLE_ALL)
+		return listed ? U_DISABLED : U_ENABLED;
+	return listed ? U_ENABLED : U_DISABLED;
 }
 
 int policy_load(const struct uc_config *cfg, struct cage_users *cu, struct uc_error *err)
@@ -170,19 +219,13 @@ int policy_load(const struct uc_config *cfg, struct cage_users *cu, struct uc_er
 			policy_release(cu);
 		return r;
 	}
-	char p[PATH_MAX], en[PATH_MAX], dis[PATH_MAX], mode[32] = "";
-	int r = statepath_users(cfg, "mode", p, sizeof(p));
-	if (r < 0 || (r = statepath_users(cfg, "users.enabled", en, sizeof(en))) < 0 ||
+	char en[PATH_MAX], dis[PATH_MAX];
+	int r = read_mode(cfg, &cu->mode, err);
+	if (r < 0)
+		return r;
+	if ((r = statepath_users(cfg, "users.enabled", en, sizeof(en))) < 0 ||
 	    (r = statepath_users(cfg, "users.disabled", dis, sizeof(dis))) < 0)
 		return path_fail(err, r, cfg->state_dir);
-	FILE *f = fopen(p, "re");
-	if (f) {
-		if (!fgets(mode, sizeof(mode), f))
-			mode[0] = '\0';
-		fclose(f);
-	}
-	/* Disable All until an admin says otherwise: nobody is caged by surprise */
-	cu->mode = strncmp(mode, "enable-all", 10) == 0 ? CAGE_ENABLE_ALL : CAGE_DISABLE_ALL;
 	r = read_names(en, &cu->enabled, err);
 	if (r == 0)
 		r = read_names(dis, &cu->disabled, err);
@@ -225,29 +268,23 @@ static int names_have(const char *path, const char *name, struct uc_error *err)
 	return r < 0 ? r : nf.found;
 }
 
-/* Whether an exclude/ file names the user; a file with a bad line excludes
- * nobody, as in load_excluded (and is said once). */
+/* 1 when the exclude/ file at path names the user (arg); a file with a
+ * bad line names nobody (warn_broken). */
+static int exclude_names(const char *path, void *arg)
+{
+	struct uc_error e = {0};
+	int r = names_have(path, arg, &e);
+	if (r < 0)
+		warn_broken(e.msg);
+	return r == 1;
+}
+
+/* Whether an exclude/ file names the user (an unreadable exclude/ excludes
+ * nobody, as a bad file does). */
 static bool excluded(const struct uc_config *cfg, const char *name)
 {
-	static bool warned;
-	char dir[PATH_MAX];
-	if (path_join(dir, sizeof(dir), cfg->config_dir, "exclude") < 0)
-		return false;
-	_cleanup_closedir_ DIR *d = opendir(dir);
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		char path[PATH_MAX];
-		struct uc_error e = {0};
-		if (de->d_name[0] == '.' || path_join(path, sizeof(path), dir, de->d_name) < 0)
-			continue;
-		int r = names_have(path, name, &e);
-		if (r == 1)
-			return true;
-		if (r < 0 && !warned)
-			uc_log(UC_LOG_WARN, "%s: the users named there are not excluded", e.msg);
-		warned = warned || r < 0;
-	}
-	return false;
+	struct uc_error e = {0};
+	return each_exclude_file(cfg, exclude_names, (void *)name, &e) == 1;
 }
 
 int policy_user_verdict(const struct uc_config *cfg, const struct uc_user *u,
@@ -269,23 +306,18 @@ int policy_user_verdict(const struct uc_config *cfg, const struct uc_user *u,
 		*v = U_EXCLUDED;
 		return 0;
 	}
-	char p[PATH_MAX], mode[32] = "";
-	int r = statepath_users(cfg, "mode", p, sizeof(p));
-	if (r < 0)
-		return path_fail(err, r, cfg->state_dir);
-	_cleanup_close_ int mfd = open(p, O_RDONLY | O_CLOEXEC);
-	ssize_t n = mfd < 0 ? 0 : read(mfd, mode, sizeof(mode) - 1);
-	mode[n > 0 ? n : 0] = '\0';
-	/* Disable All until an admin says otherwise (as policy_load) */
-	bool all = strncmp(mode, "enable-all", 10) == 0;
-	r = statepath_users(cfg, all ? "users.disabled" : "users.enabled", p, sizeof(p));
-	if (r < 0)
-		return path_fail(err, r, cfg->state_dir);
-	r = names_have(p, u->name, err);
+	char p[PATH_MAX];
+	enum cage_mode mode;
+	int r = read_mode(cfg, &mode, err);
 	if (r < 0)
 		return r;
-	bool listed = r == 1;
-	*v = all ? (listed ? U_DISABLED : U_ENABLED) : (listed ? U_ENABLED : U_DISABLED);
+	r = statepath_users(cfg, mode == CAGE_ENABLE_ALL ? "users.disabled" : "users.enabled", p,
+			    sizeof(p));
+	if (r < 0)
+		return path_fail(err, r, cfg->state_dir);
+	if ((r = names_have(p, u->name, err)) < 0)
+		return r;
+	*v = mode_verdict(mode, r == 1);
 	return 0;
 }
 
@@ -324,9 +356,8 @@ enum user_verdict policy_verdict(const struct uc_config *cfg, const struct cage_
 		return U_SYSTEM;
 	if (strv_contains(&cu->excluded, u->name))
 		return U_EXCLUDED;
-	if (cu->mode == CAGE_ENABLE_ALL)
-		return strv_contains(&cu->disabled, u->name) ? U_DISABLED : U_ENABLED;
-	return strv_contains(&cu->enabled, u->name) ? U_ENABLED : U_DISABLED;
+	const struct strv *list = cu->mode == CAGE_ENABLE_ALL ? &cu->disabled : &cu->enabled;
+	return mode_verdict(cu->mode, strv_contains(list, u->name));
 }
 
 const char *policy_verdict_name(enum user_verdict v)
