@@ -88,6 +88,29 @@ static int push_slot(struct slotlist *out, size_t *cap, const struct slot *s)
 	return 0;
 }
 
+/* Slot n of user from its record (file name in ud), and its handle: bound
+ * (its fd in *mnt, or closed when mnt is NULL) or not (*mnt -1). -EINVAL:
+ * no record that reads, or no handle of that name can exist. */
+static int slot_load(int nsdir, int ud, const char *user, const char *name, unsigned n,
+		     struct slot *s, int *mnt)
+{
+	char h[NAME_MAX + 1];
+	*s = (struct slot){.n = n};
+	snprintf(s->user, sizeof(s->user), "%s", user);
+	if (read_info(ud, name, s) < 0 || statepath_slot_name(user, n, h, sizeof(h)) < 0)
+		return -EINVAL;
+	ino_t ino = 0;
+	int fd = nsfs_open_bound(nsdir, h, &ino);
+	s->bound = fd >= 0;
+	if (s->bound)
+		s->ino = ino;
+	if (mnt)
+		*mnt = fd;
+	else if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
 static int scan_user(int nsdir, const char *user, const struct procs *ps, struct slotlist *out,
 		     size_t *cap)
 {
@@ -100,17 +123,10 @@ static int scan_user(int nsdir, const char *user, const struct procs *ps, struct
 	struct dirent *de;
 	int r = 0;
 	while (r == 0 && (de = readdir(d))) {
-		struct slot s = {0};
-		snprintf(s.user, sizeof(s.user), "%s", user);
-		if (!parse_info_name(de->d_name, &s.n) || read_info(dirfd(d), de->d_name, &s) < 0)
+		struct slot s;
+		unsigned n;
+		if (!parse_info_name(de->d_name, &n) || slot_load(nsdir, ud, user, de->d_name, n, &s, NULL) < 0)
 			continue;
-		char h[NAME_MAX + 1];
-		if (statepath_slot_name(s.user, s.n, h, sizeof(h)) < 0)
-			continue; /* no handle of that name can exist */
-		ino_t ino = 0;
-		s.bound = nsfs_is_bound(nsdir, h, &ino);
-		if (s.bound)
-			s.ino = ino;
 		s.procs = procs_in(ps, s.ino);
 		r = push_slot(out, cap, &s);
 	}
@@ -193,19 +209,10 @@ static unsigned highest_below(int ud, unsigned limit)
 static int newest_bound(int nsdir, int ud, const char *user, struct slot *out, int *mnt)
 {
 	for (unsigned n = highest_below(ud, ~0U); n > 0; n = highest_below(ud, n)) {
-		struct slot s = {.n = n};
-		char name[32], h[NAME_MAX + 1];
-		snprintf(s.user, sizeof(s.user), "%s", user);
+		char name[32];
 		snprintf(name, sizeof(name), "%u.info", n);
-		if (read_info(ud, name, &s) < 0 || statepath_slot_name(user, n, h, sizeof(h)) < 0)
-			continue;
-		int fd = nsfs_open_bound(nsdir, h, &s.ino);
-		if (fd < 0)
-			continue;
-		s.bound = true;
-		*out = s;
-		*mnt = fd;
-		return 0;
+		if (slot_load(nsdir, ud, user, name, n, out, mnt) == 0 && out->bound)
+			return 0;
 	}
 	return -ENOENT;
 }
