@@ -654,7 +654,7 @@ static int make_paths(struct gen_build *b, struct manifest_writer *mw, struct uc
 	if (r == 0)
 		r = ldcache_run(b->rootfd, b->treefd, &cache, &clen, err);
 	if (r == 0)
-		r = ldcache_place(b->treefd, b->stubfd, cache, clen, mw, b->st, false, err);
+		r = ldcache_place(b->treefd, b->stubfd, cache, clen, mw, b->st, err);
 	struct elfscan_known k = {known_elf, b};
 	if (r == 0) /* it reads tree/ and its cache only */
 		r = elfscan_generation(b->treefd, b->genfd, &b->next, &k, &b->ws.elf_added,

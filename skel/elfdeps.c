@@ -154,17 +154,6 @@ static Elf *elf_open(int fd, GElf_Ehdr *eh)
 	return e;
 }
 
-int elf_info_read(int fd, struct elf_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	GElf_Ehdr eh;
-	_cleanup_(elf_end_p) Elf *e = elf_open(fd, &eh);
-	int r = e ? info_from(e, &eh, info) : 1;
-	if (r != 0)
-		elf_info_release(info);
-	return r;
-}
-
 /* What compatible() asks of an ELF header: its class and machine, for a
  * shared object only. */
 static size_t compat_of(Elf *e, const GElf_Ehdr *eh)
@@ -172,15 +161,28 @@ static size_t compat_of(Elf *e, const GElf_Ehdr *eh)
 	return eh->e_type == ET_DYN ? ((size_t)gelf_getclass(e) << 16 | eh->e_machine) + 1 : 0;
 }
 
-int elf_file_read(int fd, struct elf_file *f)
+/* elf_info_read, and compat_of into *compat when asked. */
+static int read_elf(int fd, struct elf_info *info, size_t *compat)
 {
-	memset(f, 0, sizeof(*f));
+	memset(info, 0, sizeof(*info));
 	GElf_Ehdr eh;
 	_cleanup_(elf_end_p) Elf *e = elf_open(fd, &eh);
-	f->r = e ? info_from(e, &eh, &f->info) : 1;
-	if (f->r != 0)
-		elf_info_release(&f->info);
-	f->compat = e ? compat_of(e, &eh) : 0;
+	int r = e ? info_from(e, &eh, info) : 1;
+	if (r != 0)
+		elf_info_release(info);
+	if (compat)
+		*compat = e ? compat_of(e, &eh) : 0;
+	return r;
+}
+
+int elf_info_read(int fd, struct elf_info *info)
+{
+	return read_elf(fd, info, NULL);
+}
+
+int elf_file_read(int fd, struct elf_file *f)
+{
+	f->r = read_elf(fd, &f->info, &f->compat);
 	return f->r == -ENOMEM ? -ENOMEM : 0;
 }
 

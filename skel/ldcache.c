@@ -276,8 +276,8 @@ static int rm_workdir(int treefd)
 }
 
 /* tree/etc and stubs/etc (made, with a manifest record, if the generation
- * has no /etc); fds returned (se may be NULL: stubs/etc is not opened). */
-static int etc_dirs(int treefd, int stubfd, struct manifest_writer *mw, int *te, int *se)
+ * has no /etc); tree/etc's fd returned. */
+static int etc_dirs(int treefd, int stubfd, struct manifest_writer *mw, int *te)
 {
 	struct stat st;
 	if (fstatat(treefd, "etc", &st, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -288,20 +288,16 @@ static int etc_dirs(int treefd, int stubfd, struct manifest_writer *mw, int *te,
 			return -EIO;
 	}
 	*te = openat(treefd, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (*te < 0)
-		return -errno;
-	if (se && (*se = openat(stubfd, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return -errno;
-	return 0;
+	return *te < 0 ? -errno : 0;
 }
 
-/* data as tree/etc/ld.so.cache (root, 0644), linked into stubs/etc when
- * link is set (else by ldcache_link_stub). */
+/* data as tree/etc/ld.so.cache (root, 0644), linked into stubs/etc by
+ * ldcache_link_stub. */
 static int place(int treefd, int stubfd, const char *data, size_t len, struct manifest_writer *mw,
-		 struct skel_stats *st, bool link)
+		 struct skel_stats *st)
 {
-	_cleanup_close_ int te = -1, se = -1;
-	int r = etc_dirs(treefd, stubfd, mw, &te, link ? &se : NULL);
+	_cleanup_close_ int te = -1;
+	int r = etc_dirs(treefd, stubfd, mw, &te);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int fd =
@@ -315,8 +311,7 @@ static int place(int treefd, int stubfd, const char *data, size_t len, struct ma
 		off += n > 0 ? (size_t)n : 0;
 	}
 	struct stat fst;
-	if (fchown(fd, 0, 0) < 0 || fchmod(fd, 0644) < 0 || fstat(fd, &fst) < 0 ||
-	    (link && linkat(te, "ld.so.cache", se, "ld.so.cache", 0) < 0))
+	if (fchown(fd, 0, 0) < 0 || fchmod(fd, 0644) < 0 || fstat(fd, &fst) < 0)
 		return -errno;
 	struct manifest_rec rec = {LDCACHE_PATH, 'f', 0644, 0, 0, len, fst.st_mtime, 'c', "", ""};
 	if (manifest_add(mw, &rec) < 0)
@@ -369,11 +364,11 @@ int ldcache_run(int rootfd, int treefd, char **data, size_t *len, struct uc_erro
 }
 
 int ldcache_place(int treefd, int stubfd, const char *data, size_t len, struct manifest_writer *mw,
-		  struct skel_stats *st, bool link, struct uc_error *err)
+		  struct skel_stats *st, struct uc_error *err)
 {
 	if (!data)
 		return 0;
-	int r = place(treefd, stubfd, data, len, mw, st, link);
+	int r = place(treefd, stubfd, data, len, mw, st);
 	return r < 0 ? uc_fail_errno(err, r, "linker cache %s", LDCACHE_PATH) : 0;
 }
 
@@ -386,13 +381,4 @@ int ldcache_link_stub(int treefd, int stubfd, struct uc_error *err)
 	if (te < 0 || se < 0 || linkat(te, "ld.so.cache", se, "ld.so.cache", 0) < 0)
 		return uc_fail_errno(err, errno, "linker cache %s in stubs/", LDCACHE_PATH);
 	return 0;
-}
-
-int ldcache_make(int rootfd, int treefd, int stubfd, struct manifest_writer *mw,
-		 struct skel_stats *st, struct uc_error *err)
-{
-	_cleanup_free_ char *data = NULL;
-	size_t len;
-	int r = ldcache_run(rootfd, treefd, &data, &len, err);
-	return r < 0 ? r : ldcache_place(treefd, stubfd, data, len, mw, st, true, err);
 }

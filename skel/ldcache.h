@@ -22,18 +22,13 @@
 /* Is path the generation's own linker cache (never taken from the host)? */
 bool ldcache_is_generated(const char *path);
 
-/* Make tree/etc/ld.so.cache (hardlinked into stubs/etc) and its manifest
- * record. No usable ldconfig in the sysroot, or one that fails: the
- * generation has no cache, a warning says why (0). -errno/err otherwise. */
-int ldcache_make(int rootfd, int treefd, int stubfd, struct manifest_writer *mw,
-		 struct skel_stats *st, struct uc_error *err);
-
-/* ldcache_make in steps, so that stubs/ can be made meanwhile: the cache
- * made for tree/ (ldconfig needs tree/ only) into *data (malloc'd; NULL
- * when there is none, a warning said why), then placed in tree/ (and
- * linked into stubs/ with link, else later by ldcache_link_stub, once
- * stubs/etc is made). */
+/* tree/etc/ld.so.cache, in steps so that stubs/ can be made meanwhile: the
+ * cache made for tree/ (ldconfig needs tree/ only) into *data (malloc'd;
+ * NULL when there is none: no usable ldconfig in the sysroot, or one that
+ * failed, a warning said why), then placed in tree/ with its manifest
+ * record, and linked into stubs/etc by ldcache_link_stub once stubs/ is
+ * made. -errno/err otherwise. */
 int ldcache_run(int rootfd, int treefd, char **data, size_t *len, struct uc_error *err);
 int ldcache_place(int treefd, int stubfd, const char *data, size_t len, struct manifest_writer *mw,
-		  struct skel_stats *st, bool link, struct uc_error *err);
+		  struct skel_stats *st, struct uc_error *err);
 int ldcache_link_stub(int treefd, int stubfd, struct uc_error *err);
