@@ -760,6 +760,7 @@ static void release(struct gen_build *b)
 	free(b->same_as);
 	strset_release(&b->keys);
 	strset_release(&b->fresh);
+	strset_release(&b->stub_first);
 	strv_clear(&b->prev_elf);
 	strv_clear(&b->prev_recheck);
 	index_release(&b->prev);

@@ -74,6 +74,9 @@ struct gen_build {
 		bool have;
 		struct xattr_set set;
 	} * xa;
+	/* stubs/'s thread: a stub's identity (skel_make_stub) -> the entry
+	 * whose stub has it; later entries with it are hardlinks of that one */
+	struct strset stub_first;
 };
 
 /* The object name of a key kept as hex in an index. */

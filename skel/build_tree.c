@@ -298,6 +298,53 @@ char skel_stub_kind(const struct gen_build *b, size_t i)
 	return S_ISREG(e->mode) && (e->cls == W_SHARED || e->cls == W_WRAPPER) ? 'f' : 0;
 }
 
+/* What makes two stubs the same file: the object they name (its key
+ * covers the bytes, type, mode, owner and xattrs) and the metadata a stub
+ * has of its own (size, times). */
+static void stub_identity(const struct idx_ent *e, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s.%u %o %u %u %lld %llu", e->key, e->suffix, (unsigned)e->mode,
+		 (unsigned)e->uid, (unsigned)e->gid, (long long)e->mtime_ns,
+		 (unsigned long long)e->size);
+}
+
+/* Entry i's stub as a hardlink of entry f's (made before it, same
+ * identity): 0, or -errno (then a stub of its own is made). */
+static int link_same_stub(struct gen_build *b, size_t f, int dirfd, const char *base)
+{
+	const char *path = b->next.v[f].path, *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	_cleanup_close_ int pfd =
+	    path_open_beneath(b->stubfd, dir[0] ? dir + 1 : ".", O_PATH | O_DIRECTORY, 0);
+	if (pfd < 0)
+		return pfd;
+	return linkat(pfd, slash + 1, dirfd, base, 0) < 0 ? -errno : 0;
+}
+
+/* A shared file's stub: files with the same bytes and metadata (zoneinfo's
+ * aliases, say) share one stub inode, as in tree/ they share the object
+ * (vunify's hardlinks: one inode fewer per such file; a write in a cage
+ * copies up that path alone). */
+static int make_or_link_stub(struct gen_build *b, size_t i, int dirfd, const char *base)
+{
+	const struct idx_ent *e = &b->next.v[i];
+	char id[2 * OBJKEY_LEN + 96];
+	size_t f;
+	stub_identity(e, id, sizeof(id));
+	int r = strset_insert(&b->stub_first, id, i, &f);
+	if (r < 0)
+		return r;
+	if (r == 0 && link_same_stub(b, f, dirfd, base) == 0)
+		return 0;
+	/* the first of its identity, or its link failed (EMLINK: the
+	 * filesystem's link limit): a stub of its own, the one later entries
+	 * link to */
+	if ((r = make_stub(b, e, &b->xa[i], dirfd, base)) == 0)
+		r = strset_put(&b->stub_first, id, i) < 0 ? -ENOMEM : 0;
+	return r;
+}
+
 int skel_make_stub(struct gen_build *b, struct skel_pdir *c, size_t i, char kind)
 {
 	const struct idx_ent *e = &b->next.v[i];
@@ -306,7 +353,7 @@ int skel_make_stub(struct gen_build *b, struct skel_pdir *c, size_t i, char kind
 		return 0; /* as in tree/: the entry is not taken (skel_make_entry) */
 	const char *base = strrchr(e->path, '/') + 1;
 	if (kind == 'f')
-		return make_stub(b, e, &b->xa[i], dirfd, base);
+		return make_or_link_stub(b, i, dirfd, base);
 	return make_dir(dirfd, src_of(b, i), e, base, kind == 'h');
 }
 

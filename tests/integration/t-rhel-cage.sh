@@ -55,7 +55,8 @@ expect_exit 0 uc addrpm uc-hello
 cat > "$T/etc/conf.d/hosting.cfg" <<'CFG'
 comment=what a hosting user's shell needs, named as CageFS users name it
 paths=/bin/bash, /bin/sh, /sbin/ldconfig, /lib64/libtinfo.so.6, /lib64/libnss_files.so.2,
-    /etc/profile, /etc/profile.d, /etc/bashrc, /etc/nsswitch.conf, /etc/os-release, /home
+    /etc/profile, /etc/profile.d, /etc/bashrc, /etc/nsswitch.conf, /etc/os-release, /home,
+    /usr/share/zoneinfo/Africa/Nairobi, /usr/share/zoneinfo/posix/Africa/Nairobi
 CFG
 expect_exit 0 uc init
 first=$(cur)
@@ -83,6 +84,20 @@ in_alice cat /etc/os-release | grep -q '^VERSION_ID="8.4"$' || fail "os-release 
 expect_exit 0 uc enter alice -- bash -lc 'id -un; echo $PATH; ls -A /home/alice'
 assert_eq "$(head -n 1 "$T/out")" root "enter: root in alice's cage"
 assert_grep "/usr/sbin" "$T/out" "enter: root's login PATH"
+
+# --- files with the same bytes and metadata share one stub inode ------------
+# (tzdata's aliases: as their object in tree/); a write in one cage copies up
+# that path alone, in that cage alone
+z=usr/share/zoneinfo/Africa/Nairobi zp=usr/share/zoneinfo/posix/Africa/Nairobi
+assert_eq "$(stat -c %i "$skel/$first/stubs/$z")" "$(stat -c %i "$skel/$first/stubs/$zp")" \
+    "one stub inode for two identical files"
+[ "$(stat -c %h "$skel/$first/stubs/$z")" -ge 2 ] || fail "the shared stub's link count"
+assert_eq "$(in_alice sha256sum /$z /$zp | awk '{print $1}' | sort -u)" "$(sha "$h/$z")" "both read the host's bytes"
+expect_exit 0 uc enter alice -- bash -c "echo changed >> /$z"
+assert_eq "$(in_alice tail -n 1 /$z)" changed "the written path in alice's cage"
+assert_eq "$(in_alice sha256sum /$zp | awk '{print $1}')" "$(sha "$h/$zp")" "its alias in alice's cage"
+assert_eq "$("$UC" exec bob -- sha256sum /$z | awk '{print $1}')" "$(sha "$h/$z")" "the written path in bob's cage"
+assert_eq "$(sha "$skel/$first/tree/$zp")" "$(sha "$h/$zp")" "the object"
 
 # --- every program of every package loads ------------------------------------
 expect_exit 0 uc check --full
