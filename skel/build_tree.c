@@ -337,9 +337,10 @@ static int make_or_link_stub(struct gen_build *b, size_t i, int dirfd, const cha
 		return r;
 	if (r == 0 && link_same_stub(b, f, dirfd, base) == 0)
 		return 0;
-	/* the first of its identity, or its link failed (EMLINK: the
-	 * filesystem's link limit): a stub of its own, the one later entries
-	 * link to */
+	/* the first of its identity, or its link failed: a stub of its own,
+	 * the one later entries link to (EMLINK cannot come first: a stub has
+	 * no more names than its object has in tree/, which the store keeps
+	 * under the link limit of this filesystem) */
 	if ((r = make_stub(b, e, &b->xa[i], dirfd, base)) == 0)
 		r = strset_put(&b->stub_first, id, i) < 0 ? -ENOMEM : 0;
 	return r;
