@@ -458,6 +458,7 @@ static int make_gen_dirs(struct gen_build *b, const char *tmp, struct uc_error *
 	b->treefd = openat(b->genfd, "tree", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	b->stubfd = openat(b->genfd, "stubs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	skel_pdir_init(&b->ptree, b->treefd);
+	skel_pdir_init(&b->pfirst, b->stubfd);
 	return b->treefd < 0 || b->stubfd < 0 ? uc_fail_errno(err, errno, "generation %s", tmp) : 0;
 }
 
@@ -744,6 +745,7 @@ static void release(struct gen_build *b)
 {
 	int fds[] = {b->rootfd, b->skelfd, b->genfd, b->treefd, b->stubfd, b->prevtreefd};
 	skel_pdir_release(&b->ptree);
+	skel_pdir_release(&b->pfirst);
 	for (size_t i = 0; i < UC_ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -878,6 +880,7 @@ int skel_build(const struct skel_opts *o, struct skel_stats *st, struct uc_error
 			      .mu = PTHREAD_MUTEX_INITIALIZER};
 	memset(st, 0, sizeof(*st));
 	skel_pdir_init(&b.ptree, -1);
+	skel_pdir_init(&b.pfirst, -1);
 	path_dircache_init(&b.sigdc);
 	store_init_empty(&b.store, 0);
 	unsigned next = 0;

@@ -77,6 +77,7 @@ struct gen_build {
 	/* stubs/'s thread: a stub's identity (skel_make_stub) -> the entry
 	 * whose stub has it; later entries with it are hardlinks of that one */
 	struct strset stub_first;
+	struct skel_pdir pfirst; /* ... and the parent of that entry's stub */
 };
 
 /* The object name of a key kept as hex in an index. */

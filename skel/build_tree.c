@@ -300,7 +300,9 @@ char skel_stub_kind(const struct gen_build *b, size_t i)
 
 /* What makes two stubs the same file: the object they name (its key
  * covers the bytes, type, mode, owner and xattrs) and the metadata a stub
- * has of its own (size, times). */
+ * has of its own (size, times). Mode and owner are written out too: a key
+ * kept from an earlier run's index was computed then, not from this
+ * entry. */
 static void stub_identity(const struct idx_ent *e, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s.%u %o %u %u %lld %llu", e->key, e->suffix, (unsigned)e->mode,
@@ -312,14 +314,11 @@ static void stub_identity(const struct idx_ent *e, char *buf, size_t size)
  * identity): 0, or -errno (then a stub of its own is made). */
 static int link_same_stub(struct gen_build *b, size_t f, int dirfd, const char *base)
 {
-	const char *path = b->next.v[f].path, *slash = strrchr(path, '/');
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	_cleanup_close_ int pfd =
-	    path_open_beneath(b->stubfd, dir[0] ? dir + 1 : ".", O_PATH | O_DIRECTORY, 0);
+	const char *path = b->next.v[f].path;
+	int pfd = pdir_of(&b->pfirst, path); /* aliases come in runs: kept open */
 	if (pfd < 0)
 		return pfd;
-	return linkat(pfd, slash + 1, dirfd, base, 0) < 0 ? -errno : 0;
+	return linkat(pfd, strrchr(path, '/') + 1, dirfd, base, 0) < 0 ? -errno : 0;
 }
 
 /* A shared file's stub: files with the same bytes and metadata (zoneinfo's
